@@ -1,0 +1,22 @@
+# Two commands a new user needs: `make report` and `make test`. Both set up .venv first (once).
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup report test ingest example lab clean-reports
+setup:
+	@bash scripts/setup.sh
+
+report: setup          ## ingest the raw data, then build every report from it
+	$(BIN)/kpi report
+
+test: setup            ## library, CLI, notebook (nbval) and end-to-end tests
+	$(BIN)/python -m pytest
+
+ingest: setup
+	$(BIN)/kpi ingest
+
+example: setup         ## regenerate the shipped example dataset (seeded; byte-identical)
+	$(BIN)/kpi make-example
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/

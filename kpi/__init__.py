@@ -1,0 +1,20 @@
+"""kpi — progress tracking for Jinyun County's “139” S&T plan (缙云县“139”科技创新体系建设工程).
+
+One module per concern:
+
+- :mod:`kpi.registry`   indicators, regions, plan targets (data/raw, the registry every step shares)
+- :mod:`kpi.parsing`    cell-level parsing of hand-made spreadsheets (numbers, targets, periods)
+- :mod:`kpi.ingest`     ``read_annex`` / ``read_progress`` and the ``kpi ingest`` pipeline
+- :mod:`kpi.schemas`    a pandera schema for every tidy table
+- :mod:`kpi.example_data` the seeded generator of the shipped *example* (示例) dataset
+- :mod:`kpi.plots`      charts, with a CJK font so Chinese text renders
+- :mod:`kpi.runner`     papermill runs of the report notebooks
+- :mod:`kpi.cli`        the ``kpi`` command
+"""
+
+from kpi.errors import InputError
+
+__version__ = "0.1.0"
+EXAMPLE_LABEL = "示例数据（非官方，由种子生成器生成）/ example data, not official"
+
+__all__ = ["InputError", "EXAMPLE_LABEL", "__version__"]

@@ -1,0 +1,48 @@
+"""The project's own input error: names file, sheet, row, column and value, and says how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class InputError(Exception):
+    """Bad input. ``row`` is the 1-based row a person sees in Excel or a text editor."""
+
+    problem: str
+    file: str | Path | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    fix: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def location(self) -> str:
+        parts = []
+        if self.file is not None:
+            parts.append(f"文件 {self.file}")
+        if self.sheet:
+            parts.append(f"工作表 {self.sheet}")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column is not None:
+            parts.append(f"列 {self.column}")
+        return "，".join(parts)
+
+    def __str__(self) -> str:
+        text = "输入数据错误 / input error"
+        where = self.location()
+        if where:
+            text += f"：{where}"
+        text += f"\n  问题 / problem: {self.problem}"
+        if self.value is not None:
+            text += f"\n  值 / value: {self.value!r}"
+        if self.fix:
+            text += f"\n  修改方法 / fix: {self.fix}"
+        return text

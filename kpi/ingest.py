@@ -1,0 +1,446 @@
+"""Reading what the county hands over: the annex (晾晒表) targets and the monthly progress.
+
+``read_annex`` and ``read_progress`` accept .xlsx or .csv (UTF-8, UTF-8 with BOM, GB18030 as
+saved by Excel on Chinese Windows), Chinese or English headers, region aliases, full-width
+characters and stray spaces. Anything they cannot read raises :class:`kpi.errors.InputError`
+naming file, sheet, row, column and value. They never write; :func:`run_ingest` writes the
+validated tidy tables to ``data/processed`` atomically, and only after everything has been read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpi import atomic, paths, schemas
+from kpi.errors import InputError
+from kpi.parsing import is_blank, map_unique, normalize_text, parse_numbers, parse_period, parse_target
+from kpi.registry import COUNTY, Registry
+
+SUM_TOLERANCE = 0.005  # half a unit of the annex's last printed decimal (0.01 亿元)
+
+
+class SumMismatchWarning(UserWarning):
+    """全县 differs from the sum of the regions for an indicator that sums."""
+
+
+@dataclass
+class Sheet:
+    name: str | None  # None for a CSV file
+    rows: list[list[Any]]
+
+
+# ---------------------------------------------------------------- reading files into cell grids
+def decode_text(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("无法识别的文本编码 / unknown text encoding", file=path,
+                     fix="在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx")
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError("文件不存在 / file not found", file=path, fix="检查路径和文件名")
+    if path.is_dir():
+        raise InputError("这是一个文件夹，不是文件 / this is a folder", file=path, fix="给出文件路径")
+    if path.stat().st_size == 0:
+        raise InputError("文件为空 / the file is empty", file=path, fix="重新导出该文件")
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    """Every sheet of a workbook (cached values, percent cells as displayed), or the CSV as one."""
+    path = Path(path)
+    _check_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv" or suffix == ".txt":
+        text = decode_text(path.read_bytes(), path)
+        return [Sheet(None, [row for row in csv.reader(io.StringIO(text, newline=""))])]
+    if suffix == ".xls":
+        raise InputError("不支持旧版 .xls 格式 / legacy .xls is not supported", file=path,
+                         fix="在 Excel 或 WPS 中“另存为” .xlsx 后再导入")
+    if suffix not in (".xlsx", ".xlsm"):
+        raise InputError(f"不支持的文件类型 {suffix} / unsupported file type", file=path,
+                         fix="提供 .xlsx 或 .csv 文件")
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
+                         file=path, fix="用 Excel 打开确认能读，再另存为 .xlsx") from None
+    sheets = []
+    for worksheet in workbook.worksheets:
+        rows = []
+        for row in worksheet.iter_rows():
+            values = []
+            for cell in row:
+                value = cell.value
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+                    value = value * 100  # a cell formatted 0.0% holds 0.034 for 3.4
+                values.append(value)
+            rows.append(values)
+        sheets.append(Sheet(worksheet.title, rows))
+    return sheets
+
+
+# ---------------------------------------------------------------- the annex
+def _cell(row: list[Any], column: int) -> Any:
+    return row[column] if column < len(row) else None
+
+
+def _column_letter(column: int, sheet: Sheet) -> str:
+    if sheet.name is None:
+        return f"第 {column + 1} 列"
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column + 1)
+
+
+def _find_year(sheets: list[Sheet], path: Path) -> tuple[int, bool]:
+    """Year and example flag from the title row (``2023年…晾晒表``), else from the file name."""
+    for sheet in sheets:
+        for row in sheet.rows[:5]:
+            for value in row:
+                text = normalize_text(value)
+                match = re.search(r"(20\d{2})年", text)
+                if match and ("晾晒" in text or "指标" in text or "科技" in text):
+                    return int(match.group(1)), "示例" in text
+    match = re.search(r"(20\d{2})", path.stem)
+    if match:
+        return int(match.group(1)), "example" in path.stem.lower() or "示例" in path.stem
+    raise InputError("找不到年份：标题行应含“2023年…晾晒表” / no year in the title or file name",
+                     file=path, fix="在第一行写标题，例如“2023年缙云县“139”科技创新体系建设争先创优晾晒表”")
+
+
+def read_annex(path: str | Path, registry: Registry | None = None, check_sums: bool = True) -> pd.DataFrame:
+    """The annex targets (指标) as a tidy table ``year, region, indicator_id, target, comparator, is_example``.
+
+    Reads every block of the official layout (序号 | 区域 | per indicator 指标/进度/排名), on one
+    sheet or several; header cells may be merged. ``15以上`` → ``15`` with comparator ``>=``.
+    With ``check_sums``, warns (:class:`SumMismatchWarning`) where 全县 ≠ Σ regions for an
+    indicator that sums (附件: the county row is the total of the regions).
+    """
+    path = Path(path)
+    registry = registry or Registry.load()
+    sheets = read_sheets(path)
+    year, is_example = _find_year(sheets, path)
+    units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
+    records: list[dict] = []
+    seen: dict[tuple[str, str], tuple[dict, str]] = {}
+
+    for sheet in sheets:
+        rows = sheet.rows
+        for header_index, header in enumerate(rows):
+            normalised = [normalize_text(v) for v in header]
+            if "区域" not in normalised or header_index + 1 >= len(rows):
+                continue
+            region_column = normalised.index("区域")
+            sub_header = [normalize_text(v) for v in rows[header_index + 1]]
+            target_columns = [j for j, v in enumerate(sub_header) if v == "指标"]
+            if not target_columns:
+                raise InputError("表头下一行应有“指标 / 进度 / 排名” / the row under the header must hold 指标/进度/排名",
+                                 file=path, sheet=sheet.name, row=header_index + 2,
+                                 fix="按附件格式：每个指标占三列，第二行为 指标、进度、排名")
+            columns: list[tuple[int, str]] = []
+            for j in target_columns:
+                label = next((header[k] for k in range(j, region_column, -1)
+                              if k < len(header) and not is_blank(header[k])), None)
+                try:
+                    columns.append((j, registry.resolve_indicator(label)))
+                except KeyError as exc:
+                    raise InputError(str(exc.args[0]), file=path, sheet=sheet.name, row=header_index + 1,
+                                     column=_column_letter(j, sheet), value=label,
+                                     fix="改为 data/raw/indicators.csv 中的指标名称，或在其中登记新指标") from None
+            for row_index in range(header_index + 2, len(rows)):
+                row = rows[row_index]
+                region_cell = _cell(row, region_column)
+                if normalize_text(region_cell) in ("区域", "序号"):
+                    break
+                if is_blank(region_cell):
+                    if all(is_blank(_cell(row, j)) for j, _ in columns):
+                        break  # end of the block
+                    raise InputError("区域为空但有数值 / values without a region", file=path, sheet=sheet.name,
+                                     row=row_index + 1, column=_column_letter(region_column, sheet),
+                                     fix="填写区域名称")
+                if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
+                    break
+                try:
+                    region = registry.resolve_region(region_cell)
+                except KeyError as exc:
+                    raise InputError(str(exc.args[0]), file=path, sheet=sheet.name, row=row_index + 1,
+                                     column=_column_letter(region_column, sheet), value=region_cell,
+                                     fix="改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名") from None
+                for j, indicator_id in columns:
+                    raw = _cell(row, j)
+                    location = dict(file=path, sheet=sheet.name, row=row_index + 1, column=_column_letter(j, sheet))
+                    try:
+                        target, comparator = parse_target(raw, units[indicator_id])
+                    except ValueError as exc:
+                        raise InputError(str(exc), value=raw, **location,
+                                         fix="填写数值，可带“以上”，例如 15 或 15以上") from None
+                    record = dict(year=year, region=region, indicator_id=indicator_id, target=target,
+                                  comparator=comparator, is_example=is_example)
+                    where = f"{sheet.name or ''} 第 {row_index + 1} 行 {location['column']}".strip()
+                    key = (region, indicator_id)
+                    if key in seen:
+                        previous, previous_where = seen[key]
+                        if (previous["target"], previous["comparator"]) != (target, comparator):
+                            raise InputError(
+                                f"同一区域和指标出现两个不同的目标（另见 {previous_where}，值 {previous['target']}）"
+                                " / duplicate key with conflicting values", value=raw, **location,
+                                fix="删除重复的一行，或改正其中一个数值")
+                        continue
+                    seen[key] = (record, where)
+                    records.append(record)
+
+    if not records:
+        raise InputError("没有找到含“区域”表头的晾晒表 / no annex block (a header row with 区域) found",
+                         file=path, fix="确认工作表包含附件格式的表格：序号、区域、各指标的 指标/进度/排名")
+    table = pd.DataFrame.from_records(records)
+    _check_complete(table, registry, path)
+    table = _sort(table, registry)
+    table = schemas.validate(table, schemas.ANNEX, file=path)
+    if check_sums:
+        checks = annex_sum_checks(table, registry)
+        for row in checks[~checks["ok"]].itertuples():
+            warnings.warn(SumMismatchWarning(
+                f"{path.name}: {row.indicator_id} 全县 {row.county:g} ≠ 各区域合计 {row.regions_sum:g}"
+                f"（差 {row.difference:+.4g}）"), stacklevel=2)
+    return table
+
+
+def _check_complete(table: pd.DataFrame, registry: Registry, path: Path) -> None:
+    expected = pd.MultiIndex.from_product([registry.region_names, registry.indicators["indicator_id"]])
+    found = pd.MultiIndex.from_frame(table[["region", "indicator_id"]])
+    missing = expected.difference(found)
+    if len(missing):
+        listed = "、".join(f"{r}/{i}" for r, i in list(missing)[:6])
+        raise InputError(f"晾晒表缺少 {len(missing)} 项目标：{listed}{'…' if len(missing) > 6 else ''}"
+                         " / the annex is missing targets", file=path,
+                         fix="每个区域（含全县）的每个指标都应有一个目标值")
+
+
+def _sort(table: pd.DataFrame, registry: Registry, time_column: str | None = None) -> pd.DataFrame:
+    keys = ([time_column] if time_column else []) + ["_region_order", "_indicator_order"]
+    return (table.assign(_region_order=table["region"].map(registry.region_order),
+                         _indicator_order=table["indicator_id"].map(registry.indicator_order))
+            .sort_values(keys, kind="stable").drop(columns=["_region_order", "_indicator_order"])
+            .reset_index(drop=True))
+
+
+def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """For each year and summing indicator: 全县, Σ regions, difference, ``ok`` within 0.005."""
+    summing = registry.indicators.loc[registry.indicators["sums_to_county"], "indicator_id"]
+    part = annex[annex["indicator_id"].isin(summing)]
+    is_county = part["region"] == COUNTY
+    county = part[is_county].set_index(["year", "indicator_id"])["target"]
+    regions_sum = part[~is_county].groupby(["year", "indicator_id"])["target"].sum()
+    checks = pd.DataFrame({"county": county, "regions_sum": regions_sum}).reset_index()
+    checks["regions_sum"] = checks["regions_sum"].round(6)
+    checks["difference"] = (checks["county"] - checks["regions_sum"]).round(6)
+    checks["ok"] = checks["difference"].abs() <= SUM_TOLERANCE
+    order = checks["indicator_id"].map(registry.indicator_order)
+    return checks.assign(_o=order).sort_values(["year", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- monthly progress
+PROGRESS_HEADERS = {
+    "period": ("period", "时期", "月份", "期间", "统计期"),
+    "region": ("region", "区域", "地区", "乡镇(街道)", "乡镇街道"),
+    "indicator_id": ("indicator_id", "indicator", "指标", "指标名称", "指标代码"),
+    "value": ("value", "数值", "进度", "值", "累计值"),
+    "is_example": ("is_example", "示例", "example"),
+}
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
+    """A plain table (one header row) as strings/objects; returns it, its sheet and header row."""
+    sheets = read_sheets(path)
+    wanted = {normalize_text(name).lower() for names in PROGRESS_HEADERS.values() for name in names}
+    for sheet in sheets:
+        for index, row in enumerate(sheet.rows[:20]):
+            names = [normalize_text(v).lower() for v in row]
+            if sum(name in wanted for name in names) >= 3:
+                width = len(row)
+                body = [list(r[:width]) + [None] * (width - len(r)) for r in sheet.rows[index + 1:]]
+                frame = pd.DataFrame(body, columns=[normalize_text(v) for v in row], dtype=object)
+                return frame, sheet.name, index + 1
+    raise InputError("找不到表头：需要 时期/区域/指标/数值 (period/region/indicator_id/value) 列",
+                     file=path, fix="第一行写列名：period,region,indicator_id,value（或 时期,区域,指标,数值）")
+
+
+def read_progress(path: str | Path, registry: Registry | None = None) -> pd.DataFrame:
+    """Monthly progress as ``period, region, indicator_id, value, is_example``.
+
+    ``period`` is ``YYYY-MM``; amounts and counts are year-to-date cumulative, growth is % year on
+    year. Blank values (empty, —, /) are dropped: a missing report is 未报送, never zero. An
+    indicator may be named by id or Chinese name; regions by any registered alias.
+    """
+    path = Path(path)
+    registry = registry or Registry.load()
+    frame, sheet, header_row = _read_table(path)
+    lower = {c.lower(): c for c in frame.columns}
+    columns = {}
+    for target, names in PROGRESS_HEADERS.items():
+        found = next((lower[normalize_text(n).lower()] for n in names if normalize_text(n).lower() in lower), None)
+        if found is None and target != "is_example":
+            raise InputError(f"缺少列“{names[1]}”({target}) / missing column; 现有列：{list(frame.columns)}",
+                             file=path, sheet=sheet, row=header_row,
+                             fix=f"加一列 {target}（或 {names[1]}）")
+        columns[target] = found
+    frame = frame.dropna(how="all").reset_index(drop=True)
+    frame = frame[~frame[columns["region"]].map(is_blank) | ~frame[columns["value"]].map(is_blank)]
+    row_of = frame.index.to_series() + header_row + 1  # spreadsheet row of each record
+
+    def fail(column: str, fix: str):
+        def on_error(label, raw, exc):
+            raise InputError(str(exc.args[0]) if exc.args else str(exc), file=path, sheet=sheet,
+                             row=int(row_of.loc[label]), column=column, value=raw, fix=fix) from None
+        return on_error
+
+    def resolver(function):
+        def parse(raw):
+            try:
+                return function(raw)
+            except KeyError as exc:
+                raise ValueError(exc.args[0]) from None
+        return parse
+
+    tidy = pd.DataFrame(index=frame.index)
+    tidy["period"] = map_unique(frame[columns["period"]], parse_period,
+                                fail(columns["period"], "写成 YYYY-MM，例如 2023-09")).astype(str)
+    tidy["region"] = map_unique(frame[columns["region"]], resolver(registry.resolve_region),
+                                fail(columns["region"], "改为已知区域名称，或在 data/raw/regions.csv 登记别名")).astype(str)
+    tidy["indicator_id"] = map_unique(frame[columns["indicator_id"]], resolver(registry.resolve_indicator),
+                                      fail(columns["indicator_id"], "用 data/raw/indicators.csv 中的 indicator_id 或中文名")).astype(str)
+    tidy["value"] = float("nan")
+    units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
+    for indicator_id, index in tidy.groupby("indicator_id").groups.items():
+        tidy.loc[index, "value"] = parse_numbers(frame.loc[index, columns["value"]], units[indicator_id],
+                                                 fail(columns["value"], "填写数值（可带单位，如 15.44亿元），无数据留空"))
+    if columns["is_example"] is not None:
+        flags = frame[columns["is_example"]].map(normalize_text).str.lower()
+        tidy["is_example"] = flags.isin({"true", "1", "是", "yes", "示例"})
+    else:
+        tidy["is_example"] = False
+    tidy = tidy[tidy["value"].notna()]
+    _check_duplicates(tidy, row_of, path, sheet, columns["value"])
+    tidy = tidy.drop_duplicates(["period", "region", "indicator_id"])
+    tidy = _sort(tidy, registry, time_column="period")
+    return schemas.validate(tidy, schemas.PROGRESS, file=path)
+
+
+def _check_duplicates(tidy: pd.DataFrame, row_of: pd.Series, path: Path, sheet, value_column: str) -> None:
+    keys = ["period", "region", "indicator_id"]
+    duplicated = tidy[tidy.duplicated(keys, keep=False)]
+    if duplicated.empty:
+        return
+    conflicting = duplicated.groupby(keys)["value"].transform("nunique") > 1
+    if not conflicting.any():
+        return
+    first = duplicated[conflicting].iloc[0]
+    same = duplicated[(duplicated[keys] == first[keys]).all(axis=1)]
+    rows = [int(row_of.loc[label]) for label in same.index]
+    raise InputError(
+        f"{first['period']} {first['region']} {first['indicator_id']} 出现多次且数值不同（第 {rows} 行）"
+        " / duplicate key with conflicting values", file=path, sheet=sheet, row=rows[1], column=value_column,
+        value=same["value"].tolist(), fix="保留正确的一行，删除其余")
+
+
+# ---------------------------------------------------------------- county annual series
+def read_county_annual(path: str | Path) -> pd.DataFrame:
+    """County-level annual values for the plan's indicators (``year, indicator_id, … value``)."""
+    path = Path(path)
+    _check_file(path)
+    text = decode_text(path.read_bytes(), path)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    frame["year"] = pd.to_numeric(frame["year"]).astype(int)
+
+    def on_error(label, raw, exc):
+        raise InputError(str(exc), file=path, row=int(label) + 2, column="value", value=raw, fix="填写数值") from None
+
+    frame["value"] = parse_numbers(frame["value"], "", on_error)
+    frame["is_example"] = frame["is_example"].str.lower().isin({"true", "1"})
+    return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)
+
+
+# ---------------------------------------------------------------- the pipeline
+@dataclass
+class IngestResult:
+    annex: pd.DataFrame
+    progress: pd.DataFrame
+    county_annual: pd.DataFrame
+    plan_targets: pd.DataFrame
+    sum_checks: pd.DataFrame
+    written: list[Path]
+
+
+def annex_files(raw_dir: Path) -> list[Path]:
+    """The official annex files and the example ones (one per year; the official one wins)."""
+    by_year: dict[int, Path] = {}
+    for path in sorted(raw_dir.glob("annex_*.*")) + sorted((raw_dir / "example").glob("annex_*_example.*")):
+        match = re.match(r"annex_(\d{4})", path.name)
+        if match and path.suffix.lower() in (".csv", ".xlsx"):
+            by_year.setdefault(int(match.group(1)), path)
+    return [by_year[year] for year in sorted(by_year)]
+
+
+def run_ingest(raw_dir: Path = paths.RAW, processed_dir: Path = paths.PROCESSED,
+               progress_path: Path | None = None) -> IngestResult:
+    """Read and validate everything under ``raw_dir``; then, and only then, write ``processed_dir``.
+
+    Writes ``annex_targets.csv``, ``progress.csv``, ``county_annual.csv``, ``plan_targets.csv``,
+    ``annex_sum_checks.csv`` and ``ingest_summary.json``, each atomically.
+    """
+    raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
+    registry = Registry.load(raw_dir)
+    plan_targets = schemas.validate(registry.plan_targets, schemas.PLAN_TARGETS, file=raw_dir / "plan_targets.csv")
+    annex = pd.concat([read_annex(p, registry, check_sums=False) for p in annex_files(raw_dir)], ignore_index=True)
+    progress = read_progress(progress_path or raw_dir / "example" / "progress_example.csv", registry)
+    county_annual = read_county_annual(raw_dir / "example" / "county_annual_example.csv")
+    sum_checks = annex_sum_checks(annex, registry)
+    summary = {
+        "annex_years": sorted(int(y) for y in annex["year"].unique()),
+        "annex_targets": int(len(annex)),
+        "annex_example_years": sorted(int(y) for y in annex.loc[annex["is_example"], "year"].unique()),
+        "progress_rows": int(len(progress)),
+        "progress_periods": [progress["period"].min(), progress["period"].max()],
+        "progress_is_example": bool(progress["is_example"].any()),
+        "county_annual_rows": int(len(county_annual)),
+        "plan_targets": int(len(plan_targets)),
+        "annex_sum_checks_failed": int((~sum_checks["ok"]).sum()),
+    }
+    outputs = {
+        "annex_targets.csv": annex, "progress.csv": progress, "county_annual.csv": county_annual,
+        "plan_targets.csv": plan_targets, "annex_sum_checks.csv": sum_checks,
+    }
+    written = [atomic.write_csv(processed_dir / name, frame) for name, frame in outputs.items()]
+    written.append(atomic.write_text(processed_dir / "ingest_summary.json",
+                                     json.dumps(summary, ensure_ascii=False, indent=2) + "\n"))
+    return IngestResult(annex, progress, county_annual, plan_targets, sum_checks, written)
+
+
+def load_processed(processed_dir: Path = paths.PROCESSED) -> dict[str, pd.DataFrame]:
+    """The tidy tables written by :func:`run_ingest`, with their dtypes restored."""
+    processed_dir = Path(processed_dir)
+    missing = [n for n in ("annex_targets.csv", "progress.csv") if not (processed_dir / n).exists()]
+    if missing:
+        raise InputError(f"缺少处理后的数据 {missing} / processed tables missing", file=processed_dir,
+                         fix="先运行 `kpi ingest`（或 make report）")
+    tables = {}
+    for name in ("annex_targets", "progress", "county_annual", "plan_targets", "annex_sum_checks"):
+        tables[name] = pd.read_csv(processed_dir / f"{name}.csv", dtype={"period": str})
+    return tables

@@ -1,0 +1,185 @@
+"""Cell-level parsing of the spreadsheets people actually send.
+
+Every parser here takes one cell's content and returns a clean value or raises ``ValueError``
+with a short reason in Chinese and English; the callers in :mod:`kpi.ingest` add file, sheet,
+row and column to make an :class:`kpi.errors.InputError`. The vectorised helpers parse each
+*distinct* cell text once, so cost grows with the number of distinct texts, not rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Texts that mean "no value" (未填报). Never read as zero.
+BLANK_TOKENS = frozenset({"", "-", "—", "——", "–", "/", "\\", "nan", "none", "null", "n/a", "na", "无", "空", "暂无", "未报", "未报送"})
+
+#: Suffix units and their factor relative to the indicator's own unit.
+_UNIT_FACTORS: dict[str, dict[str, float]] = {
+    "亿元": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "元": 1e-8},
+    "万元": {"万元": 1.0, "万": 1.0, "亿元": 1e4, "亿": 1e4, "元": 1e-4},
+    "%": {"%": 1.0, "个百分点": 1.0},
+}
+_COUNT_UNITS = {"家", "件", "个", "项", "人", "人次", "名", "套"}
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_GE_PREFIX = ("≥", ">=", "不低于", "不少于", "至少", "大于等于", "大于或等于")
+_GT_PREFIX = (">", "超过", "高于", "大于")
+_LE_PREFIX = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "至多")
+_LT_PREFIX = ("<", "低于", "小于")
+_GE_SUFFIX = ("及以上", "以上", "或以上")
+_LE_SUFFIX = ("及以下", "以下", "以内")
+
+
+def normalize_text(value: Any) -> str:
+    """NFKC (full-width digits, letters and punctuation to ASCII), no whitespace at all.
+
+    Region and indicator names never contain meaningful spaces, so ``"壶山 镇 "`` is ``"壶山镇"``.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", "", text)
+
+
+def is_blank(value: Any) -> bool:
+    return normalize_text(value).lower() in BLANK_TOKENS
+
+
+def _strip_thousands(text: str) -> str:
+    return re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", text)
+
+
+def parse_number(value: Any, unit: str = "") -> float | None:
+    """One cell to a number in the indicator's ``unit``; ``None`` for a blank (—, /, empty).
+
+    Accepts full-width digits, thousands separators, a unit suffix (``15.44亿元``, ``1544万元``
+    for 亿元), a ``%`` sign for percent indicators. Raises ``ValueError`` for anything else.
+    """
+    if isinstance(value, bool):
+        raise ValueError("布尔值不是数值 / a true/false cell is not a number")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if math.isinf(number):
+            raise ValueError("无穷大不是有效数值 / infinity is not a valid number")
+        return number
+    text = normalize_text(value)
+    if text.lower() in BLANK_TOKENS:
+        return None
+    text = _strip_thousands(text)
+    match = re.fullmatch(rf"({_NUMBER})(.*)", text)
+    if not match:
+        raise ValueError("不是数值 / not a number")
+    number, suffix = float(match.group(1)), match.group(2)
+    if not suffix:
+        return number
+    factors = _UNIT_FACTORS.get(unit, {})
+    if suffix in factors:
+        return number * factors[suffix]
+    if unit in _COUNT_UNITS and suffix == unit:
+        return number
+    if unit in _COUNT_UNITS and suffix in ("万", "万" + unit):
+        return number * 1e4
+    raise ValueError(f"单位“{suffix}”与指标单位“{unit}”不符 / unit '{suffix}' does not match the indicator's unit '{unit}'")
+
+
+def parse_target(value: Any, unit: str = "") -> tuple[float, str]:
+    """A target cell (指标) to ``(value, comparator)``.
+
+    ``15以上`` / ``不低于15`` / ``≥15`` → ``(15, ">=")``; ``超过15`` → ``">"``; ``15以下`` → ``"<="``;
+    a plain figure → ``"="``, read as "reach the stated figure" (the plan's own wording has no 以上).
+    A blank target raises ``ValueError``: a leaderboard row without a target cannot be scored.
+    """
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = parse_number(value, unit)
+        if number is None:
+            raise ValueError("目标为空 / the target is blank")
+        return number, "="
+    text = normalize_text(value)
+    if text.lower() in BLANK_TOKENS:
+        raise ValueError("目标为空 / the target is blank")
+    comparator = "="
+    for prefixes, symbol in ((_GE_PREFIX, ">="), (_LE_PREFIX, "<="), (_GT_PREFIX, ">"), (_LT_PREFIX, "<")):
+        for prefix in prefixes:
+            if text.startswith(prefix):
+                text, comparator = text[len(prefix):], symbol
+                break
+        if comparator != "=":
+            break
+    for suffixes, symbol in ((_GE_SUFFIX, ">="), (_LE_SUFFIX, "<=")):
+        for suffix in suffixes:
+            if text.endswith(suffix):
+                if comparator not in ("=", symbol):
+                    raise ValueError("前后比较词矛盾 / contradictory comparison words")
+                text, comparator = text[: -len(suffix)], symbol
+                break
+    number = parse_number(text, unit)
+    if number is None:
+        raise ValueError("目标为空 / the target is blank")
+    return number, comparator
+
+
+_PERIOD_PATTERNS = (
+    re.compile(r"(\d{4})[-./年](\d{1,2})月?(?:[-./]\d{1,2}日?)?(?:\d{1,2}:\d{2}(?::\d{2})?)?"),
+    re.compile(r"(\d{4})(\d{2})"),
+)
+
+
+def parse_period(value: Any) -> str:
+    """A period cell to ``"YYYY-MM"``: ``2023-09``, ``2023-9``, ``2023年9月``, ``2023.09``,
+    ``202309``, a date or datetime, or an Excel date serial number."""
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 20000 <= number <= 80000:  # Excel serial, 1954–2119
+            day = dt.date(1899, 12, 30) + dt.timedelta(days=int(number))
+            return f"{day.year:04d}-{day.month:02d}"
+        value = str(int(number)) if number.is_integer() else str(value)
+    text = normalize_text(value)
+    for pattern in _PERIOD_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1 <= month <= 12 and 1990 <= year <= 2100:
+                return f"{year:04d}-{month:02d}"
+            raise ValueError("月份或年份超出范围 / month or year out of range")
+    raise ValueError("无法识别的时期，应为 YYYY-MM / unrecognised period, expected YYYY-MM")
+
+
+def map_unique(values: pd.Series, parse, on_error) -> pd.Series:
+    """Apply ``parse`` once per distinct value of ``values`` (vectorised over repeats).
+
+    ``on_error(index_label, raw_value, exc)`` is called with the index label of the first row
+    holding a bad value, and must raise.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    parsed = []
+    for code, raw in enumerate(uniques):
+        try:
+            parsed.append(parse(raw))
+        except ValueError as exc:
+            first = values.index[int(np.flatnonzero(codes == code)[0])]
+            on_error(first, raw, exc)
+            raise  # on_error must raise; this keeps type checkers honest
+    return pd.Series(np.asarray(parsed, dtype=object)[codes], index=values.index)
+
+
+def parse_numbers(values: pd.Series, unit: str, on_error) -> pd.Series:
+    """Column of cells to float64 (NaN for blanks): a fast path for clean numeric columns."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    messy = numeric.isna() & values.notna()
+    if not messy.any():
+        return numeric.astype("float64")
+    parsed = map_unique(values[messy].astype(object), lambda v: parse_number(v, unit), on_error)
+    result = numeric.astype("float64").copy()
+    result.loc[messy] = parsed.astype("float64")
+    return result

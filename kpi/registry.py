@@ -1,0 +1,161 @@
+"""The registry: indicators, regions, plan targets and pacing profiles, read from ``data/raw``.
+
+These small tables are the vocabulary every other module shares. Loading them validates them;
+resolving a name found in the wild (an alias, a stray space, full-width characters) to its
+canonical form happens here and only here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from kpi import paths
+from kpi.errors import InputError
+from kpi.parsing import normalize_text
+
+COUNTY = "全县"
+BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
+COMPARATORS = (">=", ">", "=", "<=", "<")
+KINDS = ("amount", "count", "growth")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError("找不到登记表文件 / registry file not found", file=path,
+                         fix="从仓库恢复 data/raw/ 下的文件（git checkout -- data/raw）")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def _as_bool(series: pd.Series, path: Path, column: str) -> pd.Series:
+    mapping = {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}
+    lowered = series.str.strip().str.lower()
+    bad = ~lowered.isin(mapping)
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError("应为 true/false / expected true or false", file=path, row=row + 2,
+                         column=column, value=series.iloc[row], fix="填写 true 或 false")
+    return lowered.map(mapping).astype(bool)
+
+
+def load_indicators(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """The 7 annex indicators (附件晾晒表), in annex order, with unit, kind, summing and direction."""
+    path = raw_dir / "indicators.csv"
+    table = _read_csv(path)
+    for column in ("sums_to_county", "higher_is_better"):
+        table[column] = _as_bool(table[column], path, column)
+    bad_kind = ~table["kind"].isin(KINDS)
+    if bad_kind.any():
+        row = int(bad_kind.to_numpy().nonzero()[0][0])
+        raise InputError(f"kind 应为 {KINDS} 之一", file=path, row=row + 2, column="kind",
+                         value=table["kind"].iloc[row], fix="改为 amount、count 或 growth")
+    table["annex_block"] = table["annex_block"].astype(int)
+    table["annex_order"] = table["annex_order"].astype(int)
+    table["weight"] = pd.to_numeric(table["weight"].replace("", "1")).astype(float)
+    return table.sort_values("annex_order", ignore_index=True)
+
+
+def load_regions(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """全县 and the 8 regions, canonical names, aliases (``|``-separated), slugs, kinds."""
+    table = _read_csv(raw_dir / "regions.csv")
+    table["annex_order"] = table["annex_order"].astype(int)
+    return table.sort_values("annex_order", ignore_index=True)
+
+
+def load_plan_targets(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """Every quantitative target and milestone of the plan (sections 一(二), 二, 三)."""
+    path = raw_dir / "plan_targets.csv"
+    table = _read_csv(path)
+    for column, allowed in (("basis", BASES), ("comparator", COMPARATORS)):
+        bad = ~table[column].isin(allowed)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(f"{column} 应为 {allowed} 之一", file=path, row=row + 2, column=column,
+                             value=table[column].iloc[row], fix=f"改为 {' / '.join(allowed)} 之一")
+    table["target_value"] = pd.to_numeric(table["target_value"]).astype(float)
+    table["base_year"] = table["base_year"].astype(int)
+    table["target_year"] = table["target_year"].astype(int)
+    return table
+
+
+def load_pacing_profiles(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """Monthly 序时进度 profiles for indicators whose results arrive in batches."""
+    table = _read_csv(raw_dir / "pacing_profiles.csv")
+    table["month"] = table["month"].astype(int)
+    table["time_share"] = table["time_share"].astype(float)
+    return table[["profile", "month", "time_share", "note"]]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The loaded registry, with name resolution for regions and indicators."""
+
+    indicators: pd.DataFrame
+    regions: pd.DataFrame
+    plan_targets: pd.DataFrame
+    pacing_profiles: pd.DataFrame
+
+    @classmethod
+    def load(cls, raw_dir: Path = paths.RAW) -> "Registry":
+        return cls(load_indicators(raw_dir), load_regions(raw_dir), load_plan_targets(raw_dir),
+                   load_pacing_profiles(raw_dir))
+
+    @cached_property
+    def region_lookup(self) -> dict[str, str]:
+        """Normalised name or alias → canonical region name."""
+        lookup: dict[str, str] = {}
+        for region, aliases in zip(self.regions["region"], self.regions["aliases"]):
+            for name in [region, *filter(None, aliases.split("|"))]:
+                lookup[normalize_text(name)] = region
+        return lookup
+
+    @cached_property
+    def indicator_lookup(self) -> dict[str, str]:
+        """Normalised id, Chinese name or Chinese name with unit → indicator_id."""
+        lookup: dict[str, str] = {}
+        for row in self.indicators.itertuples():
+            for name in (row.indicator_id, row.name_zh, f"{row.name_zh}({row.unit})"):
+                lookup[normalize_text(name)] = row.indicator_id
+        return lookup
+
+    @property
+    def region_names(self) -> list[str]:
+        return self.regions["region"].tolist()
+
+    @property
+    def region_order(self) -> dict[str, int]:
+        return dict(zip(self.regions["region"], self.regions["annex_order"]))
+
+    @property
+    def indicator_order(self) -> dict[str, int]:
+        return dict(zip(self.indicators["indicator_id"], self.indicators["annex_order"]))
+
+    def indicator(self, indicator_id: str) -> pd.Series:
+        return self.indicators.set_index("indicator_id").loc[indicator_id]
+
+    def resolve_region(self, name: object) -> str:
+        """Canonical region name, or ``KeyError`` with the closest known name in its message."""
+        key = normalize_text(name)
+        if key in self.region_lookup:
+            return self.region_lookup[key]
+        close = difflib.get_close_matches(key, list(self.region_lookup), n=1, cutoff=0.3)
+        hint = f"最接近的是“{self.region_lookup[close[0]]}”；" if close else ""
+        raise KeyError(f"未知区域 / unknown region. {hint}已知区域：{'、'.join(self.region_names)}")
+
+    def resolve_indicator(self, name: object) -> str:
+        key = normalize_text(name)
+        if key in self.indicator_lookup:
+            return self.indicator_lookup[key]
+        # 规上工业企业研发费用 (亿元) → strip a trailing unit in brackets
+        stripped = re.sub(r"\([^()]*\)$", "", key)
+        if stripped in self.indicator_lookup:
+            return self.indicator_lookup[stripped]
+        names = self.indicators["name_zh"].tolist()
+        close = difflib.get_close_matches(stripped, names, n=1, cutoff=0.3)
+        hint = f"最接近的是“{close[0]}”；" if close else ""
+        raise KeyError(f"未知指标 / unknown indicator. {hint}已知指标：{'、'.join(names)}")

@@ -1,0 +1,56 @@
+"""Running the report notebooks through papermill, and rendering them to HTML.
+
+An executed notebook is written beside its target under a temporary name and renamed into
+place only when every cell ran; a failed one is kept under ``failed/`` for inspection and the
+last good report is left untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from kpi import atomic
+
+
+class NotebookFailed(RuntimeError):
+    def __init__(self, notebook: Path, kept: Path, cause: str):
+        super().__init__(f"笔记本运行失败 / notebook failed: {notebook.name}; 已保留出错副本 {kept}\n{cause}")
+        self.notebook, self.kept = notebook, kept
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict | None = None,
+                     kernel_name: str = "python3") -> Path:
+    """Execute ``notebook`` with ``parameters`` into ``output`` (atomic), cwd = the notebook's folder."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook, output = Path(notebook).resolve(), Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.stem}.running.ipynb")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    try:
+        papermill.execute_notebook(str(notebook), str(tmp), parameters=parameters or {},
+                                   kernel_name=kernel_name, cwd=str(notebook.parent),
+                                   progress_bar=False, log_output=False)
+    except PapermillExecutionError as exc:
+        kept = output.parent / "failed" / output.name
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(tmp), kept)
+        raise NotebookFailed(notebook, kept, f"{exc.ename}: {exc.evalue}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, output)
+    return output
+
+
+def notebook_to_html(notebook: Path, html: Path) -> Path:
+    """HTML with code cells hidden (the reader sees text, tables and charts)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    return atomic.write_text(html, body)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Project set-up, idempotent: a project-local venv (.venv) with the pinned packages,
+# and a CJK font for the charts. Re-running does nothing when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+say() { printf '[setup] %s\n' "$*"; }
+
+# 1. Python 3.11+ with venv support.
+if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+    echo "[setup] error: $PYTHON is not Python >= 3.11. Install python3.11 (Debian: apt-get install python3 python3-venv) or set PYTHON=/path/to/python3.11." >&2
+    exit 1
+fi
+
+# 2. The venv, re-installed only when pyproject.toml or constraints.txt changed.
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+have=$(cat "$VENV/.setup-hash" 2>/dev/null || true)
+if [ "$want" != "$have" ]; then
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating $VENV"
+        "$PYTHON" -m venv "$VENV" || {
+            echo "[setup] error: could not create a venv. On Debian: apt-get install python3-venv" >&2; exit 1; }
+    fi
+    say "installing packages (pinned by constraints.txt)"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev]"
+    echo "$want" > "$VENV/.setup-hash"
+else
+    say "packages up to date"
+fi
+
+# 3. A CJK font, so that Chinese labels never render as empty boxes.
+if "$VENV/bin/python" -c 'import kpi.plots as p, sys; sys.exit(0 if p.find_cjk_font() else 1)' 2>/dev/null; then
+    say "CJK font present"
+else
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        say "installing fonts-noto-cjk (Debian, OFL licence)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null; }
+    elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+        say "installing fonts-noto-cjk with sudo"
+        sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends fonts-noto-cjk
+    fi
+    if ! "$VENV/bin/python" -c 'import kpi.plots as p, sys; sys.exit(0 if p.find_cjk_font() else 1)'; then
+        echo "[setup] error: no Noto Sans CJK font found. Install one: Debian/Ubuntu 'apt-get install fonts-noto-cjk'," >&2
+        echo "        conda 'conda install -c conda-forge font-ttf-noto-cjk', or set KPI_CJK_FONT=/path/to/NotoSansCJK-Regular.ttc" >&2
+        exit 1
+    fi
+    say "CJK font installed"
+fi
