@@ -81,6 +81,8 @@ def parse_number(value: Any, unit: str = "") -> float | None:
     number, suffix = float(match.group(1)), match.group(2)
     if not suffix:
         return number
+    if re.search(r"[0-9.,+\-]", suffix):
+        raise ValueError("不是数值 / not a number")
     factors = _UNIT_FACTORS.get(unit, {})
     if suffix in factors:
         return number * factors[suffix]

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# After editing a notebook's paired .py file: rebuild the .ipynb and store fresh outputs
+# (the outputs nbval compares). Timings are not recorded, so re-running changes no bytes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for py in notebooks/[0-9][0-9]_*.py; do
+    .venv/bin/jupytext --to ipynb --update "$py" -o "${py%.py}.ipynb" >/dev/null 2>&1 || .venv/bin/jupytext --to ipynb "$py" >/dev/null
+    .venv/bin/jupyter nbconvert --to notebook --execute --inplace \
+        --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.kernel_name=python3 "${py%.py}.ipynb"
+done

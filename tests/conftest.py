@@ -1,0 +1,37 @@
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpi import paths
+from kpi.registry import Registry
+
+ROOT = paths.ROOT
+SEED_DIR = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return Registry.load(paths.RAW)
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    candidates = sorted(SEED_DIR.glob("*.txt"))
+    if not candidates:
+        pytest.skip("the seed (../shared/seeds) is not beside this clone")
+    return candidates[0].read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def raw_copy(tmp_path) -> Path:
+    """A writable copy of data/raw for tests that break or regenerate inputs."""
+    target = tmp_path / "raw"
+    shutil.copytree(paths.RAW, target)
+    return target
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
