@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from kpi import paths
+from kpi import atomic, paths
 from kpi.errors import InputError
 
 #: report notebooks run by ``kpi report``, in order, with their default parameters
-REPORT_NOTEBOOKS = ("01_ingest.ipynb",)
+REPORT_NOTEBOOKS = ("01_ingest.ipynb", "02_leaderboard.ipynb")
 
 
 def _cmd_ingest(args) -> int:
@@ -51,6 +51,61 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _periods(text: str) -> list[str]:
+    """``2023-09`` → one period; ``2023`` → the twelve months of 2023."""
+    from kpi.parsing import parse_period
+
+    if text.isdigit() and len(text) == 4:
+        from kpi.progress import periods_of_year
+
+        return periods_of_year(int(text))
+    try:
+        return [parse_period(text)]
+    except ValueError:
+        raise InputError("--period 应为 YYYY-MM 或 YYYY / --period must be YYYY-MM or YYYY", value=text,
+                         fix="例如 --period 2023-09，或 --period 2023 生成全年各月") from None
+
+
+def _cmd_leaderboard(args) -> int:
+    from kpi.excel import write_leaderboard_xlsx
+    from kpi.ingest import read_annex, read_progress
+    from kpi.progress import LEADERBOARD_COLUMNS, score
+    from kpi.registry import Registry
+
+    periods = _periods(args.period)
+    year = int(periods[0][:4])
+    raw = Path(args.raw)
+    registry = Registry.load(raw)
+    targets_path = Path(args.targets) if args.targets else paths.annex_path(year, raw)
+    if not args.targets and not targets_path.exists():
+        from kpi.ingest import annex_files
+
+        years = [int(p.name[6:10]) for p in annex_files(raw)]
+        raise InputError(f"没有 {year} 年的晾晒表指标 / no annex targets for {year}; 现有年份：{years}",
+                         file=raw, value=args.period, fix="用 --targets 指定该年度的晾晒表文件")
+    targets = read_annex(targets_path, registry)
+    if year not in set(targets["year"]):
+        raise InputError(f"指标文件是 {sorted(set(targets['year']))} 年的，不是 {year} 年 / targets are for another year",
+                         file=args.targets, fix="用 --targets 指定该年度的晾晒表")
+    progress = read_progress(Path(args.progress) if args.progress else raw / "example" / "progress_example.csv", registry)
+    available = set(progress["period"])
+    periods = [p for p in periods if p in available] if len(periods) > 1 else periods
+    if not periods or periods[0] not in available:
+        raise InputError(f"进度数据中没有 {args.period} / no progress data for that period",
+                         file=args.progress, value=args.period,
+                         fix=f"可用时期：{min(available)} 至 {max(available)}")
+    board = score(targets, progress, registry, periods)
+    out = Path(args.out)
+    for period in periods:
+        csv_path = atomic.write_csv(out / f"leaderboard_{period}.csv",
+                                    board.loc[board["period"] == period, LEADERBOARD_COLUMNS], float_format="%.6g")
+        xlsx_path = write_leaderboard_xlsx(board, registry, period, out / f"晾晒表_{period}.xlsx")
+        print(f"wrote {csv_path}\nwrote {xlsx_path}")
+    if board["is_example"].any():
+        print("注意：进度为示例数据（非官方）/ note: built on EXAMPLE data, not official")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kpi", description="缙云县“139”科技创新体系建设工程：指标进度、晾晒表与报告")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument("--raw", default=str(paths.RAW))
     example.add_argument("--seed", type=int, default=139)
     example.set_defaults(func=_cmd_make_example)
+
+    board = sub.add_parser("leaderboard", help="填写晾晒表：完成率、序时进度、排名 → CSV 与 xlsx")
+    board.add_argument("--period", required=True, help="YYYY-MM，或 YYYY 表示全年每个月")
+    board.add_argument("--targets", help="晾晒表指标文件（默认：该年度的附件）")
+    board.add_argument("--progress", help="进度文件（默认：示例数据）")
+    board.add_argument("--raw", default=str(paths.RAW))
+    board.add_argument("--out", default=str(paths.REPORTS))
+    board.set_defaults(func=_cmd_leaderboard)
 
     report = sub.add_parser("report", help="ingest，然后运行报告笔记本，写出 reports/")
     report.add_argument("--raw", default=str(paths.RAW))

@@ -16,12 +16,13 @@ def registry() -> Registry:
     return Registry.load(paths.RAW)
 
 
+PLAN_TEXT = paths.RAW / "source" / "jinyun_139_plan_2023-2027.txt"
+
+
 @pytest.fixture(scope="session")
 def seed_text() -> str:
-    candidates = sorted(SEED_DIR.glob("*.txt"))
-    if not candidates:
-        pytest.skip("the seed (../shared/seeds) is not beside this clone")
-    return candidates[0].read_text(encoding="utf-8")
+    """The plan's text as shipped in data/raw/source (a verbatim copy of the seed)."""
+    return PLAN_TEXT.read_text(encoding="utf-8")
 
 
 @pytest.fixture

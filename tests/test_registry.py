@@ -110,3 +110,12 @@ def test_pacing_profiles_are_monotone_and_end_at_one(registry):
         assert shares.is_monotonic_increasing and shares.iloc[-1] == 1.0, name
     referenced = set(registry.indicators["pacing_profile"]) - {"linear"}
     assert referenced <= set(registry.pacing_profiles["profile"])
+
+
+def test_shipped_plan_text_is_the_seed(seed_text):
+    from tests.conftest import SEED_DIR
+
+    seeds = sorted(SEED_DIR.glob("*.txt"))
+    if not seeds:
+        pytest.skip("../shared/seeds is not beside this clone; the shipped copy is used")
+    assert seeds[0].read_text(encoding="utf-8") == seed_text

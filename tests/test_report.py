@@ -38,3 +38,11 @@ def test_report_writes_notebook_and_html(report_run):
     assert "全县 = 各区域合计" in html and "示例数据" in html and "data:image/png;base64" in html
     assert "from kpi" not in html  # code cells hidden
     assert not list(report_run.glob(".*"))  # no temporary files left behind
+
+
+def test_leaderboard_report(report_run):
+    notebook = nbformat.read(report_run / "02_leaderboard.ipynb", as_version=4)
+    assert not [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    html = (report_run / "02_leaderboard.html").read_text(encoding="utf-8")
+    assert "晾晒表" in html and "超序时" in html and "示例数据" in html
+    assert html.count("src=\"data:image/png;base64") == 2  # heatmap and bump chart

@@ -1,0 +1,181 @@
+"""The filled 晾晒表 as .xlsx, in the official layout of the annex.
+
+Title with the period; 序号, 区域; each indicator over 指标 / 进度 / 排名; block 2 ends with the
+composite (综合 得分 / 排名). 进度 and 排名 cells are coloured by status (green 超序时/达标, amber
+基本序时, red 滞后/未达标, grey 未报送); headers frozen; number formats as printed in Chinese
+offices (0.00 for 亿元, 0.0% for 进度). Notes under the table state the rules and, for example
+data, say so in red. The file reads back through :func:`kpi.ingest.read_annex`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from kpi import EXAMPLE_LABEL, atomic
+from kpi.layout import ANNEX_TITLE, SUB_COLUMNS, annex_blocks, format_target, indicator_header
+from kpi.progress import (AHEAD, BEHIND, COMPOSITE, COMPOSITE_RULE, MET, MISSING, NEAR, NEAR_TOLERANCE,
+                          NOT_MET, published_progress)
+from kpi.registry import COUNTY, Registry
+
+FILLS = {
+    AHEAD: "C6EFCE", MET: "C6EFCE",  # green
+    NEAR: "FFEB9C",  # amber
+    BEHIND: "FFC7CE", NOT_MET: "FFC7CE",  # red
+    MISSING: "D9D9D9",  # grey
+}
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _fill(status: str) -> PatternFill | None:
+    color = FILLS.get(status)
+    return PatternFill("solid", start_color=color, end_color=color) if color else None
+
+
+def _safe_text(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is written as text (no formula injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -> Workbook:
+    """The filled annex for one ``period`` of a :func:`kpi.progress.score` table."""
+    board = board[board["period"] == period]
+    if board.empty:
+        raise ValueError(f"no leaderboard rows for {period}")
+    year, month = int(period[:4]), int(period[5:7])
+    is_example = bool(board["is_example"].any())
+    cells = board.assign(progress_shown=published_progress(board, registry)).set_index(["region", "indicator_id"])
+    units = registry.indicators.set_index("indicator_id")["unit"]
+    kinds = registry.indicators.set_index("indicator_id")["kind"]
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"晾晒表{period}"
+    blocks = annex_blocks(registry)
+    width = 2 + 3 * max(len(b) for b in blocks) + 2
+    title = ANNEX_TITLE.format(year=year) + f"（截至{year}年{month}月）"
+    sheet.cell(1, 1, title).font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet.cell(1, 1).alignment = CENTER
+    row = 2
+    if is_example:
+        sheet.cell(2, 1, f"注意：本表进度为{EXAMPLE_LABEL}").font = Font(bold=True, color="C00000")
+        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+        row = 3
+
+    for number, block in enumerate(blocks):
+        if number:
+            row += 1  # a blank row between the blocks, as in the annex
+        header_row, sub_row = row, row + 1
+        sheet.cell(header_row, 1, "序号")
+        sheet.cell(header_row, 2, "区域")
+        sheet.merge_cells(start_row=header_row, start_column=1, end_row=sub_row, end_column=1)
+        sheet.merge_cells(start_row=header_row, start_column=2, end_row=sub_row, end_column=2)
+        groups = [(indicator_header(ind), ind["indicator_id"], SUB_COLUMNS) for _, ind in block.iterrows()]
+        if number == len(blocks) - 1:
+            groups.append(("综合", COMPOSITE, ("得分", "排名")))
+        column = 3
+        for label, _, subs in groups:
+            sheet.cell(header_row, column, label)
+            sheet.merge_cells(start_row=header_row, start_column=column, end_row=header_row,
+                              end_column=column + len(subs) - 1)
+            for offset, sub in enumerate(subs):
+                sheet.cell(sub_row, column + offset, sub)
+            column += len(subs)
+        for r in (header_row, sub_row):
+            for c in range(1, column):
+                cell = sheet.cell(r, c)
+                cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BORDER
+                cell.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+        row = sub_row + 1
+        for order, region in zip(registry.regions["annex_order"], registry.regions["region"]):
+            sheet.cell(row, 1, int(order))
+            sheet.cell(row, 2, _safe_text(region))
+            column = 3
+            for _, indicator_id, subs in groups:
+                entry = cells.loc[(region, indicator_id)]
+                status = entry["status"]
+                if indicator_id == COMPOSITE:
+                    score_cell = sheet.cell(row, column, None if status == MISSING else float(entry["completion_rate"]))
+                    score_cell.number_format = "0.0%"
+                    targets = [score_cell]
+                else:
+                    unit = units[indicator_id]
+                    if entry["comparator"] == "=":
+                        target = sheet.cell(row, column, float(entry["target"]))
+                        target.number_format = "0.00" if unit in ("亿元", "万元") else "0"
+                    else:
+                        target = sheet.cell(row, column, format_target(entry["target"], entry["comparator"], unit))
+                    progress_cell = sheet.cell(row, column + 1)
+                    if status == MISSING:
+                        progress_cell.value = MISSING
+                    else:
+                        progress_cell.value = float(entry["progress_shown"]) / 100
+                        progress_cell.number_format = "0.0%"
+                    targets = [target, progress_cell]
+                rank_cell = sheet.cell(row, column + len(subs) - 1,
+                                       None if pd.isna(entry["rank"]) else int(entry["rank"]))
+                rank_cell.number_format = "0"
+                if region == COUNTY and indicator_id != COMPOSITE and entry["actual_source"] == "sum_of_regions":
+                    rank_cell.value = "合计"
+                fill = _fill(status)
+                for cell in (*targets, rank_cell):
+                    cell.border, cell.alignment = BORDER, CENTER
+                if fill is not None:
+                    for cell in (*targets[1:], rank_cell) if indicator_id != COMPOSITE else (*targets, rank_cell):
+                        cell.fill = fill
+                column += len(subs)
+            for c in (1, 2):
+                sheet.cell(row, c).border, sheet.cell(row, c).alignment = BORDER, CENTER
+            row += 1
+
+    county_sources = cells.loc[COUNTY]["actual_source"]
+    summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
+    notes = [
+        "注：1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；增长类指标的进度为实际增幅（%）。",
+        f"2. 序时进度 = 月份 ÷ 12（{year}年{month}月为 {month / 12:.1%}），分批认定的指标按 pacing_profiles.csv 的节奏；"
+        f"进度 ≥ 序时为超序时（绿），低于序时不超过 {NEAR_TOLERANCE:.0%} 为基本序时（黄），其余为滞后（红）；"
+        "增长类指标达到目标为达标（绿），否则未达标（红）；未报送为灰色，不计零、不排名。",
+        "3. 排名：8 个区域之间按完成率从高到低（增长类按实际增幅），并列取较好名次（1、2、2、4），全县不参与排名。",
+        "4. " + COMPOSITE_RULE.split(" / ")[0],
+        "5. 全县数据：" + ("全县自报值" if not summed else f"全县自报值；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）") + "。",
+    ]
+    if is_example:
+        notes.append(f"6. {EXAMPLE_LABEL}：进度数据由固定种子生成器生成，仅用于演示，不代表官方数字。")
+    row += 1
+    for note in notes:
+        cell = sheet.cell(row, 1, note)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        sheet.row_dimensions[row].height = 15 * math.ceil(len(note) / 70)  # ~70 CJK characters a line
+        if "示例" in note:
+            cell.font = Font(color="C00000", bold=True)
+        row += 1
+
+    sheet.column_dimensions["A"].width = 6
+    sheet.column_dimensions["B"].width = 13
+    for c in range(3, width + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 10.5
+    sheet.freeze_panes = sheet.cell(3 + is_example + 1, 3)  # title (+ note) and the first header rows
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{3 + is_example}"
+    return workbook
+
+
+def write_leaderboard_xlsx(board: pd.DataFrame, registry: Registry, period: str, path: Path) -> Path:
+    workbook = leaderboard_workbook(board, registry, period)
+    with atomic.atomic_path(path) as tmp:
+        workbook.save(tmp)
+    return Path(path)

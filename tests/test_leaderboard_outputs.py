@@ -1,0 +1,75 @@
+"""The filled 晾晒表: CSV columns, the xlsx layout and colours, and its round trip through read_annex."""
+
+import subprocess
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kpi import paths
+from kpi.excel import write_leaderboard_xlsx
+from kpi.ingest import read_annex, read_progress
+from kpi.progress import LEADERBOARD_COLUMNS, score
+
+
+@pytest.fixture(scope="module")
+def board_2023(registry):
+    targets = read_annex(paths.RAW / "annex_2023.csv", registry)
+    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
+    return targets, score(targets, progress, registry)
+
+
+def test_every_month_of_2023_is_scored(board_2023):
+    _, board = board_2023
+    assert sorted(board["period"].str[:4].unique()) == ["2023"]
+    assert board["period"].nunique() == 12 and len(board) == 12 * 9 * 8
+
+
+@pytest.mark.parametrize("period", ["2023-03", "2023-09", "2023-12"])
+def test_xlsx_round_trip(tmp_path, registry, board_2023, period):
+    targets, board = board_2023
+    path = write_leaderboard_xlsx(board, registry, period, tmp_path / f"晾晒表_{period}.xlsx")
+    back = read_annex(path, registry)
+    columns = ["year", "region", "indicator_id", "target", "comparator"]
+    pd.testing.assert_frame_equal(back[columns], targets[columns])
+
+
+def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
+    _, board = board_2023
+    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "t.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["A1"].value.endswith("（截至2023年9月）")
+    assert "示例数据" in sheet["A2"].value
+    assert sheet.freeze_panes == "C5"
+    cells = {(c.row, c.column): c for row in sheet.iter_rows() for c in row}
+    by_region = {sheet.cell(r, 2).value: r for r in range(5, 14)}
+    dongdu, xinjian = by_region["东渡镇"], by_region["新建镇"]
+    assert cells[(dongdu, 4)].value == "未报送" and cells[(dongdu, 4)].fill.start_color.rgb.endswith("D9D9D9")
+    # 新建镇 rd 2023-09: progress cell holds the completion rate with a 0.0% format, coloured by status
+    row = board[(board["period"] == "2023-09") & (board["region"] == "新建镇")
+                & (board["indicator_id"] == "rd_expense_above_scale")].iloc[0]
+    cell = cells[(xinjian, 4)]
+    assert cell.number_format == "0.0%" and cell.value == pytest.approx(round(row["completion_rate"] * 100, 1) / 100)
+    colour = {"超序时": "C6EFCE", "基本序时": "FFEB9C", "滞后": "FFC7CE"}[row["status"]]
+    assert cell.fill.start_color.rgb.endswith(colour)
+    assert cells[(xinjian, 5)].value == row["rank"]
+    notes = [c.value for c in sheet["A"] if isinstance(c.value, str) and c.value[:2] in ("注：", "2.", "3.", "4.", "5.", "6.")]
+    assert any("序时进度 = 月份 ÷ 12" in n for n in notes) and any("综合得分" in n for n in notes)
+
+
+def test_cli_fills_every_month(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2023", "--out", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert len(list(tmp_path.glob("leaderboard_2023-*.csv"))) == 12
+    assert len(list(tmp_path.glob("晾晒表_2023-*.xlsx"))) == 12
+    csv = pd.read_csv(tmp_path / "leaderboard_2023-09.csv")
+    assert csv.columns.tolist() == LEADERBOARD_COLUMNS and len(csv) == 72
+    assert "示例数据" in result.stdout
+
+
+def test_cli_unknown_period(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2031-01", "--out", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "没有 2031 年的晾晒表指标" in result.stderr and "Traceback" not in result.stderr
