@@ -10,7 +10,7 @@ from kpi import atomic, paths
 from kpi.errors import InputError
 
 #: report notebooks run by ``kpi report``, in order, with their default parameters
-REPORT_NOTEBOOKS = ("01_ingest.ipynb", "02_leaderboard.ipynb")
+REPORT_NOTEBOOKS = ("01_ingest.ipynb", "02_leaderboard.ipynb", "03_trajectories.ipynb")
 
 
 def _cmd_ingest(args) -> int:

@@ -3,6 +3,7 @@ which ``scripts/setup.sh`` installs, and fails loudly when it is missing instead
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import matplotlib
 import numpy as np
 import matplotlib.pyplot as plt
 import pandas as pd
+import matplotlib.ticker
 from matplotlib import font_manager
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Zen Hei")
@@ -59,7 +61,7 @@ def mark_example(fig: plt.Figure, is_example: bool) -> None:
     """Stamp a figure built on example data, visibly, in its corner and as a faint watermark."""
     if not is_example:
         return
-    fig.text(0.995, 0.995, EXAMPLE_MARK, ha="right", va="top", fontsize=9, color="#b03030")
+    fig.supxlabel(EXAMPLE_MARK, x=0.995, ha="right", fontsize=9, color="#b03030")  # space kept by the layout
     fig.text(0.5, 0.5, "示例数据", ha="center", va="center", fontsize=48, color="#b03030",
              alpha=0.08, rotation=20, zorder=0)
 
@@ -168,4 +170,69 @@ def rank_bump_chart(board: pd.DataFrame, registry, year: int, indicator_id: str 
     ax.set_ylabel("排名")
     ax.grid(axis="y", alpha=0.3)
     mark_example(fig, bool(part["is_example"].any()))
+    return fig
+
+
+# ---------------------------------------------------------------- trajectories toward 2027
+VERDICT_COLORS = {"target_achieved": "#1a7f37", "on_track": "#2da44e", "acceleration_needed": "#d4a72c",
+                  "limited_progress": "#e16f24", "deterioration": "#cf222e", "insufficient_data": "#8c959f",
+                  "not_yet_achieved": "#8c959f"}
+
+
+def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, assessments: pd.DataFrame,
+                      as_of_year: int) -> plt.Figure:
+    """Small multiples for the level, cumulative and annual-growth targets that have data: actual,
+    the required compound (dashed) and linear (dotted) paths, and the projection range to 2027."""
+    from kpi.trajectory import trajectory_table
+
+    verdicts = assessments.set_index("indicator_id")
+    chosen = plan_targets[plan_targets["basis"].isin(["level", "cumulative", "annual_growth"])
+                          & plan_targets["indicator_id"].isin(verdicts.index[verdicts["verdict"] != "insufficient_data"])]
+    columns = 3
+    rows = max(1, math.ceil(len(chosen) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(14, 3.6 * rows), constrained_layout=True, squeeze=False)
+    for ax, (_, target) in zip(axes.flat, chosen.iterrows()):
+        table = trajectory_table(target, county_annual, as_of_year)
+        verdict = verdicts.loc[target["indicator_id"]]
+        ax.plot(table["year"], table["required_compound"], "--", color="#57606a", lw=1.2, label="要求路径（复合）")
+        ax.plot(table["year"], table["required_linear"], ":", color="#57606a", lw=1.2, label="要求路径（线性）")
+        ax.fill_between(table["year"], table["projected_compound"], table["projected_linear"], color="#54aeff",
+                        alpha=0.25, label="预测区间")
+        ax.plot(table["year"], table["actual"], "o-", color="#0969da", lw=2, label="实际")
+        ax.plot(table["year"].iloc[-1], table["required_compound"].iloc[-1], "*", ms=13, color="#cf222e", label="2027目标")
+        unit = "亿元" if target["basis"] == "annual_growth" else target["unit"]
+        title = target["name_zh"] if target["basis"] != "annual_growth" else "县财政科技投入（年均+15%）"
+        ax.set_title(f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）", fontsize=10,
+                     color=VERDICT_COLORS.get(verdict["verdict"], "black"))
+        ax.set_ylabel(unit, fontsize=9)
+        ax.set_xticks(table["year"])
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    spare = list(axes.flat)[len(chosen):]
+    for ax in spare:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if spare:
+        spare[0].legend(handles, labels, loc="center", fontsize=10, frameon=False)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
+    fig.suptitle(f"迈向2027：实际值、要求路径与预测（截至{as_of_year}年）", fontsize=13)
+    mark_example(fig, bool(chosen["indicator_id"].map(verdicts["is_example"]).any()))
+    return fig
+
+
+def additions_chart(assessments: pd.DataFrame) -> plt.Figure:
+    """New-since-base targets: cumulative completion against the linear path (years elapsed / 5)."""
+    rows = assessments[(assessments["basis"] == "new_since_base") & (assessments["verdict"] != "insufficient_data")]
+    fig, ax = plt.subplots(figsize=(10, 0.7 * len(rows) + 1.5), constrained_layout=True)
+    labels = [f"{n}（{v:g}{u}）" for n, v, u in zip(rows["name_zh"], rows["target_value"], rows["unit"])]
+    ax.barh(labels, rows["completion"], color=[VERDICT_COLORS[v] for v in rows["verdict"]])
+    for y, (share, completion, cumulative) in enumerate(zip(rows["expected_share"], rows["completion"], rows["latest_value"])):
+        ax.plot([share, share], [y - 0.4, y + 0.4], color="black", lw=2)
+        ax.text(max(completion, share) + 0.015, y, f"{completion:.0%}（累计 {cumulative:g}）", va="center", fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title("2023—2027 新增类目标：累计完成率（黑线 = 按年均匀推进应达到的比例）")
+    mark_example(fig, bool(rows["is_example"].any()))
     return fig

@@ -46,3 +46,9 @@ def test_leaderboard_report(report_run):
     html = (report_run / "02_leaderboard.html").read_text(encoding="utf-8")
     assert "晾晒表" in html and "超序时" in html and "示例数据" in html
     assert html.count("src=\"data:image/png;base64") == 2  # heatmap and bump chart
+
+
+def test_trajectory_report(report_run):
+    html = (report_run / "03_trajectories.html").read_text(encoding="utf-8")
+    assert "迈向2027" in html and "需加快" in html and "示例数据" in html
+    assert html.count("src=\"data:image/png;base64") == 2

@@ -1,0 +1,270 @@
+"""Trajectories toward 2027: required paths, observed pace, verdicts, projections, effort needed.
+
+Methods, per ``basis`` of a plan target (``data/raw/plan_targets.csv``):
+
+- ``level`` and ``cumulative`` — the growth-rate ratio of Eurostat's SDG progress assessment, as
+  implemented by Statistics Canada in Open SDG ("Progress Measurement Methodology", open-sdg
+  docs/progress-methodology.md)::
+
+      cagr_obs = (latest / base) ** (1 / (latest_year - base_year)) - 1
+      cagr_req = (target / base) ** (1 / (target_year - base_year)) - 1     # from the base year
+      ratio    = d * cagr_obs / |cagr_req|        d = +1 higher is better, -1 lower is better
+
+  verdict: target_achieved when the latest value meets the target; else on_track (ratio ≥ 0.95),
+  acceleration_needed (0.60 ≤ ratio < 0.95), limited_progress (0 ≤ ratio < 0.60), deterioration
+  (ratio < 0). ``projected`` = latest × (1 + cagr_obs) ** (target_year − latest_year) and
+  ``unsd_ratio`` = (projected − base) / (target − base), the UN Statistics Division SDG Progress
+  Chart's anticipated-progress measure. A linear projection (average annual change over the
+  observed years) gives the other end of a range.
+- ``new_since_base`` — a sum over 2023–2027, so no CAGR on a sum: cumulative additions against the
+  linear path (years elapsed / 5 of the target); ratio = completion / expected share, judged by the
+  same thresholds; the additions needed per remaining year.
+- ``annual_growth`` — the level's compound growth since the base year against the target rate
+  (ratio = cagr / target rate); required path base × (1 + rate) ** (year − base_year).
+- ``milestone`` — achieved or not, and the first year it was.
+
+Pure functions on plain values and tidy frames; no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+VERDICTS_ZH = {
+    "target_achieved": "已达标", "on_track": "进度正常", "acceleration_needed": "需加快",
+    "limited_progress": "进展有限", "deterioration": "倒退", "insufficient_data": "数据不足",
+    "not_yet_achieved": "尚未实现",
+}
+ON_TRACK, ACCELERATION = 0.95, 0.60
+#: plan targets measured on another county series
+SERIES_FOR_TARGET = {"fiscal_st_spending_growth": "fiscal_st_spending"}
+#: new_since_base targets whose yearly additions are the differences of a stock series
+ADDITIONS_FROM_STOCK = {"rd_institutions_new": "rd_institutions_stock"}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    verdict: str
+    verdict_zh: str
+    ratio: float = math.nan
+    cagr_obs: float = math.nan
+    cagr_req: float = math.nan
+    projected: float = math.nan
+    projected_linear: float = math.nan
+    unsd_ratio: float = math.nan
+    reason: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def verdict_for_ratio(ratio: float) -> str:
+    if ratio >= ON_TRACK:
+        return "on_track"
+    if ratio >= ACCELERATION:
+        return "acceleration_needed"
+    if ratio >= 0:
+        return "limited_progress"
+    return "deterioration"
+
+
+def _insufficient(reason: str) -> Assessment:
+    return Assessment("insufficient_data", VERDICTS_ZH["insufficient_data"], reason=reason)
+
+
+def _meets(value: float, target: float, higher_is_better: bool) -> bool:
+    return value >= target if higher_is_better else value <= target
+
+
+def assess(base_year: int, base_value: float, latest_year: int, latest_value: float, target_year: int,
+           target_value: float, higher_is_better: bool = True) -> Assessment:
+    """Eurostat / Open SDG growth-rate ratio, verdict, compound and linear projections, UNSD ratio."""
+    years_observed = latest_year - base_year
+    if years_observed < 1:
+        return _insufficient("少于两个年度的数据 / fewer than two years of data")
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (base_value, latest_value)):
+        return _insufficient("缺少基期或最新值 / base or latest value missing")
+    if base_value <= 0 or latest_value < 0 or target_value <= 0:
+        return _insufficient("基期值为零或为负，增长率无意义 / a zero or negative base has no growth rate")
+    slope = (latest_value - base_value) / years_observed
+    years_left = target_year - latest_year
+    projected_linear = latest_value + slope * years_left
+    cagr_obs = (latest_value / base_value) ** (1 / years_observed) - 1
+    cagr_req = (target_value / base_value) ** (1 / (target_year - base_year)) - 1
+    projected = latest_value * (1 + cagr_obs) ** years_left
+    unsd_ratio = (projected - base_value) / (target_value - base_value) if target_value != base_value else math.nan
+    direction = 1 if higher_is_better else -1
+    ratio = direction * cagr_obs / abs(cagr_req) if cagr_req != 0 else (math.inf if direction * cagr_obs >= 0 else -math.inf)
+    if _meets(latest_value, target_value, higher_is_better):
+        verdict = "target_achieved"
+    else:
+        verdict = verdict_for_ratio(ratio)
+    return Assessment(verdict, VERDICTS_ZH[verdict], ratio, cagr_obs, cagr_req, projected, projected_linear, unsd_ratio)
+
+
+def required_paths(base_year: int, base_value: float, target_year: int, target_value: float) -> pd.DataFrame:
+    """The compound (constant growth) and linear (constant increment) paths from base to target."""
+    years = np.arange(base_year, target_year + 1)
+    steps = (years - base_year) / (target_year - base_year)
+    compound = base_value * (target_value / base_value) ** steps if base_value > 0 else np.full(len(years), np.nan)
+    linear = base_value + (target_value - base_value) * steps
+    return pd.DataFrame({"year": years, "required_compound": compound, "required_linear": linear})
+
+
+def effort_needed(series: pd.Series, target_year: int, target_value: float) -> dict:
+    """What the remaining years must deliver: the level increment and growth rate per year that
+    reach the target from the latest value, against the best year so far."""
+    series = series.dropna().sort_index()
+    latest_year, latest = int(series.index[-1]), float(series.iloc[-1])
+    years_left = target_year - latest_year
+    changes = series.diff().dropna()
+    growth = series.pct_change().dropna().replace([np.inf, -np.inf], np.nan).dropna()
+    if years_left <= 0:
+        return {"years_left": 0, "needed_change_per_year": math.nan, "needed_growth_per_year": math.nan,
+                "best_change_so_far": changes.max() if len(changes) else math.nan,
+                "best_growth_so_far": growth.max() if len(growth) else math.nan}
+    needed_growth = (target_value / latest) ** (1 / years_left) - 1 if latest > 0 else math.nan
+    return {
+        "years_left": years_left,
+        "needed_change_per_year": (target_value - latest) / years_left,
+        "needed_growth_per_year": needed_growth,
+        "best_change_so_far": float(changes.max()) if len(changes) else math.nan,
+        "best_growth_so_far": float(growth.max()) if len(growth) else math.nan,
+    }
+
+
+def assess_new_since_base(additions: pd.Series, base_year: int, target_year: int, target_value: float) -> dict:
+    """A count added over base_year+1 … target_year (e.g. 260 new high-tech enterprises in 2023–2027)."""
+    period = additions[(additions.index > base_year) & (additions.index <= target_year)].dropna().sort_index()
+    span = target_year - base_year
+    if period.empty:
+        return {**_insufficient("基期之后尚无新增数据 / no additions reported after the base year").as_dict()}
+    latest_year = int(period.index[-1])
+    elapsed = latest_year - base_year
+    cumulative = float(period.sum())
+    completion = cumulative / target_value
+    expected_share = elapsed / span
+    ratio = completion / expected_share
+    verdict = "target_achieved" if cumulative >= target_value else verdict_for_ratio(ratio)
+    years_left = target_year - latest_year
+    pace = cumulative / elapsed
+    return {
+        **Assessment(verdict, VERDICTS_ZH[verdict], ratio=ratio, projected=cumulative + pace * years_left,
+                     projected_linear=cumulative + pace * years_left,
+                     unsd_ratio=(cumulative + pace * years_left) / target_value).as_dict(),
+        "latest_year": latest_year, "latest_value": cumulative, "completion": completion,
+        "expected_share": expected_share, "gap_points": (completion - expected_share) * 100,
+        "needed_change_per_year": (target_value - cumulative) / years_left if years_left else math.nan,
+        "best_change_so_far": float(period.max()), "years_left": years_left,
+    }
+
+
+def assess_annual_growth(levels: pd.Series, base_year: int, target_year: int, target_rate_percent: float) -> dict:
+    """Average annual growth since the base year against the target rate (e.g. 财政科技投入 +15 %/yr)."""
+    levels = levels.dropna().sort_index()
+    if base_year not in levels.index or levels.index.max() <= base_year:
+        return _insufficient("缺少基期或之后年度的数据 / base year or later years missing").as_dict()
+    base, latest_year = float(levels.loc[base_year]), int(levels.index.max())
+    latest = float(levels.loc[latest_year])
+    if base <= 0:
+        return _insufficient("基期值为零 / zero base").as_dict()
+    rate = target_rate_percent / 100
+    years_observed, years_left = latest_year - base_year, target_year - latest_year
+    cagr = (latest / base) ** (1 / years_observed) - 1
+    ratio = cagr / rate
+    required_final = base * (1 + rate) ** (target_year - base_year)
+    verdict = verdict_for_ratio(ratio)
+    return {
+        **Assessment(verdict, VERDICTS_ZH[verdict], ratio=ratio, cagr_obs=cagr, cagr_req=rate,
+                     projected=latest * (1 + cagr) ** years_left,
+                     projected_linear=latest + (latest - base) / years_observed * years_left,
+                     unsd_ratio=(latest * (1 + cagr) ** years_left - base) / (required_final - base)).as_dict(),
+        "latest_year": latest_year, "latest_value": latest, "required_final": required_final,
+        "needed_growth_per_year": (required_final / latest) ** (1 / years_left) - 1 if years_left else math.nan,
+        "best_growth_so_far": float(levels.pct_change().dropna().max()), "years_left": years_left,
+    }
+
+
+def assess_milestone(values: pd.Series, target_value: float = 1) -> dict:
+    """A 零突破 milestone: achieved or not, and the first year it was."""
+    values = values.dropna().sort_index()
+    if values.empty:
+        return _insufficient("无数据 / no data").as_dict()
+    reached = values[values >= target_value]
+    if reached.empty:
+        return {**Assessment("not_yet_achieved", VERDICTS_ZH["not_yet_achieved"]).as_dict(),
+                "latest_year": int(values.index[-1]), "latest_value": float(values.iloc[-1]), "achieved_year": math.nan}
+    return {**Assessment("target_achieved", VERDICTS_ZH["target_achieved"]).as_dict(),
+            "latest_year": int(values.index[-1]), "latest_value": float(values.iloc[-1]),
+            "achieved_year": int(reached.index[0])}
+
+
+def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> pd.Series:
+    rows = county_annual[(county_annual["indicator_id"] == indicator_id) & (county_annual["year"] <= as_of_year)]
+    return rows.set_index("year")["value"].sort_index().astype(float)
+
+
+def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_year: int | None = None) -> pd.DataFrame:
+    """One row per plan target: latest value, verdict (English and Chinese), ratio, projections,
+    effort needed — by the method of its ``basis``. Targets without data say so (数据不足)."""
+    as_of_year = as_of_year or int(county_annual["year"].max())
+    rows = []
+    for target in plan_targets.itertuples():
+        series_id = SERIES_FOR_TARGET.get(target.indicator_id, target.indicator_id)
+        series = _series(county_annual, series_id, as_of_year)
+        record = {"indicator_id": target.indicator_id, "name_zh": target.name_zh, "unit": target.unit,
+                  "basis": target.basis, "target_value": target.target_value, "target_year": target.target_year,
+                  "base_year": target.base_year, "clause": target.clause,
+                  "responsible_units": target.responsible_units, "series": series_id,
+                  "is_example": bool(county_annual.loc[county_annual["indicator_id"] == series_id, "is_example"].any())}
+        if target.indicator_id in ADDITIONS_FROM_STOCK:
+            stock = _series(county_annual, ADDITIONS_FROM_STOCK[target.indicator_id], as_of_year)
+            series = stock.diff().dropna()
+            record["series"] = f"diff({ADDITIONS_FROM_STOCK[target.indicator_id]})"
+            record["is_example"] = bool(county_annual.loc[county_annual["indicator_id"] == ADDITIONS_FROM_STOCK[target.indicator_id], "is_example"].any())
+        if series.empty:
+            record.update(_insufficient("暂无该指标的年度数据 / no annual data for this target").as_dict())
+        elif target.basis in ("level", "cumulative"):
+            base = series.get(target.base_year, math.nan)
+            result = assess(target.base_year, base, int(series.index[-1]), float(series.iloc[-1]),
+                            target.target_year, target.target_value, higher_is_better=target.comparator != "<=")
+            record.update(result.as_dict(), base_value=base, latest_year=int(series.index[-1]),
+                          latest_value=float(series.iloc[-1]), **effort_needed(series, target.target_year, target.target_value))
+        elif target.basis == "new_since_base":
+            record.update(assess_new_since_base(series, target.base_year, target.target_year, target.target_value))
+        elif target.basis == "annual_growth":
+            record.update(assess_annual_growth(series, target.base_year, target.target_year, target.target_value),
+                          base_value=series.get(target.base_year, math.nan))
+        else:
+            record.update(assess_milestone(series, target.target_value))
+        rows.append(record)
+    table = pd.DataFrame(rows)
+    table["as_of_year"] = as_of_year
+    return table
+
+
+def trajectory_table(plan_target: pd.Series, county_annual: pd.DataFrame, as_of_year: int | None = None) -> pd.DataFrame:
+    """Year by year for one level / cumulative / annual-growth target: actual, the required compound
+    and linear paths, and the compound and linear projections from the latest year."""
+    as_of_year = as_of_year or int(county_annual["year"].max())
+    series_id = SERIES_FOR_TARGET.get(plan_target["indicator_id"], plan_target["indicator_id"])
+    series = _series(county_annual, series_id, as_of_year)
+    base_year, target_year = int(plan_target["base_year"]), int(plan_target["target_year"])
+    base = float(series.get(base_year, math.nan))
+    if plan_target["basis"] == "annual_growth":
+        target_value = base * (1 + plan_target["target_value"] / 100) ** (target_year - base_year)
+    else:
+        target_value = float(plan_target["target_value"])
+    table = required_paths(base_year, base, target_year, target_value)
+    table["actual"] = table["year"].map(series)
+    latest_year, latest = int(series.index[-1]), float(series.iloc[-1])
+    result = assess(base_year, base, latest_year, latest, target_year, target_value)
+    ahead = table["year"] >= latest_year
+    table["projected_compound"] = np.where(ahead, latest * (1 + result.cagr_obs) ** (table["year"] - latest_year), np.nan)
+    slope = (latest - base) / (latest_year - base_year)
+    table["projected_linear"] = np.where(ahead, latest + slope * (table["year"] - latest_year), np.nan)
+    return table

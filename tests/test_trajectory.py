@@ -1,0 +1,102 @@
+"""Trajectory methods on hand-worked cases (figures checked with a calculator)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from kpi import paths
+from kpi.ingest import read_county_annual
+from kpi.trajectory import (assess, assess_annual_growth, assess_milestone, assess_new_since_base, assess_plan,
+                            effort_needed, required_paths, trajectory_table)
+
+
+def test_exactly_on_the_required_path():
+    # 100 → 133.1 in 3 years is 10 %/yr (1.1³ = 1.331); 161.051 in 2027 needs 10 %/yr from 2022 (1.1⁵)
+    result = assess(2022, 100, 2025, 133.1, 2027, 161.051)
+    assert result.cagr_obs == pytest.approx(0.10) and result.cagr_req == pytest.approx(0.10)
+    assert result.ratio == pytest.approx(1.0) and result.verdict == "on_track" and result.verdict_zh == "进度正常"
+    assert result.projected == pytest.approx(161.051)        # 133.1 × 1.1²
+    assert result.unsd_ratio == pytest.approx(1.0)
+    assert result.projected_linear == pytest.approx(133.1 + 2 * 33.1 / 3)  # 155.1667
+
+
+def test_limited_progress_and_unsd_ratio():
+    # 5 %/yr observed (1.05² = 1.1025) against 2^(1/5) − 1 = 14.87 %/yr required: ratio 0.336
+    result = assess(2022, 100, 2024, 110.25, 2027, 200)
+    assert result.ratio == pytest.approx(0.33625, abs=1e-5) and result.verdict == "limited_progress"
+    assert result.projected == pytest.approx(127.628, abs=1e-3)  # 110.25 × 1.05³
+    assert result.unsd_ratio == pytest.approx(0.27628, abs=1e-5)
+
+
+def test_lower_is_better():
+    # falling 10 %/yr against 12.94 %/yr needed to halve in five years: ratio 0.7725
+    result = assess(2022, 100, 2024, 81, 2027, 50, higher_is_better=False)
+    assert result.ratio == pytest.approx(0.7725, abs=1e-4) and result.verdict == "acceleration_needed"
+
+
+@pytest.mark.parametrize("latest, verdict", [(3.5, "target_achieved"), (2.3, "deterioration"), (2.45, "limited_progress")])
+def test_verdicts(latest, verdict):
+    assert assess(2022, 2.45, 2025, latest, 2027, 3.4).verdict == verdict
+
+
+@pytest.mark.parametrize("args, reason", [((2022, 2.45, 2022, 2.45, 2027, 3.4), "少于两个年度"),
+                                          ((2022, 0.0, 2025, 3.0, 2027, 5.0), "零或为负"),
+                                          ((2022, math.nan, 2025, 3.0, 2027, 5.0), "缺少")])
+def test_insufficient_data_says_why(args, reason):
+    result = assess(*args)
+    assert result.verdict == "insufficient_data" and result.verdict_zh == "数据不足" and reason in result.reason
+    assert math.isnan(result.ratio)  # never a fake number
+
+
+def test_new_since_base():
+    # 260 new high-tech enterprises in 2023–2027; 2022's 46 is the base year and does not count
+    additions = pd.Series({2022: 46, 2023: 50, 2024: 52, 2025: 62})
+    result = assess_new_since_base(additions, 2022, 2027, 260)
+    assert result["latest_value"] == 164 and result["expected_share"] == pytest.approx(0.6)
+    assert result["completion"] == pytest.approx(164 / 260)
+    assert result["gap_points"] == pytest.approx((164 / 260 - 0.6) * 100)  # +3.08 points ahead
+    assert result["ratio"] == pytest.approx((164 / 260) / 0.6) and result["verdict"] == "on_track"
+    assert result["needed_change_per_year"] == 48  # (260 − 164) / 2
+    assert result["best_change_so_far"] == 62
+
+
+def test_annual_growth():
+    # 3.10 → 4.41 亿元 over 2022–2025 is 12.47 %/yr against 15 %: ratio 0.831
+    result = assess_annual_growth(pd.Series({2022: 3.10, 2023: 3.49, 2024: 3.95, 2025: 4.41}), 2022, 2027, 15)
+    assert result["cagr_obs"] == pytest.approx(0.12467, abs=1e-5)
+    assert result["ratio"] == pytest.approx(0.83114, abs=1e-5) and result["verdict"] == "acceleration_needed"
+    assert result["required_final"] == pytest.approx(6.2352, abs=1e-4)  # 3.10 × 1.15⁵
+    assert result["needed_growth_per_year"] == pytest.approx(0.18907, abs=1e-5)
+
+
+def test_milestone():
+    assert assess_milestone(pd.Series({2022: 0, 2023: 0, 2024: 1, 2025: 1}))["achieved_year"] == 2024
+    pending = assess_milestone(pd.Series({2022: 0, 2025: 0}))
+    assert pending["verdict"] == "not_yet_achieved" and pending["verdict_zh"] == "尚未实现"
+
+
+def test_required_paths_and_effort():
+    paths_ = required_paths(2022, 2.45, 2027, 3.4)
+    assert paths_["required_compound"].iloc[[0, -1]].tolist() == pytest.approx([2.45, 3.4])
+    assert paths_["required_linear"].iloc[1] == pytest.approx(2.64)  # 2.45 + 0.95 / 5
+    effort = effort_needed(pd.Series({2022: 2.45, 2023: 2.61, 2024: 2.74, 2025: 2.86}), 2027, 3.4)
+    assert effort["needed_change_per_year"] == pytest.approx(0.27)  # (3.4 − 2.86) / 2
+    assert effort["best_change_so_far"] == pytest.approx(0.16)
+    assert effort["needed_change_per_year"] > effort["best_change_so_far"]
+
+
+def test_assess_plan_on_the_example_series(registry):
+    annual = read_county_annual(paths.RAW / "example" / "county_annual_example.csv")
+    table = assess_plan(registry.plan_targets, annual).set_index("indicator_id")
+    assert len(table) == 31
+    assert table.loc["rd_intensity", "verdict"] == "acceleration_needed"
+    assert table.loc["fiscal_st_spending_growth", "series"] == "fiscal_st_spending"
+    assert table.loc["national_incubator", "achieved_year"] == 2025
+    assert table.loc["young_talent_inflow", "verdict"] == "insufficient_data"
+    assert table.loc["rd_intensity", "is_example"]
+    as_2024 = assess_plan(registry.plan_targets, annual, as_of_year=2024).set_index("indicator_id")
+    assert as_2024.loc["rd_intensity", "latest_year"] == 2024
+    fiscal = registry.plan_targets[registry.plan_targets["indicator_id"] == "fiscal_st_spending_growth"].iloc[0]
+    path = trajectory_table(fiscal, annual)
+    assert path["required_compound"].iloc[-1] == pytest.approx(6.2352, abs=1e-4)
