@@ -9,7 +9,8 @@ setup:
 report: setup          ## ingest the raw data, then build every report from it
 	$(BIN)/kpi report
 
-test: setup            ## library, CLI, notebook (nbval) and end-to-end tests
+test:                  ## library, CLI, notebook (nbval), end-to-end and browser tests
+	@bash scripts/setup.sh --browser
 	$(BIN)/python -m pytest
 
 ingest: setup

@@ -9,10 +9,6 @@ from pathlib import Path
 from kpi import atomic, paths
 from kpi.errors import InputError
 
-#: report notebooks run by ``kpi report``, in order, with their default parameters
-REPORT_NOTEBOOKS = ("01_ingest.ipynb", "02_leaderboard.ipynb", "03_trajectories.ipynb")
-
-
 def _cmd_ingest(args) -> int:
     from kpi.ingest import run_ingest
 
@@ -37,17 +33,27 @@ def _cmd_make_example(args) -> int:
 
 
 def _cmd_report(args) -> int:
+    from kpi.batch import run_batch, summary_table
     from kpi.ingest import run_ingest
-    from kpi.runner import execute_notebook, notebook_to_html
 
-    run_ingest(Path(args.raw), Path(args.processed))
-    out = Path(args.out)
-    for name in REPORT_NOTEBOOKS:
-        executed = execute_notebook(paths.NOTEBOOKS / name, out / name,
-                                    {"raw_dir": str(Path(args.raw).resolve()),
-                                     "processed_dir": str(Path(args.processed).resolve())})
-        html = notebook_to_html(executed, executed.with_suffix(".html"))
-        print(f"wrote {executed}\nwrote {html}")
+    if (args.year is None) != (args.quarter is None):
+        raise InputError("--year 与 --quarter 需同时给出 / give both --year and --quarter, or neither",
+                         fix="例如 --year 2025 --quarter 4；都不给则用数据中最近的完整季度")
+    progress = Path(args.progress) if args.progress else None
+    run_ingest(Path(args.raw), Path(args.processed), progress)
+    result = run_batch(args.year, args.quarter, args.regions, args.jobs, args.force, Path(args.out), Path(args.raw),
+                       progress, analysis=not args.no_analysis)
+    print(summary_table(result))
+    if result.executed == 0 and not result.failures:
+        print(f"{result.out_dir}: 全部报告已是最新，未重新运行 / all reports up to date, nothing executed")
+    for path in result.written:
+        print(f"wrote {path}")
+    if result.failures:
+        names = ", ".join(f.key for f in result.failures)
+        print(f"失败 / failed: {names}（出错的笔记本保存在 {result.out_dir / 'failed'}）", file=sys.stderr)
+        for failure in result.failures:
+            print(f"--- {failure.key}\n{failure.message[-1500:]}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -129,9 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--out", default=str(paths.REPORTS))
     board.set_defaults(func=_cmd_leaderboard)
 
-    report = sub.add_parser("report", help="ingest，然后运行报告笔记本，写出 reports/")
+    report = sub.add_parser("report", help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/")
+    report.add_argument("--year", type=int, help="年份（默认：数据中最近的完整季度）")
+    report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度 1—4")
+    report.add_argument("--regions", nargs="+", default=["all"], help="all（默认），或一个或多个区域名")
+    report.add_argument("--jobs", type=int, default=None, help="同时运行的笔记本数（默认：CPU 核数）")
+    report.add_argument("--force", action="store_true", help="即使输入、参数和代码未变也重新运行")
+    report.add_argument("--no-analysis", action="store_true", help="只生成季度报告，不运行 01—03 分析笔记本")
     report.add_argument("--raw", default=str(paths.RAW))
     report.add_argument("--processed", default=str(paths.PROCESSED))
+    report.add_argument("--progress", help="进度文件（默认：示例数据）")
     report.add_argument("--out", default=str(paths.REPORTS))
     report.set_defaults(func=_cmd_report)
     return parser

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -49,6 +50,8 @@ def use_cjk_font() -> str:
     family = next((name for name in CJK_FAMILIES if name in names), None)
     if family is None:
         raise RuntimeError(f"{path} 中没有简体中文字形 / no Simplified Chinese face in {path}")
+    # a missing glyph is an error, not a box: a report with boxes must not be circulated
+    warnings.filterwarnings("error", message=r"Glyph .* missing from font", category=UserWarning)
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False  # CJK fonts often lack U+2212
@@ -88,8 +91,9 @@ STATUS_COLORS = {"超序时": "#c6efce", "达标": "#c6efce", "基本序时": "#
                  "未达标": "#ffc7ce", "未报送": "#d9d9d9"}
 
 
-def leaderboard_table(board: pd.DataFrame, registry, period: str):
-    """The 晾晒表 of ``period`` as a styled table: 指标 / 进度 / 排名 per indicator, traffic lights."""
+def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str | None = None):
+    """The 晾晒表 of ``period`` as a styled table: 指标 / 进度 / 排名 per indicator, traffic lights;
+    the ``highlight`` region's row in bold."""
     from kpi.layout import format_target
     from kpi.progress import COMPOSITE, published_progress
 
@@ -115,6 +119,8 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str):
         css[(name, "排名")] = colour
     text.columns = pd.MultiIndex.from_tuples(text.columns)
     css.columns = text.columns
+    if highlight in css.index:
+        css.loc[highlight] = css.loc[highlight] + "; font-weight: bold; border-top: 2px solid #333; border-bottom: 2px solid #333"
     return text.style.apply(lambda _: css, axis=None).set_caption(f"晾晒表 · {period}")
 
 
@@ -235,4 +241,31 @@ def additions_chart(assessments: pd.DataFrame) -> plt.Figure:
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_title("2023—2027 新增类目标：累计完成率（黑线 = 按年均匀推进应达到的比例）")
     mark_example(fig, bool(rows["is_example"].any()))
+    return fig
+
+
+def region_progress_chart(board: pd.DataFrame, registry, region: str, period: str) -> plt.Figure:
+    """A region's completion month by month through the year against 序时进度, one panel per indicator."""
+    year = period[:4]
+    part = board[(board["region"] == region) & (board["period"].str[:4] == year) & (board["period"] <= period)]
+    indicators = registry.indicators
+    fig, axes = plt.subplots(2, 4, figsize=(14, 6), constrained_layout=True, sharex=True)
+    for ax, (_, indicator) in zip(axes.flat, indicators.iterrows()):
+        rows = part[part["indicator_id"] == indicator["indicator_id"]]
+        months = rows["period"].str[5:7].astype(int)
+        ax.plot(months, rows["completion_rate"], "o-", color="#0969da", lw=2, label="完成率")
+        if rows["time_share"].notna().any():
+            ax.step(months, rows["time_share"], where="mid", color="#57606a", ls="--", lw=1.2, label="序时进度")
+        else:
+            ax.axhline(1.0, color="#57606a", ls="--", lw=1.2, label="目标增幅")
+        ax.set_title(indicator["name_zh"], fontsize=10)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_xticks(range(1, 13, 2))
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    axes.flat[-1].axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    axes.flat[-1].legend(handles, labels, loc="center", frameon=False)
+    fig.suptitle(f"{region} {year}年各指标完成率与序时进度（截至{int(period[5:7])}月）", fontsize=13)
+    mark_example(fig, bool(part["is_example"].any()))
     return fig

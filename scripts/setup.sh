@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
+WITH_BROWSER=0
+[ "${1:-}" = "--browser" ] && WITH_BROWSER=1
 PYTHON=${PYTHON:-python3}
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -50,4 +52,19 @@ else
         exit 1
     fi
     say "CJK font installed"
+fi
+
+# 4. For the tests only: Debian's Chromium, which the browser test drives through Playwright.
+if [ "$WITH_BROWSER" = 1 ]; then
+    if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+        say "Chromium present"
+    elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        say "installing chromium (Debian) for the browser test"
+        export DEBIAN_FRONTEND=noninteractive
+        { apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; } \
+            || say "warning: could not install chromium; the browser test will be skipped and say why"
+    else
+        say "warning: no chromium and no root apt-get; the browser test will be skipped and say why"
+    fi
 fi

@@ -1,54 +1,170 @@
-"""End to end: ``kpi report`` runs the notebooks through papermill and renders HTML."""
+"""End to end: ``kpi report`` builds the quarterly reports through papermill, as a scheduler would run it."""
 
+import hashlib
+import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
+from kpi import paths
 from tests.conftest import tree_hashes
 
 pytestmark = pytest.mark.slow
+SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shuhong", "dongfang", "lijin-hitech"]
+
+
+def kpi(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "kpi.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
 def report_run(tmp_path_factory):
-    from kpi import paths
-    import shutil
-
     base = tmp_path_factory.mktemp("report")
     raw = base / "raw"
     shutil.copytree(paths.RAW, raw)
     before = tree_hashes(raw)
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "report", "--raw", str(raw), "--processed",
-                             str(base / "processed"), "--out", str(base / "reports")], capture_output=True, text=True)
+    result = kpi("report", "--year", "2025", "--quarter", "4", "--jobs", "2", "--raw", str(raw),
+                 "--processed", str(base / "processed"), "--out", str(base / "reports"))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert tree_hashes(raw) == before
-    return base / "reports"
+    assert tree_hashes(raw) == before  # raw is never modified
+    return base, result
 
 
-def test_report_writes_notebook_and_html(report_run):
-    notebook = nbformat.read(report_run / "01_ingest.ipynb", as_version=4)
-    errors = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors
-    stderr = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code"
-                     for o in c.outputs if o.get("name") == "stderr")
-    assert "missing from font" not in stderr and "Glyph" not in stderr
-    html = (report_run / "01_ingest.html").read_text(encoding="utf-8")
-    assert "全县 = 各区域合计" in html and "示例数据" in html and "data:image/png;base64" in html
-    assert "from kpi" not in html  # code cells hidden
-    assert not list(report_run.glob(".*"))  # no temporary files left behind
+def test_quarter_folder_holds_every_report(report_run):
+    base, _ = report_run
+    out = base / "reports" / "2025-Q4"
+    for slug in SLUGS:
+        assert (out / f"{slug}.ipynb").exists() and (out / f"{slug}.html").exists(), slug
+    for name in ("01_ingest", "02_leaderboard", "03_trajectories"):
+        assert (out / "analysis" / f"{name}.html").exists()
+    assert (out / "晾晒表_2025-12.xlsx").exists() and (out / "index.html").exists() and (out / "report.log").exists()
+    assert not list(out.glob(".*")) and not (out / "failed").exists()  # no temporary or failed files
 
 
-def test_leaderboard_report(report_run):
-    notebook = nbformat.read(report_run / "02_leaderboard.ipynb", as_version=4)
-    assert not [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    html = (report_run / "02_leaderboard.html").read_text(encoding="utf-8")
-    assert "晾晒表" in html and "超序时" in html and "示例数据" in html
-    assert html.count("src=\"data:image/png;base64") == 2  # heatmap and bump chart
+def test_manifest(report_run):
+    base, _ = report_run
+    manifest = json.loads((base / "reports" / "2025-Q4" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["period"] == "2025-12" and manifest["example_data"] is True
+    assert {r["file"] for r in manifest["inputs"]} >= {"progress_example.csv", "annex_2025_example.csv"}
+    progress = (base / "raw" / "example" / "progress_example.csv").read_bytes()
+    assert {"file": "progress_example.csv", "sha256": hashlib.sha256(progress).hexdigest()[:16],
+            "bytes": len(progress)} in manifest["inputs"]
+    assert manifest["packages"]["pandas"].startswith("3.")
+    assert set(manifest["reports"]) == set(SLUGS) | {f"analysis/{n}" for n in ("01_ingest", "02_leaderboard", "03_trajectories")}
+    assert all(r["outcome"] == "ok" and r["seconds"] > 0 for r in manifest["reports"].values())
 
 
-def test_trajectory_report(report_run):
-    html = (report_run / "03_trajectories.html").read_text(encoding="utf-8")
-    assert "迈向2027" in html and "需加快" in html and "示例数据" in html
-    assert html.count("src=\"data:image/png;base64") == 2
+def test_reports_read_well(report_run):
+    base, _ = report_run
+    out = base / "reports" / "2025-Q4"
+    for slug in SLUGS:
+        notebook = nbformat.read(out / f"{slug}.ipynb", as_version=4)
+        outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in outputs if o.output_type == "error"], slug
+        stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+        assert "missing from font" not in stderr, slug
+    html = (out / "hushan.html").read_text(encoding="utf-8")
+    assert "2025年第4季度 壶山镇" in html and "示例数据" in html and "各季度末排名" in html
+    assert "from kpi" not in html and "check_region_series" not in html  # code hidden
+    county = (out / "county.html").read_text(encoding="utf-8")
+    assert "迈向2027" in county and "进度正常" in county
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("季度报告</a>") == 9 and "晾晒表_2025-12.xlsx" in index and "示例数据" in index
+
+
+def test_second_run_executes_nothing(report_run):
+    base, _ = report_run
+    out = base / "reports" / "2025-Q4"
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != "report.log"}
+    result = kpi("report", "--year", "2025", "--quarter", "4", "--raw", str(base / "raw"),
+                 "--processed", str(base / "processed"), "--out", str(base / "reports"))
+    assert result.returncode == 0, result.stderr
+    assert "nothing executed" in result.stdout
+    after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != "report.log"}
+    assert after == before
+
+
+def test_a_broken_input_fails_one_region_cleanly(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW, raw)
+    args = ["report", "--year", "2025", "--quarter", "4", "--regions", "全县", "壶山镇", "东方镇", "--no-analysis",
+            "--jobs", "2", "--raw", str(raw), "--processed", str(tmp_path / "processed"), "--out", str(tmp_path / "reports")]
+    assert kpi(*args).returncode == 0
+    out = tmp_path / "reports" / "2025-Q4"
+    good = (out / "dongfang.html").read_bytes()
+    # 东方镇's November year-to-date patent count falls below October's: its own series is inconsistent
+    progress = raw / "example" / "progress_example.csv"
+    lines = progress.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("2025-11,东方镇,new_invention_patents,"))
+    lines[index] = "2025-11,东方镇,new_invention_patents,0,True"
+    progress.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = kpi(*args)
+    assert result.returncode == 1
+    assert "dongfang" in result.stderr and "年内累计值下降" in result.stderr and "Traceback (most" not in result.stdout
+    assert (out / "failed" / "dongfang.ipynb").exists()
+    assert (out / "dongfang.html").read_bytes() == good  # the last good report is kept
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reports"]["dongfang"]["outcome"] == "failed"
+    assert manifest["reports"]["hushan"]["outcome"] == "ok" and manifest["reports"]["county"]["outcome"] == "ok"
+    assert "生成失败" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_overlapping_runs_are_serialised_by_a_lock(tmp_path):
+    from filelock import FileLock
+
+    (tmp_path / "reports").mkdir()
+    with FileLock(str(tmp_path / "reports" / ".kpi-report.lock")):
+        result = kpi("report", "--regions", "全县", "--no-analysis", "--processed", str(tmp_path / "p"),
+                     "--out", str(tmp_path / "reports"), env={"KPI_LOCK_TIMEOUT": "1"})
+    assert result.returncode == 2 and "另一个 kpi report 仍在运行" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [(["--year", "2025"], "同时给出"), (["--regions", "火星镇"], "未知区域")])
+def test_parameters_are_validated_before_anything_runs(tmp_path, args, message):
+    result = kpi("report", *args, "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "reports"))
+    assert result.returncode == 2 and message in result.stderr
+    assert not (tmp_path / "reports" / "2025-Q4").exists() or not list((tmp_path / "reports" / "2025-Q4").glob("*.ipynb"))
+
+
+def _chromium():
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: F401
+    except ImportError:
+        return None, "playwright is not installed (pip install playwright)"
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        return None, "Chromium is not installed (Debian: apt-get install chromium; make test does it as root)"
+    return executable, ""
+
+
+def test_reports_in_a_real_browser(report_run, tmp_path):
+    executable, why = _chromium()
+    if executable is None:
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    out = report_run[0] / "reports" / "2025-Q4"
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--no-first-run", "--disable-quic"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=flags)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.goto((out / "index.html").as_uri())
+        assert "缙云县" in page.title()
+        links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+        assert "hushan.html" in links and "晾晒表_2025-12.xlsx" in links
+        for name in ("hushan.html", "county.html"):
+            page.goto((out / name).as_uri())
+            images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+            assert images and all(images), name
+            text = page.inner_text("body")
+            assert "晾晒表" in text and "示例数据" in text and "滞后事项与责任单位" in text
+        page.screenshot(path=str(tmp_path / "hushan.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "hushan.png").stat().st_size > 50_000
