@@ -49,3 +49,20 @@ def write_csv(target: str | Path, frame: pd.DataFrame, **kwargs) -> Path:
     with atomic_path(target) as tmp:
         frame.to_csv(tmp, encoding="utf-8", **kwargs)
     return Path(target)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def formula_safe(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) get a leading
+    apostrophe, so an exported CSV opened in Excel shows them as text (no formula injection).
+    Numbers are untouched; ``exclude`` names columns of a closed vocabulary (e.g. comparators)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if column in exclude or not (pd.api.types.is_string_dtype(safe[column]) or safe[column].dtype == object):
+            continue
+        text = safe[column]
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+        safe[column] = text.where(~risky, "'" + text.astype(str))
+    return safe

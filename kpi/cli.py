@@ -103,8 +103,8 @@ def _cmd_leaderboard(args) -> int:
     board = score(targets, progress, registry, periods)
     out = Path(args.out)
     for period in periods:
-        csv_path = atomic.write_csv(out / f"leaderboard_{period}.csv",
-                                    board.loc[board["period"] == period, LEADERBOARD_COLUMNS], float_format="%.6g")
+        rows = atomic.formula_safe(board.loc[board["period"] == period, LEADERBOARD_COLUMNS], exclude=("comparator",))
+        csv_path = atomic.write_csv(out / f"leaderboard_{period}.csv", rows, float_format="%.6g")
         xlsx_path = write_leaderboard_xlsx(board, registry, period, out / f"晾晒表_{period}.xlsx")
         print(f"wrote {csv_path}\nwrote {xlsx_path}")
     if board["is_example"].any():
@@ -151,9 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            code = args.func(args)
+        for warning in caught:
+            if type(warning.message).__module__.startswith("kpi"):
+                print(f"注意 / warning: {warning.message}", file=sys.stderr)
+        return code
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2

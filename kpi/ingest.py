@@ -10,9 +10,11 @@ validated tidy tables to ``data/processed`` atomically, and only after everythin
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
+import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ import pandas as pd
 
 from kpi import atomic, paths, schemas
 from kpi.errors import InputError
-from kpi.parsing import is_blank, map_unique, normalize_text, parse_numbers, parse_period, parse_target
+from kpi.parsing import Uncached, is_blank, map_unique, normalize_text, parse_numbers, parse_period, parse_target
 from kpi.registry import COUNTY, Registry
 
 SUM_TOLERANCE = 0.005  # half a unit of the annex's last printed decimal (0.01 亿元)
@@ -33,10 +35,15 @@ class SumMismatchWarning(UserWarning):
     """全县 differs from the sum of the regions for an indicator that sums."""
 
 
+class DataQualityWarning(UserWarning):
+    """Readable but suspicious input: a year-to-date value that falls, percents given as fractions."""
+
+
 @dataclass
 class Sheet:
     name: str | None  # None for a CSV file
     rows: list[list[Any]]
+    hidden_rows: frozenset[int] = frozenset()  # 0-based indexes of rows hidden in Excel (skipped)
 
 
 # ---------------------------------------------------------------- reading files into cell grids
@@ -78,21 +85,27 @@ def read_sheets(path: Path) -> list[Sheet]:
 
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        formulas = openpyxl.load_workbook(path, data_only=False)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise InputError(f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
                          file=path, fix="用 Excel 打开确认能读，再另存为 .xlsx") from None
     sheets = []
-    for worksheet in workbook.worksheets:
+    for worksheet, formula_sheet in zip(workbook.worksheets, formulas.worksheets):
+        if worksheet.sheet_state != "visible":
+            continue  # a hidden sheet is the clerk's scratch space, not data
         rows = []
-        for row in worksheet.iter_rows():
+        for row, formula_row in zip(worksheet.iter_rows(), formula_sheet.iter_rows()):
             values = []
-            for cell in row:
+            for cell, formula_cell in zip(row, formula_row):
                 value = cell.value
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+                if value is None and isinstance(formula_cell.value, str) and formula_cell.value.startswith("="):
+                    value = Uncached(formula_cell.value)
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
                     value = value * 100  # a cell formatted 0.0% holds 0.034 for 3.4
                 values.append(value)
             rows.append(values)
-        sheets.append(Sheet(worksheet.title, rows))
+        hidden = frozenset(index - 1 for index, dimension in worksheet.row_dimensions.items() if dimension.hidden)
+        sheets.append(Sheet(worksheet.title, rows, hidden))
     return sheets
 
 
@@ -165,6 +178,8 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
                                      column=_column_letter(j, sheet), value=label,
                                      fix="改为 data/raw/indicators.csv 中的指标名称，或在其中登记新指标") from None
             for row_index in range(header_index + 2, len(rows)):
+                if row_index in sheet.hidden_rows:
+                    continue
                 row = rows[row_index]
                 region_cell = _cell(row, region_column)
                 if normalize_text(region_cell) in ("区域", "序号"):
@@ -277,7 +292,9 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
                 width = len(row)
                 body = [list(r[:width]) + [None] * (width - len(r)) for r in sheet.rows[index + 1:]]
                 frame = pd.DataFrame(body, columns=[normalize_text(v) for v in row], dtype=object)
-                return frame, sheet.name, index + 1
+                frame.index = range(len(frame))
+                hidden = [i - index - 1 for i in sheet.hidden_rows if i > index]
+                return frame.drop(index=hidden, errors="ignore"), sheet.name, index + 1
     raise InputError("找不到表头：需要 时期/区域/指标/数值 (period/region/indicator_id/value) 列",
                      file=path, fix="第一行写列名：period,region,indicator_id,value（或 时期,区域,指标,数值）")
 
@@ -336,11 +353,53 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
         tidy["is_example"] = flags.isin({"true", "1", "是", "yes", "示例"})
     else:
         tidy["is_example"] = False
+    kinds = tidy["indicator_id"].map(registry.indicators.set_index("indicator_id")["kind"])
+    negative = (kinds != "growth") & (tidy["value"] < 0)
+    if negative.any():
+        label = negative[negative].index[0]
+        raise InputError("累计完成值不能为负 / a year-to-date amount or count cannot be negative", file=path, sheet=sheet,
+                         row=int(row_of.loc[label]), column=columns["value"], value=frame.loc[label, columns["value"]],
+                         fix="核对数值；增减变化请填在增长类指标中")
+    tidy["value"] = _resolve_percent_fractions(tidy, frame[columns["value"]], units, path)
     tidy = tidy[tidy["value"].notna()]
     _check_duplicates(tidy, row_of, path, sheet, columns["value"])
     tidy = tidy.drop_duplicates(["period", "region", "indicator_id"])
     tidy = _sort(tidy, registry, time_column="period")
-    return schemas.validate(tidy, schemas.PROGRESS, file=path)
+    tidy = schemas.validate(tidy, schemas.PROGRESS, file=path)
+    falls = ytd_falls(tidy, registry)
+    if not falls.empty:
+        listed = "；".join(f"{r.region} {r.indicator_id} {r.previous_period}→{r.period}: {r.previous_value:g}→{r.value:g}"
+                          for r in falls.head(5).itertuples())
+        warnings.warn(DataQualityWarning(f"{path.name}: {len(falls)} 处年内累计值下降 / year-to-date values that fall: "
+                                         f"{listed}{'…' if len(falls) > 5 else ''}（这些区域的季度报告将不予生成）"),
+                      stacklevel=2)
+    return tidy
+
+
+def ytd_falls(progress: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Rows whose year-to-date amount or count is below the previous reported month of the same year."""
+    cumulative = registry.indicators.loc[registry.indicators["kind"] != "growth", "indicator_id"]
+    rows = progress[progress["indicator_id"].isin(cumulative)].sort_values("period")
+    groups = rows.groupby([rows["period"].str[:4], rows["region"], rows["indicator_id"]])
+    rows = rows.assign(previous_value=groups["value"].shift(), previous_period=groups["period"].shift())
+    return rows[rows["value"] < rows["previous_value"] - 1e-9].reset_index(drop=True)
+
+
+def _resolve_percent_fractions(tidy: pd.DataFrame, raw: pd.Series, units: dict, path: Path) -> pd.Series:
+    """Percent indicators given as fractions (0.034 for 3.4 %): when every value of such an indicator
+    that carries no % sign lies within [−1, 1] (three or more of them, not all zero), read them as
+    fractions and say so. A value written with % is always a percent."""
+    values = tidy["value"].copy()
+    for indicator_id, index in tidy.groupby("indicator_id").groups.items():
+        if units[indicator_id] != "%":
+            continue
+        texts = raw.loc[index].map(lambda v: isinstance(v, str) and "%" in unicodedata.normalize("NFKC", v))
+        plain = values.loc[index][~texts.to_numpy()].dropna()
+        if len(plain) >= 3 and plain.abs().le(1).all() and plain.ne(0).any():
+            values.loc[plain.index] = plain * 100
+            warnings.warn(DataQualityWarning(f"{path.name}: {indicator_id} 的数值均在 ±1 以内，按小数读作百分比（×100）"
+                                             " / read as fractions of one"), stacklevel=3)
+    return values
 
 
 def _check_duplicates(tidy: pd.DataFrame, row_of: pd.Series, path: Path, sheet, value_column: str) -> None:
@@ -366,8 +425,19 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     _check_file(path)
     text = decode_text(path.read_bytes(), path)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    frame["year"] = pd.to_numeric(frame["year"]).astype(int)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"CSV 格式错误 / malformed CSV: {exc}", file=path, fix="每行列数应与表头一致") from None
+    missing = {"year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"} - set(frame.columns)
+    if missing:
+        raise InputError(f"缺少列 {sorted(missing)} / missing columns", file=path, row=1, fix="按 data/raw/README.md 补齐列")
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    if years.isna().any():
+        row = int(years.isna().to_numpy().nonzero()[0][0])
+        raise InputError("年份不是整数 / year is not a whole number", file=path, row=row + 2, column="year",
+                         value=frame["year"].iloc[row], fix="填写四位年份，例如 2025")
+    frame["year"] = years.astype(int)
 
     def on_error(label, raw, exc):
         raise InputError(str(exc), file=path, row=int(label) + 2, column="value", value=raw, fix="填写数值") from None
@@ -422,14 +492,21 @@ def run_ingest(raw_dir: Path = paths.RAW, processed_dir: Path = paths.PROCESSED,
         "county_annual_rows": int(len(county_annual)),
         "plan_targets": int(len(plan_targets)),
         "annex_sum_checks_failed": int((~sum_checks["ok"]).sum()),
+        "ytd_falls": int(len(ytd_falls(progress, registry))),
     }
     outputs = {
         "annex_targets.csv": annex, "progress.csv": progress, "county_annual.csv": county_annual,
         "plan_targets.csv": plan_targets, "annex_sum_checks.csv": sum_checks,
     }
-    written = [atomic.write_csv(processed_dir / name, frame) for name, frame in outputs.items()]
-    written.append(atomic.write_text(processed_dir / "ingest_summary.json",
-                                     json.dumps(summary, ensure_ascii=False, indent=2) + "\n"))
+    from filelock import FileLock
+
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(processed_dir / ".kpi-ingest.lock")):  # two runs at once write one after the other
+        written = [atomic.write_csv(processed_dir / name, frame) for name, frame in outputs.items()]
+        # written last, with each table's hash: the commit mark of a complete, consistent set
+        summary["sha256"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+        written.append(atomic.write_text(processed_dir / "ingest_summary.json",
+                                         json.dumps(summary, ensure_ascii=False, indent=2) + "\n"))
     return IngestResult(annex, progress, county_annual, plan_targets, sum_checks, written)
 
 
@@ -440,7 +517,13 @@ def load_processed(processed_dir: Path = paths.PROCESSED) -> dict[str, pd.DataFr
     if missing:
         raise InputError(f"缺少处理后的数据 {missing} / processed tables missing", file=processed_dir,
                          fix="先运行 `kpi ingest`（或 make report）")
+    summary_path = processed_dir / "ingest_summary.json"
+    expected = json.loads(summary_path.read_text(encoding="utf-8")).get("sha256", {}) if summary_path.exists() else {}
     tables = {}
     for name in ("annex_targets", "progress", "county_annual", "plan_targets", "annex_sum_checks"):
-        tables[name] = pd.read_csv(processed_dir / f"{name}.csv", dtype={"period": str})
+        path = processed_dir / f"{name}.csv"
+        if expected.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
+            raise InputError("处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
+                             file=path, fix="重新运行 `kpi ingest`")
+        tables[name] = pd.read_csv(path, dtype={"period": str})
     return tables

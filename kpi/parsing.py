@@ -37,6 +37,15 @@ _GE_SUFFIX = ("及以上", "以上", "或以上")
 _LE_SUFFIX = ("及以下", "以下", "以内")
 
 
+class Uncached(str):
+    """A formula cell whose workbook holds no computed value (saved by a program that does not
+    calculate): it cannot be read, and says so."""
+
+
+UNCACHED_MESSAGE = ("公式没有计算结果（文件未在 Excel 中保存过）/ a formula without a cached value; "
+                    "open the file in Excel or WPS and save it, or paste the values")
+
+
 def normalize_text(value: Any) -> str:
     """NFKC (full-width digits, letters and punctuation to ASCII), no whitespace at all.
 
@@ -62,6 +71,8 @@ def parse_number(value: Any, unit: str = "") -> float | None:
     Accepts full-width digits, thousands separators, a unit suffix (``15.44亿元``, ``1544万元``
     for 亿元), a ``%`` sign for percent indicators. Raises ``ValueError`` for anything else.
     """
+    if isinstance(value, Uncached):
+        raise ValueError(UNCACHED_MESSAGE)
     if isinstance(value, bool):
         raise ValueError("布尔值不是数值 / a true/false cell is not a number")
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -100,6 +111,8 @@ def parse_target(value: Any, unit: str = "") -> tuple[float, str]:
     a plain figure → ``"="``, read as "reach the stated figure" (the plan's own wording has no 以上).
     A blank target raises ``ValueError``: a leaderboard row without a target cannot be scored.
     """
+    if isinstance(value, Uncached):
+        raise ValueError(UNCACHED_MESSAGE)
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         number = parse_number(value, unit)
         if number is None:
@@ -138,6 +151,8 @@ _PERIOD_PATTERNS = (
 def parse_period(value: Any) -> str:
     """A period cell to ``"YYYY-MM"``: ``2023-09``, ``2023-9``, ``2023年9月``, ``2023.09``,
     ``202309``, a date or datetime, or an Excel date serial number."""
+    if isinstance(value, Uncached):
+        raise ValueError(UNCACHED_MESSAGE)
     if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
         return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):

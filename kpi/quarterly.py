@@ -106,7 +106,7 @@ def data_notes(hashes: pd.DataFrame, is_example: bool, checks_passed: list[str],
         lines.append(f"- <span style='color:#c00000'><b>进度数据为{html.escape(EXAMPLE_LABEL)}</b></span>："
                      "区域进度数据不公开，本报告用固定种子生成器（kpi/example_data.py）生成的数据演示，不代表官方数字。")
     lines += [f"- 已通过的校验：{'；'.join(checks_passed)}。",
-              "- 输入文件（sha256 前16位）：" + "；".join(f"`{r.file}` {r.sha256}" for r in hashes.itertuples()) + "。",
+              "- 输入文件（sha256 前16位）：" + "；".join(f"`{html.escape(r.file)}` {r.sha256}" for r in hashes.itertuples()) + "。",
               f"- 生成时间：{made_at or '未记录（交互运行）'}；代码版本：{code_version or '未记录'}。"]
     return "\n".join(lines)
 
@@ -145,16 +145,13 @@ def check_region_series(progress: pd.DataFrame, region: str, registry: Registry)
     the period, indicator and both values otherwise."""
     from kpi.errors import InputError
 
-    summing = registry.indicators.loc[registry.indicators["kind"] != "growth", "indicator_id"]
-    rows = progress[(progress["region"] == region) & progress["indicator_id"].isin(summing)].sort_values("period")
-    rows = rows.assign(year=rows["period"].str[:4])
-    previous = rows.groupby(["year", "indicator_id"])["value"].shift()
-    previous_period = rows.groupby(["year", "indicator_id"])["period"].shift()
-    falls = rows[rows["value"] < previous - 1e-9]
+    from kpi.ingest import ytd_falls
+
+    falls = ytd_falls(progress[progress["region"] == region], registry)
     if not falls.empty:
         first = falls.iloc[0]
         raise InputError(
-            f"{region} 的 {first['indicator_id']} 年内累计值下降：{previous_period[falls.index[0]]} 为 "
-            f"{previous[falls.index[0]]:g}，{first['period']} 为 {first['value']:g}"
+            f"{region} 的 {first['indicator_id']} 年内累计值下降：{first['previous_period']} 为 "
+            f"{first['previous_value']:g}，{first['period']} 为 {first['value']:g}"
             " / a year-to-date value falls from one month to the next",
             column="value", value=first["value"], fix="核对该区域该月的累计值（应为年初至今累计，不应小于上月）")

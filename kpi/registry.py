@@ -29,7 +29,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise InputError("找不到登记表文件 / registry file not found", file=path,
                          fix="从仓库恢复 data/raw/ 下的文件（git checkout -- data/raw）")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"登记表无法读取 / registry file unreadable: {type(exc).__name__}", file=path,
+                         fix="用 UTF-8 保存；每行列数应与表头一致；或 git checkout -- data/raw 恢复") from None
 
 
 def _as_bool(series: pd.Series, path: Path, column: str) -> pd.Series:
