@@ -112,6 +112,37 @@ def _cmd_leaderboard(args) -> int:
     return 0
 
 
+def _cmd_extract_targets(args) -> int:
+    import pandas as pd
+
+    from kpi.extract import annex_csv, compare, extract, fill_years, read_text
+
+    outputs = [Path(p).resolve() for p in (args.out, args.annex_out) if p]
+    for output in outputs:
+        if output.is_relative_to(paths.RAW.resolve()):
+            raise InputError("草稿不能写入 data/raw（原始数据只由人工审核后放入）/ drafts never go into data/raw",
+                             file=output, fix="写到别处，例如 --out /tmp/draft.csv，审核后再手工合并")
+    text = read_text(Path(args.plan))
+    draft, annex = extract(text)
+    draft = fill_years(draft, text)
+    if args.out:
+        atomic.write_csv(Path(args.out), atomic.formula_safe(draft, exclude=("comparator",)))
+        flagged = int((draft["review"] != "").sum())
+        print(f"wrote {args.out}: {len(draft)} targets, {flagged} flagged for review（请人工审核 / review before use）")
+    if args.annex_out and annex:
+        atomic.write_text(Path(args.annex_out), annex_csv(annex))
+        print(f"wrote {args.annex_out}: annex table, {len(annex)} rows")
+    if args.compare:
+        result = compare(draft, pd.read_csv(args.compare))
+        print(f"reference {result['reference']}, draft {result['draft']}, matched {result['matched']}")
+        print(f"recall {result['recall']:.1%}  precision {result['precision']:.1%}  basis agreement {result['basis_agreement']:.1%}")
+        if result["missed"]:
+            print("missed:", ", ".join(result["missed"]))
+        if result["extra"]:
+            print("extra:", ", ".join(result["extra"]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kpi", description="缙云县“139”科技创新体系建设工程：指标进度、晾晒表与报告")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--raw", default=str(paths.RAW))
     board.add_argument("--out", default=str(paths.REPORTS))
     board.set_defaults(func=_cmd_leaderboard)
+
+    extract = sub.add_parser("extract-targets", help="从方案文本中提取量化目标草稿（供人工审核）")
+    extract.add_argument("plan", help="方案文本（.txt UTF-8/GB18030，或 .docx）")
+    extract.add_argument("--out", help="草稿 CSV（plan_targets.csv 的列，另加 confidence、review）")
+    extract.add_argument("--annex-out", help="附件晾晒表草稿 CSV（官方版式）")
+    extract.add_argument("--compare", help="与已审核的 plan_targets.csv 比较，输出召回率与准确率")
+    extract.set_defaults(func=_cmd_extract_targets)
 
     report = sub.add_parser("report", help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/")
     report.add_argument("--year", type=int, help="年份（默认：数据中最近的完整季度）")
