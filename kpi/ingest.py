@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpi import atomic, paths, schemas
@@ -281,14 +283,46 @@ PROGRESS_HEADERS = {
 }
 
 
+def _is_header(row: list[Any], wanted: set[str]) -> bool:
+    return sum(normalize_text(v).lower() in wanted for v in row) >= 3
+
+
 def _read_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
-    """A plain table (one header row) as strings/objects; returns it, its sheet and header row."""
-    sheets = read_sheets(path)
+    """A plain table (one header row) as strings/objects; returns it, its sheet and header row.
+
+    CSV and Parquet go through pandas' C reader (province-scale files), workbooks through openpyxl.
+    The frame's index is the record's position after the header, so row = index + header row + 1.
+    """
     wanted = {normalize_text(name).lower() for names in PROGRESS_HEADERS.values() for name in names}
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        _check_file(path)
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise InputError(f"不是有效的 Parquet 文件 / not a valid Parquet file ({type(exc).__name__})", file=path,
+                             fix="重新导出该文件") from None
+        frame.columns = [normalize_text(c) for c in frame.columns]
+        return frame.reset_index(drop=True), None, 1
+    if path.suffix.lower() in (".csv", ".txt"):
+        _check_file(path)
+        text = decode_text(path.read_bytes(), path)
+        head = list(itertools.islice(csv.reader(io.StringIO(text, newline="")), 20))
+        index = next((i for i, row in enumerate(head) if _is_header(row, wanted)), None)
+        if index is not None:
+            try:
+                frame = pd.read_csv(io.StringIO(text), skiprows=index, header=0, dtype=str, keep_default_na=False,
+                                    skip_blank_lines=False, engine="c")
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                line = re.search(r"line (\d+)", str(exc))
+                raise InputError(f"CSV 格式错误：某行的列数多于表头 / malformed CSV ({str(exc)[:120]})", file=path,
+                                 row=int(line[1]) + index if line else None, fix="检查该行是否多了逗号或引号未闭合") from None
+            frame.columns = [normalize_text(c) for c in frame.columns]
+            return frame, None, index + 1
+    sheets = read_sheets(path)
     for sheet in sheets:
         for index, row in enumerate(sheet.rows[:20]):
-            names = [normalize_text(v).lower() for v in row]
-            if sum(name in wanted for name in names) >= 3:
+            if _is_header(row, wanted):
                 width = len(row)
                 body = [list(r[:width]) + [None] * (width - len(r)) for r in sheet.rows[index + 1:]]
                 frame = pd.DataFrame(body, columns=[normalize_text(v) for v in row], dtype=object)
@@ -297,6 +331,12 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
                 return frame.drop(index=hidden, errors="ignore"), sheet.name, index + 1
     raise InputError("找不到表头：需要 时期/区域/指标/数值 (period/region/indicator_id/value) 列",
                      file=path, fix="第一行写列名：period,region,indicator_id,value（或 时期,区域,指标,数值）")
+
+
+def _blank_mask(values: pd.Series) -> np.ndarray:
+    """Which cells are blank (empty, —, /, NaN), deciding once per distinct text."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([is_blank(u) for u in uniques], dtype=bool)[codes] if len(uniques) else np.zeros(0, bool)
 
 
 def read_progress(path: str | Path, registry: Registry | None = None) -> pd.DataFrame:
@@ -318,8 +358,7 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
                              file=path, sheet=sheet, row=header_row,
                              fix=f"加一列 {target}（或 {names[1]}）")
         columns[target] = found
-    frame = frame.dropna(how="all").reset_index(drop=True)
-    frame = frame[~frame[columns["region"]].map(is_blank) | ~frame[columns["value"]].map(is_blank)]
+    frame = frame[~(_blank_mask(frame[columns["region"]]) & _blank_mask(frame[columns["value"]]))]
     row_of = frame.index.to_series() + header_row + 1  # spreadsheet row of each record
 
     def fail(column: str, fix: str):
@@ -338,19 +377,20 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
 
     tidy = pd.DataFrame(index=frame.index)
     tidy["period"] = map_unique(frame[columns["period"]], parse_period,
-                                fail(columns["period"], "写成 YYYY-MM，例如 2023-09")).astype(str)
+                                    fail(columns["period"], "写成 YYYY-MM，例如 2023-09")).astype(str)
     tidy["region"] = map_unique(frame[columns["region"]], resolver(registry.resolve_region),
-                                fail(columns["region"], "改为已知区域名称，或在 data/raw/regions.csv 登记别名")).astype(str)
+                                    fail(columns["region"], "改为已知区域名称，或在 data/raw/regions.csv 登记别名")).astype(str)
     tidy["indicator_id"] = map_unique(frame[columns["indicator_id"]], resolver(registry.resolve_indicator),
-                                      fail(columns["indicator_id"], "用 data/raw/indicators.csv 中的 indicator_id 或中文名")).astype(str)
+                                          fail(columns["indicator_id"], "用 data/raw/indicators.csv 中的 indicator_id 或中文名")).astype(str)
     tidy["value"] = float("nan")
     units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
     for indicator_id, index in tidy.groupby("indicator_id").groups.items():
         tidy.loc[index, "value"] = parse_numbers(frame.loc[index, columns["value"]], units[indicator_id],
                                                  fail(columns["value"], "填写数值（可带单位，如 15.44亿元），无数据留空"))
     if columns["is_example"] is not None:
-        flags = frame[columns["is_example"]].map(normalize_text).str.lower()
-        tidy["is_example"] = flags.isin({"true", "1", "是", "yes", "示例"})
+        tidy["is_example"] = map_unique(frame[columns["is_example"]],
+                                        lambda v: normalize_text(v).lower() in {"true", "1", "是", "yes", "示例"},
+                                        fail(columns["is_example"], "填写 true 或 false")).astype(bool)
     else:
         tidy["is_example"] = False
     kinds = tidy["indicator_id"].map(registry.indicators.set_index("indicator_id")["kind"])
@@ -393,7 +433,8 @@ def _resolve_percent_fractions(tidy: pd.DataFrame, raw: pd.Series, units: dict, 
     for indicator_id, index in tidy.groupby("indicator_id").groups.items():
         if units[indicator_id] != "%":
             continue
-        texts = raw.loc[index].map(lambda v: isinstance(v, str) and "%" in unicodedata.normalize("NFKC", v))
+        texts = map_unique(raw.loc[index], lambda v: isinstance(v, str) and "%" in unicodedata.normalize("NFKC", v),
+                           lambda *_: None).astype(bool)
         plain = values.loc[index][~texts.to_numpy()].dropna()
         if len(plain) >= 3 and plain.abs().le(1).all() and plain.ne(0).any():
             values.loc[plain.index] = plain * 100

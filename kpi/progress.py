@@ -32,6 +32,9 @@ from kpi.registry import COUNTY, Registry
 AHEAD, NEAR, BEHIND = "超序时", "基本序时", "滞后"
 MET, NOT_MET, MISSING = "达标", "未达标", "未报送"
 STATUSES = (AHEAD, NEAR, BEHIND, MET, NOT_MET, MISSING)
+SOURCES = ["reported", "sum_of_regions", "missing", "composite"]
+STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
+COMPARATORS = [">=", ">", "=", "<=", "<", ""]
 NEAR_TOLERANCE = 0.05
 COMPOSITE_CAP = 1.5
 COMPOSITE = "composite"
@@ -46,30 +49,58 @@ def periods_of_year(year: int) -> list[str]:
     return [f"{year}-{month:02d}" for month in range(1, 13)]
 
 
-def time_share(frame: pd.DataFrame, registry: Registry) -> pd.Series:
-    """序时进度 for each row of ``frame`` (columns ``period``, ``indicator_id``): month / 12, or the
-    indicator's pacing profile when ``indicators.csv`` names one."""
-    month = frame["period"].str[5:7].astype(int)
-    profile = frame["indicator_id"].map(registry.indicators.set_index("indicator_id")["pacing_profile"])
-    linear = month / 12.0
+def time_share_matrix(periods: list[str], registry: Registry) -> np.ndarray:
+    """序时进度 as a (period × indicator) array: month / 12, or the indicator's pacing profile when
+    ``indicators.csv`` names one; NaN for growth indicators, judged against their target rate."""
+    months = np.array([int(p[5:7]) for p in periods])
     profiles = registry.pacing_profiles.set_index(["profile", "month"])["time_share"]
-    keyed = pd.MultiIndex.from_arrays([profile, month])
-    paced = pd.Series(profiles.reindex(keyed).to_numpy(), index=frame.index)
-    return paced.where(profile != "linear", linear)
+    columns = []
+    for indicator in registry.indicators.itertuples():
+        if indicator.kind == "growth":
+            columns.append(np.full(len(months), np.nan))
+        elif indicator.pacing_profile == "linear":
+            columns.append(months / 12.0)
+        else:
+            columns.append(profiles.loc[indicator.pacing_profile].reindex(months).to_numpy(float))
+    return np.column_stack(columns) if columns else np.empty((len(months), 0))
 
 
-def _rank(frame: pd.DataFrame, key: pd.Series, group: list[str]) -> pd.Series:
-    """Dense-at-ties competition rank (1, 2, 2, 4), highest first, regions only, NaN for missing."""
-    eligible = (frame["region"] != COUNTY) & key.notna()
-    rounded = key.where(eligible).round(9)
-    ranks = rounded.groupby([frame[g] for g in group]).rank(method="min", ascending=False)
-    return ranks.astype("Int64")
+def time_share(frame: pd.DataFrame, registry: Registry) -> pd.Series:
+    """序时进度 for each row of ``frame`` (columns ``period``, ``indicator_id``)."""
+    periods = sorted(frame["period"].astype(str).unique())
+    matrix = time_share_matrix(periods, registry)
+    period_code = pd.Categorical(frame["period"].astype(str), categories=periods).codes
+    indicator_code = pd.Categorical(frame["indicator_id"].astype(str), categories=registry.indicators["indicator_id"]).codes
+    return pd.Series(matrix[period_code, indicator_code], index=frame.index)
 
 
-def _status(completion: pd.Series, time_share: pd.Series) -> np.ndarray:
-    return np.select([completion.isna(), completion >= time_share - 1e-12,
-                      completion >= time_share - NEAR_TOLERANCE - 1e-12],
-                     [MISSING, AHEAD, NEAR], default=BEHIND)
+def _status(completion: np.ndarray, time_share: np.ndarray) -> np.ndarray:
+    """Status codes (positions in :data:`STATUSES`) of completion against 序时进度."""
+    with np.errstate(invalid="ignore"):
+        return np.select([np.isnan(completion), completion >= time_share - 1e-12,
+                          completion >= time_share - NEAR_TOLERANCE - 1e-12],
+                         [STATUS_CODE[MISSING], STATUS_CODE[AHEAD], STATUS_CODE[NEAR]],
+                         default=STATUS_CODE[BEHIND]).astype(np.int8)
+
+
+def _rank_cube(key: np.ndarray) -> np.ndarray:
+    """Competition rank (1, 2, 2, 4), highest first, along the region axis (1) of a (P, R, K) cube;
+    region 0 is 全县 and is not ranked; NaN keys get no rank (0 here, NA in the output)."""
+    regional = -np.round(key[:, 1:, :], 9)  # ascending sort of the negated key = highest first
+    p, r, k = regional.shape
+    rows = np.moveaxis(regional, 1, 2).reshape(p * k, r)  # one row per (period, indicator)
+    order = np.argsort(rows, axis=1, kind="stable")  # NaN sorts last
+    ordered = np.take_along_axis(rows, order, axis=1)
+    position = np.broadcast_to(np.arange(r), ordered.shape)
+    new_value = np.ones_like(ordered, dtype=bool)
+    new_value[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ranks_sorted = np.maximum.accumulate(np.where(new_value, position, 0), axis=1) + 1
+    ranks_sorted[np.isnan(ordered)] = 0
+    ranks = np.empty_like(ranks_sorted)
+    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+    cube = np.zeros(key.shape, dtype=np.int64)
+    cube[:, 1:, :] = np.moveaxis(ranks.reshape(p, k, r), 1, 2)
+    return cube
 
 
 def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
@@ -78,74 +109,104 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
 
     ``targets``: the tidy annex (``read_annex``) of one or more years; ``progress``: the tidy
     progress (``read_progress``). Returns :data:`LEADERBOARD_COLUMNS` plus ``actual_source`` and
-    ``is_example``, one row per period × region × indicator and a ``composite`` row per region.
+    ``is_example``, one row per period × region × indicator and a ``composite`` row per region
+    (rows in annex order). Computed on dense (period × region × indicator) arrays: the cost is
+    linear in the size of the board, with no per-group Python loop.
     """
     if periods is None:
         years = set(targets["year"].astype(int))
-        periods = sorted(p for p in progress["period"].unique() if int(p[:4]) in years)
-    indicators = registry.indicators.set_index("indicator_id")
-    grid = pd.MultiIndex.from_product([periods, registry.region_names, indicators.index],
-                                      names=["period", "region", "indicator_id"]).to_frame(index=False)
-    grid["year"] = grid["period"].str[:4].astype(int)
-    board = grid.merge(targets[["year", "region", "indicator_id", "target", "comparator"]],
-                       on=["year", "region", "indicator_id"], how="left")
-    values = progress[["period", "region", "indicator_id", "value"]].rename(columns={"value": "actual"})
-    board = board.merge(values, on=["period", "region", "indicator_id"], how="left")
+        periods = sorted(p for p in pd.unique(progress["period"].astype(str)) if int(p[:4]) in years)
+    periods = list(periods)
+    regions = registry.region_names
+    indicators = registry.indicators
+    ids = indicators["indicator_id"].tolist()
+    P, R, I = len(periods), len(regions), len(ids)
 
-    # 全县: its own value, else the sum of all 8 regions for an indicator that sums
-    is_county = board["region"] == COUNTY
-    regional = board[~is_county]
-    sums = regional.groupby(["period", "indicator_id"])["actual"].agg(["sum", "count"])
-    complete_sum = sums["sum"].where(sums["count"] == len(registry.region_names) - 1)
-    keys = pd.MultiIndex.from_frame(board[["period", "indicator_id"]])
-    fallback = pd.Series(complete_sum.reindex(keys).to_numpy(), index=board.index)
-    sums_up = board["indicator_id"].map(indicators["sums_to_county"]).astype(bool)
-    use_sum = is_county & board["actual"].isna() & sums_up & fallback.notna()
-    board["actual_source"] = np.where(board["actual"].notna(), "reported", np.where(use_sum, "sum_of_regions", "missing"))
-    board["actual"] = board["actual"].where(~use_sum, fallback)
+    def codes(values, categories):
+        """Position of each value in ``categories`` (−1 if absent), hashing each distinct value once."""
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            category_codes = values.cat.codes.to_numpy()
+            lookup = np.append(pd.Index(categories).get_indexer(values.cat.categories), -1)  # code −1 (NaN) → −1
+            return lookup[category_codes]
+        value_codes, uniques = pd.factorize(values)
+        return pd.Index(categories).get_indexer(uniques)[value_codes] if len(uniques) else value_codes
 
-    kind = board["indicator_id"].map(indicators["kind"])
-    higher = board["indicator_id"].map(indicators["higher_is_better"]).astype(bool)
-    is_growth = kind == "growth"
-    board["completion_rate"] = np.where(higher, board["actual"] / board["target"], board["target"] / board["actual"])
-    board["time_share"] = time_share(board, registry).where(~is_growth)
-    meets = np.select([board["comparator"] == ">", board["comparator"] == "<", board["comparator"] == "<="],
-                      [board["actual"] > board["target"], board["actual"] < board["target"],
-                       board["actual"] <= board["target"]], default=board["actual"] >= board["target"])
-    growth_status = np.where(board["actual"].isna(), MISSING, np.where(meets, MET, NOT_MET))
-    board["status"] = np.where(is_growth, growth_status, _status(board["completion_rate"], board["time_share"]))
-    rank_key = board["completion_rate"].where(~is_growth, board["actual"] * np.where(higher, 1, -1))
-    board["rank"] = _rank(board, rank_key, ["period", "indicator_id"])
+    # the reported values, placed in the cube
+    actual = np.full((P, R, I), np.nan)
+    pc, rc, ic = (codes(progress["period"], periods), codes(progress["region"], regions),
+                  codes(progress["indicator_id"], ids))
+    keep = (pc >= 0) & (rc >= 0) & (ic >= 0)
+    actual[pc[keep], rc[keep], ic[keep]] = progress["value"].to_numpy(float)[keep]
 
-    board = pd.concat([board, _composite(board, indicators)], ignore_index=True)
-    board["is_example"] = bool(progress["is_example"].any()) if "is_example" in progress else False
-    order = (board["region"].map(registry.region_order) * 100
-             + board["indicator_id"].map({**registry.indicator_order, COMPOSITE: 99}))
-    board = board.assign(_o=order).sort_values(["period", "_o"], kind="stable").drop(columns=["_o", "year"])
-    return board[LEADERBOARD_COLUMNS + ["actual_source", "is_example"]].reset_index(drop=True)
+    # the targets of each period's year
+    years = sorted({int(p[:4]) for p in periods})
+    target_by_year = np.full((len(years), R, I), np.nan)
+    comparator_by_year = np.full((len(years), R, I), COMPARATORS.index(""), dtype=np.int8)
+    yc, rc, ic = codes(targets["year"].astype(int), years), codes(targets["region"], regions), codes(targets["indicator_id"], ids)
+    keep = (yc >= 0) & (rc >= 0) & (ic >= 0)
+    target_by_year[yc[keep], rc[keep], ic[keep]] = targets["target"].to_numpy(float)[keep]
+    comparator_by_year[yc[keep], rc[keep], ic[keep]] = codes(targets["comparator"], COMPARATORS)[keep]
+    year_of_period = np.searchsorted(years, [int(p[:4]) for p in periods])
+    target = target_by_year[year_of_period]
+    comparator = comparator_by_year[year_of_period]
 
+    # 全县: its own value, else the sum of all regions for an indicator that sums
+    source = np.where(np.isnan(actual), 2, 0)  # 0 reported, 1 sum_of_regions, 2 missing
+    region_values = actual[:, 1:, :]
+    complete = ~np.isnan(region_values).any(axis=1)
+    sums_up = indicators["sums_to_county"].to_numpy(bool)[None, :]
+    use_sum = np.isnan(actual[:, 0, :]) & complete & sums_up
+    actual[:, 0, :] = np.where(use_sum, np.nansum(region_values, axis=1), actual[:, 0, :])
+    source[:, 0, :] = np.where(use_sum, 1, source[:, 0, :])
 
-def _composite(board: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    weight = board["indicator_id"].map(indicators["weight"])
-    capped = board["completion_rate"].clip(upper=COMPOSITE_CAP)
-    work = pd.DataFrame({"period": board["period"], "region": board["region"], "year": board["year"],
-                         "w_score": capped * weight, "w_time": board["time_share"].fillna(1.0) * weight,
-                         "weight": weight, "reported": board["completion_rate"].notna()})
-    grouped = work.groupby(["period", "region", "year"], sort=False)
-    total = grouped[["w_score", "w_time", "weight"]].sum()
-    complete = grouped["reported"].all()
-    composite = pd.DataFrame({
-        "completion_rate": (total["w_score"] / total["weight"]).where(complete),
-        "time_share": total["w_time"] / total["weight"],
-    }).reset_index()
-    composite["indicator_id"] = COMPOSITE
-    composite["target"] = np.nan
-    composite["comparator"] = ""
-    composite["actual"] = np.nan
-    composite["actual_source"] = np.where(composite["completion_rate"].notna(), "composite", "missing")
-    composite["status"] = _status(composite["completion_rate"], composite["time_share"])
-    composite["rank"] = _rank(composite, composite["completion_rate"], ["period"])
-    return composite
+    higher = indicators["higher_is_better"].to_numpy(bool)[None, None, :]
+    is_growth = (indicators["kind"] == "growth").to_numpy()[None, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        completion = np.where(higher, actual / target, target / actual)
+    share = np.broadcast_to(time_share_matrix(periods, registry)[:, None, :], (P, R, I))
+    with np.errstate(invalid="ignore"):
+        meets = np.select([comparator == COMPARATORS.index(">"), comparator == COMPARATORS.index("<"),
+                           comparator == COMPARATORS.index("<=")],
+                          [actual > target, actual < target, actual <= target], default=actual >= target)
+    growth_status = np.where(np.isnan(actual), STATUS_CODE[MISSING],
+                             np.where(meets, STATUS_CODE[MET], STATUS_CODE[NOT_MET])).astype(np.int8)
+    status = np.where(is_growth, growth_status, _status(completion, share))
+    rank_key = np.where(is_growth, actual * np.where(higher, 1, -1), completion)
+    rank = _rank_cube(rank_key)
+
+    # 综合: weighted mean of capped completion, for regions that reported every indicator
+    weight = indicators["weight"].to_numpy(float)
+    capped = np.minimum(completion, COMPOSITE_CAP)
+    all_reported = ~np.isnan(completion).any(axis=2)
+    composite = np.where(all_reported, np.nansum(capped * weight, axis=2) / weight.sum(), np.nan)
+    composite_share = (np.where(np.isnan(share), 1.0, share) * weight).sum(axis=2) / weight.sum()
+    composite_status = _status(composite, composite_share)
+    composite_rank = _rank_cube(composite[:, :, None])[:, :, 0]
+
+    def stack(cube, extra):  # append the composite as a last "indicator"
+        return np.concatenate([cube, extra[:, :, None]], axis=2).ravel()
+
+    n = P * R * (I + 1)
+    period_codes = np.repeat(np.arange(P), R * (I + 1))
+    region_codes = np.tile(np.repeat(np.arange(R), I + 1), P)
+    indicator_codes = np.tile(np.arange(I + 1), P * R)
+    rank_flat = stack(rank, composite_rank)
+    board = pd.DataFrame({
+        "period": pd.Categorical.from_codes(period_codes, categories=periods, ordered=True),
+        "region": pd.Categorical.from_codes(region_codes, categories=regions),
+        "indicator_id": pd.Categorical.from_codes(indicator_codes, categories=[*ids, COMPOSITE]),
+        "target": stack(target, np.full((P, R), np.nan)),
+        "comparator": pd.Categorical.from_codes(stack(comparator, np.full((P, R), COMPARATORS.index(""), dtype=np.int8)),
+                                                categories=COMPARATORS),
+        "actual": stack(actual, np.full((P, R), np.nan)),
+        "completion_rate": stack(completion, composite),
+        "time_share": stack(np.where(is_growth, np.nan, share), composite_share),
+        "status": pd.Categorical.from_codes(stack(status, composite_status), categories=list(STATUSES)),
+        "rank": pd.arrays.IntegerArray(rank_flat, mask=rank_flat == 0),
+        "actual_source": pd.Categorical.from_codes(stack(source, np.where(np.isnan(composite), 2, 3)), categories=SOURCES),
+        "is_example": np.full(n, bool(progress["is_example"].any()) if "is_example" in progress else False),
+    })
+    return board
 
 
 def published_progress(board: pd.DataFrame, registry: Registry) -> pd.Series:
