@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup report test ingest example lab clean-reports
+.PHONY: setup report test bench ingest example lab
 setup:
 	@bash scripts/setup.sh
 
@@ -12,6 +12,9 @@ report: setup          ## ingest the raw data, then build every report from it
 test:                  ## library, CLI, notebook (nbval), end-to-end and browser tests
 	@bash scripts/setup.sh --browser
 	$(BIN)/python -m pytest
+
+bench: setup           ## benchmarks (scale to 10^7 rows, report batch vs floor, end to end); see benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/run.py
 
 ingest: setup
 	$(BIN)/kpi ingest

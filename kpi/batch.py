@@ -160,10 +160,39 @@ def _send_stderr_to(path: str) -> None:
     os.close(handle)
 
 
-def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path) -> list[JobResult]:
+def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None) -> list[JobResult]:
+    """The same task function on a Dask cluster: ``scheduler`` is its address (tcp://host:8786), or
+    None for a LocalCluster of ``n_jobs`` single-threaded worker processes. Workers must see the
+    same paths (a shared file system) and have this project installed."""
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_as_completed
+
+    cluster = None if scheduler else LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
+                                                  dashboard_address=None)
+    client = Client(scheduler or cluster)
+    results = []
+    try:
+        futures = client.map(run_job, jobs, pure=False, key=[f"kpi-report-{job.key}-{job.fingerprint[:8]}" for job in jobs])
+        for done, future in enumerate(dask_as_completed(futures), start=1):
+            result = future.result()
+            results.append(result)
+            line = f"[{done}/{len(jobs)}] {result.outcome:7s} {result.key} ({result.seconds:.1f}s, dask)"
+            log.info(line if result.outcome == "ok" else f"{line}\n{result.message}")
+            print(line, flush=True)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return results
+
+
+def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path, executor: str = "local",
+             scheduler: str | None = None) -> list[JobResult]:
     results = []
     if not jobs:
         return results
+    if executor == "dask":
+        return _execute_dask(jobs, n_jobs, log, scheduler)
     show_bar = sys.stderr.isatty()
     bar = None
     if show_bar:
@@ -231,7 +260,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;t
 
 def run_batch(year: int | None = None, quarter: int | None = None, regions: list[str] | None = None,
               n_jobs: int | None = None, force: bool = False, out_root: Path = paths.REPORTS,
-              raw_dir: Path = paths.RAW, progress_path: Path | None = None, analysis: bool = True) -> BatchResult:
+              raw_dir: Path = paths.RAW, progress_path: Path | None = None, analysis: bool = True,
+              executor: str = "local", scheduler: str | None = None) -> BatchResult:
     """Build the quarterly reports; see the module docstring. Returns what ran and what it wrote."""
     from filelock import FileLock, Timeout
 
@@ -286,7 +316,8 @@ def run_batch(year: int | None = None, quarter: int | None = None, regions: list
             log.info(f"{year}-Q{quarter}: all {len(jobs)} reports up to date; nothing executed")
             return result
         log.info(f"{year}-Q{quarter}: {len(todo)} of {len(jobs)} reports to run, {n_jobs or os.cpu_count()} at a time")
-        ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, out_dir / "report.log")}
+        ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, out_dir / "report.log",
+                                          executor, scheduler)}
         result.executed = len(ran)
         result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in jobs]
 

@@ -41,8 +41,11 @@ def _cmd_report(args) -> int:
                          fix="例如 --year 2025 --quarter 4；都不给则用数据中最近的完整季度")
     progress = Path(args.progress) if args.progress else None
     run_ingest(Path(args.raw), Path(args.processed), progress)
+    if args.scheduler and args.executor != "dask":
+        raise InputError("--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask",
+                         fix="加上 --executor dask")
     result = run_batch(args.year, args.quarter, args.regions, args.jobs, args.force, Path(args.out), Path(args.raw),
-                       progress, analysis=not args.no_analysis)
+                       progress, analysis=not args.no_analysis, executor=args.executor, scheduler=args.scheduler)
     print(summary_table(result))
     if result.executed == 0 and not result.failures:
         print(f"{result.out_dir}: 全部报告已是最新，未重新运行 / all reports up to date, nothing executed")
@@ -180,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=None, help="同时运行的笔记本数（默认：CPU 核数）")
     report.add_argument("--force", action="store_true", help="即使输入、参数和代码未变也重新运行")
     report.add_argument("--no-analysis", action="store_true", help="只生成季度报告，不运行 01—03 分析笔记本")
+    report.add_argument("--executor", choices=["local", "dask"], default="local",
+                        help="local：本机多进程（默认）；dask：Dask 分布式集群")
+    report.add_argument("--scheduler", help="Dask 调度器地址，如 tcp://10.0.0.5:8786（不给则在本机起 LocalCluster）")
     report.add_argument("--raw", default=str(paths.RAW))
     report.add_argument("--processed", default=str(paths.PROCESSED))
     report.add_argument("--progress", help="进度文件（默认：示例数据）")

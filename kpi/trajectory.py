@@ -268,3 +268,39 @@ def trajectory_table(plan_target: pd.Series, county_annual: pd.DataFrame, as_of_
     slope = (latest - base) / (latest_year - base_year)
     table["projected_linear"] = np.where(ahead, latest + slope * (table["year"] - latest_year), np.nan)
     return table
+
+
+def assess_frame(series: pd.DataFrame) -> pd.DataFrame:
+    """:func:`assess` over many series at once (a province: every county × every target), vectorised.
+
+    ``series`` has the columns base_year, base_value, latest_year, latest_value, target_year,
+    target_value and higher_is_better; the result adds cagr_obs, cagr_req, ratio, projected,
+    projected_linear, unsd_ratio, verdict and verdict_zh, row for row equal to :func:`assess`.
+    """
+    base, latest, target = (series[c].to_numpy(float) for c in ("base_value", "latest_value", "target_value"))
+    observed = (series["latest_year"] - series["base_year"]).to_numpy(float)
+    left = (series["target_year"] - series["latest_year"]).to_numpy(float)
+    span = (series["target_year"] - series["base_year"]).to_numpy(float)
+    higher = series["higher_is_better"].to_numpy(bool)
+    insufficient = (observed < 1) | np.isnan(base) | np.isnan(latest) | (base <= 0) | (latest < 0) | (target <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cagr_obs = (latest / base) ** (1 / observed) - 1
+        cagr_req = (target / base) ** (1 / span) - 1
+        projected = latest * (1 + cagr_obs) ** left
+        direction = np.where(higher, 1.0, -1.0)
+        ratio = np.where(cagr_req != 0, direction * cagr_obs / np.abs(cagr_req),
+                         np.where(direction * cagr_obs >= 0, np.inf, -np.inf))
+        unsd = np.where(target != base, (projected - base) / (target - base), np.nan)
+        projected_linear = latest + (latest - base) / observed * left
+    achieved = np.where(higher, latest >= target, latest <= target)
+    verdict = np.select([insufficient, achieved, ratio >= ON_TRACK, ratio >= ACCELERATION, ratio >= 0],
+                        ["insufficient_data", "target_achieved", "on_track", "acceleration_needed", "limited_progress"],
+                        default="deterioration")
+    numbers = {"cagr_obs": cagr_obs, "cagr_req": cagr_req, "ratio": ratio, "projected": projected,
+               "projected_linear": projected_linear, "unsd_ratio": unsd}
+    result = series.copy()
+    for name, values in numbers.items():
+        result[name] = np.where(insufficient, np.nan, values)
+    result["verdict"] = pd.Categorical(verdict, categories=list(VERDICTS_ZH))
+    result["verdict_zh"] = result["verdict"].cat.rename_categories(VERDICTS_ZH)
+    return result

@@ -100,3 +100,23 @@ def test_assess_plan_on_the_example_series(registry):
     fiscal = registry.plan_targets[registry.plan_targets["indicator_id"] == "fiscal_st_spending_growth"].iloc[0]
     path = trajectory_table(fiscal, annual)
     assert path["required_compound"].iloc[-1] == pytest.approx(6.2352, abs=1e-4)
+
+
+def test_assess_frame_equals_assess_row_by_row():
+    import numpy as np
+
+    from kpi.trajectory import assess_frame
+
+    rng = np.random.default_rng(11)
+    n = 400
+    frame = pd.DataFrame({"base_year": 2022, "base_value": rng.choice([0.0, 1.0, 2.45, 5.0, math.nan], n),
+                          "latest_year": rng.choice([2022, 2024, 2025], n), "latest_value": rng.uniform(0, 8, n).round(2),
+                          "target_year": 2027, "target_value": rng.choice([3.4, 5.0, 1.0], n),
+                          "higher_is_better": rng.choice([True, False], n)})
+    vectorised = assess_frame(frame)
+    for row, result in zip(frame.itertuples(index=False), vectorised.itertuples(index=False)):
+        expected = assess(*row)
+        assert result.verdict == expected.verdict and result.verdict_zh == expected.verdict_zh
+        for name in ("ratio", "projected", "projected_linear", "unsd_ratio", "cagr_obs", "cagr_req"):
+            got, want = getattr(result, name), getattr(expected, name)
+            assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want), (name, row)

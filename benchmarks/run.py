@@ -1,0 +1,227 @@
+"""Benchmarks: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``). Prints tables; see RESULTS.md.
+
+1. Calculation at scale — synthetic progress tables of 10^3 … 10^7 rows: time and peak memory of
+   read_progress (CSV, Parquet), the leaderboard (kpi.progress.score) and the trajectories
+   (kpi.trajectory.assess_frame), with the same leaderboard in DuckDB SQL as the reference.
+   Each measurement runs in a fresh process; peak memory is the largest RSS rise during the call,
+   sampled every 5 ms, against the table's in-memory size.
+2. The report batch (全县 + 8 regions, papermill, N jobs) against its floor: an empty notebook with the
+   same kernel and the same imports, run the same way.
+3. ``kpi report`` end to end (ingest, 9 reports, 3 analysis notebooks, xlsx, index), from an
+   installed environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+
+STAGE = r'''
+import json, os, sys, threading, time, warnings
+sys.path.insert(0, {here!r})
+warnings.simplefilter("ignore")
+import numpy as np, pandas as pd
+from synthetic import tables
+from kpi.registry import Registry
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+def measure(call):
+    peak = [rss()]
+    stop = threading.Event()
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss()); time.sleep(0.005)
+    before = rss(); thread = threading.Thread(target=sample); thread.start()
+    start = time.perf_counter(); result = call(); seconds = time.perf_counter() - start
+    stop.set(); thread.join(); peak[0] = max(peak[0], rss())
+    return result, seconds, peak[0] - before
+
+registry, targets, progress = tables(Registry.load(), {rows})
+table_bytes = int(progress.memory_usage(deep=True).sum())
+stage = {stage!r}
+if stage == "read_csv":
+    from kpi.ingest import read_progress
+    path = {path!r} + ".csv"
+    del progress
+    _, seconds, peak = measure(lambda: read_progress(path, registry))
+elif stage == "read_parquet":
+    from kpi.ingest import read_progress
+    path = {path!r} + ".parquet"
+    del progress
+    _, seconds, peak = measure(lambda: read_progress(path, registry))
+elif stage == "leaderboard":
+    from kpi.progress import score
+    _, seconds, peak = measure(lambda: score(targets, progress, registry))
+elif stage == "duckdb":
+    import duckdb
+    sql = open({sql!r}, encoding="utf-8").read()
+    con = duckdb.connect(); con.execute("SET threads TO 2"); con.execute("SET enable_progress_bar = false")
+    regions = registry.regions.rename(columns={{"annex_order": "region_order"}})[["region", "region_order"]]
+    indicators = registry.indicators.rename(columns={{"annex_order": "i_order"}})[
+        ["indicator_id", "i_order", "kind", "sums_to_county", "higher_is_better", "weight", "pacing_profile"]]
+    profiles = registry.pacing_profiles[["profile", "month", "time_share"]]
+    periods = pd.DataFrame({{"period": sorted(progress["period"].unique())}})
+    for name, frame in (("progress", progress), ("targets", targets), ("regions", regions),
+                        ("indicators", indicators), ("profiles", profiles), ("periods", periods)):
+        con.register(name, frame)
+    _, seconds, peak = measure(lambda: con.execute(sql).df())
+elif stage == "trajectories":
+    from kpi.trajectory import assess_frame
+    rng = np.random.default_rng(3)
+    n = len(progress)
+    series = pd.DataFrame({{"base_year": 2022, "base_value": rng.uniform(1, 10, n), "latest_year": 2025,
+                           "latest_value": rng.uniform(1, 12, n), "target_year": 2027, "target_value": rng.uniform(5, 15, n),
+                           "higher_is_better": True}})
+    table_bytes = int(series.memory_usage(deep=True).sum())
+    _, seconds, peak = measure(lambda: assess_frame(series))
+print(json.dumps({{"seconds": seconds, "peak_bytes": peak, "table_bytes": table_bytes, "rows": {rows}}}))
+'''
+
+
+def run_stage(stage: str, rows: int, path: str) -> dict:
+    code = STAGE.format(here=str(HERE), rows=rows, stage=stage, path=path, sql=str(HERE / "leaderboard_duckdb.sql"))
+    result = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise SystemExit(f"stage {stage} at {rows} rows failed:\n{result.stderr[-2000:]}")
+    return json.loads(next(line for line in reversed(result.stdout.splitlines()) if line.startswith("{")))
+
+
+def write_inputs(rows: int, folder: Path) -> str:
+    sys.path.insert(0, str(HERE))
+    from synthetic import tables
+
+    from kpi.registry import Registry
+
+    _, _, progress = tables(Registry.load(), rows)
+    base = str(folder / f"progress_{rows}")
+    progress.to_csv(base + ".csv", index=False)
+    progress.to_parquet(base + ".parquet", index=False)
+    return base
+
+
+def bench_scale(sizes: list[int], repeats: int) -> list[dict]:
+    stages = ["read_csv", "read_parquet", "leaderboard", "duckdb", "trajectories"]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in sizes:
+            base = write_inputs(rows, Path(tmp))
+            runs = 1 if rows >= 10**7 else repeats
+            for stage in stages:
+                measured = [run_stage(stage, rows, base) for _ in range(runs)]
+                seconds = statistics.median(m["seconds"] for m in measured)
+                peak = statistics.median(m["peak_bytes"] for m in measured)
+                row = {"rows": measured[0]["rows"], "stage": stage, "runs": runs, "seconds": seconds,
+                       "us_per_row": seconds / measured[0]["rows"] * 1e6, "peak_mb": peak / 1e6,
+                       "table_mb": measured[0]["table_bytes"] / 1e6, "peak_over_table": peak / measured[0]["table_bytes"]}
+                results.append(row)
+                print(f"{row['rows']:>10,} {stage:13s} {seconds:9.3f} s {row['us_per_row']:7.2f} µs/row "
+                      f"peak {row['peak_mb']:8.1f} MB  table {row['table_mb']:7.1f} MB  ×{row['peak_over_table']:.2f}", flush=True)
+    return results
+
+
+EMPTY_NOTEBOOK_IMPORTS = """import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+from kpi.ingest import annex_sum_checks, read_annex, read_county_annual, read_progress
+from kpi.plots import leaderboard_table, region_progress_chart, trajectory_charts, use_cjk_font
+from kpi.progress import lagging, score
+from kpi.quarterly import headline
+from kpi.trajectory import assess_plan"""
+
+
+def bench_batch(jobs: int, repeats: int) -> dict:
+    import nbformat
+
+    from kpi.batch import run_batch
+    from kpi.runner import execute_notebook
+
+    def floor_once(folder: Path) -> float:
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("region = ''", metadata={"tags": ["parameters"]}),
+                                                   nbformat.v4.new_code_cell(EMPTY_NOTEBOOK_IMPORTS)])
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        path = folder / "empty.ipynb"
+        nbformat.write(notebook, path)
+        from concurrent.futures import ProcessPoolExecutor
+
+        start = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(execute_notebook, [path] * 9, [folder / f"out{i}.ipynb" for i in range(9)]))
+        return time.perf_counter() - start
+
+    batch, floor, imports = [], [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            result = run_batch(2025, 4, None, jobs, True, Path(tmp), analysis=False)
+            batch.append(time.perf_counter() - start)
+            assert not result.failures, result.failures
+        with tempfile.TemporaryDirectory() as tmp:
+            floor.append(floor_once(Path(tmp)))
+        start = time.perf_counter()
+        subprocess.run([PY, "-c", EMPTY_NOTEBOOK_IMPORTS.replace("from IPython.display import Markdown, display\n", "")
+                        + "\nuse_cjk_font()"], check=True, env={**os.environ, "MPLBACKEND": "Agg"})
+        imports.append(time.perf_counter() - start)
+    bare = statistics.median(_timeit([PY, "-c", "pass"]) for _ in range(3))
+    out = {"jobs": jobs, "batch_s": statistics.median(batch), "floor_s": statistics.median(floor),
+           "ratio": statistics.median(batch) / statistics.median(floor), "imports_s": statistics.median(imports),
+           "python_start_s": bare, "repeats": repeats}
+    print(f"batch (9 reports, {jobs} jobs): {out['batch_s']:.1f} s; floor (9 empty notebooks, same imports): "
+          f"{out['floor_s']:.1f} s; ratio ×{out['ratio']:.2f}; imports {out['imports_s']:.2f} s (bare python {bare:.2f} s)")
+    return out
+
+
+def _timeit(command) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start
+
+
+def bench_end_to_end(repeats: int) -> dict:
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            times.append(_timeit([str(ROOT / ".venv" / "bin" / "kpi"), "report", "--out", tmp, "--processed",
+                                  str(Path(tmp) / "processed")]))
+    out = {"seconds": statistics.median(times), "repeats": repeats}
+    print(f"kpi report end to end (9 reports + 3 analysis notebooks): {out['seconds']:.1f} s (median of {repeats})")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-rows", type=int, default=10**7)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=["scale", "batch", "e2e"], nargs="*")
+    parser.add_argument("--json", help="write the figures here as JSON")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
+    only = set(args.only or ["scale", "batch", "e2e"])
+    figures = {}
+    if "scale" in only:
+        sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
+        figures["scale"] = bench_scale(sizes, args.repeats)
+    if "batch" in only:
+        figures["batch"] = bench_batch(2, max(1, args.repeats - 1))
+    if "e2e" in only:
+        figures["end_to_end"] = bench_end_to_end(max(1, args.repeats - 1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
