@@ -114,12 +114,14 @@ def write_inputs(rows: int, folder: Path) -> str:
     return base
 
 
-def bench_scale(sizes: list[int], repeats: int) -> list[dict]:
-    stages = ["read_csv", "read_parquet", "leaderboard", "duckdb", "trajectories"]
+STAGES = ["read_csv", "read_parquet", "leaderboard", "duckdb", "trajectories"]
+
+
+def bench_scale(sizes: list[int], repeats: int, stages: list[str] = STAGES) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for rows in sizes:
-            base = write_inputs(rows, Path(tmp))
+            base = write_inputs(rows, Path(tmp)) if {"read_csv", "read_parquet"} & set(stages) else str(Path(tmp) / "none")
             runs = 1 if rows >= 10**7 else repeats
             for stage in stages:
                 measured = [run_stage(stage, rows, base) for _ in range(runs)]
@@ -206,6 +208,7 @@ def main() -> None:
     parser.add_argument("--max-rows", type=int, default=10**7)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", choices=["scale", "batch", "e2e"], nargs="*")
+    parser.add_argument("--stages", choices=STAGES, nargs="*", help="scale stages to run (default: all)")
     parser.add_argument("--json", help="write the figures here as JSON")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -214,7 +217,7 @@ def main() -> None:
     figures = {}
     if "scale" in only:
         sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
-        figures["scale"] = bench_scale(sizes, args.repeats)
+        figures["scale"] = bench_scale(sizes, args.repeats, args.stages or STAGES)
     if "batch" in only:
         figures["batch"] = bench_batch(2, max(1, args.repeats - 1))
     if "e2e" in only:

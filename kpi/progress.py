@@ -151,7 +151,7 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     comparator = comparator_by_year[year_of_period]
 
     # 全县: its own value, else the sum of all regions for an indicator that sums
-    source = np.where(np.isnan(actual), 2, 0)  # 0 reported, 1 sum_of_regions, 2 missing
+    source = np.where(np.isnan(actual), 2, 0).astype(np.int8)  # 0 reported, 1 sum_of_regions, 2 missing
     region_values = actual[:, 1:, :]
     complete = ~np.isnan(region_values).any(axis=1)
     sums_up = indicators["sums_to_county"].to_numpy(bool)[None, :]
@@ -186,26 +186,36 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     def stack(cube, extra):  # append the composite as a last "indicator"
         return np.concatenate([cube, extra[:, :, None]], axis=2).ravel()
 
+    del capped, all_reported
+    # Columns are built and attached one at a time, each cube released once used: the board is about
+    # the size of the input, and holding every cube and its flattened copy at once would double it.
     n = P * R * (I + 1)
-    period_codes = np.repeat(np.arange(P), R * (I + 1))
-    region_codes = np.tile(np.repeat(np.arange(R), I + 1), P)
-    indicator_codes = np.tile(np.arange(I + 1), P * R)
-    rank_flat = stack(rank, composite_rank)
     board = pd.DataFrame({
-        "period": pd.Categorical.from_codes(period_codes, categories=periods, ordered=True),
-        "region": pd.Categorical.from_codes(region_codes, categories=regions),
-        "indicator_id": pd.Categorical.from_codes(indicator_codes, categories=[*ids, COMPOSITE]),
-        "target": stack(target, np.full((P, R), np.nan)),
-        "comparator": pd.Categorical.from_codes(stack(comparator, np.full((P, R), COMPARATORS.index(""), dtype=np.int8)),
-                                                categories=COMPARATORS),
-        "actual": stack(actual, np.full((P, R), np.nan)),
-        "completion_rate": stack(completion, composite),
-        "time_share": stack(np.where(is_growth, np.nan, share), composite_share),
-        "status": pd.Categorical.from_codes(stack(status, composite_status), categories=list(STATUSES)),
-        "rank": pd.arrays.IntegerArray(rank_flat, mask=rank_flat == 0),
-        "actual_source": pd.Categorical.from_codes(stack(source, np.where(np.isnan(composite), 2, 3)), categories=SOURCES),
-        "is_example": np.full(n, bool(progress["is_example"].any()) if "is_example" in progress else False),
+        "period": pd.Categorical.from_codes(np.repeat(np.arange(P, dtype=np.int32), R * (I + 1)),
+                                            categories=periods, ordered=True),
+        "region": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(R, dtype=np.int32), I + 1), P), categories=regions),
+        "indicator_id": pd.Categorical.from_codes(np.tile(np.arange(I + 1, dtype=np.int8), P * R),
+                                                  categories=[*ids, COMPOSITE]),
     })
+    board["target"] = stack(target, np.full((P, R), np.nan))
+    del target
+    board["comparator"] = pd.Categorical.from_codes(
+        stack(comparator, np.full((P, R), COMPARATORS.index(""), dtype=np.int8)), categories=COMPARATORS)
+    del comparator
+    board["actual"] = stack(actual, np.full((P, R), np.nan))
+    del actual
+    board["completion_rate"] = stack(completion, composite)
+    del completion
+    board["time_share"] = stack(np.where(is_growth, np.nan, share), composite_share)
+    del share
+    board["status"] = pd.Categorical.from_codes(stack(status, composite_status), categories=list(STATUSES))
+    del status
+    rank_flat = stack(rank, composite_rank)
+    del rank
+    board["rank"] = pd.arrays.IntegerArray(rank_flat, mask=rank_flat == 0)
+    board["actual_source"] = pd.Categorical.from_codes(
+        stack(source.astype(np.int8), np.where(np.isnan(composite), 2, 3).astype(np.int8)), categories=SOURCES)
+    board["is_example"] = np.full(n, bool(progress["is_example"].any()) if "is_example" in progress else False)
     return board
 
 
