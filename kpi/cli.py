@@ -9,6 +9,7 @@ from pathlib import Path
 from kpi import atomic, paths
 from kpi.errors import InputError
 
+
 def _cmd_ingest(args) -> int:
     from kpi.ingest import run_ingest
 
@@ -39,11 +40,11 @@ def _cmd_report(args) -> int:
     if (args.year is None) != (args.quarter is None):
         raise InputError("--year 与 --quarter 需同时给出 / give both --year and --quarter, or neither",
                          fix="例如 --year 2025 --quarter 4；都不给则用数据中最近的完整季度")
-    progress = Path(args.progress) if args.progress else None
-    run_ingest(Path(args.raw), Path(args.processed), progress)
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask",
                          fix="加上 --executor dask")
+    progress = Path(args.progress) if args.progress else None
+    run_ingest(Path(args.raw), Path(args.processed), progress)
     result = run_batch(args.year, args.quarter, args.regions, args.jobs, args.force, Path(args.out), Path(args.raw),
                        progress, analysis=not args.no_analysis, executor=args.executor, scheduler=args.scheduler)
     print(summary_table(result))
