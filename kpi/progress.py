@@ -65,15 +65,6 @@ def time_share_matrix(periods: list[str], registry: Registry) -> np.ndarray:
     return np.column_stack(columns) if columns else np.empty((len(months), 0))
 
 
-def time_share(frame: pd.DataFrame, registry: Registry) -> pd.Series:
-    """序时进度 for each row of ``frame`` (columns ``period``, ``indicator_id``)."""
-    periods = sorted(frame["period"].astype(str).unique())
-    matrix = time_share_matrix(periods, registry)
-    period_code = pd.Categorical(frame["period"].astype(str), categories=periods).codes
-    indicator_code = pd.Categorical(frame["indicator_id"].astype(str), categories=registry.indicators["indicator_id"]).codes
-    return pd.Series(matrix[period_code, indicator_code], index=frame.index)
-
-
 def _status(completion: np.ndarray, time_share: np.ndarray) -> np.ndarray:
     """Status codes (positions in :data:`STATUSES`) of completion against 序时进度."""
     with np.errstate(invalid="ignore"):
