@@ -68,17 +68,8 @@ elif stage == "leaderboard":
     from kpi.progress import score
     _, seconds, peak = measure(lambda: score(targets, progress, registry))
 elif stage == "duckdb":
-    import duckdb
-    sql = open({sql!r}, encoding="utf-8").read()
-    con = duckdb.connect(); con.execute("SET threads TO 2"); con.execute("SET enable_progress_bar = false")
-    regions = registry.regions.rename(columns={{"annex_order": "region_order"}})[["region", "region_order"]]
-    indicators = registry.indicators.rename(columns={{"annex_order": "i_order"}})[
-        ["indicator_id", "i_order", "kind", "sums_to_county", "higher_is_better", "weight", "pacing_profile"]]
-    profiles = registry.pacing_profiles[["profile", "month", "time_share"]]
-    periods = pd.DataFrame({{"period": sorted(progress["period"].unique())}})
-    for name, frame in (("progress", progress), ("targets", targets), ("regions", regions),
-                        ("indicators", indicators), ("profiles", profiles), ("periods", periods)):
-        con.register(name, frame)
+    from duckdb_reference import connect
+    con, sql = connect(registry, targets, progress, threads=2)
     _, seconds, peak = measure(lambda: con.execute(sql).df())
 elif stage == "trajectories":
     from kpi.trajectory import assess_frame
@@ -94,7 +85,7 @@ print(json.dumps({{"seconds": seconds, "peak_bytes": peak, "table_bytes": table_
 
 
 def run_stage(stage: str, rows: int, path: str) -> dict:
-    code = STAGE.format(here=str(HERE), rows=rows, stage=stage, path=path, sql=str(HERE / "leaderboard_duckdb.sql"))
+    code = STAGE.format(here=str(HERE), rows=rows, stage=stage, path=path)
     result = subprocess.run([PY, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if result.returncode != 0:
         raise SystemExit(f"stage {stage} at {rows} rows failed:\n{result.stderr[-2000:]}")

@@ -16,19 +16,11 @@ sys.path.insert(0, str(paths.ROOT / "benchmarks"))
 
 
 def duckdb_leaderboard(registry, targets, progress):
-    duckdb = pytest.importorskip("duckdb")
-    con = duckdb.connect()
-    frames = {
-        "progress": progress, "targets": targets,
-        "regions": registry.regions.rename(columns={"annex_order": "region_order"})[["region", "region_order"]],
-        "indicators": registry.indicators.rename(columns={"annex_order": "i_order"})[
-            ["indicator_id", "i_order", "kind", "sums_to_county", "higher_is_better", "weight", "pacing_profile"]],
-        "profiles": registry.pacing_profiles[["profile", "month", "time_share"]],
-        "periods": pd.DataFrame({"period": sorted(progress["period"].unique())}),
-    }
-    for name, frame in frames.items():
-        con.register(name, frame)
-    return con.execute((paths.ROOT / "benchmarks" / "leaderboard_duckdb.sql").read_text(encoding="utf-8")).df()
+    pytest.importorskip("duckdb")
+    from duckdb_reference import connect
+
+    con, sql = connect(registry, targets, progress)
+    return con.execute(sql).df()
 
 
 def example_inputs(registry):
