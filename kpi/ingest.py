@@ -377,11 +377,11 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
 
     tidy = pd.DataFrame(index=frame.index)
     tidy["period"] = map_unique(frame[columns["period"]], parse_period,
-                                    fail(columns["period"], "写成 YYYY-MM，例如 2023-09")).astype(str)
+                                fail(columns["period"], "写成 YYYY-MM，例如 2023-09")).astype(str)
     tidy["region"] = map_unique(frame[columns["region"]], resolver(registry.resolve_region),
-                                    fail(columns["region"], "改为已知区域名称，或在 data/raw/regions.csv 登记别名")).astype(str)
+                                fail(columns["region"], "改为已知区域名称，或在 data/raw/regions.csv 登记别名")).astype(str)
     tidy["indicator_id"] = map_unique(frame[columns["indicator_id"]], resolver(registry.resolve_indicator),
-                                          fail(columns["indicator_id"], "用 data/raw/indicators.csv 中的 indicator_id 或中文名")).astype(str)
+                                      fail(columns["indicator_id"], "用 data/raw/indicators.csv 中的 indicator_id 或中文名")).astype(str)
     tidy["value"] = float("nan")
     units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
     for indicator_id, index in tidy.groupby("indicator_id").groups.items():

@@ -212,20 +212,21 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
     """One row per plan target: latest value, verdict (English and Chinese), ratio, projections,
     effort needed — by the method of its ``basis``. Targets without data say so (数据不足)."""
     as_of_year = as_of_year or int(county_annual["year"].max())
+    example_series = set(county_annual.loc[county_annual["is_example"], "indicator_id"])
     rows = []
     for target in plan_targets.itertuples():
-        series_id = SERIES_FOR_TARGET.get(target.indicator_id, target.indicator_id)
-        series = _series(county_annual, series_id, as_of_year)
+        from_stock = target.indicator_id in ADDITIONS_FROM_STOCK
+        source_id = ADDITIONS_FROM_STOCK[target.indicator_id] if from_stock \
+            else SERIES_FOR_TARGET.get(target.indicator_id, target.indicator_id)
+        series = _series(county_annual, source_id, as_of_year)
+        if from_stock:  # yearly additions are the differences of the stock
+            series = series.diff().dropna()
         record = {"indicator_id": target.indicator_id, "name_zh": target.name_zh, "unit": target.unit,
                   "basis": target.basis, "target_value": target.target_value, "target_year": target.target_year,
                   "base_year": target.base_year, "clause": target.clause,
-                  "responsible_units": target.responsible_units, "series": series_id,
-                  "is_example": bool(county_annual.loc[county_annual["indicator_id"] == series_id, "is_example"].any())}
-        if target.indicator_id in ADDITIONS_FROM_STOCK:
-            stock = _series(county_annual, ADDITIONS_FROM_STOCK[target.indicator_id], as_of_year)
-            series = stock.diff().dropna()
-            record["series"] = f"diff({ADDITIONS_FROM_STOCK[target.indicator_id]})"
-            record["is_example"] = bool(county_annual.loc[county_annual["indicator_id"] == ADDITIONS_FROM_STOCK[target.indicator_id], "is_example"].any())
+                  "responsible_units": target.responsible_units,
+                  "series": f"diff({source_id})" if from_stock else source_id,
+                  "is_example": source_id in example_series}
         if series.empty:
             record.update(_insufficient("暂无该指标的年度数据 / no annual data for this target").as_dict())
         elif target.basis in ("level", "cumulative"):
