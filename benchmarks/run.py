@@ -129,7 +129,8 @@ def bench_scale(sizes: list[int], repeats: int, stages: list[str] = STAGES) -> l
 
 EMPTY_NOTEBOOK_IMPORTS = """import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-from kpi.ingest import annex_sum_checks, read_annex, read_county_annual, read_progress
+from kpi.monthly import month_board
+from kpi.pipeline import open_processed
 from kpi.plots import leaderboard_table, region_progress_chart, trajectory_charts, use_cjk_font
 from kpi.progress import lagging, score
 from kpi.quarterly import headline
@@ -139,7 +140,9 @@ from kpi.trajectory import assess_plan"""
 def bench_batch(jobs: int, repeats: int) -> dict:
     import nbformat
 
+    from kpi import config as project
     from kpi.batch import run_batch
+    from kpi.pipeline import load_processed, run_ingest
     from kpi.runner import execute_notebook
 
     def floor_once(folder: Path) -> float:
@@ -159,7 +162,9 @@ def bench_batch(jobs: int, repeats: int) -> dict:
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            result = run_batch(2025, 4, None, jobs, True, Path(tmp), analysis=False)
+            config = project.load().with_overrides(processed=Path(tmp) / "processed", reports=Path(tmp))
+            run_ingest(config)
+            result = run_batch(load_processed(config.processed), config, 2025, 4, None, jobs, True, analysis=False)
             batch.append(time.perf_counter() - start)
             assert not result.failures, result.failures
         with tempfile.TemporaryDirectory() as tmp:

@@ -42,12 +42,13 @@ def write_text(target: str | Path, text: str) -> Path:
     return write_bytes(target, text.encode("utf-8"))
 
 
-def write_csv(target: str | Path, frame: pd.DataFrame, **kwargs) -> Path:
-    """CSV in UTF-8 (no BOM), ``\\n`` line ends, no index: stable bytes for diffs and hashes."""
+def write_csv(target: str | Path, frame: pd.DataFrame, for_people: bool = False, **kwargs) -> Path:
+    """CSV, ``\\n`` line ends, no index. Machine tables in plain UTF-8 (stable bytes for diffs and
+    hashes); ``for_people``: UTF-8 with BOM, so that Excel on Chinese Windows reads it right."""
     kwargs.setdefault("index", False)
     kwargs.setdefault("lineterminator", "\n")
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, encoding="utf-8", **kwargs)
+        frame.to_csv(tmp, encoding="utf-8-sig" if for_people else "utf-8", **kwargs)
     return Path(target)
 
 
@@ -60,9 +61,12 @@ def formula_safe(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataF
     Numbers are untouched; ``exclude`` names columns of a closed vocabulary (e.g. comparators)."""
     safe = frame.copy()
     for column in safe.columns:
-        if column in exclude or not (pd.api.types.is_string_dtype(safe[column]) or safe[column].dtype == object):
+        dtype = safe[column].dtype
+        textual = pd.api.types.is_string_dtype(dtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype)
+        if column in exclude or not textual:
             continue
-        text = safe[column]
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-        safe[column] = text.where(~risky, "'" + text.astype(str))
+        text = safe[column].astype(object)  # a Categorical refuses both ``~`` and new values in ``where``
+        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)).astype(bool)
+        if risky.any():
+            safe[column] = text.where(~risky, "'" + text.astype(str))
     return safe

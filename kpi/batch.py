@@ -27,8 +27,12 @@ from pathlib import Path
 import pandas as pd
 
 from kpi import EXAMPLE_LABEL, __version__, atomic, paths
+from kpi.config import Config
 from kpi.errors import InputError
+from kpi.pipeline import Processed
+from kpi.quarterly import quarter_end, validate_parameters
 from kpi.registry import COUNTY, Registry
+
 
 REPORT_NOTEBOOK = "04_quarterly_report.ipynb"
 ANALYSIS_NOTEBOOKS = {"01_ingest": "01 数据读取与校验", "02_leaderboard": "02 晾晒表（交互分析）",
@@ -122,33 +126,49 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
-def plan_jobs(year: int, quarter: int, regions: list[str], registry: Registry, out_dir: Path, raw_dir: Path,
-              progress_path: Path | None, input_hash: str, code_hash: str, analysis: bool = True) -> list[Job]:
-    """One job per region report (and, for the whole county, the three analysis notebooks)."""
-    slugs = dict(zip(registry.regions["region"], registry.regions["slug"]))
+def notebook_parameters(notebook: Path) -> set[str]:
+    """The names declared in a notebook's ``parameters`` cell (papermill's own reading of it)."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
+def check_parameters(notebook: Path, parameters: dict) -> None:
+    """Every parameter sent must be declared: papermill would inject an unknown one silently."""
+    unknown = set(parameters) - notebook_parameters(notebook)
+    if unknown:
+        raise InputError(f"笔记本 {notebook.name} 没有声明参数 {sorted(unknown)} / parameters the notebook does not declare",
+                         file=notebook, value=sorted(unknown), fix="在该笔记本的 parameters 单元中声明它们，或不要传入")
+
+
+def plan_jobs(year: int, quarter: int, registry: Registry, out_dir: Path, processed_dir: Path, notebooks: Path,
+              input_hash: str, code_hash: str, analysis: bool = True) -> list[Job]:
+    """One job per region report (全县 and every region) and, with ``analysis``, the three analysis
+    notebooks; each notebook gets the processed folder and nothing else to read."""
     made_at, version = _now(), code_version()
-    base = {"raw_dir": str(Path(raw_dir).resolve()), "progress_path": str(Path(progress_path).resolve()) if progress_path else None}
+    base = {"processed_dir": str(Path(processed_dir).resolve())}
     planned: list[tuple[str, str, str | None, Path, Path, dict]] = []
-    for region in regions:
-        slug = slugs[region]
+    for region, slug in zip(registry.region_names, registry.regions["slug"]):
         if not SLUG.fullmatch(slug):  # region names reach file names only through checked slugs
-            raise InputError("区域 slug 只能含小写字母、数字和连字符", file=paths.RAW / "regions.csv", column="slug",
-                             value=slug, fix="改为例如 lishui-hitech")
-        planned.append((slug, f"{region}季度报告", region, paths.NOTEBOOKS / REPORT_NOTEBOOK, out_dir / f"{slug}.ipynb",
+            raise InputError("区域 slug 只能含小写字母、数字和连字符", file=Path(processed_dir) / "regions.csv",
+                             column="slug", value=slug, fix="改为例如 lishui-hitech")
+        planned.append((slug, f"{region}季度报告", region, notebooks / REPORT_NOTEBOOK, out_dir / f"{slug}.ipynb",
                         {"year": year, "quarter": quarter, "region": region, **base}))
     if analysis:
-        period = f"{year:04d}-{quarter * 3:02d}"
-        extra = {"01_ingest": {}, "02_leaderboard": {"period": period, "progress_path": base["progress_path"]},
+        extra = {"01_ingest": {}, "02_leaderboard": {"period": quarter_end(year, quarter)},
                  "03_trajectories": {"as_of_year": year}}
         for name, title in ANALYSIS_NOTEBOOKS.items():
-            planned.append((f"analysis/{name}", title, None, paths.NOTEBOOKS / f"{name}.ipynb",
-                            out_dir / "analysis" / f"{name}.ipynb", {"raw_dir": base["raw_dir"], **extra[name]}))
-    jobs = []
+            planned.append((f"analysis/{name}", title, None, notebooks / f"{name}.ipynb",
+                            out_dir / "analysis" / f"{name}.ipynb", {**base, **extra[name]}))
+    jobs, checked = [], {}
     for key, title, region, notebook, output, parameters in planned:
         fingerprint = _sha256(notebook.read_bytes(), code_hash.encode(), input_hash.encode(),
                               json.dumps(parameters, sort_keys=True, ensure_ascii=False).encode())
         if region is not None:
             parameters = {**parameters, "made_at": made_at, "code_version": version}
+        if notebook not in checked:
+            check_parameters(notebook, parameters)
+            checked[notebook] = True
         jobs.append(Job(key, title, region, str(notebook), str(output), parameters, fingerprint))
     return jobs
 
@@ -233,24 +253,29 @@ def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[
 
 
 def index_html(year: int, quarter: int, period: str, jobs: list[Job], outcomes: dict[str, str],
-               status: dict[str, str], xlsx_name: str, is_example: bool, made_at: str) -> str:
+               status: dict[str, str], xlsx_name: str, is_example: bool, made_at: str, county: str) -> str:
     """The landing page: one line per report with its status; all data text escaped."""
     esc = html.escape
     rows = []
     for job in jobs:
         target = Path(job.output).with_suffix(".html")
         relative = target.relative_to(Path(job.output).parents[1 if job.key.startswith("analysis/") else 0])
-        ok = outcomes.get(job.key) == "ok"
-        link = f"<a href='{esc(relative.as_posix())}'>{esc(job.title)}</a>" if ok else f"{esc(job.title)}（生成失败，见 failed/）"
+        outcome = outcomes.get(job.key, "")
+        if outcome == "ok":
+            link = f"<a href='{esc(relative.as_posix())}'>{esc(job.title)}</a>"
+        elif outcome == "failed":
+            link = f"{esc(job.title)}（生成失败，见 failed/）"
+        else:
+            link = f"{esc(job.title)}（尚未生成）"
         rows.append(f"<tr><td>{link}</td><td>{esc(status.get(job.region, '') if job.region else '')}</td></tr>")
-    banner = (f"<p class='example'>⚠ {esc(EXAMPLE_LABEL)}：进度数字不是官方数据。</p>" if is_example else "")
+    banner = (f"<p class='warning'>⚠ {esc(EXAMPLE_LABEL)}：进度数字不是官方数据。</p>" if is_example else "")
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
-<title>{year}年第{quarter}季度 缙云县“139”科技创新体系建设进展报告</title>
+<title>{year}年第{quarter}季度 {esc(county)}“139”科技创新体系建设进展报告</title>
 <style>body{{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:60em}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;text-align:left}}
-.example{{color:#c00000;font-weight:bold;border:2px solid #c00000;padding:6px}}</style></head>
-<body><h1>{year}年第{quarter}季度 缙云县“139”科技创新体系建设进展报告</h1>
+.warning{{color:#c00000;font-weight:bold;border:2px solid #c00000;padding:6px}}</style></head>
+<body><h1>{year}年第{quarter}季度 {esc(county)}“139”科技创新体系建设进展报告</h1>
 {banner}<p>截至 {esc(period)}。晾晒表：<a href="{esc(xlsx_name)}">{esc(xlsx_name)}</a></p>
 <table><tr><th>报告</th><th>状态（季末）</th></tr>
 {chr(10).join(rows)}
@@ -258,30 +283,51 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;t
 """
 
 
-def run_batch(year: int | None = None, quarter: int | None = None, regions: list[str] | None = None,
-              n_jobs: int | None = None, force: bool = False, out_root: Path = paths.REPORTS,
-              raw_dir: Path = paths.RAW, progress_path: Path | None = None, analysis: bool = True,
-              executor: str = "local", scheduler: str | None = None) -> BatchResult:
-    """Build the quarterly reports; see the module docstring. Returns what ran and what it wrote."""
+def choose_quarter(processed: Processed, year: int | None, quarter: int | None) -> tuple[int, int, str]:
+    """The quarter to report: the one asked for, else the latest whose closing month is in the data.
+    A clear error when the data have no quarter-end month yet, or not that quarter's."""
+    periods = sorted(processed.progress["period"].unique())
+    if year is None or quarter is None:
+        ends = [p for p in periods if int(p[5:7]) % 3 == 0]
+        if not ends:
+            raise InputError(f"进度数据中还没有季末月份（3、6、9、12月）/ no quarter-end month in the data yet "
+                             f"（现有：{'、'.join(periods) or '无'}）", file=processed.summary.get("config"),
+                             fix="季末月份的数据收集后再生成季度报告；月度晾晒表用 `kpi leaderboard --period YYYY-MM`")
+        year, quarter = int(ends[-1][:4]), int(ends[-1][5:7]) // 3
+    year, quarter, _ = validate_parameters(year, quarter, COUNTY, processed.registry)
+    period = quarter_end(year, quarter)
+    processed.targets_for(year)  # the year's annex, or a clear error
+    if period not in periods:
+        raise InputError(f"进度数据中没有季末月份 {period} / no data for the quarter's closing month {period}"
+                         f"（现有：{periods[0]} 至 {periods[-1]}）", value=period, file=processed.summary.get("config"),
+                         fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送")
+    return year, quarter, period
+
+
+def selected_regions(regions: list[str] | None, registry: Registry) -> list[str]:
+    """``all`` (or nothing) → every region; names and aliases resolved, each once, in annex order."""
+    if not regions or regions == ["all"]:
+        return registry.region_names
+    wanted = {validate_parameters(2000, 1, region, registry)[2] for region in regions}
+    return [region for region in registry.region_names if region in wanted]
+
+
+def run_batch(processed: Processed, config: Config, year: int | None = None, quarter: int | None = None,
+              regions: list[str] | None = None, n_jobs: int | None = None, force: bool = False,
+              analysis: bool = True, executor: str = "local", scheduler: str | None = None) -> BatchResult:
+    """Build the quarterly reports from the processed tables; see the module docstring. Reports of
+    regions not selected this run keep their last entry in the index and the manifest."""
     from filelock import FileLock, Timeout
 
     from kpi.excel import write_leaderboard_xlsx
-    from kpi.ingest import read_annex, read_progress
-    from kpi.progress import periods_of_year, score
-    from kpi.quarterly import file_hashes, latest_complete_quarter, quarter_end, report_inputs, validate_parameters
+    from kpi.monthly import month_board
 
-    raw_dir, out_root = Path(raw_dir), Path(out_root)
-    registry = Registry.load(raw_dir)
-    progress = read_progress(Path(progress_path) if progress_path else raw_dir / "example" / "progress_example.csv", registry)
-    if year is None or quarter is None:
-        year, quarter = latest_complete_quarter(progress)
-    wanted = registry.region_names if not regions or regions == ["all"] else regions
-    checked = [validate_parameters(year, quarter, region, registry)[2] for region in wanted]
-    period = quarter_end(year, quarter)
-    inputs = report_inputs(raw_dir, year, progress_path)
-    hashes = file_hashes(inputs)
-    input_hash = _sha256(hashes.to_csv(index=False).encode())
+    registry = processed.registry
+    year, quarter, period = choose_quarter(processed, year, quarter)
+    wanted = selected_regions(regions, registry)
+    input_hash = _sha256(json.dumps(processed.summary.get("sha256", {}), sort_keys=True).encode())
     code_hash = code_fingerprint()
+    out_root = config.reports
     out_dir = out_root / f"{year}-Q{quarter}"
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -293,9 +339,7 @@ def run_batch(year: int | None = None, quarter: int | None = None, regions: list
                          fix="等它结束；若确认没有在运行，删除该锁文件") from None
     try:
         log = _logger(out_dir / "report.log")
-        targets = read_annex(inputs[4], registry)
-        jobs = plan_jobs(year, quarter, checked, registry, out_dir, raw_dir, progress_path, input_hash, code_hash,
-                         analysis=analysis)
+        jobs = plan_jobs(year, quarter, registry, out_dir, processed.folder, config.notebooks, input_hash, code_hash)
         manifest_path = out_dir / "manifest.json"
         previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
         done_before = previous.get("reports", {})
@@ -306,42 +350,36 @@ def run_batch(year: int | None = None, quarter: int | None = None, regions: list
             return (not force and entry.get("fingerprint") == job.fingerprint and entry.get("outcome") == "ok"
                     and Path(job.output).exists() and Path(job.output).with_suffix(".html").exists())
 
-        todo = [job for job in jobs if not unchanged(job)]
+        chosen = [job for job in jobs if (job.region in wanted if job.region is not None else analysis)]
+        todo = [job for job in chosen if not unchanged(job)]
         xlsx_path = out_dir / f"晾晒表_{period}.xlsx"
         artifacts_current = (not force and previous.get("artifacts_fingerprint") == artifact_fingerprint
                              and xlsx_path.exists() and (out_dir / "index.html").exists())
         result = BatchResult(out_dir)
-        if not todo and artifacts_current and {j.key for j in jobs} <= set(done_before):
-            result.results = [JobResult(j.key, "unchanged") for j in jobs]
-            log.info(f"{year}-Q{quarter}: all {len(jobs)} reports up to date; nothing executed")
+        if not todo and artifacts_current and {j.key for j in chosen} <= set(done_before):
+            result.results = [JobResult(j.key, "unchanged") for j in chosen]
+            log.info(f"{year}-Q{quarter}: all {len(chosen)} reports up to date; nothing executed")
             return result
-        log.info(f"{year}-Q{quarter}: {len(todo)} of {len(jobs)} reports to run, {n_jobs or os.cpu_count()} at a time")
+        log.info(f"{year}-Q{quarter}: {len(todo)} of {len(chosen)} reports to run, {n_jobs or os.cpu_count()} at a time")
         ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, out_dir / "report.log",
                                           executor, scheduler)}
         result.executed = len(ran)
-        result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in jobs]
+        result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in chosen]
 
-        board = score(targets, progress, registry, [p for p in periods_of_year(year) if p <= period])
+        board = month_board(processed, period)
         result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path))
-        outcomes = {r.key: ("ok" if r.outcome in ("ok", "unchanged") else r.outcome) for r in result.results}
+        reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)
+        outcomes = {key: entry.get("outcome", "") for key, entry in reports.items()}
         made_at = _now()
-        is_example = bool(board["is_example"].any() or targets["is_example"].any())
+        is_example = bool(board["is_example"].any())
         page = index_html(year, quarter, period, jobs, outcomes, _status_lines(board, period, registry),
-                          xlsx_path.name, is_example, made_at)
+                          xlsx_path.name, is_example, made_at, config.county)
         result.written.append(atomic.write_text(out_dir / "index.html", page))
-        reports = {}
-        for job, job_result in zip(jobs, result.results):
-            if job_result.outcome == "unchanged":
-                reports[job.key] = done_before[job.key]
-            elif job_result.outcome == "ok":
-                reports[job.key] = {"fingerprint": job.fingerprint, "outcome": "ok", "seconds": job_result.seconds,
-                                    "finished_at": job_result.finished_at, "notebook": Path(job.output).name}
-            else:  # keep the last good entry so that an unchanged rerun retries only this one
-                reports[job.key] = {**done_before.get(job.key, {}), "outcome": "failed",
-                                    "failed_at": job_result.finished_at, "error": job_result.message[-2000:]}
+        inputs = processed.inputs.assign(sha256=processed.inputs["sha256"].str[:16])[["role", "file", "sha256", "bytes", "is_example"]]
         manifest = {
             "year": year, "quarter": quarter, "period": period, "made_at": made_at, "code_version": code_version(),
-            "example_data": is_example, "inputs": hashes.to_dict(orient="records"), "packages": _package_versions(),
+            "project_file": str(config.path) if config.path else None,
+            "example_data": is_example, "inputs": inputs.to_dict(orient="records"), "packages": _package_versions(),
             "artifacts_fingerprint": artifact_fingerprint, "reports": reports,
         }
         result.written.append(atomic.write_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
@@ -350,6 +388,23 @@ def run_batch(year: int | None = None, quarter: int | None = None, regions: list
         return result
     finally:
         lock.release()
+
+
+def _manifest_entries(jobs: list[Job], results: dict[str, JobResult], done_before: dict) -> dict:
+    """Each report's manifest entry: this run's outcome, else (not selected this run) the last one."""
+    reports = {}
+    for job in jobs:
+        job_result = results.get(job.key)
+        if job_result is None or job_result.outcome == "unchanged":
+            if job.key in done_before:
+                reports[job.key] = done_before[job.key]
+        elif job_result.outcome == "ok":
+            reports[job.key] = {"fingerprint": job.fingerprint, "outcome": "ok", "seconds": job_result.seconds,
+                                "finished_at": job_result.finished_at, "notebook": Path(job.output).name}
+        else:  # keep the last good entry so that an unchanged rerun retries only this one
+            reports[job.key] = {**done_before.get(job.key, {}), "outcome": "failed",
+                                "failed_at": job_result.finished_at, "error": job_result.message[-2000:]}
+    return reports
 
 
 def _logger(path: Path) -> logging.Logger:

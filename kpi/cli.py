@@ -1,4 +1,5 @@
-"""The ``kpi`` command. Bad input prints one clear message and exits 2, never a traceback."""
+"""The ``kpi`` command. Where the data is comes from ``kpi.toml`` (see :mod:`kpi.config`); options
+override it for one run. Bad input prints one clear message and exits 2, never a traceback."""
 
 from __future__ import annotations
 
@@ -6,36 +7,67 @@ import argparse
 import sys
 from pathlib import Path
 
-from kpi import atomic, paths
 from kpi.errors import InputError
 
 
-def _cmd_ingest(args) -> int:
-    from kpi.ingest import run_ingest
+def _config(args):
+    """The project file with this run's overrides, checked: no output inside the raw folder."""
+    from kpi import config as project
+    from kpi.pipeline import ensure_outside
 
-    result = run_ingest(Path(args.raw), Path(args.processed), Path(args.progress) if args.progress else None)
+    cfg = project.load(getattr(args, "config", None)).with_overrides(
+        registry=getattr(args, "raw", None), processed=getattr(args, "processed", None),
+        reports=getattr(args, "out", None), progress=getattr(args, "progress", None))
+    ensure_outside(cfg.processed, cfg.registry, "processed tables")
+    ensure_outside(cfg.reports, cfg.registry, "reports")
+    ensure_outside(cfg.store, cfg.registry, "the store")
+    return cfg
+
+
+def _ingest(cfg, quiet: bool = False):
+    from kpi.pipeline import load_processed, run_ingest
+
+    result = run_ingest(cfg)
+    if not quiet:
+        for notice in result.notices:
+            print(notice)
+    return result, load_processed(cfg.processed)
+
+
+def _cmd_ingest(args) -> int:
+    cfg = _config(args)
+    result, _ = _ingest(cfg)
     for path in result.written:
         print(f"wrote {path}")
     failed = int((~result.sum_checks["ok"]).sum())
-    print(f"annex targets: {len(result.annex)} ({', '.join(map(str, sorted(result.annex['year'].unique())))}); "
-          f"progress rows: {len(result.progress)}; plan targets: {len(result.plan_targets)}; "
+    years = ", ".join(map(str, sorted(result.annex["year"].unique())))
+    print(f"annex targets: {len(result.annex)} ({years}); progress rows: {len(result.progress)}; "
+          f"county annual rows: {len(result.county_annual)}; plan targets: {len(result.plan_targets)}; "
           f"全县 = Σ regions checks failed: {failed}")
-    if result.progress["is_example"].any():
-        print("注意：进度数据为示例数据（非官方）/ note: progress data are EXAMPLE data, not official")
+    print(f"project file: {cfg.path}")
+    if result.progress["is_example"].any() or result.annex["is_example"].any() or result.county_annual["is_example"].any():
+        print("注意：输入含示例数据（非官方）/ note: inputs include EXAMPLE data, not official")
     return 0
 
 
 def _cmd_make_example(args) -> int:
+    from kpi import config as project
     from kpi.example_data import write_example
 
-    for path in write_example(Path(args.raw), seed=args.seed):
+    cfg = project.load(getattr(args, "config", None))
+    out = Path(args.out) if args.out else cfg.example
+    if out is None:
+        raise InputError("没有示例数据文件夹 / no example folder", file=cfg.path,
+                         fix="在 kpi.toml 的 [data] 中写 example = \"data/raw/example\"，或用 --out 指定")
+    if args.seed < 0:
+        raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
+    for path in write_example(Path(args.raw) if args.raw else cfg.registry, out, seed=args.seed):
         print(f"wrote {path}")
     return 0
 
 
 def _cmd_report(args) -> int:
     from kpi.batch import run_batch, summary_table
-    from kpi.ingest import run_ingest
 
     if (args.year is None) != (args.quarter is None):
         raise InputError("--year 与 --quarter 需同时给出 / give both --year and --quarter, or neither",
@@ -43,10 +75,10 @@ def _cmd_report(args) -> int:
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask",
                          fix="加上 --executor dask")
-    progress = Path(args.progress) if args.progress else None
-    run_ingest(Path(args.raw), Path(args.processed), progress)
-    result = run_batch(args.year, args.quarter, args.regions, args.jobs, args.force, Path(args.out), Path(args.raw),
-                       progress, analysis=not args.no_analysis, executor=args.executor, scheduler=args.scheduler)
+    cfg = _config(args)
+    _, processed = _ingest(cfg)
+    result = run_batch(processed, cfg, args.year, args.quarter, args.regions, args.jobs, args.force,
+                       analysis=not args.no_analysis, executor=args.executor, scheduler=args.scheduler)
     print(summary_table(result))
     if result.executed == 0 and not result.failures:
         print(f"{result.out_dir}: 全部报告已是最新，未重新运行 / all reports up to date, nothing executed")
@@ -61,69 +93,154 @@ def _cmd_report(args) -> int:
     return 0
 
 
-def _periods(text: str) -> list[str]:
-    """``2023-09`` → one period; ``2023`` → the twelve months of 2023."""
-    from kpi.parsing import parse_period
-
-    if text.isdigit() and len(text) == 4:
-        from kpi.progress import periods_of_year
-
-        return periods_of_year(int(text))
-    try:
-        return [parse_period(text)]
-    except ValueError:
-        raise InputError("--period 应为 YYYY-MM 或 YYYY / --period must be YYYY-MM or YYYY", value=text,
-                         fix="例如 --period 2023-09，或 --period 2023 生成全年各月") from None
-
-
 def _cmd_leaderboard(args) -> int:
-    from kpi.excel import write_leaderboard_xlsx
-    from kpi.ingest import read_annex, read_progress
-    from kpi.progress import LEADERBOARD_COLUMNS, score
+    from kpi.monthly import month_board, periods_to_publish, write_month
+
+    cfg = _config(args)
+    _, processed = _ingest(cfg)
+    periods = periods_to_publish(processed, args.period)
+    boards = {}
+    for period in periods:  # check every month before writing any
+        boards[period] = month_board(processed, period)
+    for period, board in boards.items():
+        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.organisation):
+            print(f"wrote {path}")
+        composite = board[(board["period"] == period) & (board["indicator_id"] == "composite") & board["rank"].notna()]
+        ranking = "、".join(f"{r.region}{r.rank_change or ''}" for r in composite.sort_values("rank").itertuples())
+        print(f"{period} 综合排名 / composite ranking: {ranking}")
+    if any(bool(b["is_example"].any()) for b in boards.values()):
+        print("注意：含示例数据（非官方）/ note: built on EXAMPLE data, not official")
+    return 0
+
+
+def _cmd_template(args) -> int:
+    from kpi import atomic
+    from kpi.forms import annual_form, monthly_form, previous_period
+    from kpi.parsing import parse_period
     from kpi.registry import Registry
 
-    periods = _periods(args.period)
-    year = int(periods[0][:4])
-    raw = Path(args.raw)
-    registry = Registry.load(raw)
-    targets_path = Path(args.targets) if args.targets else paths.annex_path(year, raw)
-    if not args.targets and not targets_path.exists():
-        from kpi.ingest import annex_files
+    cfg = _config(args)
+    registry = Registry.load(cfg.registry)
+    if (args.period is None) == (args.year is None):
+        raise InputError("给出 --period YYYY-MM（月度报送表）或 --year YYYY（年度数据表）之一 / give --period or --year",
+                         fix="例如 kpi template --period 2026-01")
+    written = []
+    if args.period:
+        try:
+            period = parse_period(args.period)
+        except ValueError:
+            raise InputError("--period 应为 YYYY-MM / --period must be YYYY-MM", value=args.period,
+                             fix="例如 --period 2026-01") from None
+        previous = _known_progress(cfg, registry, previous_period(period))
+        out = Path(args.forms) if args.forms else cfg.forms_dir(period)
+        for region, slug in zip(registry.region_names, registry.regions["slug"]):
+            workbook = monthly_form(registry, period, [region], previous, cfg.county)
+            written.append(_save(workbook, out / f"报送表_{period}_{slug}.xlsx", atomic))
+        workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county)
+        written.append(_save(workbook, out / f"报送表_{period}_汇总.xlsx", atomic))
+    else:
+        from kpi.collect import read_annual_store
+        from kpi.trajectory import annual_series
 
-        years = [int(p.name[6:10]) for p in annex_files(raw)]
-        raise InputError(f"没有 {year} 年的晾晒表指标 / no annex targets for {year}; 现有年份：{years}",
-                         file=raw, value=args.period, fix="用 --targets 指定该年度的晾晒表文件")
-    targets = read_annex(targets_path, registry)
-    if year not in set(targets["year"]):
-        raise InputError(f"指标文件是 {sorted(set(targets['year']))} 年的，不是 {year} 年 / targets are for another year",
-                         file=args.targets, fix="用 --targets 指定该年度的晾晒表")
-    progress = read_progress(Path(args.progress) if args.progress else raw / "example" / "progress_example.csv", registry)
-    available = set(progress["period"])
-    periods = [p for p in periods if p in available] if len(periods) > 1 else periods
-    if not periods or periods[0] not in available:
-        raise InputError(f"进度数据中没有 {args.period} / no progress data for that period",
-                         file=args.progress, value=args.period,
-                         fix=f"可用时期：{min(available)} 至 {max(available)}")
-    board = score(targets, progress, registry, periods)
-    out = Path(args.out)
-    for period in periods:
-        rows = atomic.formula_safe(board.loc[board["period"] == period, LEADERBOARD_COLUMNS], exclude=("comparator",))
-        csv_path = atomic.write_csv(out / f"leaderboard_{period}.csv", rows, float_format="%.6g")
-        xlsx_path = write_leaderboard_xlsx(board, registry, period, out / f"晾晒表_{period}.xlsx")
-        print(f"wrote {csv_path}\nwrote {xlsx_path}")
-    if board["is_example"].any():
-        print("注意：进度为示例数据（非官方）/ note: built on EXAMPLE data, not official")
+        if not 2000 <= args.year <= 2100:
+            raise InputError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
+        out = Path(args.forms) if args.forms else cfg.reports / "forms" / f"{args.year}-annual"
+        known = read_annual_store(cfg.store_county_annual)
+        known = known.assign(year=known["year"].astype(int), value=known["value"].astype(float)) if not known.empty else known
+        workbook = annual_form(annual_series(registry.plan_targets), args.year, known, cfg.county)
+        written.append(_save(workbook, out / f"年度数据表_{args.year}.xlsx", atomic))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _save(workbook, path: Path, atomic) -> Path:
+    with atomic.atomic_path(path) as tmp:
+        workbook.save(tmp)
+    return path
+
+
+def _known_progress(cfg, registry, period: str):
+    """The progress already known for ``period`` (from the store, else the configured sources)."""
+    import pandas as pd
+
+    from kpi.collect import read_store
+    from kpi.pipeline import read_progress_sources
+
+    store = read_store(cfg.store_progress)
+    if not store.empty:
+        rows = store[store["period"] == period]
+        return rows.assign(value=rows["value"].astype(float))
+    files = cfg.sources("progress")
+    if not files:
+        return pd.DataFrame(columns=["period", "region", "indicator_id", "value"])
+    progress = read_progress_sources(files, registry, cfg.path)
+    return progress[progress["period"] == period]
+
+
+def _cmd_collect(args) -> int:
+    from kpi.collect import collect, collect_annual, write_status
+    from kpi.parsing import parse_period
+    from kpi.registry import Registry
+
+    cfg = _config(args)
+    registry = Registry.load(cfg.registry)
+    if (args.period is None) == (args.year is None):
+        raise InputError("给出 --period YYYY-MM（月度报送）或 --year YYYY（年度数据）之一 / give --period or --year",
+                         fix="例如 kpi collect 回收表/ --period 2026-01")
+    if args.year is not None:
+        from kpi.trajectory import annual_series
+
+        result = collect_annual(cfg, annual_series(registry.plan_targets), args.files, args.year)
+    else:
+        try:
+            period = parse_period(args.period)
+        except ValueError:
+            raise InputError("--period 应为 YYYY-MM / --period must be YYYY-MM", value=args.period,
+                             fix="例如 --period 2026-01") from None
+        result = collect(cfg, registry, args.files, period)
+        result.written.append(write_status(result.status, period, cfg.monthly_dir(period)))
+    print(f"读取 {len(result.received)} 个文件 / read {len(result.received)} files: "
+          + "、".join(p.name for p in result.received))
+    print(f"新增 {result.new_values} 个数值，更正 {len(result.corrections)} 个，相同 {result.unchanged} 个"
+          f" / {result.new_values} new, {len(result.corrections)} corrected, {result.unchanged} unchanged")
+    for row in result.corrections.itertuples():
+        print(f"  更正 / corrected: {row.key}: {row.old_value} → {row.new_value}（{row.new_source}）")
+    for notice in result.notices:
+        print(notice)
+    if result.status is not None:
+        print(f"\n报送情况 / submissions {result.period}:")
+        print(result.status[["区域", "状态", "已报指标数", "缺报指标"]].to_string(index=False))
+        missing = result.status.loc[result.status["状态"] != "已报送", "区域"].tolist()
+        print("未报齐 / incomplete: " + ("、".join(missing) if missing else "无 / none"))
+    for path in result.written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_import_annex(args) -> int:
+    from kpi.collect import import_annex
+    from kpi.registry import Registry
+
+    cfg = _config(args)
+    registry = Registry.load(cfg.registry)
+    for path in import_annex(cfg, registry, Path(args.file), args.year):
+        print(f"wrote {path}")
+    if cfg.store_annex not in cfg.annex:
+        print(f"注意：kpi.toml 的 [data] annex 未包含 {cfg.store_annex}，ingest 不会读到它 / add the store's annex folder")
     return 0
 
 
 def _cmd_extract_targets(args) -> int:
     import pandas as pd
 
+    from kpi import atomic
+    from kpi import config as project
     from kpi.extract import annex_csv, compare, extract, fill_years, read_text
 
-    outputs = [Path(p).resolve() for p in (args.out, args.annex_out) if p]
-    for output in outputs:
-        if output.is_relative_to(paths.RAW.resolve()):
+    registry_dir = project.load(getattr(args, "config", None)).registry
+    for output in [Path(p) for p in (args.out, args.annex_out) if p]:
+        if output.resolve().is_relative_to(registry_dir.resolve()):
             raise InputError("草稿不能写入 data/raw（原始数据只由人工审核后放入）/ drafts never go into data/raw",
                              file=output, fix="写到别处，例如 --out /tmp/draft.csv，审核后再手工合并")
     text = read_text(Path(args.plan))
@@ -148,36 +265,30 @@ def _cmd_extract_targets(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kpi", description="缙云县“139”科技创新体系建设工程：指标进度、晾晒表与报告")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help="项目文件（默认：当前目录或上级目录中的 kpi.toml，或环境变量 KPI_CONFIG）")
+    parser = argparse.ArgumentParser(prog="kpi", parents=[common],
+                                     description="缙云县“139”科技创新体系建设工程：指标进度、晾晒表与报告。数据位置见 kpi.toml。")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", help="读取并校验 data/raw，写出 data/processed 的整洁表")
-    ingest.add_argument("--raw", default=str(paths.RAW))
-    ingest.add_argument("--processed", default=str(paths.PROCESSED))
-    ingest.add_argument("--progress", help="进度文件（默认：示例数据 data/raw/example/progress_example.csv）")
+    def inputs(p, progress=True):
+        p.add_argument("--raw", help="登记表文件夹（代替 kpi.toml 的 registry，其中列出的文件随之改用此文件夹中的同名文件）")
+        p.add_argument("--processed", help="处理后数据的文件夹（代替 kpi.toml 的 [output] processed）")
+        if progress:
+            p.add_argument("--progress", nargs="+", help="进度文件或文件夹（代替 kpi.toml 的 [data] progress）")
+
+    ingest = sub.add_parser("ingest", parents=[common], help="读取并校验 kpi.toml 列出的输入，写出 data/processed 的整洁表")
+    inputs(ingest)
     ingest.set_defaults(func=_cmd_ingest)
 
-    example = sub.add_parser("make-example", help="重新生成示例数据（固定种子，结果逐字节相同）")
-    example.add_argument("--raw", default=str(paths.RAW))
-    example.add_argument("--seed", type=int, default=139)
-    example.set_defaults(func=_cmd_make_example)
-
-    board = sub.add_parser("leaderboard", help="填写晾晒表：完成率、序时进度、排名 → CSV 与 xlsx")
-    board.add_argument("--period", required=True, help="YYYY-MM，或 YYYY 表示全年每个月")
-    board.add_argument("--targets", help="晾晒表指标文件（默认：该年度的附件）")
-    board.add_argument("--progress", help="进度文件（默认：示例数据）")
-    board.add_argument("--raw", default=str(paths.RAW))
-    board.add_argument("--out", default=str(paths.REPORTS))
+    board = sub.add_parser("leaderboard", parents=[common], help="某月的晾晒表：完成率、序时进度、排名及排名变化 → CSV 与 xlsx")
+    board.add_argument("--period", required=True, help="YYYY-MM，或 YYYY 表示该年已有数据的每个月")
+    inputs(board)
+    board.add_argument("--out", help="报告根文件夹（默认：kpi.toml 的 [output] reports）；写入其下 monthly/YYYY-MM/")
     board.set_defaults(func=_cmd_leaderboard)
 
-    extract = sub.add_parser("extract-targets", help="从方案文本中提取量化目标草稿（供人工审核）")
-    extract.add_argument("plan", help="方案文本（.txt UTF-8/GB18030，或 .docx）")
-    extract.add_argument("--out", help="草稿 CSV（plan_targets.csv 的列，另加 confidence、review）")
-    extract.add_argument("--annex-out", help="附件晾晒表草稿 CSV（官方版式）")
-    extract.add_argument("--compare", help="与已审核的 plan_targets.csv 比较，输出召回率与准确率")
-    extract.set_defaults(func=_cmd_extract_targets)
-
-    report = sub.add_parser("report", help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/")
+    report = sub.add_parser("report", parents=[common], help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/")
     report.add_argument("--year", type=int, help="年份（默认：数据中最近的完整季度）")
     report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度 1—4")
     report.add_argument("--regions", nargs="+", default=["all"], help="all（默认），或一个或多个区域名")
@@ -187,11 +298,44 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--executor", choices=["local", "dask"], default="local",
                         help="local：本机多进程（默认）；dask：Dask 分布式集群")
     report.add_argument("--scheduler", help="Dask 调度器地址，如 tcp://10.0.0.5:8786（不给则在本机起 LocalCluster）")
-    report.add_argument("--raw", default=str(paths.RAW))
-    report.add_argument("--processed", default=str(paths.PROCESSED))
-    report.add_argument("--progress", help="进度文件（默认：示例数据）")
-    report.add_argument("--out", default=str(paths.REPORTS))
+    inputs(report)
+    report.add_argument("--out", help="报告根文件夹（默认：kpi.toml 的 [output] reports）")
     report.set_defaults(func=_cmd_report)
+
+    template = sub.add_parser("template", parents=[common], help="生成报送表：--period 月度（每个区域一份及汇总表），--year 全县年度数据")
+    template.add_argument("--period", help="月度报送表的时期 YYYY-MM")
+    template.add_argument("--year", type=int, help="年度数据表的年份")
+    template.add_argument("--forms", help="写到此文件夹（默认：reports/forms/YYYY-MM/）")
+    template.add_argument("--raw", help=argparse.SUPPRESS)
+    template.add_argument("--out", help=argparse.SUPPRESS)
+    template.set_defaults(func=_cmd_template)
+
+    collect = sub.add_parser("collect", parents=[common], help="收集发回的报送表（文件或文件夹），合并入数据库（store），写出报送情况")
+    collect.add_argument("files", nargs="+", help="发回的 .xlsx/.csv 文件，或存放它们的文件夹")
+    collect.add_argument("--period", help="月度报送的时期 YYYY-MM（表中时期不符则拒收）")
+    collect.add_argument("--year", type=int, help="年度数据表的年份")
+    collect.add_argument("--raw", help=argparse.SUPPRESS)
+    collect.add_argument("--out", help=argparse.SUPPRESS)
+    collect.set_defaults(func=_cmd_collect)
+
+    annex = sub.add_parser("import-annex", parents=[common], help="校验并导入某年的晾晒表指标（附件），供 ingest 使用")
+    annex.add_argument("file", help="该年的晾晒表 .xlsx 或 .csv（附件格式）")
+    annex.add_argument("--year", type=int, required=True, help="年份，须与表题中的年份一致")
+    annex.add_argument("--raw", help=argparse.SUPPRESS)
+    annex.set_defaults(func=_cmd_import_annex)
+
+    extract = sub.add_parser("extract-targets", parents=[common], help="从方案文本中提取量化目标草稿（供人工审核）")
+    extract.add_argument("plan", help="方案文本（.txt UTF-8/GB18030，或 .docx）")
+    extract.add_argument("--out", help="草稿 CSV（plan_targets.csv 的列，另加 confidence、review）")
+    extract.add_argument("--annex-out", help="附件晾晒表草稿 CSV（官方版式）")
+    extract.add_argument("--compare", help="与已审核的 plan_targets.csv 比较，输出召回率与准确率")
+    extract.set_defaults(func=_cmd_extract_targets)
+
+    example = sub.add_parser("make-example", parents=[common], help="重新生成示例数据（固定种子，结果逐字节相同）")
+    example.add_argument("--raw", help="登记表文件夹（默认：kpi.toml 的 registry）")
+    example.add_argument("--out", help="示例数据文件夹（默认：kpi.toml 的 [data] example）")
+    example.add_argument("--seed", type=int, default=139)
+    example.set_defaults(func=_cmd_make_example)
     return parser
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpi import atomic, paths
+from kpi import atomic
 from kpi.layout import ANNEX_TITLE, to_layout_rows
 from kpi.registry import COUNTY, Registry
 
@@ -165,15 +165,15 @@ def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["indicator_id", "year"], kind="stable").reset_index(drop=True)
 
 
-def write_example(raw_dir: Path = paths.RAW, seed: int = SEED) -> list[Path]:
-    """(Re)write ``data/raw/example/``: example annex targets 2024–2025, monthly progress 2023–2025,
-    county annual series. Deterministic: the same seed writes the same bytes."""
+def write_example(raw_dir: Path, out_dir: Path, seed: int = SEED) -> list[Path]:
+    """(Re)write the example folder (``[data] example`` in kpi.toml): example annex targets
+    2024–2025, monthly progress 2023–2025, county annual series, built on the official 2023 annex
+    in ``raw_dir``. Deterministic: the same seed writes the same bytes."""
     from kpi.ingest import read_annex
 
-    raw_dir = Path(raw_dir)
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     registry = Registry.load(raw_dir)
     annex_2023 = read_annex(raw_dir / "annex_2023.csv", registry)
-    out_dir = raw_dir / "example"
     written = []
     all_targets = [annex_2023]
     for year in YEARS[1:]:

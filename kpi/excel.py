@@ -61,7 +61,7 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -
     sheet = workbook.active
     sheet.title = f"晾晒表{period}"
     blocks = annex_blocks(registry)
-    width = 2 + 3 * max(len(b) for b in blocks) + 2
+    width = 2 + 3 * max(len(b) for b in blocks) + 3
     title = ANNEX_TITLE.format(year=year) + f"（截至{year}年{month}月）"
     sheet.cell(1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -82,7 +82,7 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -
         sheet.merge_cells(start_row=header_row, start_column=2, end_row=sub_row, end_column=2)
         groups = [(indicator_header(ind), ind["indicator_id"], SUB_COLUMNS) for _, ind in block.iterrows()]
         if number == len(blocks) - 1:
-            groups.append(("综合", COMPOSITE, ("得分", "排名")))
+            groups.append(("综合", COMPOSITE, ("得分", "排名", "较上月")))
         column = 3
         for label, _, subs in groups:
             sheet.cell(header_row, column, label)
@@ -122,8 +122,11 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -
                         progress_cell.value = float(entry["progress_shown"]) / 100
                         progress_cell.number_format = "0.0%"
                     targets = [target, progress_cell]
-                rank_cell = sheet.cell(row, column + len(subs) - 1,
+                rank_cell = sheet.cell(row, column + (1 if indicator_id == COMPOSITE else 2),
                                        None if pd.isna(entry["rank"]) else int(entry["rank"]))
+                if indicator_id == COMPOSITE:
+                    change = sheet.cell(row, column + 2, entry.get("rank_change", "") or None)
+                    change.border, change.alignment = BORDER, CENTER
                 rank_cell.number_format = "0"
                 if region == COUNTY and indicator_id != COMPOSITE and entry["actual_source"] == "sum_of_regions":
                     rank_cell.value = "合计"

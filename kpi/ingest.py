@@ -10,10 +10,8 @@ validated tidy tables to ``data/processed`` atomically, and only after everythin
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import itertools
-import json
 import re
 import unicodedata
 import warnings
@@ -25,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpi import atomic, paths, schemas
+from kpi import schemas
 from kpi.errors import InputError
 from kpi.parsing import Uncached, is_blank, map_unique, normalize_text, parse_numbers, parse_period, parse_target
 from kpi.registry import COUNTY, Registry
@@ -140,18 +138,29 @@ def _find_year(sheets: list[Sheet], path: Path) -> tuple[int, bool]:
                      file=path, fix="在第一行写标题，例如“2023年缙云县“139”科技创新体系建设争先创优晾晒表”")
 
 
-def read_annex(path: str | Path, registry: Registry | None = None, check_sums: bool = True) -> pd.DataFrame:
+def read_annex(path: str | Path, registry: Registry | None = None, check_sums: bool = True,
+               year: int | None = None) -> pd.DataFrame:
     """The annex targets (指标) as a tidy table ``year, region, indicator_id, target, comparator, is_example``.
 
     Reads every block of the official layout (序号 | 区域 | per indicator 指标/进度/排名), on one
     sheet or several; header cells may be merged. ``15以上`` → ``15`` with comparator ``>=``.
     With ``check_sums``, warns (:class:`SumMismatchWarning`) where 全县 ≠ Σ regions for an
-    indicator that sums (附件: the county row is the total of the regions).
+    indicator that sums (附件: the county row is the total of the regions). ``year``, when given,
+    must match the title's year (or stands in for a title without one).
     """
     path = Path(path)
     registry = registry or Registry.load()
     sheets = read_sheets(path)
-    year, is_example = _find_year(sheets, path)
+    try:
+        found_year, is_example = _find_year(sheets, path)
+    except InputError:
+        if year is None:
+            raise
+        found_year, is_example = year, False
+    if year is not None and found_year != year:
+        raise InputError(f"这是 {found_year} 年的晾晒表，不是 {year} 年 / the annex is for another year", file=path,
+                         value=found_year, fix=f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}")
+    year = found_year
     units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
     records: list[dict] = []
     seen: dict[tuple[str, str], tuple[dict, str]] = {}
@@ -280,7 +289,9 @@ PROGRESS_HEADERS = {
     "indicator_id": ("indicator_id", "indicator", "指标", "指标名称", "指标代码"),
     "value": ("value", "数值", "进度", "值", "累计值"),
     "is_example": ("is_example", "示例", "example"),
+    "source": ("source", "source_file", "来源", "来源文件"),
 }
+OPTIONAL_COLUMNS = ("is_example", "source")
 
 
 def _is_header(row: list[Any], wanted: set[str]) -> bool:
@@ -353,7 +364,7 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
     columns = {}
     for target, names in PROGRESS_HEADERS.items():
         found = next((lower[normalize_text(n).lower()] for n in names if normalize_text(n).lower() in lower), None)
-        if found is None and target != "is_example":
+        if found is None and target not in OPTIONAL_COLUMNS:
             raise InputError(f"缺少列“{names[1]}”({target}) / missing column; 现有列：{list(frame.columns)}",
                              file=path, sheet=sheet, row=header_row,
                              fix=f"加一列 {target}（或 {names[1]}）")
@@ -393,6 +404,8 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
                                         fail(columns["is_example"], "填写 true 或 false")).astype(bool)
     else:
         tidy["is_example"] = False
+    if columns["source"] is not None:  # provenance kept by `kpi collect`: the form each value came from
+        tidy["source"] = frame[columns["source"]].astype(str)
     kinds = tidy["indicator_id"].map(registry.indicators.set_index("indicator_id")["kind"])
     negative = (kinds != "growth") & (tidy["value"] < 0)
     if negative.any():
@@ -486,85 +499,3 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
     frame["value"] = parse_numbers(frame["value"], "", on_error)
     frame["is_example"] = frame["is_example"].str.lower().isin({"true", "1"})
     return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)
-
-
-# ---------------------------------------------------------------- the pipeline
-@dataclass
-class IngestResult:
-    annex: pd.DataFrame
-    progress: pd.DataFrame
-    county_annual: pd.DataFrame
-    plan_targets: pd.DataFrame
-    sum_checks: pd.DataFrame
-    written: list[Path]
-
-
-def annex_files(raw_dir: Path) -> list[Path]:
-    """The official annex files and the example ones (one per year; the official one wins)."""
-    by_year: dict[int, Path] = {}
-    for path in sorted(raw_dir.glob("annex_*.*")) + sorted((raw_dir / "example").glob("annex_*_example.*")):
-        match = re.match(r"annex_(\d{4})", path.name)
-        if match and path.suffix.lower() in (".csv", ".xlsx"):
-            by_year.setdefault(int(match.group(1)), path)
-    return [by_year[year] for year in sorted(by_year)]
-
-
-def run_ingest(raw_dir: Path = paths.RAW, processed_dir: Path = paths.PROCESSED,
-               progress_path: Path | None = None) -> IngestResult:
-    """Read and validate everything under ``raw_dir``; then, and only then, write ``processed_dir``.
-
-    Writes ``annex_targets.csv``, ``progress.csv``, ``county_annual.csv``, ``plan_targets.csv``,
-    ``annex_sum_checks.csv`` and ``ingest_summary.json``, each atomically.
-    """
-    raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
-    registry = Registry.load(raw_dir)
-    plan_targets = schemas.validate(registry.plan_targets, schemas.PLAN_TARGETS, file=raw_dir / "plan_targets.csv")
-    annex = pd.concat([read_annex(p, registry, check_sums=False) for p in annex_files(raw_dir)], ignore_index=True)
-    progress = read_progress(progress_path or raw_dir / "example" / "progress_example.csv", registry)
-    county_annual = read_county_annual(raw_dir / "example" / "county_annual_example.csv")
-    sum_checks = annex_sum_checks(annex, registry)
-    summary = {
-        "annex_years": sorted(int(y) for y in annex["year"].unique()),
-        "annex_targets": int(len(annex)),
-        "annex_example_years": sorted(int(y) for y in annex.loc[annex["is_example"], "year"].unique()),
-        "progress_rows": int(len(progress)),
-        "progress_periods": [progress["period"].min(), progress["period"].max()],
-        "progress_is_example": bool(progress["is_example"].any()),
-        "county_annual_rows": int(len(county_annual)),
-        "plan_targets": int(len(plan_targets)),
-        "annex_sum_checks_failed": int((~sum_checks["ok"]).sum()),
-        "ytd_falls": int(len(ytd_falls(progress, registry))),
-    }
-    outputs = {
-        "annex_targets.csv": annex, "progress.csv": progress, "county_annual.csv": county_annual,
-        "plan_targets.csv": plan_targets, "annex_sum_checks.csv": sum_checks,
-    }
-    from filelock import FileLock
-
-    processed_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(processed_dir / ".kpi-ingest.lock")):  # two runs at once write one after the other
-        written = [atomic.write_csv(processed_dir / name, frame) for name, frame in outputs.items()]
-        # written last, with each table's hash: the commit mark of a complete, consistent set
-        summary["sha256"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
-        written.append(atomic.write_text(processed_dir / "ingest_summary.json",
-                                         json.dumps(summary, ensure_ascii=False, indent=2) + "\n"))
-    return IngestResult(annex, progress, county_annual, plan_targets, sum_checks, written)
-
-
-def load_processed(processed_dir: Path = paths.PROCESSED) -> dict[str, pd.DataFrame]:
-    """The tidy tables written by :func:`run_ingest`, with their dtypes restored."""
-    processed_dir = Path(processed_dir)
-    missing = [n for n in ("annex_targets.csv", "progress.csv") if not (processed_dir / n).exists()]
-    if missing:
-        raise InputError(f"缺少处理后的数据 {missing} / processed tables missing", file=processed_dir,
-                         fix="先运行 `kpi ingest`（或 make report）")
-    summary_path = processed_dir / "ingest_summary.json"
-    expected = json.loads(summary_path.read_text(encoding="utf-8")).get("sha256", {}) if summary_path.exists() else {}
-    tables = {}
-    for name in ("annex_targets", "progress", "county_annual", "plan_targets", "annex_sum_checks"):
-        path = processed_dir / f"{name}.csv"
-        if expected.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
-            raise InputError("处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
-                             file=path, fix="重新运行 `kpi ingest`")
-        tables[name] = pd.read_csv(path, dtype={"period": str})
-    return tables

@@ -231,6 +231,11 @@ def additions_chart(assessments: pd.DataFrame) -> plt.Figure:
     """New-since-base targets: cumulative completion against the linear path (years elapsed / 5)."""
     rows = assessments[(assessments["basis"] == "new_since_base") & (assessments["verdict"] != "insufficient_data")]
     fig, ax = plt.subplots(figsize=(10, 0.7 * len(rows) + 1.5), constrained_layout=True)
+    if rows.empty:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "新增类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）",
+                ha="center", va="center", fontsize=11)
+        return fig
     labels = [f"{n}（{v:g}{u}）" for n, v, u in zip(rows["name_zh"], rows["target_value"], rows["unit"])]
     ax.barh(labels, rows["completion"], color=[VERDICT_COLORS[v] for v in rows["verdict"]])
     for y, (share, completion, cumulative) in enumerate(zip(rows["expected_share"], rows["completion"], rows["latest_value"])):

@@ -223,9 +223,10 @@ def missing_reports(board: pd.DataFrame) -> pd.DataFrame:
             .rename("indicators_missing").reset_index())
 
 
-def lagging(board: pd.DataFrame, registry: Registry, limit: int = 10) -> pd.DataFrame:
+def lagging(board: pd.DataFrame, registry: Registry, limit: int | None = 10) -> pd.DataFrame:
     """The region × indicator cells furthest behind 序时进度 (or below a growth target), with the
-    units responsible under the plan. 未报送 cells are listed by :func:`missing_reports`."""
+    units responsible under the plan; the ``limit`` furthest, or all with ``None``. 未报送 cells
+    are listed by :func:`missing_reports`."""
     indicators = registry.indicators.set_index("indicator_id")
     rows = board[(board["region"] != COUNTY) & (board["indicator_id"] != COMPOSITE)
                  & board["status"].isin([BEHIND, NOT_MET])].copy()
@@ -235,4 +236,4 @@ def lagging(board: pd.DataFrame, registry: Registry, limit: int = 10) -> pd.Data
     rows["clause"] = rows["indicator_id"].map(indicators["responsible_clause"])
     rows = rows.sort_values(["gap_points", "region"], kind="stable")
     return rows[["period", "region", "indicator", "status", "completion_rate", "time_share", "gap_points",
-                 "rank", "responsible_units", "clause"]].head(limit).reset_index(drop=True)
+                 "rank", "responsible_units", "clause"]].head(len(rows) if limit is None else limit).reset_index(drop=True)

@@ -5,9 +5,7 @@ quarter, and the data notes. Pure functions returning text and tidy tables; the 
 
 from __future__ import annotations
 
-import hashlib
 import html
-from pathlib import Path
 
 import pandas as pd
 
@@ -21,15 +19,6 @@ def quarter_end(year: int, quarter: int) -> str:
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1–4, not {quarter!r}")
     return f"{year:04d}-{quarter * 3:02d}"
-
-
-def latest_complete_quarter(progress: pd.DataFrame) -> tuple[int, int]:
-    """The latest quarter whose closing month the county has reported (全县 or any region)."""
-    ends = sorted(p for p in progress["period"].unique() if int(p[5:7]) % 3 == 0)
-    if not ends:
-        raise ValueError("no quarter-end month (03, 06, 09, 12) in the progress data")
-    year, month = int(ends[-1][:4]), int(ends[-1][5:7])
-    return year, month // 3
 
 
 def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) -> str:
@@ -89,38 +78,19 @@ def quarterly_ranks(board: pd.DataFrame, year: int, region: str, registry: Regis
     return wide.rename_axis("指标")
 
 
-def file_hashes(files: list[Path]) -> pd.DataFrame:
-    """sha256 (first 16 hex digits) and size of each input file, for the data notes and the manifest."""
-    rows = []
-    for path in files:
-        data = Path(path).read_bytes()
-        rows.append({"file": Path(path).name, "sha256": hashlib.sha256(data).hexdigest()[:16], "bytes": len(data)})
-    return pd.DataFrame(rows)
-
-
-def data_notes(hashes: pd.DataFrame, is_example: bool, checks_passed: list[str], made_at: str, code_version: str) -> str:
-    """The closing section: sources, the example flag, checks passed, inputs' hashes, provenance."""
+def data_notes(inputs: pd.DataFrame, is_example: bool, checks_passed: list[str], made_at: str, code_version: str) -> str:
+    """The closing section: sources, the example flag, checks passed, the input files (from
+    ``data/processed/inputs.csv``) with their hashes, and when and by what code it was made."""
     lines = ["**数据说明 / data notes**", "",
              "- 目标来源：《缙云县“139”科技创新体系建设工程实施方案（2023—2027年）》（缙政办发〔2023〕25号）及其附件晾晒表。"]
     if is_example:
         lines.append(f"- <span style='color:#c00000'><b>进度数据为{html.escape(EXAMPLE_LABEL)}</b></span>："
                      "区域进度数据不公开，本报告用固定种子生成器（kpi/example_data.py）生成的数据演示，不代表官方数字。")
     lines += [f"- 已通过的校验：{'；'.join(checks_passed)}。",
-              "- 输入文件（sha256 前16位）：" + "；".join(f"`{html.escape(r.file)}` {r.sha256}" for r in hashes.itertuples()) + "。",
+              "- 输入文件（sha256 前16位）：" + "；".join(f"`{html.escape(r.file)}` {r.sha256[:16]}"
+                                         + ("（示例）" if r.is_example else "") for r in inputs.itertuples()) + "。",
               f"- 生成时间：{made_at or '未记录（交互运行）'}；代码版本：{code_version or '未记录'}。"]
     return "\n".join(lines)
-
-
-def report_inputs(raw_dir: Path, year: int, progress_path: Path | None = None) -> list[Path]:
-    """Every file a quarterly report of ``year`` reads (for the data notes and for idempotence)."""
-    from kpi import paths
-
-    raw_dir = Path(raw_dir)
-    files = [raw_dir / name for name in ("indicators.csv", "regions.csv", "plan_targets.csv", "pacing_profiles.csv")]
-    files.append(paths.annex_path(year, raw_dir))
-    files.append(Path(progress_path) if progress_path else raw_dir / "example" / "progress_example.csv")
-    files.append(raw_dir / "example" / "county_annual_example.csv")
-    return files
 
 
 def validate_parameters(year, quarter, region, registry: Registry) -> tuple[int, int, str]:

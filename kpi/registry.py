@@ -23,6 +23,7 @@ COUNTY = "全县"
 BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
 COMPARATORS = (">=", ">", "=", "<=", "<")
 KINDS = ("amount", "count", "growth")
+REGISTRY_FILES = ("indicators.csv", "regions.csv", "plan_targets.csv", "pacing_profiles.csv")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -31,6 +31,7 @@ PROGRESS = pa.DataFrameSchema(
         "indicator_id": pa.Column(str),
         "value": pa.Column(float, pa.Check(lambda s: s.notna())),
         "is_example": pa.Column(bool),
+        "source": pa.Column(str, required=False),  # the file (form) the value came from
     },
     strict=True,
     unique=["period", "region", "indicator_id"],

@@ -44,6 +44,38 @@ ON_TRACK, ACCELERATION = 0.95, 0.60
 SERIES_FOR_TARGET = {"fiscal_st_spending_growth": "fiscal_st_spending"}
 #: new_since_base targets whose yearly additions are the differences of a stock series
 ADDITIONS_FROM_STOCK = {"rd_institutions_new": "rd_institutions_stock"}
+#: series that are not themselves a plan target: their name and unit
+SERIES_NAMES = {"fiscal_st_spending": ("县财政科技投入", "亿元")}
+
+
+def series_for(indicator_id: str) -> str:
+    """The annual series a plan target is judged on (its own, a level for a growth rate, or a stock)."""
+    return ADDITIONS_FROM_STOCK.get(indicator_id, SERIES_FOR_TARGET.get(indicator_id, indicator_id))
+
+
+def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
+    """The county's annual series behind the plan's targets, one row each, in plan order: what the
+    annual form asks for. ``measure`` says what a year's value is: 年末值 (a level or a stock), or
+    当年新增 (the year's additions, for a target counted as new since 2022)."""
+    own = {row.indicator_id: (row.name_zh, row.unit) for row in plan_targets.itertuples()}
+    rows: dict[str, dict] = {}
+    for target in plan_targets.itertuples():
+        series_id = series_for(target.indicator_id)
+        target_text = f"{target.target_value:g}{target.unit}" + {">=": "以上", ">": "以上", "<=": "以下"}.get(target.comparator, "")
+        if target.basis == "annual_growth":
+            target_text = f"年均增长{target_text}"
+        elif target.basis == "new_since_base":
+            target_text = f"新增{target_text}"
+        if series_id in rows:
+            rows[series_id]["target_text"] += f"；{target.name_zh} {target_text}"
+            continue
+        name, unit = SERIES_NAMES.get(series_id) or own.get(series_id, (target.name_zh, target.unit))
+        measure = "当年新增" if target.basis == "new_since_base" and series_id == target.indicator_id else "年末值"
+        if target.basis == "milestone":
+            measure = "年末数量（0 = 尚未实现）"
+        rows[series_id] = {"series_id": series_id, "name_zh": name, "unit": unit, "measure": measure,
+                           "target_text": target_text}
+    return pd.DataFrame(list(rows.values()))
 
 
 @dataclass(frozen=True)
@@ -216,8 +248,7 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
     rows = []
     for target in plan_targets.itertuples():
         from_stock = target.indicator_id in ADDITIONS_FROM_STOCK
-        source_id = ADDITIONS_FROM_STOCK[target.indicator_id] if from_stock \
-            else SERIES_FOR_TARGET.get(target.indicator_id, target.indicator_id)
+        source_id = series_for(target.indicator_id)
         series = _series(county_annual, source_id, as_of_year)
         if from_stock:  # yearly additions are the differences of the stock
             series = series.diff().dropna()
@@ -252,7 +283,7 @@ def trajectory_table(plan_target: pd.Series, county_annual: pd.DataFrame, as_of_
     """Year by year for one level / cumulative / annual-growth target: actual, the required compound
     and linear paths, and the compound and linear projections from the latest year."""
     as_of_year = as_of_year or int(county_annual["year"].max())
-    series_id = SERIES_FOR_TARGET.get(plan_target["indicator_id"], plan_target["indicator_id"])
+    series_id = series_for(plan_target["indicator_id"])
     series = _series(county_annual, series_id, as_of_year)
     base_year, target_year = int(plan_target["base_year"]), int(plan_target["target_year"])
     base = float(series.get(base_year, math.nan))

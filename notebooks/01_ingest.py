@@ -14,29 +14,34 @@
 # %% [markdown]
 # # 01 数据读取与校验 / Ingest and checks
 #
-# 读取《缙云县“139”科技创新体系建设工程实施方案（2023—2027年）》的目标与附件晾晒表，以及月度进度数据，
-# 显示读到了什么、通过了哪些校验。所有计算在 `kpi` 包中完成，本笔记本只负责展示。
+# `kpi ingest` 按项目文件 `kpi.toml` 读取方案目标、各年晾晒表指标、月度进度与全县年度数据，校验后写入
+# `data/processed`。本笔记本只读取这些处理后的表格，显示读到了什么、来自哪些文件、通过了哪些校验。
 
 # %% tags=["parameters"]
-raw_dir = None  # data/raw
-processed_dir = None  # data/processed (not written by this notebook)
+processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
 
-from kpi import EXAMPLE_LABEL, paths
-from kpi.ingest import annex_files, annex_sum_checks, read_annex, read_county_annual, read_progress
+from kpi import EXAMPLE_LABEL
+from kpi.pipeline import open_processed
 from kpi.plots import annex_targets_chart, use_cjk_font
-from kpi.registry import Registry
 
 use_cjk_font()
-raw = Path(raw_dir) if raw_dir else paths.RAW
-registry = Registry.load(raw)
+data = open_processed(processed_dir)
+registry = data.registry
 
 # %% [markdown]
-# ## 方案目标（data/raw/plan_targets.csv）
+# ## 输入文件
+# 每个输入文件的用途与 sha256 前16位（见 `data/processed/inputs.csv`）；生成器生成的文件在备注中注明。
+
+# %%
+print(data.inputs.assign(sha256=data.inputs["sha256"].str[:16], 备注=data.inputs["is_example"].map({True: "示例数据", False: ""}))
+      [["role", "file", "sha256", "备注"]].rename(columns={"role": "用途", "file": "文件"}).to_string(index=False))
+
+# %% [markdown]
+# ## 方案目标
 # 方案第一部分(二)、第二部分与第三部分中的每一项量化目标和“零突破”类里程碑，一行一项，注明条款与原文。
 
 # %%
@@ -49,46 +54,47 @@ print(plan.groupby("basis").size().rename("项数").to_string())
 plan[["indicator_id", "name_zh", "target_value", "unit", "comparator", "basis", "clause", "responsible_units"]]
 
 # %% [markdown]
-# ## 附件：2023年晾晒表指标（官方，逐字转录）
+# ## 各年晾晒表指标
+# 2023年为方案附件（官方，逐字转录）；其余年份的来源见上方输入文件。
 
 # %%
 # NBVAL_CHECK_OUTPUT
-annex_2023 = read_annex(raw / "annex_2023.csv", registry)
 indicator_names = registry.indicators.set_index("indicator_id")["name_zh"]
-print(annex_2023.pivot(index="region", columns="indicator_id", values="target")
-      .reindex(registry.region_names)[registry.indicators["indicator_id"]]
-      .rename(columns=indicator_names).to_string())
+for year in data.annex_years():
+    targets = data.targets_for(year)
+    label = f"（{EXAMPLE_LABEL}）" if targets["is_example"].any() else ""
+    print(f"{year}年{label}")
+    print(targets.pivot(index="region", columns="indicator_id", values="target")
+          .reindex(registry.region_names)[registry.indicators["indicator_id"]]
+          .rename(columns=indicator_names).to_string())
+    print()
 
 # %% [markdown]
 # ### 校验：全县 = 各区域合计（可加总的指标）
 
 # %%
 # NBVAL_CHECK_OUTPUT
-annex = [read_annex(path, registry, check_sums=False) for path in annex_files(raw)]
-import pandas as pd  # noqa: E402
-
-checks = annex_sum_checks(pd.concat(annex, ignore_index=True), registry)
-print(checks.to_string(index=False))
-print("全部通过 / all passed" if checks["ok"].all() else "有差异 / differences found")
+print(data.sum_checks.to_string(index=False))
+print("全部通过 / all passed" if data.sum_checks["ok"].all() else "有差异 / differences found")
 
 # %%
-fig = annex_targets_chart(annex_2023, registry.indicators, 2023)
+first_year = data.annex_years()[0]
+fig = annex_targets_chart(data.targets_for(first_year), registry.indicators, first_year)
 plt.show()
 
 # %% [markdown]
 # ## 月度进度数据
-# 区域进度数据不公开，以下为**示例数据**（固定种子生成，见 `kpi/example_data.py`），不代表官方数字。
 
 # %%
 # NBVAL_CHECK_OUTPUT
-progress = read_progress(raw / "example" / "progress_example.csv", registry)
+progress = data.progress
+if data.progress_is_example:
+    display(Markdown(f"**⚠ {EXAMPLE_LABEL}**：区域进度数据不公开，以下为固定种子生成的示例数据，不代表官方数字。"))
 print(f"{len(progress)} 行，时期 {progress['period'].min()} 至 {progress['period'].max()}")
-if progress["is_example"].any():
-    print(EXAMPLE_LABEL)
-expected = pd.MultiIndex.from_product([sorted(progress["period"].unique()), registry.region_names])
-reported = pd.MultiIndex.from_frame(progress[["period", "region"]].drop_duplicates())
-print("未报送 / missing reports:", [f"{p} {r}" for p, r in expected.difference(reported)])
+print("来源文件 / sources:", "、".join(sorted(progress["source"].astype(str).unique())))
+missing = data.missing_reports()
+print("未报送 / missing reports:", [f"{p} {r}" for p, r in missing.itertuples(index=False)])
 
 # %%
-county_annual = read_county_annual(raw / "example" / "county_annual_example.csv")
-county_annual.pivot(index="name_zh", columns="year", values="value")
+county_annual = data.county_annual
+county_annual.pivot(index="name_zh", columns="year", values="value") if len(county_annual) else Markdown("尚无全县年度数据。")

@@ -18,32 +18,25 @@
 # 规则见 `kpi/progress.py`（每条规则的出处写在其文档字符串中）。
 
 # %% tags=["parameters"]
-period = "2023-09"  # YYYY-MM
-raw_dir = None  # data/raw
-processed_dir = None  # unused here; accepted so one parameter set serves every notebook
-targets_path = None  # default: the annex of the period's year
-progress_path = None  # default: the shipped example progress
+period = "2023-09"  # YYYY-MM (2023-9, 2023年9月 also accepted)
+processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
-from IPython.display import display
 
-from kpi import EXAMPLE_LABEL, paths
-from kpi.ingest import read_annex, read_progress
+from kpi import EXAMPLE_LABEL
+from kpi.monthly import month_board
+from kpi.parsing import parse_period
+from kpi.pipeline import open_processed
 from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, use_cjk_font
-from kpi.progress import COMPOSITE_RULE, lagging, missing_reports, periods_of_year, score
-from kpi.registry import Registry
+from kpi.progress import COMPOSITE_RULE, lagging, missing_reports
 
 use_cjk_font()
-raw = Path(raw_dir) if raw_dir else paths.RAW
-registry = Registry.load(raw)
+period = parse_period(period)
 year = int(period[:4])
-targets = read_annex(Path(targets_path) if targets_path else paths.annex_path(year, raw), registry)
-progress = read_progress(Path(progress_path) if progress_path else raw / "example" / "progress_example.csv", registry)
-months = [p for p in periods_of_year(year) if p in set(progress["period"]) and p <= period]
-board = score(targets, progress, registry, months)
+data = open_processed(processed_dir)
+registry = data.registry
+board = month_board(data, period)
 if board["is_example"].any():
     print(f"⚠ {EXAMPLE_LABEL}")
 
@@ -60,7 +53,7 @@ leaderboard_table(board, registry, period)
 # NBVAL_CHECK_OUTPUT
 current = board[board["period"] == period]
 composite = current[current["indicator_id"] == "composite"].set_index("region")
-print(composite[["completion_rate", "time_share", "status", "rank"]].round(4).to_string())
+print(composite[["completion_rate", "time_share", "status", "rank", "rank_change"]].round(4).to_string())
 print()
 print(current["status"].value_counts().reindex(["超序时", "基本序时", "滞后", "达标", "未达标", "未报送"], fill_value=0).to_string())
 print()

@@ -21,27 +21,24 @@
 
 # %% tags=["parameters"]
 as_of_year = 2025  # 截至年份
-raw_dir = None  # data/raw
-processed_dir = None  # unused here; accepted so one parameter set serves every notebook
+processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 
-from kpi import EXAMPLE_LABEL, paths
-from kpi.ingest import read_county_annual
+from kpi import EXAMPLE_LABEL
+from kpi.pipeline import open_processed
 from kpi.plots import additions_chart, trajectory_charts, use_cjk_font
-from kpi.registry import Registry
 from kpi.trajectory import assess_plan
 
 use_cjk_font()
-raw = Path(raw_dir) if raw_dir else paths.RAW
-registry = Registry.load(raw)
-county_annual = read_county_annual(raw / "example" / "county_annual_example.csv")
+data = open_processed(processed_dir)
+registry = data.registry
+county_annual = data.county_annual
 assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=as_of_year)
-if assessments["is_example"].any():
-    print(f"⚠ 年度数据含{EXAMPLE_LABEL}；真实数据仅 2022—2023 年地区生产总值与 2022 年新增高新技术企业数（见 source 列）")
+if county_annual["is_example"].any():
+    real = county_annual.loc[~county_annual["is_example"], "name_zh"].unique()
+    print(f"⚠ 年度数据含{EXAMPLE_LABEL}；真实数据见 source 列（{'、'.join(real) or '无'}）")
 
 # %% [markdown]
 # ## 各项目标的判断

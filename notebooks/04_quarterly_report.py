@@ -15,37 +15,32 @@
 year = 2025
 quarter = 4
 region = "全县"  # 全县, or a region's canonical name
-raw_dir = None  # data/raw
-progress_path = None  # default: the shipped example progress
+processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 made_at = ""  # filled by `kpi report`
 code_version = ""  # filled by `kpi report`
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from kpi import EXAMPLE_LABEL, paths
-from kpi.ingest import annex_sum_checks, read_annex, read_county_annual, read_progress
+from kpi import EXAMPLE_LABEL
+from kpi.monthly import month_board
+from kpi.pipeline import open_processed
 from kpi.plots import leaderboard_table, region_progress_chart, trajectory_charts, use_cjk_font
-from kpi.progress import COMPOSITE_RULE, lagging, periods_of_year, score
-from kpi.quarterly import (check_region_series, data_notes, file_hashes, headline, quarter_end, quarterly_ranks,
-                           region_table, report_inputs, validate_parameters)
-from kpi.registry import COUNTY, Registry
+from kpi.progress import COMPOSITE_RULE, lagging
+from kpi.quarterly import (check_region_series, data_notes, headline, quarter_end, quarterly_ranks, region_table,
+                           validate_parameters)
+from kpi.registry import COUNTY
 from kpi.trajectory import assess_plan
 
 use_cjk_font()
-raw = Path(raw_dir) if raw_dir else paths.RAW
-registry = Registry.load(raw)
+data = open_processed(processed_dir)
+registry = data.registry
 year, quarter, region = validate_parameters(year, quarter, region, registry)
 period = quarter_end(year, quarter)
-inputs = report_inputs(raw, year, progress_path)
-targets = read_annex(inputs[4], registry)
-progress = read_progress(inputs[5], registry)
-check_region_series(progress, region, registry)
-board = score(targets, progress, registry, [p for p in periods_of_year(year) if p <= period])
-is_example = bool(board["is_example"].any() or targets["is_example"].any())
+check_region_series(data.progress, region, registry)
+board = month_board(data, period)
+is_example = bool(board["is_example"].any())
 display(Markdown(f"# {year}年第{quarter}季度 {region}“139”科技创新体系建设进展报告"))
 if is_example:
     display(Markdown(f"<div style='border:2px solid #c00000;padding:6px;color:#c00000'><b>⚠ {EXAMPLE_LABEL}</b>："
@@ -83,7 +78,9 @@ plt.show()
 
 # %%
 if region == COUNTY:
-    county_annual = read_county_annual(inputs[6])
+    county_annual = data.county_annual
+    if county_annual["is_example"].any():
+        display(Markdown(f"**⚠ 全县年度数据含{EXAMPLE_LABEL}**（真实数字见数据说明的来源）。"))
     assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=year)
     known = assessments[assessments["verdict"] != "insufficient_data"]
     display(known[["name_zh", "latest_year", "latest_value", "target_value", "unit", "ratio", "verdict_zh", "responsible_units"]]
@@ -99,9 +96,8 @@ else:
 # ## 五、滞后事项与责任单位
 
 # %%
-behind = lagging(board[board["period"] == period], registry, limit=12)
-if region != COUNTY:
-    behind = behind[behind["region"] == region]
+current = board[board["period"] == period]
+behind = lagging(current if region == COUNTY else current[current["region"] == region], registry, limit=None)
 display(behind.rename(columns={"region": "区域", "indicator": "指标", "status": "状态", "completion_rate": "完成率",
                                "time_share": "序时进度", "gap_points": "差距(百分点)", "rank": "排名",
                                "responsible_units": "责任单位", "clause": "方案条款"}).drop(columns="period"))
@@ -110,7 +106,7 @@ display(behind.rename(columns={"region": "区域", "indicator": "指标", "statu
 # ## 六、数据说明
 
 # %%
-checks = annex_sum_checks(targets, registry)
+checks = data.sum_checks[data.sum_checks["year"] == year]
 passed = [f"晾晒表全县=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）",
           COMPOSITE_RULE.split(" / ")[0].rstrip("。")]
-display(Markdown(data_notes(file_hashes(inputs), is_example, passed, made_at, code_version)))
+display(Markdown(data_notes(data.inputs, is_example, passed, made_at, code_version)))

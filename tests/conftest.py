@@ -36,3 +36,58 @@ def raw_copy(tmp_path) -> Path:
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def config_for(raw: Path, processed: Path, reports: Path | None = None, store: Path | None = None):
+    """The shipped project file, with the registry moved to ``raw`` (its sources with it) and the
+    outputs (and store) in temporary folders."""
+    from dataclasses import replace
+
+    from kpi import config as project
+
+    config = project.load(ROOT / "kpi.toml").with_overrides(registry=raw, processed=processed,
+                                                           reports=reports or processed.parent / "reports")
+    return replace(config, store=store or processed.parent / "store")
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A temporary copy of the project's data and project file (code and notebooks stay shared)."""
+    target = tmp_path / "project"
+    shutil.copytree(paths.RAW, target / "data" / "raw")
+    shutil.copy(ROOT / "kpi.toml", target / "kpi.toml")
+    return target
+
+
+def write_config(folder: Path, raw: Path = paths.RAW, progress: list[Path] | None = None,
+                 annex: list[Path] | None = None, county_annual: list[Path] | None = None) -> Path:
+    """A project file in ``folder`` (store, processed and reports inside it); sources default to the
+    shipped example ones, taken from ``raw``."""
+    example = raw / "example"
+    progress = [example / "progress_example.csv"] if progress is None else progress
+    annex = [raw / "annex_2023.csv", example / "annex_2024_example.csv", example / "annex_2025_example.csv",
+             folder / "store" / "annex"] if annex is None else annex
+    county_annual = [example / "county_annual_example.csv"] if county_annual is None else county_annual
+
+    def paths_list(items):
+        return "[" + ", ".join(f'"{p.as_posix()}"' for p in items) + "]"
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "kpi.toml"
+    path.write_text(f"""[county]
+name = "缙云县"
+organisation = "缙云县科技局"
+
+[data]
+registry = "{raw.as_posix()}"
+store = "store"
+example = "{example.as_posix()}"
+annex = {paths_list(annex)}
+progress = {paths_list(progress)}
+county_annual = {paths_list(county_annual)}
+
+[output]
+processed = "processed"
+reports = "reports"
+""", encoding="utf-8")
+    return path

@@ -12,6 +12,7 @@ import pytest
 from kpi import cli, paths
 from kpi.errors import InputError
 from kpi.ingest import DataQualityWarning, read_annex, read_progress
+from tests.conftest import write_config
 
 ANNEX = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")
 HEADER = "period,region,indicator_id,value\n"
@@ -214,14 +215,15 @@ ERROR_CASES = [c for c, (_, _, _, e) in CASES.items() if isinstance(e, tuple) an
 def test_cli_prints_one_message_and_exits_2(case, tmp_path, capsys):
     _, build, kind, expected = CASES[case]
     path = build(tmp_path)
+    project = write_config(tmp_path / "project")
     if kind == "annex":
-        argv = ["leaderboard", "--period", "2023-09", "--targets", str(path), "--out", str(tmp_path / "out")]
+        argv = ["import-annex", str(path), "--year", "2023", "--config", str(project)]
     else:
-        argv = ["leaderboard", "--period", "2023-09", "--progress", str(path), "--out", str(tmp_path / "out")]
+        argv = ["leaderboard", "--period", "2023-09", "--progress", str(path), "--config", str(project)]
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and expected[1] in err and "修改方法" in err
-    assert not (tmp_path / "out").exists()  # nothing half-written
+    assert sorted(p.name for p in (tmp_path / "project").iterdir()) == ["kpi.toml"]  # nothing written
 
 
 def test_catalogue_is_documented():

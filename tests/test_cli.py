@@ -23,6 +23,7 @@ def test_ingest_end_to_end(raw_copy, tmp_path):
     result = run_kpi("ingest", "--raw", str(raw_copy), "--processed", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "annex targets: 189" in result.stdout and "checks failed: 0" in result.stdout
+    assert "county annual rows: 66" in result.stdout
     assert "示例数据" in result.stdout
     assert (tmp_path / "out" / "progress.csv").exists()
     assert tree_hashes(raw_copy) == before
@@ -41,6 +42,6 @@ def test_bad_input_prints_one_message_and_exits_2(raw_copy, tmp_path):
 
 def test_make_example_is_deterministic(raw_copy):
     before = tree_hashes(raw_copy)
-    assert run_kpi("make-example", "--raw", str(raw_copy)).returncode == 0
+    assert run_kpi("make-example", "--raw", str(raw_copy), "--out", str(raw_copy / "example")).returncode == 0
     assert tree_hashes(raw_copy) == before
     assert tree_hashes(raw_copy / "example") == tree_hashes(paths.RAW / "example")

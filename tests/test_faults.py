@@ -13,7 +13,7 @@ import pytest
 
 from kpi import paths
 from kpi.errors import InputError
-from kpi.ingest import load_processed
+from kpi.pipeline import load_processed
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ def test_sigkill_leaves_last_good_outputs(big_input, tmp_path):
         pd.read_csv(processed / "progress.csv")  # readable
         if found["ingest_summary.json"] == new["ingest_summary.json"]:  # the commit mark is written last
             assert found == new
-            assert len(load_processed(processed)["progress"]) > 40_000
+            assert len(load_processed(processed).progress) > 40_000
         elif found != old:
             with pytest.raises(InputError, match="不完整或不一致"):  # a mixed set is detected, never used
                 load_processed(processed)

@@ -10,8 +10,9 @@ import pytest
 
 from kpi import paths
 from kpi.errors import InputError
-from kpi.ingest import SumMismatchWarning, read_annex, read_progress, run_ingest
-from tests.conftest import tree_hashes
+from kpi.ingest import SumMismatchWarning, read_annex, read_progress
+from kpi.pipeline import run_ingest
+from tests.conftest import config_for, tree_hashes
 
 # The annex of the seed, typed again by hand: region → the 7 targets in annex order.
 SEED_ANNEX = {
@@ -213,24 +214,25 @@ def test_run_ingest_writes_validated_tables(raw_copy, tmp_path):
     before = tree_hashes(raw_copy)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = run_ingest(raw_copy, tmp_path / "processed")
+        result = run_ingest(config_for(raw_copy, tmp_path / "processed"))
     assert tree_hashes(raw_copy) == before  # raw is never modified
     names = sorted(p.name for p in (tmp_path / "processed").iterdir() if not p.name.endswith(".lock"))
-    assert names == ["annex_sum_checks.csv", "annex_targets.csv", "county_annual.csv", "ingest_summary.json",
-                     "plan_targets.csv", "progress.csv"]
+    assert names == ["annex_sum_checks.csv", "annex_targets.csv", "county_annual.csv", "indicators.csv",
+                     "ingest_summary.json", "inputs.csv", "pacing_profiles.csv", "plan_targets.csv", "progress.csv",
+                     "regions.csv"]
     assert result.sum_checks["ok"].all() and len(result.sum_checks) == 18
     assert len(result.annex) == 3 * 63
 
 
 def test_bad_input_writes_nothing_and_keeps_last_good(raw_copy, tmp_path):
     processed = tmp_path / "processed"
-    run_ingest(raw_copy, processed)
+    run_ingest(config_for(raw_copy, processed))
     good = {k: v for k, v in tree_hashes(processed).items() if not k.endswith(".lock")}
     progress = raw_copy / "example" / "progress_example.csv"
     progress.write_text(progress.read_text(encoding="utf-8").replace("2025-12,全县,rd_expense_above_scale,",
                                                                       "2025-12,全县,rd_expense_above_scale,x"),
                         encoding="utf-8")
     with pytest.raises(InputError):
-        run_ingest(raw_copy, processed)
+        run_ingest(config_for(raw_copy, processed))
     assert {k: v for k, v in tree_hashes(processed).items() if not k.endswith(".lock")} == good
     assert not [p for p in processed.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]  # no temp files

@@ -59,17 +59,18 @@ def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
 
 
 def test_cli_fills_every_month(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2023", "--out", str(tmp_path)],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2023", "--out", str(tmp_path),
+                             "--processed", str(tmp_path / "processed")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert len(list(tmp_path.glob("leaderboard_2023-*.csv"))) == 12
-    assert len(list(tmp_path.glob("晾晒表_2023-*.xlsx"))) == 12
-    csv = pd.read_csv(tmp_path / "leaderboard_2023-09.csv")
-    assert csv.columns.tolist() == LEADERBOARD_COLUMNS and len(csv) == 72
+    assert len(list(tmp_path.glob("monthly/2023-*/leaderboard_2023-*.csv"))) == 12
+    assert len(list(tmp_path.glob("monthly/2023-*/晾晒表_2023-*.xlsx"))) == 12
+    csv = pd.read_csv(tmp_path / "monthly" / "2023-09" / "leaderboard_2023-09.csv", encoding="utf-8-sig")
+    assert csv.columns.tolist() == [*LEADERBOARD_COLUMNS, "rank_change"] and len(csv) == 72
+    assert (tmp_path / "monthly" / "2023-09" / "leaderboard_2023-09.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # BOM for Excel
     assert "示例数据" in result.stdout
 
 
 def test_cli_unknown_period(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2031-01", "--out", str(tmp_path)],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2031-01", "--out", str(tmp_path),
+                             "--processed", str(tmp_path / "processed")], capture_output=True, text=True)
     assert result.returncode == 2 and "没有 2031 年的晾晒表指标" in result.stderr and "Traceback" not in result.stderr

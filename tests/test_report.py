@@ -53,8 +53,8 @@ def test_manifest(report_run):
     assert manifest["period"] == "2025-12" and manifest["example_data"] is True
     assert {r["file"] for r in manifest["inputs"]} >= {"progress_example.csv", "annex_2025_example.csv"}
     progress = (base / "raw" / "example" / "progress_example.csv").read_bytes()
-    assert {"file": "progress_example.csv", "sha256": hashlib.sha256(progress).hexdigest()[:16],
-            "bytes": len(progress)} in manifest["inputs"]
+    assert {"role": "progress", "file": "progress_example.csv", "sha256": hashlib.sha256(progress).hexdigest()[:16],
+            "bytes": len(progress), "is_example": True} in manifest["inputs"]
     assert manifest["packages"]["pandas"].startswith("3.")
     assert set(manifest["reports"]) == set(SLUGS) | {f"analysis/{n}" for n in ("01_ingest", "02_leaderboard", "03_trajectories")}
     assert all(r["outcome"] == "ok" and r["seconds"] > 0 for r in manifest["reports"].values())

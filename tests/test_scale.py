@@ -24,7 +24,8 @@ def duckdb_leaderboard(registry, targets, progress):
 
 
 def example_inputs(registry):
-    targets = pd.concat([read_annex(paths.annex_path(year), registry) for year in (2023, 2024, 2025)], ignore_index=True)
+    files = [paths.RAW / "annex_2023.csv", *(paths.RAW / "example" / f"annex_{y}_example.csv" for y in (2024, 2025))]
+    targets = pd.concat([read_annex(path, registry) for path in files], ignore_index=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
@@ -52,9 +53,13 @@ def test_duckdb_reference_computes_the_same_leaderboard(registry, make):
 def test_batch_on_a_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     from kpi.batch import run_batch
+    from kpi.pipeline import load_processed, run_ingest
+    from tests.conftest import config_for
 
+    config = config_for(paths.RAW, tmp_path / "processed", tmp_path)
+    run_ingest(config)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = run_batch(2025, 4, ["全县", "壶山镇"], 2, False, tmp_path, analysis=False,
+        result = run_batch(load_processed(config.processed), config, 2025, 4, ["全县", "壶山镇"], 2, False, analysis=False,
                            executor="dask", scheduler=cluster.scheduler_address)
     assert not result.failures and result.executed == 2
     out = tmp_path / "2025-Q4"

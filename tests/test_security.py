@@ -20,8 +20,9 @@ def test_formula_injection_is_neutralised():
 
 def test_index_escapes_data_text(tmp_path):
     job = Job("x", "<script>alert(1)</script>报告", "壶山镇", "nb.ipynb", str(tmp_path / "x.ipynb"), {}, "f")
-    page = index_html(2025, 4, "2025-12", [job], {"x": "ok"}, {"壶山镇": "<b>滞后</b>"}, "晾晒表.xlsx", True, "now")
-    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;滞后" in page
+    page = index_html(2025, 4, "2025-12", [job], {"x": "ok"}, {"壶山镇": "<b>滞后</b>"}, "晾晒表.xlsx", True, "now",
+                      "<i>县</i>")
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;滞后" in page and "<i>" not in page
 
 
 def test_slugs_are_checked_before_they_become_file_names(registry, tmp_path):
@@ -29,7 +30,7 @@ def test_slugs_are_checked_before_they_become_file_names(registry, tmp_path):
     regions.loc[regions["region"] == "壶山镇", "slug"] = "../../etc"
     bad = type(registry)(registry.indicators, regions, registry.plan_targets, registry.pacing_profiles)
     with pytest.raises(InputError, match="slug"):
-        plan_jobs(2025, 4, ["壶山镇"], bad, tmp_path, tmp_path, None, "h", "c", analysis=False)
+        plan_jobs(2025, 4, bad, tmp_path, tmp_path, tmp_path, "h", "c", analysis=False)
 
 
 @pytest.mark.parametrize("year, quarter, region, message", [

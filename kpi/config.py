@@ -1,0 +1,190 @@
+"""The project file ``kpi.toml``: the one place that says where the data is.
+
+It names the registry (``data/raw``), the inputs — annex targets per year, progress sources,
+the county's annual series — the store where ``kpi collect`` and ``kpi import-annex`` keep what
+they receive, and the output folders. Paths are relative to the file. Every command, the batch
+and the notebooks read it; a command-line option overrides one entry for one run.
+
+Which file: ``--config FILE``, else ``$KPI_CONFIG``, else ``kpi.toml`` in the working folder or
+the nearest parent, else the one beside the package.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kpi import paths
+from kpi.errors import InputError
+
+CONFIG_NAME = "kpi.toml"
+DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
+SOURCE_KEYS = ("annex", "progress", "county_annual")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved project file: absolute paths, lists of sources."""
+
+    path: Path | None
+    county: str = "缙云县"
+    organisation: str = ""
+    registry: Path = paths.RAW
+    store: Path = paths.ROOT / "data" / "county"
+    annex: tuple[Path, ...] = ()
+    progress: tuple[Path, ...] = ()
+    county_annual: tuple[Path, ...] = ()
+    example: Path | None = None
+    processed: Path = paths.ROOT / "data" / "processed"
+    reports: Path = paths.ROOT / "reports"
+    notebooks: Path = paths.NOTEBOOKS
+    overrides: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------ the store's own files
+    @property
+    def store_progress(self) -> Path:
+        return self.store / "progress.csv"
+
+    @property
+    def store_corrections(self) -> Path:
+        return self.store / "corrections.csv"
+
+    @property
+    def store_county_annual(self) -> Path:
+        return self.store / "county_annual.csv"
+
+    @property
+    def store_annex(self) -> Path:
+        return self.store / "annex"
+
+    @property
+    def store_received(self) -> Path:
+        return self.store / "received"
+
+    def sources(self, key: str) -> list[Path]:
+        """The files of one source list (``annex``, ``progress``, ``county_annual``), expanded."""
+        return expand_sources(getattr(self, key), key, self.path, optional_under=self.store)
+
+    def monthly_dir(self, period: str) -> Path:
+        return self.reports / "monthly" / period
+
+    def forms_dir(self, period: str) -> Path:
+        return self.reports / "forms" / period
+
+    # ------------------------------------------------------------ overrides for one run
+    def with_overrides(self, registry: str | Path | None = None, processed: str | Path | None = None,
+                       reports: str | Path | None = None, progress: list[str | Path] | None = None) -> "Config":
+        """A copy with command-line overrides. ``registry`` (``--raw``) moves every configured source
+        that lay inside the old registry folder to the same place inside the new one."""
+        changed: dict = {}
+        if registry is not None:
+            new = Path(registry).resolve()
+
+            def moved(path: Path) -> Path:
+                return new / path.relative_to(self.registry) if path.is_relative_to(self.registry) else path
+
+            changed.update(registry=new, **{key: tuple(moved(p) for p in getattr(self, key)) for key in SOURCE_KEYS})
+            if self.example is not None:
+                changed["example"] = moved(self.example)
+        if processed is not None:
+            changed["processed"] = Path(processed).resolve()
+        if reports is not None:
+            changed["reports"] = Path(reports).resolve()
+        if progress:
+            changed["progress"] = tuple(Path(p).resolve() for p in progress)
+        return replace(self, **changed, overrides={**self.overrides, **{k: str(v) for k, v in changed.items()}})
+
+
+def find_config(explicit: str | Path | None = None) -> Path | None:
+    """The project file to use (see the module docstring), or None when there is none at all."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("KPI_CONFIG"):
+        return Path(os.environ["KPI_CONFIG"])
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    shipped = paths.ROOT / CONFIG_NAME
+    return shipped if shipped.is_file() else None
+
+
+def load(explicit: str | Path | None = None) -> Config:
+    """Read and check the project file. A missing or malformed file is an :class:`InputError`."""
+    path = find_config(explicit)
+    if path is None:
+        return Config(path=None)
+    if not path.is_file():
+        raise InputError("找不到项目文件 / project file not found", file=path,
+                         fix="给出 kpi.toml 的路径（--config 或环境变量 KPI_CONFIG），或在项目根目录运行")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InputError(f"项目文件格式错误 / malformed TOML: {exc}", file=path, row=int(line[1]) if line else None,
+                         fix="按 README“项目文件 kpi.toml”一节的格式修改") from None
+    base = path.parent.resolve()
+    known = {"county": {"name", "organisation"},
+             "data": {"registry", "store", "example", *SOURCE_KEYS},
+             "output": {"processed", "reports", "notebooks"}}
+    for section, entries in document.items():
+        if section not in known or not isinstance(entries, dict):
+            raise InputError(f"未知的节 [{section}] / unknown section", file=path, value=section,
+                             fix=f"可用的节：{', '.join('[' + s + ']' for s in known)}")
+        unknown = set(entries) - known[section]
+        if unknown:
+            raise InputError(f"[{section}] 中有未知的项 / unknown key", file=path, value=sorted(unknown),
+                             fix=f"可用的项：{', '.join(sorted(known[section]))}")
+    county, data, output = (document.get(s, {}) for s in ("county", "data", "output"))
+
+    def one(section: dict, key: str, default: Path) -> Path:
+        value = section.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{key} 应为一个路径字符串 / {key} must be a path", file=path, value=value,
+                             fix=f'例如 {key} = "data/processed"')
+        return (base / value).resolve()
+
+    def many(key: str) -> tuple[Path, ...]:
+        value = data.get(key, [])
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise InputError(f"[data] {key} 应为路径列表 / {key} must be a list of paths", file=path, value=value,
+                             fix=f'例如 {key} = ["data/county/{key}.csv"]')
+        return tuple((base / v).resolve() for v in value)
+
+    return Config(
+        path=path.resolve(),
+        county=str(county.get("name", "缙云县")),
+        organisation=str(county.get("organisation", "")),
+        registry=one(data, "registry", base / "data" / "raw"),
+        store=one(data, "store", base / "data" / "county"),
+        annex=many("annex"), progress=many("progress"), county_annual=many("county_annual"),
+        example=one(data, "example", None) if data.get("example") else None,
+        processed=one(output, "processed", base / "data" / "processed"),
+        reports=one(output, "reports", base / "reports"),
+        notebooks=one(output, "notebooks", paths.NOTEBOOKS),
+    )
+
+
+def expand_sources(sources: tuple[Path, ...], key: str, config_path: Path | None,
+                   optional_under: Path | None = None) -> list[Path]:
+    """Files named by a source list: a file as it is, a folder as every data file in it (sorted;
+    hidden files and Excel's ``~$`` lock files skipped). A listed file must exist, except inside
+    ``optional_under`` (the store: nothing collected yet); a folder may not exist yet."""
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            files += sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+                            and not p.name.startswith((".", "~$")))
+        elif source.exists():
+            files.append(source)
+        elif source.suffix and not (optional_under and source.is_relative_to(optional_under)):
+            raise InputError(f"kpi.toml 的 [data] {key} 列出的文件不存在 / a listed {key} file does not exist",
+                             file=config_path, value=str(source),
+                             fix="改正路径，或从 kpi.toml 中删去这一项")
+    return files

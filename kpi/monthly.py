@@ -1,0 +1,81 @@
+"""The monthly 晾晒表: any month of any year that has targets, from the processed tables.
+
+``month_board`` scores the year's reported months up to the chosen one and adds each cell's
+rank change against the previous reported month of the same year; ``write_month`` publishes
+the CSV and the filled annex under ``reports/monthly/YYYY-MM/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpi import atomic
+from kpi.errors import InputError
+from kpi.pipeline import Processed
+from kpi.progress import LEADERBOARD_COLUMNS, score
+
+MONTHLY_COLUMNS = [*LEADERBOARD_COLUMNS, "rank_change"]
+
+
+def rank_change(board: pd.DataFrame) -> pd.Series:
+    """Rank against the previous period of ``board`` for the same region and indicator: ``↑2``
+    (moved up two places), ``↓1``, ``–`` (unchanged); empty where either month has no rank
+    (the first month of the year, or 未报送)."""
+    previous = board.groupby(["region", "indicator_id"], observed=True, sort=False)["rank"].shift()
+    delta = (previous - board["rank"]).astype("Float64")
+    text = np.select([delta.isna().to_numpy(bool), (delta > 0).fillna(False).to_numpy(bool),
+                      (delta < 0).fillna(False).to_numpy(bool)],
+                     ["", "↑", "↓"], default="–").astype(object)
+    magnitude = delta.abs().fillna(0).astype(int).astype(str).to_numpy(object)
+    moved = (delta != 0).fillna(False).to_numpy(bool)
+    text[moved] = text[moved] + magnitude[moved]
+    return pd.Series(text, index=board.index, name="rank_change")
+
+
+def month_board(processed: Processed, period: str) -> pd.DataFrame:
+    """The leaderboard of every reported month of ``period``'s year up to ``period``, with
+    ``rank_change``. Errors name what is missing: the year's annex, or the month's data."""
+    year = int(period[:4])
+    targets = processed.targets_for(year)
+    months = processed.months_of(year, until=period)
+    if period not in months:
+        periods = sorted(processed.progress["period"].unique())
+        known = f"{periods[0]} 至 {periods[-1]}" if periods else "无"
+        raise InputError(f"进度数据中没有 {period} / no progress data for {period}（现有：{known}）",
+                         value=period, file=processed.summary.get("config"),
+                         fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送，或选择已有的月份")
+    board = score(targets, processed.progress, processed.registry, months)
+    # example targets make an example table, whatever the progress is
+    return board.assign(rank_change=rank_change(board), is_example=board["is_example"] | bool(targets["is_example"].any()))
+
+
+def periods_to_publish(processed: Processed, text: str) -> list[str]:
+    """``YYYY-MM`` → that month; ``YYYY`` → every reported month of that year (at least one)."""
+    from kpi.parsing import parse_period
+
+    if text.isdigit() and len(text) == 4:
+        months = processed.months_of(int(text))
+        if not months:
+            raise InputError(f"进度数据中没有 {text} 年的任何月份 / no progress data in {text}", value=text,
+                             fix=f"先用 `kpi collect 回收表文件夹 --period {text}-01` 收集报送")
+        return months
+    try:
+        return [parse_period(text)]
+    except ValueError:
+        raise InputError("--period 应为 YYYY-MM 或 YYYY / --period must be YYYY-MM or YYYY", value=text,
+                         fix="例如 --period 2023-09，或 --period 2023 生成全年各月") from None
+
+
+def write_month(board: pd.DataFrame, processed: Processed, period: str, out_dir: Path,
+                organisation: str = "") -> list[Path]:
+    """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe) and
+    ``晾晒表_YYYY-MM.xlsx`` (the annex layout) into ``out_dir``, each atomically."""
+    from kpi.excel import write_leaderboard_xlsx
+
+    rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
+    csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
+    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx")
+    return [csv_path, xlsx_path]

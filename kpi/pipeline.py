@@ -1,0 +1,302 @@
+"""The one hand-off: ``kpi ingest`` reads the inputs that ``kpi.toml`` names, validates them, and
+writes the tidy tables to ``data/processed``; everything after it (the leaderboard, the batch,
+every notebook) loads those tables through :func:`load_processed` and never re-reads raw files.
+
+``data/processed`` holds ``annex_targets.csv``, ``progress.csv`` (with each value's ``source``),
+``county_annual.csv``, ``plan_targets.csv``, ``annex_sum_checks.csv``, ``inputs.csv`` (every file
+read, its role, hash and example flag), a copy of the registry tables, and ``ingest_summary.json``,
+written last with every table's hash: the commit mark of a complete, consistent set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kpi import atomic, schemas
+from kpi.config import Config
+from kpi.errors import InputError
+from kpi.ingest import annex_sum_checks, read_annex, read_county_annual, read_progress, ytd_falls
+from kpi.registry import REGISTRY_FILES, Registry
+
+TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs")
+
+
+@dataclass
+class IngestResult:
+    annex: pd.DataFrame
+    progress: pd.DataFrame
+    county_annual: pd.DataFrame
+    plan_targets: pd.DataFrame
+    sum_checks: pd.DataFrame
+    inputs: pd.DataFrame
+    written: list[Path]
+    notices: list[str]
+
+
+@dataclass
+class Processed:
+    """The validated tables of one ingest, as every later step sees them."""
+
+    folder: Path
+    registry: Registry
+    annex: pd.DataFrame
+    progress: pd.DataFrame
+    county_annual: pd.DataFrame
+    plan_targets: pd.DataFrame
+    sum_checks: pd.DataFrame
+    inputs: pd.DataFrame
+    summary: dict
+
+    @property
+    def progress_is_example(self) -> bool:
+        return bool(self.progress["is_example"].any())
+
+    def annex_years(self) -> list[int]:
+        return sorted(int(y) for y in self.annex["year"].unique())
+
+    def targets_for(self, year: int) -> pd.DataFrame:
+        """The annex targets of ``year``; a clear error naming the command to run when there are none."""
+        targets = self.annex[self.annex["year"] == year]
+        if targets.empty:
+            raise InputError(
+                f"没有 {year} 年的晾晒表指标 / no annex targets for {year}; 现有年份：{self.annex_years()}",
+                file=self.summary.get("config"), value=year,
+                fix=f"运行 `kpi import-annex 晾晒表文件.xlsx --year {year}` 导入该年附件，或在 kpi.toml 的 [data] annex 中加入该年文件")
+        return targets.reset_index(drop=True)
+
+    def months_of(self, year: int, until: str | None = None) -> list[str]:
+        """The periods of ``year`` in the progress data, up to ``until``."""
+        periods = sorted(p for p in self.progress["period"].unique() if p.startswith(f"{year:04d}-"))
+        return [p for p in periods if until is None or p <= until]
+
+    def missing_reports(self) -> pd.DataFrame:
+        """(period, region) pairs with no value at all among the reported periods: 未报送."""
+        periods = sorted(self.progress["period"].unique())
+        expected = pd.MultiIndex.from_product([periods, self.registry.region_names], names=["period", "region"])
+        reported = pd.MultiIndex.from_frame(self.progress[["period", "region"]].drop_duplicates())
+        return expected.difference(reported).to_frame(index=False)
+
+
+# ---------------------------------------------------------------- reading the configured sources
+def _hash_row(path: Path, role: str, is_example: bool) -> dict:
+    data = path.read_bytes()
+    return {"role": role, "file": path.name, "path": str(path), "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data), "is_example": bool(is_example)}
+
+
+def read_annex_sources(config: Config, registry: Registry) -> tuple[pd.DataFrame, list[dict], list[str]]:
+    """Every configured annex, one year per file; a later entry in ``kpi.toml`` wins for its year."""
+    by_year: dict[int, tuple[Path, pd.DataFrame]] = {}
+    notices = []
+    for path in config.sources("annex"):
+        table = read_annex(path, registry, check_sums=False)
+        year = int(table["year"].iloc[0])
+        if year in by_year:
+            notices.append(f"{year} 年晾晒表：使用 {path}，不再使用 {by_year[year][0]}（kpi.toml 中靠后的一项优先）")
+        by_year[year] = (path, table)
+    if not by_year:
+        raise InputError("没有任何晾晒表指标 / no annex targets configured", file=config.path,
+                         fix="在 kpi.toml 的 [data] annex 中列出附件文件，或运行 `kpi import-annex 文件 --year 年份`")
+    annex = pd.concat([by_year[y][1] for y in sorted(by_year)], ignore_index=True)
+    hashes = [_hash_row(by_year[y][0], "annex", bool(by_year[y][1]["is_example"].any())) for y in sorted(by_year)]
+    return annex, hashes, notices
+
+
+def read_progress_sources(files: list[Path], registry: Registry, config_path: Path | None = None) -> pd.DataFrame:
+    """The progress of every file, stacked, each value's ``source`` kept (the form it came from, or
+    the file's name). The same cell in two files with different values is an error naming both
+    files (``kpi collect`` is the way to correct a value: it keeps a corrections log)."""
+    if not files:
+        raise InputError("没有进度数据 / no progress data", file=config_path,
+                         fix="用 `kpi collect 回收表文件夹 --period YYYY-MM` 收集各区域报送，"
+                             "并在 kpi.toml 的 [data] progress 中列出 data/county/progress.csv")
+    parts = []
+    for path in files:
+        part = read_progress(path, registry)
+        if "source" not in part:
+            part = part.assign(source=path.name)
+        parts.append(part)
+    if len(parts) == 1:
+        return parts[0]
+    progress = pd.concat(parts, ignore_index=True)
+    keys = ["period", "region", "indicator_id"]
+    repeated = progress[progress.duplicated(keys, keep=False)]
+    if not repeated.empty:
+        conflicting = repeated.groupby(keys, observed=True)["value"].transform("nunique") > 1
+        if conflicting.any():
+            first = repeated[conflicting].iloc[0]
+            same = repeated[(repeated[keys] == first[keys]).all(axis=1)]
+            raise InputError(
+                f"{first['period']} {first['region']} {first['indicator_id']} 在两个进度来源中数值不同："
+                + "；".join(f"{s} = {v:g}" for s, v in zip(same["source"], same["value"]))
+                + " / the same cell differs between two progress sources",
+                file=config_path, value=same["value"].tolist(),
+                fix="只保留一个来源（kpi.toml 的 [data] progress），或用 `kpi collect` 收集更正，它会记录更正日志")
+        progress = progress.drop_duplicates(keys)
+    order = dict(zip(registry.region_names, range(len(registry.region_names))))
+    iorder = registry.indicator_order
+    return (progress.assign(_r=progress["region"].map(order), _i=progress["indicator_id"].map(iorder))
+            .sort_values(["period", "_r", "_i"], kind="stable").drop(columns=["_r", "_i"]).reset_index(drop=True))
+
+
+def combine_county_annual(parts: list[pd.DataFrame], files: list[Path]) -> pd.DataFrame:
+    """The county's annual series from every configured file; a year × target given twice with two
+    values is an error. No file at all is allowed: the 2027 targets are then 数据不足."""
+    columns = list(schemas.COUNTY_ANNUAL.columns)
+    if not parts:
+        return schemas.validate(pd.DataFrame({c: pd.Series(dtype=d) for c, d in (
+            ("year", int), ("indicator_id", str), ("name_zh", str), ("unit", str), ("value", float),
+            ("is_example", bool), ("source", str))}), schemas.COUNTY_ANNUAL)
+    table = pd.concat(parts, ignore_index=True)[columns]
+    clash = table[table.duplicated(["year", "indicator_id"], keep=False)]
+    if clash.groupby(["year", "indicator_id"])["value"].nunique().gt(1).any():
+        first = clash.iloc[0]
+        raise InputError(f"{first['year']} 年 {first['indicator_id']} 在两个年度数据文件中数值不同 / conflicting annual values",
+                         file=files[-1], value=clash.loc[(clash["year"] == first["year"])
+                                                        & (clash["indicator_id"] == first["indicator_id"]), "value"].tolist(),
+                         fix="只保留一个文件中的数值")
+    return table.drop_duplicates(["year", "indicator_id"]).sort_values(["indicator_id", "year"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the pipeline
+def run_ingest(config: Config) -> IngestResult:
+    """Read and validate every configured input; then, and only then, write ``config.processed``."""
+    registry = Registry.load(config.registry)
+    plan_targets = schemas.validate(registry.plan_targets, schemas.PLAN_TARGETS, file=config.registry / "plan_targets.csv")
+    annex, annex_hashes, notices = read_annex_sources(config, registry)
+    sources = [config.registry / name for name in REGISTRY_FILES] + config.sources("annex")
+    progress_files = config.sources("progress")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        progress = read_progress_sources(progress_files, registry, config.path)
+    for warning in caught:  # re-issued once, outside the per-file readers
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    annual_files = config.sources("county_annual")
+    sources += progress_files + annual_files
+    annual_parts = [read_county_annual(path) for path in annual_files]
+    county_annual = combine_county_annual(annual_parts, annual_files)
+    sum_checks = annex_sum_checks(annex, registry)
+    example_sources = set(progress.loc[progress["is_example"], "source"].astype(str))
+    inputs = pd.DataFrame(
+        [_hash_row(config.registry / name, "registry", False) for name in REGISTRY_FILES]
+        + annex_hashes
+        + [_hash_row(p, "progress", p.name in example_sources) for p in progress_files]
+        + [_hash_row(p, "county_annual", bool(t["is_example"].any())) for p, t in zip(annual_files, annual_parts)])
+    periods = sorted(progress["period"].unique())
+    summary = {
+        "config": str(config.path) if config.path else None,
+        "annex_years": sorted(int(y) for y in annex["year"].unique()),
+        "annex_targets": int(len(annex)),
+        "annex_example_years": sorted(int(y) for y in annex.loc[annex["is_example"], "year"].unique()),
+        "progress_rows": int(len(progress)),
+        "progress_periods": [periods[0], periods[-1]] if periods else [],
+        "progress_is_example": bool(progress["is_example"].any()),
+        "county_annual_rows": int(len(county_annual)),
+        "county_annual_is_example": bool(county_annual["is_example"].any()),
+        "plan_targets": int(len(plan_targets)),
+        "annex_sum_checks_failed": int((~sum_checks["ok"]).sum()),
+        "ytd_falls": int(len(ytd_falls(progress, registry))),
+        "sources": sorted(map(str, sources)),  # every file considered, for the freshness check
+    }
+    outputs = {"annex_targets.csv": annex, "progress.csv": progress, "county_annual.csv": county_annual,
+               "annex_sum_checks.csv": sum_checks, "inputs.csv": inputs}
+    written = write_processed(config.processed, outputs, summary, config.registry)
+    return IngestResult(annex, progress, county_annual, plan_targets, sum_checks, inputs, written, notices)
+
+
+def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dict, registry_dir: Path) -> list[Path]:
+    """Every table atomically, the registry copied, and the summary with the hashes written last."""
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".kpi-ingest.lock")):  # two runs at once write one after the other
+        written = [atomic.write_csv(folder / name, frame) for name, frame in outputs.items()]
+        for name in REGISTRY_FILES:  # byte for byte: Registry.load reads the copy as it reads the original
+            written.append(atomic.write_bytes(folder / name, (registry_dir / name).read_bytes()))
+        summary["sha256"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+        written.append(atomic.write_text(folder / "ingest_summary.json",
+                                         json.dumps(summary, ensure_ascii=False, indent=2) + "\n"))
+    return written
+
+
+def load_processed(folder: Path) -> Processed:
+    """The tables written by :func:`run_ingest`, checked against the hashes in its summary."""
+    folder = Path(folder)
+    summary_path = folder / "ingest_summary.json"
+    if not summary_path.exists():
+        raise InputError("缺少处理后的数据 / processed tables missing", file=folder,
+                         fix="先运行 `kpi ingest`（或 make report）")
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError("ingest_summary.json 已损坏 / damaged summary", file=summary_path,
+                         fix="重新运行 `kpi ingest`") from None
+    expected = summary.get("sha256", {})
+    for name in expected:
+        path = folder / name
+        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != expected[name]:
+            raise InputError("处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
+                             file=path, fix="重新运行 `kpi ingest`")
+    tables = {name: pd.read_csv(folder / f"{name}.csv", dtype={"period": str, "source": str}, keep_default_na=True)
+              for name in TABLES}
+    annual = tables["county_annual"]
+    tables["county_annual"] = annual.assign(source=annual["source"].fillna(""))
+    registry = Registry.load(folder)
+    return Processed(folder, registry, tables["annex_targets"], tables["progress"], tables["county_annual"],
+                     registry.plan_targets, tables["annex_sum_checks"], tables["inputs"], summary)
+
+
+def ensure_outside(path: Path, forbidden: Path, what: str) -> None:
+    """Refuse an output path inside ``forbidden`` (the immutable registry folder)."""
+    if Path(path).resolve().is_relative_to(Path(forbidden).resolve()):
+        raise InputError(f"不能写入原始数据文件夹 {forbidden} / {what} never goes into the raw data folder",
+                         file=path, fix="写到别处（例如 data/processed、reports 或 data/county）")
+
+
+def copy_into(source: Path, target: Path) -> Path:
+    """Copy a file atomically (temp file, then rename)."""
+    with atomic.atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    return target
+
+
+def inputs_changed(config: Config, processed_dir: Path) -> bool:
+    """Whether ``processed_dir`` is missing, damaged, or older than the inputs it was made from
+    (any configured file added, removed or changed since)."""
+    summary_path = Path(processed_dir) / "ingest_summary.json"
+    inputs_path = Path(processed_dir) / "inputs.csv"
+    if not summary_path.exists() or not inputs_path.exists():
+        return True
+    recorded = pd.read_csv(inputs_path)
+    current = [config.registry / name for name in REGISTRY_FILES]
+    for key in ("annex", "progress", "county_annual"):
+        current += config.sources(key)
+    try:
+        considered = json.loads(summary_path.read_text(encoding="utf-8")).get("sources")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return True
+    if sorted(map(str, current)) != considered:
+        return True
+    digests = dict(zip(recorded["path"].astype(str), recorded["sha256"]))
+    return any(hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest for path, digest in digests.items())
+
+
+def open_processed(processed_dir: str | Path | None = None) -> Processed:
+    """What a notebook loads. Given a folder (as ``kpi report`` gives it), exactly that folder's
+    tables. Given none (an analyst in JupyterLab, or nbval), the folder named in ``kpi.toml``,
+    brought up to date first by :func:`run_ingest` when its inputs changed."""
+    if processed_dir is not None:
+        return load_processed(Path(processed_dir))
+    from kpi import config as project
+
+    config = project.load()
+    if inputs_changed(config, config.processed):
+        run_ingest(config)
+    return load_processed(config.processed)

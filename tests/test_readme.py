@@ -1,0 +1,152 @@
+"""Every command the README shows runs, in the README's order, on a copy of the project, and succeeds
+or fails exactly as the README says (`# exit 2`). The two set-up commands (`make report`, `make test`)
+are the exception; the cron line's command is run too. A README command this test cannot run is a failure."""
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpi import paths
+from kpi.registry import Registry
+
+pytestmark = pytest.mark.slow
+ROOT = paths.ROOT
+VENV_BIN = Path(sys.executable).parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def blocks(language: str) -> list[list[str]]:
+    return [block.strip("\n").splitlines() for block in re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)]
+
+
+def commands() -> list[tuple[str, int]]:
+    """(command, expected exit code) of every line of every ```sh block but the set-up one."""
+    found = []
+    for block in blocks("sh")[1:]:
+        for line in block:
+            command, _, comment = line.partition("  #")
+            if command.strip():
+                found.append((command.strip(), 2 if re.match(r"\s*exit 2\b", comment) else 0))
+    return found
+
+
+def test_the_readme_names_its_commands_plainly():
+    assert blocks("sh")[0] == [line for line in blocks("sh")[0] if line.startswith(("make report", "make test"))]
+    listed = commands()
+    assert len(listed) >= 15
+    for command, _ in listed:
+        assert not re.search(r"\b(FILE|DIR|YYYY|NAME)\b|…|\[", command), f"placeholder in a runnable README line: {command}"
+        assert command.startswith((".venv/bin/kpi ", ".venv/bin/papermill ", "cp ")), command
+
+
+# ---------------------------------------------------------------- inputs the README's commands name
+def _fill_form(form: Path, out: Path, scale: float = 1.0) -> None:
+    workbook = openpyxl.load_workbook(form)
+    sheet = workbook.active
+    registry = Registry.load(paths.RAW)
+    for row in range(5, sheet.max_row + 1):
+        region = sheet.cell(row, 1).value
+        for column in range(2, sheet.max_column + 1, 2):
+            indicator = registry.resolve_indicator(sheet.cell(4, column).value)
+            if region == "全县":
+                value = 11.0 if indicator == "hitech_investment_growth" else None
+            else:
+                value = round(scale * (registry.indicator_order[indicator] + registry.region_order[region]) / 10, 2)
+            sheet.cell(row, column, value)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(out)
+
+
+def _annex_xlsx(project: Path) -> None:
+    workbook = openpyxl.Workbook()
+    with open(paths.RAW / "annex_2023.csv", encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            workbook.active.append([cell.replace("2023年", "2026年") for cell in row])
+    (project / "incoming").mkdir(exist_ok=True)
+    workbook.save(project / "incoming" / "2026年晾晒表.xlsx")
+
+
+def _inbox(project: Path) -> None:
+    forms = project / "reports" / "forms" / "2026-01"
+    for form in forms.glob("报送表_2026-01_*.xlsx"):
+        if not form.stem.endswith(("汇总", "dongdu")):
+            _fill_form(form, project / "inbox" / "2026-01" / form.name)
+
+
+def _late(project: Path) -> None:
+    forms = project / "reports" / "forms" / "2026-01"
+    _fill_form(forms / "报送表_2026-01_dongdu.xlsx", project / "inbox" / "2026-01-late" / "东渡镇.xlsx")
+    _fill_form(forms / "报送表_2026-01_hushan.xlsx", project / "inbox" / "2026-01-late" / "壶山镇更正.xlsx", scale=1.5)
+
+
+def _annual(project: Path) -> None:
+    workbook = openpyxl.load_workbook(project / "reports" / "forms" / "2025-annual" / "年度数据表_2025.xlsx")
+    sheet = workbook.active
+    for row in range(5, sheet.max_row + 1):
+        if sheet.cell(row, 2).value == "hitech_enterprises_stock":
+            sheet.cell(row, 8, 180)
+    workbook.save(project / "inbox" / "年度数据_2025.xlsx")
+
+
+PREPARE = {"incoming/2026年晾晒表.xlsx": _annex_xlsx, "inbox/2026-01 ": _inbox, "inbox/2026-01-late": _late,
+           "inbox/年度数据_2025.xlsx": _annual}
+
+
+def run(command: str, project: Path, env=None) -> subprocess.CompletedProcess:
+    command = command.replace(".venv/bin/", f"{VENV_BIN}/")
+    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
+    return subprocess.run(["bash", "-c", command], cwd=project, capture_output=True, text=True,
+                          env={**environment, **(env or {})}, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("readme") / "jinyun-139"
+    shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
+    shutil.copytree(ROOT / "notebooks", target / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "scripts", target / "scripts")
+    for name in ("kpi.toml", "kpi.county.toml", "Makefile", "pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, target / name)
+    return target
+
+
+def test_every_readme_command_does_what_the_readme_says(project):
+    prepared = set()
+    cron = [line for block in blocks("cron") for line in block if not line.startswith("#")]
+    assert len(cron) == 1
+    cron_command = cron[0].split("&&", 1)[1].strip()
+    ran = []
+    for command, expected in commands():
+        for marker, prepare in PREPARE.items():
+            if marker in command + " " and marker not in prepared:
+                prepare(project)
+                prepared.add(marker)
+        if command.startswith("cp kpi.county.toml"):  # before leaving the example data: the cron line
+            result = run(cron_command, project, env={"VENV": str(VENV_BIN.parent)})
+            log = (project / "reports" / "cron.log").read_text(encoding="utf-8")
+            assert result.returncode == 0 and "全部报告已是最新" in log, (cron_command, log[-3000:])
+            ran.append(cron_command)
+        result = run(command, project)
+        assert result.returncode == expected, (command, result.stdout[-2000:], result.stderr[-3000:])
+        assert "Traceback" not in result.stderr, command
+        if expected == 2:
+            assert "修改方法 / fix" in result.stderr, command
+        ran.append(command)
+    assert set(PREPARE) == prepared  # every input the README names was made and used
+    assert cron_command in ran
+    # what the commands were said to produce is there
+    assert (project / "reports" / "monthly" / "2023-09" / "晾晒表_2023-09.xlsx").exists()
+    assert len(list((project / "reports" / "monthly").glob("2025-*/leaderboard_2025-*.csv"))) == 12
+    assert (project / "reports" / "2025-Q4" / "index.html").read_text(encoding="utf-8").count("季度报告</a>") == 9
+    assert (project / "data" / "county" / "corrections.csv").exists()
+    assert (project / "reports" / "monthly" / "2026-01" / "报送情况_2026-01.csv").exists()
+    assert (project / "data" / "county" / "county_annual.csv").exists()
+    for name in ("progress_example.csv", "annex_2024_example.csv", "county_annual_example.csv"):  # make-example
+        assert (project / "data" / "raw" / "example" / name).read_bytes() == (paths.RAW / "example" / name).read_bytes()
