@@ -24,6 +24,24 @@ def _config(args):
     return cfg
 
 
+def _month_or_year(args, example: str):
+    """``--period YYYY-MM`` (normalised) or ``--year YYYY``: exactly one of them."""
+    from kpi.parsing import parse_period
+
+    if (args.period is None) == (args.year is None):
+        raise InputError("给出 --period YYYY-MM（月度）或 --year YYYY（年度）之一 / give --period or --year",
+                         fix=f"例如 {example}")
+    if args.year is not None:
+        if not 2000 <= args.year <= 2100:
+            raise InputError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
+        return None, args.year
+    try:
+        return parse_period(args.period), None
+    except ValueError:
+        raise InputError("--period 应为 YYYY-MM / --period must be YYYY-MM", value=args.period,
+                         fix="例如 --period 2026-01") from None
+
+
 def _ingest(cfg, quiet: bool = False):
     from kpi.pipeline import load_processed, run_ingest
 
@@ -58,7 +76,7 @@ def _cmd_make_example(args) -> int:
     out = Path(args.out) if args.out else cfg.example
     if out is None:
         raise InputError("没有示例数据文件夹 / no example folder", file=cfg.path,
-                         fix="在 kpi.toml 的 [data] 中写 example = \"data/raw/example\"，或用 --out 指定")
+                         fix="在 kpi.toml 的 [data] 中写 example = \"示例数据文件夹\"，或用 --out 指定")
     if args.seed < 0:
         raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
     for path in write_example(Path(args.raw) if args.raw else cfg.registry, out, seed=args.seed):
@@ -115,40 +133,30 @@ def _cmd_leaderboard(args) -> int:
 
 def _cmd_template(args) -> int:
     from kpi import atomic
-    from kpi.forms import annual_form, monthly_form, previous_period
-    from kpi.parsing import parse_period
+    from kpi.forms import annual_form, form_filename, monthly_form, previous_period
     from kpi.registry import Registry
 
+    period, year = _month_or_year(args, "kpi template --period 2026-01")
     cfg = _config(args)
     registry = Registry.load(cfg.registry)
-    if (args.period is None) == (args.year is None):
-        raise InputError("给出 --period YYYY-MM（月度报送表）或 --year YYYY（年度数据表）之一 / give --period or --year",
-                         fix="例如 kpi template --period 2026-01")
     written = []
-    if args.period:
-        try:
-            period = parse_period(args.period)
-        except ValueError:
-            raise InputError("--period 应为 YYYY-MM / --period must be YYYY-MM", value=args.period,
-                             fix="例如 --period 2026-01") from None
+    if period:
         previous = _known_progress(cfg, registry, previous_period(period))
         out = Path(args.forms) if args.forms else cfg.forms_dir(period)
         for region, slug in zip(registry.region_names, registry.regions["slug"]):
             workbook = monthly_form(registry, period, [region], previous, cfg.county)
-            written.append(_save(workbook, out / f"报送表_{period}_{slug}.xlsx", atomic))
+            written.append(_save(workbook, out / form_filename(period, region, slug), atomic))
         workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county)
         written.append(_save(workbook, out / f"报送表_{period}_汇总.xlsx", atomic))
     else:
         from kpi.collect import read_annual_store
         from kpi.trajectory import annual_series
 
-        if not 2000 <= args.year <= 2100:
-            raise InputError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
-        out = Path(args.forms) if args.forms else cfg.reports / "forms" / f"{args.year}-annual"
+        out = Path(args.forms) if args.forms else cfg.reports / "forms" / f"{year}-annual"
         known = read_annual_store(cfg.store_county_annual)
         known = known.assign(year=known["year"].astype(int), value=known["value"].astype(float)) if not known.empty else known
-        workbook = annual_form(annual_series(registry.plan_targets), args.year, known, cfg.county)
-        written.append(_save(workbook, out / f"年度数据表_{args.year}.xlsx", atomic))
+        workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.county)
+        written.append(_save(workbook, out / f"年度数据表_{year}.xlsx", atomic))
     for path in written:
         print(f"wrote {path}")
     return 0
@@ -180,24 +188,16 @@ def _known_progress(cfg, registry, period: str):
 
 def _cmd_collect(args) -> int:
     from kpi.collect import collect, collect_annual, write_status
-    from kpi.parsing import parse_period
     from kpi.registry import Registry
 
+    period, year = _month_or_year(args, "kpi collect 回收表文件夹 --period 2026-01")
     cfg = _config(args)
     registry = Registry.load(cfg.registry)
-    if (args.period is None) == (args.year is None):
-        raise InputError("给出 --period YYYY-MM（月度报送）或 --year YYYY（年度数据）之一 / give --period or --year",
-                         fix="例如 kpi collect 回收表/ --period 2026-01")
-    if args.year is not None:
+    if year is not None:
         from kpi.trajectory import annual_series
 
-        result = collect_annual(cfg, annual_series(registry.plan_targets), args.files, args.year)
+        result = collect_annual(cfg, annual_series(registry.plan_targets), args.files, year)
     else:
-        try:
-            period = parse_period(args.period)
-        except ValueError:
-            raise InputError("--period 应为 YYYY-MM / --period must be YYYY-MM", value=args.period,
-                             fix="例如 --period 2026-01") from None
         result = collect(cfg, registry, args.files, period)
         result.written.append(write_status(result.status, period, cfg.monthly_dir(period)))
     print(f"读取 {len(result.received)} 个文件 / read {len(result.received)} files: "

@@ -19,6 +19,7 @@ Every value keeps its provenance: file, sheet, row and column. Pure readers: not
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,13 @@ class Submission:
     layout: str  # wide | long | annex | annual
     values: pd.DataFrame  # period (or year), region, indicator_id, value, sheet, row, column
     notices: list[str] = field(default_factory=list)
+
+
+def form_filename(period: str, region: str, slug: str) -> str:
+    """``报送表_2026-01_壶山镇.xlsx``: the region's name when it is plain letters (Chinese included),
+    else its checked slug, so that a name from the registry never becomes a path."""
+    label = region if re.fullmatch(r"\w+", region) else slug
+    return f"报送表_{period}_{label}.xlsx"
 
 
 def previous_period(period: str) -> str:
@@ -150,7 +158,7 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
                 f"填写说明：在白色格中填写{year}年的全县数值（口径见第4列：年末值，或当年新增）；无数据留空，不要填0；"
                 "灰色格为上年数值，仅供参考；请注明数据来源。请勿改动其他列。", len(headers))
     sheet.cell(3, 1, "年份").font = Font(bold=True)
-    sheet.cell(3, 2, year)
+    sheet.cell(3, 3, year).alignment = Alignment(horizontal="left")  # column B holds the hidden codes
     header_row = 4
     for column, label in enumerate(headers, start=1):
         _style_header(sheet.cell(header_row, column, label))
@@ -172,8 +180,13 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
             cell = sheet.cell(row, column)
             cell.protection, cell.border = Protection(locked=False), BORDER
         rule.add(sheet.cell(row, 8))
-    for column, width in zip("ABCDEFGHI", (6, 30, 36, 12, 7, 12, 12, 12, 26)):
+    widths = dict(zip("ABCDEFGHI", (6, 30, 44, 24, 7, 30, 12, 12, 26)))
+    for column, width in widths.items():
         sheet.column_dimensions[column].width = width
+    for row in range(header_row + 1, header_row + 1 + len(series)):  # room for the longest wrapped cell
+        lines = max(math.ceil(len(str(sheet[f"{c}{row}"].value or "")) * 2 / widths[c]) for c in "CDF")
+        sheet.row_dimensions[row].height = 15 * max(1, lines)
+    sheet.row_dimensions[header_row].height = 30
     sheet.column_dimensions["B"].hidden = True  # the code is for reading back, not for the clerk
     sheet.freeze_panes = sheet.cell(header_row + 1, 3)
     sheet.protection.sheet = True

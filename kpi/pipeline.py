@@ -14,7 +14,7 @@ import hashlib
 import json
 import shutil
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -26,18 +26,6 @@ from kpi.ingest import annex_sum_checks, read_annex, read_county_annual, read_pr
 from kpi.registry import REGISTRY_FILES, Registry
 
 TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs")
-
-
-@dataclass
-class IngestResult:
-    annex: pd.DataFrame
-    progress: pd.DataFrame
-    county_annual: pd.DataFrame
-    plan_targets: pd.DataFrame
-    sum_checks: pd.DataFrame
-    inputs: pd.DataFrame
-    written: list[Path]
-    notices: list[str]
 
 
 @dataclass
@@ -82,6 +70,14 @@ class Processed:
         expected = pd.MultiIndex.from_product([periods, self.registry.region_names], names=["period", "region"])
         reported = pd.MultiIndex.from_frame(self.progress[["period", "region"]].drop_duplicates())
         return expected.difference(reported).to_frame(index=False)
+
+
+@dataclass
+class IngestResult(Processed):
+    """What :func:`run_ingest` read and wrote, and what it noticed on the way."""
+
+    written: list[Path] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- reading the configured sources
@@ -208,7 +204,8 @@ def run_ingest(config: Config) -> IngestResult:
     outputs = {"annex_targets.csv": annex, "progress.csv": progress, "county_annual.csv": county_annual,
                "annex_sum_checks.csv": sum_checks, "inputs.csv": inputs}
     written = write_processed(config.processed, outputs, summary, config.registry)
-    return IngestResult(annex, progress, county_annual, plan_targets, sum_checks, inputs, written, notices)
+    return IngestResult(config.processed, registry, annex, progress, county_annual, plan_targets, sum_checks, inputs,
+                        summary, written, notices)
 
 
 def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dict, registry_dir: Path) -> list[Path]:

@@ -194,6 +194,8 @@ def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, a
     verdicts = assessments.set_index("indicator_id")
     chosen = plan_targets[plan_targets["basis"].isin(["level", "cumulative", "annual_growth"])
                           & plan_targets["indicator_id"].isin(verdicts.index[verdicts["verdict"] != "insufficient_data"])]
+    if chosen.empty:
+        return _no_data_figure("水平类、存量类和年均增长类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）")
     columns = 3
     rows = max(1, math.ceil(len(chosen) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(14, 3.6 * rows), constrained_layout=True, squeeze=False)
@@ -227,15 +229,20 @@ def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, a
     return fig
 
 
+def _no_data_figure(message: str) -> plt.Figure:
+    """A small figure that says why there is no chart, instead of empty axes."""
+    fig, ax = plt.subplots(figsize=(10, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#57606a")
+    return fig
+
+
 def additions_chart(assessments: pd.DataFrame) -> plt.Figure:
     """New-since-base targets: cumulative completion against the linear path (years elapsed / 5)."""
     rows = assessments[(assessments["basis"] == "new_since_base") & (assessments["verdict"] != "insufficient_data")]
-    fig, ax = plt.subplots(figsize=(10, 0.7 * len(rows) + 1.5), constrained_layout=True)
     if rows.empty:
-        ax.axis("off")
-        ax.text(0.5, 0.5, "新增类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）",
-                ha="center", va="center", fontsize=11)
-        return fig
+        return _no_data_figure("新增类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）")
+    fig, ax = plt.subplots(figsize=(10, 0.7 * len(rows) + 1.5), constrained_layout=True)
     labels = [f"{n}（{v:g}{u}）" for n, v, u in zip(rows["name_zh"], rows["target_value"], rows["unit"])]
     ax.barh(labels, rows["completion"], color=[VERDICT_COLORS[v] for v in rows["verdict"]])
     for y, (share, completion, cumulative) in enumerate(zip(rows["expected_share"], rows["completion"], rows["latest_value"])):

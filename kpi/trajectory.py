@@ -240,6 +240,14 @@ def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> 
     return rows.set_index("year")["value"].sort_index().astype(float)
 
 
+ASSESSMENT_COLUMNS = [
+    "indicator_id", "name_zh", "unit", "basis", "target_value", "target_year", "base_year", "clause",
+    "responsible_units", "series", "is_example", "verdict", "verdict_zh", "ratio", "cagr_obs", "cagr_req", "projected",
+    "projected_linear", "unsd_ratio", "reason", "base_value", "latest_year", "latest_value", "years_left",
+    "needed_change_per_year", "needed_growth_per_year", "best_change_so_far", "best_growth_so_far", "completion",
+    "expected_share", "gap_points", "required_final", "achieved_year", "as_of_year"]
+
+
 def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_year: int | None = None) -> pd.DataFrame:
     """One row per plan target: latest value, verdict (English and Chinese), ratio, projections,
     effort needed — by the method of its ``basis``. Targets without data say so (数据不足)."""
@@ -274,7 +282,7 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
         else:
             record.update(assess_milestone(series, target.target_value))
         rows.append(record)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).reindex(columns=ASSESSMENT_COLUMNS)  # every column, even when no target has data
     table["as_of_year"] = as_of_year
     return table
 

@@ -83,6 +83,8 @@ if region == COUNTY:
         display(Markdown(f"**⚠ 全县年度数据含{EXAMPLE_LABEL}**（真实数字见数据说明的来源）。"))
     assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=year)
     known = assessments[assessments["verdict"] != "insufficient_data"]
+    if known.empty:
+        display(Markdown("尚无全县年度数据，2027年目标暂不作判断（用 `kpi template --year` 与 `kpi collect --year` 录入）。"))
     display(known[["name_zh", "latest_year", "latest_value", "target_value", "unit", "ratio", "verdict_zh", "responsible_units"]]
             .rename(columns={"name_zh": "目标", "latest_year": "最新年份", "latest_value": "最新值", "target_value": "2027目标",
                              "unit": "单位", "ratio": "比率", "verdict_zh": "判断", "responsible_units": "责任单位"})

@@ -91,14 +91,13 @@ def cycle(tmp_path_factory):
              "template": kpi(project, "template", "--period", "2026-01")}
     forms = project / "reports" / "forms" / "2026-01"
     inbox = project / "inbox" / "2026-01"
-    slugs = dict(zip(Registry.load(paths.RAW).regions["region"], Registry.load(paths.RAW).regions["slug"]))
     for region in ["全县", *[r for r in REGIONS if r != "东渡镇"]]:  # 东渡镇 is late
-        fill(forms / f"报送表_2026-01_{slugs[region]}.xlsx", inbox / f"{region}.xlsx", 1)
+        fill(forms / f"报送表_2026-01_{region}.xlsx", inbox / f"{region}.xlsx", 1)
     steps["collect"] = kpi(project, "collect", str(inbox), "--period", "2026-01")
     steps["leaderboard_early"] = kpi(project, "leaderboard", "--period", "2026-01")
-    late = fill(forms / "报送表_2026-01_dongdu.xlsx", project / "late" / "东渡镇.xlsx", 1)
+    late = fill(forms / "报送表_2026-01_东渡镇.xlsx", project / "late" / "东渡镇.xlsx", 1)
     steps["collect_late"] = kpi(project, "collect", str(late), "--period", "2026-01")
-    correction = fill(forms / "报送表_2026-01_hushan.xlsx", project / "late" / "壶山镇（更正）.xlsx", 1,
+    correction = fill(forms / "报送表_2026-01_壶山镇.xlsx", project / "late" / "壶山镇（更正）.xlsx", 1,
                       override={("壶山镇", "new_sme_tech"): 9.0})
     steps["collect_correction"] = kpi(project, "collect", str(correction), "--period", "2026-01")
     steps["wrong_period"] = kpi(project, "collect", str(correction), "--period", "2026-02")
@@ -123,7 +122,7 @@ def cycle(tmp_path_factory):
         period = f"2026-{month:02d}"
         steps[f"template_{month}"] = kpi(project, "template", "--period", period)
         for region in REGIONS:
-            fill(project / "reports" / "forms" / period / f"报送表_{period}_{slugs[region]}.xlsx",
+            fill(project / "reports" / "forms" / period / f"报送表_{period}_{region}.xlsx",
                  project / "inbox" / period / f"{region}.xlsx", month)
         steps[f"collect_{month}"] = kpi(project, "collect", str(project / "inbox" / period), "--period", period)
     steps["leaderboard_march"] = kpi(project, "leaderboard", "--period", "2026-03")
@@ -145,8 +144,8 @@ def test_every_step_succeeds(cycle):
 def test_templates(cycle):
     project, _ = cycle
     forms = sorted(p.name for p in (project / "reports" / "forms" / "2026-01").iterdir())
-    assert len(forms) == 10 and "报送表_2026-01_汇总.xlsx" in forms and "报送表_2026-01_hushan.xlsx" in forms
-    sheet = openpyxl.load_workbook(project / "reports" / "forms" / "2026-03" / "报送表_2026-03_hushan.xlsx").active
+    assert len(forms) == 10 and "报送表_2026-01_汇总.xlsx" in forms and "报送表_2026-01_壶山镇.xlsx" in forms
+    sheet = openpyxl.load_workbook(project / "reports" / "forms" / "2026-03" / "报送表_2026-03_壶山镇.xlsx").active
     assert sheet["B3"].value == "2026-03" and sheet["D3"].value == "壶山镇" and sheet["A5"].value == "壶山镇"
     assert "填写说明" in sheet["A2"].value and sheet.protection.sheet
     assert sheet["B5"].protection.locked is False and sheet["A4"].protection.locked is not False

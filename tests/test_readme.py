@@ -76,14 +76,14 @@ def _annex_xlsx(project: Path) -> None:
 def _inbox(project: Path) -> None:
     forms = project / "reports" / "forms" / "2026-01"
     for form in forms.glob("报送表_2026-01_*.xlsx"):
-        if not form.stem.endswith(("汇总", "dongdu")):
+        if not form.stem.endswith(("汇总", "东渡镇")):
             _fill_form(form, project / "inbox" / "2026-01" / form.name)
 
 
 def _late(project: Path) -> None:
     forms = project / "reports" / "forms" / "2026-01"
-    _fill_form(forms / "报送表_2026-01_dongdu.xlsx", project / "inbox" / "2026-01-late" / "东渡镇.xlsx")
-    _fill_form(forms / "报送表_2026-01_hushan.xlsx", project / "inbox" / "2026-01-late" / "壶山镇更正.xlsx", scale=1.5)
+    _fill_form(forms / "报送表_2026-01_东渡镇.xlsx", project / "inbox" / "2026-01-late" / "东渡镇.xlsx")
+    _fill_form(forms / "报送表_2026-01_壶山镇.xlsx", project / "inbox" / "2026-01-late" / "壶山镇更正.xlsx", scale=1.5)
 
 
 def _annual(project: Path) -> None:

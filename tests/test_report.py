@@ -168,3 +168,52 @@ def test_reports_in_a_real_browser(report_run, tmp_path):
         page.screenshot(path=str(tmp_path / "hushan.png"), full_page=True)
         browser.close()
     assert (tmp_path / "hushan.png").stat().st_size > 50_000
+
+
+def test_one_region_rerun_keeps_the_others_in_index_and_manifest(report_run):
+    base, _ = report_run
+    out = base / "reports" / "2025-Q4"
+    before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    result = kpi("report", "--regions", "壶山", "壶山镇", "--force", "--no-analysis", "--raw", str(base / "raw"),
+                 "--processed", str(base / "processed"), "--out", str(base / "reports"))
+    assert result.returncode == 0, result.stderr
+    assert "[1/1] ok      hushan" in result.stdout  # an alias and the name: one region, run once
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("季度报告</a>") == 9 and "01 数据读取与校验</a>" in index
+    after = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    assert set(after) == set(before)
+    assert after["hushan"]["finished_at"] >= before["hushan"]["finished_at"]
+    assert {k: v for k, v in after.items() if k != "hushan"} == {k: v for k, v in before.items() if k != "hushan"}
+
+
+def test_every_parameter_sent_is_declared(tmp_path):
+    from kpi.batch import check_parameters, notebook_parameters, plan_jobs
+    from kpi.errors import InputError
+    from kpi.registry import Registry
+
+    jobs = plan_jobs(2025, 4, Registry.load(paths.RAW), tmp_path, tmp_path, paths.NOTEBOOKS, "i", "c")
+    assert len(jobs) == 12
+    for job in jobs:
+        assert set(job.parameters) <= notebook_parameters(Path(job.notebook)), job.key
+        assert job.parameters["processed_dir"] == str(tmp_path.resolve())
+    with pytest.raises(InputError, match="没有声明参数"):
+        check_parameters(paths.NOTEBOOKS / "03_trajectories.ipynb", {"as_of_year": 2025, "region": "壶山镇"})
+
+
+def test_last_years_filled_table_as_a_new_annex(report_run, tmp_path):
+    """The filled 晾晒表 of 2025-12, retitled 2026, imported as 2026's annex, then scored."""
+    import openpyxl
+
+    base, _ = report_run
+    workbook = openpyxl.load_workbook(base / "reports" / "2025-Q4" / "晾晒表_2025-12.xlsx")
+    sheet = workbook.active
+    sheet["A1"] = sheet["A1"].value.replace("2025年", "2026年")
+    workbook.save(tmp_path / "2026.xlsx")
+    from tests.conftest import write_config
+
+    project = write_config(tmp_path / "p")
+    result = kpi("import-annex", str(tmp_path / "2026.xlsx"), "--year", "2026", "--config", str(project))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p" / "store" / "annex" / "annex_2026.xlsx").exists()
+    result = kpi("ingest", "--config", str(project))
+    assert result.returncode == 0 and "annex targets: 252 (2023, 2024, 2025, 2026)" in result.stdout, result.stderr

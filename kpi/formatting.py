@@ -1,0 +1,99 @@
+"""How every table a reader sees is written: one set of formatters shared by every notebook.
+
+- rates: %, one decimal (``12.3%``); numbers: integers as integers, amounts with two decimals;
+- not applicable: ``—``; a missing report: ``未报送``; no stray index; Chinese headers given by the caller;
+- every string escaped for HTML (names come from data);
+- names never wrap one character per line (``white-space: nowrap`` on text columns).
+
+``reader_table`` returns the table as HTML (an ``IPython.display.HTML``), so that a report, nbval
+and a browser all see the same deterministic markup.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+NOT_APPLICABLE = "—"
+MISSING = "未报送"
+TABLE_CSS = """<style>
+table.kpi {border-collapse: collapse; font-size: 13px; margin: 4px 0 12px}
+table.kpi th, table.kpi td {border: 1px solid #d0d7de; padding: 3px 8px}
+table.kpi th {background: #f6f8fa; font-weight: 600; text-align: center}
+table.kpi td.num {text-align: right; font-variant-numeric: tabular-nums}
+table.kpi td.text {white-space: nowrap}
+table.kpi td.wrap {white-space: normal; min-width: 12em}
+</style>"""
+
+
+def _blank(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def rate(value, missing: str = NOT_APPLICABLE) -> str:
+    """A fraction as a percent with one decimal: 0.1234 → ``12.3%``."""
+    return missing if _blank(value) else f"{float(value) * 100:.1f}%"
+
+
+def percent(value, missing: str = NOT_APPLICABLE) -> str:
+    """A value already in percent (a growth rate): 26.6 → ``26.6%``."""
+    return missing if _blank(value) else f"{float(value):.1f}%"
+
+
+def number(value, unit: str = "", missing: str = NOT_APPLICABLE) -> str:
+    """Counts as integers, 亿元/万元 with two decimals, % with one; others as short as exact."""
+    if _blank(value):
+        return missing
+    value = float(value)
+    if unit in ("亿元", "万元"):
+        return f"{value:,.2f}"
+    if unit == "%":
+        return f"{value:.1f}"
+    if value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def integer(value, missing: str = NOT_APPLICABLE) -> str:
+    return missing if _blank(value) else f"{int(value)}"
+
+
+def text(value, missing: str = NOT_APPLICABLE) -> str:
+    return missing if _blank(value) or value == "" else str(value)
+
+
+FORMATTERS = {"rate": rate, "percent": percent, "integer": integer, "text": text, "number": number}
+
+
+def format_frame(frame: pd.DataFrame, kinds: dict[str, str], missing: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every cell as the reader should see it (strings). ``kinds`` maps a column to ``rate``,
+    ``percent``, ``integer``, ``number`` (with a ``单位`` column for the unit when there is one) or
+    ``text`` (the default); ``missing`` overrides the blank placeholder per column."""
+    missing = missing or {}
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        kind = kinds.get(column, "text")
+        blank = missing.get(column, NOT_APPLICABLE)
+        if kind == "number" and "单位" in frame.columns:
+            shown[column] = [number(v, u, blank) for v, u in zip(frame[column], frame["单位"])]
+        else:
+            shown[column] = [FORMATTERS[kind](v, missing=blank) for v in frame[column]]
+    return shown.reset_index(drop=True)
+
+
+def reader_table(frame: pd.DataFrame, kinds: dict[str, str] | None = None, missing: dict[str, str] | None = None,
+                 caption: str | None = None, wrap: tuple[str, ...] = ()):
+    """The table as escaped HTML, no index, numbers right-aligned; ``wrap`` columns may wrap."""
+    import html
+
+    from IPython.display import HTML
+
+    kinds = kinds or {}
+    shown = format_frame(frame, kinds, missing)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    classes = ["num" if kinds.get(c, "text") != "text" else ("wrap" if c in wrap else "text") for c in shown.columns]
+    body = "\n".join("<tr>" + "".join(f"<td class='{k}'>{html.escape(v)}</td>" for k, v in zip(classes, row)) + "</tr>"
+                     for row in shown.itertuples(index=False))
+    title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return HTML(f"{TABLE_CSS}<table class='kpi'>{title}<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>")
