@@ -52,7 +52,7 @@ ranked AS (
 ),
 composite AS (
     SELECT period, region, region_order,
-           CASE WHEN COUNT(completion_rate) = COUNT(*) THEN SUM(LEAST(completion_rate, 1.5) * weight) / SUM(weight) END AS completion_rate,
+           CASE WHEN COUNT(completion_rate) = COUNT(*) THEN SUM(LEAST(GREATEST(completion_rate, 0), 1.5) * weight) / SUM(weight) END AS completion_rate,
            SUM(COALESCE(time_share, 1.0) * weight) / SUM(weight) AS time_share
     FROM ranked GROUP BY period, region, region_order
 ),

@@ -9,7 +9,6 @@ serialises overlapping runs; a log file is kept beside the reports.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import json
@@ -29,6 +28,7 @@ import pandas as pd
 from kpi import EXAMPLE_LABEL, __version__, atomic, paths
 from kpi.config import Config
 from kpi.errors import InputError
+from kpi.formatting import beijing_now, chinese_time
 from kpi.pipeline import Processed
 from kpi.quarterly import quarter_end, validate_parameters
 from kpi.registry import COUNTY, Registry
@@ -91,7 +91,7 @@ def run_job(job: Job) -> JobResult:
 
 
 def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return beijing_now().isoformat(timespec="seconds")
 
 
 def _sha256(*chunks: bytes) -> str:
@@ -279,7 +279,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;t
 {banner}<p>截至 {esc(period)}。晾晒表：<a href="{esc(xlsx_name)}">{esc(xlsx_name)}</a></p>
 <table><tr><th>报告</th><th>状态（季末）</th></tr>
 {chr(10).join(rows)}
-</table><p style="color:#666">生成于 {esc(made_at)}，{esc(code_version())}</p></body></html>
+</table><p style="color:#666">生成于 {esc(chinese_time(made_at))}（北京时间），{esc(code_version())}</p></body></html>
 """
 
 

@@ -21,31 +21,20 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from kpi import atomic
 from kpi.config import DATA_SUFFIXES, Config
 from kpi.errors import InputError
+from kpi.formatting import beijing_now, chinese_time
 from kpi.forms import Submission, read_annual_submission, read_submission
 from kpi.registry import COUNTY, Registry
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 STORE_COLUMNS = ["period", "region", "indicator_id", "value", "is_example", "source_file", "source_sha256",
                  "source_sheet", "source_row", "source_column", "received_at"]
 ANNUAL_COLUMNS = ["year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"]
 CORRECTION_COLUMNS = ["key", "old_value", "new_value", "old_source", "new_source", "corrected_at"]
-
-
-def beijing_now() -> dt.datetime:
-    return dt.datetime.now(BEIJING).replace(microsecond=0)
-
-
-def chinese_time(moment: dt.datetime) -> str:
-    """``2026年2月3日 14:05``, Beijing time."""
-    moment = moment.astimezone(BEIJING)
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
 @dataclass

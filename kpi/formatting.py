@@ -11,9 +11,13 @@ and a browser all see the same deterministic markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 NOT_APPLICABLE = "—"
 MISSING = "未报送"
@@ -22,9 +26,28 @@ table.kpi {border-collapse: collapse; font-size: 13px; margin: 4px 0 12px}
 table.kpi th, table.kpi td {border: 1px solid #d0d7de; padding: 3px 8px}
 table.kpi th {background: #f6f8fa; font-weight: 600; text-align: center}
 table.kpi td.num {text-align: right; font-variant-numeric: tabular-nums}
-table.kpi td.text {white-space: nowrap}
-table.kpi td.wrap {white-space: normal; min-width: 12em}
+table.kpi td.text {white-space: nowrap; text-align: left}
+table.kpi td.wrap {white-space: normal; min-width: 12em; text-align: left}
 </style>"""
+
+
+def beijing_now() -> dt.datetime:
+    """Now, in Beijing time (the readers' clock), to the second."""
+    return dt.datetime.now(BEIJING).replace(microsecond=0)
+
+
+def chinese_time(moment: dt.datetime | str) -> str:
+    """``2026年2月3日 14:05``, in Beijing time."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    moment = moment.astimezone(BEIJING)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+def chinese_date(moment: dt.datetime) -> str:
+    """``2026年2月3日``, in Beijing time."""
+    moment = moment.astimezone(BEIJING)
+    return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
 def _blank(value) -> bool:
@@ -53,6 +76,15 @@ def number(value, unit: str = "", missing: str = NOT_APPLICABLE) -> str:
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def target(value, comparator: str, unit: str) -> str:
+    """A target with its unit and comparator, as a plan writes it: ``15%以上``, ``260家以上``, ``15.44亿元``."""
+    if _blank(value):
+        return NOT_APPLICABLE
+    prefix = {">": "超过", "<": "低于"}.get(comparator, "")
+    suffix = {">=": "以上", "<=": "以下"}.get(comparator, "")
+    return f"{prefix}{number(value, unit)}{unit}{suffix}"
 
 
 def integer(value, missing: str = NOT_APPLICABLE) -> str:

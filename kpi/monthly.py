@@ -52,6 +52,16 @@ def month_board(processed: Processed, period: str) -> pd.DataFrame:
     return board.assign(rank_change=rank_change(board), is_example=board["is_example"] | bool(targets["is_example"].any()))
 
 
+def same_month_last_year(processed: Processed, period: str) -> pd.DataFrame | None:
+    """The board of the same month a year earlier (for 同比), or None when that year has no annex
+    or that month no data."""
+    earlier = f"{int(period[:4]) - 1:04d}-{period[5:7]}"
+    if int(period[:4]) - 1 not in processed.annex_years() or earlier not in set(processed.progress["period"]):
+        return None
+    board = month_board(processed, earlier)
+    return board[board["period"] == earlier]
+
+
 def periods_to_publish(processed: Processed, text: str) -> list[str]:
     """``YYYY-MM`` → that month; ``YYYY`` → every reported month of that year (at least one)."""
     from kpi.parsing import parse_period
@@ -79,3 +89,26 @@ def write_month(board: pd.DataFrame, processed: Processed, period: str, out_dir:
     csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
     xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx")
     return [csv_path, xlsx_path]
+
+
+def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The 综合 column of ``period`` as readers see it: score, its 序时, status, rank, change."""
+    from kpi import formatting as fmt
+    from kpi.progress import COMPOSITE, MISSING
+
+    rows = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE)]
+    return pd.DataFrame({
+        "区域": rows["region"].astype(str), "综合得分": [fmt.rate(v, missing=MISSING) for v in rows["completion_rate"]],
+        "综合序时进度": [fmt.rate(v) for v in rows["time_share"]], "状态": rows["status"].astype(str),
+        "排名": [fmt.integer(v) for v in rows["rank"]],
+        "较上月": rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE) if "rank_change" in rows else fmt.NOT_APPLICABLE,
+    }).reset_index(drop=True)
+
+
+def status_counts(board: pd.DataFrame, period: str) -> pd.DataFrame:
+    """How many region × indicator cells of ``period`` are in each status (the composite excluded)."""
+    from kpi.progress import COMPOSITE, STATUSES
+
+    rows = board[(board["period"] == period) & (board["indicator_id"] != COMPOSITE)]
+    counts = rows["status"].astype(str).value_counts().reindex(list(STATUSES), fill_value=0)
+    return pd.DataFrame({"状态": counts.index, "格数": counts.to_numpy()})

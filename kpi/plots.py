@@ -118,25 +118,39 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
         text[(name, "排名")] = rows["rank"].map(lambda v: "" if pd.isna(v) else str(int(v)))
         css[(name, "排名")] = colour
     text.columns = pd.MultiIndex.from_tuples(text.columns)
+    text.index.name = "区域"
     css.columns = text.columns
     if highlight in css.index:
         css.loc[highlight] = css.loc[highlight] + "; font-weight: bold; border-top: 2px solid #333; border-bottom: 2px solid #333"
-    return text.style.apply(lambda _: css, axis=None).set_caption(f"晾晒表 · {period}")
+    styles = [{"selector": "", "props": "border-collapse: collapse; font-size: 12px"},
+              {"selector": "th, td", "props": "white-space: nowrap; padding: 2px 5px; border: 1px solid #d0d7de; text-align: center"},
+              {"selector": "caption", "props": "caption-side: top; font-weight: bold"}]
+    return (text.style.apply(lambda _: css, axis=None).format(escape="html").format_index(escape="html", axis=0)
+            .format_index(escape="html", axis=1).set_table_styles(styles).set_uuid("board")
+            .set_table_attributes("class='board'").set_caption(f"晾晒表 · {period}"))
 
 
 def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure:
-    """Completion rate by region × indicator for ``period`` (growth indicators: actual ÷ target)."""
+    """Completion by region × indicator for ``period``. A growth indicator's cells show the growth
+    itself (its colour: growth ÷ target rate, as in the composite), never a completion rate."""
     import seaborn as sns
 
-    from kpi.progress import COMPOSITE
+    from kpi.progress import COMPOSITE, published_progress
 
     part = board[(board["period"] == period)]
     names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}
+    columns = [*registry.indicators["indicator_id"], COMPOSITE]
     wide = (part.pivot(index="region", columns="indicator_id", values="completion_rate")
-            .reindex(index=registry.region_names, columns=[*registry.indicators["indicator_id"], COMPOSITE])
-            .rename(columns=names))
+            .reindex(index=registry.region_names, columns=columns))
+    growth = registry.indicators.loc[registry.indicators["kind"] == "growth", "indicator_id"].tolist()
+    shown = part.assign(shown=published_progress(part, registry))
+    labels = wide.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    for indicator_id in growth:
+        values = shown[shown["indicator_id"] == indicator_id].set_index("region")["shown"].reindex(registry.region_names)
+        labels[indicator_id] = values.map(lambda v: "" if pd.isna(v) else f"增{v:.1f}%")
+    wide, labels = wide.rename(columns=names), labels.rename(columns=names)
     fig, ax = plt.subplots(figsize=(12, 5.2), constrained_layout=True)
-    sns.heatmap(wide, annot=wide.map(lambda v: "未报送" if pd.isna(v) else f"{v:.0%}"), fmt="", cmap="RdYlGn",
+    sns.heatmap(wide.clip(lower=0), annot=labels, fmt="", cmap="RdYlGn",
                 vmin=0, vmax=1.5, center=float(part["time_share"].dropna().mean()), linewidths=0.5,
                 cbar_kws={"label": "完成率", "format": matplotlib.ticker.PercentFormatter(1.0)}, ax=ax)
     ax.set_facecolor(STATUS_COLORS["未报送"])  # seaborn leaves NaN cells blank: show them grey, labelled
@@ -144,7 +158,7 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
         ax.text(column_number + 0.5, row_number + 0.5, "未报送", ha="center", va="center", fontsize=9, color="#555555")
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(f"{period} 各区域指标完成率（颜色以序时进度为中点）")
+    ax.set_title(f"{period} 各区域指标完成率（增长类指标标注实际增幅；颜色以序时进度为中点）")
     ax.tick_params(axis="x", labelrotation=20, labelsize=9)
     mark_example(fig, bool(part["is_example"].any()))
     return fig
@@ -264,20 +278,26 @@ def region_progress_chart(board: pd.DataFrame, registry, region: str, period: st
     fig, axes = plt.subplots(2, 4, figsize=(14, 6), constrained_layout=True, sharex=True)
     for ax, (_, indicator) in zip(axes.flat, indicators.iterrows()):
         rows = part[part["indicator_id"] == indicator["indicator_id"]]
-        months = rows["period"].str[5:7].astype(int)
-        ax.plot(months, rows["completion_rate"], "o-", color="#0969da", lw=2, label="完成率")
-        if rows["time_share"].notna().any():
-            ax.step(months, rows["time_share"], where="mid", color="#57606a", ls="--", lw=1.2, label="序时进度")
+        months = rows["period"].astype(str).str[5:7].astype(int)
+        if indicator["kind"] == "growth":  # the growth itself against its target rate, in %
+            ax.plot(months, rows["actual"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
+            ax.step(months, rows["target"], where="mid", color="#cf222e", ls="--", lw=1.2, label="目标增幅")
+            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(100))
+            ax.set_title(f"{indicator['name_zh']}（增幅）", fontsize=10)
         else:
-            ax.axhline(1.0, color="#57606a", ls="--", lw=1.2, label="目标增幅")
-        ax.set_title(indicator["name_zh"], fontsize=10)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+            ax.plot(months, rows["completion_rate"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
+            ax.step(months, rows["time_share"], where="mid", color="#57606a", ls="--", lw=1.2, label="序时进度")
+            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+            ax.set_title(indicator["name_zh"], fontsize=10)
         ax.set_xticks(range(1, 13, 2))
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     axes.flat[-1].axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    axes.flat[-1].legend(handles, labels, loc="center", frameon=False)
+    legend = {}
+    for ax in axes.flat:  # each line once: completion, 序时进度, and the growth target
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    axes.flat[-1].legend(list(legend.values()), list(legend), loc="center", frameon=False)
     fig.suptitle(f"{region} {year}年各指标完成率与序时进度（截至{int(period[5:7])}月）", fontsize=13)
     mark_example(fig, bool(part["is_example"].any()))
     return fig

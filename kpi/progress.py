@@ -1,12 +1,16 @@
 """Completion, 序时进度 (time-proportional progress), status, ranks and the composite score.
 
-The rules of the 晾晒表 (附件; 三(五) 强化考核评价), for a period ``YYYY-MM`` with year-to-date values:
+How the 晾晒表's columns 指标 / 进度 / 排名 (附件) are filled, for a period ``YYYY-MM`` with
+year-to-date values. The plan names the columns and asks for 晾晒 (三(五) 强化考核评价) but sets no
+rule for filling them: 进度 as completion, the 序时 comparison, the 5-point band, the tie rule, the
+150 % cap and the 综合 column are **this project's conventions**, stated here and in every output.
 
 - ``actual``: the region's year-to-date value; for a growth indicator its year-on-year growth (%).
   全县 uses the county's own reported value, else — for an indicator that sums — the sum of the 8
   regions when all of them reported (``actual_source`` says which).
-- ``completion_rate`` = actual / target (target / actual where lower is better); for a growth
-  indicator too, so that it can be compared.
+- ``completion_rate`` = actual / target (target / actual where lower is better). For a growth
+  indicator it is growth ÷ target rate and is used only inside the composite: what readers see for
+  growth is the growth itself against its target rate (:func:`published_progress`).
 - ``time_share`` (序时进度) = month / 12, or the indicator's monthly pacing profile
   (``pacing_profiles.csv``, e.g. batch recognition of high-tech enterprises). Not applicable (NaN)
   to growth indicators, which are judged against their target rate.
@@ -14,8 +18,9 @@ The rules of the 晾晒表 (附件; 三(五) 强化考核评价), for a period `
   滞后 below that; growth indicators 达标 / 未达标 against the target; 未报送 without a value (never 0).
 - ``rank``: among the 8 regions (全县 excluded) by completion_rate, highest first (growth: by actual
   growth); ties share the better rank (1, 2, 2, 4); 未报送 gets no rank.
-- ``composite`` (综合): the weighted mean over the indicators of completion_rate capped at 1.5
-  (weights from ``indicators.csv``, equal by default), only for a region that reported every
+- ``composite`` (综合): the weighted mean over the indicators of completion_rate kept within
+  [0, 1.5] — a negative growth counts as 0 — (weights from ``indicators.csv``, equal by default),
+  only for a region that reported every
   indicator; its time_share is the same weighted mean of the indicators' time shares (growth
   counting as 1); status and rank by the same rules.
 
@@ -40,8 +45,9 @@ COMPOSITE_CAP = 1.5
 COMPOSITE = "composite"
 LEADERBOARD_COLUMNS = ["period", "region", "indicator_id", "target", "comparator", "actual",
                        "completion_rate", "time_share", "status", "rank"]
-COMPOSITE_RULE = ("综合得分 = 各指标完成率（封顶150%）的加权平均（权重见 indicators.csv，默认相等），"
-                  "仅对全部指标均已报送的区域计算；综合序时进度为各指标序时进度的同权平均（增长类指标按100%计）。"
+COMPOSITE_RULE = ("综合得分 = 各指标完成率的加权平均（各项不低于0%、不高于150%；增长类指标按“实际增幅 ÷ 目标增幅”计，"
+                  "负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；综合序时进度为各指标序时进度的同权平均"
+                  "（增长类指标按100%计）。本项目约定，非方案规定。"
                   " / composite = weighted mean of completion rates capped at 150%, regions reporting every indicator only")
 
 
@@ -167,7 +173,7 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
 
     # 综合: weighted mean of capped completion, for regions that reported every indicator
     weight = indicators["weight"].to_numpy(float)
-    capped = np.minimum(completion, COMPOSITE_CAP)
+    capped = np.clip(completion, 0.0, COMPOSITE_CAP)  # a negative growth counts as 0, not below
     all_reported = ~np.isnan(completion).any(axis=2)
     composite = np.where(all_reported, np.nansum(capped * weight, axis=2) / weight.sum(), np.nan)
     composite_share = (np.where(np.isnan(share), 1.0, share) * weight).sum(axis=2) / weight.sum()
@@ -223,17 +229,20 @@ def missing_reports(board: pd.DataFrame) -> pd.DataFrame:
             .rename("indicators_missing").reset_index())
 
 
-def lagging(board: pd.DataFrame, registry: Registry, limit: int | None = 10) -> pd.DataFrame:
+def lagging(board: pd.DataFrame, registry: Registry, limit: int | None = 10, include_county: bool = False) -> pd.DataFrame:
     """The region × indicator cells furthest behind 序时进度 (or below a growth target), with the
     units responsible under the plan; the ``limit`` furthest, or all with ``None``. 未报送 cells
     are listed by :func:`missing_reports`."""
     indicators = registry.indicators.set_index("indicator_id")
-    rows = board[(board["region"] != COUNTY) & (board["indicator_id"] != COMPOSITE)
+    rows = board[((board["region"] != COUNTY) | include_county) & (board["indicator_id"] != COMPOSITE)
                  & board["status"].isin([BEHIND, NOT_MET])].copy()
-    rows["gap_points"] = ((rows["completion_rate"] - rows["time_share"].fillna(1.0)) * 100).round(1)
+    is_growth = rows["indicator_id"].map(indicators["kind"]).eq("growth").astype(bool)
+    # percentage points behind: completion against 序时进度, or the growth against its target rate
+    rows["gap_points"] = ((rows["completion_rate"] - rows["time_share"]) * 100).where(
+        ~is_growth, rows["actual"] - rows["target"]).round(1)
     rows["indicator"] = rows["indicator_id"].map(indicators["name_zh"])
     rows["responsible_units"] = rows["indicator_id"].map(indicators["responsible_units"])
     rows["clause"] = rows["indicator_id"].map(indicators["responsible_clause"])
     rows = rows.sort_values(["gap_points", "region"], kind="stable")
-    return rows[["period", "region", "indicator", "status", "completion_rate", "time_share", "gap_points",
-                 "rank", "responsible_units", "clause"]].head(len(rows) if limit is None else limit).reset_index(drop=True)
+    return rows[["period", "region", "indicator_id", "indicator", "status", "actual", "target", "completion_rate",
+                 "time_share", "gap_points", "rank", "responsible_units", "clause"]].head(len(rows) if limit is None else limit).reset_index(drop=True)

@@ -10,7 +10,8 @@ import html
 import pandas as pd
 
 from kpi import EXAMPLE_LABEL
-from kpi.progress import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET, published_progress
+from kpi import formatting as fmt
+from kpi.progress import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET, lagging, published_progress
 from kpi.registry import COUNTY, Registry
 
 
@@ -19,6 +20,39 @@ def quarter_end(year: int, quarter: int) -> str:
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1–4, not {quarter!r}")
     return f"{year:04d}-{quarter * 3:02d}"
+
+
+def report_heading(year: int, quarter: int, region: str, is_example: bool) -> str:
+    """The report's title (and the example banner) as HTML, every name escaped."""
+    title = f"<h1>{year}年第{quarter}季度 {html.escape(region)}“139”科技创新体系建设进展报告</h1>"
+    banner = (f"<div style='border:2px solid #c00000;padding:6px;color:#c00000'><b>⚠ {html.escape(EXAMPLE_LABEL)}</b>："
+              "本报告中的进度数字不是官方数据，仅演示报告格式。</div>") if is_example else ""
+    return title + banner
+
+
+def shown_progress(rows: pd.DataFrame, registry: Registry) -> list[str]:
+    """进度 as every output shows it: completion in % (one decimal); for a growth indicator the
+    growth itself; the composite's score; 未报送 where there is no value."""
+    values = published_progress(rows, registry).where(rows["indicator_id"] != COMPOSITE, rows["completion_rate"] * 100)
+    return [fmt.percent(v, missing=MISSING) for v in values]
+
+
+def _target_text(rows: pd.DataFrame, registry: Registry) -> list[str]:
+    units = registry.indicators.set_index("indicator_id")["unit"]
+    return [fmt.NOT_APPLICABLE if i == COMPOSITE else fmt.target(t, c, units[i])
+            for i, t, c in zip(rows["indicator_id"], rows["target"], rows["comparator"])]
+
+
+def has_reports(board: pd.DataFrame, region: str) -> bool:
+    """Whether ``region`` reported any value in the periods of ``board``."""
+    rows = board[(board["region"] == region) & (board["indicator_id"] != COMPOSITE)]
+    return bool(rows["actual"].notna().any())
+
+
+def no_data_paragraph(region: str, period: str, n_indicators: int) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return (f"截至{year}年{month}月，{region}本年度{n_indicators}项晾晒指标均未报送，无法计算完成率、序时进度和排名。"
+            "请报送单位按月报送年初至今累计值（`kpi template` 生成报送表，`kpi collect` 收集）。")
 
 
 def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) -> str:
@@ -35,47 +69,113 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
     if counts.get(MISSING, 0):
         parts.append(f"{counts.get(MISSING, 0)}项未报送")
     text = "，".join(parts) + "。"
-    behind = indicators[indicators["status"].isin([BEHIND, NOT_MET])].copy()
+    behind = lagging(rows[rows["status"].isin([BEHIND, NOT_MET])], registry, limit=None, include_county=True)
     if not behind.empty:
-        behind["gap"] = (behind["completion_rate"] - behind["time_share"].fillna(1.0)) * 100
-        described = [f"{names[r.indicator_id]}（完成{r.completion_rate:.1%}，"
-                     + (f"序时{r.time_share:.1%}，落后{-r.gap:.1f}个百分点）" if pd.notna(r.time_share)
-                        else f"增幅{r.actual:.1f}%，目标{r.target:g}%）")
-                     for r in behind.sort_values("gap").itertuples()]
-        text += "落后于序时进度的有：" + "；".join(described) + "。"
+        described = [f"{r.indicator}（增幅{r.actual:.1f}%，目标{r.target:g}%）" if pd.isna(r.time_share)
+                     else f"{r.indicator}（完成{r.completion_rate:.1%}，序时{r.time_share:.1%}，落后{-r.gap_points:.1f}个百分点）"
+                     for r in behind.itertuples()]
+        text += "落后于序时进度或目标的有：" + "；".join(described) + "。"
     composite = rows[rows["indicator_id"] == COMPOSITE].iloc[0]
+    ranked = len(registry.region_names) - 1
     if region != COUNTY and pd.notna(composite["rank"]):
-        text += f"综合得分{composite['completion_rate']:.1%}，在8个区域中排第{int(composite['rank'])}位。"
+        text += f"综合得分{composite['completion_rate']:.1%}，在{ranked}个区域中排第{int(composite['rank'])}位。"
     elif region == COUNTY and pd.notna(composite["completion_rate"]):
         text += f"全县综合得分{composite['completion_rate']:.1%}（综合序时{composite['time_share']:.1%}）。"
     return text
 
 
-def region_table(board: pd.DataFrame, period: str, region: str, registry: Registry) -> pd.DataFrame:
-    """The region's own indicators at ``period``: 指标, 累计完成, 进度, 序时进度, 状态, 排名."""
-    rows = board[(board["period"] == period) & (board["region"] == region)].copy()
-    rows["进度"] = published_progress(rows, registry)
+def region_table(board: pd.DataFrame, period: str, region: str, registry: Registry,
+                 last_year: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The region's own indicators at ``period``, as the reader sees them: 指标, 单位, 年度指标,
+    完成值, 进度, 序时进度, 状态, 排名, and 环比 (rank and 进度 last month) and 同比 (进度 in the same
+    month last year, when ``last_year``'s board is given)."""
+    rows = board[(board["period"] == period) & (board["region"] == region)].reset_index(drop=True)
     indicators = registry.indicators.set_index("indicator_id")
-    rows["指标名称"] = rows["indicator_id"].map({**indicators["name_zh"].to_dict(), COMPOSITE: "综合得分"})
-    rows["单位"] = rows["indicator_id"].map({**indicators["unit"].to_dict(), COMPOSITE: ""})
+    names = {**indicators["name_zh"].to_dict(), COMPOSITE: "综合得分"}
+    units = {**indicators["unit"].to_dict(), COMPOSITE: ""}
+    months = sorted(p for p in board["period"].unique() if p < period)
     table = pd.DataFrame({
-        "指标": rows["指标名称"], "单位": rows["单位"], "年度指标": rows["target"], "累计完成": rows["actual"],
-        "进度(%)": rows["进度"].where(rows["indicator_id"] != COMPOSITE, (rows["completion_rate"] * 100).round(1)),
-        "序时进度(%)": (rows["time_share"] * 100).round(1), "状态": rows["status"], "排名": rows["rank"],
+        "指标": rows["indicator_id"].map(names), "单位": rows["indicator_id"].map(units).replace("", fmt.NOT_APPLICABLE),
+        "年度指标": _target_text(rows, registry),
+        "完成值": [fmt.number(v, units[i], missing=MISSING) if i != COMPOSITE else fmt.NOT_APPLICABLE
+                 for v, i in zip(rows["actual"], rows["indicator_id"])],
+        "进度": shown_progress(rows, registry),
+        "序时进度": [fmt.rate(v) if k != "growth" else "目标 " + t for v, k, t in
+                 zip(rows["time_share"], rows["indicator_id"].map({**indicators["kind"].to_dict(), COMPOSITE: ""}),
+                     _target_text(rows, registry))],
+        "状态": rows["status"].astype(str),
+        "排名": [fmt.integer(v, missing=fmt.NOT_APPLICABLE) for v in rows["rank"]],
     })
-    return table.reset_index(drop=True)
+    if region == COUNTY:
+        table = table.drop(columns="排名")
+    if months:
+        before = board[(board["period"] == months[-1]) & (board["region"] == region)].reset_index(drop=True)
+        table["上月进度"] = shown_progress(before, registry)
+        if region != COUNTY:
+            table["排名较上月"] = rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE).tolist() \
+                if "rank_change" in rows else fmt.NOT_APPLICABLE
+    if last_year is not None:
+        same = last_year[last_year["region"] == region].set_index("indicator_id").reindex(rows["indicator_id"]).reset_index()
+        table["上年同期进度"] = shown_progress(same, registry)
+    return table
 
 
 def quarterly_ranks(board: pd.DataFrame, year: int, region: str, registry: Registry) -> pd.DataFrame:
-    """The region's rank at each quarter end of ``year`` so far, per indicator and composite."""
-    ends = [quarter_end(year, q) for q in range(1, 5)]
+    """The region's rank at each quarter end of ``year`` so far, per indicator and composite;
+    未报送 where the region had not reported at that quarter end."""
+    ends = [p for p in (quarter_end(year, q) for q in range(1, 5)) if p in set(board["period"])]
     rows = board[board["period"].isin(ends) & (board["region"] == region)]
     names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}
-    wide = rows.pivot(index="indicator_id", columns="period", values="rank")
-    wide = wide.reindex([*registry.indicators["indicator_id"], COMPOSITE])
-    wide.index = wide.index.map(names)
-    wide.columns = [f"第{int(p[5:7]) // 3}季度末" for p in wide.columns]
-    return wide.rename_axis("指标")
+    order = [*registry.indicators["indicator_id"], COMPOSITE]
+    table = pd.DataFrame({"指标": [names[i] for i in order]})
+    for period in ends:
+        at = rows[rows["period"] == period].set_index("indicator_id").reindex(order)
+        table[f"第{int(period[5:7]) // 3}季度末"] = [MISSING if s == MISSING else fmt.integer(r)
+                                                  for r, s in zip(at["rank"], at["status"])]
+    return table
+
+
+def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Registry) -> pd.DataFrame:
+    """Every lagging item of ``region`` (全县: of every region, grouped by the unit responsible under
+    the plan), as the reader sees it."""
+    current = board[board["period"] == period]
+    if region != COUNTY:
+        current = current[current["region"] == region]
+    behind = lagging(current, registry, limit=None)
+    if region == COUNTY:
+        behind = behind.sort_values(["responsible_units", "gap_points", "region"], kind="stable")
+    units = registry.indicators.set_index("indicator_id")["unit"]
+    table = pd.DataFrame({
+        "责任单位": behind["responsible_units"], "区域": behind["region"], "指标": behind["indicator"],
+        "状态": behind["status"].astype(str),
+        "进度": [fmt.percent(a) if units[i] == "%" else fmt.rate(c)
+               for a, c, i in zip(behind["actual"], behind["completion_rate"], behind["indicator_id"])],
+        "序时进度或目标": [f"目标 {t:g}%" if pd.isna(s) else fmt.rate(s) for s, t in zip(behind["time_share"], behind["target"])],
+        "差距(百分点)": [f"{g:.1f}" for g in behind["gap_points"]],
+        "排名": [fmt.integer(r) for r in behind["rank"]], "方案条款": behind["clause"],
+    })
+    if region != COUNTY:
+        table = table.drop(columns="区域")
+    return table.reset_index(drop=True)
+
+
+def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
+    """The 2027 targets that have data, as the reader sees them. A growth target shows the growth
+    achieved (%) against its target rate, with the level beside it in its own unit."""
+    known = assessments[assessments["verdict"] != "insufficient_data"].reset_index(drop=True)
+    growth = known["basis"].eq("annual_growth")
+    achieved = known["cagr_obs"] * 100 if "cagr_obs" in known else pd.Series(float("nan"), index=known.index)
+    return pd.DataFrame({
+        "目标": known["name_zh"],
+        "最新年份": [fmt.integer(y) for y in known["latest_year"]],
+        "最新值": [fmt.percent(g) + f"（{fmt.number(v, '亿元')}亿元）" if is_growth else fmt.number(v, u)
+                for is_growth, g, v, u in zip(growth, achieved, known["latest_value"], known["unit"])],
+        "2027目标": [("年均增长 " if is_growth else "") + fmt.target(t, c, u)
+                   for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])],
+        "判断": known["verdict_zh"],
+        "比率": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
+        "责任单位": known["responsible_units"],
+    })
 
 
 def data_notes(inputs: pd.DataFrame, is_example: bool, checks_passed: list[str], made_at: str, code_version: str) -> str:
@@ -89,7 +189,8 @@ def data_notes(inputs: pd.DataFrame, is_example: bool, checks_passed: list[str],
     lines += [f"- 已通过的校验：{'；'.join(checks_passed)}。",
               "- 输入文件（sha256 前16位）：" + "；".join(f"`{html.escape(r.file)}` {r.sha256[:16]}"
                                          + ("（示例）" if r.is_example else "") for r in inputs.itertuples()) + "。",
-              f"- 生成时间：{made_at or '未记录（交互运行）'}；代码版本：{code_version or '未记录'}。"]
+              f"- 生成时间：{fmt.chinese_time(made_at) + '（北京时间）' if made_at else '未记录（交互运行）'}；"
+             f"代码版本：{code_version or '未记录'}。"]
     return "\n".join(lines)
 
 

@@ -34,6 +34,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from kpi import formatting as fmt
+
 VERDICTS_ZH = {
     "target_achieved": "已达标", "on_track": "进度正常", "acceleration_needed": "需加快",
     "limited_progress": "进展有限", "deterioration": "倒退", "insufficient_data": "数据不足",
@@ -61,7 +63,7 @@ def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
     rows: dict[str, dict] = {}
     for target in plan_targets.itertuples():
         series_id = series_for(target.indicator_id)
-        target_text = f"{target.target_value:g}{target.unit}" + {">=": "以上", ">": "以上", "<=": "以下"}.get(target.comparator, "")
+        target_text = fmt.target(target.target_value, target.comparator, target.unit)
         if target.basis == "annual_growth":
             target_text = f"年均增长{target_text}"
         elif target.basis == "new_since_base":
@@ -241,7 +243,7 @@ def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> 
 
 
 ASSESSMENT_COLUMNS = [
-    "indicator_id", "name_zh", "unit", "basis", "target_value", "target_year", "base_year", "clause",
+    "indicator_id", "name_zh", "unit", "basis", "target_value", "comparator", "target_year", "base_year", "clause",
     "responsible_units", "series", "is_example", "verdict", "verdict_zh", "ratio", "cagr_obs", "cagr_req", "projected",
     "projected_linear", "unsd_ratio", "reason", "base_value", "latest_year", "latest_value", "years_left",
     "needed_change_per_year", "needed_growth_per_year", "best_change_so_far", "best_growth_so_far", "completion",
@@ -261,7 +263,8 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
         if from_stock:  # yearly additions are the differences of the stock
             series = series.diff().dropna()
         record = {"indicator_id": target.indicator_id, "name_zh": target.name_zh, "unit": target.unit,
-                  "basis": target.basis, "target_value": target.target_value, "target_year": target.target_year,
+                  "basis": target.basis, "target_value": target.target_value, "comparator": target.comparator,
+                  "target_year": target.target_year,
                   "base_year": target.base_year, "clause": target.clause,
                   "responsible_units": target.responsible_units,
                   "series": f"diff({source_id})" if from_stock else source_id,
@@ -344,3 +347,36 @@ def assess_frame(series: pd.DataFrame) -> pd.DataFrame:
     result["verdict"] = pd.Categorical(verdict, categories=list(VERDICTS_ZH))
     result["verdict_zh"] = result["verdict"].cat.rename_categories(VERDICTS_ZH)
     return result
+
+
+def verdict_counts(assessments: pd.DataFrame) -> pd.DataFrame:
+    """How many plan targets have each verdict."""
+    counts = assessments["verdict_zh"].value_counts()
+    return pd.DataFrame({"判断": counts.index, "目标数": counts.to_numpy()})
+
+
+def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
+    """For the targets judged on a path: what each remaining year must add, against the best year
+    so far, as readers see it (units kept; growth rates in %)."""
+    rows = assessments[assessments["verdict"].isin(["acceleration_needed", "limited_progress", "deterioration",
+                                                    "on_track"])].reset_index(drop=True)
+    return pd.DataFrame({
+        "目标": rows["name_zh"], "单位": rows["unit"],
+        "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], rows["unit"])],
+        "2027目标": [fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])],
+        "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
+        "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
+        "历年最大增量": [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
+        "每年需增长": [fmt.rate(v) for v in rows["needed_growth_per_year"]],
+        "历年最快增长": [fmt.rate(v) for v in rows["best_growth_so_far"]],
+        "责任单位": rows["responsible_units"],
+    })
+
+
+def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
+    """The plan targets with no annual data yet (数据不足), with their clause."""
+    rows = assessments[assessments["verdict"] == "insufficient_data"].reset_index(drop=True)
+    return pd.DataFrame({
+        "目标": rows["name_zh"],
+        "2027目标": [fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])],
+        "方案条款": rows["clause"], "原因": rows["reason"].str.split(" / ").str[0]})

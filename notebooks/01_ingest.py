@@ -25,6 +25,8 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
+from kpi.formatting import reader_table
+from kpi.layout import annex_table, basis_counts, inputs_table, plan_targets_table, sum_checks_table
 from kpi.pipeline import open_processed
 from kpi.plots import annex_targets_chart, use_cjk_font
 
@@ -37,8 +39,7 @@ registry = data.registry
 # 每个输入文件的用途与 sha256 前16位（见 `data/processed/inputs.csv`）；生成器生成的文件在备注中注明。
 
 # %%
-print(data.inputs.assign(sha256=data.inputs["sha256"].str[:16], 备注=data.inputs["is_example"].map({True: "示例数据", False: ""}))
-      [["role", "file", "sha256", "备注"]].rename(columns={"role": "用途", "file": "文件"}).to_string(index=False))
+reader_table(inputs_table(data.inputs))
 
 # %% [markdown]
 # ## 方案目标
@@ -47,11 +48,11 @@ print(data.inputs.assign(sha256=data.inputs["sha256"].str[:16], 备注=data.inpu
 # %%
 # NBVAL_CHECK_OUTPUT
 plan = registry.plan_targets
-print(f"方案目标共 {len(plan)} 项 / {len(plan)} plan targets")
-print(plan.groupby("basis").size().rename("项数").to_string())
+display(Markdown(f"方案目标共 {len(plan)} 项 / {len(plan)} plan targets"),
+        reader_table(basis_counts(plan)))
 
 # %%
-plan[["indicator_id", "name_zh", "target_value", "unit", "comparator", "basis", "clause", "responsible_units"]]
+reader_table(plan_targets_table(plan), wrap=("责任单位", "原文"))
 
 # %% [markdown]
 # ## 各年晾晒表指标
@@ -59,23 +60,18 @@ plan[["indicator_id", "name_zh", "target_value", "unit", "comparator", "basis", 
 
 # %%
 # NBVAL_CHECK_OUTPUT
-indicator_names = registry.indicators.set_index("indicator_id")["name_zh"]
 for year in data.annex_years():
     targets = data.targets_for(year)
     label = f"（{EXAMPLE_LABEL}）" if targets["is_example"].any() else ""
-    print(f"{year}年{label}")
-    print(targets.pivot(index="region", columns="indicator_id", values="target")
-          .reindex(registry.region_names)[registry.indicators["indicator_id"]]
-          .rename(columns=indicator_names).to_string())
-    print()
+    display(reader_table(annex_table(targets, registry), caption=f"{year}年晾晒表指标{label}"))
 
 # %% [markdown]
 # ### 校验：全县 = 各区域合计（可加总的指标）
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(data.sum_checks.to_string(index=False))
-print("全部通过 / all passed" if data.sum_checks["ok"].all() else "有差异 / differences found")
+display(reader_table(sum_checks_table(data.sum_checks, registry)))
+display(Markdown("全部通过 / all passed" if data.sum_checks["ok"].all() else "**有差异 / differences found**"))
 
 # %%
 first_year = data.annex_years()[0]
@@ -90,10 +86,10 @@ plt.show()
 progress = data.progress
 if data.progress_is_example:
     display(Markdown(f"**⚠ {EXAMPLE_LABEL}**：区域进度数据不公开，以下为固定种子生成的示例数据，不代表官方数字。"))
-print(f"{len(progress)} 行，时期 {progress['period'].min()} 至 {progress['period'].max()}")
-print("来源文件 / sources:", "、".join(sorted(progress["source"].astype(str).unique())))
 missing = data.missing_reports()
-print("未报送 / missing reports:", [f"{p} {r}" for p, r in missing.itertuples(index=False)])
+display(Markdown(f"{len(progress)} 个数值，时期 {progress['period'].min()} 至 {progress['period'].max()}；"
+                 f"来源文件：{'、'.join(sorted(progress['source'].astype(str).unique()))}；"
+                 f"整月未报送：{'、'.join(f'{p} {r}' for p, r in missing.itertuples(index=False)) or '无'}。"))
 
 # %%
 county_annual = data.county_annual

@@ -23,13 +23,17 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 
 # %%
 import matplotlib.pyplot as plt
+from IPython.display import HTML, Markdown, display
 
 from kpi import EXAMPLE_LABEL
-from kpi.monthly import month_board
+from kpi.formatting import reader_table
+from kpi.monthly import composite_table, month_board, status_counts
 from kpi.parsing import parse_period
 from kpi.pipeline import open_processed
 from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, use_cjk_font
-from kpi.progress import COMPOSITE_RULE, lagging, missing_reports
+from kpi.progress import COMPOSITE_RULE, missing_reports
+from kpi.quarterly import lagging_table
+from kpi.registry import COUNTY
 
 use_cjk_font()
 period = parse_period(period)
@@ -38,7 +42,7 @@ data = open_processed(processed_dir)
 registry = data.registry
 board = month_board(data, period)
 if board["is_example"].any():
-    print(f"⚠ {EXAMPLE_LABEL}")
+    display(HTML(f"<p style='color:#c00000'><b>⚠ {EXAMPLE_LABEL}</b></p>"))
 
 # %% [markdown]
 # ## 晾晒表（交通灯：绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送）
@@ -51,13 +55,8 @@ leaderboard_table(board, registry, period)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-current = board[board["period"] == period]
-composite = current[current["indicator_id"] == "composite"].set_index("region")
-print(composite[["completion_rate", "time_share", "status", "rank", "rank_change"]].round(4).to_string())
-print()
-print(current["status"].value_counts().reindex(["超序时", "基本序时", "滞后", "达标", "未达标", "未报送"], fill_value=0).to_string())
-print()
-print(COMPOSITE_RULE.split(" / ")[0])
+display(reader_table(composite_table(board, period)), reader_table(status_counts(board, period)))
+display(Markdown(COMPOSITE_RULE.split(" / ")[0]))
 
 # %% [markdown]
 # ## 完成率热力图
@@ -74,12 +73,11 @@ fig = rank_bump_chart(board, registry, year)
 plt.show()
 
 # %% [markdown]
-# ## 落后于序时进度最多的区域与责任单位
-# 责任单位取自方案对应条款（见 `data/raw/indicators.csv` 的 `responsible_clause`）；各乡镇（街道）、开发区对本区域数据负责。
+# ## 滞后事项与责任单位
+# 全部滞后或未达标事项，按方案对应条款的责任单位分组；各乡镇（街道）、开发区对本区域数据负责。
 
 # %%
 # NBVAL_CHECK_OUTPUT
-behind = lagging(board[board["period"] == period], registry, limit=10)
-print(behind.to_string(index=False))
+display(reader_table(lagging_table(board, period, COUNTY, registry), wrap=("责任单位",)))
 for row in missing_reports(board[board["period"] == period]).itertuples():
-    print(f"未报送：{row.region}（{len(row.indicators_missing)} 项指标）")
+    display(Markdown(f"未报送：{row.region}（{len(row.indicators_missing)} 项指标）"))

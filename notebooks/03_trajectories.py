@@ -25,11 +25,14 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 
 # %%
 import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
+from kpi.formatting import reader_table
 from kpi.pipeline import open_processed
 from kpi.plots import additions_chart, trajectory_charts, use_cjk_font
-from kpi.trajectory import assess_plan
+from kpi.quarterly import plan_table
+from kpi.trajectory import assess_plan, effort_table, no_data_table, verdict_counts
 
 use_cjk_font()
 data = open_processed(processed_dir)
@@ -38,18 +41,14 @@ county_annual = data.county_annual
 assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=as_of_year)
 if county_annual["is_example"].any():
     real = county_annual.loc[~county_annual["is_example"], "name_zh"].unique()
-    print(f"⚠ 年度数据含{EXAMPLE_LABEL}；真实数据见 source 列（{'、'.join(real) or '无'}）")
+    display(Markdown(f"**⚠ 年度数据含{EXAMPLE_LABEL}**；真实数据：{'、'.join(real) or '无'}（来源见 `county_annual.csv` 的 source 列）"))
 
 # %% [markdown]
 # ## 各项目标的判断
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(assessments["verdict_zh"].value_counts().to_string())
-print()
-shown = assessments[assessments["verdict"] != "insufficient_data"]
-print(shown[["name_zh", "basis", "latest_year", "latest_value", "target_value", "ratio", "verdict_zh"]]
-      .round(3).to_string(index=False))
+display(reader_table(verdict_counts(assessments)), reader_table(plan_table(assessments), wrap=("责任单位",)))
 
 # %%
 fig = trajectory_charts(registry.plan_targets, county_annual, assessments, as_of_year)
@@ -64,14 +63,11 @@ plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-effort = assessments[assessments["verdict"].isin(["acceleration_needed", "limited_progress", "deterioration", "on_track"])]
-columns = ["name_zh", "unit", "latest_value", "target_value", "years_left", "needed_change_per_year",
-           "best_change_so_far", "needed_growth_per_year", "best_growth_so_far", "responsible_units"]
-print(effort[[c for c in columns if c in effort]].round(3).to_string(index=False))
+reader_table(effort_table(assessments), wrap=("责任单位",))
 
 # %% [markdown]
 # ## 尚无数据的目标
 # 以下目标方案中有明确数字，但项目尚无年度数据，不作判断（不编造数字）。
 
 # %%
-assessments.loc[assessments["verdict"] == "insufficient_data", ["name_zh", "target_value", "unit", "clause", "reason"]]
+reader_table(no_data_table(assessments))

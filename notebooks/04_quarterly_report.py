@@ -21,15 +21,15 @@ code_version = ""  # filled by `kpi report`
 
 # %%
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
-from kpi import EXAMPLE_LABEL
-from kpi.monthly import month_board
+from kpi.formatting import reader_table
+from kpi.monthly import month_board, same_month_last_year
 from kpi.pipeline import open_processed
 from kpi.plots import leaderboard_table, region_progress_chart, trajectory_charts, use_cjk_font
-from kpi.progress import COMPOSITE_RULE, lagging
-from kpi.quarterly import (check_region_series, data_notes, headline, quarter_end, quarterly_ranks, region_table,
-                           validate_parameters)
+from kpi.progress import COMPOSITE_RULE
+from kpi.quarterly import (check_region_series, data_notes, has_reports, headline, lagging_table, no_data_paragraph,
+                           plan_table, quarter_end, quarterly_ranks, region_table, report_heading, validate_parameters)
 from kpi.registry import COUNTY
 from kpi.trajectory import assess_plan
 
@@ -40,22 +40,21 @@ year, quarter, region = validate_parameters(year, quarter, region, registry)
 period = quarter_end(year, quarter)
 check_region_series(data.progress, region, registry)
 board = month_board(data, period)
-is_example = bool(board["is_example"].any())
-display(Markdown(f"# {year}年第{quarter}季度 {region}“139”科技创新体系建设进展报告"))
-if is_example:
-    display(Markdown(f"<div style='border:2px solid #c00000;padding:6px;color:#c00000'><b>⚠ {EXAMPLE_LABEL}</b>："
-                     "本报告中的进度数字不是官方数据，仅演示报告格式。</div>"))
+last_year = same_month_last_year(data, period)
+reported = has_reports(board, region)
+display(HTML(report_heading(year, quarter, region, bool(board["is_example"].any()))))
 
 # %% [markdown]
 # ## 一、总体情况
 
 # %%
 # NBVAL_CHECK_OUTPUT
-display(Markdown(headline(board, period, region, registry)))
+display(Markdown(headline(board, period, region, registry) if reported
+                 else no_data_paragraph(region, period, len(registry.indicators))))
 
 # %% [markdown]
 # ## 二、晾晒表（季末）
-# 绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。
+# 绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。增长类指标的进度为实际增幅。
 
 # %%
 leaderboard_table(board, registry, period, highlight=region)
@@ -65,32 +64,31 @@ leaderboard_table(board, registry, period, highlight=region)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-display(region_table(board, period, region, registry))
-if region != COUNTY:
-    display(Markdown("**各季度末排名**"), quarterly_ranks(board, year, region, registry))
+if reported:
+    display(reader_table(region_table(board, period, region, registry, last_year)))
+    if region != COUNTY:
+        display(Markdown("**各季度末排名**"), reader_table(quarterly_ranks(board, year, region, registry)))
 
 # %%
-fig = region_progress_chart(board, registry, region, period)
-plt.show()
+if reported:
+    fig = region_progress_chart(board, registry, region, period)
+    plt.show()
 
 # %% [markdown]
 # ## 四、迈向2027（全县报告）
 
 # %%
 if region == COUNTY:
-    county_annual = data.county_annual
-    if county_annual["is_example"].any():
-        display(Markdown(f"**⚠ 全县年度数据含{EXAMPLE_LABEL}**（真实数字见数据说明的来源）。"))
-    assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=year)
-    known = assessments[assessments["verdict"] != "insufficient_data"]
-    if known.empty:
+    assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year)
+    targets_2027 = plan_table(assessments)
+    if data.county_annual["is_example"].any():
+        display(HTML("<p style='color:#c00000'><b>⚠ 全县年度数据含示例数据</b>（真实数字见数据说明的来源）。</p>"))
+    if targets_2027.empty:
         display(Markdown("尚无全县年度数据，2027年目标暂不作判断（用 `kpi template --year` 与 `kpi collect --year` 录入）。"))
-    display(known[["name_zh", "latest_year", "latest_value", "target_value", "unit", "ratio", "verdict_zh", "responsible_units"]]
-            .rename(columns={"name_zh": "目标", "latest_year": "最新年份", "latest_value": "最新值", "target_value": "2027目标",
-                             "unit": "单位", "ratio": "比率", "verdict_zh": "判断", "responsible_units": "责任单位"})
-            .round(3).reset_index(drop=True))
-    fig = trajectory_charts(registry.plan_targets, county_annual, assessments, year)
-    plt.show()
+    else:
+        display(reader_table(targets_2027, wrap=("责任单位",)))
+        fig = trajectory_charts(registry.plan_targets, data.county_annual, assessments, year)
+        plt.show()
 else:
     display(Markdown("区域报告不含2027年轨迹（方案目标为全县口径），见全县报告。"))
 
@@ -98,11 +96,10 @@ else:
 # ## 五、滞后事项与责任单位
 
 # %%
-current = board[board["period"] == period]
-behind = lagging(current if region == COUNTY else current[current["region"] == region], registry, limit=None)
-display(behind.rename(columns={"region": "区域", "indicator": "指标", "status": "状态", "completion_rate": "完成率",
-                               "time_share": "序时进度", "gap_points": "差距(百分点)", "rank": "排名",
-                               "responsible_units": "责任单位", "clause": "方案条款"}).drop(columns="period"))
+behind = lagging_table(board, period, region, registry)
+display(Markdown(f"共 {len(behind)} 项滞后或未达标（全部列出）。" if len(behind) else "无滞后或未达标事项。"))
+if len(behind):
+    display(reader_table(behind, wrap=("责任单位",)))
 
 # %% [markdown]
 # ## 六、数据说明
@@ -111,4 +108,4 @@ display(behind.rename(columns={"region": "区域", "indicator": "指标", "statu
 checks = data.sum_checks[data.sum_checks["year"] == year]
 passed = [f"晾晒表全县=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）",
           COMPOSITE_RULE.split(" / ")[0].rstrip("。")]
-display(Markdown(data_notes(data.inputs, is_example, passed, made_at, code_version)))
+display(Markdown(data_notes(data.inputs, bool(board["is_example"].any()), passed, made_at, code_version)))

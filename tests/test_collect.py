@@ -10,7 +10,8 @@ import pytest
 
 from kpi import config as project
 from kpi.atomic import formula_safe
-from kpi.collect import BEIJING, collect, import_annex, merge, submission_status
+from kpi.collect import collect, import_annex, merge, submission_status
+from kpi.formatting import BEIJING
 from kpi.errors import InputError
 from kpi.forms import annual_form, monthly_form, read_annual_submission, read_submission
 from kpi.monthly import rank_change

@@ -20,7 +20,7 @@ def test_formula_injection_is_neutralised():
 
 def test_index_escapes_data_text(tmp_path):
     job = Job("x", "<script>alert(1)</script>报告", "壶山镇", "nb.ipynb", str(tmp_path / "x.ipynb"), {}, "f")
-    page = index_html(2025, 4, "2025-12", [job], {"x": "ok"}, {"壶山镇": "<b>滞后</b>"}, "晾晒表.xlsx", True, "now",
+    page = index_html(2025, 4, "2025-12", [job], {"x": "ok"}, {"壶山镇": "<b>滞后</b>"}, "晾晒表.xlsx", True, "2026-01-10T05:30:00+08:00",
                       "<i>县</i>")
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;滞后" in page and "<i>" not in page
 
