@@ -10,7 +10,6 @@ serialises overlapping runs; a log file is kept beside the reports.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ from kpi.registry import COUNTY, Registry
 
 
 REPORT_NOTEBOOK = "04_quarterly_report.ipynb"
-ANALYSIS_NOTEBOOKS = {"01_ingest": "01 数据读取与校验", "02_leaderboard": "02 晾晒表（交互分析）",
+ANALYSIS_NOTEBOOKS = {"01_ingest": "01 数据读取与校验", "02_leaderboard": "02 晾晒表分析",
                       "03_trajectories": "03 迈向2027：目标轨迹"}
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "openpyxl", "pandera", "papermill", "nbconvert", "ipykernel")
 LOCK_TIMEOUT_SECONDS = float(os.environ.get("KPI_LOCK_TIMEOUT", 3600))  # a scheduled run waits, then gives up
@@ -253,34 +252,25 @@ def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[
 
 
 def index_html(year: int, quarter: int, period: str, jobs: list[Job], outcomes: dict[str, str],
-               status: dict[str, str], xlsx_name: str, is_example: bool, made_at: str, county: str) -> str:
-    """The landing page: one line per report with its status; all data text escaped."""
-    esc = html.escape
+               status: dict[str, str], xlsx_name: str, is_example: bool, made_at: str, county: str,
+               docx_name: str = "") -> str:
+    """The landing page: one line per report with its PDF and status (Jinja2, every value escaped)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
     rows = []
     for job in jobs:
-        target = Path(job.output).with_suffix(".html")
-        relative = target.relative_to(Path(job.output).parents[1 if job.key.startswith("analysis/") else 0])
-        outcome = outcomes.get(job.key, "")
-        if outcome == "ok":
-            link = f"<a href='{esc(relative.as_posix())}'>{esc(job.title)}</a>"
-        elif outcome == "failed":
-            link = f"{esc(job.title)}（生成失败，见 failed/）"
-        else:
-            link = f"{esc(job.title)}（尚未生成）"
-        rows.append(f"<tr><td>{link}</td><td>{esc(status.get(job.region, '') if job.region else '')}</td></tr>")
-    banner = (f"<p class='warning'>⚠ {esc(EXAMPLE_LABEL)}：进度数字不是官方数据。</p>" if is_example else "")
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<title>{year}年第{quarter}季度 {esc(county)}“139”科技创新体系建设进展报告</title>
-<style>body{{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;max-width:60em}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;text-align:left}}
-.warning{{color:#c00000;font-weight:bold;border:2px solid #c00000;padding:6px}}</style></head>
-<body><h1>{year}年第{quarter}季度 {esc(county)}“139”科技创新体系建设进展报告</h1>
-{banner}<p>截至 {esc(period)}。晾晒表：<a href="{esc(xlsx_name)}">{esc(xlsx_name)}</a></p>
-<table><tr><th>报告</th><th>状态（季末）</th></tr>
-{chr(10).join(rows)}
-</table><p style="color:#666">生成于 {esc(chinese_time(made_at))}（北京时间），{esc(code_version())}</p></body></html>
-"""
+        output = Path(job.output)
+        folder = output.parents[1 if job.key.startswith("analysis/") else 0]
+        pdf = output.with_suffix(".pdf")
+        rows.append({"title": job.title, "outcome": outcomes.get(job.key, ""),
+                     "html": output.with_suffix(".html").relative_to(folder).as_posix(),
+                     "pdf": pdf.relative_to(folder).as_posix() if pdf.exists() else "",
+                     "status": status.get(job.region, "") if job.region else ""})
+    environment = Environment(loader=PackageLoader("kpi", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    return environment.get_template("index.html.j2").render(
+        year=year, quarter=quarter, county=county, period_zh=f"{period[:4]}年{int(period[5:7])}月", rows=rows,
+        xlsx_name=xlsx_name, docx_name=docx_name or f"情况通报_{period}.docx", is_example=is_example,
+        example_label=EXAMPLE_LABEL, made_at_zh=chinese_time(made_at), code_version=code_version())
 
 
 def choose_quarter(processed: Processed, year: int | None, quarter: int | None) -> tuple[int, int, str]:
@@ -319,6 +309,7 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
     regions not selected this run keep their last entry in the index and the manifest."""
     from filelock import FileLock, Timeout
 
+    from kpi.bulletin import write_bulletin
     from kpi.excel import write_leaderboard_xlsx
     from kpi.monthly import month_board
 
@@ -367,7 +358,11 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
         result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in chosen]
 
         board = month_board(processed, period)
-        result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path))
+        result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation))
+        result.written.append(write_bulletin(board, registry, period, out_dir / f"情况通报_{period}.docx", config.county,
+                                             config.organisation))
+        result.written += _print_reports([j for j in chosen if ran.get(j.key) and ran[j.key].outcome == "ok"
+                                          or not Path(j.output).with_suffix(".pdf").exists()], config, log)
         reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)
         outcomes = {key: entry.get("outcome", "") for key, entry in reports.items()}
         made_at = _now()
@@ -388,6 +383,22 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
         return result
     finally:
         lock.release()
+
+
+def _print_reports(jobs: list[Job], config: Config, log: logging.Logger) -> list[Path]:
+    """A PDF beside every report (re)built this run; when that is impossible here, say why once."""
+    from kpi.pdf import print_pdfs, why_no_pdf
+
+    pages = [(Path(j.output).with_suffix(".html"), Path(j.output).with_suffix(".pdf")) for j in jobs
+             if j.region is not None and Path(j.output).with_suffix(".html").exists()]
+    if not pages:
+        return []
+    reason = why_no_pdf()
+    if reason:
+        log.warning(f"PDF 未生成 / no PDFs: {reason}")
+        print(f"注意：PDF 未生成 / no PDFs: {reason}", file=sys.stderr)
+        return []
+    return print_pdfs(pages, f"制表单位：{config.organisation}" if config.organisation else "")
 
 
 def _manifest_entries(jobs: list[Job], results: dict[str, JobResult], done_before: dict) -> dict:

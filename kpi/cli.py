@@ -121,7 +121,7 @@ def _cmd_leaderboard(args) -> int:
     for period in periods:  # check every month before writing any
         boards[period] = month_board(processed, period)
     for period, board in boards.items():
-        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.organisation):
+        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.organisation, cfg.county):
             print(f"wrote {path}")
         composite = board[(board["period"] == period) & (board["indicator_id"] == "composite") & board["rank"].notna()]
         ranking = "、".join(f"{r.region}{r.rank_change or ''}" for r in composite.sort_values("rank").itertuples())
@@ -144,9 +144,9 @@ def _cmd_template(args) -> int:
         previous = _known_progress(cfg, registry, previous_period(period))
         out = Path(args.forms) if args.forms else cfg.forms_dir(period)
         for region, slug in zip(registry.region_names, registry.regions["slug"]):
-            workbook = monthly_form(registry, period, [region], previous, cfg.county)
+            workbook = monthly_form(registry, period, [region], previous, cfg.county, cfg.organisation)
             written.append(_save(workbook, out / form_filename(period, region, slug), atomic))
-        workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county)
+        workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county, cfg.organisation)
         written.append(_save(workbook, out / f"报送表_{period}_汇总.xlsx", atomic))
     else:
         from kpi.collect import read_annual_store
@@ -155,7 +155,7 @@ def _cmd_template(args) -> int:
         out = Path(args.forms) if args.forms else cfg.reports / "forms" / f"{year}-annual"
         known = read_annual_store(cfg.store_county_annual)
         known = known.assign(year=known["year"].astype(int), value=known["value"].astype(float)) if not known.empty else known
-        workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.county)
+        workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.county, cfg.organisation)
         written.append(_save(workbook, out / f"年度数据表_{year}.xlsx", atomic))
     for path in written:
         print(f"wrote {path}")

@@ -9,6 +9,7 @@ data, say so in red. The file reads back through :func:`kpi.ingest.read_annex`.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def _safe_text(value: object) -> object:
     return value
 
 
-def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -> Workbook:
+def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, organisation: str = "",
+                         made_at: dt.datetime | None = None) -> Workbook:
     """The filled annex for one ``period`` of a :func:`kpi.progress.score` table."""
     board = board[board["period"] == period]
     if board.empty:
@@ -68,7 +70,7 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -
     sheet.cell(1, 1).alignment = CENTER
     row = 2
     if is_example:
-        sheet.cell(2, 1, f"注意：本表进度为{EXAMPLE_LABEL}").font = Font(bold=True, color="C00000")
+        sheet.cell(2, 1, f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字").font = Font(bold=True, color="C00000")
         sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
         row = 3
 
@@ -143,17 +145,21 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -
 
     county_sources = cells.loc[COUNTY]["actual_source"]
     summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
+    batch_paced = registry.indicators.loc[registry.indicators["pacing_profile"] != "linear", "name_zh"].tolist()
+    paced = (f"；{'、'.join(batch_paced)}按分批认定的节奏计算序时进度" if batch_paced else "")
     notes = [
-        "注：1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；增长类指标的进度为实际增幅（%）。",
-        f"2. 序时进度 = 月份 ÷ 12（{year}年{month}月为 {month / 12:.1%}），分批认定的指标按 pacing_profiles.csv 的节奏；"
-        f"进度 ≥ 序时为超序时（绿），低于序时不超过 {NEAR_TOLERANCE:.0%} 为基本序时（黄），其余为滞后（红）；"
+        "注：以下填表口径为本项目约定，方案未作规定。1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；"
+        "增长类指标的进度为实际增幅（%）。",
+        f"2. 序时进度 = 月份 ÷ 12（{year}年{month}月为 {month / 12:.1%}）{paced}；"
+        f"进度不低于序时为超序时（绿），低于序时不超过 {NEAR_TOLERANCE * 100:g} 个百分点为基本序时（黄），其余为滞后（红）；"
         "增长类指标达到目标为达标（绿），否则未达标（红）；未报送为灰色，不计零、不排名。",
-        "3. 排名：8 个区域之间按完成率从高到低（增长类按实际增幅），并列取较好名次（1、2、2、4），全县不参与排名。",
+        f"3. 排名：{len(registry.region_names) - 1} 个区域之间按完成率从高到低（增长类按实际增幅），"
+        "并列取较好名次（1、2、2、4），全县不参与排名；较上月：↑ 上升、↓ 下降、– 不变。",
         "4. " + COMPOSITE_RULE.split(" / ")[0],
         "5. 全县数据：" + ("全县自报值" if not summed else f"全县自报值；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）") + "。",
     ]
     if is_example:
-        notes.append(f"6. {EXAMPLE_LABEL}：进度数据由固定种子生成器生成，仅用于演示，不代表官方数字。")
+        notes.append(f"6. {EXAMPLE_LABEL}：本表数据（含推算的指标）由固定种子生成器生成，仅用于演示，不代表官方数字。")
     row += 1
     for note in notes:
         cell = sheet.cell(row, 1, note)
@@ -169,16 +175,38 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str) -
     for c in range(3, width + 1):
         sheet.column_dimensions[get_column_letter(c)].width = 10.5
     sheet.freeze_panes = sheet.cell(3 + is_example + 1, 3)  # title (+ note) and the first header rows
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"1:{3 + is_example}"
+    print_on_a4(sheet, organisation, made_at, rows_to_repeat=f"1:{3 + is_example}")
     return workbook
 
 
-def write_leaderboard_xlsx(board: pd.DataFrame, registry: Registry, period: str, path: Path) -> Path:
-    workbook = leaderboard_workbook(board, registry, period)
+def print_on_a4(sheet, organisation: str, made_at: dt.datetime | None, rows_to_repeat: str | None = None,
+                one_page: bool = True) -> None:
+    """A4 landscape, one page wide (and tall), centred; the footer names the unit that compiled the
+    table (制表单位), the date in Chinese (Beijing time), and 第 x 页 共 y 页."""
+    from kpi.formatting import beijing_now, chinese_date
+
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 1 if one_page else 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top, sheet.page_margins.bottom = 0.5, 0.6
+    if rows_to_repeat:
+        sheet.print_title_rows = rows_to_repeat
+    footer = sheet.oddFooter
+    footer.left.text = f"制表单位：{organisation}" if organisation else ""
+    footer.center.text = "第 &P 页，共 &N 页"
+    footer.right.text = f"制表日期：{chinese_date(made_at or beijing_now())}"
+    for part in (footer.left, footer.center, footer.right):
+        part.size = 9
+
+
+def write_leaderboard_xlsx(board: pd.DataFrame, registry: Registry, period: str, path: Path,
+                           organisation: str = "", made_at: dt.datetime | None = None) -> Path:
+    """The filled 晾晒表 of ``period``, written atomically (see :func:`leaderboard_workbook`)."""
+    workbook = leaderboard_workbook(board, registry, period, organisation, made_at)
     with atomic.atomic_path(path) as tmp:
         workbook.save(tmp)
     return Path(path)

@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi.errors import InputError
+from kpi.excel import print_on_a4
 from kpi.ingest import Sheet, read_progress, read_sheets
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.registry import Registry
@@ -84,7 +85,7 @@ def _title_rows(sheet, title: str, instructions: str, width: int) -> None:
 
 
 def monthly_form(registry: Registry, period: str, regions: list[str], previous: pd.DataFrame,
-                 county: str = "缙云县") -> Workbook:
+                 county: str = "缙云县", organisation: str = "") -> Workbook:
     """The monthly submission form of ``period`` for ``regions`` (one row each). ``previous``: the
     tidy progress of the previous period (for the grey reference cells; may be empty)."""
     year, month = int(period[:4]), int(period[5:7])
@@ -138,14 +139,12 @@ def monthly_form(registry: Registry, period: str, regions: list[str], previous: 
     sheet.row_dimensions[header_row].height = 45
     sheet.freeze_panes = sheet.cell(header_row + 1, 2)
     sheet.protection.sheet = True  # headers, period and region locked; the white cells are open
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    print_on_a4(sheet, organisation, None, one_page=False)
     return workbook
 
 
-def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: str = "缙云县") -> Workbook:
+def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: str = "缙云县",
+                organisation: str = "") -> Workbook:
     """The county's annual form of ``year``: one row per series behind the plan's 2027 targets
     (``kpi.trajectory.annual_series``), with the 2027 target, last year's value for reference, and
     a white cell for the value and one for its source."""
@@ -190,10 +189,7 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
     sheet.column_dimensions["B"].hidden = True  # the code is for reading back, not for the clerk
     sheet.freeze_panes = sheet.cell(header_row + 1, 3)
     sheet.protection.sheet = True
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    print_on_a4(sheet, organisation, None, rows_to_repeat=f"{header_row}:{header_row}", one_page=False)
     return workbook
 
 

@@ -107,3 +107,15 @@ def inputs_table(inputs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"用途": inputs["role"].map(ROLE_ZH), "文件": inputs["file"],
                          "sha256（前16位）": inputs["sha256"].str[:16],
                          "备注": inputs["is_example"].astype(bool).map({True: "示例数据", False: ""})})
+
+
+def county_annual_table(county_annual: pd.DataFrame) -> pd.DataFrame:
+    """The county's annual series as readers see them: a row per series, a column per year."""
+    from kpi import formatting as fmt
+
+    if county_annual.empty:
+        return pd.DataFrame({"指标": [], "单位": []})
+    cells = county_annual.assign(text=[fmt.number(v, u) for v, u in zip(county_annual["value"], county_annual["unit"])])
+    wide = cells.pivot_table(index=["name_zh", "unit"], columns="year", values="text", aggfunc="first", sort=False)
+    wide.columns = [f"{int(y)}年" for y in wide.columns]
+    return wide.fillna(fmt.NOT_APPLICABLE).rename_axis(["指标", "单位"]).reset_index()

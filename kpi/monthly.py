@@ -80,15 +80,17 @@ def periods_to_publish(processed: Processed, text: str) -> list[str]:
 
 
 def write_month(board: pd.DataFrame, processed: Processed, period: str, out_dir: Path,
-                organisation: str = "") -> list[Path]:
-    """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe) and
-    ``晾晒表_YYYY-MM.xlsx`` (the annex layout) into ``out_dir``, each atomically."""
+                organisation: str = "", county: str = "缙云县") -> list[Path]:
+    """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe), ``晾晒表_YYYY-MM.xlsx``
+    (the annex layout) and ``情况通报_YYYY-MM.docx`` into ``out_dir``, each atomically."""
+    from kpi.bulletin import write_bulletin
     from kpi.excel import write_leaderboard_xlsx
 
     rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
     csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
-    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx")
-    return [csv_path, xlsx_path]
+    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", organisation)
+    docx_path = write_bulletin(board, processed.registry, period, out_dir / f"情况通报_{period}.docx", county, organisation)
+    return [csv_path, xlsx_path, docx_path]
 
 
 def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -26,7 +26,8 @@ from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
 from kpi.formatting import reader_table
-from kpi.layout import annex_table, basis_counts, inputs_table, plan_targets_table, sum_checks_table
+from kpi.layout import (annex_table, basis_counts, county_annual_table, inputs_table, plan_targets_table,
+                        sum_checks_table)
 from kpi.pipeline import open_processed
 from kpi.plots import annex_targets_chart, use_cjk_font
 
@@ -92,5 +93,4 @@ display(Markdown(f"{len(progress)} 个数值，时期 {progress['period'].min()}
                  f"整月未报送：{'、'.join(f'{p} {r}' for p, r in missing.itertuples(index=False)) or '无'}。"))
 
 # %%
-county_annual = data.county_annual
-county_annual.pivot(index="name_zh", columns="year", values="value") if len(county_annual) else Markdown("尚无全县年度数据。")
+reader_table(county_annual_table(data.county_annual)) if len(data.county_annual) else Markdown("尚无全县年度数据。")

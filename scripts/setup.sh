@@ -54,17 +54,34 @@ else
     say "CJK font installed"
 fi
 
-# 4. For the tests only: Debian's Chromium, which the browser test drives through Playwright.
+# 4. Chromium prints the reports to PDF (and the browser test reads them). Debian's package; no download by playwright.
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    say "Chromium present"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    say "installing chromium (Debian) to print the reports to PDF"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; } \
+        || say "warning: could not install chromium; reports will have no PDF (the log says why)"
+else
+    say "warning: no chromium and no root apt-get; reports will have no PDF (install chromium)"
+fi
+
+# 5. For the tests only: LibreOffice's headless Calc and Writer (the xlsx and the .docx opened as a reader
+#    would) and poppler-utils (pdftotext, to read the printed PDFs). Tests that need them skip, saying why.
 if [ "$WITH_BROWSER" = 1 ]; then
-    if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
-        say "Chromium present"
+    office=/usr/lib/libreoffice/program
+    if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
+            && [ -e "$office/libswlo.so" ] && [ -e "$office/libsclo.so" ]; then
+        say "LibreOffice and poppler-utils present"
     elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        say "installing chromium (Debian) for the browser test"
+        say "installing LibreOffice (headless Calc, Writer) and poppler-utils for the publication tests"
         export DEBIAN_FRONTEND=noninteractive
-        { apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
-            || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; } \
-            || say "warning: could not install chromium; the browser test will be skipped and say why"
+        packages="libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils"
+        { apt-get install -y -qq --no-install-recommends $packages >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $packages >/dev/null; }; } \
+            || say "warning: could not install LibreOffice; those tests will be skipped and say why"
     else
-        say "warning: no chromium and no root apt-get; the browser test will be skipped and say why"
+        say "warning: no LibreOffice and no root apt-get; those tests will be skipped and say why"
     fi
 fi

@@ -217,3 +217,77 @@ def test_last_years_filled_table_as_a_new_annex(report_run, tmp_path):
     assert (tmp_path / "p" / "store" / "annex" / "annex_2026.xlsx").exists()
     result = kpi("ingest", "--config", str(project))
     assert result.returncode == 0 and "annex targets: 252 (2023, 2024, 2025, 2026)" in result.stdout, result.stderr
+
+
+# ---------------------------------------------------------------- publication: print, PDF, no raw pandas
+PRINT_WIDTH_PX = (297 - 20) / 25.4 * 96  # A4 landscape less the print margins, in CSS pixels
+
+
+def _visible(html_text: str) -> str:
+    import re
+
+    without = re.sub(r"<(style|script)\b.*?</\1>", "", html_text, flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", without)
+
+
+def test_no_raw_pandas_in_any_page(report_run):
+    import re
+
+    out = report_run[0] / "reports" / "2025-Q4"
+    pages = list(out.rglob("*.html"))
+    assert len(pages) == 13
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        visible = _visible(text)
+        assert not re.search(r"\bNaN\b|<NA>|\bnan\b|\bNone\b", visible), page.name
+        assert not re.search(r"<tbody>\s*<tr>\s*<th[^>]*>\s*0\s*</th>", text), page.name  # a stray 0…n index
+        assert not re.search(r"\d+\.0000|\b\d{4}\.0\b", visible), page.name  # 53.000, 2025.0
+
+
+@pytest.mark.parametrize("slug", ["county", "hushan"])
+def test_printed_to_a4_pdf(report_run, slug):
+    import subprocess
+
+    pdf = report_run[0] / "reports" / "2025-Q4" / f"{slug}.pdf"
+    assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed; make test installs it as root")
+    import re
+
+    def text(*pages):
+        raw = subprocess.run(["pdftotext", *pages, str(pdf), "-"], capture_output=True, text=True).stdout
+        return re.sub(r"\s+", "", raw)  # pdftotext spaces out CJK runs
+
+    first, everything = text("-f", "1", "-l", "1"), text()
+    # page 1: the title (pdftotext may move its Latin digits) and the headline
+    assert "年第4季度" in first and "科技创新体系建设进展报告" in first and "一、总体情况" in first and "截至2025年12月" in first
+    assert "综合" in first and "得分" in first  # the 晾晒表's last column is on the page
+    assert "第1页，共" in first and "制表单位：缙云县科技局" in first
+    assert not re.search(r"\bNaN\b|<NA>|\bnan\b", everything)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "841.92 x 594.96" in info or "842 x 595" in info  # A4 landscape
+
+
+def test_board_fits_the_printed_page_and_names_do_not_break(report_run):
+    executable, why = _chromium()
+    if executable is None:
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    from kpi.pdf import FLAGS, PRINT_CSS
+
+    out = report_run[0] / "reports" / "2025-Q4"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        page = browser.new_page(viewport={"width": int(PRINT_WIDTH_PX), "height": 800})
+        for name in ("county.html", "hushan.html"):
+            page.goto((out / name).as_uri())
+            page.add_style_tag(content=PRINT_CSS)
+            page.emulate_media(media="print")
+            right = page.evaluate("Math.max(...Array.from(document.querySelectorAll('table')).map(t => t.getBoundingClientRect().right))")
+            assert right <= PRINT_WIDTH_PX + 1, (name, right)
+            heights = page.evaluate("""Array.from(document.querySelectorAll('table th, table td'))
+                .filter(c => /^(全县|五云街道|丽水高新区|壶山镇|新建镇|东渡镇|舒洪镇|东方镇|丽缙高新区)$/.test(c.innerText.trim()))
+                .map(c => { const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })""")
+            assert heights and max(heights) == 1, name  # each region name on one line
+        browser.close()

@@ -25,7 +25,7 @@ def test_environment_yml_matches_pyproject():
     text = (ROOT / "environment.yml").read_text()
     for line in text[text.index("dependencies:"):].splitlines():
         match = re.match(r"\s+- ([A-Za-z][A-Za-z0-9_.\-]*[<>=!].*|[A-Za-z][A-Za-z0-9_.\-]*)\s*$", line)
-        if match and not match.group(1).startswith(("python", "pip")):
+        if match and _requirement(match.group(1))[0] not in ("python", "pip"):
             name, bound = _requirement(match.group(1))
             conda[name] = bound
     assert conda == wanted

@@ -1,0 +1,150 @@
+"""The monthly 情况通报 as .docx: the document a county office actually circulates.
+
+Title and period; a paragraph of the headline numbers; the 晾晒表 as a Word table (each cell
+进度（排名）, coloured by status); the lagging items grouped by the unit responsible under the plan;
+the rules and data notes, and the 示例 label where it applies. A4 landscape.
+
+Fonts: 黑体 for headings, 仿宋 for the text, set as the East Asian font of every run. Word on
+Chinese Windows has both; where a font is missing (LibreOffice on Linux), the reader substitutes
+its CJK default (Noto Sans CJK on Debian), so the text always shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from kpi import EXAMPLE_LABEL, atomic
+from kpi import formatting as fmt
+from kpi.excel import FILLS
+from kpi.progress import COMPOSITE, COMPOSITE_RULE, MISSING
+from kpi.quarterly import headline, lagging_table, shown_progress
+from kpi.registry import COUNTY, Registry
+
+HEADING_FONT, BODY_FONT = "黑体", "仿宋"
+
+
+def _font(run, name: str, size: float, bold: bool = False, colour: str | None = None) -> None:
+    run.font.name = name
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)  # the CJK face
+    if colour:
+        run.font.color.rgb = RGBColor.from_string(colour)
+
+
+def _paragraph(document, text: str, font: str = BODY_FONT, size: float = 12, bold: bool = False,
+               colour: str | None = None, align=None):
+    paragraph = document.add_paragraph()
+    _font(paragraph.add_run(text), font, size, bold, colour)
+    if align is not None:
+        paragraph.alignment = align
+    return paragraph
+
+
+def _shade(cell, colour: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), colour)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _cell_text(cell, text: str, bold: bool = False, size: float = 9) -> None:
+    cell.text = ""
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(paragraph.add_run(text), BODY_FONT, size, bold)
+
+
+def board_cells(board: pd.DataFrame, period: str, registry: Registry) -> pd.DataFrame:
+    """Each region × indicator (and 综合) as the bulletin prints it: ``进度（排名）`` and its status."""
+    rows = board[board["period"] == period].reset_index(drop=True)
+    shown = shown_progress(rows, registry)
+    text = [value if value == MISSING or pd.isna(rank) else f"{value}（{int(rank)}）"
+            for value, rank in zip(shown, rows["rank"])]
+    return rows[["region", "indicator_id", "status"]].assign(text=text, status=rows["status"].astype(str))
+
+
+def bulletin(board: pd.DataFrame, registry: Registry, period: str, county: str = "缙云县", organisation: str = "",
+             made_at: dt.datetime | None = None) -> Document:
+    """The 情况通报 of ``period`` (see the module docstring)."""
+    year, month = int(period[:4]), int(period[5:7])
+    is_example = bool(board["is_example"].any())
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(1.8))
+    section.top_margin = section.bottom_margin = Cm(1.6)
+    footer = section.footer.paragraphs[0]
+    _font(footer.add_run(f"制表单位：{organisation}    " if organisation else ""), BODY_FONT, 9)
+    _font(footer.add_run(f"{fmt.chinese_date(made_at or fmt.beijing_now())}"), BODY_FONT, 9)
+
+    _paragraph(document, f"{county}“139”科技创新体系建设情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(document, f"（{year}年{month}月）", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if is_example:
+        _paragraph(document, f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。", BODY_FONT, 12, True, "C00000")
+
+    _paragraph(document, "一、总体情况", HEADING_FONT, 15)
+    _paragraph(document, headline(board, period, COUNTY, registry))
+    composite = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE) & board["rank"].notna()]
+    order = "、".join(f"{r.region}（{fmt.rate(r.completion_rate)}）" for r in composite.sort_values("rank").itertuples())
+    if order:
+        _paragraph(document, f"综合得分排名：{order}。")
+
+    _paragraph(document, "二、晾晒表", HEADING_FONT, 15)
+    _paragraph(document, "每格为“进度（排名）”；增长类指标的进度为实际增幅。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。",
+               size=10)
+    cells = board_cells(board, period, registry).set_index(["region", "indicator_id"])
+    columns = [*registry.indicators["indicator_id"], COMPOSITE]
+    names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合得分"}
+    table = document.add_table(rows=1 + len(registry.region_names), cols=1 + len(columns))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _cell_text(table.cell(0, 0), "区域", bold=True)
+    for j, indicator_id in enumerate(columns, start=1):
+        _cell_text(table.cell(0, j), names[indicator_id], bold=True)
+    for i, region in enumerate(registry.region_names, start=1):
+        _cell_text(table.cell(i, 0), region, bold=True)
+        for j, indicator_id in enumerate(columns, start=1):
+            entry = cells.loc[(region, indicator_id)]
+            _cell_text(table.cell(i, j), entry["text"])
+            if entry["status"] in FILLS:
+                _shade(table.cell(i, j), FILLS[entry["status"]])
+
+    _paragraph(document, "三、滞后事项与责任单位", HEADING_FONT, 15)
+    behind = lagging_table(board, period, COUNTY, registry)
+    if behind.empty:
+        _paragraph(document, "本月无滞后或未达标事项。")
+    for unit, items in behind.groupby("责任单位", sort=False):
+        _paragraph(document, f"{unit}（{len(items)}项）", BODY_FONT, 12, bold=True)
+        for item in items.to_dict("records"):
+            _paragraph(document, f"· {item['区域']} {item['指标']}：进度{item['进度']}，序时进度或目标{item['序时进度或目标']}，"
+                                 f"差{item['差距(百分点)']}个百分点（{item['状态']}，方案条款{item['方案条款']}）。", size=11)
+
+    _paragraph(document, "四、说明", HEADING_FONT, 15)
+    for note in (f"1. 数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。",
+                 "2. 填表口径（进度、序时进度、状态、排名、综合得分）为本项目约定，方案未作规定。" + COMPOSITE_RULE.split(" / ")[0],
+                 "3. 未报送不计零、不排名。"):
+        _paragraph(document, note, size=10)
+    return document
+
+
+def write_bulletin(board: pd.DataFrame, registry: Registry, period: str, path: Path, county: str = "缙云县",
+                   organisation: str = "") -> Path:
+    """The 情况通报 of ``period``, written atomically."""
+    document = bulletin(board, registry, period, county, organisation)
+    with atomic.atomic_path(path) as tmp:
+        document.save(str(tmp))
+    return Path(path)

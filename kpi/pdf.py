@@ -1,0 +1,79 @@
+"""Reports as A4 PDFs, printed by Chromium (Debian's, driven through Playwright: no browser download).
+
+One browser serves a whole batch. The print stylesheet puts every page on A4 landscape (the
+晾晒表 is 27 columns wide), keeps table headers on every page, never breaks a row or a name, and
+the footer numbers the pages (第 x 页 / 共 y 页) beside the unit that compiled them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from kpi import atomic
+
+PRINT_CSS = """
+@page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm; }
+@media print {
+  html, body { background: white !important; }
+  body { font-size: 11px; }
+  .jp-Cell, .jp-OutputArea, .jp-RenderedHTMLCommon, .jp-Notebook { padding: 0 !important; margin: 0 !important; }
+  .jp-Cell { break-inside: auto; }
+  .jp-RenderedImage, img { break-inside: avoid; max-width: 100% !important; height: auto !important; }
+  table { break-inside: auto; font-size: 10px !important; }
+  thead { display: table-header-group; }
+  tr, td, th { break-inside: avoid; }
+  td, th { white-space: nowrap; }
+  td.wrap { white-space: normal; }
+  h1 { margin-top: 0 !important; }
+  h2 { break-after: avoid; }
+}
+"""
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def chromium() -> str | None:
+    """Debian's Chromium, if installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def why_no_pdf() -> str | None:
+    """None when PDFs can be printed here, else the reason (said in the log and the manifest)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright 未安装 / playwright is not installed"
+    if chromium() is None:
+        return "没有 Chromium / Chromium is not installed (Debian: apt-get install chromium)"
+    return None
+
+
+def print_pdfs(pages: list[tuple[Path, Path]], footer_left: str = "") -> list[Path]:
+    """Print each (HTML, PDF) pair, each PDF written atomically. Raises RuntimeError when it cannot."""
+    reason = why_no_pdf()
+    if reason:
+        raise RuntimeError(reason)
+    import html
+
+    from playwright.sync_api import sync_playwright
+
+    footer = (f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
+              f"font-family:\"Noto Sans CJK SC\",sans-serif'><span>{html.escape(footer_left)}</span>"
+              "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>")
+    written = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+        try:
+            page = browser.new_page()
+            for source, target in pages:
+                page.goto(Path(source).resolve().as_uri(), wait_until="load")
+                page.add_style_tag(content=PRINT_CSS)
+                page.emulate_media(media="print")
+                with atomic.atomic_path(target) as tmp:
+                    page.pdf(path=str(tmp), prefer_css_page_size=True, print_background=True,
+                             display_header_footer=True, header_template="<span></span>", footer_template=footer)
+                written.append(Path(target))
+        finally:
+            browser.close()
+    return written
