@@ -38,9 +38,11 @@ statused AS (
                            OR (comparator = '<=' AND actual <= target)
                            OR (comparator NOT IN ('>', '<', '<=') AND actual >= target) THEN '达标' ELSE '未达标' END
                 WHEN completion_rate IS NULL THEN '未报送'
+                WHEN time_share <= 0 THEN '未到序时'
                 WHEN completion_rate >= time_share - 1e-12 THEN '超序时'
                 WHEN completion_rate >= time_share - 0.05 - 1e-12 THEN '基本序时' ELSE '滞后' END AS status,
            CASE WHEN kind = 'growth' THEN actual * CASE WHEN higher_is_better THEN 1 ELSE -1 END
+                WHEN time_share <= 0 AND completion_rate = 0 THEN NULL
                 ELSE completion_rate END AS rank_key
     FROM rated
 ),
@@ -58,6 +60,7 @@ composite AS (
 ),
 composite_ranked AS (
     SELECT *, CASE WHEN completion_rate IS NULL THEN '未报送'
+                   WHEN time_share <= 0 THEN '未到序时'
                    WHEN completion_rate >= time_share - 1e-12 THEN '超序时'
                    WHEN completion_rate >= time_share - 0.05 - 1e-12 THEN '基本序时' ELSE '滞后' END AS status,
               CASE WHEN region <> '全县' AND completion_rate IS NOT NULL

@@ -7,6 +7,7 @@ and invents ``n_regions`` townships (镇0001 …) plus 全县. Seeded, so every 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ def registry_for(base: Registry, n_regions: int) -> Registry:
     regions = pd.DataFrame({"annex_order": range(n_regions + 1), "region": [COUNTY, *names],
                             "name_en": ["county", *names], "slug": ["county", *[f"t{i:05d}" for i in range(1, n_regions + 1)]],
                             "kind": ["县", *["镇"] * n_regions], "aliases": [""] * (n_regions + 1)})
-    return Registry(base.indicators, regions, base.plan_targets, base.pacing_profiles)
+    return replace(base, regions=regions)
 
 
 def tables(base: Registry, n_rows: int, seed: int = 7) -> tuple[Registry, pd.DataFrame, pd.DataFrame]:

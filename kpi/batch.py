@@ -358,9 +358,10 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
         result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in chosen]
 
         board = month_board(processed, period)
-        result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation))
+        result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation,
+                                                     rules=processed.rules))
         result.written.append(write_bulletin(board, registry, period, out_dir / f"情况通报_{period}.docx", config.county,
-                                             config.organisation))
+                                             config.organisation, processed.rules))
         result.written += _print_reports([j for j in chosen if ran.get(j.key) and ran[j.key].outcome == "ok"
                                           or not Path(j.output).with_suffix(".pdf").exists()], config, log)
         reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)

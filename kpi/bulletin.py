@@ -26,7 +26,7 @@ from docx.shared import Cm, Pt, RGBColor
 from kpi import EXAMPLE_LABEL, atomic
 from kpi import formatting as fmt
 from kpi.excel import FILLS
-from kpi.progress import COMPOSITE, COMPOSITE_RULE, MISSING
+from kpi.progress import COMPOSITE, DEFAULT_RULES, MISSING, Rules
 from kpi.quarterly import headline, lagging_table, shown_progress
 from kpi.registry import COUNTY, Registry
 
@@ -76,7 +76,7 @@ def board_cells(board: pd.DataFrame, period: str, registry: Registry) -> pd.Data
 
 
 def bulletin(board: pd.DataFrame, registry: Registry, period: str, county: str = "缙云县", organisation: str = "",
-             made_at: dt.datetime | None = None) -> Document:
+             made_at: dt.datetime | None = None, rules: Rules = DEFAULT_RULES) -> Document:
     """The 情况通报 of ``period`` (see the module docstring)."""
     year, month = int(period[:4]), int(period[5:7])
     is_example = bool(board["is_example"].any())
@@ -135,16 +135,17 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, county: str =
 
     _paragraph(document, "四、说明", HEADING_FONT, 15)
     for note in (f"1. 数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。",
-                 "2. 填表口径（进度、序时进度、状态、排名、综合得分）为本项目约定，方案未作规定。" + COMPOSITE_RULE.split(" / ")[0],
+                 "2. 填表口径（进度、序时进度、状态、排名、综合得分）为本项目约定，方案未作规定："
+                 f"基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；" + rules.describe(),
                  "3. 未报送不计零、不排名。"):
         _paragraph(document, note, size=10)
     return document
 
 
 def write_bulletin(board: pd.DataFrame, registry: Registry, period: str, path: Path, county: str = "缙云县",
-                   organisation: str = "") -> Path:
+                   organisation: str = "", rules: Rules = DEFAULT_RULES) -> Path:
     """The 情况通报 of ``period``, written atomically."""
-    document = bulletin(board, registry, period, county, organisation)
+    document = bulletin(board, registry, period, county, organisation, rules=rules)
     with atomic.atomic_path(path) as tmp:
         document.save(str(tmp))
     return Path(path)

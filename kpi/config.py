@@ -23,6 +23,8 @@ from kpi.errors import InputError
 CONFIG_NAME = "kpi.toml"
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 SOURCE_KEYS = ("annex", "progress", "county_annual")
+RULE_DEFAULTS = {"near_tolerance_points": 5, "composite_cap_percent": 150, "composite_floor_percent": 0}
+RULE_KEYS = {"near_tolerance_points": (0, 100), "composite_cap_percent": (100, 1000), "composite_floor_percent": (0, 100)}
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,16 @@ class Config:
     processed: Path = paths.ROOT / "data" / "processed"
     reports: Path = paths.ROOT / "reports"
     notebooks: Path = paths.NOTEBOOKS
+    rules: dict = field(default_factory=dict)  # [rules]: this project's conventions, restated or changed
+    pacing: dict = field(default_factory=dict)  # [pacing.<indicator_id>]: profile, reason, source
     overrides: dict = field(default_factory=dict)
+
+    def pacing_table(self):
+        """``[pacing]`` as a table: ``indicator_id, profile, reason, source``."""
+        import pandas as pd
+
+        return pd.DataFrame([{"indicator_id": k, **v} for k, v in self.pacing.items()],
+                            columns=["indicator_id", "profile", "reason", "source"])
 
     # ------------------------------------------------------------ the store's own files
     @property
@@ -129,16 +140,30 @@ def load(explicit: str | Path | None = None) -> Config:
     base = path.parent.resolve()
     known = {"county": {"name", "organisation"},
              "data": {"registry", "store", "example", *SOURCE_KEYS},
-             "output": {"processed", "reports", "notebooks"}}
+             "output": {"processed", "reports", "notebooks"},
+             "rules": set(RULE_KEYS), "pacing": None}
     for section, entries in document.items():
         if section not in known or not isinstance(entries, dict):
             raise InputError(f"未知的节 [{section}] / unknown section", file=path, value=section,
                              fix=f"可用的节：{', '.join('[' + s + ']' for s in known)}")
-        unknown = set(entries) - known[section]
+        unknown = set(entries) - known[section] if known[section] is not None else set()
         if unknown:
             raise InputError(f"[{section}] 中有未知的项 / unknown key", file=path, value=sorted(unknown),
                              fix=f"可用的项：{', '.join(sorted(known[section]))}")
     county, data, output = (document.get(s, {}) for s in ("county", "data", "output"))
+    rules = document.get("rules", {})
+    for key, value in rules.items():
+        low, high = RULE_KEYS[key]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+            raise InputError(f"[rules] {key} 应为 {low}—{high} 之间的数 / out of range", file=path, value=value,
+                             fix=f"例如 {key} = {RULE_DEFAULTS[key]}（本项目的默认约定）")
+    pacing = document.get("pacing", {})
+    for indicator_id, entry in pacing.items():
+        if not isinstance(entry, dict) or set(entry) != {"profile", "reason", "source"} \
+                or not all(isinstance(v, str) and v.strip() for v in entry.values()):
+            raise InputError(f"[pacing.{indicator_id}] 应写明 profile、reason、source 三项 / a pacing needs its "
+                             "profile, reason and source", file=path, value=entry,
+                             fix='例如 [pacing.new_hitech_enterprises] profile = "batch_hitech"，reason = "…"，source = "…"')
 
     def one(section: dict, key: str, default: Path) -> Path:
         value = section.get(key)
@@ -168,6 +193,7 @@ def load(explicit: str | Path | None = None) -> Config:
         processed=one(output, "processed", base / "data" / "processed"),
         reports=one(output, "reports", base / "reports"),
         notebooks=one(output, "notebooks", paths.NOTEBOOKS),
+        rules=dict(rules), pacing={k: dict(v) for k, v in pacing.items()},
     )
 
 

@@ -121,36 +121,53 @@ def _county_december(progress: pd.DataFrame, indicator_id: str) -> dict[int, flo
     return {int(p[:4]): float(v) for p, v in zip(rows["period"], rows["value"])}
 
 
+GOV_2023_03_14 = "http://www.jinyun.gov.cn/art/2023/3/14/art_1229367742_5079273.html"
+JRZJ_2022_07_31 = "http://m.jrzj.cn/art/2022/7/31/art_732_22707.html"
+BULLETIN_2023 = "2023年缙云县国民经济和社会发展统计公报(转载)"
+
+
+def _real(where: str, note: str = "") -> str:
+    """A source claim that says exactly what the reference file says (its ``source_url`` column)."""
+    return f"real: {where}{note} (via {REFERENCE})"
+
+
 def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
-    """County annual values 2022–2025 for the plan's indicators (real where known, else example)."""
-    real_gdp = "real: 缙云县统计公报 via " + REFERENCE
+    """County annual values 2022–2025 for the plan's indicators: real where the reference file has
+    the figure (``source`` quotes its origin as the reference gives it), else example."""
     invented = "example: invented plausible path (示例)"
     from_monthly = "example: December year-to-date of the example monthly data (示例)"
     rows: list[tuple] = []
 
-    def add(indicator_id, name_zh, unit, values: dict, source, real_years=()):
+    def add(indicator_id, name_zh, unit, values: dict, source, real: dict | None = None):
         for year, value in values.items():
-            is_real = year in real_years
+            is_real = year in (real or {})
             rows.append((year, indicator_id, name_zh, unit, round(float(value), 4), not is_real,
-                         (real_gdp if indicator_id == "gdp" else "real: " + REFERENCE) if is_real else source))
+                         real[year] if is_real else source))
 
-    add("gdp", "地区生产总值", "亿元", {2022: 301.51, 2023: 319.73, 2024: 339.9, 2025: 360.2}, invented, (2022, 2023))
+    add("gdp", "地区生产总值", "亿元", {2022: 301.51, 2023: 319.73, 2024: 339.9, 2025: 360.2}, invented,
+        {2022: _real(GOV_2023_03_14), 2023: _real(BULLETIN_2023)})
     add("rd_intensity", "全社会R&D经费支出占GDP比重", "%", {2022: 2.45, 2023: 2.61, 2024: 2.74, 2025: 2.86}, invented)
     add("fiscal_st_spending", "县财政科技投入", "亿元", {2022: 3.10, 2023: 3.49, 2024: 3.95, 2025: 4.41}, invented)
     hitech_new = {2022: 46.0, **_county_december(progress, "new_hitech_enterprises")}
-    add("hitech_enterprises_new", "新增高新技术企业", "家", hitech_new, from_monthly, (2022,))
-    stock, stocks = 150.0, {}
+    add("hitech_enterprises_new", "新增高新技术企业", "家", hitech_new, from_monthly, {2022: _real(GOV_2023_03_14)})
+    stock, stocks = 113.0, {}  # the real stock of July 2022, taken as 2022's
     for year in range(2022, 2026):  # stock: +new, −8 % whose recognition lapses (example rule)
         stock = stock if year == 2022 else math.floor(stock * 0.92) + hitech_new[year]
         stocks[year] = stock
-    add("hitech_enterprises_stock", "高新技术企业（累计）", "家", stocks, invented + "; stock_y = floor(0.92·stock_{y−1}) + new_y")
+    add("hitech_enterprises_stock", "高新技术企业（累计）", "家", stocks,
+        invented + "; stock_y = floor(0.92·stock_{y−1}) + new_y from the real 2022 stock",
+        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")})
     sme_new = {2022: 118.0, **_county_december(progress, "new_sme_tech")}
-    add("sme_tech_new", "新增科技型中小企业", "家", sme_new, from_monthly)
-    sme_stock, stock = {}, 265.0
+    add("sme_tech_new", "新增科技型中小企业", "家", {2022: sme_new[2022]},
+        "example: invented (示例); the example monthly data start in 2023")
+    add("sme_tech_new", "新增科技型中小企业", "家", {y: v for y, v in sme_new.items() if y > 2022}, from_monthly)
+    sme_stock, stock = {}, 193.0  # the real stock of July 2022, taken as 2022's
     for year in range(2022, 2026):
         stock = stock if year == 2022 else stock + sme_new[year]
         sme_stock[year] = stock
-    add("sme_tech_stock", "科技型中小企业（累计）", "家", sme_stock, invented + "; stock_y = stock_{y−1} + new_y")
+    add("sme_tech_stock", "科技型中小企业（累计）", "家", sme_stock,
+        invented + "; stock_y = stock_{y−1} + new_y from the real 2022 stock",
+        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")})
     add("rd_institutions_stock", "省级以上研发机构（累计）", "家", {2022: 86, 2023: 99, 2024: 111, 2025: 121}, invented)
     add("key_rd_projects", "省级及以上重点研发计划项目（当年新增）", "项", {2023: 3, 2024: 5, 2025: 4}, invented)
     add("talent_startup_projects", "高层次人才创业创新项目（当年新增）", "个", {2023: 27, 2024: 31, 2025: 29}, invented)

@@ -20,16 +20,10 @@ from openpyxl.utils import get_column_letter
 
 from kpi import EXAMPLE_LABEL, atomic
 from kpi.layout import ANNEX_TITLE, SUB_COLUMNS, annex_blocks, format_target, indicator_header
-from kpi.progress import (AHEAD, BEHIND, COMPOSITE, COMPOSITE_RULE, MET, MISSING, NEAR, NEAR_TOLERANCE,
-                          NOT_MET, published_progress)
+from kpi.progress import COMPOSITE, DEFAULT_RULES, MISSING, STATUS_COLOURS, Rules, published_progress
 from kpi.registry import COUNTY, Registry
 
-FILLS = {
-    AHEAD: "C6EFCE", MET: "C6EFCE",  # green
-    NEAR: "FFEB9C",  # amber
-    BEHIND: "FFC7CE", NOT_MET: "FFC7CE",  # red
-    MISSING: "D9D9D9",  # grey
-}
+FILLS = STATUS_COLOURS  # green / amber / red / grey, and blue for 未到序时
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -48,7 +42,7 @@ def _safe_text(value: object) -> object:
 
 
 def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, organisation: str = "",
-                         made_at: dt.datetime | None = None) -> Workbook:
+                         made_at: dt.datetime | None = None, rules: Rules = DEFAULT_RULES) -> Workbook:
     """The filled annex for one ``period`` of a :func:`kpi.progress.score` table."""
     board = board[board["period"] == period]
     if board.empty:
@@ -64,7 +58,7 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
     sheet.title = f"晾晒表{period}"
     blocks = annex_blocks(registry)
     width = 2 + 3 * max(len(b) for b in blocks) + 3
-    title = ANNEX_TITLE.format(year=year) + f"（截至{year}年{month}月）"
+    title = ANNEX_TITLE.format(year=year) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
     sheet.cell(1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(1, 1).alignment = CENTER
@@ -145,17 +139,18 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
 
     county_sources = cells.loc[COUNTY]["actual_source"]
     summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
-    batch_paced = registry.indicators.loc[registry.indicators["pacing_profile"] != "linear", "name_zh"].tolist()
-    paced = (f"；{'、'.join(batch_paced)}按分批认定的节奏计算序时进度" if batch_paced else "")
+    paced_rows = registry.indicators[registry.indicators["pacing_profile"] != "linear"]
+    paced = "".join(f"；{r.name_zh}的序时进度按声明的节奏计算（{r.pacing_reason}；来源：{r.pacing_source}）"
+                    for r in paced_rows.itertuples())
     notes = [
         "注：以下填表口径为本项目约定，方案未作规定。1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；"
         "增长类指标的进度为实际增幅（%）。",
         f"2. 序时进度 = 月份 ÷ 12（{year}年{month}月为 {month / 12:.1%}）{paced}；"
-        f"进度不低于序时为超序时（绿），低于序时不超过 {NEAR_TOLERANCE * 100:g} 个百分点为基本序时（黄），其余为滞后（红）；"
+        f"进度不低于序时为超序时（绿），低于序时不超过 {rules.near_tolerance_points:g} 个百分点为基本序时（黄），其余为滞后（红）；"
         "增长类指标达到目标为达标（绿），否则未达标（红）；未报送为灰色，不计零、不排名。",
         f"3. 排名：{len(registry.region_names) - 1} 个区域之间按完成率从高到低（增长类按实际增幅），"
         "并列取较好名次（1、2、2、4），全县不参与排名；较上月：↑ 上升、↓ 下降、– 不变。",
-        "4. " + COMPOSITE_RULE.split(" / ")[0],
+        "4. " + rules.describe(),
         "5. 全县数据：" + ("全县自报值" if not summed else f"全县自报值；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）") + "。",
     ]
     if is_example:
@@ -204,9 +199,10 @@ def print_on_a4(sheet, organisation: str, made_at: dt.datetime | None, rows_to_r
 
 
 def write_leaderboard_xlsx(board: pd.DataFrame, registry: Registry, period: str, path: Path,
-                           organisation: str = "", made_at: dt.datetime | None = None) -> Path:
+                           organisation: str = "", made_at: dt.datetime | None = None,
+                           rules: Rules = DEFAULT_RULES) -> Path:
     """The filled 晾晒表 of ``period``, written atomically (see :func:`leaderboard_workbook`)."""
-    workbook = leaderboard_workbook(board, registry, period, organisation, made_at)
+    workbook = leaderboard_workbook(board, registry, period, organisation, made_at, rules)
     with atomic.atomic_path(path) as tmp:
         workbook.save(tmp)
     return Path(path)

@@ -47,7 +47,7 @@ def month_board(processed: Processed, period: str) -> pd.DataFrame:
         raise InputError(f"进度数据中没有 {period} / no progress data for {period}（现有：{known}）",
                          value=period, file=processed.summary.get("config"),
                          fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送，或选择已有的月份")
-    board = score(targets, processed.progress, processed.registry, months)
+    board = score(targets, processed.progress, processed.registry, months, processed.rules)
     # example targets make an example table, whatever the progress is
     return board.assign(rank_change=rank_change(board), is_example=board["is_example"] | bool(targets["is_example"].any()))
 
@@ -88,8 +88,10 @@ def write_month(board: pd.DataFrame, processed: Processed, period: str, out_dir:
 
     rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
     csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
-    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", organisation)
-    docx_path = write_bulletin(board, processed.registry, period, out_dir / f"情况通报_{period}.docx", county, organisation)
+    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", organisation,
+                                       rules=processed.rules)
+    docx_path = write_bulletin(board, processed.registry, period, out_dir / f"情况通报_{period}.docx", county, organisation,
+                               processed.rules)
     return [csv_path, xlsx_path, docx_path]
 
 

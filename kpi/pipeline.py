@@ -20,12 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from kpi import atomic, schemas
-from kpi.config import Config
+from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
 from kpi.ingest import annex_sum_checks, read_annex, read_county_annual, read_progress, ytd_falls
+from kpi.progress import Rules
 from kpi.registry import REGISTRY_FILES, Registry
 
-TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs")
+TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs", "pacing")
 
 
 @dataclass
@@ -41,6 +42,24 @@ class Processed:
     sum_checks: pd.DataFrame
     inputs: pd.DataFrame
     summary: dict
+
+    @property
+    def rules(self) -> Rules:
+        """The leaderboard's conventions this ingest was made with (``[rules]`` in kpi.toml)."""
+        return Rules(**self.summary.get("rules", {}))
+
+    @property
+    def paced(self) -> pd.DataFrame:
+        """Indicators whose 序时 follows a declared profile, with its reason and source."""
+        table = self.registry.indicators
+        return table.loc[table["pacing_profile"] != "linear", ["indicator_id", "name_zh", "pacing_profile", "pacing_reason",
+                                                               "pacing_source"]]
+
+    def provenance(self) -> pd.DataFrame:
+        """What is official, example or assumed in each input read (``provenance.csv``); the pacing
+        profiles only when a pacing is declared."""
+        files = [f for f in self.inputs["file"] if f != "pacing_profiles.csv" or not self.paced.empty]
+        return self.registry.provenance(files)
 
     @property
     def progress_is_example(self) -> bool:
@@ -164,7 +183,7 @@ def combine_county_annual(parts: list[pd.DataFrame], files: list[Path]) -> pd.Da
 # ---------------------------------------------------------------- the pipeline
 def run_ingest(config: Config) -> IngestResult:
     """Read and validate every configured input; then, and only then, write ``config.processed``."""
-    registry = Registry.load(config.registry)
+    registry = Registry.load(config.registry).with_pacing(config.pacing_table(), config.path)
     plan_targets = schemas.validate(registry.plan_targets, schemas.PLAN_TARGETS, file=config.registry / "plan_targets.csv")
     annex, annex_hashes, notices = read_annex_sources(config, registry)
     sources = [config.registry / name for name in REGISTRY_FILES] + config.sources("annex")
@@ -200,9 +219,10 @@ def run_ingest(config: Config) -> IngestResult:
         "annex_sum_checks_failed": int((~sum_checks["ok"]).sum()),
         "ytd_falls": int(len(ytd_falls(progress, registry))),
         "sources": sorted(map(str, sources)),  # every file considered, for the freshness check
+        "rules": {**RULE_DEFAULTS, **config.rules},
     }
     outputs = {"annex_targets.csv": annex, "progress.csv": progress, "county_annual.csv": county_annual,
-               "annex_sum_checks.csv": sum_checks, "inputs.csv": inputs}
+               "annex_sum_checks.csv": sum_checks, "inputs.csv": inputs, "pacing.csv": config.pacing_table()}
     written = write_processed(config.processed, outputs, summary, config.registry)
     return IngestResult(config.processed, registry, annex, progress, county_annual, plan_targets, sum_checks, inputs,
                         summary, written, notices)
@@ -245,7 +265,7 @@ def load_processed(folder: Path) -> Processed:
               for name in TABLES}
     annual = tables["county_annual"]
     tables["county_annual"] = annual.assign(source=annual["source"].fillna(""))
-    registry = Registry.load(folder)
+    registry = Registry.load(folder).with_pacing(tables["pacing"].fillna(""), folder / "pacing.csv")
     return Processed(folder, registry, tables["annex_targets"], tables["progress"], tables["county_annual"],
                      registry.plan_targets, tables["annex_sum_checks"], tables["inputs"], summary)
 

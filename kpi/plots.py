@@ -87,15 +87,13 @@ def annex_targets_chart(annex: pd.DataFrame, indicators: pd.DataFrame, year: int
 
 
 # ---------------------------------------------------------------- the leaderboard
-STATUS_COLORS = {"超序时": "#c6efce", "达标": "#c6efce", "基本序时": "#ffeb9c", "滞后": "#ffc7ce",
-                 "未达标": "#ffc7ce", "未报送": "#d9d9d9"}
 
 
 def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str | None = None):
     """The 晾晒表 of ``period`` as a styled table: 指标 / 进度 / 排名 per indicator, traffic lights;
     the ``highlight`` region's row in bold."""
     from kpi.layout import format_target
-    from kpi.progress import COMPOSITE, published_progress
+    from kpi.progress import COMPOSITE, STATUS_COLOURS, published_progress
 
     part = board[board["period"] == period].copy()
     part["进度"] = published_progress(part, registry)
@@ -106,7 +104,7 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
     for indicator_id in [*registry.indicators["indicator_id"], COMPOSITE]:
         rows = part[part["indicator_id"] == indicator_id].set_index("region").reindex(registry.region_names)
         name = names[indicator_id]
-        colour = rows["status"].map(lambda s: f"background-color: {STATUS_COLORS.get(s, '')}")
+        colour = rows["status"].map(lambda s: f"background-color: #{STATUS_COLOURS[s]}" if s in STATUS_COLOURS else "")
         if indicator_id == COMPOSITE:
             text[(name, "得分")] = rows["completion_rate"].map(lambda v: "未报送" if pd.isna(v) else f"{v:.1%}")
             css[(name, "得分")] = colour
@@ -135,7 +133,7 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
     itself (its colour: growth ÷ target rate, as in the composite), never a completion rate."""
     import seaborn as sns
 
-    from kpi.progress import COMPOSITE, published_progress
+    from kpi.progress import COMPOSITE, MISSING, STATUS_COLOURS, published_progress
 
     part = board[(board["period"] == period)]
     names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}
@@ -153,7 +151,7 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
     sns.heatmap(wide.clip(lower=0), annot=labels, fmt="", cmap="RdYlGn",
                 vmin=0, vmax=1.5, center=float(part["time_share"].dropna().mean()), linewidths=0.5,
                 cbar_kws={"label": "完成率", "format": matplotlib.ticker.PercentFormatter(1.0)}, ax=ax)
-    ax.set_facecolor(STATUS_COLORS["未报送"])  # seaborn leaves NaN cells blank: show them grey, labelled
+    ax.set_facecolor("#" + STATUS_COLOURS[MISSING])  # seaborn leaves NaN cells blank: show them grey, labelled
     for row_number, column_number in zip(*np.nonzero(wide.isna().to_numpy())):
         ax.text(column_number + 0.5, row_number + 0.5, "未报送", ha="center", va="center", fontsize=9, color="#555555")
     ax.set_xlabel("")

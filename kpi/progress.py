@@ -29,25 +29,50 @@ Everything is vectorised over periods × regions × indicators: one call scores 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from kpi.registry import COUNTY, Registry
 
 AHEAD, NEAR, BEHIND = "超序时", "基本序时", "滞后"
-MET, NOT_MET, MISSING = "达标", "未达标", "未报送"
-STATUSES = (AHEAD, NEAR, BEHIND, MET, NOT_MET, MISSING)
+MET, NOT_MET, MISSING, NOT_DUE = "达标", "未达标", "未报送", "未到序时"
+STATUSES = (AHEAD, NEAR, BEHIND, MET, NOT_MET, MISSING, NOT_DUE)
+#: the traffic light of each status (RGB hex), shared by the xlsx, the .docx and the HTML tables
+STATUS_COLOURS = {AHEAD: "C6EFCE", MET: "C6EFCE", NEAR: "FFEB9C", BEHIND: "FFC7CE", NOT_MET: "FFC7CE",
+                  MISSING: "D9D9D9", NOT_DUE: "DDEBF7"}
 SOURCES = ["reported", "sum_of_regions", "missing", "composite"]
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 COMPARATORS = [">=", ">", "=", "<=", "<", ""]
-NEAR_TOLERANCE = 0.05
-COMPOSITE_CAP = 1.5
 COMPOSITE = "composite"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """This project's conventions for filling the 晾晒表 (the plan sets none); ``[rules]`` in kpi.toml
+    may state others: the 基本序时 band in percentage points, and the bounds of each indicator's
+    completion inside the composite."""
+
+    near_tolerance_points: float = 5.0
+    composite_cap_percent: float = 150.0
+    composite_floor_percent: float = 0.0
+
+    @property
+    def near_tolerance(self) -> float:
+        return self.near_tolerance_points / 100
+
+    def describe(self) -> str:
+        return (f"综合得分 = 各指标完成率的加权平均（各项不低于{self.composite_floor_percent:g}%、不高于{self.composite_cap_percent:g}%；"
+                "增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；"
+                "综合序时进度为各指标序时进度的同权平均（增长类指标按100%计）。本项目约定，非方案规定。")
+
+
+DEFAULT_RULES = Rules()
+NEAR_TOLERANCE = DEFAULT_RULES.near_tolerance
 LEADERBOARD_COLUMNS = ["period", "region", "indicator_id", "target", "comparator", "actual",
                        "completion_rate", "time_share", "status", "rank"]
-COMPOSITE_RULE = ("综合得分 = 各指标完成率的加权平均（各项不低于0%、不高于150%；增长类指标按“实际增幅 ÷ 目标增幅”计，"
-                  "负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；综合序时进度为各指标序时进度的同权平均"
-                  "（增长类指标按100%计）。本项目约定，非方案规定。"
+COMPOSITE_RULE = (DEFAULT_RULES.describe() +
                   " / composite = weighted mean of completion rates capped at 150%, regions reporting every indicator only")
 
 
@@ -71,12 +96,13 @@ def time_share_matrix(periods: list[str], registry: Registry) -> np.ndarray:
     return np.column_stack(columns) if columns else np.empty((len(months), 0))
 
 
-def _status(completion: np.ndarray, time_share: np.ndarray) -> np.ndarray:
-    """Status codes (positions in :data:`STATUSES`) of completion against 序时进度."""
+def _status(completion: np.ndarray, time_share: np.ndarray, near_tolerance: float = NEAR_TOLERANCE) -> np.ndarray:
+    """Status codes (positions in :data:`STATUSES`) of completion against 序时进度; where 序时 is 0
+    (a batch-paced indicator before its first batch) nothing was due yet: 未到序时."""
     with np.errstate(invalid="ignore"):
-        return np.select([np.isnan(completion), completion >= time_share - 1e-12,
-                          completion >= time_share - NEAR_TOLERANCE - 1e-12],
-                         [STATUS_CODE[MISSING], STATUS_CODE[AHEAD], STATUS_CODE[NEAR]],
+        return np.select([np.isnan(completion), time_share <= 0, completion >= time_share - 1e-12,
+                          completion >= time_share - near_tolerance - 1e-12],
+                         [STATUS_CODE[MISSING], STATUS_CODE[NOT_DUE], STATUS_CODE[AHEAD], STATUS_CODE[NEAR]],
                          default=STATUS_CODE[BEHIND]).astype(np.int8)
 
 
@@ -101,7 +127,7 @@ def _rank_cube(key: np.ndarray) -> np.ndarray:
 
 
 def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
-          periods: list[str] | None = None) -> pd.DataFrame:
+          periods: list[str] | None = None, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:
     """The leaderboard for ``periods`` (default: every period of ``progress`` whose year has targets).
 
     ``targets``: the tidy annex (``read_annex``) of one or more years; ``progress``: the tidy
@@ -167,17 +193,19 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
                           [actual > target, actual < target, actual <= target], default=actual >= target)
     growth_status = np.where(np.isnan(actual), STATUS_CODE[MISSING],
                              np.where(meets, STATUS_CODE[MET], STATUS_CODE[NOT_MET])).astype(np.int8)
-    status = np.where(is_growth, growth_status, _status(completion, share))
-    rank_key = np.where(is_growth, actual * np.where(higher, 1, -1), completion)
+    status = np.where(is_growth, growth_status, _status(completion, share, rules.near_tolerance))
+    # nothing due and nothing done is no achievement: such a cell is not ranked (no tie of everybody at 1)
+    idle = ~is_growth & (share <= 0) & (completion == 0)
+    rank_key = np.where(is_growth, actual * np.where(higher, 1, -1), np.where(idle, np.nan, completion))
     rank = _rank_cube(rank_key)
 
     # 综合: weighted mean of capped completion, for regions that reported every indicator
     weight = indicators["weight"].to_numpy(float)
-    capped = np.clip(completion, 0.0, COMPOSITE_CAP)  # a negative growth counts as 0, not below
+    capped = np.clip(completion, rules.composite_floor_percent / 100, rules.composite_cap_percent / 100)
     all_reported = ~np.isnan(completion).any(axis=2)
     composite = np.where(all_reported, np.nansum(capped * weight, axis=2) / weight.sum(), np.nan)
     composite_share = (np.where(np.isnan(share), 1.0, share) * weight).sum(axis=2) / weight.sum()
-    composite_status = _status(composite, composite_share)
+    composite_status = _status(composite, composite_share, rules.near_tolerance)
     composite_rank = _rank_cube(composite[:, :, None])[:, :, 0]
 
     def stack(cube, extra):  # append the composite as a last "indicator"

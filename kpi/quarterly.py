@@ -161,7 +161,9 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
 
 def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
     """The 2027 targets that have data, as the reader sees them. A growth target shows the growth
-    achieved (%) against its target rate, with the level beside it in its own unit."""
+    achieved (%) against its target rate, with the level beside it in its own unit. 增长率比 is the
+    Eurostat / Open SDG growth-rate ratio; 新增进度比 (targets counted as new since 2022) is the share
+    added so far over the share of years elapsed: two quantities, two columns."""
     known = assessments[assessments["verdict"] != "insufficient_data"].reset_index(drop=True)
     growth = known["basis"].eq("annual_growth")
     achieved = known["cagr_obs"] * 100 if "cagr_obs" in known else pd.Series(float("nan"), index=known.index)
@@ -173,19 +175,34 @@ def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
         "2027目标": [("年均增长 " if is_growth else "") + fmt.target(t, c, u)
                    for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])],
         "判断": known["verdict_zh"],
-        "比率": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
+        "增长率比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
+        "新增进度比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["pace_ratio"]],
         "责任单位": known["responsible_units"],
     })
 
 
-def data_notes(inputs: pd.DataFrame, is_example: bool, checks_passed: list[str], made_at: str, code_version: str) -> str:
-    """The closing section: sources, the example flag, checks passed, the input files (from
-    ``data/processed/inputs.csv``) with their hashes, and when and by what code it was made."""
-    lines = ["**数据说明 / data notes**", "",
-             "- 目标来源：《缙云县“139”科技创新体系建设工程实施方案（2023—2027年）》（缙政办发〔2023〕25号）及其附件晾晒表。"]
+def conventions(rules, paced: pd.DataFrame) -> list[str]:
+    """The rules this report applied, and every declared pacing with its reason and source."""
+    lines = [f"填表口径为本项目约定，方案未作规定：基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；"
+             + rules.describe()]
+    lines += [f"{r.name_zh}的序时进度按节奏“{r.pacing_profile}”计算：{r.pacing_reason}（来源：{r.pacing_source}）"
+              for r in paced.itertuples()]
+    return lines
+
+
+def data_notes(inputs: pd.DataFrame, is_example: bool, checks_passed: list[str], made_at: str, code_version: str,
+               rules_applied: list[str] = (), provenance: pd.DataFrame | None = None) -> str:
+    """The closing section: what is official, example or an assumption in each input (generated
+    from ``data/raw/provenance.csv``, the table of data/raw/README.md), the example flag, the rules
+    applied, checks passed, the input files with their hashes, and when and by what code."""
+    lines = ["**数据说明 / data notes**", ""]
+    if provenance is not None:
+        lines += [f"- `{html.escape(r.file)}`（{html.escape(r.columns)}）：**{html.escape(r.nature)}**。{html.escape(r.source)}"
+                  for r in provenance.itertuples()]
     if is_example:
         lines.append(f"- <span style='color:#c00000'><b>进度数据为{html.escape(EXAMPLE_LABEL)}</b></span>："
                      "区域进度数据不公开，本报告用固定种子生成器（kpi/example_data.py）生成的数据演示，不代表官方数字。")
+    lines += [f"- {line}" for line in rules_applied]
     lines += [f"- 已通过的校验：{'；'.join(checks_passed)}。",
               "- 输入文件（sha256 前16位）：" + "；".join(f"`{html.escape(r.file)}` {r.sha256[:16]}"
                                          + ("（示例）" if r.is_example else "") for r in inputs.itertuples()) + "。",

@@ -23,7 +23,7 @@ COUNTY = "全县"
 BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
 COMPARATORS = (">=", ">", "=", "<=", "<")
 KINDS = ("amount", "count", "growth")
-REGISTRY_FILES = ("indicators.csv", "regions.csv", "plan_targets.csv", "pacing_profiles.csv")
+REGISTRY_FILES = ("indicators.csv", "regions.csv", "plan_targets.csv", "pacing_profiles.csv", "provenance.csv")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -62,6 +62,8 @@ def load_indicators(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     table["annex_block"] = table["annex_block"].astype(int)
     table["annex_order"] = table["annex_order"].astype(int)
     table["weight"] = pd.to_numeric(table["weight"].replace("", "1")).astype(float)
+    # 序时 is linear unless the project file declares a pacing profile for the indicator (Registry.with_pacing)
+    table["pacing_profile"], table["pacing_reason"], table["pacing_source"] = "linear", "", ""
     return table.sort_values("annex_order", ignore_index=True)
 
 
@@ -104,11 +106,26 @@ class Registry:
     regions: pd.DataFrame
     plan_targets: pd.DataFrame
     pacing_profiles: pd.DataFrame
+    provenance_table: pd.DataFrame
+
+    def provenance(self, file_names: list[str]) -> pd.DataFrame:
+        """What is official, what is example, what is an assumption, for the files named (patterns in
+        ``provenance.csv``; the first pattern that matches a file wins), plus the project's rules."""
+        import fnmatch
+
+        rows = []
+        for name in file_names:
+            matches = self.provenance_table[[fnmatch.fnmatch(name, pattern) for pattern in self.provenance_table["file"]]]
+            if not matches.empty:
+                first = matches["file"].iloc[0]
+                rows.append(matches[matches["file"] == first].assign(file=name))
+        rows.append(self.provenance_table[self.provenance_table["file"] == "kpi.toml"])
+        return pd.concat(rows, ignore_index=True).drop_duplicates(ignore_index=True)
 
     @classmethod
     def load(cls, raw_dir: Path = paths.RAW) -> "Registry":
         return cls(load_indicators(raw_dir), load_regions(raw_dir), load_plan_targets(raw_dir),
-                   load_pacing_profiles(raw_dir))
+                   load_pacing_profiles(raw_dir), _read_csv(raw_dir / "provenance.csv"))
 
     @cached_property
     def region_lookup(self) -> dict[str, str]:
@@ -139,6 +156,28 @@ class Registry:
     @property
     def indicator_order(self) -> dict[str, int]:
         return dict(zip(self.indicators["indicator_id"], self.indicators["annex_order"]))
+
+    def with_pacing(self, pacing: pd.DataFrame, where: Path | None = None) -> "Registry":
+        """The registry with monthly pacing profiles for some indicators (``indicator_id, profile,
+        reason, source``, from ``[pacing]`` in kpi.toml). Each must name a known indicator that is
+        not a growth rate, and a profile of ``pacing_profiles.csv`` covering months 1–12."""
+        from dataclasses import replace
+
+        indicators = self.indicators.copy()
+        for row in pacing.itertuples():
+            if row.indicator_id not in set(indicators["indicator_id"]):
+                raise InputError("[pacing] 中的指标未登记 / unknown indicator in [pacing]", file=where, value=row.indicator_id,
+                                 fix=f"使用 indicators.csv 中的 indicator_id：{'、'.join(indicators['indicator_id'])}")
+            months = set(self.pacing_profiles.loc[self.pacing_profiles["profile"] == row.profile, "month"])
+            if months != set(range(1, 13)):
+                raise InputError("[pacing] 中的节奏未定义或不满12个月 / pacing profile unknown or incomplete", file=where,
+                                 value=row.profile, fix="在 data/raw/pacing_profiles.csv 中为该节奏写 1—12 月的序时进度")
+            if indicators.loc[indicators["indicator_id"] == row.indicator_id, "kind"].iloc[0] == "growth":
+                raise InputError("增长类指标没有序时进度，不能设节奏 / a growth rate has no pacing", file=where,
+                                 value=row.indicator_id, fix="从 [pacing] 中删去该指标")
+            at = indicators["indicator_id"] == row.indicator_id
+            indicators.loc[at, ["pacing_profile", "pacing_reason", "pacing_source"]] = [row.profile, row.reason, row.source]
+        return replace(self, indicators=indicators)
 
     def indicator(self, indicator_id: str) -> pd.Series:
         return self.indicators.set_index("indicator_id").loc[indicator_id]

@@ -110,34 +110,69 @@ def _insufficient(reason: str) -> Assessment:
     return Assessment("insufficient_data", VERDICTS_ZH["insufficient_data"], reason=reason)
 
 
+def higher_is_better(comparator: str) -> bool:
+    """``>=``, ``>`` and ``=`` (reach the figure) want more; ``<=`` and ``<`` want less."""
+    return comparator not in ("<=", "<")
+
+
 def _meets(value: float, target: float, higher_is_better: bool) -> bool:
     return value >= target if higher_is_better else value <= target
 
 
+ZERO_SUBSTITUTE = 0.001  # Open SDG (sdg-build ProgressMeasure): a zero base or target is read as 0.001
+
+
 def assess(base_year: int, base_value: float, latest_year: int, latest_value: float, target_year: int,
            target_value: float, higher_is_better: bool = True) -> Assessment:
-    """Eurostat / Open SDG growth-rate ratio, verdict, compound and linear projections, UNSD ratio."""
+    """Eurostat / Open SDG growth-rate ratio, verdict, compound and linear projections, UNSD ratio.
+
+    At the edges it follows Open SDG's ``ProgressMeasure``: a latest value that meets the target is
+    已达标 even with one year of data; a zero base or target is read as 0.001; an all-negative series
+    has its ratio's sign flipped; a base and a latest value of opposite signs have no growth rate.
+    The UNSD ratio is not given when the base already met the target (it would read a fall as progress)."""
+    if latest_value is None or math.isnan(latest_value):
+        return _insufficient("缺少最新值 / latest value missing")
+    achieved = _meets(latest_value, target_value, higher_is_better)
     years_observed = latest_year - base_year
-    if years_observed < 1:
+    if years_observed < 1 or base_value is None or math.isnan(base_value):
+        if achieved:
+            return Assessment("target_achieved", VERDICTS_ZH["target_achieved"])
+        if base_value is None or math.isnan(base_value):
+            return _insufficient("缺少基期值 / base value missing")
         return _insufficient("少于两个年度的数据 / fewer than two years of data")
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (base_value, latest_value)):
-        return _insufficient("缺少基期或最新值 / base or latest value missing")
-    if base_value <= 0 or latest_value < 0 or target_value <= 0:
-        return _insufficient("基期值为零或为负，增长率无意义 / a zero or negative base has no growth rate")
+    base = ZERO_SUBSTITUTE if base_value == 0 else base_value
+    target = ZERO_SUBSTITUTE if target_value == 0 else target_value
+    if base * latest_value < 0 or target / base <= 0:
+        if achieved:
+            return Assessment("target_achieved", VERDICTS_ZH["target_achieved"])
+        return _insufficient("基期值与最新值（或目标）符号相反，增长率无意义 / values of opposite signs have no growth rate")
+    sign = -1 if base < 0 else 1
     slope = (latest_value - base_value) / years_observed
     years_left = target_year - latest_year
     projected_linear = latest_value + slope * years_left
-    cagr_obs = (latest_value / base_value) ** (1 / years_observed) - 1
-    cagr_req = (target_value / base_value) ** (1 / (target_year - base_year)) - 1
+    cagr_obs = (latest_value / base) ** (1 / years_observed) - 1 if latest_value != 0 else -1.0
+    cagr_req = (target / base) ** (1 / (target_year - base_year)) - 1
     projected = latest_value * (1 + cagr_obs) ** years_left
-    unsd_ratio = (projected - base_value) / (target_value - base_value) if target_value != base_value else math.nan
+    base_met = _meets(base_value, target_value, higher_is_better)
+    unsd_ratio = (projected - base_value) / (target_value - base_value) \
+        if target_value != base_value and not base_met else math.nan
     direction = 1 if higher_is_better else -1
-    ratio = direction * cagr_obs / abs(cagr_req) if cagr_req != 0 else (math.inf if direction * cagr_obs >= 0 else -math.inf)
-    if _meets(latest_value, target_value, higher_is_better):
-        verdict = "target_achieved"
-    else:
-        verdict = verdict_for_ratio(ratio)
+    ratio = sign * direction * cagr_obs / abs(cagr_req) if cagr_req != 0 \
+        else (math.inf if direction * cagr_obs >= 0 else -math.inf)
+    verdict = "target_achieved" if achieved else verdict_for_ratio(ratio)
     return Assessment(verdict, VERDICTS_ZH[verdict], ratio, cagr_obs, cagr_req, projected, projected_linear, unsd_ratio)
+
+
+def base_of(series: pd.Series, base_year: int) -> tuple[int, float, str]:
+    """The base year and value: the plan's base year, or (as Open SDG does) the next year with data,
+    said in a note."""
+    if base_year in series.index and not math.isnan(series.loc[base_year]):
+        return base_year, float(series.loc[base_year]), ""
+    later = series[(series.index > base_year)].dropna()
+    if later.empty:
+        return base_year, math.nan, ""
+    year = int(later.index[0])
+    return year, float(later.iloc[0]), f"基期{base_year}年无数据，以{year}年为基期 / base year missing: {year} used"
 
 
 def required_paths(base_year: int, base_value: float, target_year: int, target_value: float) -> pd.DataFrame:
@@ -182,12 +217,13 @@ def assess_new_since_base(additions: pd.Series, base_year: int, target_year: int
     cumulative = float(period.sum())
     completion = cumulative / target_value
     expected_share = elapsed / span
-    ratio = completion / expected_share
-    verdict = "target_achieved" if cumulative >= target_value else verdict_for_ratio(ratio)
+    pace_ratio = completion / expected_share  # not the Eurostat growth ratio: its own column
+    verdict = "target_achieved" if cumulative >= target_value else verdict_for_ratio(pace_ratio)
     years_left = target_year - latest_year
     pace = cumulative / elapsed
     return {
-        **Assessment(verdict, VERDICTS_ZH[verdict], ratio=ratio, projected=cumulative + pace * years_left,
+        "pace_ratio": pace_ratio,
+        **Assessment(verdict, VERDICTS_ZH[verdict], projected=cumulative + pace * years_left,
                      projected_linear=cumulative + pace * years_left,
                      unsd_ratio=(cumulative + pace * years_left) / target_value).as_dict(),
         "latest_year": latest_year, "latest_value": cumulative, "completion": completion,
@@ -247,7 +283,8 @@ ASSESSMENT_COLUMNS = [
     "responsible_units", "series", "is_example", "verdict", "verdict_zh", "ratio", "cagr_obs", "cagr_req", "projected",
     "projected_linear", "unsd_ratio", "reason", "base_value", "latest_year", "latest_value", "years_left",
     "needed_change_per_year", "needed_growth_per_year", "best_change_so_far", "best_growth_so_far", "completion",
-    "expected_share", "gap_points", "required_final", "achieved_year", "as_of_year"]
+    "expected_share", "gap_points", "pace_ratio", "required_final", "achieved_year", "base_year_used", "note",
+    "as_of_year"]
 
 
 def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_year: int | None = None) -> pd.DataFrame:
@@ -272,10 +309,11 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
         if series.empty:
             record.update(_insufficient("暂无该指标的年度数据 / no annual data for this target").as_dict())
         elif target.basis in ("level", "cumulative"):
-            base = series.get(target.base_year, math.nan)
-            result = assess(target.base_year, base, int(series.index[-1]), float(series.iloc[-1]),
-                            target.target_year, target.target_value, higher_is_better=target.comparator != "<=")
-            record.update(result.as_dict(), base_value=base, latest_year=int(series.index[-1]),
+            base_year, base, note = base_of(series, target.base_year)
+            result = assess(base_year, base, int(series.index[-1]), float(series.iloc[-1]),
+                            target.target_year, target.target_value, higher_is_better=higher_is_better(target.comparator))
+            record.update(result.as_dict(), base_value=base, base_year_used=base_year, note=note,
+                          latest_year=int(series.index[-1]),
                           latest_value=float(series.iloc[-1]), **effort_needed(series, target.target_year, target.target_value))
         elif target.basis == "new_since_base":
             record.update(assess_new_since_base(series, target.base_year, target.target_year, target.target_value))
@@ -296,8 +334,8 @@ def trajectory_table(plan_target: pd.Series, county_annual: pd.DataFrame, as_of_
     as_of_year = as_of_year or int(county_annual["year"].max())
     series_id = series_for(plan_target["indicator_id"])
     series = _series(county_annual, series_id, as_of_year)
-    base_year, target_year = int(plan_target["base_year"]), int(plan_target["target_year"])
-    base = float(series.get(base_year, math.nan))
+    target_year = int(plan_target["target_year"])
+    base_year, base, _ = base_of(series, int(plan_target["base_year"]))
     if plan_target["basis"] == "annual_growth":
         target_value = base * (1 + plan_target["target_value"] / 100) ** (target_year - base_year)
     else:
@@ -305,10 +343,11 @@ def trajectory_table(plan_target: pd.Series, county_annual: pd.DataFrame, as_of_
     table = required_paths(base_year, base, target_year, target_value)
     table["actual"] = table["year"].map(series)
     latest_year, latest = int(series.index[-1]), float(series.iloc[-1])
-    result = assess(base_year, base, latest_year, latest, target_year, target_value)
+    result = assess(base_year, base, latest_year, latest, target_year, target_value,
+                    higher_is_better(plan_target["comparator"]))
     ahead = table["year"] >= latest_year
     table["projected_compound"] = np.where(ahead, latest * (1 + result.cagr_obs) ** (table["year"] - latest_year), np.nan)
-    slope = (latest - base) / (latest_year - base_year)
+    slope = (latest - base) / (latest_year - base_year) if latest_year > base_year else math.nan
     table["projected_linear"] = np.where(ahead, latest + slope * (table["year"] - latest_year), np.nan)
     return table
 
@@ -320,27 +359,33 @@ def assess_frame(series: pd.DataFrame) -> pd.DataFrame:
     target_value and higher_is_better; the result adds cagr_obs, cagr_req, ratio, projected,
     projected_linear, unsd_ratio, verdict and verdict_zh, row for row equal to :func:`assess`.
     """
-    base, latest, target = (series[c].to_numpy(float) for c in ("base_value", "latest_value", "target_value"))
+    base_value, latest, target_value = (series[c].to_numpy(float) for c in ("base_value", "latest_value", "target_value"))
     observed = (series["latest_year"] - series["base_year"]).to_numpy(float)
     left = (series["target_year"] - series["latest_year"]).to_numpy(float)
     span = (series["target_year"] - series["base_year"]).to_numpy(float)
     higher = series["higher_is_better"].to_numpy(bool)
-    insufficient = (observed < 1) | np.isnan(base) | np.isnan(latest) | (base <= 0) | (latest < 0) | (target <= 0)
+    base = np.where(base_value == 0, ZERO_SUBSTITUTE, base_value)  # Open SDG's substitutes for zeros
+    target = np.where(target_value == 0, ZERO_SUBSTITUTE, target_value)
+    achieved = np.where(higher, latest >= target_value, latest <= target_value)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cagr_obs = (latest / base) ** (1 / observed) - 1
+        no_rate = (observed < 1) | np.isnan(base) | np.isnan(latest) | (base * latest < 0) | (target / base <= 0)
+        sign = np.where(base < 0, -1.0, 1.0)
+        cagr_obs = np.where(latest == 0, -1.0, (latest / base) ** (1 / observed) - 1)
         cagr_req = (target / base) ** (1 / span) - 1
         projected = latest * (1 + cagr_obs) ** left
         direction = np.where(higher, 1.0, -1.0)
-        ratio = np.where(cagr_req != 0, direction * cagr_obs / np.abs(cagr_req),
+        ratio = np.where(cagr_req != 0, sign * direction * cagr_obs / np.abs(cagr_req),
                          np.where(direction * cagr_obs >= 0, np.inf, -np.inf))
-        unsd = np.where(target != base, (projected - base) / (target - base), np.nan)
-        projected_linear = latest + (latest - base) / observed * left
-    achieved = np.where(higher, latest >= target, latest <= target)
-    verdict = np.select([insufficient, achieved, ratio >= ON_TRACK, ratio >= ACCELERATION, ratio >= 0],
-                        ["insufficient_data", "target_achieved", "on_track", "acceleration_needed", "limited_progress"],
-                        default="deterioration")
+        base_met = np.where(higher, base_value >= target_value, base_value <= target_value)
+        unsd = np.where((target_value != base_value) & ~base_met, (projected - base_value) / (target_value - base_value), np.nan)
+        projected_linear = latest + (latest - base_value) / observed * left
+    insufficient = no_rate & ~(achieved & ~np.isnan(latest))
+    verdict = np.select([np.isnan(latest), achieved, insufficient, ratio >= ON_TRACK, ratio >= ACCELERATION, ratio >= 0],
+                        ["insufficient_data", "target_achieved", "insufficient_data", "on_track", "acceleration_needed",
+                         "limited_progress"], default="deterioration")
     numbers = {"cagr_obs": cagr_obs, "cagr_req": cagr_req, "ratio": ratio, "projected": projected,
                "projected_linear": projected_linear, "unsd_ratio": unsd}
+    insufficient = no_rate
     result = series.copy()
     for name, values in numbers.items():
         result[name] = np.where(insufficient, np.nan, values)

@@ -31,8 +31,8 @@ from kpi.monthly import composite_table, month_board, status_counts
 from kpi.parsing import parse_period
 from kpi.pipeline import open_processed
 from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, use_cjk_font
-from kpi.progress import COMPOSITE_RULE, missing_reports
-from kpi.quarterly import lagging_table
+from kpi.progress import missing_reports
+from kpi.quarterly import conventions, lagging_table
 from kpi.registry import COUNTY
 
 use_cjk_font()
@@ -56,7 +56,7 @@ leaderboard_table(board, registry, period)
 # %%
 # NBVAL_CHECK_OUTPUT
 display(reader_table(composite_table(board, period)), reader_table(status_counts(board, period)))
-display(Markdown(COMPOSITE_RULE.split(" / ")[0]))
+display(Markdown("\n".join(f"- {line}" for line in conventions(data.rules, data.paced))))
 
 # %% [markdown]
 # ## 完成率热力图

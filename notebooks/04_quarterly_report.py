@@ -27,8 +27,7 @@ from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
 from kpi.pipeline import open_processed
 from kpi.plots import leaderboard_table, region_progress_chart, trajectory_charts, use_cjk_font
-from kpi.progress import COMPOSITE_RULE
-from kpi.quarterly import (check_region_series, data_notes, has_reports, headline, lagging_table, no_data_paragraph,
+from kpi.quarterly import (check_region_series, conventions, data_notes, has_reports, headline, lagging_table, no_data_paragraph,
                            plan_table, quarter_end, quarterly_ranks, region_table, report_heading, validate_parameters)
 from kpi.registry import COUNTY
 from kpi.trajectory import assess_plan
@@ -106,6 +105,6 @@ if len(behind):
 
 # %%
 checks = data.sum_checks[data.sum_checks["year"] == year]
-passed = [f"晾晒表全县=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）",
-          COMPOSITE_RULE.split(" / ")[0].rstrip("。")]
-display(Markdown(data_notes(data.inputs, bool(board["is_example"].any()), passed, made_at, code_version)))
+passed = [f"晾晒表全县=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）"]
+display(Markdown(data_notes(data.inputs, bool(board["is_example"].any()), passed, made_at, code_version,
+                            conventions(data.rules, data.paced), data.provenance())))

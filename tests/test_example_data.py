@@ -58,3 +58,24 @@ def test_county_annual_uses_real_figures_where_known():
     progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv")
     december = progress.query("period == '2024-12' and region == '全县' and indicator_id == 'new_hitech_enterprises'")
     assert annual.loc[("hitech_enterprises_new", 2024), "value"] == december["value"].iloc[0]
+
+
+def test_every_real_figure_is_literally_in_the_reference():
+    """A row marked real quotes its source as shared/reference/public_figures.csv gives it, with the
+    same value (the reference is checked where the shared folder is present)."""
+    import pytest
+
+    reference_path = paths.ROOT.parent / "shared" / "reference" / "public_figures.csv"
+    annual = pd.read_csv(paths.RAW / "example" / "county_annual_example.csv")
+    real = annual[~annual["is_example"]]
+    assert len(real) == 5 and set(real["indicator_id"]) == {"gdp", "hitech_enterprises_new", "hitech_enterprises_stock",
+                                                            "sme_tech_stock"}
+    assert (annual.loc[annual["is_example"], "source"].str.startswith("example:")).all()
+    if not reference_path.exists():
+        pytest.skip(f"{reference_path} is not here")
+    reference = pd.read_csv(reference_path)
+    for row in real.itertuples():
+        quoted = row.source.removeprefix("real: ").split(" (via ")[0].split(";")[0]
+        match = reference[(reference["source_url"] == quoted) & (reference["year"] == row.year)
+                          & (reference["value"] == row.value)]
+        assert len(match) == 1, row

@@ -39,7 +39,7 @@ def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
     _, board = board_2023
     path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "t.xlsx")
     sheet = openpyxl.load_workbook(path).active
-    assert sheet["A1"].value.endswith("（截至2023年9月）")
+    assert "（截至2023年9月）" in sheet["A1"].value and sheet["A1"].value.endswith("（示例数据）")
     assert "示例数据" in sheet["A2"].value
     assert sheet.freeze_panes == "C5"
     cells = {(c.row, c.column): c for row in sheet.iter_rows() for c in row}

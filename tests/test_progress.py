@@ -80,13 +80,55 @@ def test_growth_indicator(targets, registry):
     assert board.loc[["壶山镇", "五云街道", "丽水高新区", "新建镇"], "rank"].tolist() == [1, 2, 3, 4]
 
 
+BATCH = pd.DataFrame([{"indicator_id": "new_hitech_enterprises", "profile": "batch_hitech", "reason": "分批认定",
+                       "source": "test"}])
+
+
 @pytest.mark.parametrize("period, share, status", [
-    ("2023-05", 0.0, "超序时"), ("2023-07", 0.2, "超序时"), ("2023-09", 0.6, "超序时"), ("2023-12", 1.0, "滞后")])
+    ("2023-05", 0.0, "未到序时"), ("2023-07", 0.2, "超序时"), ("2023-09", 0.6, "超序时"), ("2023-12", 1.0, "滞后")])
 def test_batch_paced_indicator(targets, registry, period, share, status):
     # 11 of 18 = 61.1 %: ahead of the batch profile until December (linear 序时 would say 滞后 from May)
-    board = board_for(targets, registry, [(period, "丽水高新区", "new_hitech_enterprises", 11)], period)
+    board = board_for(targets, registry.with_pacing(BATCH), [(period, "丽水高新区", "new_hitech_enterprises", 11)], period)
     row = board.loc[("丽水高新区", "new_hitech_enterprises")]
     assert row["time_share"] == share and row["status"] == status
+    assert row["rank"] == 1
+
+
+def test_pacing_is_linear_unless_declared(targets, registry):
+    board = board_for(targets, registry, [("2023-05", "丽水高新区", "new_hitech_enterprises", 11)], "2023-05")
+    row = board.loc[("丽水高新区", "new_hitech_enterprises")]
+    assert row["time_share"] == pytest.approx(5 / 12) and row["status"] == "超序时"  # 61.1 % ≥ 41.7 %
+
+
+def test_nothing_due_and_nothing_done_is_not_ranked(targets, registry):
+    paced = registry.with_pacing(BATCH)
+    rows = [("2023-03", r, "new_hitech_enterprises", 0) for r in ("五云街道", "丽水高新区", "壶山镇")]
+    rows.append(("2023-03", "新建镇", "new_hitech_enterprises", 2))
+    board = board_for(targets, paced, rows, "2023-03").xs("new_hitech_enterprises", level="indicator_id")
+    assert set(board.loc[["五云街道", "丽水高新区", "壶山镇", "新建镇"], "status"]) == {"未到序时"}
+    assert board.loc["新建镇", "rank"] == 1  # an early recognition still ranks
+    assert board.loc[["五云街道", "丽水高新区", "壶山镇"], "rank"].isna().all()  # no tie of everybody at 1
+
+
+def test_pacing_must_name_a_known_indicator_and_profile(registry):
+    from kpi.errors import InputError
+
+    with pytest.raises(InputError, match="未登记"):
+        registry.with_pacing(BATCH.assign(indicator_id="nothing"))
+    with pytest.raises(InputError, match="未定义"):
+        registry.with_pacing(BATCH.assign(profile="monthly_magic"))
+    with pytest.raises(InputError, match="增长类"):
+        registry.with_pacing(BATCH.assign(indicator_id="hitech_investment_growth"))
+
+
+def test_rules_from_the_project_file_change_the_band_and_the_cap(targets, registry):
+    from kpi.progress import Rules
+
+    rows = [("2023-06", "丽水高新区", RD, 6.06 * 0.42)]  # 42 % against 50 %: 8 points behind
+    strict = score(targets, progress_frame(rows), registry, ["2023-06"]).set_index(["region", "indicator_id"])
+    loose = score(targets, progress_frame(rows), registry, ["2023-06"], Rules(near_tolerance_points=10))
+    assert strict.loc[("丽水高新区", RD), "status"] == "滞后"
+    assert loose.set_index(["region", "indicator_id"]).loc[("丽水高新区", RD), "status"] == "基本序时"
 
 
 def test_month_12(targets, registry):

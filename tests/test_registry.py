@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from kpi import schemas
+from kpi import paths, schemas
 
 ANNEX_IDS = ["rd_expense_above_scale", "hitech_value_added", "hitech_investment_growth",
              "new_hitech_enterprises", "new_sme_tech", "new_invention_patents", "new_pledge_hv_patents"]
@@ -43,7 +43,7 @@ EXPECTED_TARGETS = {
     "rd_institutions_new": (80, ">=", "new_since_base", "一(二)"),
     "key_rd_projects": (20, ">=", "new_since_base", "一(二); 二(二)4"),
     "talent_startup_projects": (150, ">=", "new_since_base", "一(二)"),
-    "fiscal_st_spending_growth": (15, ">=", "annual_growth", "一(二); 三(二)"),
+    "fiscal_st_spending_growth": (15, ">=", "annual_growth", "一(二)"),  # 三(二) speaks of 十四五 (2021–2025)
     "national_hitech_zone": (1, ">=", "milestone", "二(一)1"),
     "national_incubator": (1, ">=", "milestone", "二(一)1"),
     "provincial_new_rd_institution": (1, ">=", "milestone", "二(一)3"),
@@ -65,8 +65,8 @@ EXPECTED_TARGETS = {
     "provincial_overseas_engineers": (5, "=", "new_since_base", "二(四)11"),
     "overseas_talent_programme": (5, ">=", "new_since_base", "二(四)11"),
     "high_level_talent_special_support": (10, ">=", "new_since_base", "二(四)11"),
-    "foreign_experts": (150, "=", "new_since_base", "二(四)11"),
-    "foreign_experts_high_end": (10, "=", "new_since_base", "二(四)11"),
+    "foreign_experts": (150, "=", "cumulative", "二(四)11"),  # 累计达到 → a total reached, as in rows 18–19
+    "foreign_experts_high_end": (10, "=", "cumulative", "二(四)11"),
 }
 
 
@@ -90,8 +90,10 @@ def test_every_quote_is_the_seeds_own_words(registry, seed_text):
 
 def test_two_clause_targets_quote_both(registry):
     plan = registry.plan_targets.set_index("indicator_id")
-    for indicator_id in ("rd_intensity", "key_rd_projects", "fiscal_st_spending_growth"):
+    for indicator_id in ("rd_intensity", "key_rd_projects"):
         assert plan.loc[indicator_id, "quote"].count(" | ") == 1
+    # 三(二) asks for +15 %/yr over 十四五 (2021–2025): only 一(二)'s 2023–2027 target is cited
+    assert plan.loc["fiscal_st_spending_growth", "clause"] == "一(二)" and " | " not in plan.loc["fiscal_st_spending_growth", "quote"]
 
 
 def test_responsible_units_come_from_the_plan(registry, seed_text):
@@ -119,3 +121,20 @@ def test_shipped_plan_text_is_the_seed(seed_text):
     if not seeds:
         pytest.skip("../shared/seeds is not beside this clone; the shipped copy is used")
     assert seeds[0].read_text(encoding="utf-8") == seed_text
+
+
+def test_the_provenance_table_is_the_readme_table(registry):
+    readme = (paths.RAW / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([^`]+)` \| (.*?) \| (.*?) \| (.*?) \|$", readme, flags=re.M)
+    table = registry.provenance_table
+    assert rows == list(zip(table["file"], table["columns"], table["nature"], table["source"]))
+    assert set(table["nature"]) >= {"官方", "示例", "示例假设", "本项目约定"}
+
+
+def test_data_notes_say_what_each_input_is(registry):
+    notes = registry.provenance(["annex_2023.csv", "annex_2024_example.csv", "progress_example.csv"])
+    nature = dict(zip(notes["file"] + "|" + notes["columns"], notes["nature"]))
+    assert nature["annex_2023.csv|指标"] == "官方" and nature["annex_2024_example.csv|指标"] == "示例"
+    assert nature["progress_example.csv|value"] == "示例" and nature["kpi.toml|[rules], [pacing]"] == "本项目约定"
+    real = registry.provenance(["annex_2026.xlsx", "progress.csv"])
+    assert "示例" not in "".join(real["nature"])

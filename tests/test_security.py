@@ -1,5 +1,7 @@
 """Exports cannot smuggle formulas or markup; file names come only from checked slugs."""
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -28,7 +30,7 @@ def test_index_escapes_data_text(tmp_path):
 def test_slugs_are_checked_before_they_become_file_names(registry, tmp_path):
     regions = registry.regions.copy()
     regions.loc[regions["region"] == "壶山镇", "slug"] = "../../etc"
-    bad = type(registry)(registry.indicators, regions, registry.plan_targets, registry.pacing_profiles)
+    bad = replace(registry, regions=regions)
     with pytest.raises(InputError, match="slug"):
         plan_jobs(2025, 4, bad, tmp_path, tmp_path, tmp_path, "h", "c", analysis=False)
 

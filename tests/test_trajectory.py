@@ -41,12 +41,56 @@ def test_verdicts(latest, verdict):
 
 
 @pytest.mark.parametrize("args, reason", [((2022, 2.45, 2022, 2.45, 2027, 3.4), "少于两个年度"),
-                                          ((2022, 0.0, 2025, 3.0, 2027, 5.0), "零或为负"),
+                                          ((2022, -1.0, 2025, 3.0, 2027, 5.0), "符号相反"),
                                           ((2022, math.nan, 2025, 3.0, 2027, 5.0), "缺少")])
 def test_insufficient_data_says_why(args, reason):
     result = assess(*args)
     assert result.verdict == "insufficient_data" and result.verdict_zh == "数据不足" and reason in result.reason
     assert math.isnan(result.ratio)  # never a fake number
+
+
+# ---------------------------------------------------------------- the edges, as Open SDG's ProgressMeasure
+def test_one_year_that_already_meets_the_target_is_achieved():
+    assert assess(2025, 3.5, 2025, 3.5, 2027, 3.4).verdict == "target_achieved"
+    assert assess(2025, 3.0, 2025, 3.0, 2027, 3.4).verdict == "insufficient_data"
+
+
+def test_zero_base_is_read_as_0_001():
+    # (3 / 0.001)^(1/3) − 1 = 13.4225; (5 / 0.001)^(1/5) − 1 = 4.4928; ratio 2.9876
+    result = assess(2022, 0.0, 2025, 3.0, 2027, 5.0)
+    assert result.cagr_obs == pytest.approx(13.4225, abs=1e-4) and result.cagr_req == pytest.approx(4.4928, abs=1e-4)
+    assert result.ratio == pytest.approx(2.9876, abs=1e-4) and result.verdict == "on_track"
+
+
+def test_zero_target_is_read_as_0_001():
+    # lower is better, 10 → 5 in 3 years toward 0 by 2027: (0.5)^(1/3) − 1 = −0.2063; (0.0001)^(1/5) − 1 = −0.8415
+    result = assess(2022, 10.0, 2025, 5.0, 2027, 0.0, higher_is_better=False)
+    assert result.ratio == pytest.approx(0.2063 / 0.8415, abs=1e-3) and result.verdict == "limited_progress"
+
+
+def test_an_all_negative_series_flips_the_sign():
+    # −10 → −5 toward −2: cagr_obs = 0.5^(1/3) − 1 = −0.2063, cagr_req = 0.2^(1/5) − 1 = −0.2752; ratio = +0.7497
+    result = assess(2022, -10.0, 2025, -5.0, 2027, -2.0)
+    assert result.ratio == pytest.approx(0.7497, abs=1e-3) and result.verdict == "acceleration_needed"
+
+
+def test_a_missing_base_year_uses_the_next_one_and_says_so():
+    from kpi.trajectory import base_of
+
+    year, value, note = base_of(pd.Series({2023: 2.6, 2024: 2.7, 2025: 2.9}), 2022)
+    assert (year, value) == (2023, 2.6) and "以2023年为基期" in note
+    assert base_of(pd.Series({2022: 2.45, 2025: 2.9}), 2022) == (2022, 2.45, "")
+
+
+def test_strict_comparators_read_the_right_direction():
+    from kpi.trajectory import higher_is_better
+
+    assert [higher_is_better(c) for c in (">=", ">", "=", "<=", "<")] == [True, True, True, False, False]
+
+
+def test_no_unsd_ratio_when_the_base_already_met_the_target():
+    result = assess(2022, 4.0, 2025, 3.0, 2027, 3.4)  # was past 3.4, fell below it
+    assert result.verdict == "deterioration" and math.isnan(result.unsd_ratio)
 
 
 def test_new_since_base():
@@ -56,7 +100,8 @@ def test_new_since_base():
     assert result["latest_value"] == 164 and result["expected_share"] == pytest.approx(0.6)
     assert result["completion"] == pytest.approx(164 / 260)
     assert result["gap_points"] == pytest.approx((164 / 260 - 0.6) * 100)  # +3.08 points ahead
-    assert result["ratio"] == pytest.approx((164 / 260) / 0.6) and result["verdict"] == "on_track"
+    assert result["pace_ratio"] == pytest.approx((164 / 260) / 0.6) and result["verdict"] == "on_track"
+    assert math.isnan(result["ratio"])  # the Eurostat growth ratio is another quantity: never in the same column
     assert result["needed_change_per_year"] == 48  # (260 − 164) / 2
     assert result["best_change_so_far"] == 62
 
