@@ -198,7 +198,7 @@ VERDICT_COLORS = {"target_achieved": "#1a7f37", "on_track": "#2da44e", "accelera
 
 
 def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, assessments: pd.DataFrame,
-                      as_of_year: int) -> plt.Figure:
+                      as_of_year: int, province: pd.DataFrame | None = None) -> plt.Figure:
     """Small multiples for the level, cumulative and annual-growth targets that have data: actual,
     the required compound (dashed) and linear (dotted) paths, and the projection range to 2027."""
     from kpi.trajectory import trajectory_table
@@ -220,6 +220,10 @@ def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, a
                         alpha=0.25, label="预测区间")
         ax.plot(table["year"], table["actual"], "o-", color="#0969da", lw=2, label="实际")
         ax.plot(table["year"].iloc[-1], table["required_compound"].iloc[-1], "*", ms=13, color="#cf222e", label="2027目标")
+        if province is not None:  # the plan's second condition: above the provincial average
+            figures = province[province["indicator_id"] == target["indicator_id"]]
+            if not figures.empty:
+                ax.plot(figures["year"], figures["value"], "s--", color="#8250df", ms=5, lw=1, label="全省（对照）")
         unit = "亿元" if target["basis"] == "annual_growth" else target["unit"]
         title = target["name_zh"] if target["basis"] != "annual_growth" else "县财政科技投入（年均+15%）"
         ax.set_title(f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）", fontsize=10,

@@ -174,7 +174,10 @@ def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
                 for is_growth, g, v, u in zip(growth, achieved, known["latest_value"], known["unit"])],
         "2027目标": [("年均增长 " if is_growth else "") + fmt.target(t, c, u)
                    for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])],
-        "判断": known["verdict_zh"],
+        "判断": [v + (f"；{'高于' if above else '未超过'}全省（{pv:g}%，{int(py)}年）" if pd.notna(pv) else "")
+               + (f"（{n.split(' / ')[0]}）" if isinstance(n, str) and n else "")
+               for v, above, pv, py, n in zip(known["verdict_zh"], known["above_province"], known["province_value"],
+                                             known["province_year"], known["note"])],
         "增长率比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
         "新增进度比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["pace_ratio"]],
         "责任单位": known["responsible_units"],

@@ -23,7 +23,8 @@ COUNTY = "全县"
 BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
 COMPARATORS = (">=", ">", "=", "<=", "<")
 KINDS = ("amount", "count", "growth")
-REGISTRY_FILES = ("indicators.csv", "regions.csv", "plan_targets.csv", "pacing_profiles.csv", "provenance.csv")
+REGISTRY_FILES = ("indicators.csv", "regions.csv", "plan_targets.csv", "pacing_profiles.csv", "provenance.csv",
+                  "province_reference.csv")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -98,6 +99,12 @@ def load_pacing_profiles(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     return table[["profile", "month", "time_share", "note"]]
 
 
+def load_province(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """The province's figures (浙江省), each with its quote and source."""
+    table = _read_csv(raw_dir / "province_reference.csv")
+    return table.assign(year=table["year"].astype(int), value=table["value"].astype(float))
+
+
 @dataclass(frozen=True)
 class Registry:
     """The loaded registry, with name resolution for regions and indicators."""
@@ -107,6 +114,7 @@ class Registry:
     plan_targets: pd.DataFrame
     pacing_profiles: pd.DataFrame
     provenance_table: pd.DataFrame
+    province: pd.DataFrame  # the province's figures a target is compared with (超过全省平均水平)
 
     def provenance(self, file_names: list[str]) -> pd.DataFrame:
         """What is official, what is example, what is an assumption, for the files named (patterns in
@@ -125,7 +133,7 @@ class Registry:
     @classmethod
     def load(cls, raw_dir: Path = paths.RAW) -> "Registry":
         return cls(load_indicators(raw_dir), load_regions(raw_dir), load_plan_targets(raw_dir),
-                   load_pacing_profiles(raw_dir), _read_csv(raw_dir / "provenance.csv"))
+                   load_pacing_profiles(raw_dir), _read_csv(raw_dir / "provenance.csv"), load_province(raw_dir))
 
     @cached_property
     def region_lookup(self) -> dict[str, str]:

@@ -284,10 +284,26 @@ ASSESSMENT_COLUMNS = [
     "projected_linear", "unsd_ratio", "reason", "base_value", "latest_year", "latest_value", "years_left",
     "needed_change_per_year", "needed_growth_per_year", "best_change_so_far", "best_growth_so_far", "completion",
     "expected_share", "gap_points", "pace_ratio", "required_final", "achieved_year", "base_year_used", "note",
-    "as_of_year"]
+    "province_year", "province_value", "above_province", "as_of_year"]
 
 
-def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_year: int | None = None) -> pd.DataFrame:
+def province_comparison(series: pd.Series, province: pd.DataFrame, indicator_id: str) -> dict:
+    """The plan's second condition for a target (一(二): R&D intensity “超过全省平均水平”): the county's
+    latest value against the province's latest figure of the same year or before."""
+    rows = province[(province["indicator_id"] == indicator_id)].sort_values("year") if province is not None else province
+    if rows is None or rows.empty or series.empty:
+        return {}
+    latest_year = int(series.index[-1])
+    known = rows[rows["year"] <= latest_year]
+    if known.empty:
+        return {}
+    figure = known.iloc[-1]
+    return {"province_year": int(figure["year"]), "province_value": float(figure["value"]),
+            "above_province": bool(series.iloc[-1] > figure["value"])}
+
+
+def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_year: int | None = None,
+                province: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per plan target: latest value, verdict (English and Chinese), ratio, projections,
     effort needed — by the method of its ``basis``. Targets without data say so (数据不足)."""
     as_of_year = as_of_year or int(county_annual["year"].max())
@@ -312,6 +328,7 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
             base_year, base, note = base_of(series, target.base_year)
             result = assess(base_year, base, int(series.index[-1]), float(series.iloc[-1]),
                             target.target_year, target.target_value, higher_is_better=higher_is_better(target.comparator))
+            record.update(province_comparison(series, province, target.indicator_id))
             record.update(result.as_dict(), base_value=base, base_year_used=base_year, note=note,
                           latest_year=int(series.index[-1]),
                           latest_value=float(series.iloc[-1]), **effort_needed(series, target.target_year, target.target_value))

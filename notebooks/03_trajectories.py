@@ -38,7 +38,7 @@ use_cjk_font()
 data = open_processed(processed_dir)
 registry = data.registry
 county_annual = data.county_annual
-assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=as_of_year)
+assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=as_of_year, province=registry.province)
 if county_annual["is_example"].any():
     real = county_annual.loc[~county_annual["is_example"], "name_zh"].unique()
     display(Markdown(f"**⚠ 年度数据含{EXAMPLE_LABEL}**；真实数据：{'、'.join(real) or '无'}（来源见 `county_annual.csv` 的 source 列）"))
@@ -51,7 +51,7 @@ if county_annual["is_example"].any():
 display(reader_table(verdict_counts(assessments)), reader_table(plan_table(assessments), wrap=("责任单位",)))
 
 # %%
-fig = trajectory_charts(registry.plan_targets, county_annual, assessments, as_of_year)
+fig = trajectory_charts(registry.plan_targets, county_annual, assessments, as_of_year, registry.province)
 plt.show()
 
 # %%

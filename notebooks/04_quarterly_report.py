@@ -78,7 +78,7 @@ if reported:
 
 # %%
 if region == COUNTY:
-    assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year)
+    assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year, province=registry.province)
     targets_2027 = plan_table(assessments)
     if data.county_annual["is_example"].any():
         display(HTML("<p style='color:#c00000'><b>⚠ 全县年度数据含示例数据</b>（真实数字见数据说明的来源）。</p>"))
@@ -86,7 +86,7 @@ if region == COUNTY:
         display(Markdown("尚无全县年度数据，2027年目标暂不作判断（用 `kpi template --year` 与 `kpi collect --year` 录入）。"))
     else:
         display(reader_table(targets_2027, wrap=("责任单位",)))
-        fig = trajectory_charts(registry.plan_targets, data.county_annual, assessments, year)
+        fig = trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province)
         plt.show()
 else:
     display(Markdown("区域报告不含2027年轨迹（方案目标为全县口径），见全县报告。"))

@@ -219,7 +219,7 @@ def test_run_ingest_writes_validated_tables(raw_copy, tmp_path):
     names = sorted(p.name for p in (tmp_path / "processed").iterdir() if not p.name.endswith(".lock"))
     assert names == ["annex_sum_checks.csv", "annex_targets.csv", "county_annual.csv", "indicators.csv",
                      "ingest_summary.json", "inputs.csv", "pacing.csv", "pacing_profiles.csv", "plan_targets.csv",
-                     "progress.csv", "provenance.csv", "regions.csv"]
+                     "progress.csv", "provenance.csv", "province_reference.csv", "regions.csv"]
     assert result.sum_checks["ok"].all() and len(result.sum_checks) == 18
     assert len(result.annex) == 3 * 63
 

@@ -165,3 +165,15 @@ def test_assess_frame_equals_assess_row_by_row():
         for name in ("ratio", "projected", "projected_linear", "unsd_ratio", "cagr_obs", "cagr_req"):
             got, want = getattr(result, name), getattr(expected, name)
             assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want), (name, row)
+
+
+def test_the_second_condition_compares_with_the_province(registry):
+    """一(二): R&D intensity must reach 3.4 % and exceed the provincial average (浙江省 3.22 % in 2024)."""
+    from kpi.trajectory import province_comparison
+
+    province = registry.province
+    assert province_comparison(pd.Series({2022: 2.5, 2024: 3.3}), province, "rd_intensity") == \
+        {"province_year": 2024, "province_value": 3.22, "above_province": True}
+    assert province_comparison(pd.Series({2022: 2.5, 2023: 3.1}), province, "rd_intensity") == \
+        {"province_year": 2023, "province_value": 3.2, "above_province": False}
+    assert province_comparison(pd.Series({2022: 2.5, 2023: 3.1}), province, "sme_tech_stock") == {}
