@@ -25,7 +25,8 @@ valued AS (
 ),
 rated AS (
     SELECT v.*,
-           CASE WHEN v.higher_is_better THEN v.actual / v.target ELSE v.target / v.actual END AS completion_rate,
+           CASE WHEN v.target = 0 THEN CASE WHEN v.actual IS NULL THEN NULL ELSE 1.0 END
+                WHEN v.higher_is_better THEN v.actual / v.target ELSE v.target / v.actual END AS completion_rate,
            CASE WHEN v.kind = 'growth' THEN NULL
                 WHEN v.pacing_profile = 'linear' THEN v.month / 12.0 ELSE pf.time_share END AS time_share
     FROM valued v LEFT JOIN profiles pf ON pf.profile = v.pacing_profile AND pf.month = v.month

@@ -62,6 +62,15 @@ def write_csv(target: str | Path, frame: pd.DataFrame, for_people: bool = False,
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
+def safe_cell(value: object) -> object:
+    """One cell as a spreadsheet must receive it: text that Excel would run as a formula (``=``,
+    ``+``, ``-``, ``@``) gets a leading apostrophe; numbers and everything else pass unchanged.
+    Every CSV and xlsx writer of the project goes through this function."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def formula_safe(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) get a leading
     apostrophe, so an exported CSV opened in Excel shows them as text (no formula injection).
@@ -73,7 +82,7 @@ def formula_safe(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataF
         if column in exclude or not textual:
             continue
         text = safe[column].astype(object)  # a Categorical refuses both ``~`` and new values in ``where``
-        risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)).astype(bool)
-        if risky.any():
-            safe[column] = text.where(~risky, "'" + text.astype(str))
+        safe_text = text.map(safe_cell)
+        if not safe_text.equals(text):
+            safe[column] = safe_text
     return safe

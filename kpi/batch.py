@@ -9,6 +9,7 @@ serialises overlapping runs; a log file is kept beside the reports.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -172,8 +173,52 @@ def plan_jobs(year: int, quarter: int, registry: Registry, out_dir: Path, proces
     return jobs
 
 
-def _send_stderr_to(path: str) -> None:
-    """Worker initialiser: the kernels' own chatter (TCP warnings, shutdown notices) goes to the log."""
+def end_descendants(signum: int | None = None, frame=None) -> None:
+    """End every process this one started (workers, kernels), children first asked, then killed."""
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        children = []
+    for child in children:
+        try:
+            child.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=3)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's own handler still ends its workers on SIGTERM/SIGINT
+
+
+def _start_worker(path: str, parent: int) -> None:
+    """Worker initialiser: stop with the run, taking this worker's kernels along; the kernels' own
+    chatter (TCP warnings, shutdown notices) goes to the log."""
+    import signal
+
+    def stop(signum, frame):
+        end_descendants()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _die_with_parent()
+    if os.getppid() != parent:  # the run died before this worker could ask to follow it
+        stop(signal.SIGTERM, None)
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(handle, 2)
     os.close(handle)
@@ -188,7 +233,11 @@ def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: 
 
     cluster = None if scheduler else LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
                                                   dashboard_address=None)
-    client = Client(scheduler or cluster)
+    try:
+        client = Client(scheduler or cluster, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"连不上 Dask 调度器 / cannot reach the Dask scheduler ({type(exc).__name__})", value=scheduler,
+                         fix="检查地址和端口（如 tcp://10.0.0.5:8786）与网络；或去掉 --executor dask 在本机运行") from None
     results = []
     try:
         futures = client.map(run_job, jobs, pure=False, key=[f"kpi-report-{job.key}-{job.fingerprint[:8]}" for job in jobs])
@@ -218,8 +267,8 @@ def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path, 
         from tqdm import tqdm
 
         bar = tqdm(total=len(jobs), desc="报告", unit="份")
-    with ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs))), initializer=_send_stderr_to,
-                             initargs=(str(log_path),)) as pool:
+    with _ends_its_processes(), ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs))),
+                                                    initializer=_start_worker, initargs=(str(log_path), os.getpid())) as pool:
         futures = {pool.submit(run_job, job): job for job in jobs}
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
@@ -233,6 +282,28 @@ def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path, 
     if bar is not None:
         bar.close()
     return results
+
+
+@contextlib.contextmanager
+def _ends_its_processes():
+    """While the workers run: SIGTERM or SIGINT to this process ends every worker and kernel first."""
+    import signal
+
+    def stop(signum, frame):
+        end_descendants()
+        raise KeyboardInterrupt if signum == signal.SIGINT else SystemExit(128 + signum)
+
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[str, str]:
@@ -302,87 +373,214 @@ def selected_regions(regions: list[str] | None, registry: Registry) -> list[str]
     return [region for region in registry.region_names if region in wanted]
 
 
+BUILDS = ".builds"  # complete builds live here; reports/YYYY-QN is a symlink to the published one
+NOT_HASHED = {"manifest.json", "report.log"}
+
+
+def _files_of(folder: Path) -> dict[str, str]:
+    """sha256 of every file in a build, by its path relative to the build."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in NOT_HASHED}
+
+
+def _published(link: Path) -> Path | None:
+    """The build ``reports/YYYY-QN`` points at. A folder left by an older version is moved into
+    ``.builds`` first, so that from now on a publication is switched with one atomic rename."""
+    if link.is_symlink():
+        target = link.resolve()
+        return target if target.is_dir() else None
+    if link.is_dir():
+        moved = link.parent / BUILDS / f"{link.name}.migrated"
+        moved.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(link, moved)
+        _switch(link, moved)
+        return moved
+    return None
+
+
+def _switch(link: Path, build: Path) -> None:
+    """Point ``link`` at ``build`` atomically: a new symlink renamed over the old one."""
+    temporary = link.with_name(f".{link.name}.switch")
+    temporary.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(build, link.parent), temporary)
+    os.replace(temporary, link)
+
+
+def _read_manifest(build: Path | None) -> dict:
+    """The published manifest; a missing, truncated or unreadable one counts as none (rebuild)."""
+    if build is None or not (build / "manifest.json").is_file():
+        return {}
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _intact(build: Path | None, manifest: dict) -> set[str]:
+    """The files of the published build whose bytes are those its manifest recorded."""
+    if build is None:
+        return set()
+    recorded = manifest.get("files", {})
+    return {name for name, digest in _files_of(build).items() if recorded.get(name) == digest}
+
+
+def _clean_builds(root: Path, keep: Path | None) -> None:
+    """Remove every build but the published one: unfinished ones left by a killed run included."""
+    import shutil
+
+    for build in (root / BUILDS).glob("*") if (root / BUILDS).exists() else []:
+        if keep is None or build.resolve() != keep.resolve():
+            shutil.rmtree(build, ignore_errors=True)
+
+
+def _job_files(job: Job, build: Path) -> list[str]:
+    """The published files of a job, relative to the build."""
+    output = Path(job.output).relative_to(build)
+    return [output.with_suffix(s).as_posix() for s in (".ipynb", ".html", ".pdf")]
+
+
 def run_batch(processed: Processed, config: Config, year: int | None = None, quarter: int | None = None,
               regions: list[str] | None = None, n_jobs: int | None = None, force: bool = False,
-              analysis: bool = True, executor: str = "local", scheduler: str | None = None) -> BatchResult:
-    """Build the quarterly reports from the processed tables; see the module docstring. Reports of
-    regions not selected this run keep their last entry in the index and the manifest."""
-    from filelock import FileLock, Timeout
+              analysis: bool = True, executor: str = "local", scheduler: str | None = None,
+              wait_seconds: float | None = None) -> BatchResult:
+    """Build the quarterly reports from the processed tables and publish them as one transaction:
+    plan → what is current → build in a staging folder → switch the publication atomically.
 
-    from kpi.bulletin import write_bulletin
-    from kpi.excel import write_leaderboard_xlsx
-    from kpi.monthly import month_board
+    A report is current when its fingerprint (notebook, code, inputs, parameters) matches the
+    manifest and its files still have the bytes the manifest recorded. Current reports, and the last
+    good copy of a report that fails, are carried into the new build; a killed run leaves only an
+    unfinished build under ``.builds`` (removed by the next run) and the publication as it was."""
+    import shutil
 
     registry = processed.registry
     year, quarter, period = choose_quarter(processed, year, quarter)
     wanted = selected_regions(regions, registry)
     input_hash = _sha256(json.dumps(processed.summary.get("sha256", {}), sort_keys=True).encode())
     code_hash = code_fingerprint()
-    out_root = config.reports
-    out_dir = out_root / f"{year}-Q{quarter}"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    root, name = config.reports, f"{year}-Q{quarter}"
+    root.mkdir(parents=True, exist_ok=True)
+    link = root / name
 
-    lock = FileLock(str(out_root / ".kpi-report.lock"))
-    try:
-        lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
-    except Timeout:
-        raise InputError("另一个 kpi report 仍在运行 / another report run holds the lock", file=out_root / ".kpi-report.lock",
-                         fix="等它结束；若确认没有在运行，删除该锁文件") from None
-    try:
-        log = _logger(out_dir / "report.log")
-        jobs = plan_jobs(year, quarter, registry, out_dir, processed.folder, config.notebooks, input_hash, code_hash)
-        manifest_path = out_dir / "manifest.json"
-        previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    with report_lock(root, wait_seconds):
+        current = _published(link)
+        _clean_builds(root, current)
+        previous = _read_manifest(current)
+        intact = _intact(current, previous)
         done_before = previous.get("reports", {})
+        staging = root / BUILDS / f"{name}.{beijing_now():%Y%m%dT%H%M%S}.{os.getpid()}.partial"
+        jobs = plan_jobs(year, quarter, registry, staging, processed.folder, config.notebooks, input_hash, code_hash)
         artifact_fingerprint = _sha256(input_hash.encode(), code_hash.encode(), period.encode())
 
         def unchanged(job: Job) -> bool:
             entry = done_before.get(job.key, {})
             return (not force and entry.get("fingerprint") == job.fingerprint and entry.get("outcome") == "ok"
-                    and Path(job.output).exists() and Path(job.output).with_suffix(".html").exists())
+                    and set(_job_files(job, staging)[:2]) <= intact)
 
         chosen = [job for job in jobs if (job.region in wanted if job.region is not None else analysis)]
         todo = [job for job in chosen if not unchanged(job)]
-        xlsx_path = out_dir / f"晾晒表_{period}.xlsx"
+        artifacts = [f"晾晒表_{period}.xlsx", f"情况通报_{period}.docx", "index.html"]
         artifacts_current = (not force and previous.get("artifacts_fingerprint") == artifact_fingerprint
-                             and xlsx_path.exists() and (out_dir / "index.html").exists())
-        result = BatchResult(out_dir)
-        if not todo and artifacts_current and {j.key for j in chosen} <= set(done_before):
+                             and set(artifacts) <= intact)
+        result = BatchResult(link)
+        if current is not None and not todo and artifacts_current and {j.key for j in chosen} <= set(done_before):
             result.results = [JobResult(j.key, "unchanged") for j in chosen]
-            log.info(f"{year}-Q{quarter}: all {len(chosen)} reports up to date; nothing executed")
+            _logger(current / "report.log").info(f"{name}: all {len(chosen)} reports up to date; nothing executed")
             return result
-        log.info(f"{year}-Q{quarter}: {len(todo)} of {len(chosen)} reports to run, {n_jobs or os.cpu_count()} at a time")
-        ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, out_dir / "report.log",
+
+        staging.mkdir(parents=True)
+        for job in jobs:  # carried over: current reports, and the last good copy of those re-run
+            for relative in _job_files(job, staging):
+                if current is not None and relative in intact:
+                    (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(current / relative, staging / relative)
+        if current is not None and (current / "report.log").exists():
+            shutil.copy2(current / "report.log", staging / "report.log")
+        log = _logger(staging / "report.log")
+        log.info(f"{name}: {len(todo)} of {len(chosen)} reports to run, {n_jobs or os.cpu_count()} at a time")
+        ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, staging / "report.log",
                                           executor, scheduler)}
         result.executed = len(ran)
         result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in chosen]
-
-        board = month_board(processed, period)
-        result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation,
-                                                     rules=processed.rules))
-        result.written.append(write_bulletin(board, registry, period, out_dir / f"情况通报_{period}.docx", config.county,
-                                             config.organisation, processed.rules))
-        result.written += _print_reports([j for j in chosen if ran.get(j.key) and ran[j.key].outcome == "ok"
-                                          or not Path(j.output).with_suffix(".pdf").exists()], config, log)
-        reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)
-        outcomes = {key: entry.get("outcome", "") for key, entry in reports.items()}
-        made_at = _now()
-        is_example = bool(board["is_example"].any())
-        page = index_html(year, quarter, period, jobs, outcomes, _status_lines(board, period, registry),
-                          xlsx_path.name, is_example, made_at, config.county)
-        result.written.append(atomic.write_text(out_dir / "index.html", page))
-        inputs = processed.inputs.assign(sha256=processed.inputs["sha256"].str[:16])[["role", "file", "sha256", "bytes", "is_example"]]
-        manifest = {
-            "year": year, "quarter": quarter, "period": period, "made_at": made_at, "code_version": code_version(),
-            "project_file": str(config.path) if config.path else None,
-            "example_data": is_example, "inputs": inputs.to_dict(orient="records"), "packages": _package_versions(),
-            "artifacts_fingerprint": artifact_fingerprint, "reports": reports,
-        }
-        result.written.append(atomic.write_text(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
         for failure in result.failures:
             log.error(f"FAILED {failure.key}: {failure.message}")
+        _write_artifacts(processed, config, jobs, chosen, ran, result, done_before, staging, period,
+                         artifact_fingerprint, log)
+        for handler in list(log.handlers):
+            handler.close()
+            log.removeHandler(handler)
+        final = staging.with_name(staging.name.removesuffix(".partial"))
+        os.replace(staging, final)
+        _switch(link, final)  # the one moment the publication changes: old build or new, never a mix
+        if current is not None and current.is_relative_to(root / BUILDS):
+            shutil.rmtree(current, ignore_errors=True)
+        result.written = [link / Path(p).relative_to(staging) for p in result.written]
         return result
+
+
+def _write_artifacts(processed: Processed, config: Config, jobs: list[Job], chosen: list[Job], ran: dict,
+                     result: BatchResult, done_before: dict, build: Path, period: str, artifact_fingerprint: str,
+                     log: logging.Logger) -> None:
+    """The quarter's 晾晒表, 情况通报, PDFs, index and manifest (with every file's sha256), in ``build``."""
+    from kpi.bulletin import write_bulletin
+    from kpi.excel import write_leaderboard_xlsx
+    from kpi.monthly import month_board
+
+    registry = processed.registry
+    year, quarter = int(period[:4]), int(period[5:7]) // 3
+    board = month_board(processed, period)
+    xlsx_path = build / f"晾晒表_{period}.xlsx"
+    result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation,
+                                                 rules=processed.rules))
+    result.written.append(write_bulletin(board, registry, period, build / f"情况通报_{period}.docx", config.county,
+                                         config.organisation, processed.rules))
+    result.written += _print_reports([j for j in chosen if ran.get(j.key) and ran[j.key].outcome == "ok"
+                                      or not Path(j.output).with_suffix(".pdf").exists()], config, log)
+    reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)
+    outcomes = {key: entry.get("outcome", "") for key, entry in reports.items()}
+    made_at = _now()
+    is_example = bool(board["is_example"].any())
+    page = index_html(year, quarter, period, jobs, outcomes, _status_lines(board, period, registry),
+                      xlsx_path.name, is_example, made_at, config.county)
+    result.written.append(atomic.write_text(build / "index.html", page))
+    inputs = processed.inputs.assign(sha256=processed.inputs["sha256"].str[:16])[["role", "file", "sha256", "bytes", "is_example"]]
+    manifest = {
+        "year": year, "quarter": quarter, "period": period, "made_at": made_at, "code_version": code_version(),
+        "project_file": str(config.path) if config.path else None,
+        "example_data": is_example, "inputs": inputs.to_dict(orient="records"), "packages": _package_versions(),
+        "artifacts_fingerprint": artifact_fingerprint, "reports": reports, "files": _files_of(build),
+    }
+    result.written.append(atomic.write_text(build / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
+
+
+@contextlib.contextmanager
+def report_lock(root: Path, wait_seconds: float | None = None):
+    """One report run at a time. A second run says at once who holds the lock, then waits up to
+    ``wait_seconds`` (default ``KPI_LOCK_TIMEOUT``, one hour) before giving up with a clear error."""
+    import socket
+
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(root / ".kpi-report.lock"))
+    owner = root / ".kpi-report.owner"
+    timeout = LOCK_TIMEOUT_SECONDS if wait_seconds is None else wait_seconds
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        holder = owner.read_text(encoding="utf-8").strip() if owner.exists() else "未知"
+        print(f"另一个 kpi report 正在运行（{holder}），等待至多 {timeout:g} 秒 / waiting for the lock", file=sys.stderr,
+              flush=True)
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise InputError(f"另一个 kpi report 仍在运行（{holder}）/ another report run holds the lock",
+                             file=root / ".kpi-report.lock",
+                             fix="等它结束后重试，或用 --wait 秒数 等待更久；若确认没有在运行，删除该锁文件") from None
+    try:
+        owner.write_text(f"进程 {os.getpid()}，主机 {socket.gethostname()}，开始于 {chinese_time(_now())}", encoding="utf-8")
+        yield
     finally:
+        owner.unlink(missing_ok=True)
         lock.release()
 
 

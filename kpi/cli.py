@@ -4,6 +4,7 @@ override it for one run. Bad input prints one clear message and exits 2, never a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -94,9 +95,11 @@ def _cmd_report(args) -> int:
         raise InputError("--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask",
                          fix="加上 --executor dask")
     cfg = _config(args)
+    regions = _check_report_options(args, cfg)  # every option checked before anything is written
     _, processed = _ingest(cfg)
-    result = run_batch(processed, cfg, args.year, args.quarter, args.regions, args.jobs, args.force,
-                       analysis=not args.no_analysis, executor=args.executor, scheduler=args.scheduler)
+    result = run_batch(processed, cfg, args.year, args.quarter, regions, args.jobs, args.force,
+                       analysis=not args.no_analysis, executor=args.executor, scheduler=args.scheduler,
+                       wait_seconds=args.wait)
     print(summary_table(result))
     if result.executed == 0 and not result.failures:
         print(f"{result.out_dir}: 全部报告已是最新，未重新运行 / all reports up to date, nothing executed")
@@ -109,6 +112,20 @@ def _cmd_report(args) -> int:
             print(f"--- {failure.key}\n{failure.message[-1500:]}", file=sys.stderr)
         return 1
     return 0
+
+
+def _check_report_options(args, cfg) -> list[str]:
+    """Year, quarter, regions (aliases resolved, each once) and jobs, checked against the registry."""
+    from kpi.batch import selected_regions
+    from kpi.quarterly import validate_parameters
+    from kpi.registry import COUNTY, Registry
+
+    registry = Registry.load(cfg.registry)
+    if args.year is not None:
+        validate_parameters(args.year, args.quarter, COUNTY, registry)
+    if args.jobs is not None and not 1 <= args.jobs <= 256:
+        raise InputError("--jobs 应为 1—256 / --jobs must be 1 to 256", value=args.jobs, fix="例如 --jobs 2")
+    return selected_regions(args.regions, registry)
 
 
 def _cmd_leaderboard(args) -> int:
@@ -243,7 +260,13 @@ def _cmd_extract_targets(args) -> int:
         if output.resolve().is_relative_to(registry_dir.resolve()):
             raise InputError("草稿不能写入 data/raw（原始数据只由人工审核后放入）/ drafts never go into data/raw",
                              file=output, fix="写到别处，例如 --out /tmp/draft.csv，审核后再手工合并")
-    text = read_text(Path(args.plan))
+    plan = Path(args.plan)
+    if not plan.is_file():
+        raise InputError("方案文本不存在或不是文件 / the plan is not a file", file=plan, fix="给出 .txt 或 .docx 文件的路径")
+    if args.compare and not Path(args.compare).is_file():
+        raise InputError("--compare 文件不存在 / the reference file does not exist", file=args.compare,
+                         fix="给出已审核的 plan_targets.csv，例如 data/raw/plan_targets.csv")
+    text = read_text(plan)
     draft, annex = extract(text)
     draft = fill_years(draft, text)
     if args.out:
@@ -254,6 +277,11 @@ def _cmd_extract_targets(args) -> int:
         atomic.write_text(Path(args.annex_out), annex_csv(annex))
         print(f"wrote {args.annex_out}: annex table, {len(annex)} rows")
     if args.compare:
+        reference = pd.read_csv(args.compare, dtype=str, keep_default_na=False)
+        missing = {"name_zh", "target_value", "basis"} - set(reference.columns)
+        if missing:
+            raise InputError(f"--compare 文件缺少列 {sorted(missing)} / not a plan_targets table", file=args.compare,
+                             fix="给出 plan_targets.csv 格式的文件（name_zh、target_value、basis 等列）")
         result = compare(draft, pd.read_csv(args.compare))
         print(f"reference {result['reference']}, draft {result['draft']}, matched {result['matched']}")
         print(f"recall {result['recall']:.1%}  precision {result['precision']:.1%}  basis agreement {result['basis_agreement']:.1%}")
@@ -295,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=None, help="同时运行的笔记本数（默认：CPU 核数）")
     report.add_argument("--force", action="store_true", help="即使输入、参数和代码未变也重新运行")
     report.add_argument("--no-analysis", action="store_true", help="只生成季度报告，不运行 01—03 分析笔记本")
+    report.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                        help="另一个 report 正在运行时最多等待的秒数（默认 3600，或环境变量 KPI_LOCK_TIMEOUT）")
     report.add_argument("--executor", choices=["local", "dask"], default="local",
                         help="local：本机多进程（默认）；dask：Dask 分布式集群")
     report.add_argument("--scheduler", help="Dask 调度器地址，如 tcp://10.0.0.5:8786（不给则在本机起 LocalCluster）")
@@ -355,8 +385,21 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("已中断 / interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a read-only folder, a file that cannot be read: one line, no traceback
+        if os.environ.get("KPI_DEBUG"):
+            raise
+        where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"文件系统错误 / file system error{where}\n  问题 / problem: {exc.strerror or exc}\n"
+              "  修改方法 / fix: 检查磁盘空间和该路径的读写权限后重试；已发布的报告和数据未被改动", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a fault, not bad input: said in one message (KPI_DEBUG=1 shows the traceback)
+        if os.environ.get("KPI_DEBUG"):
+            raise
+        print(f"内部错误 / internal error: {type(exc).__name__}: {exc}\n"
+              "  已发布的报告和数据未被改动；用 KPI_DEBUG=1 重跑可看到完整的出错位置", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

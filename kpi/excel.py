@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from kpi import EXAMPLE_LABEL, atomic
+from kpi.atomic import safe_cell
 from kpi.layout import ANNEX_TITLE, SUB_COLUMNS, annex_blocks, format_target, indicator_header
 from kpi.progress import COMPOSITE, DEFAULT_RULES, MISSING, STATUS_COLOURS, Rules, published_progress
 from kpi.registry import COUNTY, Registry
@@ -32,13 +33,6 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 def _fill(status: str) -> PatternFill | None:
     color = FILLS.get(status)
     return PatternFill("solid", start_color=color, end_color=color) if color else None
-
-
-def _safe_text(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is written as text (no formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, organisation: str = "",
@@ -81,7 +75,7 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
             groups.append(("综合", COMPOSITE, ("得分", "排名", "较上月")))
         column = 3
         for label, _, subs in groups:
-            sheet.cell(header_row, column, label)
+            sheet.cell(header_row, column, safe_cell(label))
             sheet.merge_cells(start_row=header_row, start_column=column, end_row=header_row,
                               end_column=column + len(subs) - 1)
             for offset, sub in enumerate(subs):
@@ -95,7 +89,7 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
         row = sub_row + 1
         for order, region in zip(registry.regions["annex_order"], registry.regions["region"]):
             sheet.cell(row, 1, int(order))
-            sheet.cell(row, 2, _safe_text(region))
+            sheet.cell(row, 2, safe_cell(region))
             column = 3
             for _, indicator_id, subs in groups:
                 entry = cells.loc[(region, indicator_id)]

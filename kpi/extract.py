@@ -322,6 +322,8 @@ def compare(draft: pd.DataFrame, reference: pd.DataFrame) -> dict:
 
 
 def annex_csv(grid: list[list[str]]) -> str:
+    from kpi.atomic import safe_cell
+
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(grid)
+    csv.writer(buffer, lineterminator="\n").writerows([[safe_cell(cell) for cell in row] for row in grid])
     return buffer.getvalue()

@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kpi.atomic import safe_cell
 from kpi.errors import InputError
 from kpi.excel import print_on_a4
 from kpi.ingest import Sheet, read_progress, read_sheets
@@ -103,14 +104,14 @@ def monthly_form(registry: Registry, period: str, regions: list[str], previous: 
     sheet.cell(3, 1, "时期").font = Font(bold=True)
     sheet.cell(3, 2, period)
     sheet.cell(3, 3, "报送单位").font = Font(bold=True)
-    sheet.cell(3, 4, who)
+    sheet.cell(3, 4, safe_cell(who))
     header_row = 4
     _style_header(sheet.cell(header_row, 1, "区域"))
     known = previous.set_index(["region", "indicator_id"])["value"] if not previous.empty else pd.Series(dtype=float)
     for number, indicator in enumerate(indicators.itertuples()):
         column = 2 + 2 * number
         label = f"{indicator.name_zh}（{indicator.unit}）"
-        _style_header(sheet.cell(header_row, column, label))
+        _style_header(sheet.cell(header_row, column, safe_cell(label)))
         _style_header(sheet.cell(header_row, column + 1, f"上期{before}（参考）"))
         sheet.column_dimensions[get_column_letter(column)].width = 16
         sheet.column_dimensions[get_column_letter(column + 1)].width = 11
@@ -133,7 +134,7 @@ def monthly_form(registry: Registry, period: str, regions: list[str], previous: 
             reference = sheet.cell(row, column + 1, known.get((region, indicator.indicator_id)))
             reference.fill, reference.border, reference.font = REFERENCE_FILL, BORDER, Font(color="808080")
     for offset, region in enumerate(regions):
-        cell = sheet.cell(header_row + 1 + offset, 1, region)
+        cell = sheet.cell(header_row + 1 + offset, 1, safe_cell(region))
         cell.border, cell.font = BORDER, Font(bold=True)
     sheet.column_dimensions["A"].width = 14
     sheet.row_dimensions[header_row].height = 45
@@ -160,7 +161,7 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
     sheet.cell(3, 3, year).alignment = Alignment(horizontal="left")  # column B holds the hidden codes
     header_row = 4
     for column, label in enumerate(headers, start=1):
-        _style_header(sheet.cell(header_row, column, label))
+        _style_header(sheet.cell(header_row, column, safe_cell(label)))
     last = known[known["year"] == year - 1].set_index("indicator_id")["value"] if not known.empty else pd.Series(dtype=float)
     rule = DataValidation(type="decimal", operator="between", formula1="-1000000", formula2="1000000", allow_blank=True,
                           showErrorMessage=True, errorTitle="数值有误", error="请填写数值；无数据留空")
@@ -170,7 +171,7 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
         values = [number, item.series_id, item.name_zh, item.measure, item.unit, item.target_text,
                   last.get(item.series_id)]
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column, value)
+            cell = sheet.cell(row, column, safe_cell(value))
             cell.border = BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             if column == 7:

@@ -67,6 +67,26 @@ def _check_file(path: Path) -> None:
         raise InputError("文件为空 / the file is empty", file=path, fix="重新导出该文件")
 
 
+MAX_SHEET_XML_BYTES = 40 * 2**20  # a county's forms are kilobytes; 40 MB of sheet XML is not a form
+
+
+def _check_workbook_size(path: Path) -> bool:
+    """Refuse, before parsing, a workbook whose sheets unpack to more than ``MAX_SHEET_XML_BYTES``
+    (a zip bomb costs seconds and gigabytes to parse); say whether any sheet holds a formula."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+            unpacked = sum(i.file_size for i in sheets)
+            if unpacked > MAX_SHEET_XML_BYTES:
+                raise InputError(f"工作簿过大：工作表解压后 {unpacked / 2**20:.0f} MB，上限 {MAX_SHEET_XML_BYTES // 2**20} MB"
+                                 " / the workbook unpacks to more than the limit", file=path,
+                                 fix="只保留报送表所在的工作表，删除多余的行列后另存")
+            return any(b"<f" in archive.read(i) for i in sheets)
+    except zipfile.BadZipFile:
+        raise InputError("不是有效的 Excel 文件 / not a valid .xlsx workbook (BadZipFile)", file=path,
+                         fix="用 Excel 打开确认能读，再另存为 .xlsx") from None
+
+
 def read_sheets(path: Path) -> list[Sheet]:
     """Every sheet of a workbook (cached values, percent cells as displayed), or the CSV as one."""
     path = Path(path)
@@ -83,9 +103,11 @@ def read_sheets(path: Path) -> list[Sheet]:
                          fix="提供 .xlsx 或 .csv 文件")
     import openpyxl
 
+    has_formulas = _check_workbook_size(path)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
-        formulas = openpyxl.load_workbook(path, data_only=False)
+        # a second reading only where formulas exist, to tell an uncached formula from an empty cell
+        formulas = openpyxl.load_workbook(path, data_only=False) if has_formulas else workbook
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise InputError(f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
                          file=path, fix="用 Excel 打开确认能读，再另存为 .xlsx") from None
@@ -162,6 +184,7 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
                          value=found_year, fix=f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}")
     year = found_year
     units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
+    kinds = dict(zip(registry.indicators["indicator_id"], registry.indicators["kind"]))
     records: list[dict] = []
     seen: dict[tuple[str, str], tuple[dict, str]] = {}
 
@@ -217,6 +240,9 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
                     except ValueError as exc:
                         raise InputError(str(exc), value=raw, **location,
                                          fix="填写数值，可带“以上”，例如 15 或 15以上") from None
+                    if target < 0 and kinds[indicator_id] != "growth":
+                        raise InputError("数量或金额类指标的目标不能为负 / a count or amount target cannot be negative",
+                                         value=raw, fix="改为 0 或正数", **location)
                     record = dict(year=year, region=region, indicator_id=indicator_id, target=target,
                                   comparator=comparator, is_example=is_example)
                     where = f"{sheet.name or ''} 第 {row_index + 1} 行 {location['column']}".strip()

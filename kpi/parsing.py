@@ -193,6 +193,10 @@ def map_unique(values: pd.Series, parse, on_error) -> pd.Series:
 def parse_numbers(values: pd.Series, unit: str, on_error) -> pd.Series:
     """Column of cells to float64 (NaN for blanks): a fast path for clean numeric columns."""
     numeric = pd.to_numeric(values, errors="coerce")
+    infinite = np.isinf(numeric.to_numpy(dtype="float64", na_value=np.nan))
+    if infinite.any():  # "inf", "Infinity", 1e400: the fast path would let them through
+        first = values.index[int(np.flatnonzero(infinite)[0])]
+        on_error(first, values.loc[first], ValueError("无穷大不是有效数值 / infinity is not a valid number"))
     messy = numeric.isna() & values.notna()
     if not messy.any():
         return numeric.astype("float64")

@@ -8,7 +8,8 @@ rule for filling them: 进度 as completion, the 序时 comparison, the 5-point 
 - ``actual``: the region's year-to-date value; for a growth indicator its year-on-year growth (%).
   全县 uses the county's own reported value, else — for an indicator that sums — the sum of the 8
   regions when all of them reported (``actual_source`` says which).
-- ``completion_rate`` = actual / target (target / actual where lower is better). For a growth
+- ``completion_rate`` = actual / target (target / actual where lower is better); a target of 0
+  means nothing was asked: any reported value is 100 %. For a growth
   indicator it is growth ÷ target rate and is used only inside the composite: what readers see for
   growth is the growth itself against its target rate (:func:`published_progress`).
 - ``time_share`` (序时进度) = month / 12, or the indicator's monthly pacing profile
@@ -186,6 +187,8 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     is_growth = (indicators["kind"] == "growth").to_numpy()[None, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         completion = np.where(higher, actual / target, target / actual)
+    # a target of 0 (nothing asked this year): a reported value means done, 100 % — never inf
+    completion = np.where(target == 0, np.where(np.isnan(actual), np.nan, 1.0), completion)
     share = np.broadcast_to(time_share_matrix(periods, registry)[:, None, :], (P, R, I))
     with np.errstate(invalid="ignore"):
         meets = np.select([comparator == COMPARATORS.index(">"), comparator == COMPARATORS.index("<"),

@@ -51,7 +51,7 @@ def has_reports(board: pd.DataFrame, region: str) -> bool:
 
 def no_data_paragraph(region: str, period: str, n_indicators: int) -> str:
     year, month = int(period[:4]), int(period[5:7])
-    return (f"截至{year}年{month}月，{region}本年度{n_indicators}项晾晒指标均未报送，无法计算完成率、序时进度和排名。"
+    return (f"截至{year}年{month}月，{html.escape(region)}本年度{n_indicators}项晾晒指标均未报送，无法计算完成率、序时进度和排名。"
             "请报送单位按月报送年初至今累计值（`kpi template` 生成报送表，`kpi collect` 收集）。")
 
 
@@ -62,6 +62,7 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
     indicators = rows[rows["indicator_id"] != COMPOSITE]
     counts = indicators["status"].value_counts()
     year, month = int(period[:4]), int(period[5:7])
+    region = html.escape(region)  # the paragraph is shown as Markdown: names from data are escaped
     parts = [f"截至{year}年{month}月，{region}{len(indicators)}项晾晒指标中："
              f"{counts.get(AHEAD, 0)}项超序时、{counts.get(NEAR, 0)}项基本序时、{counts.get(BEHIND, 0)}项滞后"]
     if counts.get(MET, 0) or counts.get(NOT_MET, 0):
@@ -71,8 +72,8 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
     text = "，".join(parts) + "。"
     behind = lagging(rows[rows["status"].isin([BEHIND, NOT_MET])], registry, limit=None, include_county=True)
     if not behind.empty:
-        described = [f"{r.indicator}（增幅{r.actual:.1f}%，目标{r.target:g}%）" if pd.isna(r.time_share)
-                     else f"{r.indicator}（完成{r.completion_rate:.1%}，序时{r.time_share:.1%}，落后{-r.gap_points:.1f}个百分点）"
+        described = [f"{html.escape(r.indicator)}（增幅{r.actual:.1f}%，目标{r.target:g}%）" if pd.isna(r.time_share)
+                     else f"{html.escape(r.indicator)}（完成{r.completion_rate:.1%}，序时{r.time_share:.1%}，落后{-r.gap_points:.1f}个百分点）"
                      for r in behind.itertuples()]
         text += "落后于序时进度或目标的有：" + "；".join(described) + "。"
     composite = rows[rows["indicator_id"] == COMPOSITE].iloc[0]

@@ -35,15 +35,33 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict | None = Non
                                    kernel_name=kernel_name, cwd=str(notebook.parent),
                                    progress_bar=False, log_output=False)
     except PapermillExecutionError as exc:
-        kept = output.parent / "failed" / output.name
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(tmp), kept)
-        raise NotebookFailed(notebook, kept, f"{exc.ename}: {exc.evalue}") from None
-    except BaseException:
+        raise NotebookFailed(notebook, _keep_failed(tmp, output, f"{exc.ename}: {exc.evalue}"),
+                             f"{exc.ename}: {exc.evalue}") from None
+    except (KeyboardInterrupt, SystemExit):
         tmp.unlink(missing_ok=True)
         raise
+    except Exception as exc:  # a dead kernel, a full disk: kept under failed/ all the same
+        cause = f"{type(exc).__name__}: {exc}"
+        raise NotebookFailed(notebook, _keep_failed(tmp, output, cause), cause) from None
     os.replace(tmp, output)
     return output
+
+
+def _keep_failed(tmp: Path, output: Path, cause: str) -> Path:
+    """The partly executed notebook under ``failed/``; where there is none (the kernel never started,
+    the disk is full), a note with the error in its place."""
+    folder = output.parent / "failed"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            shutil.move(str(tmp), folder / output.name)
+            return folder / output.name
+        note = folder / f"{output.stem}.error.txt"
+        note.write_text(f"{output.name} 运行失败 / failed:\n{cause}\n", encoding="utf-8")
+        return note
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return folder
 
 
 def notebook_to_html(notebook: Path, html: Path) -> Path:

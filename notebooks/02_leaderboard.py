@@ -23,6 +23,7 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 
 # %%
 import matplotlib.pyplot as plt
+import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from kpi import EXAMPLE_LABEL
@@ -80,4 +81,4 @@ plt.show()
 # NBVAL_CHECK_OUTPUT
 display(reader_table(lagging_table(board, period, COUNTY, registry), wrap=("责任单位",)))
 for row in missing_reports(board[board["period"] == period]).itertuples():
-    display(Markdown(f"未报送：{row.region}（{len(row.indicators_missing)} 项指标）"))
+    display(reader_table(pd.DataFrame({"未报送的区域": [row.region], "缺报指标数": [len(row.indicators_missing)]})))

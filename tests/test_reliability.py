@@ -1,0 +1,311 @@
+"""A published report is always the one its manifest describes, and nothing outlives its run:
+runs killed at several moments leave the last publication exactly as it was, and no process."""
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from kpi import paths
+from tests.conftest import write_config
+
+pytestmark = pytest.mark.slow
+SUBSET = ["--regions", "全县", "壶山镇", "东方镇", "--no-analysis", "--jobs", "2"]
+
+
+def kpi(project: Path, *args) -> list[str]:
+    return [sys.executable, "-m", "kpi.cli", *args, "--config", str(project)]
+
+
+def published(reports: Path) -> tuple[dict, dict]:
+    """The published files' sha256 and the manifest's record of them."""
+    folder = reports / "2025-Q4"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    actual = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in folder.rglob("*") if p.is_file() and p.name not in ("manifest.json", "report.log")}
+    return actual, manifest["files"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    base = tmp_path_factory.mktemp("reliability")
+    config = write_config(base / "a")
+    progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv", dtype={"period": str})
+    zeroed = progress.assign(value=progress["value"].where(~((progress["period"] == "2025-12")
+                                                             & (progress["region"] != "全县")), 0.0))
+    zeroed.to_csv(base / "b.csv", index=False)
+    result = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return config, base / "b.csv", base / "a" / "reports"
+
+
+@pytest.mark.parametrize("moment", [2.0, 4.5, 7.0])
+def test_a_killed_run_leaves_the_publication_as_its_manifest_says(project, moment):
+    config, b_csv, reports = project
+    good = (reports / "2025-Q4" / "county.html").read_bytes()
+    run = subprocess.Popen(kpi(config, "report", "--force", "--progress", str(b_csv), *SUBSET),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(moment)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    actual, recorded = published(reports)
+    assert actual == recorded  # every published byte is what the manifest describes
+    assert not [p for p in (reports / "2025-Q4").rglob(".*")]  # no temporary files in the publication
+    finished = "b.csv" in {i["file"] for i in json.loads((reports / "2025-Q4" / "manifest.json").read_text())["inputs"]}
+    assert finished or (reports / "2025-Q4" / "county.html").read_bytes() == good  # killed: A's publication, whole
+    again = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    actual, recorded = published(reports)
+    assert actual == recorded
+    manifest = json.loads((reports / "2025-Q4" / "manifest.json").read_text(encoding="utf-8"))
+    assert "progress_example.csv" in {i["file"] for i in manifest["inputs"]}  # A again, never B under A's name
+    if not finished:
+        assert "全部报告已是最新" in again.stdout and (reports / "2025-Q4" / "county.html").read_bytes() == good
+
+
+def test_a_tampered_report_is_rebuilt(project):
+    config, _, reports = project
+    (reports / "2025-Q4" / "hushan.html").write_text("tampered", encoding="utf-8")
+    result = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    assert result.returncode == 0 and "hushan" in result.stdout and "全部报告已是最新" not in result.stdout
+    actual, recorded = published(reports)
+    assert actual == recorded and "tampered" not in (reports / "2025-Q4" / "hushan.html").read_text(encoding="utf-8")
+
+
+def test_a_truncated_manifest_means_rebuild_not_failure(project):
+    config, _, reports = project
+    manifest = reports / "2025-Q4" / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    result = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    actual, recorded = published(reports)
+    assert actual == recorded
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_no_worker_or_kernel_outlives_a_killed_run(project, sig):
+    config, _, _ = project
+    run = subprocess.Popen(kpi(config, "report", "--force", *SUBSET), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    descendants = []
+    while time.monotonic() < deadline:  # wait until the workers have started their kernels
+        descendants = psutil.Process(run.pid).children(recursive=True)
+        if len(descendants) >= 3:
+            break
+        time.sleep(0.2)
+    assert len(descendants) >= 3, "the run never started its workers"
+    run.send_signal(sig)
+    run.wait()
+    time.sleep(5)
+    alive = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, [" ".join(p.cmdline())[:100] for p in alive]
+
+
+def test_a_second_run_says_who_holds_the_lock(project, tmp_path):
+    config, _, reports = project
+    from filelock import FileLock
+
+    owner = reports / ".kpi-report.owner"
+    with FileLock(str(reports / ".kpi-report.lock")):
+        owner.write_text("进程 12345，主机 test", encoding="utf-8")
+        result = subprocess.run(kpi(config, "report", "--wait", "1", *SUBSET), capture_output=True, text=True)
+    assert result.returncode == 2 and "进程 12345" in result.stderr and "等待" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- values that must not pass
+@pytest.mark.parametrize("cell", ["inf", "Infinity", "1e400", "-inf"])
+def test_infinite_values_are_refused(tmp_path, registry, cell):
+    from kpi.errors import InputError
+    from kpi.ingest import read_progress
+
+    path = tmp_path / "p.csv"
+    path.write_text(f"period,region,indicator_id,value\n2023-09,壶山镇,hitech_investment_growth,{cell}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="无穷大") as caught:
+        read_progress(path, registry)
+    assert (caught.value.row, caught.value.column) == (2, "value")
+
+
+def test_a_target_of_zero_means_reported_is_done(registry):
+    from kpi.ingest import read_annex
+    from kpi.progress import score
+
+    targets = read_annex(paths.RAW / "annex_2023.csv", registry)
+    targets.loc[(targets["region"] == "五云街道") & (targets["indicator_id"] == "new_sme_tech"), "target"] = 0.0
+    progress = pd.DataFrame({"period": ["2023-09"] * 2, "region": ["五云街道", "丽水高新区"],
+                             "indicator_id": ["new_sme_tech"] * 2, "value": [0.0, 3.0], "is_example": False})
+    board = score(targets, progress, registry, ["2023-09"]).set_index(["region", "indicator_id"])
+    assert board.loc[("五云街道", "new_sme_tech"), "completion_rate"] == 1.0  # reported 0 against 0: done
+    assert board.loc[("五云街道", "new_sme_tech"), "status"] == "超序时"
+    assert board["completion_rate"].replace([float("inf")], float("nan")).equals(board["completion_rate"])  # no inf
+
+
+def test_a_negative_count_target_is_refused(tmp_path, registry):
+    from kpi.errors import InputError
+    from kpi.ingest import read_annex
+
+    text = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("1,五云街道") and "15以上" not in line)
+    cells = lines[row].split(",")
+    cells[2] = "-1"
+    lines[row] = ",".join(cells)
+    (tmp_path / "annex.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="不能为负"):
+        read_annex(tmp_path / "annex.csv", registry)
+
+
+def test_a_header_only_progress_file(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("period,region,indicator_id,value\n", encoding="utf-8")
+    project = write_config(tmp_path / "p", progress=[empty])
+    ingest = subprocess.run(kpi(project, "ingest"), capture_output=True, text=True)
+    assert ingest.returncode == 0, ingest.stderr
+    summary = json.loads((tmp_path / "p" / "processed" / "ingest_summary.json").read_text(encoding="utf-8"))
+    assert summary["progress_periods"] == [] and summary["progress_rows"] == 0  # valid JSON, no NaN
+    for args, message in ((["report"], "还没有季末月份"), (["leaderboard", "--period", "2023"], "没有 2023 年的任何月份")):
+        result = subprocess.run(kpi(project, *args), capture_output=True, text=True)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- one clear message, exit 2 or 1
+@pytest.mark.parametrize("args, code, message", [
+    (["make-example", "--seed", "-1", "--out", "OUT"], 2, "种子"),
+    (["extract-targets", "/tmp", "--out", "OUT/x.csv"], 2, "不是文件"),
+    (["extract-targets", "data/raw/source/jinyun_139_plan_2023-2027.txt", "--compare", "nowhere.csv"], 2, "--compare"),
+    (["report", "--regions", "../../etc"], 2, "未知区域"),
+    (["report", "--year", "1999", "--quarter", "1"], 2, "year"),
+    (["ingest", "--processed", "RAW"], 2, "原始数据文件夹"),
+])
+def test_every_failure_is_one_message(tmp_path, args, code, message):
+    project = write_config(tmp_path / "p")
+    args = [a.replace("OUT", str(tmp_path / "out")).replace("RAW", str(paths.RAW)) for a in args]
+    result = subprocess.run(kpi(project, *args), capture_output=True, text=True, cwd=paths.ROOT)
+    assert result.returncode == code and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "p" / "processed").exists() and not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_full_disk_is_one_message_and_keeps_the_last_good(tmp_path, monkeypatch, capsys):
+    from kpi import atomic, cli
+
+    project = write_config(tmp_path / "p")
+    assert cli.main(["ingest", "--config", str(project)]) == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "p" / "processed").iterdir() if p.is_file()}
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "p" / "processed" / "progress.csv"))
+
+    monkeypatch.setattr(atomic, "write_csv", full)
+    capsys.readouterr()
+    assert cli.main(["ingest", "--config", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "progress.csv" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "p" / "processed").iterdir() if p.is_file()} == before
+
+
+def test_an_unreachable_dask_scheduler_is_said_quickly(project):
+    config, _, _ = project
+    result = subprocess.run(kpi(config, "report", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9",
+                                "--force", "--regions", "全县", "--no-analysis"), capture_output=True, text=True,
+                            timeout=120)  # the client itself gives up after 10 s
+    assert result.returncode == 2 and "连不上 Dask 调度器" in result.stderr
+
+
+# ---------------------------------------------------------------- injection
+def test_every_writer_neutralises_formulas(tmp_path, registry):
+    from dataclasses import replace
+
+    import openpyxl
+
+    from kpi.excel import leaderboard_workbook
+    from kpi.extract import annex_csv
+    from kpi.forms import monthly_form
+    from kpi.ingest import read_annex, read_progress
+    from kpi.progress import score
+
+    indicators = registry.indicators.copy()
+    indicators.loc[0, "name_zh"] = "=HYPERLINK(\"http://x\",\"y\")"
+    regions = registry.regions.copy()
+    regions.loc[3, "region"] = "@SUM(A1)"
+    poisoned = replace(registry, indicators=indicators, regions=regions)
+    targets = read_annex(paths.RAW / "annex_2023.csv", registry).replace({"region": {"壶山镇": "@SUM(A1)"}})
+    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry).replace({"region": {"壶山镇": "@SUM(A1)"}})
+    board = score(targets, progress, poisoned, ["2023-09"])
+    cells = [c.value for row in leaderboard_workbook(board, poisoned, "2023-09").active.iter_rows() for c in row]
+    cells += [c.value for row in monthly_form(poisoned, "2023-10", poisoned.region_names, progress.head(0)).active.iter_rows()
+              for c in row]
+    texts = [c for c in cells if isinstance(c, str)]
+    assert not [t for t in texts if t.startswith(("=", "+", "-", "@"))]
+    assert "'@SUM(A1)" in texts and any(t.startswith("'=HYPERLINK") for t in texts)
+    assert annex_csv([["=cmd|' /C calc'!A0", "@SUM(1)", "15以上"]]).splitlines()[0].startswith("'=cmd")
+    assert openpyxl  # the workbook objects above are what gets saved
+
+
+def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
+    executable = __import__("shutil").which("chromium")
+    if executable is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW, raw)
+    regions = (raw / "regions.csv").read_text(encoding="utf-8")
+    (raw / "regions.csv").write_text(regions.replace("3,壶山镇,Hushan Town,hushan,镇,壶山",
+                                                     "3,<img src=x onerror=alert(1)>,Hushan Town,hushan,镇,壶山镇|壶山"),
+                                     encoding="utf-8")
+    project = write_config(tmp_path / "p", raw=raw)
+    result = subprocess.run(kpi(project, "report", "--regions", "壶山镇", "全县", "--no-analysis", "--jobs", "2"),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    from playwright.sync_api import sync_playwright
+
+    from kpi.pdf import FLAGS
+
+    dialogs = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        page = browser.new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        for name in ("index.html", "hushan.html", "county.html"):
+            page.goto((tmp_path / "p" / "reports" / "2025-Q4" / name).as_uri(), wait_until="load")
+            page.wait_for_timeout(300)
+            assert "<img src=x onerror=alert(1)>" in page.inner_text("body"), name  # shown as text
+        browser.close()
+    assert dialogs == []
+
+
+def test_a_workbook_that_unpacks_to_a_flood_is_refused_before_parsing(tmp_path, registry):
+    import zipfile
+
+    from kpi.errors import InputError
+    from kpi.ingest import read_sheets
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet>" + b" " * (45 * 2**20) + b"</worksheet>")
+    with pytest.raises(InputError, match="工作簿过大"):  # from the zip directory: nothing is parsed
+        read_sheets(path)
+
+
+def test_failed_holds_a_copy_for_every_kind_of_failure(tmp_path, monkeypatch):
+    import papermill
+
+    from kpi.runner import NotebookFailed, execute_notebook
+
+    def dead_kernel(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dead_kernel)
+    with pytest.raises(NotebookFailed) as caught:
+        execute_notebook(paths.NOTEBOOKS / "02_leaderboard.ipynb", tmp_path / "out" / "x.ipynb")
+    kept = caught.value.kept
+    assert kept.exists() and kept.parent == tmp_path / "out" / "failed" and "Kernel died" in kept.read_text(encoding="utf-8")
