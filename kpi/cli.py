@@ -155,6 +155,10 @@ def _cmd_template(args) -> int:
 
     period, year = _month_or_year(args, "kpi template --period 2026-01")
     cfg = _config(args)
+    if args.forms:
+        from kpi.pipeline import ensure_outside
+
+        ensure_outside(Path(args.forms), cfg.registry, "forms")
     registry = Registry.load(cfg.registry)
     written = []
     if period:

@@ -33,7 +33,7 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict | None = Non
     try:
         papermill.execute_notebook(str(notebook), str(tmp), parameters=parameters or {},
                                    kernel_name=kernel_name, cwd=str(notebook.parent),
-                                   progress_bar=False, log_output=False)
+                                   progress_bar=False, log_output=False, shutdown_kernel="immediate")
     except PapermillExecutionError as exc:
         raise NotebookFailed(notebook, _keep_failed(tmp, output, f"{exc.ename}: {exc.evalue}"),
                              f"{exc.ename}: {exc.evalue}") from None

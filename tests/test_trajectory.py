@@ -177,3 +177,15 @@ def test_the_second_condition_compares_with_the_province(registry):
     assert province_comparison(pd.Series({2022: 2.5, 2023: 3.1}), province, "rd_intensity") == \
         {"province_year": 2023, "province_value": 3.2, "above_province": False}
     assert province_comparison(pd.Series({2022: 2.5, 2023: 3.1}), province, "sme_tech_stock") == {}
+
+
+def test_the_2027_table_shows_a_growth_target_as_growth(registry):
+    """县财政科技投入年均增长: 3.10 → 4.41 亿元 in 3 years is 12.47 %/yr against 15 %, the level beside it."""
+    from kpi.quarterly import plan_table
+
+    annual = pd.DataFrame({"year": [2022, 2025], "indicator_id": "fiscal_st_spending", "name_zh": "县财政科技投入",
+                           "unit": "亿元", "value": [3.10, 4.41], "is_example": False, "source": "test"})
+    table = plan_table(assess_plan(registry.plan_targets, annual, as_of_year=2025)).set_index("目标")
+    row = table.loc["县财政科技投入年均增长"]
+    assert row["最新值"] == "12.5%（4.41亿元）" and row["2027目标"] == "年均增长 15.0%以上"
+    assert row["增长率比"] == "0.83" and row["新增进度比"] == "—"
