@@ -22,5 +22,5 @@ ingest: setup
 example: setup         ## regenerate the shipped example dataset (seeded; byte-identical)
 	$(BIN)/kpi make-example
 
-lab: setup
-	$(BIN)/jupyter lab notebooks/
+lab: setup            ## JupyterLab on 127.0.0.1 (as root too), the notebooks folder open
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/

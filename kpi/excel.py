@@ -45,7 +45,6 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
     is_example = bool(board["is_example"].any())
     cells = board.assign(progress_shown=published_progress(board, registry)).set_index(["region", "indicator_id"])
     units = registry.indicators.set_index("indicator_id")["unit"]
-    kinds = registry.indicators.set_index("indicator_id")["kind"]
 
     workbook = Workbook()
     sheet = workbook.active

@@ -260,7 +260,7 @@ def _read_wide(path: Path, sheet: Sheet, found, registry: Registry, period: str 
         location = dict(file=path, sheet=sheet.name, row=row_index + 1)
         if is_blank(cell):
             if all(is_blank(row[j]) for j in columns if j < len(row)):
-                break
+                continue  # a blank row a clerk left between regions: the table goes on below it
             raise InputError("区域为空但有数值 / values without a region", column=_letter(sheet, region_column),
                              fix="填写区域名称", **location)
         if normalize_text(cell).startswith(("注", "说明", "备注", "填表", "审核", "负责人")):

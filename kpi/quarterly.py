@@ -58,7 +58,6 @@ def no_data_paragraph(region: str, period: str, n_indicators: int) -> str:
 def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) -> str:
     """One paragraph: how many indicators are ahead of 序时进度, which are behind and by how much."""
     rows = board[(board["period"] == period) & (board["region"] == region)]
-    names = registry.indicators.set_index("indicator_id")["name_zh"]
     indicators = rows[rows["indicator_id"] != COMPOSITE]
     counts = indicators["status"].value_counts()
     year, month = int(period[:4]), int(period[5:7])

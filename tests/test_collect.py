@@ -224,3 +224,10 @@ def test_formula_safe_on_categorical_columns():
     frame = pd.DataFrame({"region": pd.Categorical(["=cmd", "壶山镇"]), "status": pd.Categorical(["滞后", "超序时"])})
     safe = formula_safe(frame)
     assert safe["region"].tolist() == ["'=cmd", "壶山镇"] and safe["status"].tolist() == ["滞后", "超序时"]
+
+
+def test_a_blank_row_between_regions_loses_nothing(tmp_path, registry):
+    path = tmp_path / "汇总.csv"
+    path.write_text("时期,2026-01\n区域,新增发明专利（件）\n壶山镇,3\n,\n东方镇,4\n\n填表人：张三,\n", encoding="utf-8")
+    values = read_submission(path, registry).values
+    assert values[["region", "value"]].values.tolist() == [["壶山镇", 3.0], ["东方镇", 4.0]]
