@@ -142,20 +142,27 @@ def collect(config: Config, registry: Registry, files: list[str | Path], period:
     merged = _ordered(merged[STORE_COLUMNS], registry)
     result = CollectResult(period, received, added, corrections, unchanged,
                            notices=[n for _, _, s in submissions for n in s.notices])
-    for path, digest, _ in submissions:  # the received files, kept whole under their hash
-        from kpi.pipeline import copy_into
-
-        result.written.append(copy_into(path, config.store_received / period / f"{digest[:12]}_{path.name}"))
-    result.written.append(atomic.write_csv(config.store_progress, merged, float_format="%.10g"))
-    if not corrections.empty:
-        log = pd.concat([read_corrections(config.store_corrections), corrections], ignore_index=True)
-        result.written.append(atomic.write_csv(config.store_corrections, log))
+    result.written += _store(config, [(p, h) for p, h, _ in submissions], period, config.store_progress, merged,
+                             corrections)
     result.status = submission_status(merged, registry, period)
     if config.store_progress not in config.progress and config.store_progress.parent not in config.progress:
         result.notices.append(f"注意：kpi.toml 的 [data] progress 未包含 {config.store_progress}，报表不会用到本次收集的数据；"
                               f"改为 progress = [\"{config.store_progress.relative_to(config.path.parent) if config.path else config.store_progress}\"]"
                               " / the project file does not read the store yet")
     return result
+
+
+def _store(config: Config, received: list[tuple[Path, str]], folder: str, table_path: Path, table: pd.DataFrame,
+           corrections: pd.DataFrame) -> list[Path]:
+    """Keep every received file whole under its hash, write the merged table, append the corrections."""
+    from kpi.pipeline import copy_into
+
+    written = [copy_into(path, config.store_received / folder / f"{digest[:12]}_{path.name}") for path, digest in received]
+    written.append(atomic.write_csv(table_path, table, float_format="%.10g"))
+    if not corrections.empty:
+        log = pd.concat([read_corrections(config.store_corrections), corrections], ignore_index=True)
+        written.append(atomic.write_csv(config.store_corrections, log))
+    return written
 
 
 def _ordered(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -218,14 +225,8 @@ def collect_annual(config: Config, series: pd.DataFrame, files: list[str | Path]
     merged, corrections, added, unchanged = merge(store, incoming, ["year", "indicator_id"], lambda row: row["source"])
     merged = merged[ANNUAL_COLUMNS].sort_values(["indicator_id", "year"]).reset_index(drop=True)
     result = CollectResult(str(year), received, added, corrections, unchanged)
-    for path in received:
-        from kpi.pipeline import copy_into
-
-        result.written.append(copy_into(path, config.store_received / f"{year}-annual" / f"{_sha256(path)[:12]}_{path.name}"))
-    result.written.append(atomic.write_csv(config.store_county_annual, merged, float_format="%.10g"))
-    if not corrections.empty:
-        log = pd.concat([read_corrections(config.store_corrections), corrections], ignore_index=True)
-        result.written.append(atomic.write_csv(config.store_corrections, log))
+    result.written += _store(config, [(p, _sha256(p)) for p in received], f"{year}-annual", config.store_county_annual,
+                             merged, corrections)
     if config.store_county_annual not in config.county_annual:
         result.notices.append(f"注意：kpi.toml 的 [data] county_annual 未包含 {config.store_county_annual}"
                               " / the project file does not read the annual store yet")
