@@ -27,7 +27,7 @@ from kpi import EXAMPLE_LABEL, atomic
 from kpi import formatting as fmt
 from kpi.excel import FILLS
 from kpi.progress import COMPOSITE, DEFAULT_RULES, MISSING, Rules
-from kpi.quarterly import headline, lagging_table, shown_progress
+from kpi.quarterly import conventions, headline, lagging_table, shown_progress
 from kpi.registry import COUNTY, Registry
 
 HEADING_FONT, BODY_FONT = "黑体", "仿宋"
@@ -134,11 +134,10 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, county: str =
                                  f"差{item['差距(百分点)']}个百分点（{item['状态']}，方案条款{item['方案条款']}）。", size=11)
 
     _paragraph(document, "四、说明", HEADING_FONT, 15)
-    for note in (f"1. 数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。",
-                 "2. 填表口径（进度、序时进度、状态、排名、综合得分）为本项目约定，方案未作规定："
-                 f"基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；" + rules.describe(),
-                 "3. 未报送不计零、不排名。"):
-        _paragraph(document, note, size=10)
+    notes = [f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。", *conventions(rules, registry),
+             "未报送不计零、不排名。"]
+    for number, note in enumerate(notes, start=1):
+        _paragraph(document, f"{number}. {note}", size=10)
     return document
 
 

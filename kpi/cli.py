@@ -27,7 +27,7 @@ def _config(args):
 
 def _month_or_year(args, example: str):
     """``--period YYYY-MM`` (normalised) or ``--year YYYY``: exactly one of them."""
-    from kpi.parsing import parse_period
+    from kpi.monthly import month_option
 
     if (args.period is None) == (args.year is None):
         raise InputError("给出 --period YYYY-MM（月度）或 --year YYYY（年度）之一 / give --period or --year",
@@ -36,11 +36,7 @@ def _month_or_year(args, example: str):
         if not 2000 <= args.year <= 2100:
             raise InputError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
         return None, args.year
-    try:
-        return parse_period(args.period), None
-    except ValueError:
-        raise InputError("--period 应为 YYYY-MM / --period must be YYYY-MM", value=args.period,
-                         fix="例如 --period 2026-01") from None
+    return month_option(args.period), None
 
 
 def _ingest(cfg, quiet: bool = False):

@@ -187,7 +187,7 @@ def submission_status(store: pd.DataFrame, registry: Registry, period: str) -> p
         table.append({"区域": region, "状态": state, "已报指标数": f"{len(due) - len(missing)}/{len(due)}",
                       "缺报指标": ("全部" if own.empty else "、".join(missing)) if missing else "",
                       "来源文件": "、".join(sorted(set(own["source_file"]))),
-                      "最近报送时间": chinese_time(dt.datetime.fromisoformat(last)) if last else ""})
+                      "最近报送时间": chinese_time(last) if last else ""})
     return pd.DataFrame(table)
 
 

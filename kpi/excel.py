@@ -132,9 +132,8 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
 
     county_sources = cells.loc[COUNTY]["actual_source"]
     summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
-    paced_rows = registry.indicators[registry.indicators["pacing_profile"] != "linear"]
     paced = "".join(f"；{r.name_zh}的序时进度按声明的节奏计算（{r.pacing_reason}；来源：{r.pacing_source}）"
-                    for r in paced_rows.itertuples())
+                    for r in registry.paced.itertuples())
     notes = [
         "注：以下填表口径为本项目约定，方案未作规定。1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；"
         "增长类指标的进度为实际增幅（%）。",

@@ -62,21 +62,27 @@ def same_month_last_year(processed: Processed, period: str) -> pd.DataFrame | No
     return board[board["period"] == earlier]
 
 
-def periods_to_publish(processed: Processed, text: str) -> list[str]:
-    """``YYYY-MM`` → that month; ``YYYY`` → every reported month of that year (at least one)."""
+def month_option(text: str, year_allowed: bool = False) -> str:
+    """A ``--period`` given on the command line, normalised (``2026-1`` → ``2026-01``), or a clear error."""
     from kpi.parsing import parse_period
 
+    try:
+        return parse_period(text)
+    except ValueError:
+        forms = ("YYYY-MM 或 YYYY", "YYYY-MM or YYYY") if year_allowed else ("YYYY-MM", "YYYY-MM")
+        raise InputError(f"--period 应为 {forms[0]} / --period must be {forms[1]}", value=text,
+                         fix="例如 --period 2026-01") from None
+
+
+def periods_to_publish(processed: Processed, text: str) -> list[str]:
+    """``YYYY-MM`` → that month; ``YYYY`` → every reported month of that year (at least one)."""
     if text.isdigit() and len(text) == 4:
         months = processed.months_of(int(text))
         if not months:
             raise InputError(f"进度数据中没有 {text} 年的任何月份 / no progress data in {text}", value=text,
                              fix=f"先用 `kpi collect 回收表文件夹 --period {text}-01` 收集报送")
         return months
-    try:
-        return [parse_period(text)]
-    except ValueError:
-        raise InputError("--period 应为 YYYY-MM 或 YYYY / --period must be YYYY-MM or YYYY", value=text,
-                         fix="例如 --period 2023-09，或 --period 2023 生成全年各月") from None
+    return [month_option(text, year_allowed=True)]
 
 
 def write_month(board: pd.DataFrame, processed: Processed, period: str, out_dir: Path,

@@ -48,17 +48,10 @@ class Processed:
         """The leaderboard's conventions this ingest was made with (``[rules]`` in kpi.toml)."""
         return Rules(**self.summary.get("rules", {}))
 
-    @property
-    def paced(self) -> pd.DataFrame:
-        """Indicators whose 序时 follows a declared profile, with its reason and source."""
-        table = self.registry.indicators
-        return table.loc[table["pacing_profile"] != "linear", ["indicator_id", "name_zh", "pacing_profile", "pacing_reason",
-                                                               "pacing_source"]]
-
     def provenance(self) -> pd.DataFrame:
         """What is official, example or assumed in each input read (``provenance.csv``); the pacing
         profiles only when a pacing is declared."""
-        files = [f for f in self.inputs["file"] if f != "pacing_profiles.csv" or not self.paced.empty]
+        files = [f for f in self.inputs["file"] if f != "pacing_profiles.csv" or not self.registry.paced.empty]
         return self.registry.provenance(files)
 
     @property

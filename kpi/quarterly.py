@@ -184,12 +184,12 @@ def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def conventions(rules, paced: pd.DataFrame) -> list[str]:
-    """The rules this report applied, and every declared pacing with its reason and source."""
+def conventions(rules, registry: Registry) -> list[str]:
+    """The rules an output applied, and every declared pacing with its reason and source."""
     lines = [f"填表口径为本项目约定，方案未作规定：基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；"
              + rules.describe()]
     lines += [f"{r.name_zh}的序时进度按节奏“{r.pacing_profile}”计算：{r.pacing_reason}（来源：{r.pacing_source}）"
-              for r in paced.itertuples()]
+              for r in registry.paced.itertuples()]
     return lines
 
 

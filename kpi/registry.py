@@ -165,6 +165,11 @@ class Registry:
     def indicator_order(self) -> dict[str, int]:
         return dict(zip(self.indicators["indicator_id"], self.indicators["annex_order"]))
 
+    @property
+    def paced(self) -> pd.DataFrame:
+        """The indicators whose 序时 follows a declared profile, with its reason and source."""
+        return self.indicators[self.indicators["pacing_profile"] != "linear"]
+
     def with_pacing(self, pacing: pd.DataFrame, where: Path | None = None) -> "Registry":
         """The registry with monthly pacing profiles for some indicators (``indicator_id, profile,
         reason, source``, from ``[pacing]`` in kpi.toml). Each must name a known indicator that is

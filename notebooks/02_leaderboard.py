@@ -57,7 +57,7 @@ leaderboard_table(board, registry, period)
 # %%
 # NBVAL_CHECK_OUTPUT
 display(reader_table(composite_table(board, period)), reader_table(status_counts(board, period)))
-display(Markdown("\n".join(f"- {line}" for line in conventions(data.rules, data.paced))))
+display(Markdown("\n".join(f"- {line}" for line in conventions(data.rules, registry))))
 
 # %% [markdown]
 # ## 完成率热力图

@@ -107,4 +107,4 @@ if len(behind):
 checks = data.sum_checks[data.sum_checks["year"] == year]
 passed = [f"晾晒表全县=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）"]
 display(Markdown(data_notes(data.inputs, bool(board["is_example"].any()), passed, made_at, code_version,
-                            conventions(data.rules, data.paced), data.provenance())))
+                            conventions(data.rules, registry), data.provenance())))
