@@ -1,14 +1,18 @@
 """Benchmarks: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``). Prints tables; see RESULTS.md.
 
-1. Calculation at scale — synthetic progress tables of 10^3 … 10^7 rows: time and peak memory of
-   read_progress (CSV, Parquet), the leaderboard (kpi.progress.score) and the trajectories
-   (kpi.trajectory.assess_frame), with the same leaderboard in DuckDB SQL as the reference.
-   Each measurement runs in a fresh process; peak memory is the largest RSS rise during the call,
-   sampled every 5 ms, against the table's in-memory size.
-2. The report batch (全县 + 8 regions, papermill, N jobs) against its floor: an empty notebook with the
-   same kernel and the same imports, run the same way.
-3. ``kpi report`` end to end (ingest, 9 reports, 3 analysis notebooks, xlsx, index), from an
-   installed environment.
+1. End to end, file → leaderboard on disk, against DuckDB (``--only e2e``): synthetic progress of 10^6 and
+   10^7 rows as Parquet and CSV; the project's job (``read_progress`` with every check, ``score``,
+   ``to_parquet``) and a DuckDB job written as DuckDB's users write it (DuckDB reads the file itself, runs
+   ``leaderboard_duckdb.sql``, ``COPY … TO`` Parquet), both in ``jobs.py``, each run in a fresh process,
+   timed from launch to exit. Pairs are interleaved (the first runner alternates); the ratio is the median
+   of the pairs' ratios.
+2. Scale (``--only scale``): 10^3 … 10^7 rows, time (µs per row) and peak memory of ``read_progress``
+   (CSV, Parquet), ``score`` and ``assess_frame``, each in a fresh process; peak memory is the largest RSS
+   rise during the call, sampled every 5 ms, against the input table's in-memory size.
+3. The report batch (全县 + 8 regions, papermill, 2 jobs) against its floor, both in the same run
+   (``--only batch``): the floor is 9 notebooks with the same kernel and the same imports and nothing
+   else, run the same way (same pool, same kernel reuse).
+4. ``kpi report`` end to end from an installed environment (``--only report``).
 """
 
 from __future__ import annotations
@@ -55,22 +59,18 @@ registry, targets, progress = tables(Registry.load(), {rows})
 table_bytes = int(progress.memory_usage(deep=True).sum())
 stage = {stage!r}
 if stage == "read_csv":
-    from kpi.ingest import read_progress
+    from kpi.progress_input import read_progress
     path = {path!r} + ".csv"
     del progress
     _, seconds, peak = measure(lambda: read_progress(path, registry))
 elif stage == "read_parquet":
-    from kpi.ingest import read_progress
+    from kpi.progress_input import read_progress
     path = {path!r} + ".parquet"
     del progress
     _, seconds, peak = measure(lambda: read_progress(path, registry))
 elif stage == "leaderboard":
     from kpi.progress import score
     _, seconds, peak = measure(lambda: score(targets, progress, registry))
-elif stage == "duckdb":
-    from duckdb_reference import connect
-    con, sql = connect(registry, targets, progress, threads=2)
-    _, seconds, peak = measure(lambda: con.execute(sql).df())
 elif stage == "trajectories":
     from kpi.trajectory import assess_frame
     rng = np.random.default_rng(3)
@@ -105,7 +105,7 @@ def write_inputs(rows: int, folder: Path) -> str:
     return base
 
 
-STAGES = ["read_csv", "read_parquet", "leaderboard", "duckdb", "trajectories"]
+STAGES = ["read_csv", "read_parquet", "leaderboard", "trajectories"]
 
 
 def bench_scale(sizes: list[int], repeats: int, stages: list[str] = STAGES) -> list[dict]:
@@ -188,36 +188,94 @@ def _timeit(command) -> float:
     return time.perf_counter() - start
 
 
-def bench_end_to_end(repeats: int) -> dict:
+def bench_report(repeats: int) -> dict:
     times = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             times.append(_timeit([str(ROOT / ".venv" / "bin" / "kpi"), "report", "--out", tmp, "--processed",
                                   str(Path(tmp) / "processed")]))
     out = {"seconds": statistics.median(times), "repeats": repeats}
-    print(f"kpi report end to end (9 reports + 3 analysis notebooks): {out['seconds']:.1f} s (median of {repeats})")
+    print(f"kpi report end to end (9 reports + 3 analysis notebooks, PDFs): {out['seconds']:.1f} s (median of {repeats})")
     return out
+
+
+def _run_job(job: str, source: Path, folder: Path) -> dict:
+    out = folder / f"board_{job}.parquet"
+    start = time.perf_counter()
+    result = subprocess.run([PY, "-W", "ignore", str(HERE / "jobs.py"), job, str(source), str(folder), str(out)],
+                            capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"job {job} on {source.name} failed:\n{result.stderr[-2000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    out.unlink()
+    return {**figures, "wall_s": wall}
+
+
+def bench_end_to_end(sizes: list[int], pairs: int, jobs: tuple[str, ...] = ("project", "duckdb")) -> list[dict]:
+    """Interleaved pairs of fresh processes per size and format; medians of times and of pair ratios."""
+    sys.path.insert(0, str(HERE))
+    from jobs import prepare
+    from synthetic import tables
+
+    from kpi.registry import Registry
+
+    results = []
+    for rows in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            registry, targets, progress = tables(Registry.load(), rows)
+            table_mb = progress.memory_usage(deep=True).sum() / 1e6
+            prepare(registry, targets, folder)
+            progress.to_parquet(folder / "progress.parquet", index=False)
+            progress.to_csv(folder / "progress.csv", index=False)
+            n = len(progress)
+            del progress
+            for suffix in (".parquet", ".csv"):
+                source = folder / f"progress{suffix}"
+                runs: dict[str, list[dict]] = {job: [] for job in jobs}
+                for pair in range(pairs):
+                    for job in (jobs if pair % 2 == 0 else jobs[::-1]):
+                        runs[job].append(_run_job(job, source, folder))
+                ratios = [p["wall_s"] / d["wall_s"] for p, d in zip(runs["project"], runs["duckdb"])]
+                row = {"rows": n, "input": suffix[1:], "pairs": pairs, "table_mb": table_mb,
+                       "ratio": statistics.median(ratios),
+                       "ratio_after_imports": statistics.median(p["seconds"] / d["seconds"]
+                                                                for p, d in zip(runs["project"], runs["duckdb"]))}
+                for job in jobs:
+                    row[f"{job}_s"] = statistics.median(r["wall_s"] for r in runs[job])
+                    row[f"{job}_after_imports_s"] = statistics.median(r["seconds"] for r in runs[job])
+                    row[f"{job}_max_rss_mb"] = max(r["max_rss_mb"] for r in runs[job])
+                results.append(row)
+                print(f"{n:>10,} {suffix[1:]:8s} project {row['project_s']:6.2f} s  duckdb {row['duckdb_s']:6.2f} s  "
+                      f"ratio ×{row['ratio']:.2f} (after imports ×{row['ratio_after_imports']:.2f}; {pairs} pairs)  "
+                      f"peak RSS {row['project_max_rss_mb']:.0f} / {row['duckdb_max_rss_mb']:.0f} MB", flush=True)
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-rows", type=int, default=10**7)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["scale", "batch", "e2e"], nargs="*")
+    parser.add_argument("--only", choices=["e2e", "scale", "batch", "report"], nargs="*")
+    parser.add_argument("--pairs", type=int, default=5, help="interleaved pairs per end-to-end figure (10^7: 3)")
     parser.add_argument("--stages", choices=STAGES, nargs="*", help="scale stages to run (default: all)")
     parser.add_argument("--json", help="write the figures here as JSON")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
-    only = set(args.only or ["scale", "batch", "e2e"])
+    only = set(args.only or ["e2e", "scale", "batch", "report"])
     figures = {}
+    if "e2e" in only:
+        sizes = [n for n in (10**6, 10**7) if n <= args.max_rows]
+        figures["end_to_end"] = [*bench_end_to_end(sizes[:1], args.pairs), *bench_end_to_end(sizes[1:], min(args.pairs, 3))]
     if "scale" in only:
         sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
         figures["scale"] = bench_scale(sizes, args.repeats, args.stages or STAGES)
     if "batch" in only:
         figures["batch"] = bench_batch(2, max(1, args.repeats - 1))
-    if "e2e" in only:
-        figures["end_to_end"] = bench_end_to_end(max(1, args.repeats - 1))
+    if "report" in only:
+        figures["report"] = bench_report(max(1, args.repeats - 1))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
 

@@ -33,7 +33,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kpi.atomic import safe_cell
 from kpi.errors import InputError
 from kpi.excel import print_on_a4
-from kpi.ingest import Sheet, read_progress, read_sheets
+from kpi.ingest import Sheet, read_sheets
+from kpi.progress_input import read_progress
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.registry import Registry
 

@@ -1,6 +1,7 @@
-"""Reading what the county hands over: the annex (晾晒表) targets and the monthly progress.
+"""Reading what the county hands over: files into cell grids, the annex (晾晒表) targets, the county's
+annual series. The monthly progress is read by :mod:`kpi.progress_input`.
 
-``read_annex`` and ``read_progress`` accept .xlsx or .csv (UTF-8, UTF-8 with BOM, GB18030 as
+``read_annex`` accepts .xlsx or .csv (UTF-8, UTF-8 with BOM, GB18030 as
 saved by Excel on Chinese Windows), Chinese or English headers, region aliases, full-width
 characters and stray spaces. Anything they cannot read raises :class:`kpi.errors.InputError`
 naming file, sheet, row, column and value. They never write; :func:`run_ingest` writes the
@@ -11,21 +12,18 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
-import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
-from kpi.parsing import Uncached, is_blank, map_unique, normalize_text, parse_numbers, parse_period, parse_target
+from kpi.parsing import Uncached, is_blank, normalize_text, parse_numbers, parse_target
 from kpi.registry import COUNTY, Registry
 
 SUM_TOLERANCE = 0.005  # half a unit of the annex's last printed decimal (0.01 亿元)
@@ -33,10 +31,6 @@ SUM_TOLERANCE = 0.005  # half a unit of the annex's last printed decimal (0.01 �
 
 class SumMismatchWarning(UserWarning):
     """全县 differs from the sum of the regions for an indicator that sums."""
-
-
-class DataQualityWarning(UserWarning):
-    """Readable but suspicious input: a year-to-date value that falls, percents given as fractions."""
 
 
 @dataclass
@@ -306,197 +300,6 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     checks["ok"] = checks["difference"].abs() <= SUM_TOLERANCE
     order = checks["indicator_id"].map(registry.indicator_order)
     return checks.assign(_o=order).sort_values(["year", "_o"]).drop(columns="_o").reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- monthly progress
-PROGRESS_HEADERS = {
-    "period": ("period", "时期", "月份", "期间", "统计期"),
-    "region": ("region", "区域", "地区", "乡镇(街道)", "乡镇街道"),
-    "indicator_id": ("indicator_id", "indicator", "指标", "指标名称", "指标代码"),
-    "value": ("value", "数值", "进度", "值", "累计值"),
-    "is_example": ("is_example", "示例", "example"),
-    "source": ("source", "source_file", "来源", "来源文件"),
-}
-OPTIONAL_COLUMNS = ("is_example", "source")
-
-
-def _is_header(row: list[Any], wanted: set[str]) -> bool:
-    return sum(normalize_text(v).lower() in wanted for v in row) >= 3
-
-
-def _read_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
-    """A plain table (one header row) as strings/objects; returns it, its sheet and header row.
-
-    CSV and Parquet go through pandas' C reader (province-scale files), workbooks through openpyxl.
-    The frame's index is the record's position after the header, so row = index + header row + 1.
-    """
-    wanted = {normalize_text(name).lower() for names in PROGRESS_HEADERS.values() for name in names}
-    path = Path(path)
-    if path.suffix.lower() == ".parquet":
-        _check_file(path)
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError(f"不是有效的 Parquet 文件 / not a valid Parquet file ({type(exc).__name__})", file=path,
-                             fix="重新导出该文件") from None
-        frame.columns = [normalize_text(c) for c in frame.columns]
-        return frame.reset_index(drop=True), None, 1
-    if path.suffix.lower() in (".csv", ".txt"):
-        _check_file(path)
-        text = decode_text(path.read_bytes(), path)
-        head = list(itertools.islice(csv.reader(io.StringIO(text, newline="")), 20))
-        index = next((i for i, row in enumerate(head) if _is_header(row, wanted)), None)
-        if index is not None:
-            try:
-                frame = pd.read_csv(io.StringIO(text), skiprows=index, header=0, dtype=str, keep_default_na=False,
-                                    skip_blank_lines=False, engine="c")
-            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                line = re.search(r"line (\d+)", str(exc))
-                raise InputError(f"CSV 格式错误：某行的列数多于表头 / malformed CSV ({str(exc)[:120]})", file=path,
-                                 row=int(line[1]) + index if line else None, fix="检查该行是否多了逗号或引号未闭合") from None
-            frame.columns = [normalize_text(c) for c in frame.columns]
-            return frame, None, index + 1
-    sheets = read_sheets(path)
-    for sheet in sheets:
-        for index, row in enumerate(sheet.rows[:20]):
-            if _is_header(row, wanted):
-                width = len(row)
-                body = [list(r[:width]) + [None] * (width - len(r)) for r in sheet.rows[index + 1:]]
-                frame = pd.DataFrame(body, columns=[normalize_text(v) for v in row], dtype=object)
-                frame.index = range(len(frame))
-                hidden = [i - index - 1 for i in sheet.hidden_rows if i > index]
-                return frame.drop(index=hidden, errors="ignore"), sheet.name, index + 1
-    raise InputError("找不到表头：需要 时期/区域/指标/数值 (period/region/indicator_id/value) 列",
-                     file=path, fix="第一行写列名：period,region,indicator_id,value（或 时期,区域,指标,数值）")
-
-
-def _blank_mask(values: pd.Series) -> np.ndarray:
-    """Which cells are blank (empty, —, /, NaN), deciding once per distinct text."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return np.array([is_blank(u) for u in uniques], dtype=bool)[codes] if len(uniques) else np.zeros(0, bool)
-
-
-def read_progress(path: str | Path, registry: Registry | None = None) -> pd.DataFrame:
-    """Monthly progress as ``period, region, indicator_id, value, is_example``.
-
-    ``period`` is ``YYYY-MM``; amounts and counts are year-to-date cumulative, growth is % year on
-    year. Blank values (empty, —, /) are dropped: a missing report is 未报送, never zero. An
-    indicator may be named by id or Chinese name; regions by any registered alias.
-    """
-    path = Path(path)
-    registry = registry or Registry.load()
-    frame, sheet, header_row = _read_table(path)
-    lower = {c.lower(): c for c in frame.columns}
-    columns = {}
-    for target, names in PROGRESS_HEADERS.items():
-        found = next((lower[normalize_text(n).lower()] for n in names if normalize_text(n).lower() in lower), None)
-        if found is None and target not in OPTIONAL_COLUMNS:
-            raise InputError(f"缺少列“{names[1]}”({target}) / missing column; 现有列：{list(frame.columns)}",
-                             file=path, sheet=sheet, row=header_row,
-                             fix=f"加一列 {target}（或 {names[1]}）")
-        columns[target] = found
-    frame = frame[~(_blank_mask(frame[columns["region"]]) & _blank_mask(frame[columns["value"]]))]
-    row_of = frame.index.to_series() + header_row + 1  # spreadsheet row of each record
-
-    def fail(column: str, fix: str):
-        def on_error(label, raw, exc):
-            raise InputError(str(exc.args[0]) if exc.args else str(exc), file=path, sheet=sheet,
-                             row=int(row_of.loc[label]), column=column, value=raw, fix=fix) from None
-        return on_error
-
-    def resolver(function):
-        def parse(raw):
-            try:
-                return function(raw)
-            except KeyError as exc:
-                raise ValueError(exc.args[0]) from None
-        return parse
-
-    tidy = pd.DataFrame(index=frame.index)
-    tidy["period"] = map_unique(frame[columns["period"]], parse_period,
-                                fail(columns["period"], "写成 YYYY-MM，例如 2023-09")).astype(str)
-    tidy["region"] = map_unique(frame[columns["region"]], resolver(registry.resolve_region),
-                                fail(columns["region"], "改为已知区域名称，或在 data/raw/regions.csv 登记别名")).astype(str)
-    tidy["indicator_id"] = map_unique(frame[columns["indicator_id"]], resolver(registry.resolve_indicator),
-                                      fail(columns["indicator_id"], "用 data/raw/indicators.csv 中的 indicator_id 或中文名")).astype(str)
-    tidy["value"] = float("nan")
-    units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
-    for indicator_id, index in tidy.groupby("indicator_id").groups.items():
-        tidy.loc[index, "value"] = parse_numbers(frame.loc[index, columns["value"]], units[indicator_id],
-                                                 fail(columns["value"], "填写数值（可带单位，如 15.44亿元），无数据留空"))
-    if columns["is_example"] is not None:
-        tidy["is_example"] = map_unique(frame[columns["is_example"]],
-                                        lambda v: normalize_text(v).lower() in {"true", "1", "是", "yes", "示例"},
-                                        fail(columns["is_example"], "填写 true 或 false")).astype(bool)
-    else:
-        tidy["is_example"] = False
-    if columns["source"] is not None:  # provenance kept by `kpi collect`: the form each value came from
-        tidy["source"] = frame[columns["source"]].astype(str)
-    kinds = tidy["indicator_id"].map(registry.indicators.set_index("indicator_id")["kind"])
-    negative = (kinds != "growth") & (tidy["value"] < 0)
-    if negative.any():
-        label = negative[negative].index[0]
-        raise InputError("累计完成值不能为负 / a year-to-date amount or count cannot be negative", file=path, sheet=sheet,
-                         row=int(row_of.loc[label]), column=columns["value"], value=frame.loc[label, columns["value"]],
-                         fix="核对数值；增减变化请填在增长类指标中")
-    tidy["value"] = _resolve_percent_fractions(tidy, frame[columns["value"]], units, path)
-    tidy = tidy[tidy["value"].notna()]
-    _check_duplicates(tidy, row_of, path, sheet, columns["value"])
-    tidy = tidy.drop_duplicates(["period", "region", "indicator_id"])
-    tidy = _sort(tidy, registry, time_column="period")
-    tidy = schemas.validate(tidy, schemas.PROGRESS, file=path)
-    falls = ytd_falls(tidy, registry)
-    if not falls.empty:
-        listed = "；".join(f"{r.region} {r.indicator_id} {r.previous_period}→{r.period}: {r.previous_value:g}→{r.value:g}"
-                          for r in falls.head(5).itertuples())
-        warnings.warn(DataQualityWarning(f"{path.name}: {len(falls)} 处年内累计值下降 / year-to-date values that fall: "
-                                         f"{listed}{'…' if len(falls) > 5 else ''}（这些区域的季度报告将不予生成）"),
-                      stacklevel=2)
-    return tidy
-
-
-def ytd_falls(progress: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    """Rows whose year-to-date amount or count is below the previous reported month of the same year."""
-    cumulative = registry.indicators.loc[registry.indicators["kind"] != "growth", "indicator_id"]
-    rows = progress[progress["indicator_id"].isin(cumulative)].sort_values("period")
-    groups = rows.groupby([rows["period"].str[:4], rows["region"], rows["indicator_id"]])
-    rows = rows.assign(previous_value=groups["value"].shift(), previous_period=groups["period"].shift())
-    return rows[rows["value"] < rows["previous_value"] - 1e-9].reset_index(drop=True)
-
-
-def _resolve_percent_fractions(tidy: pd.DataFrame, raw: pd.Series, units: dict, path: Path) -> pd.Series:
-    """Percent indicators given as fractions (0.034 for 3.4 %): when every value of such an indicator
-    that carries no % sign lies within [−1, 1] (three or more of them, not all zero), read them as
-    fractions and say so. A value written with % is always a percent."""
-    values = tidy["value"].copy()
-    for indicator_id, index in tidy.groupby("indicator_id").groups.items():
-        if units[indicator_id] != "%":
-            continue
-        texts = map_unique(raw.loc[index], lambda v: isinstance(v, str) and "%" in unicodedata.normalize("NFKC", v),
-                           lambda *_: None).astype(bool)
-        plain = values.loc[index][~texts.to_numpy()].dropna()
-        if len(plain) >= 3 and plain.abs().le(1).all() and plain.ne(0).any():
-            values.loc[plain.index] = plain * 100
-            warnings.warn(DataQualityWarning(f"{path.name}: {indicator_id} 的数值均在 ±1 以内，按小数读作百分比（×100）"
-                                             " / read as fractions of one"), stacklevel=3)
-    return values
-
-
-def _check_duplicates(tidy: pd.DataFrame, row_of: pd.Series, path: Path, sheet, value_column: str) -> None:
-    keys = ["period", "region", "indicator_id"]
-    duplicated = tidy[tidy.duplicated(keys, keep=False)]
-    if duplicated.empty:
-        return
-    conflicting = duplicated.groupby(keys)["value"].transform("nunique") > 1
-    if not conflicting.any():
-        return
-    first = duplicated[conflicting].iloc[0]
-    same = duplicated[(duplicated[keys] == first[keys]).all(axis=1)]
-    rows = [int(row_of.loc[label]) for label in same.index]
-    raise InputError(
-        f"{first['period']} {first['region']} {first['indicator_id']} 出现多次且数值不同（第 {rows} 行）"
-        " / duplicate key with conflicting values", file=path, sheet=sheet, row=rows[1], column=value_column,
-        value=same["value"].tolist(), fix="保留正确的一行，删除其余")
 
 
 # ---------------------------------------------------------------- county annual series

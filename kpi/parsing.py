@@ -85,6 +85,11 @@ def parse_number(value: Any, unit: str = "") -> float | None:
     text = normalize_text(value)
     if text.lower() in BLANK_TOKENS:
         return None
+    if re.fullmatch(rf"[+-]?(?:inf|infinity)|{_NUMBER}[eE][+-]?\d+", text.lower()):
+        number = float(text)  # 1e400, inf, Infinity
+        if math.isinf(number):
+            raise ValueError("无穷大不是有效数值 / infinity is not a valid number")
+        return number
     text = _strip_thousands(text)
     match = re.fullmatch(rf"({_NUMBER})(.*)", text)
     if not match:

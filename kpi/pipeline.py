@@ -22,7 +22,8 @@ import pandas as pd
 from kpi import atomic, schemas
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
-from kpi.ingest import annex_sum_checks, read_annex, read_county_annual, read_progress, ytd_falls
+from kpi.ingest import annex_sum_checks, read_annex, read_county_annual
+from kpi.progress_input import read_progress, ytd_falls
 from kpi.progress import Rules
 from kpi.registry import REGISTRY_FILES, Registry
 

@@ -236,7 +236,7 @@ def check_region_series(progress: pd.DataFrame, region: str, registry: Registry)
     the period, indicator and both values otherwise."""
     from kpi.errors import InputError
 
-    from kpi.ingest import ytd_falls
+    from kpi.progress_input import ytd_falls
 
     falls = ytd_falls(progress[progress["region"] == region], registry)
     if not falls.empty:

@@ -11,7 +11,8 @@ import pytest
 
 from kpi import cli, paths
 from kpi.errors import InputError
-from kpi.ingest import DataQualityWarning, read_annex, read_progress
+from kpi.ingest import read_annex
+from kpi.progress_input import DataQualityWarning, read_progress
 from tests.conftest import write_config
 
 ANNEX = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")

@@ -17,7 +17,8 @@ from kpi.forms import annual_form, monthly_form, read_annual_submission, read_su
 from kpi.monthly import rank_change
 from kpi.progress import score
 from kpi import paths
-from kpi.ingest import read_annex, read_progress
+from kpi.ingest import read_annex
+from kpi.progress_input import read_progress
 from kpi.trajectory import annual_series
 from tests.conftest import write_config
 

@@ -4,7 +4,8 @@ import pandas as pd
 
 from kpi import paths
 from kpi.example_data import example_targets, write_example
-from kpi.ingest import read_annex, read_county_annual, read_progress
+from kpi.ingest import read_annex, read_county_annual
+from kpi.progress_input import read_progress
 from tests.conftest import tree_hashes
 
 

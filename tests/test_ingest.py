@@ -10,7 +10,8 @@ import pytest
 
 from kpi import paths
 from kpi.errors import InputError
-from kpi.ingest import SumMismatchWarning, read_annex, read_progress
+from kpi.ingest import SumMismatchWarning, read_annex
+from kpi.progress_input import read_progress
 from kpi.pipeline import run_ingest
 from tests.conftest import config_for, tree_hashes
 

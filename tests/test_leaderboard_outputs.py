@@ -9,7 +9,8 @@ import pytest
 
 from kpi import paths
 from kpi.excel import write_leaderboard_xlsx
-from kpi.ingest import read_annex, read_progress
+from kpi.ingest import read_annex
+from kpi.progress_input import read_progress
 from kpi.progress import LEADERBOARD_COLUMNS, score
 
 

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpi.errors import InputError
-from kpi.ingest import read_annex, read_progress
+from kpi.ingest import read_annex
+from kpi.progress_input import read_progress
 
 VOCABULARY = ["序号", "区域", "指标", "进度", "排名", "时期", "period", "region", "indicator_id", "value", "数值",
               "全县", "壶山镇", "丽水高新", "东方 镇", "规上工业企业研发费用 (亿元)", "新增发明专利（件）",

@@ -124,7 +124,7 @@ def test_a_second_run_says_who_holds_the_lock(project, tmp_path):
 @pytest.mark.parametrize("cell", ["inf", "Infinity", "1e400", "-inf"])
 def test_infinite_values_are_refused(tmp_path, registry, cell):
     from kpi.errors import InputError
-    from kpi.ingest import read_progress
+    from kpi.progress_input import read_progress
 
     path = tmp_path / "p.csv"
     path.write_text(f"period,region,indicator_id,value\n2023-09,壶山镇,hitech_investment_growth,{cell}\n", encoding="utf-8")
@@ -228,7 +228,8 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     from kpi.excel import leaderboard_workbook
     from kpi.extract import annex_csv
     from kpi.forms import monthly_form
-    from kpi.ingest import read_annex, read_progress
+    from kpi.ingest import read_annex
+    from kpi.progress_input import read_progress
     from kpi.progress import score
 
     indicators = registry.indicators.copy()

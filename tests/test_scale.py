@@ -3,33 +3,23 @@ batch runs on a Dask cluster with the same task function."""
 
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from kpi import paths
-from kpi.ingest import read_annex, read_progress
-from kpi.progress import score
+from kpi.ingest import read_annex
+from kpi.progress_input import read_progress
 
 sys.path.insert(0, str(paths.ROOT / "benchmarks"))
-
-
-def duckdb_leaderboard(registry, targets, progress):
-    pytest.importorskip("duckdb")
-    from duckdb_reference import connect
-
-    con, sql = connect(registry, targets, progress)
-    return con.execute(sql).df()
 
 
 def example_inputs(registry):
     files = [paths.RAW / "annex_2023.csv", *(paths.RAW / "example" / f"annex_{y}_example.csv" for y in (2024, 2025))]
     targets = pd.concat([read_annex(path, registry) for path in files], ignore_index=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
-    return registry, targets, progress
+    return registry, targets, paths.RAW / "example" / "progress_example.csv"
 
 
 def synthetic_inputs(registry):
@@ -39,12 +29,33 @@ def synthetic_inputs(registry):
 
 
 @pytest.mark.parametrize("make", [example_inputs, synthetic_inputs], ids=["example", "synthetic-20k"])
-def test_duckdb_reference_computes_the_same_leaderboard(registry, make):
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_path):
+    """The benchmark's two end-to-end jobs (benchmarks/jobs.py): DuckDB reading the file itself and
+    writing with COPY, and the project's read_progress → score → Parquet, agree to 1e-12."""
+    pytest.importorskip("duckdb")
+    from jobs import duckdb_job, prepare, project
+
     reg, targets, progress = make(registry)
-    ours, reference = score(targets, progress, reg), duckdb_leaderboard(reg, targets, progress)
-    assert len(ours) == len(reference)
+    if isinstance(progress, Path):  # the shipped example: the tidy table as the jobs' input
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            progress = read_progress(progress, reg)
+        targets = targets[targets["year"].isin(pd.unique(progress["period"].str[:4].astype(int)))]
+    prepare(reg, targets, tmp_path)
+    source = tmp_path / f"progress{suffix}"
+    progress.to_parquet(source, index=False) if suffix == ".parquet" else progress.to_csv(source, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        project(source, tmp_path, tmp_path / "ours.parquet")
+    duckdb_job(source, tmp_path, tmp_path / "reference.parquet")
+    ours, reference = pd.read_parquet(tmp_path / "ours.parquet"), pd.read_parquet(tmp_path / "reference.parquet")
+    assert len(ours) == len(reference) > 0
+    assert (ours["period"].astype(str).to_numpy() == reference["period"].astype(str).to_numpy()).all()
+    assert (ours["region"].astype(str).to_numpy() == reference["region"].astype(str).to_numpy()).all()
     for column in ("target", "actual", "completion_rate", "time_share"):
-        np.testing.assert_allclose(ours[column].astype(float), reference[column].astype(float), equal_nan=True)
+        np.testing.assert_allclose(ours[column].astype(float), reference[column].astype(float), rtol=1e-12,
+                                   equal_nan=True)
     assert (ours["status"].astype(str).to_numpy() == reference["status"].astype(str).to_numpy()).all()
     assert (ours["rank"].astype(float).fillna(-1).to_numpy() == reference["rank"].astype(float).fillna(-1).to_numpy()).all()
 
