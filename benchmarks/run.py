@@ -127,58 +127,81 @@ def bench_scale(sizes: list[int], repeats: int, stages: list[str] = STAGES) -> l
     return results
 
 
-EMPTY_NOTEBOOK_IMPORTS = """import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
-from kpi.monthly import month_board
-from kpi.pipeline import open_processed
-from kpi.plots import leaderboard_table, region_progress_chart, trajectory_charts, use_cjk_font
-from kpi.progress import lagging, score
-from kpi.quarterly import headline
-from kpi.trajectory import assess_plan"""
+def floor_notebook(folder: Path) -> Path:
+    """``04_quarterly_report`` reduced to its floor: the same parameters cell and the same imports, nothing
+    else (no data read, no table, no chart), under the same name in ``folder``, beside the other notebooks."""
+    import ast
+
+    import nbformat
+
+    real = nbformat.read(ROOT / "notebooks" / "04_quarterly_report.ipynb", as_version=4)
+    code = [cell for cell in real.cells if cell.cell_type == "code"]
+    parameters = next(cell for cell in code if "parameters" in cell.metadata.get("tags", []))
+    imports = [ast.unparse(node) for cell in code if cell is not parameters
+               for node in ast.parse(cell.source).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    floor = nbformat.v4.new_notebook(cells=[parameters, nbformat.v4.new_code_cell("\n".join(imports))],
+                                     metadata=real.metadata)
+    import shutil
+
+    shutil.copytree(ROOT / "notebooks", folder, ignore=shutil.ignore_patterns("04_*", ".*", "kernel-*"))  # planned, not run
+    nbformat.write(floor, folder / "04_quarterly_report.ipynb")
+    return folder / "04_quarterly_report.ipynb"
 
 
 def bench_batch(jobs: int, repeats: int) -> dict:
-    import nbformat
+    """The quarterly batch and its two floors, interleaved in one run (inputs ingested once, before):
+
+    - batch: ``run_batch`` for 全县 + 8 regions, forced, ``jobs`` at a time (notebooks, HTML, PDFs,
+      xlsx, docx, index, manifest);
+    - publication floor: the same ``run_batch`` with the report notebook reduced to its parameters and
+      imports: everything the batch does for a report except the report's own content;
+    - notebook floor: that reduced notebook alone, 9 times through papermill, ``jobs`` at a time.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from dataclasses import replace
 
     from kpi import config as project
-    from kpi.batch import run_batch
+    from kpi.batch import plan_jobs, run_batch
     from kpi.pipeline import load_processed, run_ingest
     from kpi.runner import execute_notebook
 
-    def floor_once(folder: Path) -> float:
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("region = ''", metadata={"tags": ["parameters"]}),
-                                                   nbformat.v4.new_code_cell(EMPTY_NOTEBOOK_IMPORTS)])
-        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        path = folder / "empty.ipynb"
-        nbformat.write(notebook, path)
-        from concurrent.futures import ProcessPoolExecutor
+    figures: dict[str, list[float]] = {"batch": [], "publication_floor": [], "notebook_floor": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        config = project.load().with_overrides(processed=tmp / "processed")
+        run_ingest(config)
+        processed = load_processed(config.processed)
+        empty = floor_notebook(tmp / "floor_notebooks")
+        planned = [j for j in plan_jobs(2025, 4, processed.registry, tmp / "plan", processed.folder, config.notebooks,
+                                        "", "") if j.region is not None]
 
-        start = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(execute_notebook, [path] * 9, [folder / f"out{i}.ipynb" for i in range(9)]))
-        return time.perf_counter() - start
-
-    batch, floor, imports = [], [], []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as tmp:
+        def timed(call) -> float:
             start = time.perf_counter()
-            config = project.load().with_overrides(processed=Path(tmp) / "processed", reports=Path(tmp))
-            run_ingest(config)
-            result = run_batch(load_processed(config.processed), config, 2025, 4, None, jobs, True, analysis=False)
-            batch.append(time.perf_counter() - start)
+            call()
+            return time.perf_counter() - start
+
+        def batch(notebooks: Path, out: Path) -> None:
+            result = run_batch(processed, replace(config, notebooks=notebooks, reports=out), 2025, 4, None, jobs, True,
+                               analysis=False)
             assert not result.failures, result.failures
-        with tempfile.TemporaryDirectory() as tmp:
-            floor.append(floor_once(Path(tmp)))
-        start = time.perf_counter()
-        subprocess.run([PY, "-c", EMPTY_NOTEBOOK_IMPORTS.replace("from IPython.display import Markdown, display\n", "")
-                        + "\nuse_cjk_font()"], check=True, env={**os.environ, "MPLBACKEND": "Agg"})
-        imports.append(time.perf_counter() - start)
-    bare = statistics.median(_timeit([PY, "-c", "pass"]) for _ in range(3))
-    out = {"jobs": jobs, "batch_s": statistics.median(batch), "floor_s": statistics.median(floor),
-           "ratio": statistics.median(batch) / statistics.median(floor), "imports_s": statistics.median(imports),
-           "python_start_s": bare, "repeats": repeats}
-    print(f"batch (9 reports, {jobs} jobs): {out['batch_s']:.1f} s; floor (9 empty notebooks, same imports): "
-          f"{out['floor_s']:.1f} s; ratio ×{out['ratio']:.2f}; imports {out['imports_s']:.2f} s (bare python {bare:.2f} s)")
+
+        def notebooks_only(out: Path) -> None:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                list(pool.map(execute_notebook, [empty] * len(planned), [out / f"{j.key}.ipynb" for j in planned],
+                              [j.parameters for j in planned]))
+
+        for run in range(repeats):
+            figures["batch"].append(timed(lambda: batch(config.notebooks, tmp / f"batch{run}")))
+            figures["publication_floor"].append(timed(lambda: batch(empty.parent, tmp / f"floor{run}")))
+            figures["notebook_floor"].append(timed(lambda: notebooks_only(tmp / f"notebooks{run}")))
+    out = {key: statistics.median(values) for key, values in figures.items()}
+    out.update(jobs=jobs, repeats=repeats, runs=figures,
+               ratio_publication=statistics.median(b / f for b, f in zip(figures["batch"], figures["publication_floor"])),
+               ratio_notebooks=statistics.median(b / f for b, f in zip(figures["batch"], figures["notebook_floor"])))
+    print(f"batch (9 reports, {jobs} jobs): {out['batch']:.1f} s; publication floor (same batch, report notebook "
+          f"reduced to its parameters and imports): {out['publication_floor']:.1f} s, ratio ×{out['ratio_publication']:.2f}; "
+          f"notebook floor (the reduced notebook alone, papermill): {out['notebook_floor']:.1f} s, "
+          f"ratio ×{out['ratio_notebooks']:.2f} (medians of {repeats} interleaved runs)")
     return out
 
 
@@ -273,7 +296,7 @@ def main() -> None:
         sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
         figures["scale"] = bench_scale(sizes, args.repeats, args.stages or STAGES)
     if "batch" in only:
-        figures["batch"] = bench_batch(2, max(1, args.repeats - 1))
+        figures["batch"] = bench_batch(2, args.repeats)
     if "report" in only:
         figures["report"] = bench_report(max(1, args.repeats - 1))
     if args.json:

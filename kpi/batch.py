@@ -32,6 +32,7 @@ from kpi.formatting import beijing_now, chinese_time
 from kpi.pipeline import Processed
 from kpi.quarterly import quarter_end, validate_parameters
 from kpi.registry import COUNTY, Registry
+from kpi.runner import NotebookFailed, execute_notebook, notebook_to_html
 
 
 REPORT_NOTEBOOK = "04_quarterly_report.ipynb"
@@ -76,8 +77,6 @@ class BatchResult:
 
 def run_job(job: Job) -> JobResult:
     """Execute one report notebook and render its HTML (top-level, so worker processes can run it)."""
-    from kpi.runner import NotebookFailed, execute_notebook, notebook_to_html
-
     start = time.monotonic()
     try:
         executed = execute_notebook(Path(job.notebook), Path(job.output), job.parameters)
@@ -224,7 +223,8 @@ def _start_worker(path: str, parent: int) -> None:
     os.close(handle)
 
 
-def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None) -> list[JobResult]:
+def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None,
+                  on_result=lambda job, result: None) -> list[JobResult]:
     """The same task function on a Dask cluster: ``scheduler`` is its address (tcp://host:8786), or
     None for a LocalCluster of ``n_jobs`` single-threaded worker processes. Workers must see the
     same paths (a shared file system) and have this project installed."""
@@ -241,9 +241,11 @@ def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: 
     results = []
     try:
         futures = client.map(run_job, jobs, pure=False, key=[f"kpi-report-{job.key}-{job.fingerprint[:8]}" for job in jobs])
+        by_key = {future.key: job for future, job in zip(futures, jobs)}
         for done, future in enumerate(dask_as_completed(futures), start=1):
             result = future.result()
             results.append(result)
+            on_result(by_key[future.key], result)
             line = f"[{done}/{len(jobs)}] {result.outcome:7s} {result.key} ({result.seconds:.1f}s, dask)"
             log.info(line if result.outcome == "ok" else f"{line}\n{result.message}")
             print(line, flush=True)
@@ -255,12 +257,13 @@ def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: 
 
 
 def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path, executor: str = "local",
-             scheduler: str | None = None) -> list[JobResult]:
+             scheduler: str | None = None, on_result=lambda job, result: None) -> list[JobResult]:
+    """Run the jobs N at a time; ``on_result(job, result)`` is called as each one finishes."""
     results = []
     if not jobs:
         return results
     if executor == "dask":
-        return _execute_dask(jobs, n_jobs, log, scheduler)
+        return _execute_dask(jobs, n_jobs, log, scheduler, on_result)
     show_bar = sys.stderr.isatty()
     bar = None
     if show_bar:
@@ -273,6 +276,7 @@ def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path, 
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
             results.append(result)
+            on_result(futures[future], result)
             line = f"[{done}/{len(jobs)}] {result.outcome:7s} {result.key} ({result.seconds:.1f}s)"
             log.info(line if result.outcome == "ok" else f"{line}\n{result.message}")
             if bar is not None:
@@ -498,14 +502,16 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
             shutil.copy2(current / "report.log", staging / "report.log")
         log = _logger(staging / "report.log")
         log.info(f"{name}: {len(todo)} of {len(chosen)} reports to run, {n_jobs or os.cpu_count()} at a time")
-        ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, staging / "report.log",
-                                          executor, scheduler)}
-        result.executed = len(ran)
-        result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in chosen]
-        for failure in result.failures:
-            log.error(f"FAILED {failure.key}: {failure.message}")
-        _write_artifacts(processed, config, jobs, chosen, ran, result, done_before, staging, period,
-                         artifact_fingerprint, log)
+        with _printing(config, log) as printer:
+            ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, staging / "report.log",
+                                              executor, scheduler, on_result=printer.report_done)}
+            result.executed = len(ran)
+            result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in chosen]
+            for failure in result.failures:
+                log.error(f"FAILED {failure.key}: {failure.message}")
+            result.written += printer.finish([j for j in chosen if not Path(j.output).with_suffix(".pdf").exists()])
+            _write_artifacts(processed, config, jobs, chosen, result, done_before, staging, period,
+                             artifact_fingerprint, log)
         for handler in list(log.handlers):
             handler.close()
             log.removeHandler(handler)
@@ -518,10 +524,9 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
         return result
 
 
-def _write_artifacts(processed: Processed, config: Config, jobs: list[Job], chosen: list[Job], ran: dict,
-                     result: BatchResult, done_before: dict, build: Path, period: str, artifact_fingerprint: str,
+def _write_artifacts(processed: Processed, config: Config, jobs: list[Job], chosen: list[Job], result: BatchResult, done_before: dict, build: Path, period: str, artifact_fingerprint: str,
                      log: logging.Logger) -> None:
-    """The quarter's 晾晒表, 情况通报, PDFs, index and manifest (with every file's sha256), in ``build``."""
+    """The quarter's 晾晒表, 情况通报, index and manifest (with every file's sha256), in ``build``."""
     from kpi.bulletin import write_bulletin
     from kpi.excel import write_leaderboard_xlsx
     from kpi.monthly import month_board
@@ -534,8 +539,6 @@ def _write_artifacts(processed: Processed, config: Config, jobs: list[Job], chos
                                                  rules=processed.rules))
     result.written.append(write_bulletin(board, registry, period, build / f"情况通报_{period}.docx", config.county,
                                          config.organisation, processed.rules))
-    result.written += _print_reports([j for j in chosen if ran.get(j.key) and ran[j.key].outcome == "ok"
-                                      or not Path(j.output).with_suffix(".pdf").exists()], config, log)
     reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)
     outcomes = {key: entry.get("outcome", "") for key, entry in reports.items()}
     made_at = _now()
@@ -584,20 +587,54 @@ def report_lock(root: Path, wait_seconds: float | None = None):
         lock.release()
 
 
-def _print_reports(jobs: list[Job], config: Config, log: logging.Logger) -> list[Path]:
-    """A PDF beside every report (re)built this run; when that is impossible here, say why once."""
-    from kpi.pdf import print_pdfs, why_no_pdf
+class _Printing:
+    """The batch's PDFs: each report is handed to the printer as its notebook finishes (printing
+    overlaps the notebooks still running); where PDFs cannot be printed here, it says why once.
+    The printer's thread starts with the first report, after the worker processes were forked: a
+    process forked while another of its threads runs can inherit a lock held by that thread."""
 
-    pages = [(Path(j.output).with_suffix(".html"), Path(j.output).with_suffix(".pdf")) for j in jobs
-             if j.region is not None and Path(j.output).with_suffix(".html").exists()]
-    if not pages:
-        return []
-    reason = why_no_pdf()
-    if reason:
-        log.warning(f"PDF 未生成 / no PDFs: {reason}")
-        print(f"注意：PDF 未生成 / no PDFs: {reason}", file=sys.stderr)
-        return []
-    return print_pdfs(pages, f"制表单位：{config.organisation}" if config.organisation else "")
+    def __init__(self, config: Config, log: logging.Logger):
+        from kpi.pdf import why_no_pdf
+
+        self.reason = why_no_pdf()
+        self.log = log
+        self.footer = f"制表单位：{config.organisation}" if config.organisation else ""
+        self.printer = None
+        self.submitted: set[str] = set()
+
+    def report_done(self, job: Job, result: JobResult) -> None:
+        from kpi.pdf import PdfPrinter
+
+        html = Path(job.output).with_suffix(".html")
+        if self.reason is None and result.outcome == "ok" and job.region is not None and html.exists():
+            self.printer = self.printer or PdfPrinter(self.footer)
+            self.printer.submit(html, html.with_suffix(".pdf"))
+            self.submitted.add(job.key)
+
+    def finish(self, missing: list[Job]) -> list[Path]:
+        """Print the reports still without a PDF (carried over from a build that had none), wait for
+        the last page, and return the PDFs written."""
+        if self.reason:
+            if missing:
+                self.log.warning(f"PDF 未生成 / no PDFs: {self.reason}")
+                print(f"注意：PDF 未生成 / no PDFs: {self.reason}", file=sys.stderr)
+            return []
+        for job in missing:
+            if job.key not in self.submitted:
+                self.report_done(job, JobResult(job.key, "ok"))
+        printer, self.printer = self.printer, None
+        return printer.finish() if printer is not None else []
+
+
+@contextlib.contextmanager
+def _printing(config: Config, log: logging.Logger):
+    printing = _Printing(config, log)
+    try:
+        yield printing
+    finally:
+        if printing.printer is not None:  # left early (an error, a signal): close the browser
+            with contextlib.suppress(Exception):
+                printing.printer.finish()
 
 
 def _manifest_entries(jobs: list[Job], results: dict[str, JobResult], done_before: dict) -> dict:

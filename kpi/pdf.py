@@ -49,31 +49,75 @@ def why_no_pdf() -> str | None:
     return None
 
 
+class PdfPrinter:
+    """One Chromium in a thread of its own, printing each (HTML, PDF) pair handed to :meth:`submit` while
+    the caller goes on (the batch hands over each report as its notebook finishes, so printing overlaps
+    the notebooks still running). :meth:`finish` waits for the last one and returns the PDFs written;
+    an error in printing is raised there. Each PDF is written atomically."""
+
+    def __init__(self, footer_left: str = ""):
+        import queue
+        import threading
+
+        reason = why_no_pdf()
+        if reason:
+            raise RuntimeError(reason)
+        self.footer_left = footer_left
+        self.written: list[Path] = []
+        self.error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="kpi-pdf", daemon=True)
+        self._thread.start()
+
+    def submit(self, source: Path, target: Path) -> None:
+        self._queue.put((Path(source), Path(target)))
+
+    def finish(self) -> list[Path]:
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.written
+
+    def _footer(self) -> str:
+        import html
+
+        return (f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
+                f"font-family:\"Noto Sans CJK SC\",sans-serif'><span>{html.escape(self.footer_left)}</span>"
+                "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>")
+
+    def _run(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        finished = False
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+                try:
+                    page = browser.new_page()
+                    while (item := self._queue.get()) is not None:
+                        self._print(page, *item)
+                    finished = True
+                finally:
+                    browser.close()
+        except BaseException as exc:  # kept for finish(); the queue is drained so nobody waits forever
+            self.error = exc
+            while not finished:
+                finished = self._queue.get() is None
+
+    def _print(self, page, source: Path, target: Path) -> None:
+        page.goto(source.resolve().as_uri(), wait_until="load")
+        page.add_style_tag(content=PRINT_CSS)
+        page.emulate_media(media="print")
+        with atomic.atomic_path(target) as tmp:
+            page.pdf(path=str(tmp), prefer_css_page_size=True, print_background=True,
+                     display_header_footer=True, header_template="<span></span>", footer_template=self._footer())
+        self.written.append(target)
+
+
 def print_pdfs(pages: list[tuple[Path, Path]], footer_left: str = "") -> list[Path]:
     """Print each (HTML, PDF) pair, each PDF written atomically. Raises RuntimeError when it cannot."""
-    reason = why_no_pdf()
-    if reason:
-        raise RuntimeError(reason)
-    import html
-
-    from playwright.sync_api import sync_playwright
-
-    footer = (f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
-              f"font-family:\"Noto Sans CJK SC\",sans-serif'><span>{html.escape(footer_left)}</span>"
-              "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>")
-    written = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
-        try:
-            page = browser.new_page()
-            for source, target in pages:
-                page.goto(Path(source).resolve().as_uri(), wait_until="load")
-                page.add_style_tag(content=PRINT_CSS)
-                page.emulate_media(media="print")
-                with atomic.atomic_path(target) as tmp:
-                    page.pdf(path=str(tmp), prefer_css_page_size=True, print_background=True,
-                             display_header_footer=True, header_template="<span></span>", footer_template=footer)
-                written.append(Path(target))
-        finally:
-            browser.close()
-    return written
+    printer = PdfPrinter(footer_left)
+    for source, target in pages:
+        printer.submit(source, target)
+    return printer.finish()

@@ -60,6 +60,30 @@ def use_cjk_font() -> str:
     return family
 
 
+def fixed_margins(fig: plt.Figure, top_inches: float, bottom_inches: float, wspace: float, hspace: float,
+                  left_inches: float = 0.75, right_inches: float = 0.2) -> None:
+    """Place a figure's panels with fixed margins (in inches, for the suptitle above and the tick labels,
+    legend and example mark below) instead of a layout engine: the report charts are drawn once, not
+    measured and redrawn (about 40 % less time per chart, ``benchmarks/``). Titles in such charts are set
+    with ``y=1.0``: a title left to place itself measures every tick label first."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=left_inches / width, right=1 - right_inches / width, top=1 - top_inches / height,
+                        bottom=bottom_inches / height, wspace=wspace, hspace=hspace)
+
+
+def show(fig: plt.Figure) -> None:
+    """Display a chart in the notebook as a PNG drawn once at the figure's own size (no
+    ``bbox_inches="tight"``, which draws it twice), then release it."""
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png"))
+
+
 def mark_example(fig: plt.Figure, is_example: bool) -> None:
     """Stamp a figure built on example data, visibly, in its corner and as a faint watermark."""
     if not is_example:
@@ -210,7 +234,9 @@ def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, a
         return _no_data_figure("水平类、存量类和年均增长类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）")
     columns = 3
     rows = max(1, math.ceil(len(chosen) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(14, 3.6 * rows), constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(14, 3.6 * rows), squeeze=False)
+    spare_axes = rows * columns - len(chosen)
+    fixed_margins(fig, top_inches=1.0, bottom_inches=0.6 if spare_axes else 1.0, wspace=0.22, hspace=0.55)
     for ax, (_, target) in zip(axes.flat, chosen.iterrows()):
         table = trajectory_table(target, county_annual, as_of_year)
         verdict = verdicts.loc[target["indicator_id"]]
@@ -226,7 +252,7 @@ def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, a
                 ax.plot(figures["year"], figures["value"], "s--", color="#8250df", ms=5, lw=1, label="全省（对照）")
         unit = "亿元" if target["basis"] == "annual_growth" else target["unit"]
         title = target["name_zh"] if target["basis"] != "annual_growth" else "县财政科技投入（年均+15%）"
-        ax.set_title(f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）", fontsize=10,
+        ax.set_title(f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）", fontsize=10, y=1.0,
                      color=VERDICT_COLORS.get(verdict["verdict"], "black"))
         ax.set_ylabel(unit, fontsize=9)
         ax.set_xticks(table["year"])
@@ -239,7 +265,8 @@ def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, a
     if spare:
         spare[0].legend(handles, labels, loc="center", fontsize=10, frameon=False)
     else:
-        fig.legend(handles, labels, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.28 / fig.get_figheight()), ncol=6,
+                   fontsize=9, frameon=False)
     fig.suptitle(f"迈向2027：实际值、要求路径与预测（截至{as_of_year}年）", fontsize=13)
     mark_example(fig, bool(chosen["indicator_id"].map(verdicts["is_example"]).any()))
     return fig
@@ -277,7 +304,8 @@ def region_progress_chart(board: pd.DataFrame, registry, region: str, period: st
     year = period[:4]
     part = board[(board["region"] == region) & (board["period"].str[:4] == year) & (board["period"] <= period)]
     indicators = registry.indicators
-    fig, axes = plt.subplots(2, 4, figsize=(14, 6), constrained_layout=True, sharex=True)
+    fig, axes = plt.subplots(2, 4, figsize=(14, 6), sharex=True)
+    fixed_margins(fig, top_inches=0.75, bottom_inches=0.65, wspace=0.32, hspace=0.3)
     for ax, (_, indicator) in zip(axes.flat, indicators.iterrows()):
         rows = part[part["indicator_id"] == indicator["indicator_id"]]
         months = rows["period"].astype(str).str[5:7].astype(int)
@@ -285,12 +313,12 @@ def region_progress_chart(board: pd.DataFrame, registry, region: str, period: st
             ax.plot(months, rows["actual"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
             ax.step(months, rows["target"], where="mid", color="#cf222e", ls="--", lw=1.2, label="目标增幅")
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(100))
-            ax.set_title(f"{indicator['name_zh']}（增幅）", fontsize=10)
+            ax.set_title(f"{indicator['name_zh']}（增幅）", fontsize=10, y=1.0)
         else:
             ax.plot(months, rows["completion_rate"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
             ax.step(months, rows["time_share"], where="mid", color="#57606a", ls="--", lw=1.2, label="序时进度")
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-            ax.set_title(indicator["name_zh"], fontsize=10)
+            ax.set_title(indicator["name_zh"], fontsize=10, y=1.0)
         ax.set_xticks(range(1, 13, 2))
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)

@@ -7,17 +7,29 @@ last good report is left untouched.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from kpi import atomic
+
+# jsonschema (under nbformat, papermill and nbconvert) builds 38 Lark grammars when it is imported and
+# rfc3987-syntax is installed (jupyter-events asks for it), for the "iri" formats no notebook schema
+# uses: 1.4–2.7 s in every process that runs or reads a notebook (python-jsonschema/jsonschema#1428).
+# Marked absent before anything imports jsonschema, it is skipped as if not installed.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 class NotebookFailed(RuntimeError):
     def __init__(self, notebook: Path, kept: Path, cause: str):
         super().__init__(f"笔记本运行失败 / notebook failed: {notebook.name}; 已保留出错副本 {kept}\n{cause}")
-        self.notebook, self.kept = notebook, kept
+        self.notebook, self.kept, self.cause = notebook, kept, cause
+
+    def __reduce__(self):  # crosses process boundaries (worker pools) intact
+        return NotebookFailed, (self.notebook, self.kept, self.cause)
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict | None = None,
@@ -31,9 +43,18 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict | None = Non
     tmp = output.with_name(f".{output.stem}.running.ipynb")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     try:
-        papermill.execute_notebook(str(notebook), str(tmp), parameters=parameters or {},
-                                   kernel_name=kernel_name, cwd=str(notebook.parent),
-                                   progress_bar=False, log_output=False, shutdown_kernel="immediate")
+        for attempt in (1, 2):
+            try:
+                papermill.execute_notebook(str(notebook), str(tmp), parameters=parameters or {},
+                                           kernel_name=kernel_name, cwd=str(notebook.parent),
+                                           progress_bar=False, log_output=False, shutdown_kernel="immediate",
+                                           request_save_on_cell_execute=False)  # written once at the end
+                break
+            except RuntimeError as exc:
+                # two kernels started at one moment can pick the same free TCP port; the loser dies
+                # before its first reply. Nothing has run yet: start it once more.
+                if attempt == 2 or "Kernel died before replying" not in str(exc):
+                    raise
     except PapermillExecutionError as exc:
         raise NotebookFailed(notebook, _keep_failed(tmp, output, f"{exc.ename}: {exc.evalue}"),
                              f"{exc.ename}: {exc.evalue}") from None
@@ -64,11 +85,17 @@ def _keep_failed(tmp: Path, output: Path, cause: str) -> Path:
         return folder
 
 
+@functools.cache
+def _html_exporter():
+    """One exporter per process: its templates are loaded once, not for every report."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def notebook_to_html(notebook: Path, html: Path) -> Path:
     """HTML with code cells hidden (the reader sees text, tables and charts)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    body, _ = _html_exporter().from_notebook_node(nbformat.read(str(notebook), as_version=4))
     return atomic.write_text(html, body)

@@ -21,7 +21,6 @@
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
@@ -29,7 +28,7 @@ from kpi.formatting import reader_table
 from kpi.layout import (annex_table, basis_counts, county_annual_table, inputs_table, plan_targets_table,
                         sum_checks_table)
 from kpi.pipeline import open_processed
-from kpi.plots import annex_targets_chart, use_cjk_font
+from kpi.plots import annex_targets_chart, show, use_cjk_font
 
 use_cjk_font()
 data = open_processed(processed_dir)
@@ -76,8 +75,7 @@ display(Markdown("全部通过 / all passed" if data.sum_checks["ok"].all() else
 
 # %%
 first_year = data.annex_years()[0]
-fig = annex_targets_chart(data.targets_for(first_year), registry.indicators, first_year)
-plt.show()
+show(annex_targets_chart(data.targets_for(first_year), registry.indicators, first_year))
 
 # %% [markdown]
 # ## 月度进度数据

@@ -22,7 +22,6 @@ period = "2023-09"  # YYYY-MM (2023-9, 2023年9月 also accepted)
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -31,7 +30,7 @@ from kpi.formatting import reader_table
 from kpi.monthly import composite_table, month_board, status_counts
 from kpi.parsing import parse_period
 from kpi.pipeline import open_processed
-from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, use_cjk_font
+from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, show, use_cjk_font
 from kpi.progress import missing_reports
 from kpi.quarterly import conventions, lagging_table
 from kpi.registry import COUNTY
@@ -63,15 +62,13 @@ display(Markdown("\n".join(f"- {line}" for line in conventions(data.rules, regis
 # ## 完成率热力图
 
 # %%
-fig = completion_heatmap(board, registry, period)
-plt.show()
+show(completion_heatmap(board, registry, period))
 
 # %% [markdown]
 # ## 综合排名逐月变化
 
 # %%
-fig = rank_bump_chart(board, registry, year)
-plt.show()
+show(rank_bump_chart(board, registry, year))
 
 # %% [markdown]
 # ## 滞后事项与责任单位

@@ -24,13 +24,12 @@ as_of_year = 2025  # 截至年份
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
 from kpi.formatting import reader_table
 from kpi.pipeline import open_processed
-from kpi.plots import additions_chart, trajectory_charts, use_cjk_font
+from kpi.plots import additions_chart, show, trajectory_charts, use_cjk_font
 from kpi.quarterly import plan_table
 from kpi.trajectory import assess_plan, effort_table, no_data_table, verdict_counts
 
@@ -51,12 +50,10 @@ if county_annual["is_example"].any():
 display(reader_table(verdict_counts(assessments)), reader_table(plan_table(assessments), wrap=("责任单位",)))
 
 # %%
-fig = trajectory_charts(registry.plan_targets, county_annual, assessments, as_of_year, registry.province)
-plt.show()
+show(trajectory_charts(registry.plan_targets, county_annual, assessments, as_of_year, registry.province))
 
 # %%
-fig = additions_chart(assessments)
-plt.show()
+show(additions_chart(assessments))
 
 # %% [markdown]
 # ## 剩余年份需要的努力 / effort still needed

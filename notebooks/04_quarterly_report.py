@@ -20,13 +20,12 @@ made_at = ""  # filled by `kpi report`
 code_version = ""  # filled by `kpi report`
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 
 from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
 from kpi.pipeline import open_processed
-from kpi.plots import leaderboard_table, region_progress_chart, trajectory_charts, use_cjk_font
+from kpi.plots import leaderboard_table, region_progress_chart, show, trajectory_charts, use_cjk_font
 from kpi.quarterly import (check_region_series, conventions, data_notes, has_reports, headline, lagging_table, no_data_paragraph,
                            plan_table, quarter_end, quarterly_ranks, region_table, report_heading, validate_parameters)
 from kpi.registry import COUNTY
@@ -70,8 +69,7 @@ if reported:
 
 # %%
 if reported:
-    fig = region_progress_chart(board, registry, region, period)
-    plt.show()
+    show(region_progress_chart(board, registry, region, period))
 
 # %% [markdown]
 # ## 四、迈向2027（全县报告）
@@ -86,8 +84,7 @@ if region == COUNTY:
         display(Markdown("尚无全县年度数据，2027年目标暂不作判断（用 `kpi template --year` 与 `kpi collect --year` 录入）。"))
     else:
         display(reader_table(targets_2027, wrap=("责任单位",)))
-        fig = trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province)
-        plt.show()
+        show(trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province))
 else:
     display(Markdown("区域报告不含2027年轨迹（方案目标为全县口径），见全县报告。"))
 
