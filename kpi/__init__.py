@@ -4,7 +4,9 @@ One module per concern:
 
 - :mod:`kpi.registry`   indicators, regions, plan targets (data/raw, the registry every step shares)
 - :mod:`kpi.parsing`    cell-level parsing of hand-made spreadsheets (numbers, targets, periods)
-- :mod:`kpi.ingest`     ``read_annex`` / ``read_progress`` and the ``kpi ingest`` pipeline
+- :mod:`kpi.ingest`     files into cell grids, ``read_annex``, ``read_county_annual``
+- :mod:`kpi.progress_input` ``read_progress``: the monthly progress, at any scale
+- :mod:`kpi.pipeline`   ``kpi ingest``: configured sources → data/processed
 - :mod:`kpi.schemas`    a pandera schema for every tidy table
 - :mod:`kpi.example_data` the seeded generator of the shipped *example* (示例) dataset
 - :mod:`kpi.plots`      charts, with a CJK font so Chinese text renders

@@ -328,3 +328,13 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
     frame["value"] = parse_numbers(frame["value"], "", on_error)
     frame["is_example"] = frame["is_example"].str.lower().isin({"true", "1"})
     return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)
+
+
+def __getattr__(name: str):
+    """``read_progress``, ``ytd_falls`` and ``DataQualityWarning`` moved to :mod:`kpi.progress_input`;
+    the old import path still finds them there (scripts and benchmarks written against it)."""
+    if name in ("read_progress", "ytd_falls", "DataQualityWarning"):
+        from kpi import progress_input
+
+        return getattr(progress_input, name)
+    raise AttributeError(f"module 'kpi.ingest' has no attribute {name!r}")
