@@ -253,7 +253,7 @@ def _cmd_extract_targets(args) -> int:
 
     from kpi import atomic
     from kpi import config as project
-    from kpi.extract import annex_csv, compare, extract, fill_years, read_text
+    from kpi.extract import annex_csv, compare, extract, fill_years, read_text, why_nothing
 
     registry_dir = project.load(getattr(args, "config", None)).registry
     for output in [Path(p) for p in (args.out, args.annex_out) if p]:
@@ -269,6 +269,10 @@ def _cmd_extract_targets(args) -> int:
     text = read_text(plan)
     draft, annex = extract(text)
     draft = fill_years(draft, text)
+    if draft.empty and not annex:
+        print(f"没有找到量化目标 / no targets found in {plan}\n  可能原因 / likely reason: {why_nothing(text)}",
+              file=sys.stderr)
+        return 3
     if args.out:
         atomic.write_csv(Path(args.out), atomic.formula_safe(draft, exclude=("comparator",)))
         flagged = int((draft["review"] != "").sum())

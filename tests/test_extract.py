@@ -77,3 +77,121 @@ def test_cli_never_writes_into_raw(tmp_path):
                              str(paths.RAW / "draft.csv")], capture_output=True, text=True)
     assert result.returncode == 2 and "data/raw" in result.stderr
     assert sorted(p.name for p in paths.RAW.iterdir()) == before
+
+
+# ---------------------------------------------------------------- the genre, not one document
+CORPUS = FIXTURES / "extract_corpus"
+
+
+def rows(text: str) -> pd.DataFrame:
+    draft, _ = extract(text)
+    return fill_years(draft, text)
+
+
+def one(text: str, value: float) -> pd.Series:
+    found = rows(text)
+    match = found[found["target_value"] == value]
+    assert len(match) == 1, found[["name_zh", "target_value", "unit"]]
+    return match.iloc[0]
+
+
+def test_the_corpus_scores_above_its_goal():
+    """The project's own corpus of the genre (25 texts, 110 targets): recall ≥ 95 %, precision ≥ 90 %."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("corpus_score", CORPUS / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.score(CORPUS)
+    assert result["texts"] >= 15 and result["expected"] >= 100
+    assert result["recall"] >= 0.95, result["missed"]
+    assert result["precision"] >= 0.90, result["extra"]
+    assert result["comparator_agreement"] >= 0.95 and result["year_agreement"] >= 0.95, result["wrong"]
+
+
+@pytest.mark.parametrize("text", [
+    "日前，某县印发规划。规划提出，到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # news
+    "问：有哪些目标？\n答：到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # Q&A
+    "1.总体目标\n到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # 1.总体目标
+    "2025年目标任务：研发经费投入强度达到2.8%；高新技术企业达到120家。",  # a ；-list
+    "今后重点抓好：一是研发经费投入强度达到2.8%；二是高新技术企业达到120家。",  # 一是……二是
+])
+def test_targets_are_found_without_a_heading(text):
+    found = rows(text)
+    assert sorted(found["target_value"]) == [2.8, 120.0], found[["name_zh", "target_value"]]
+
+
+def test_units_the_old_rules_did_not_know():
+    text = "到2026年，区域创新能力跃居全省前40位，科技创新指数达到160以上，研发人员全时当量达到209人年以上。"
+    rank, index, people_years = one(text, 40), one(text, 160), one(text, 209)
+    assert (rank["unit"], rank["comparator"]) == ("位", "<=") and "lower is better" in rank["review"]
+    assert (index["unit"], index["comparator"], index["name_zh"]) == ("", ">=", "科技创新指数")
+    assert (people_years["unit"], people_years["comparator"]) == ("人年", ">=")
+
+
+def test_a_name_and_its_value_in_different_clauses():
+    text = "到2027年，全区研发投入强度较2022年增加一倍，达到1.2%；国家级和省级科技企业孵化器分别超过90家和870家。"
+    assert "研发投入强度" in one(text, 1.2)["name_zh"]
+    national, provincial = one(text, 90), one(text, 870)
+    assert national["name_zh"].startswith("国家级") and "孵化器" in national["name_zh"]
+    assert provincial["name_zh"].startswith("省级") and "分别" not in provincial["name_zh"]
+    assert national["comparator"] == provincial["comparator"] == ">"
+    assert 2 not in set(rows(text)["target_value"])  # 一倍 is not a target
+
+
+@pytest.mark.parametrize("phrase, comparator", [
+    ("突破1500家", ">"), ("超过1500家", ">"), ("超1500家", ">"), ("达到1500家左右", "≈"), ("力争达到1500家", ">="),
+    ("不少于1500家", ">="), ("控制在1500家以内", "<="), ("达到1500家以上", ">="), ("达到1500家", "="),
+])
+def test_comparators_in_the_texts_own_words(phrase, comparator):
+    assert one(f"到2025年，全市高新技术企业{phrase}。", 1500)["comparator"] == comparator
+
+
+def test_the_target_year_comes_from_the_sentence():
+    text = ("某县科技创新行动方案（2023—2027年）\n近期目标：到2025年，新增省级企业研究院8家。"
+            "远期目标：到2030年，高新技术企业达到300家。全县研发投入强度达到3.5%。")
+    assert one(text, 8)["target_year"] == 2025
+    assert one(text, 300)["target_year"] == 2030
+    assert one(text, 3.5)["target_year"] == 2030  # carried to the next sentence
+    assert one("2024年力争新增高新技术企业60家以上。", 60)["target_year"] == 2024
+    assert one("根据规划，到“十四五”末，全市研发投入强度将达到2.6%。", 2.6)["target_year"] == 2025
+
+
+@pytest.mark.parametrize("text", [
+    "截至2018年底，全县高新技术企业达285家。",
+    "去年全县新增高新技术企业107家。",
+    "全社会R&D经费支出占GDP比重已达2.62%，比上年提高0.21个百分点。",
+    "“十三五”期间，全市累计认定高新技术企业430家。",
+    "方案共提出18项措施、六个目标。",
+    "该措施共12条。对首次认定的高新技术企业给予20万元奖励；对研发投入超过500万元的企业按10%给予补助。",
+])
+def test_what_is_not_a_target(text):
+    assert rows(text).empty, rows(text)[["name_zh", "target_value"]]
+
+
+def test_names_keep_no_verbs():
+    text = "到2027年，建成省级重点企业研究院10家，打造省级以上孵化平台6个，引进落地科创项目100个。"
+    assert sorted(rows(text)["name_zh"]) == ["省级以上孵化平台", "省级重点企业研究院", "科创项目"]
+
+
+def test_an_indicator_table_with_base_values():
+    text = ("“十四五”科技创新主要指标\n序号\t指标\t单位\t基期值\t目标值\n1\t全社会研发经费投入强度\t%\t2.10\t2.80\n"
+            "2\t高新技术企业数\t家\t156\t300\n\n专栏  主要指标\n指标名称      单位   2020年   2025年\n研发人员全时当量   人年   1850   3000\n")
+    table = rows(text).set_index("name_zh")
+    assert table.loc["全社会研发经费投入强度", ["target_value", "base_value", "unit"]].tolist() == [2.8, 2.1, "%"]
+    assert table.loc["高新技术企业数", ["target_value", "base_value"]].tolist() == [300, 156]
+    assert table.loc["研发人员全时当量", ["target_value", "base_value", "unit", "target_year"]].tolist() == [3000, 1850, "人年", 2025]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("一、总体要求\n坚持创新驱动，推进高质量发展。\n", "没有“数字+单位”"),
+    ("截至2023年底，全县高新技术企业达到285家，比上年增加12家。\n", "已完成情况"),
+])
+def test_nothing_found_says_why_and_exits_3(tmp_path, text, reason):
+    plan = tmp_path / "plan.txt"
+    plan.write_text(text, encoding="utf-8")
+    out = tmp_path / "draft.csv"
+    result = subprocess.run([sys.executable, "-m", "kpi.cli", "extract-targets", str(plan), "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 3 and reason in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
