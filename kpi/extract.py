@@ -58,7 +58,8 @@ FLOW_VERBS = ("新增", "引进", "落地", "新建", "实施", "培育", "引�
 LEADING_WORDS = ("力争", "争取", "确保", "实现", "累计引进", "引进落地", "引进培育", "引进", "落地", "新增", "新建", "实施",
                  "培育发展", "培育", "发展", "建设", "建成", "打造", "引育", "其中", "达到", "累计", "和", "及", "集聚",
                  "新认定", "认定", "净增", "计划", "保持", "每年", "今后三年", "主要目标是", "主要目标", "目标是")
-PAST = re.compile(r"截至|截止|期间|以来|去年|上年|同比|已达|已有|已建|已经|已累计|过去")
+PAST = re.compile(r"截至|截止|期间|以来|去年|上年|同比|已达|已有|已建|已经|已累计|过去|现有|共有|共建有")
+BARE_YEAR = re.compile(r"(?:^|目标[:：]?)\s*(20\d{2})\s*年(?:底|末)?[,，]")  # 主要目标：2025年，…
 FUTURE_YEAR = (re.compile(r"(?<!截)(?<!截止)(?:到|至|力争到|争取到|预计到)\s*(20\d{2})\s*年"),
                re.compile(r"(20\d{2})\s*年(?:底|末)?前"),
                re.compile(r"(20\d{2})\s*年\s*(?:力争|确保|争取|计划|将)"),
@@ -67,7 +68,7 @@ PLAN_PERIODS = {"十三五": 2020, "十四五": 2025, "十五五": 2030}
 STRUCTURAL_NOUNS = ("措施", "目标", "任务", "举措", "方面", "政策", "意见", "部分", "问题", "条措施")
 POLICY_WORDS = ("奖励", "补助", "补贴", "资助", "扶持")
 TRAILING_WORDS = ("分别达到", "累计达到", "力争达到", "达到", "达", "提升至", "提升到", "提高到", "提高至", "增至", "增长到",
-                  "增加到", "将", "为", "在", "共", "累计数", "超过", "突破", "不少于", "不低于",
+                  "增加到", "将", "提高", "提升", "为", "在", "共", "累计数", "超过", "突破", "不少于", "不低于",
                   "超", "保持在", "控制在", "实现", "迈上", "跃居全省", "跃居")
 HEADING_1 = re.compile(r"^([一二三四五六七八九十]+)、")
 HEADING_2 = re.compile(r"^\(([一二三四五六七八九十]+)\)")
@@ -218,6 +219,8 @@ def _not_a_target(comma_clause: str, match: re.Match) -> str | None:
     after = comma_clause[match.end():match.end() + 6]
     if re.search(r"(?<!不)(高于|低于)$|第$", before) or re.search(r"(?<!控制|保持|稳定|维持)在$", before) or after[:1] in ("的", "且"):
         return "an eligibility condition or an ordinal"
+    if re.search(r"(由|从)(20\d{2}年(底|末)?的?)?$", comma_clause[max(0, match.start() - 9):match.start()]):
+        return "a base value (由…提高到…)"
     if re.search(r"给予$|按$", before) or after.startswith(POLICY_WORDS) or "给予" in after[:4]:
         return "a policy amount"
     unit = match.groupdict().get("unit")
@@ -280,6 +283,9 @@ def _targets_in_sentence(sentence: str, clause: str) -> list[Target]:
                 subject = subjects_pending.pop(0) if subjects_pending else ""
             else:
                 subject = _clean_subject(subject_text)
+                if subject in TRAILING_WORDS or not subject:  # 研发投入强度由2.45%提高到3.4%
+                    base_phrase = re.search(r"^(.*?)(由|从)", comma_clause[:match.start()])
+                    subject = _clean_subject(base_phrase[1]) if base_phrase else ""
                 if not subject:  # 培育发展9个区域特色创新领域: the noun follows the measure word
                     subject = _clean_subject(re.split(r"[、和及]", comma_clause[match.end():])[0])
                 if not subject:
@@ -327,8 +333,10 @@ def _milestones(text: str, clause: str) -> list[Target]:
     if match and _clean_subject(match["subject"]):
         found.append(Target(f"{_clean_subject(match['subject'])}（新突破）", "项", 1.0, ">=", "milestone", clause,
                             text.strip(), 0.6, ["‘新突破’ read as a milestone"]))
-    for match in re.finditer(r"[“\"](?P<word>全覆盖|全清零)[”\"]", text):
+    for match in re.finditer(r"[“\"]?(?P<word>全覆盖|全清零)[”\"]?", text):
         head = re.split(r"[、,，]|实现", text[:match.start()])[-1]
+        if len(head.strip("“\"")) <= 3 and "实现" in text[:match.start()]:  # 孵化器实现县域全覆盖
+            head = re.split(r"[、,，]", text[:match.start()].rsplit("实现", 1)[0])[-1] + head
         subject = _clean_subject(head)
         if subject:
             found.append(Target(f"{subject}（{match['word']}）", "%", 100.0, "=", "level", clause, text.strip(), 0.8,
@@ -486,6 +494,8 @@ def extract(text: str) -> tuple[pd.DataFrame, list[list[str]]]:
             year = sentence_year(sentence) or year
             if is_past(sentence, first_target_year):
                 continue
+            bare = BARE_YEAR.search(sentence)
+            year = int(bare[1]) if bare and not sentence_year(sentence) else year
             found = _targets_in_sentence(sentence, clause)
             for target in found:
                 target.responsible_units = re.sub(r"\s+", "", units["units"]) if units else ""
