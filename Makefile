@@ -2,7 +2,8 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup report test bench ingest example lab
+.PHONY: setup report test bench ingest example lab explore
+EXPLORE_PORT ?= 8866
 setup:
 	@bash scripts/setup.sh
 
@@ -24,3 +25,6 @@ example: setup         ## regenerate the shipped example dataset (seeded; byte-i
 
 lab: setup            ## JupyterLab on 127.0.0.1 (as root too), the notebooks folder open
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/
+
+explore: setup        ## the explorer (notebooks/05_explore) as a web page with no code: http://127.0.0.1:$(EXPLORE_PORT)/ ; Ctrl+C stops it
+	$(BIN)/voila notebooks/05_explore.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(EXPLORE_PORT)

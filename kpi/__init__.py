@@ -10,6 +10,7 @@ One module per concern:
 - :mod:`kpi.schemas`    a pandera schema for every tidy table
 - :mod:`kpi.example_data` the seeded generator of the shipped *example* (示例) dataset
 - :mod:`kpi.plots`      charts, with a CJK font so Chinese text renders
+- :mod:`kpi.explore`    the explorer (notebooks/05_explore): trend, compare, drill-down, what-if
 - :mod:`kpi.runner`     papermill runs of the report notebooks
 - :mod:`kpi.cli`        the ``kpi`` command
 """

@@ -442,3 +442,18 @@ def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
         "目标": rows["name_zh"],
         "2027目标": [fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])],
         "方案条款": rows["clause"], "原因": rows["reason"].str.split(" / ").str[0]})
+
+
+def plan_targets_of(registry, indicator_id: str = "") -> pd.DataFrame:
+    """The plan's 2027 targets, or the one named (``indicator_id`` of plan_targets.csv); an unknown
+    name is an ``InputError`` listing the known ones."""
+    from kpi.errors import InputError
+
+    targets = registry.plan_targets
+    if not indicator_id:
+        return targets
+    chosen = targets[targets["indicator_id"] == indicator_id.strip()]
+    if chosen.empty:
+        raise InputError("未知的方案目标 / unknown plan target", value=indicator_id,
+                         fix=f"使用 plan_targets.csv 中的 indicator_id：{'、'.join(targets['indicator_id'])}")
+    return chosen

@@ -19,6 +19,8 @@
 
 # %% tags=["parameters"]
 period = "2023-09"  # YYYY-MM (2023-9, 2023年9月 also accepted)
+region = ""  # a region to highlight in the 晾晒表 (any registered name or alias), or "" for none
+indicator = "composite"  # the indicator of the monthly rank chart: an indicator_id, or composite
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
@@ -40,6 +42,8 @@ period = parse_period(period)
 year = int(period[:4])
 data = open_processed(processed_dir)
 registry = data.registry
+region = registry.resolve_region(region) if region else None
+indicator = indicator if indicator == "composite" else registry.resolve_indicator(indicator)
 board = month_board(data, period)
 if board["is_example"].any():
     display(HTML(f"<p style='color:#c00000'><b>⚠ {EXAMPLE_LABEL}</b></p>"))
@@ -48,7 +52,7 @@ if board["is_example"].any():
 # ## 晾晒表（交通灯：绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送）
 
 # %%
-leaderboard_table(board, registry, period)
+leaderboard_table(board, registry, period, highlight=region)
 
 # %% [markdown]
 # ### 关键数字 / key figures
@@ -68,7 +72,7 @@ show(completion_heatmap(board, registry, period))
 # ## 综合排名逐月变化
 
 # %%
-show(rank_bump_chart(board, registry, year))
+show(rank_bump_chart(board, registry, year, indicator))
 
 # %% [markdown]
 # ## 滞后事项与责任单位

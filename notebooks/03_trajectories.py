@@ -21,6 +21,7 @@
 
 # %% tags=["parameters"]
 as_of_year = 2025  # 截至年份
+indicator = ""  # one 2027 target (an indicator_id of plan_targets.csv), or "" for all; the plan's targets are county-wide, so no region
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
@@ -31,13 +32,14 @@ from kpi.formatting import reader_table
 from kpi.pipeline import open_processed
 from kpi.plots import additions_chart, show, trajectory_charts, use_cjk_font
 from kpi.quarterly import plan_table
-from kpi.trajectory import assess_plan, effort_table, no_data_table, verdict_counts
+from kpi.trajectory import assess_plan, effort_table, no_data_table, plan_targets_of, verdict_counts
 
 use_cjk_font()
 data = open_processed(processed_dir)
 registry = data.registry
 county_annual = data.county_annual
-assessments = assess_plan(registry.plan_targets, county_annual, as_of_year=as_of_year, province=registry.province)
+plan_targets = plan_targets_of(registry, indicator)
+assessments = assess_plan(plan_targets, county_annual, as_of_year=as_of_year, province=registry.province)
 if county_annual["is_example"].any():
     real = county_annual.loc[~county_annual["is_example"], "name_zh"].unique()
     display(Markdown(f"**⚠ 年度数据含{EXAMPLE_LABEL}**；真实数据：{'、'.join(real) or '无'}（来源见 `county_annual.csv` 的 source 列）"))
@@ -50,7 +52,7 @@ if county_annual["is_example"].any():
 display(reader_table(verdict_counts(assessments)), reader_table(plan_table(assessments), wrap=("责任单位",)))
 
 # %%
-show(trajectory_charts(registry.plan_targets, county_annual, assessments, as_of_year, registry.province))
+show(trajectory_charts(plan_targets, county_annual, assessments, as_of_year, registry.province))
 
 # %%
 show(additions_chart(assessments))

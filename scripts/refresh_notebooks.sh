@@ -8,3 +8,12 @@ for py in notebooks/[0-9][0-9]_*.py; do
     .venv/bin/jupyter nbconvert --to notebook --execute --inplace \
         --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.kernel_name=python3 "${py%.py}.ipynb"
 done
+# Widget state (05_explore: plotly.js inside every chart's state, megabytes) is not kept: the widgets come
+# alive when the notebook is run, in JupyterLab or Voilà.
+.venv/bin/python - <<'PY'
+import glob, nbformat
+for path in glob.glob("notebooks/[0-9][0-9]_*.ipynb"):
+    notebook = nbformat.read(path, as_version=4)
+    if notebook.metadata.pop("widgets", None) is not None:
+        nbformat.write(notebook, path)
+PY

@@ -1,0 +1,114 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 交互探索 / Explorer
+#
+# 选择区域、指标和月份范围：趋势（含序时进度与上年同期）、各区域对比、单个区域的全部指标、单元格溯源，
+# 以及两个测算（what-if）。图表可悬停查看数值、拖动缩放。所有计算在 `kpi/explore.py`，本笔记本只连接控件。
+# 用 `make explore` 可作为网页打开（不显示代码）。
+
+# %% tags=["parameters"]
+region = "壶山镇"  # a region's name (or 全县)
+indicator = "new_hitech_enterprises"  # an indicator_id of data/raw/indicators.csv, or composite
+start = ""  # first month shown, YYYY-MM (default: the first with data)
+end = ""  # last month shown (default: the latest)
+processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
+
+# %%
+import ipywidgets as widgets
+from IPython.display import HTML, display
+
+from kpi import explore
+from kpi.parsing import parse_period
+from kpi.pipeline import open_processed
+from kpi.progress import COMPOSITE
+
+data = open_processed(processed_dir)
+registry = data.registry
+board = explore.boards(data)
+months = explore.periods(board)
+start, end = parse_period(start) if start else months[0], parse_period(end) if end else months[-1]
+region, indicator = registry.resolve_region(region), indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator)
+is_example = bool(board["is_example"].any())
+names = dict(zip(registry.indicators["indicator_id"], registry.indicators["name_zh"])) | {COMPOSITE: "综合得分"}
+if is_example:
+    display(HTML("<p style='color:#b03030'><b>示例数据 · 非官方</b>：图表与测算均基于示例数据集。</p>"))
+
+# %% [markdown]
+# ## 选择 / Controls
+
+# %%
+regions_box = widgets.SelectMultiple(options=registry.region_names, value=[region], description="区域", rows=9)
+indicator_box = widgets.Dropdown(options=[(names[i], i) for i in names], value=indicator, description="指标")
+span_box = widgets.SelectionRangeSlider(options=months, index=(months.index(start), months.index(end)),
+                                        description="月份", layout=widgets.Layout(width="640px"))
+month_box = widgets.Dropdown(options=months, value=end, description="对比月份")
+display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_box])]))
+
+# %% [markdown]
+# ## 趋势 / Trend
+
+# %%
+trend_chart = explore.trend_figure(explore.trend(board, [region], indicator, start, end), names[indicator],
+                                   explore.is_growth(indicator, registry), is_example)
+compare_chart = explore.compare_figure(explore.compare(board, end, indicator, registry),
+                                       f"{end} 各区域：{names[indicator]}", is_example)
+region_output, drill_output, pace_output = widgets.Output(), widgets.Output(), widgets.Output()
+
+
+def redraw(change=None):
+    chosen, shown_indicator = list(regions_box.value) or [region], indicator_box.value
+    first, last = span_box.value
+    explore.trend_figure(explore.trend(board, chosen, shown_indicator, first, last), names[shown_indicator],
+                         explore.is_growth(shown_indicator, registry), is_example, figure=trend_chart)
+    explore.compare_figure(explore.compare(board, month_box.value, shown_indicator, registry),
+                           f"{month_box.value} 各区域：{names[shown_indicator]}", is_example, figure=compare_chart)
+    for output, show in ((region_output, lambda: explore.show_region(board, registry, chosen[0], month_box.value, is_example)),
+                         (drill_output, lambda: explore.show_drill_down(data, board, chosen[0], shown_indicator, month_box.value)),
+                         (pace_output, lambda: display(explore.pace_view(explore.pace_table(board, month_box.value, registry,
+                                                                                            chosen[0]), registry)))):
+        output.clear_output(wait=True)
+        with output:
+            show()
+
+
+for box in (regions_box, indicator_box, span_box, month_box):
+    box.observe(redraw, names="value")
+display(trend_chart)
+
+# %% [markdown]
+# ## 对比 / Compare
+# 颜色：绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。
+
+# %%
+display(compare_chart, region_output)
+
+# %% [markdown]
+# ## 溯源 / Drill-down
+# 所选区域（第一个）× 指标 × 对比月份：每个数据点及其来源文件、更正记录、历月排名。
+
+# %%
+display(drill_output)
+
+# %% [markdown]
+# ## 测算 / What-if
+# 本项目的测算（非方案规定）：一是所选区域今后每月需完成多少才能达成全年目标；二是全县今后每年需增长多少才能实现各项2027年目标，与历年最好增速比较。
+
+# %%
+display(pace_output)
+redraw()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+display(explore.growth_view(explore.growth_needed(data.plan_targets, data.county_annual, int(end[:4]))))

@@ -1,0 +1,251 @@
+"""The explorer: its calculations (kpi/explore.py) on numbers worked by hand, and the page itself in a
+browser: `make explore` (Voilà) and the notebook in JupyterLab, driven by Playwright on Debian's Chromium."""
+
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pandas as pd
+import pytest
+
+from kpi import explore, paths
+from kpi.pipeline import load_processed, run_ingest
+from tests.conftest import config_for
+
+SCREENSHOTS = paths.ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("explore")
+    config = config_for(paths.RAW, folder / "processed", folder / "reports")
+    run_ingest(config)
+    return load_processed(config.processed)
+
+
+@pytest.fixture(scope="module")
+def board(processed):
+    return explore.boards(processed)
+
+
+# ---------------------------------------------------------------- what-if, by hand
+@pytest.mark.parametrize("actual, target, month, needed", [
+    (2, 13, 6, 11 / 6),      # 11 still to do over July–December
+    (9, 12, 9, 1.0),         # 3 over October–December
+    (15, 12, 3, 0.0),        # already reached
+    (5, 12, 12, math.nan),   # December: no month left
+    (math.nan, 12, 6, math.nan),
+])
+def test_monthly_pace_needed(actual, target, month, needed):
+    result = explore.monthly_pace_needed(actual, target, month)
+    assert (math.isnan(result) and math.isnan(needed)) or result == pytest.approx(needed)
+
+
+def test_growth_needed_against_the_best_year():
+    plan = pd.DataFrame({"indicator_id": ["stock", "share", "added"], "name_zh": ["存量", "比重", "新增"],
+                         "unit": ["家", "%", "家"], "target_value": [216.0, 3.0, 260.0], "basis": ["cumulative", "level", "new_since_base"],
+                         "target_year": [2027, 2027, 2027]})
+    annual = pd.DataFrame({"year": [2023, 2024, 2025, 2023, 2024, 2025], "indicator_id": ["stock"] * 3 + ["share"] * 3,
+                           "value": [100.0, 125.0, 150.0, 2.0, 2.1, 2.5]})
+    table = explore.growth_needed(plan, annual, 2025).set_index("indicator_id")
+    assert list(table.index) == ["stock", "share"]  # a new-since-base count has no growth rate to compare
+    # 150 → 216 in two years: (216 / 150) ** (1/2) − 1 = √1.44 − 1 = 0.2; best so far: 100 → 125 = 25 %
+    assert table.loc["stock", ["growth_needed", "best_growth_so_far", "years_left"]].tolist() == pytest.approx([0.2, 0.25, 2])
+    assert bool(table.loc["stock", "within_best_year"])
+    # 2.5 → 3.0: √1.2 − 1 = 0.0954; best: 2.1 → 2.5 = 19.05 %
+    assert table.loc["share", "growth_needed"] == pytest.approx(math.sqrt(1.2) - 1)
+    assert table.loc["share", "best_growth_so_far"] == pytest.approx(0.4 / 2.1)
+
+
+def test_pace_table_on_the_example(board, processed):
+    table = explore.pace_table(board, "2025-06", processed.registry, "壶山镇").set_index("indicator_id")
+    row = table.loc["new_hitech_enterprises"]
+    actual, target = row["actual"], row["target"]
+    assert row["months_left"] == 6 and row["pace_so_far"] == pytest.approx(actual / 6)
+    assert row["pace_needed"] == pytest.approx((target - actual) / 6)
+    assert "hitech_investment_growth" not in table.index  # a growth rate has no monthly pace
+
+
+# ---------------------------------------------------------------- the views
+def test_trend_carries_last_year_and_the_pace(board):
+    rows = explore.trend(board, ["壶山镇", "东方镇"], "new_hitech_enterprises", "2024-01", "2025-12")
+    assert rows["region"].unique().tolist() == ["壶山镇", "东方镇"] and rows["period"].min() == "2024-01"
+    june = rows[(rows["region"] == "壶山镇") & (rows["period"] == "2025-06")].iloc[0]
+    before = board[(board["region"] == "壶山镇") & (board["indicator_id"] == "new_hitech_enterprises")
+                   & (board["period"] == "2024-06")].iloc[0]
+    assert june["last_year"] == before["actual"]  # 同比: the same month a year earlier
+    assert june["time_share"] == pytest.approx(board[(board["period"] == "2025-06") & (board["indicator_id"] == "new_hitech_enterprises")]["time_share"].iloc[0])
+    assert rows[rows["period"] < "2025-01"]["last_year"].isna().all() == (board["period"].min() > "2023-01")
+
+
+def test_compare_sorts_best_first_with_the_county_last(board, processed):
+    rows = explore.compare(board, "2025-06", "new_hitech_enterprises", processed.registry)
+    regional = rows[rows["region"] != "全县"]["shown"]
+    assert rows["region"].iloc[-1] == "全县" and list(regional) == sorted(regional, reverse=True)
+    assert rows["colour"].str.match(r"^#[0-9A-F]{6}$").all()
+    growth = explore.compare(board, "2025-06", "hitech_investment_growth", processed.registry)
+    assert (growth["shown"] == growth["actual"]).all()  # a growth indicator is compared by its growth
+
+
+def test_drill_down_names_each_points_source(board, processed):
+    cell = explore.drill_down(processed, board, "壶山镇", "new_hitech_enterprises", "2025-06")
+    assert cell["points"]["period"].tolist() == [f"2025-{m:02d}" for m in range(1, 7)]
+    assert (cell["points"]["source"] != "").all()
+    assert set(cell["rank_history"]["period"]) == set(board["period"])
+
+
+def test_the_figures_carry_the_selection(board, processed):
+    rows = explore.trend(board, ["东方镇"], "new_sme_tech", "2025-01", "2025-12")
+    figure = explore.trend_figure(rows, "新增省科技型中小企业", False, True)
+    names = [trace.name for trace in figure.data]
+    assert names[0] == "东方镇" and "序时进度" in names and "示例数据" in str(figure.layout.annotations)
+    assert None not in figure.data[0].y  # one year: no gap
+    two_years = explore.trend_figure(explore.trend(board, ["东方镇"], "new_sme_tech", "2024-01", "2025-12"), "x", False, False)
+    assert None in two_years.data[0].y  # the line breaks where a year starts
+
+
+# ---------------------------------------------------------------- in a browser
+def _chromium():
+    pytest.importorskip("playwright.sync_api")
+    from kpi.pdf import FLAGS, chromium
+
+    if chromium() is None:
+        pytest.skip("Chromium not installed (make test installs it)")
+    return chromium(), FLAGS
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the server exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)  # by its pid: make and the server it started
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+TREND_NAMES = "document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.name)"
+TREND_TITLE = "document.querySelectorAll('.js-plotly-plot')[0].layout.title.text"
+
+
+@pytest.mark.slow
+def test_make_explore_serves_the_explorer_and_follows_the_controls():
+    executable, flags = _chromium()
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    server = subprocess.Popen(["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"], cwd=paths.ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=flags)
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
+            assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
+            assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
+            assert page.locator("text=def redraw").count() == 0  # no code on the page
+            page.locator(".widget-select-multiple select").select_option(label="东方镇")
+            page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")
+            page.wait_for_function(f"{TREND_NAMES}[0] === '东方镇' && {TREND_TITLE}.includes('新增发明专利')",
+                                   timeout=60_000)
+            compare_title = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].layout.title.text")
+            assert "新增发明专利" in compare_title
+            page.wait_for_timeout(500)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "explore_voila.png"))
+            browser.close()
+    finally:
+        _stop(server)
+    assert server.returncode is not None
+
+
+@pytest.mark.slow
+def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
+    executable, flags = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    command = [str(paths.ROOT / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               "--ServerApp.token=", "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={paths.ROOT}",
+               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    server = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                              start_new_session=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/api", server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=flags)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/notebooks/05_explore.ipynb", timeout=180_000)
+            page.wait_for_selector(".jp-Notebook", timeout=180_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            page.wait_for_selector(".widget-select-multiple select", timeout=180_000)
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=180_000)
+            assert page.locator(".widget-dropdown select").count() >= 2
+            assert page.locator(".widget-select-multiple select option").count() == 9
+            page.wait_for_selector("table.kpi td.text", timeout=120_000)
+            # names in the tables stay on one line in JupyterLab's narrow output area (no 丽/缙/高/新/区)
+            heights = page.evaluate("""Array.from(document.querySelectorAll('table.kpi td.text'))
+                .filter(td => /镇|街道|高新区/.test(td.textContent))
+                .map(td => td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).fontSize))""")
+            assert heights and max(heights) < 2.5, heights
+            page.screenshot(path=str(SCREENSHOTS / "explore_jupyterlab.png"))
+            browser.close()
+    finally:
+        _stop(server)
+
+
+# ---------------------------------------------------------------- parameters of the analysis notebooks
+def _run(notebook: str, tmp_path, **parameters):
+    from kpi.runner import execute_notebook
+
+    out = execute_notebook(paths.NOTEBOOKS / notebook, tmp_path / notebook, parameters)
+    import nbformat
+
+    return "\n".join(str(output.get("data", {}).get("text/html", "")) + str(output.get("data", {}).get("text/plain", ""))
+                     + str(output.get("text", "")) for cell in nbformat.read(out, as_version=4).cells
+                     for output in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
+    from kpi.batch import notebook_parameters
+
+    assert {"period", "region", "indicator"} <= notebook_parameters(paths.NOTEBOOKS / "02_leaderboard.ipynb")
+    assert {"as_of_year", "indicator"} <= notebook_parameters(paths.NOTEBOOKS / "03_trajectories.ipynb")
+    assert {"region", "indicator", "start", "end"} <= notebook_parameters(paths.NOTEBOOKS / "05_explore.ipynb")
+    leaderboard = _run("02_leaderboard.ipynb", tmp_path, period="2024-6", region="东方", indicator="新增发明专利")
+    assert "2024-06" in leaderboard and "font-weight: bold" in leaderboard  # 2024-6 read as 2024-06; 东方镇 highlighted
+    trajectories = _run("03_trajectories.ipynb", tmp_path, indicator="rd_intensity")
+    assert "全社会R&amp;D经费支出占GDP比重" in trajectories and "科技型中小企业（累计）" not in trajectories
+    explorer = _run("05_explore.ipynb", tmp_path, region="东方镇", indicator="new_sme_tech", start="2024-1", end="2024-12")
+    assert "Traceback" not in explorer
