@@ -1,6 +1,7 @@
 """The explorer: its calculations (kpi/explore.py) on numbers worked by hand, and the page itself in a
 browser: `make explore` (Voilà) and the notebook in JupyterLab, driven by Playwright on Debian's Chromium."""
 
+import contextlib
 import math
 import os
 import shutil
@@ -147,81 +148,77 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+@contextlib.contextmanager
+def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | None = None):
+    """A server started by ``command`` (its own process group), a Chromium page on ``url`` once
+    ``ready`` answers; the server is stopped by its pid afterwards, whatever happened."""
+    executable, flags = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    server = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                              start_new_session=True)
+    try:
+        _wait_for(ready, server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=flags)
+            page = browser.new_page(viewport={"width": 1400, "height": height})
+            page.goto(url, timeout=180_000)
+            yield page
+            browser.close()
+    finally:
+        _stop(server)
+
+
 TREND_NAMES = "document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.name)"
 TREND_TITLE = "document.querySelectorAll('.js-plotly-plot')[0].layout.title.text"
 
 
 @pytest.mark.slow
 def test_make_explore_serves_the_explorer_and_follows_the_controls():
-    executable, flags = _chromium()
     if shutil.which("make") is None:
         pytest.skip("make not installed")
-    from playwright.sync_api import sync_playwright
-
     port = _free_port()
-    server = subprocess.Popen(["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"], cwd=paths.ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/", server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=flags)
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
-            assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
-            assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
-            assert page.locator("text=def redraw").count() == 0  # no code on the page
-            page.locator(".widget-select-multiple select").select_option(label="东方镇")
-            page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")
-            page.wait_for_function(f"{TREND_NAMES}[0] === '东方镇' && {TREND_TITLE}.includes('新增发明专利')",
-                                   timeout=60_000)
-            compare_title = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].layout.title.text")
-            assert "新增发明专利" in compare_title
-            page.wait_for_timeout(500)
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "explore_voila.png"))
-            browser.close()
-    finally:
-        _stop(server)
-    assert server.returncode is not None
+    home = f"http://127.0.0.1:{port}/"
+    with _page_of(["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"], home, home, 1100) as page:
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
+        assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
+        assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
+        assert page.locator("text=def redraw").count() == 0  # no code on the page
+        page.locator(".widget-select-multiple select").select_option(label="东方镇")
+        page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")
+        page.wait_for_function(f"{TREND_NAMES}[0] === '东方镇' && {TREND_TITLE}.includes('新增发明专利')",
+                               timeout=60_000)
+        compare_title = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].layout.title.text")
+        assert "新增发明专利" in compare_title
+        page.wait_for_timeout(500)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "explore_voila.png"))
 
 
 @pytest.mark.slow
 def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
-    executable, flags = _chromium()
-    from playwright.sync_api import sync_playwright
-
     port = _free_port()
     command = [str(paths.ROOT / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--ServerApp.token=", "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={paths.ROOT}",
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    server = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                              start_new_session=True)
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/api", server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=flags)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/lab/tree/notebooks/05_explore.ipynb", timeout=180_000)
-            page.wait_for_selector(".jp-Notebook", timeout=180_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            page.wait_for_selector(".widget-select-multiple select", timeout=180_000)
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=180_000)
-            assert page.locator(".widget-dropdown select").count() >= 2
-            assert page.locator(".widget-select-multiple select option").count() == 9
-            page.wait_for_selector("table.kpi td.text", timeout=120_000)
-            # names in the tables stay on one line in JupyterLab's narrow output area (no 丽/缙/高/新/区)
-            heights = page.evaluate("""Array.from(document.querySelectorAll('table.kpi td.text'))
-                .filter(td => /镇|街道|高新区/.test(td.textContent))
-                .map(td => td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).fontSize))""")
-            assert heights and max(heights) < 2.5, heights
-            page.screenshot(path=str(SCREENSHOTS / "explore_jupyterlab.png"))
-            browser.close()
-    finally:
-        _stop(server)
+    with _page_of(command, f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}/lab/tree/notebooks/05_explore.ipynb",
+                  1000, env) as page:
+        page.wait_for_selector(".jp-Notebook", timeout=180_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        page.wait_for_selector(".widget-select-multiple select", timeout=180_000)
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=180_000)
+        assert page.locator(".widget-dropdown select").count() >= 2
+        assert page.locator(".widget-select-multiple select option").count() == 9
+        page.wait_for_selector("table.kpi td.text", timeout=120_000)
+        # names in the tables stay on one line in JupyterLab's narrow output area (no 丽/缙/高/新/区)
+        heights = page.evaluate("""Array.from(document.querySelectorAll('table.kpi td.text'))
+            .filter(td => /镇|街道|高新区/.test(td.textContent))
+            .map(td => td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).fontSize))""")
+        assert heights and max(heights) < 2.5, heights
+        page.screenshot(path=str(SCREENSHOTS / "explore_jupyterlab.png"))
 
 
 # ---------------------------------------------------------------- parameters of the analysis notebooks
