@@ -10,8 +10,10 @@ setup:
 report: setup          ## ingest the raw data, then build every report from it
 	$(BIN)/kpi report
 
-test:                  ## library, CLI, notebook (nbval), end-to-end and browser tests
+test:                  ## lint and format (ruff), then library, CLI, notebook (nbval), end-to-end and browser tests
 	@bash scripts/setup.sh --browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: setup           ## benchmarks (scale to 10^7 rows, report batch vs floor, end to end); see benchmarks/RESULTS.md

@@ -42,9 +42,12 @@ def project(source: Path, folder: Path, out: Path) -> float:
     from kpi.registry import Registry
 
     start = time.perf_counter()
-    registry = replace(Registry.load(), regions=pd.read_parquet(folder / "regions.parquet"),
-                       indicators=pd.read_parquet(folder / "indicators.parquet"),
-                       pacing_profiles=pd.read_parquet(folder / "profiles.parquet"))
+    registry = replace(
+        Registry.load(),
+        regions=pd.read_parquet(folder / "regions.parquet"),
+        indicators=pd.read_parquet(folder / "indicators.parquet"),
+        pacing_profiles=pd.read_parquet(folder / "profiles.parquet"),
+    )
     targets = pd.read_parquet(folder / "targets.parquet")
     progress = read_progress(source, registry)
     build_leaderboard(targets, progress, registry).to_parquet(out, index=False)
@@ -60,11 +63,16 @@ def duckdb_job(source: Path, folder: Path, out: Path, threads: int = 2) -> float
     con.execute("SET enable_progress_bar = false")
     reader = "read_parquet" if source.suffix == ".parquet" else "read_csv"
     con.execute(f"CREATE VIEW progress AS SELECT * FROM {reader}('{source}')")
-    files = {name: f"read_parquet('{folder / (name + '.parquet')}')" for name in ("targets", "regions", "indicators", "profiles")}
+    files = {
+        name: f"read_parquet('{folder / (name + '.parquet')}')"
+        for name in ("targets", "regions", "indicators", "profiles")
+    }
     con.execute(f"CREATE VIEW targets AS SELECT * FROM {files['targets']}")
     con.execute(f"CREATE VIEW regions AS SELECT region, annex_order AS region_order FROM {files['regions']}")
-    con.execute("CREATE VIEW indicators AS SELECT indicator_id, annex_order AS i_order, kind, sums_to_county, "
-                f"higher_is_better, weight, pacing_profile FROM {files['indicators']}")
+    con.execute(
+        "CREATE VIEW indicators AS SELECT indicator_id, annex_order AS i_order, kind, sums_to_county, "
+        f"higher_is_better, weight, pacing_profile FROM {files['indicators']}"
+    )
     con.execute(f"CREATE VIEW profiles AS SELECT profile, month, time_share FROM {files['profiles']}")
     con.execute("CREATE VIEW periods AS SELECT DISTINCT period FROM progress")
     con.execute(f"COPY ({SQL.read_text(encoding='utf-8').rstrip().rstrip(';')}) TO '{out}' (FORMAT parquet)")

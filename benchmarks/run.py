@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
 
-STAGE = r'''
+STAGE = r"""
 import json, os, sys, threading, time, warnings
 sys.path.insert(0, {here!r})
 warnings.simplefilter("ignore")
@@ -81,7 +81,7 @@ elif stage == "trajectories":
     table_bytes = int(series.memory_usage(deep=True).sum())
     _, seconds, peak = measure(lambda: assess_frame(series))
 print(json.dumps({{"seconds": seconds, "peak_bytes": peak, "table_bytes": table_bytes, "rows": {rows}}}))
-'''
+"""
 
 
 def run_stage(stage: str, rows: int, path: str) -> dict:
@@ -112,18 +112,30 @@ def bench_scale(sizes: list[int], repeats: int, stages: list[str] = STAGES) -> l
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for rows in sizes:
-            base = write_inputs(rows, Path(tmp)) if {"read_csv", "read_parquet"} & set(stages) else str(Path(tmp) / "none")
+            base = (
+                write_inputs(rows, Path(tmp)) if {"read_csv", "read_parquet"} & set(stages) else str(Path(tmp) / "none")
+            )
             runs = 1 if rows >= 10**7 else repeats
             for stage in stages:
                 measured = [run_stage(stage, rows, base) for _ in range(runs)]
                 seconds = statistics.median(m["seconds"] for m in measured)
                 peak = statistics.median(m["peak_bytes"] for m in measured)
-                row = {"rows": measured[0]["rows"], "stage": stage, "runs": runs, "seconds": seconds,
-                       "us_per_row": seconds / measured[0]["rows"] * 1e6, "peak_mb": peak / 1e6,
-                       "table_mb": measured[0]["table_bytes"] / 1e6, "peak_over_table": peak / measured[0]["table_bytes"]}
+                row = {
+                    "rows": measured[0]["rows"],
+                    "stage": stage,
+                    "runs": runs,
+                    "seconds": seconds,
+                    "us_per_row": seconds / measured[0]["rows"] * 1e6,
+                    "peak_mb": peak / 1e6,
+                    "table_mb": measured[0]["table_bytes"] / 1e6,
+                    "peak_over_table": peak / measured[0]["table_bytes"],
+                }
                 results.append(row)
-                print(f"{row['rows']:>10,} {stage:13s} {seconds:9.3f} s {row['us_per_row']:7.2f} µs/row "
-                      f"peak {row['peak_mb']:8.1f} MB  table {row['table_mb']:7.1f} MB  ×{row['peak_over_table']:.2f}", flush=True)
+                print(
+                    f"{row['rows']:>10,} {stage:13s} {seconds:9.3f} s {row['us_per_row']:7.2f} µs/row "
+                    f"peak {row['peak_mb']:8.1f} MB  table {row['table_mb']:7.1f} MB  ×{row['peak_over_table']:.2f}",
+                    flush=True,
+                )
     return results
 
 
@@ -137,13 +149,21 @@ def floor_notebook(folder: Path) -> Path:
     real = nbformat.read(ROOT / "notebooks" / "04_quarterly_report.ipynb", as_version=4)
     code = [cell for cell in real.cells if cell.cell_type == "code"]
     parameters = next(cell for cell in code if "parameters" in cell.metadata.get("tags", []))
-    imports = [ast.unparse(node) for cell in code if cell is not parameters
-               for node in ast.parse(cell.source).body if isinstance(node, (ast.Import, ast.ImportFrom))]
-    floor = nbformat.v4.new_notebook(cells=[parameters, nbformat.v4.new_code_cell("\n".join(imports))],
-                                     metadata=real.metadata)
+    imports = [
+        ast.unparse(node)
+        for cell in code
+        if cell is not parameters
+        for node in ast.parse(cell.source).body
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
+    floor = nbformat.v4.new_notebook(
+        cells=[parameters, nbformat.v4.new_code_cell("\n".join(imports))], metadata=real.metadata
+    )
     import shutil
 
-    shutil.copytree(ROOT / "notebooks", folder, ignore=shutil.ignore_patterns("04_*", ".*", "kernel-*"))  # planned, not run
+    shutil.copytree(
+        ROOT / "notebooks", folder, ignore=shutil.ignore_patterns("04_*", ".*", "kernel-*")
+    )  # planned, not run
     nbformat.write(floor, folder / "04_quarterly_report.ipynb")
     return folder / "04_quarterly_report.ipynb"
 
@@ -172,8 +192,11 @@ def bench_batch(jobs: int, repeats: int) -> dict:
         run_ingest(config)
         processed = load_processed(config.processed)
         empty = floor_notebook(tmp / "floor_notebooks")
-        planned = [j for j in plan_jobs(2025, 4, processed.registry, tmp / "plan", processed.folder, config.notebooks,
-                                        "", "") if j.region is not None]
+        planned = [
+            j
+            for j in plan_jobs(2025, 4, processed.registry, tmp / "plan", processed.folder, config.notebooks, "", "")
+            if j.region is not None
+        ]
 
         def timed(call) -> float:
             start = time.perf_counter()
@@ -181,27 +204,40 @@ def bench_batch(jobs: int, repeats: int) -> dict:
             return time.perf_counter() - start
 
         def batch(notebooks: Path, out: Path) -> None:
-            result = run_batch(processed, replace(config, notebooks=notebooks, reports=out), 2025, 4, None, jobs, True,
-                               analysis=False)
+            result = run_batch(
+                processed, replace(config, notebooks=notebooks, reports=out), 2025, 4, None, jobs, True, analysis=False
+            )
             assert not result.failures, result.failures
 
         def notebooks_only(out: Path) -> None:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                list(pool.map(execute_notebook, [empty] * len(planned), [out / f"{j.key}.ipynb" for j in planned],
-                              [j.parameters for j in planned]))
+                list(
+                    pool.map(
+                        execute_notebook,
+                        [empty] * len(planned),
+                        [out / f"{j.key}.ipynb" for j in planned],
+                        [j.parameters for j in planned],
+                    )
+                )
 
         for run in range(repeats):
             figures["batch"].append(timed(lambda: batch(config.notebooks, tmp / f"batch{run}")))
             figures["publication_floor"].append(timed(lambda: batch(empty.parent, tmp / f"floor{run}")))
             figures["notebook_floor"].append(timed(lambda: notebooks_only(tmp / f"notebooks{run}")))
     out = {key: statistics.median(values) for key, values in figures.items()}
-    out.update(jobs=jobs, repeats=repeats, runs=figures,
-               ratio_publication=statistics.median(b / f for b, f in zip(figures["batch"], figures["publication_floor"])),
-               ratio_notebooks=statistics.median(b / f for b, f in zip(figures["batch"], figures["notebook_floor"])))
-    print(f"batch (9 reports, {jobs} jobs): {out['batch']:.1f} s; publication floor (same batch, report notebook "
-          f"reduced to its parameters and imports): {out['publication_floor']:.1f} s, ratio ×{out['ratio_publication']:.2f}; "
-          f"notebook floor (the reduced notebook alone, papermill): {out['notebook_floor']:.1f} s, "
-          f"ratio ×{out['ratio_notebooks']:.2f} (medians of {repeats} interleaved runs)")
+    out.update(
+        jobs=jobs,
+        repeats=repeats,
+        runs=figures,
+        ratio_publication=statistics.median(b / f for b, f in zip(figures["batch"], figures["publication_floor"])),
+        ratio_notebooks=statistics.median(b / f for b, f in zip(figures["batch"], figures["notebook_floor"])),
+    )
+    print(
+        f"batch (9 reports, {jobs} jobs): {out['batch']:.1f} s; publication floor (same batch, report notebook "
+        f"reduced to its parameters and imports): {out['publication_floor']:.1f} s, ratio ×{out['ratio_publication']:.2f}; "
+        f"notebook floor (the reduced notebook alone, papermill): {out['notebook_floor']:.1f} s, "
+        f"ratio ×{out['ratio_notebooks']:.2f} (medians of {repeats} interleaved runs)"
+    )
     return out
 
 
@@ -215,18 +251,34 @@ def bench_report(repeats: int) -> dict:
     times = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
-            times.append(_timeit([str(ROOT / ".venv" / "bin" / "kpi"), "report", "--out", tmp, "--processed",
-                                  str(Path(tmp) / "processed")]))
+            times.append(
+                _timeit(
+                    [
+                        str(ROOT / ".venv" / "bin" / "kpi"),
+                        "report",
+                        "--out",
+                        tmp,
+                        "--processed",
+                        str(Path(tmp) / "processed"),
+                    ]
+                )
+            )
     out = {"seconds": statistics.median(times), "repeats": repeats}
-    print(f"kpi report end to end (9 reports + 3 analysis notebooks, PDFs): {out['seconds']:.1f} s (median of {repeats})")
+    print(
+        f"kpi report end to end (9 reports + 3 analysis notebooks, PDFs): {out['seconds']:.1f} s (median of {repeats})"
+    )
     return out
 
 
 def _run_job(job: str, source: Path, folder: Path) -> dict:
     out = folder / f"board_{job}.parquet"
     start = time.perf_counter()
-    result = subprocess.run([PY, "-W", "ignore", str(HERE / "jobs.py"), job, str(source), str(folder), str(out)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [PY, "-W", "ignore", str(HERE / "jobs.py"), job, str(source), str(folder), str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"job {job} on {source.name} failed:\n{result.stderr[-2000:]}")
@@ -258,21 +310,30 @@ def bench_end_to_end(sizes: list[int], pairs: int, jobs: tuple[str, ...] = ("pro
                 source = folder / f"progress{suffix}"
                 runs: dict[str, list[dict]] = {job: [] for job in jobs}
                 for pair in range(pairs):
-                    for job in (jobs if pair % 2 == 0 else jobs[::-1]):
+                    for job in jobs if pair % 2 == 0 else jobs[::-1]:
                         runs[job].append(_run_job(job, source, folder))
                 ratios = [p["wall_s"] / d["wall_s"] for p, d in zip(runs["project"], runs["duckdb"])]
-                row = {"rows": n, "input": suffix[1:], "pairs": pairs, "table_mb": table_mb,
-                       "ratio": statistics.median(ratios),
-                       "ratio_after_imports": statistics.median(p["seconds"] / d["seconds"]
-                                                                for p, d in zip(runs["project"], runs["duckdb"]))}
+                row = {
+                    "rows": n,
+                    "input": suffix[1:],
+                    "pairs": pairs,
+                    "table_mb": table_mb,
+                    "ratio": statistics.median(ratios),
+                    "ratio_after_imports": statistics.median(
+                        p["seconds"] / d["seconds"] for p, d in zip(runs["project"], runs["duckdb"])
+                    ),
+                }
                 for job in jobs:
                     row[f"{job}_s"] = statistics.median(r["wall_s"] for r in runs[job])
                     row[f"{job}_after_imports_s"] = statistics.median(r["seconds"] for r in runs[job])
                     row[f"{job}_max_rss_mb"] = max(r["max_rss_mb"] for r in runs[job])
                 results.append(row)
-                print(f"{n:>10,} {suffix[1:]:8s} project {row['project_s']:6.2f} s  duckdb {row['duckdb_s']:6.2f} s  "
-                      f"ratio ×{row['ratio']:.2f} (after imports ×{row['ratio_after_imports']:.2f}; {pairs} pairs)  "
-                      f"peak RSS {row['project_max_rss_mb']:.0f} / {row['duckdb_max_rss_mb']:.0f} MB", flush=True)
+                print(
+                    f"{n:>10,} {suffix[1:]:8s} project {row['project_s']:6.2f} s  duckdb {row['duckdb_s']:6.2f} s  "
+                    f"ratio ×{row['ratio']:.2f} (after imports ×{row['ratio_after_imports']:.2f}; {pairs} pairs)  "
+                    f"peak RSS {row['project_max_rss_mb']:.0f} / {row['duckdb_max_rss_mb']:.0f} MB",
+                    flush=True,
+                )
     return results
 
 
@@ -285,13 +346,18 @@ def main() -> None:
     parser.add_argument("--stages", choices=STAGES, nargs="*", help="scale stages to run (default: all)")
     parser.add_argument("--json", help="write the figures here as JSON")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
+    )
     only = set(args.only or ["e2e", "scale", "batch", "report"])
     figures = {}
     if "e2e" in only:
         sizes = [n for n in (10**6, 10**7) if n <= args.max_rows]
-        figures["end_to_end"] = [*bench_end_to_end(sizes[:1], args.pairs), *bench_end_to_end(sizes[1:], min(args.pairs, 3))]
+        figures["end_to_end"] = [
+            *bench_end_to_end(sizes[:1], args.pairs),
+            *bench_end_to_end(sizes[1:], min(args.pairs, 3)),
+        ]
     if "scale" in only:
         sizes = [n for n in (10**3, 10**4, 10**5, 10**6, 10**7) if n <= args.max_rows]
         figures["scale"] = bench_scale(sizes, args.repeats, args.stages or STAGES)

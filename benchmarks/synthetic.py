@@ -24,9 +24,16 @@ def shape_for(n_rows: int) -> tuple[int, int]:
 
 def registry_for(base: Registry, n_regions: int) -> Registry:
     names = [f"镇{i:05d}" for i in range(1, n_regions + 1)]
-    regions = pd.DataFrame({"annex_order": range(n_regions + 1), "region": [COUNTY, *names],
-                            "name_en": ["county", *names], "slug": ["county", *[f"t{i:05d}" for i in range(1, n_regions + 1)]],
-                            "kind": ["县", *["镇"] * n_regions], "aliases": [""] * (n_regions + 1)})
+    regions = pd.DataFrame(
+        {
+            "annex_order": range(n_regions + 1),
+            "region": [COUNTY, *names],
+            "name_en": ["county", *names],
+            "slug": ["county", *[f"t{i:05d}" for i in range(1, n_regions + 1)]],
+            "kind": ["县", *["镇"] * n_regions],
+            "aliases": [""] * (n_regions + 1),
+        }
+    )
     return replace(base, regions=regions)
 
 
@@ -38,12 +45,16 @@ def tables(base: Registry, n_rows: int, seed: int = 7) -> tuple[Registry, pd.Dat
     indicators = registry.indicators["indicator_id"].to_numpy()
     regions = registry.regions["region"].to_numpy()
     years = 2023 + np.arange(months // 12)
-    target_grid = pd.MultiIndex.from_product([years, regions, indicators], names=["year", "region", "indicator_id"]).to_frame(index=False)
+    target_grid = pd.MultiIndex.from_product(
+        [years, regions, indicators], names=["year", "region", "indicator_id"]
+    ).to_frame(index=False)
     target_grid["target"] = rng.uniform(1, 100, len(target_grid)).round(2)
     target_grid["comparator"] = ">="
     target_grid["is_example"] = True
     periods = [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
-    progress = pd.MultiIndex.from_product([periods, regions, indicators], names=["period", "region", "indicator_id"]).to_frame(index=False)
+    progress = pd.MultiIndex.from_product(
+        [periods, regions, indicators], names=["period", "region", "indicator_id"]
+    ).to_frame(index=False)
     month = progress["period"].str[5:7].astype(int).to_numpy()
     progress["value"] = (rng.uniform(0.5, 1.5, len(progress)) * month / 12 * 50).round(3)
     progress["is_example"] = True

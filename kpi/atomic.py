@@ -78,7 +78,11 @@ def formula_safe(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataF
     safe = frame.copy()
     for column in safe.columns:
         dtype = safe[column].dtype
-        textual = pd.api.types.is_string_dtype(dtype) or dtype == object or isinstance(dtype, pd.CategoricalDtype)
+        textual = (
+            pd.api.types.is_string_dtype(dtype)
+            or pd.api.types.is_object_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)
+        )
         if column in exclude or not textual:
             continue
         text = safe[column].astype(object)  # a Categorical refuses both ``~`` and new values in ``where``

@@ -34,10 +34,12 @@ from kpi.quarterly import quarter_end, validate_parameters
 from kpi.registry import COUNTY, Registry
 from kpi.runner import NotebookFailed, execute_notebook, notebook_to_html
 
-
 REPORT_NOTEBOOK = "04_quarterly_report.ipynb"
-ANALYSIS_NOTEBOOKS = {"01_ingest": "01 数据读取与校验", "02_leaderboard": "02 晾晒表分析",
-                      "03_trajectories": "03 迈向2027：目标轨迹"}
+ANALYSIS_NOTEBOOKS = {
+    "01_ingest": "01 数据读取与校验",
+    "02_leaderboard": "02 晾晒表分析",
+    "03_trajectories": "03 迈向2027：目标轨迹",
+}
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "openpyxl", "pandera", "papermill", "nbconvert", "ipykernel")
 LOCK_TIMEOUT_SECONDS = float(os.environ.get("KPI_LOCK_TIMEOUT", 3600))  # a scheduled run waits, then gives up
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -108,8 +110,12 @@ def code_fingerprint() -> str:
 
 def code_version() -> str:
     try:
-        commit = subprocess.run(["git", "-C", str(paths.ROOT), "describe", "--always", "--dirty"],
-                                capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(paths.ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return f"kpi {__version__}" + (f" ({commit})" if commit else "")
@@ -136,12 +142,25 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
     """Every parameter sent must be declared: papermill would inject an unknown one silently."""
     unknown = set(parameters) - notebook_parameters(notebook)
     if unknown:
-        raise InputError(f"笔记本 {notebook.name} 没有声明参数 {sorted(unknown)} / parameters the notebook does not declare",
-                         file=notebook, value=sorted(unknown), fix="在该笔记本的 parameters 单元中声明它们，或不要传入")
+        raise InputError(
+            f"笔记本 {notebook.name} 没有声明参数 {sorted(unknown)} / parameters the notebook does not declare",
+            file=notebook,
+            value=sorted(unknown),
+            fix="在该笔记本的 parameters 单元中声明它们，或不要传入",
+        )
 
 
-def plan_jobs(year: int, quarter: int, registry: Registry, out_dir: Path, processed_dir: Path, notebooks: Path,
-              input_hash: str, code_hash: str, analysis: bool = True) -> list[Job]:
+def plan_jobs(
+    year: int,
+    quarter: int,
+    registry: Registry,
+    out_dir: Path,
+    processed_dir: Path,
+    notebooks: Path,
+    input_hash: str,
+    code_hash: str,
+    analysis: bool = True,
+) -> list[Job]:
     """One job per region report (全县 and every region) and, with ``analysis``, the three analysis
     notebooks; each notebook gets the processed folder and nothing else to read."""
     made_at, version = _now(), code_version()
@@ -149,20 +168,48 @@ def plan_jobs(year: int, quarter: int, registry: Registry, out_dir: Path, proces
     planned: list[tuple[str, str, str | None, Path, Path, dict]] = []
     for region, slug in zip(registry.region_names, registry.regions["slug"]):
         if not SLUG.fullmatch(slug):  # region names reach file names only through checked slugs
-            raise InputError("区域 slug 只能含小写字母、数字和连字符", file=Path(processed_dir) / "regions.csv",
-                             column="slug", value=slug, fix="改为例如 lishui-hitech")
-        planned.append((slug, f"{region}季度报告", region, notebooks / REPORT_NOTEBOOK, out_dir / f"{slug}.ipynb",
-                        {"year": year, "quarter": quarter, "region": region, **base}))
+            raise InputError(
+                "区域 slug 只能含小写字母、数字和连字符",
+                file=Path(processed_dir) / "regions.csv",
+                column="slug",
+                value=slug,
+                fix="改为例如 lishui-hitech",
+            )
+        planned.append(
+            (
+                slug,
+                f"{region}季度报告",
+                region,
+                notebooks / REPORT_NOTEBOOK,
+                out_dir / f"{slug}.ipynb",
+                {"year": year, "quarter": quarter, "region": region, **base},
+            )
+        )
     if analysis:
-        extra = {"01_ingest": {}, "02_leaderboard": {"period": quarter_end(year, quarter)},
-                 "03_trajectories": {"as_of_year": year}}
+        extra = {
+            "01_ingest": {},
+            "02_leaderboard": {"period": quarter_end(year, quarter)},
+            "03_trajectories": {"as_of_year": year},
+        }
         for name, title in ANALYSIS_NOTEBOOKS.items():
-            planned.append((f"analysis/{name}", title, None, notebooks / f"{name}.ipynb",
-                            out_dir / "analysis" / f"{name}.ipynb", {**base, **extra[name]}))
+            planned.append(
+                (
+                    f"analysis/{name}",
+                    title,
+                    None,
+                    notebooks / f"{name}.ipynb",
+                    out_dir / "analysis" / f"{name}.ipynb",
+                    {**base, **extra[name]},
+                )
+            )
     jobs, checked = [], {}
     for key, title, region, notebook, output, parameters in planned:
-        fingerprint = _sha256(notebook.read_bytes(), code_hash.encode(), input_hash.encode(),
-                              json.dumps(parameters, sort_keys=True, ensure_ascii=False).encode())
+        fingerprint = _sha256(
+            notebook.read_bytes(),
+            code_hash.encode(),
+            input_hash.encode(),
+            json.dumps(parameters, sort_keys=True, ensure_ascii=False).encode(),
+        )
         if region is not None:
             parameters = {**parameters, "made_at": made_at, "code_version": version}
         if notebook not in checked:
@@ -223,24 +270,33 @@ def _start_worker(path: str, parent: int) -> None:
     os.close(handle)
 
 
-def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None,
-                  on_result=lambda job, result: None) -> list[JobResult]:
+def _execute_dask(
+    jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None, on_result=lambda job, result: None
+) -> list[JobResult]:
     """The same task function on a Dask cluster: ``scheduler`` is its address (tcp://host:8786), or
     None for a LocalCluster of ``n_jobs`` single-threaded worker processes. Workers must see the
     same paths (a shared file system) and have this project installed."""
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_as_completed
 
-    cluster = None if scheduler else LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
-                                                  dashboard_address=None)
+    cluster = (
+        None
+        if scheduler
+        else LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+    )
     try:
         client = Client(scheduler or cluster, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InputError(f"连不上 Dask 调度器 / cannot reach the Dask scheduler ({type(exc).__name__})", value=scheduler,
-                         fix="检查地址和端口（如 tcp://10.0.0.5:8786）与网络；或去掉 --executor dask 在本机运行") from None
+        raise InputError(
+            f"连不上 Dask 调度器 / cannot reach the Dask scheduler ({type(exc).__name__})",
+            value=scheduler,
+            fix="检查地址和端口（如 tcp://10.0.0.5:8786）与网络；或去掉 --executor dask 在本机运行",
+        ) from None
     results = []
     try:
-        futures = client.map(run_job, jobs, pure=False, key=[f"kpi-report-{job.key}-{job.fingerprint[:8]}" for job in jobs])
+        futures = client.map(
+            run_job, jobs, pure=False, key=[f"kpi-report-{job.key}-{job.fingerprint[:8]}" for job in jobs]
+        )
         by_key = {future.key: job for future, job in zip(futures, jobs)}
         for done, future in enumerate(dask_as_completed(futures), start=1):
             result = future.result()
@@ -256,8 +312,15 @@ def _execute_dask(jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: 
     return results
 
 
-def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path, executor: str = "local",
-             scheduler: str | None = None, on_result=lambda job, result: None) -> list[JobResult]:
+def _execute(
+    jobs: list[Job],
+    n_jobs: int,
+    log: logging.Logger,
+    log_path: Path,
+    executor: str = "local",
+    scheduler: str | None = None,
+    on_result=lambda job, result: None,
+) -> list[JobResult]:
     """Run the jobs N at a time; ``on_result(job, result)`` is called as each one finishes."""
     results = []
     if not jobs:
@@ -270,8 +333,12 @@ def _execute(jobs: list[Job], n_jobs: int, log: logging.Logger, log_path: Path, 
         from tqdm import tqdm
 
         bar = tqdm(total=len(jobs), desc="报告", unit="份")
-    with _ends_its_processes(), ProcessPoolExecutor(max_workers=max(1, min(n_jobs, len(jobs))),
-                                                    initializer=_start_worker, initargs=(str(log_path), os.getpid())) as pool:
+    with (
+        _ends_its_processes(),
+        ProcessPoolExecutor(
+            max_workers=max(1, min(n_jobs, len(jobs))), initializer=_start_worker, initargs=(str(log_path), os.getpid())
+        ) as pool,
+    ):
         futures = {pool.submit(run_job, job): job for job in jobs}
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
@@ -326,9 +393,19 @@ def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[
     return lines
 
 
-def index_html(year: int, quarter: int, period: str, jobs: list[Job], outcomes: dict[str, str],
-               status: dict[str, str], xlsx_name: str, is_example: bool, made_at: str, county: str,
-               docx_name: str = "") -> str:
+def index_html(
+    year: int,
+    quarter: int,
+    period: str,
+    jobs: list[Job],
+    outcomes: dict[str, str],
+    status: dict[str, str],
+    xlsx_name: str,
+    is_example: bool,
+    made_at: str,
+    county: str,
+    docx_name: str = "",
+) -> str:
     """The landing page: one line per report with its PDF and status (Jinja2, every value escaped)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -337,15 +414,29 @@ def index_html(year: int, quarter: int, period: str, jobs: list[Job], outcomes: 
         output = Path(job.output)
         folder = output.parents[1 if job.key.startswith("analysis/") else 0]
         pdf = output.with_suffix(".pdf")
-        rows.append({"title": job.title, "outcome": outcomes.get(job.key, ""),
-                     "html": output.with_suffix(".html").relative_to(folder).as_posix(),
-                     "pdf": pdf.relative_to(folder).as_posix() if pdf.exists() else "",
-                     "status": status.get(job.region, "") if job.region else ""})
+        rows.append(
+            {
+                "title": job.title,
+                "outcome": outcomes.get(job.key, ""),
+                "html": output.with_suffix(".html").relative_to(folder).as_posix(),
+                "pdf": pdf.relative_to(folder).as_posix() if pdf.exists() else "",
+                "status": status.get(job.region, "") if job.region else "",
+            }
+        )
     environment = Environment(loader=PackageLoader("kpi", "templates"), autoescape=select_autoescape(["html", "j2"]))
     return environment.get_template("index.html.j2").render(
-        year=year, quarter=quarter, county=county, period_zh=f"{period[:4]}年{int(period[5:7])}月", rows=rows,
-        xlsx_name=xlsx_name, docx_name=docx_name or f"情况通报_{period}.docx", is_example=is_example,
-        example_label=EXAMPLE_LABEL, made_at_zh=chinese_time(made_at), code_version=code_version())
+        year=year,
+        quarter=quarter,
+        county=county,
+        period_zh=f"{period[:4]}年{int(period[5:7])}月",
+        rows=rows,
+        xlsx_name=xlsx_name,
+        docx_name=docx_name or f"情况通报_{period}.docx",
+        is_example=is_example,
+        example_label=EXAMPLE_LABEL,
+        made_at_zh=chinese_time(made_at),
+        code_version=code_version(),
+    )
 
 
 def choose_quarter(processed: Processed, year: int | None, quarter: int | None) -> tuple[int, int, str]:
@@ -355,17 +446,24 @@ def choose_quarter(processed: Processed, year: int | None, quarter: int | None) 
     if year is None or quarter is None:
         ends = [p for p in periods if int(p[5:7]) % 3 == 0]
         if not ends:
-            raise InputError(f"进度数据中还没有季末月份（3、6、9、12月）/ no quarter-end month in the data yet "
-                             f"（现有：{'、'.join(periods) or '无'}）", file=processed.summary.get("config"),
-                             fix="季末月份的数据收集后再生成季度报告；月度晾晒表用 `kpi leaderboard --period YYYY-MM`")
+            raise InputError(
+                f"进度数据中还没有季末月份（3、6、9、12月）/ no quarter-end month in the data yet "
+                f"（现有：{'、'.join(periods) or '无'}）",
+                file=processed.summary.get("config"),
+                fix="季末月份的数据收集后再生成季度报告；月度晾晒表用 `kpi leaderboard --period YYYY-MM`",
+            )
         year, quarter = int(ends[-1][:4]), int(ends[-1][5:7]) // 3
     year, quarter, _ = validate_parameters(year, quarter, COUNTY, processed.registry)
     period = quarter_end(year, quarter)
     processed.targets_for(year)  # the year's annex, or a clear error
     if period not in periods:
-        raise InputError(f"进度数据中没有季末月份 {period} / no data for the quarter's closing month {period}"
-                         f"（现有：{periods[0]} 至 {periods[-1]}）", value=period, file=processed.summary.get("config"),
-                         fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送")
+        raise InputError(
+            f"进度数据中没有季末月份 {period} / no data for the quarter's closing month {period}"
+            f"（现有：{periods[0]} 至 {periods[-1]}）",
+            value=period,
+            file=processed.summary.get("config"),
+            fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送",
+        )
     return year, quarter, period
 
 
@@ -383,8 +481,11 @@ NOT_HASHED = {"manifest.json", "report.log"}
 
 def _files_of(folder: Path) -> dict[str, str]:
     """sha256 of every file in a build, by its path relative to the build."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in NOT_HASHED}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in NOT_HASHED
+    }
 
 
 def _published(link: Path) -> Path | None:
@@ -444,10 +545,19 @@ def _job_files(job: Job, build: Path) -> list[str]:
     return [output.with_suffix(s).as_posix() for s in (".ipynb", ".html", ".pdf")]
 
 
-def run_batch(processed: Processed, config: Config, year: int | None = None, quarter: int | None = None,
-              regions: list[str] | None = None, n_jobs: int | None = None, force: bool = False,
-              analysis: bool = True, executor: str = "local", scheduler: str | None = None,
-              wait_seconds: float | None = None) -> BatchResult:
+def run_batch(
+    processed: Processed,
+    config: Config,
+    year: int | None = None,
+    quarter: int | None = None,
+    regions: list[str] | None = None,
+    n_jobs: int | None = None,
+    force: bool = False,
+    analysis: bool = True,
+    executor: str = "local",
+    scheduler: str | None = None,
+    wait_seconds: float | None = None,
+) -> BatchResult:
     """Build the quarterly reports from the processed tables and publish them as one transaction:
     plan → what is current → build in a staging folder → switch the publication atomically.
 
@@ -478,14 +588,19 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
 
         def unchanged(job: Job) -> bool:
             entry = done_before.get(job.key, {})
-            return (not force and entry.get("fingerprint") == job.fingerprint and entry.get("outcome") == "ok"
-                    and set(_job_files(job, staging)[:2]) <= intact)
+            return (
+                not force
+                and entry.get("fingerprint") == job.fingerprint
+                and entry.get("outcome") == "ok"
+                and set(_job_files(job, staging)[:2]) <= intact
+            )
 
         chosen = [job for job in jobs if (job.region in wanted if job.region is not None else analysis)]
         todo = [job for job in chosen if not unchanged(job)]
         artifacts = [f"晾晒表_{period}.xlsx", f"情况通报_{period}.docx", "index.html"]
-        artifacts_current = (not force and previous.get("artifacts_fingerprint") == artifact_fingerprint
-                             and set(artifacts) <= intact)
+        artifacts_current = (
+            not force and previous.get("artifacts_fingerprint") == artifact_fingerprint and set(artifacts) <= intact
+        )
         result = BatchResult(link)
         if current is not None and not todo and artifacts_current and {j.key for j in chosen} <= set(done_before):
             result.results = [JobResult(j.key, "unchanged") for j in chosen]
@@ -503,15 +618,26 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
         log = _logger(staging / "report.log")
         log.info(f"{name}: {len(todo)} of {len(chosen)} reports to run, {n_jobs or os.cpu_count()} at a time")
         with _printing(config, log) as printer:
-            ran = {r.key: r for r in _execute(todo, n_jobs or os.cpu_count() or 1, log, staging / "report.log",
-                                              executor, scheduler, on_result=printer.report_done)}
+            ran = {
+                r.key: r
+                for r in _execute(
+                    todo,
+                    n_jobs or os.cpu_count() or 1,
+                    log,
+                    staging / "report.log",
+                    executor,
+                    scheduler,
+                    on_result=printer.report_done,
+                )
+            }
             result.executed = len(ran)
             result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in chosen]
             for failure in result.failures:
                 log.error(f"FAILED {failure.key}: {failure.message}")
             result.written += printer.finish([j for j in chosen if not Path(j.output).with_suffix(".pdf").exists()])
-            _write_artifacts(processed, config, jobs, chosen, result, done_before, staging, period,
-                             artifact_fingerprint, log)
+            _write_artifacts(
+                processed, config, jobs, chosen, result, done_before, staging, period, artifact_fingerprint, log
+            )
         for handler in list(log.handlers):
             handler.close()
             log.removeHandler(handler)
@@ -524,8 +650,18 @@ def run_batch(processed: Processed, config: Config, year: int | None = None, qua
         return result
 
 
-def _write_artifacts(processed: Processed, config: Config, jobs: list[Job], chosen: list[Job], result: BatchResult, done_before: dict, build: Path, period: str, artifact_fingerprint: str,
-                     log: logging.Logger) -> None:
+def _write_artifacts(
+    processed: Processed,
+    config: Config,
+    jobs: list[Job],
+    chosen: list[Job],
+    result: BatchResult,
+    done_before: dict,
+    build: Path,
+    period: str,
+    artifact_fingerprint: str,
+    log: logging.Logger,
+) -> None:
     """The quarter's 晾晒表, 情况通报, index and manifest (with every file's sha256), in ``build``."""
     from kpi.bulletin import write_bulletin
     from kpi.excel import write_leaderboard_xlsx
@@ -535,25 +671,57 @@ def _write_artifacts(processed: Processed, config: Config, jobs: list[Job], chos
     year, quarter = int(period[:4]), int(period[5:7]) // 3
     board = month_board(processed, period)
     xlsx_path = build / f"晾晒表_{period}.xlsx"
-    result.written.append(write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation,
-                                                 rules=processed.rules))
-    result.written.append(write_bulletin(board, registry, period, build / f"情况通报_{period}.docx", config.county,
-                                         config.organisation, processed.rules))
+    result.written.append(
+        write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation, rules=processed.rules)
+    )
+    result.written.append(
+        write_bulletin(
+            board,
+            registry,
+            period,
+            build / f"情况通报_{period}.docx",
+            config.county,
+            config.organisation,
+            processed.rules,
+        )
+    )
     reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)
     outcomes = {key: entry.get("outcome", "") for key, entry in reports.items()}
     made_at = _now()
     is_example = bool(board["is_example"].any())
-    page = index_html(year, quarter, period, jobs, outcomes, _status_lines(board, period, registry),
-                      xlsx_path.name, is_example, made_at, config.county)
+    page = index_html(
+        year,
+        quarter,
+        period,
+        jobs,
+        outcomes,
+        _status_lines(board, period, registry),
+        xlsx_path.name,
+        is_example,
+        made_at,
+        config.county,
+    )
     result.written.append(atomic.write_text(build / "index.html", page))
-    inputs = processed.inputs.assign(sha256=processed.inputs["sha256"].str[:16])[["role", "file", "sha256", "bytes", "is_example"]]
+    inputs = processed.inputs.assign(sha256=processed.inputs["sha256"].str[:16])[
+        ["role", "file", "sha256", "bytes", "is_example"]
+    ]
     manifest = {
-        "year": year, "quarter": quarter, "period": period, "made_at": made_at, "code_version": code_version(),
+        "year": year,
+        "quarter": quarter,
+        "period": period,
+        "made_at": made_at,
+        "code_version": code_version(),
         "project_file": str(config.path) if config.path else None,
-        "example_data": is_example, "inputs": inputs.to_dict(orient="records"), "packages": _package_versions(),
-        "artifacts_fingerprint": artifact_fingerprint, "reports": reports, "files": _files_of(build),
+        "example_data": is_example,
+        "inputs": inputs.to_dict(orient="records"),
+        "packages": _package_versions(),
+        "artifacts_fingerprint": artifact_fingerprint,
+        "reports": reports,
+        "files": _files_of(build),
     }
-    result.written.append(atomic.write_text(build / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"))
+    result.written.append(
+        atomic.write_text(build / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    )
 
 
 @contextlib.contextmanager
@@ -571,16 +739,23 @@ def report_lock(root: Path, wait_seconds: float | None = None):
         lock.acquire(timeout=0)
     except Timeout:
         holder = owner.read_text(encoding="utf-8").strip() if owner.exists() else "未知"
-        print(f"另一个 kpi report 正在运行（{holder}），等待至多 {timeout:g} 秒 / waiting for the lock", file=sys.stderr,
-              flush=True)
+        print(
+            f"另一个 kpi report 正在运行（{holder}），等待至多 {timeout:g} 秒 / waiting for the lock",
+            file=sys.stderr,
+            flush=True,
+        )
         try:
             lock.acquire(timeout=timeout)
         except Timeout:
-            raise InputError(f"另一个 kpi report 仍在运行（{holder}）/ another report run holds the lock",
-                             file=root / ".kpi-report.lock",
-                             fix="等它结束后重试，或用 --wait 秒数 等待更久；若确认没有在运行，删除该锁文件") from None
+            raise InputError(
+                f"另一个 kpi report 仍在运行（{holder}）/ another report run holds the lock",
+                file=root / ".kpi-report.lock",
+                fix="等它结束后重试，或用 --wait 秒数 等待更久；若确认没有在运行，删除该锁文件",
+            ) from None
     try:
-        owner.write_text(f"进程 {os.getpid()}，主机 {socket.gethostname()}，开始于 {chinese_time(_now())}", encoding="utf-8")
+        owner.write_text(
+            f"进程 {os.getpid()}，主机 {socket.gethostname()}，开始于 {chinese_time(_now())}", encoding="utf-8"
+        )
         yield
     finally:
         owner.unlink(missing_ok=True)
@@ -646,11 +821,20 @@ def _manifest_entries(jobs: list[Job], results: dict[str, JobResult], done_befor
             if job.key in done_before:
                 reports[job.key] = done_before[job.key]
         elif job_result.outcome == "ok":
-            reports[job.key] = {"fingerprint": job.fingerprint, "outcome": "ok", "seconds": job_result.seconds,
-                                "finished_at": job_result.finished_at, "notebook": Path(job.output).name}
+            reports[job.key] = {
+                "fingerprint": job.fingerprint,
+                "outcome": "ok",
+                "seconds": job_result.seconds,
+                "finished_at": job_result.finished_at,
+                "notebook": Path(job.output).name,
+            }
         else:  # keep the last good entry so that an unchanged rerun retries only this one
-            reports[job.key] = {**done_before.get(job.key, {}), "outcome": "failed",
-                                "failed_at": job_result.finished_at, "error": job_result.message[-2000:]}
+            reports[job.key] = {
+                **done_before.get(job.key, {}),
+                "outcome": "failed",
+                "failed_at": job_result.finished_at,
+                "error": job_result.message[-2000:],
+            }
     return reports
 
 

@@ -42,8 +42,15 @@ def _font(run, name: str, size: float, bold: bool = False, colour: str | None = 
         run.font.color.rgb = RGBColor.from_string(colour)
 
 
-def _paragraph(document, text: str, font: str = BODY_FONT, size: float = 12, bold: bool = False,
-               colour: str | None = None, align=None):
+def _paragraph(
+    document,
+    text: str,
+    font: str = BODY_FONT,
+    size: float = 12,
+    bold: bool = False,
+    colour: str | None = None,
+    align=None,
+):
     paragraph = document.add_paragraph()
     _font(paragraph.add_run(text), font, size, bold, colour)
     if align is not None:
@@ -70,13 +77,22 @@ def board_cells(board: pd.DataFrame, period: str, registry: Registry) -> pd.Data
     """Each region × indicator (and 综合) as the bulletin prints it: ``进度（排名）`` and its status."""
     rows = board[board["period"] == period].reset_index(drop=True)
     shown = shown_progress(rows, registry)
-    text = [value if value == MISSING or pd.isna(rank) else f"{value}（{int(rank)}）"
-            for value, rank in zip(shown, rows["rank"])]
+    text = [
+        value if value == MISSING or pd.isna(rank) else f"{value}（{int(rank)}）"
+        for value, rank in zip(shown, rows["rank"])
+    ]
     return rows[["region", "indicator_id", "status"]].assign(text=text, status=rows["status"].astype(str))
 
 
-def bulletin(board: pd.DataFrame, registry: Registry, period: str, county: str = "缙云县", organisation: str = "",
-             made_at: dt.datetime | None = None, rules: Rules = DEFAULT_RULES) -> Document:
+def bulletin(
+    board: pd.DataFrame,
+    registry: Registry,
+    period: str,
+    county: str = "缙云县",
+    organisation: str = "",
+    made_at: dt.datetime | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> Document:
     """The 情况通报 of ``period`` (see the module docstring)."""
     year, month = int(period[:4]), int(period[5:7])
     is_example = bool(board["is_example"].any())
@@ -94,18 +110,25 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, county: str =
     _paragraph(document, f"{county}“139”科技创新体系建设情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(document, f"（{year}年{month}月）", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER)
     if is_example:
-        _paragraph(document, f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。", BODY_FONT, 12, True, "C00000")
+        _paragraph(
+            document, f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。", BODY_FONT, 12, True, "C00000"
+        )
 
     _paragraph(document, "一、总体情况", HEADING_FONT, 15)
     _paragraph(document, headline(board, period, COUNTY, registry))
     composite = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE) & board["rank"].notna()]
-    order = "、".join(f"{r.region}（{fmt.rate(r.completion_rate)}）" for r in composite.sort_values("rank").itertuples())
+    order = "、".join(
+        f"{r.region}（{fmt.rate(r.completion_rate)}）" for r in composite.sort_values("rank").itertuples()
+    )
     if order:
         _paragraph(document, f"综合得分排名：{order}。")
 
     _paragraph(document, "二、晾晒表", HEADING_FONT, 15)
-    _paragraph(document, "每格为“进度（排名）”；增长类指标的进度为实际增幅。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。",
-               size=10)
+    _paragraph(
+        document,
+        "每格为“进度（排名）”；增长类指标的进度为实际增幅。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。",
+        size=10,
+    )
     cells = board_cells(board, period, registry).set_index(["region", "indicator_id"])
     columns = [*registry.indicators["indicator_id"], COMPOSITE]
     names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合得分"}
@@ -130,19 +153,33 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, county: str =
     for unit, items in behind.groupby("责任单位", sort=False):
         _paragraph(document, f"{unit}（{len(items)}项）", BODY_FONT, 12, bold=True)
         for item in items.to_dict("records"):
-            _paragraph(document, f"· {item['区域']} {item['指标']}：进度{item['进度']}，序时进度或目标{item['序时进度或目标']}，"
-                                 f"差{item['差距(百分点)']}个百分点（{item['状态']}，方案条款{item['方案条款']}）。", size=11)
+            _paragraph(
+                document,
+                f"· {item['区域']} {item['指标']}：进度{item['进度']}，序时进度或目标{item['序时进度或目标']}，"
+                f"差{item['差距(百分点)']}个百分点（{item['状态']}，方案条款{item['方案条款']}）。",
+                size=11,
+            )
 
     _paragraph(document, "四、说明", HEADING_FONT, 15)
-    notes = [f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。", *conventions(rules, registry),
-             "未报送不计零、不排名。"]
+    notes = [
+        f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。",
+        *conventions(rules, registry),
+        "未报送不计零、不排名。",
+    ]
     for number, note in enumerate(notes, start=1):
         _paragraph(document, f"{number}. {note}", size=10)
     return document
 
 
-def write_bulletin(board: pd.DataFrame, registry: Registry, period: str, path: Path, county: str = "缙云县",
-                   organisation: str = "", rules: Rules = DEFAULT_RULES) -> Path:
+def write_bulletin(
+    board: pd.DataFrame,
+    registry: Registry,
+    period: str,
+    path: Path,
+    county: str = "缙云县",
+    organisation: str = "",
+    rules: Rules = DEFAULT_RULES,
+) -> Path:
     """The 情况通报 of ``period``, written atomically."""
     document = bulletin(board, registry, period, county, organisation, rules=rules)
     with atomic.atomic_path(path) as tmp:

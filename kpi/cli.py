@@ -17,8 +17,11 @@ def _config(args):
     from kpi.pipeline import ensure_outside
 
     cfg = project.load(getattr(args, "config", None)).with_overrides(
-        registry=getattr(args, "raw", None), processed=getattr(args, "processed", None),
-        reports=getattr(args, "out", None), progress=getattr(args, "progress", None))
+        registry=getattr(args, "raw", None),
+        processed=getattr(args, "processed", None),
+        reports=getattr(args, "out", None),
+        progress=getattr(args, "progress", None),
+    )
     ensure_outside(cfg.processed, cfg.registry, "processed tables")
     ensure_outside(cfg.reports, cfg.registry, "reports")
     ensure_outside(cfg.store, cfg.registry, "the store")
@@ -30,8 +33,9 @@ def _month_or_year(args, example: str):
     from kpi.monthly import month_option
 
     if (args.period is None) == (args.year is None):
-        raise InputError("给出 --period YYYY-MM（月度）或 --year YYYY（年度）之一 / give --period or --year",
-                         fix=f"例如 {example}")
+        raise InputError(
+            "给出 --period YYYY-MM（月度）或 --year YYYY（年度）之一 / give --period or --year", fix=f"例如 {example}"
+        )
     if args.year is not None:
         if not 2000 <= args.year <= 2100:
             raise InputError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
@@ -56,11 +60,17 @@ def _cmd_ingest(args) -> int:
         print(f"wrote {path}")
     failed = int((~result.sum_checks["ok"]).sum())
     years = ", ".join(map(str, sorted(result.annex["year"].unique())))
-    print(f"annex targets: {len(result.annex)} ({years}); progress rows: {len(result.progress)}; "
-          f"county annual rows: {len(result.county_annual)}; plan targets: {len(result.plan_targets)}; "
-          f"全县 = Σ regions checks failed: {failed}")
+    print(
+        f"annex targets: {len(result.annex)} ({years}); progress rows: {len(result.progress)}; "
+        f"county annual rows: {len(result.county_annual)}; plan targets: {len(result.plan_targets)}; "
+        f"全县 = Σ regions checks failed: {failed}"
+    )
     print(f"project file: {cfg.path}")
-    if result.progress["is_example"].any() or result.annex["is_example"].any() or result.county_annual["is_example"].any():
+    if (
+        result.progress["is_example"].any()
+        or result.annex["is_example"].any()
+        or result.county_annual["is_example"].any()
+    ):
         print("注意：输入含示例数据（非官方）/ note: inputs include EXAMPLE data, not official")
     return 0
 
@@ -72,8 +82,11 @@ def _cmd_make_example(args) -> int:
     cfg = project.load(getattr(args, "config", None))
     out = Path(args.out) if args.out else cfg.example
     if out is None:
-        raise InputError("没有示例数据文件夹 / no example folder", file=cfg.path,
-                         fix="在 kpi.toml 的 [data] 中写 example = \"示例数据文件夹\"，或用 --out 指定")
+        raise InputError(
+            "没有示例数据文件夹 / no example folder",
+            file=cfg.path,
+            fix='在 kpi.toml 的 [data] 中写 example = "示例数据文件夹"，或用 --out 指定',
+        )
     if args.seed < 0:
         raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
     for path in write_example(Path(args.raw) if args.raw else cfg.registry, out, seed=args.seed):
@@ -85,17 +98,30 @@ def _cmd_report(args) -> int:
     from kpi.batch import run_batch, summary_table
 
     if (args.year is None) != (args.quarter is None):
-        raise InputError("--year 与 --quarter 需同时给出 / give both --year and --quarter, or neither",
-                         fix="例如 --year 2025 --quarter 4；都不给则用数据中最近的完整季度")
+        raise InputError(
+            "--year 与 --quarter 需同时给出 / give both --year and --quarter, or neither",
+            fix="例如 --year 2025 --quarter 4；都不给则用数据中最近的完整季度",
+        )
     if args.scheduler and args.executor != "dask":
-        raise InputError("--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask",
-                         fix="加上 --executor dask")
+        raise InputError(
+            "--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask", fix="加上 --executor dask"
+        )
     cfg = _config(args)
     regions = _check_report_options(args, cfg)  # every option checked before anything is written
     _, processed = _ingest(cfg)
-    result = run_batch(processed, cfg, args.year, args.quarter, regions, args.jobs, args.force,
-                       analysis=not args.no_analysis, executor=args.executor, scheduler=args.scheduler,
-                       wait_seconds=args.wait)
+    result = run_batch(
+        processed,
+        cfg,
+        args.year,
+        args.quarter,
+        regions,
+        args.jobs,
+        args.force,
+        analysis=not args.no_analysis,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        wait_seconds=args.wait,
+    )
     print(summary_table(result))
     if result.executed == 0 and not result.failures:
         print(f"{result.out_dir}: 全部报告已是最新，未重新运行 / all reports up to date, nothing executed")
@@ -171,7 +197,11 @@ def _cmd_template(args) -> int:
 
         out = Path(args.forms) if args.forms else cfg.reports / "forms" / f"{year}-annual"
         known = read_annual_store(cfg.store_county_annual)
-        known = known.assign(year=known["year"].astype(int), value=known["value"].astype(float)) if not known.empty else known
+        known = (
+            known.assign(year=known["year"].astype(int), value=known["value"].astype(float))
+            if not known.empty
+            else known
+        )
         workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.county, cfg.organisation)
         written.append(_save(workbook, out / f"年度数据表_{year}.xlsx", atomic))
     for path in written:
@@ -217,10 +247,14 @@ def _cmd_collect(args) -> int:
     else:
         result = collect(cfg, registry, args.files, period)
         result.written.append(write_status(result.status, period, cfg.monthly_dir(period)))
-    print(f"读取 {len(result.received)} 个文件 / read {len(result.received)} files: "
-          + "、".join(p.name for p in result.received))
-    print(f"新增 {result.new_values} 个数值，更正 {len(result.corrections)} 个，相同 {result.unchanged} 个"
-          f" / {result.new_values} new, {len(result.corrections)} corrected, {result.unchanged} unchanged")
+    print(
+        f"读取 {len(result.received)} 个文件 / read {len(result.received)} files: "
+        + "、".join(p.name for p in result.received)
+    )
+    print(
+        f"新增 {result.new_values} 个数值，更正 {len(result.corrections)} 个，相同 {result.unchanged} 个"
+        f" / {result.new_values} new, {len(result.corrections)} corrected, {result.unchanged} unchanged"
+    )
     for row in result.corrections.itertuples():
         print(f"  更正 / corrected: {row.key}: {row.old_value} → {row.new_value}（{row.new_source}）")
     for notice in result.notices:
@@ -244,7 +278,9 @@ def _cmd_import_annex(args) -> int:
     for path in import_annex(cfg, registry, Path(args.file), args.year):
         print(f"wrote {path}")
     if cfg.store_annex not in cfg.annex:
-        print(f"注意：kpi.toml 的 [data] annex 未包含 {cfg.store_annex}，ingest 不会读到它 / add the store's annex folder")
+        print(
+            f"注意：kpi.toml 的 [data] annex 未包含 {cfg.store_annex}，ingest 不会读到它 / add the store's annex folder"
+        )
     return 0
 
 
@@ -258,20 +294,30 @@ def _cmd_extract_targets(args) -> int:
     registry_dir = project.load(getattr(args, "config", None)).registry
     for output in [Path(p) for p in (args.out, args.annex_out) if p]:
         if output.resolve().is_relative_to(registry_dir.resolve()):
-            raise InputError("草稿不能写入 data/raw（原始数据只由人工审核后放入）/ drafts never go into data/raw",
-                             file=output, fix="写到别处，例如 --out /tmp/draft.csv，审核后再手工合并")
+            raise InputError(
+                "草稿不能写入 data/raw（原始数据只由人工审核后放入）/ drafts never go into data/raw",
+                file=output,
+                fix="写到别处，例如 --out /tmp/draft.csv，审核后再手工合并",
+            )
     plan = Path(args.plan)
     if not plan.is_file():
-        raise InputError("方案文本不存在或不是文件 / the plan is not a file", file=plan, fix="给出 .txt 或 .docx 文件的路径")
+        raise InputError(
+            "方案文本不存在或不是文件 / the plan is not a file", file=plan, fix="给出 .txt 或 .docx 文件的路径"
+        )
     if args.compare and not Path(args.compare).is_file():
-        raise InputError("--compare 文件不存在 / the reference file does not exist", file=args.compare,
-                         fix="给出已审核的 plan_targets.csv，例如 data/raw/plan_targets.csv")
+        raise InputError(
+            "--compare 文件不存在 / the reference file does not exist",
+            file=args.compare,
+            fix="给出已审核的 plan_targets.csv，例如 data/raw/plan_targets.csv",
+        )
     text = read_text(plan)
     draft, annex = extract(text)
     draft = fill_years(draft, text)
     if draft.empty and not annex:
-        print(f"没有找到量化目标 / no targets found in {plan}\n  可能原因 / likely reason: {why_nothing(text)}",
-              file=sys.stderr)
+        print(
+            f"没有找到量化目标 / no targets found in {plan}\n  可能原因 / likely reason: {why_nothing(text)}",
+            file=sys.stderr,
+        )
         return 3
     if args.out:
         atomic.write_csv(Path(args.out), atomic.formula_safe(draft, exclude=("comparator",)))
@@ -284,11 +330,16 @@ def _cmd_extract_targets(args) -> int:
         reference = pd.read_csv(args.compare, dtype=str, keep_default_na=False)
         missing = {"name_zh", "target_value", "basis"} - set(reference.columns)
         if missing:
-            raise InputError(f"--compare 文件缺少列 {sorted(missing)} / not a plan_targets table", file=args.compare,
-                             fix="给出 plan_targets.csv 格式的文件（name_zh、target_value、basis 等列）")
+            raise InputError(
+                f"--compare 文件缺少列 {sorted(missing)} / not a plan_targets table",
+                file=args.compare,
+                fix="给出 plan_targets.csv 格式的文件（name_zh、target_value、basis 等列）",
+            )
         result = compare(draft, pd.read_csv(args.compare))
         print(f"reference {result['reference']}, draft {result['draft']}, matched {result['matched']}")
-        print(f"recall {result['recall']:.1%}  precision {result['precision']:.1%}  basis agreement {result['basis_agreement']:.1%}")
+        print(
+            f"recall {result['recall']:.1%}  precision {result['precision']:.1%}  basis agreement {result['basis_agreement']:.1%}"
+        )
         if result["missed"]:
             print("missed:", ", ".join(result["missed"]))
         if result["extra"]:
@@ -298,45 +349,70 @@ def _cmd_extract_targets(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=argparse.SUPPRESS,
-                        help="项目文件（默认：当前目录或上级目录中的 kpi.toml，或环境变量 KPI_CONFIG）")
-    parser = argparse.ArgumentParser(prog="kpi", parents=[common],
-                                     description="缙云县“139”科技创新体系建设工程：指标进度、晾晒表与报告。数据位置见 kpi.toml。")
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help="项目文件（默认：当前目录或上级目录中的 kpi.toml，或环境变量 KPI_CONFIG）",
+    )
+    parser = argparse.ArgumentParser(
+        prog="kpi",
+        parents=[common],
+        description="缙云县“139”科技创新体系建设工程：指标进度、晾晒表与报告。数据位置见 kpi.toml。",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def inputs(p, progress=True):
-        p.add_argument("--raw", help="登记表文件夹（代替 kpi.toml 的 registry，其中列出的文件随之改用此文件夹中的同名文件）")
+        p.add_argument(
+            "--raw", help="登记表文件夹（代替 kpi.toml 的 registry，其中列出的文件随之改用此文件夹中的同名文件）"
+        )
         p.add_argument("--processed", help="处理后数据的文件夹（代替 kpi.toml 的 [output] processed）")
         if progress:
             p.add_argument("--progress", nargs="+", help="进度文件或文件夹（代替 kpi.toml 的 [data] progress）")
 
-    ingest = sub.add_parser("ingest", parents=[common], help="读取并校验 kpi.toml 列出的输入，写出 data/processed 的整洁表")
+    ingest = sub.add_parser(
+        "ingest", parents=[common], help="读取并校验 kpi.toml 列出的输入，写出 data/processed 的整洁表"
+    )
     inputs(ingest)
     ingest.set_defaults(func=_cmd_ingest)
 
-    board = sub.add_parser("leaderboard", parents=[common], help="某月的晾晒表：完成率、序时进度、排名及排名变化 → CSV 与 xlsx")
+    board = sub.add_parser(
+        "leaderboard", parents=[common], help="某月的晾晒表：完成率、序时进度、排名及排名变化 → CSV 与 xlsx"
+    )
     board.add_argument("--period", required=True, help="YYYY-MM，或 YYYY 表示该年已有数据的每个月")
     inputs(board)
     board.add_argument("--out", help="报告根文件夹（默认：kpi.toml 的 [output] reports）；写入其下 monthly/YYYY-MM/")
     board.set_defaults(func=_cmd_leaderboard)
 
-    report = sub.add_parser("report", parents=[common], help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/")
+    report = sub.add_parser(
+        "report", parents=[common], help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/"
+    )
     report.add_argument("--year", type=int, help="年份（默认：数据中最近的完整季度）")
     report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度 1—4")
     report.add_argument("--regions", nargs="+", default=["all"], help="all（默认），或一个或多个区域名")
     report.add_argument("--jobs", type=int, default=None, help="同时运行的笔记本数（默认：CPU 核数）")
     report.add_argument("--force", action="store_true", help="即使输入、参数和代码未变也重新运行")
     report.add_argument("--no-analysis", action="store_true", help="只生成季度报告，不运行 01—03 分析笔记本")
-    report.add_argument("--wait", type=float, default=None, metavar="SECONDS",
-                        help="另一个 report 正在运行时最多等待的秒数（默认 3600，或环境变量 KPI_LOCK_TIMEOUT）")
-    report.add_argument("--executor", choices=["local", "dask"], default="local",
-                        help="local：本机多进程（默认）；dask：Dask 分布式集群")
+    report.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="另一个 report 正在运行时最多等待的秒数（默认 3600，或环境变量 KPI_LOCK_TIMEOUT）",
+    )
+    report.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local：本机多进程（默认）；dask：Dask 分布式集群",
+    )
     report.add_argument("--scheduler", help="Dask 调度器地址，如 tcp://10.0.0.5:8786（不给则在本机起 LocalCluster）")
     inputs(report)
     report.add_argument("--out", help="报告根文件夹（默认：kpi.toml 的 [output] reports）")
     report.set_defaults(func=_cmd_report)
 
-    template = sub.add_parser("template", parents=[common], help="生成报送表：--period 月度（每个区域一份及汇总表），--year 全县年度数据")
+    template = sub.add_parser(
+        "template", parents=[common], help="生成报送表：--period 月度（每个区域一份及汇总表），--year 全县年度数据"
+    )
     template.add_argument("--period", help="月度报送表的时期 YYYY-MM")
     template.add_argument("--year", type=int, help="年度数据表的年份")
     template.add_argument("--forms", help="写到此文件夹（默认：reports/forms/YYYY-MM/）")
@@ -344,7 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--out", help=argparse.SUPPRESS)
     template.set_defaults(func=_cmd_template)
 
-    collect = sub.add_parser("collect", parents=[common], help="收集发回的报送表（文件或文件夹），合并入数据库（store），写出报送情况")
+    collect = sub.add_parser(
+        "collect", parents=[common], help="收集发回的报送表（文件或文件夹），合并入数据库（store），写出报送情况"
+    )
     collect.add_argument("files", nargs="+", help="发回的 .xlsx/.csv 文件，或存放它们的文件夹")
     collect.add_argument("--period", help="月度报送的时期 YYYY-MM（表中时期不符则拒收）")
     collect.add_argument("--year", type=int, help="年度数据表的年份")
@@ -395,14 +473,20 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("KPI_DEBUG"):
             raise
         where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"文件系统错误 / file system error{where}\n  问题 / problem: {exc.strerror or exc}\n"
-              "  修改方法 / fix: 检查磁盘空间和该路径的读写权限后重试；已发布的报告和数据未被改动", file=sys.stderr)
+        print(
+            f"文件系统错误 / file system error{where}\n  问题 / problem: {exc.strerror or exc}\n"
+            "  修改方法 / fix: 检查磁盘空间和该路径的读写权限后重试；已发布的报告和数据未被改动",
+            file=sys.stderr,
+        )
         return 1
     except Exception as exc:  # a fault, not bad input: said in one message (KPI_DEBUG=1 shows the traceback)
         if os.environ.get("KPI_DEBUG"):
             raise
-        print(f"内部错误 / internal error: {type(exc).__name__}: {exc}\n"
-              "  已发布的报告和数据未被改动；用 KPI_DEBUG=1 重跑可看到完整的出错位置", file=sys.stderr)
+        print(
+            f"内部错误 / internal error: {type(exc).__name__}: {exc}\n"
+            "  已发布的报告和数据未被改动；用 KPI_DEBUG=1 重跑可看到完整的出错位置",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -31,8 +31,19 @@ from kpi.formatting import beijing_now, chinese_time
 from kpi.forms import Submission, read_annual_submission, read_submission
 from kpi.registry import COUNTY, Registry
 
-STORE_COLUMNS = ["period", "region", "indicator_id", "value", "is_example", "source_file", "source_sha256",
-                 "source_sheet", "source_row", "source_column", "received_at"]
+STORE_COLUMNS = [
+    "period",
+    "region",
+    "indicator_id",
+    "value",
+    "is_example",
+    "source_file",
+    "source_sha256",
+    "source_sheet",
+    "source_row",
+    "source_column",
+    "received_at",
+]
 ANNUAL_COLUMNS = ["year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"]
 CORRECTION_COLUMNS = ["key", "old_value", "new_value", "old_source", "new_source", "corrected_at"]
 
@@ -54,15 +65,21 @@ def submission_files(paths: list[str | Path]) -> list[Path]:
     files: list[Path] = []
     for given in map(Path, paths):
         if given.is_dir():
-            files += [p for p in given.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-                      and not p.name.startswith((".", "~$"))]
+            files += [
+                p
+                for p in given.iterdir()
+                if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
+            ]
         elif given.exists():
             files.append(given)
         else:
             raise InputError("文件不存在 / file not found", file=given, fix="检查路径和文件名")
     if not files:
-        raise InputError("没有找到可读取的回收表（.xlsx/.csv）/ no forms found", file=", ".join(map(str, paths)),
-                         fix="把各区域发回的报送表放进一个文件夹，再运行 kpi collect 该文件夹 --period YYYY-MM")
+        raise InputError(
+            "没有找到可读取的回收表（.xlsx/.csv）/ no forms found",
+            file=", ".join(map(str, paths)),
+            fix="把各区域发回的报送表放进一个文件夹，再运行 kpi collect 该文件夹 --period YYYY-MM",
+        )
     return sorted(set(files), key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
@@ -74,8 +91,9 @@ def read_store(path: Path) -> pd.DataFrame:
     """The store's progress table (empty when nothing has been collected yet)."""
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in STORE_COLUMNS})
-    return pd.read_csv(path, dtype={"period": str, "source_sheet": str, "source_column": str},
-                       keep_default_na=False)[STORE_COLUMNS]
+    return pd.read_csv(path, dtype={"period": str, "source_sheet": str, "source_column": str}, keep_default_na=False)[
+        STORE_COLUMNS
+    ]
 
 
 def read_corrections(path: Path) -> pd.DataFrame:
@@ -84,7 +102,9 @@ def read_corrections(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def merge(store: pd.DataFrame, incoming: pd.DataFrame, keys: list[str], describe) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+def merge(
+    store: pd.DataFrame, incoming: pd.DataFrame, keys: list[str], describe
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
     """``incoming`` rows (in arrival order) over ``store``: new cells added, changed cells superseded
     and logged, identical values kept with their first source. Returns (store, corrections, added,
     unchanged). ``describe(row)`` names a row's source for the log."""
@@ -99,23 +119,37 @@ def merge(store: pd.DataFrame, incoming: pd.DataFrame, keys: list[str], describe
             unchanged += 1
             continue
         else:
-            corrections.append({"key": " ".join(map(str, key)), "old_value": f"{float(old['value']):g}",
-                                "new_value": f"{float(row['value']):g}", "old_source": describe(old),
-                                "new_source": describe(row), "corrected_at": row["_at"]})
+            corrections.append(
+                {
+                    "key": " ".join(map(str, key)),
+                    "old_value": f"{float(old['value']):g}",
+                    "new_value": f"{float(row['value']):g}",
+                    "old_source": describe(old),
+                    "new_source": describe(row),
+                    "corrected_at": row["_at"],
+                }
+            )
         current[key] = row
     merged = pd.DataFrame(list(current.values()), columns=store.columns) if current else store
     return merged, pd.DataFrame(corrections, columns=CORRECTION_COLUMNS), added, unchanged
 
 
 def _describe(row: dict) -> str:
-    where = "，".join(x for x in (str(row.get("source_sheet") or ""),
-                                  f"第{row['source_row']}行" if str(row.get("source_row") or "0") not in ("", "0") else "",
-                                  str(row.get("source_column") or "")) if x)
+    where = "，".join(
+        x
+        for x in (
+            str(row.get("source_sheet") or ""),
+            f"第{row['source_row']}行" if str(row.get("source_row") or "0") not in ("", "0") else "",
+            str(row.get("source_column") or ""),
+        )
+        if x
+    )
     return f"{row['source_file']}" + (f"（{where}）" if where else "")
 
 
-def collect(config: Config, registry: Registry, files: list[str | Path], period: str,
-            now: dt.datetime | None = None) -> CollectResult:
+def collect(
+    config: Config, registry: Registry, files: list[str | Path], period: str, now: dt.datetime | None = None
+) -> CollectResult:
     """Read, check and merge the returned monthly forms of ``period`` into the store (see module)."""
     now = now or beijing_now()
     received = submission_files(files)
@@ -125,39 +159,60 @@ def collect(config: Config, registry: Registry, files: list[str | Path], period:
         wrong = submission.values[submission.values["period"] != period]
         if not wrong.empty:
             first = wrong.iloc[0]
-            raise InputError(f"这是 {first['period']} 的报送表，不是 {period} / a form for the wrong period", file=path,
-                             sheet=first["sheet"] or None, row=int(first["row"]) or None, value=first["period"],
-                             fix=f"核对文件；收集 {first['period']} 的表时用 --period {first['period']}")
+            raise InputError(
+                f"这是 {first['period']} 的报送表，不是 {period} / a form for the wrong period",
+                file=path,
+                sheet=first["sheet"] or None,
+                row=int(first["row"]) or None,
+                value=first["period"],
+                fix=f"核对文件；收集 {first['period']} 的表时用 --period {first['period']}",
+            )
         if submission.values.empty:
-            raise InputError("报送表中没有任何数值 / the form holds no values", file=path,
-                             fix="填写后保存再发回；若确实无数据，不必收集此文件")
+            raise InputError(
+                "报送表中没有任何数值 / the form holds no values",
+                file=path,
+                fix="填写后保存再发回；若确实无数据，不必收集此文件",
+            )
         submissions.append((path, _sha256(path), submission))
     at = now.isoformat()
-    incoming = pd.concat([s.values.assign(source_file=p.name, source_sha256=h, _at=at)
-                          for p, h, s in submissions], ignore_index=True)
+    incoming = pd.concat(
+        [s.values.assign(source_file=p.name, source_sha256=h, _at=at) for p, h, s in submissions], ignore_index=True
+    )
     incoming = incoming.rename(columns={"sheet": "source_sheet", "row": "source_row", "column": "source_column"})
     incoming = incoming.assign(is_example=False, received_at=at)
     store = read_store(config.store_progress)
     merged, corrections, added, unchanged = merge(store, incoming, ["period", "region", "indicator_id"], _describe)
     merged = _ordered(merged[STORE_COLUMNS], registry)
-    result = CollectResult(period, received, added, corrections, unchanged,
-                           notices=[n for _, _, s in submissions for n in s.notices])
-    result.written += _store(config, [(p, h) for p, h, _ in submissions], period, config.store_progress, merged,
-                             corrections)
+    result = CollectResult(
+        period, received, added, corrections, unchanged, notices=[n for _, _, s in submissions for n in s.notices]
+    )
+    result.written += _store(
+        config, [(p, h) for p, h, _ in submissions], period, config.store_progress, merged, corrections
+    )
     result.status = submission_status(merged, registry, period)
     if config.store_progress not in config.progress and config.store_progress.parent not in config.progress:
-        result.notices.append(f"注意：kpi.toml 的 [data] progress 未包含 {config.store_progress}，报表不会用到本次收集的数据；"
-                              f"改为 progress = [\"{config.store_progress.relative_to(config.path.parent) if config.path else config.store_progress}\"]"
-                              " / the project file does not read the store yet")
+        result.notices.append(
+            f"注意：kpi.toml 的 [data] progress 未包含 {config.store_progress}，报表不会用到本次收集的数据；"
+            f'改为 progress = ["{config.store_progress.relative_to(config.path.parent) if config.path else config.store_progress}"]'
+            " / the project file does not read the store yet"
+        )
     return result
 
 
-def _store(config: Config, received: list[tuple[Path, str]], folder: str, table_path: Path, table: pd.DataFrame,
-           corrections: pd.DataFrame) -> list[Path]:
+def _store(
+    config: Config,
+    received: list[tuple[Path, str]],
+    folder: str,
+    table_path: Path,
+    table: pd.DataFrame,
+    corrections: pd.DataFrame,
+) -> list[Path]:
     """Keep every received file whole under its hash, write the merged table, append the corrections."""
     from kpi.pipeline import copy_into
 
-    written = [copy_into(path, config.store_received / folder / f"{digest[:12]}_{path.name}") for path, digest in received]
+    written = [
+        copy_into(path, config.store_received / folder / f"{digest[:12]}_{path.name}") for path, digest in received
+    ]
     written.append(atomic.write_csv(table_path, table, float_format="%.10g"))
     if not corrections.empty:
         log = pd.concat([read_corrections(config.store_corrections), corrections], ignore_index=True)
@@ -166,8 +221,14 @@ def _store(config: Config, received: list[tuple[Path, str]], folder: str, table_
 
 
 def _ordered(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    return (table.assign(_r=table["region"].map(registry.region_order), _i=table["indicator_id"].map(registry.indicator_order))
-            .sort_values(["period", "_r", "_i"], kind="stable").drop(columns=["_r", "_i"]).reset_index(drop=True))
+    return (
+        table.assign(
+            _r=table["region"].map(registry.region_order), _i=table["indicator_id"].map(registry.indicator_order)
+        )
+        .sort_values(["period", "_r", "_i"], kind="stable")
+        .drop(columns=["_r", "_i"])
+        .reset_index(drop=True)
+    )
 
 
 def submission_status(store: pd.DataFrame, registry: Registry, period: str) -> pd.DataFrame:
@@ -179,15 +240,25 @@ def submission_status(store: pd.DataFrame, registry: Registry, period: str) -> p
     names = dict(zip(indicators["indicator_id"], indicators["name_zh"]))
     table = []
     for region in registry.region_names:
-        due = indicators["indicator_id"][~indicators["sums_to_county"]] if region == COUNTY else indicators["indicator_id"]
+        due = (
+            indicators["indicator_id"][~indicators["sums_to_county"]]
+            if region == COUNTY
+            else indicators["indicator_id"]
+        )
         own = rows[rows["region"] == region]
         missing = [names[i] for i in due if i not in set(own["indicator_id"])]
         state = "已报送" if not missing else ("未报送" if own.empty else "部分报送")
         last = max(own["received_at"]) if not own.empty else ""
-        table.append({"区域": region, "状态": state, "已报指标数": f"{len(due) - len(missing)}/{len(due)}",
-                      "缺报指标": ("全部" if own.empty else "、".join(missing)) if missing else "",
-                      "来源文件": "、".join(sorted(set(own["source_file"]))),
-                      "最近报送时间": chinese_time(last) if last else ""})
+        table.append(
+            {
+                "区域": region,
+                "状态": state,
+                "已报指标数": f"{len(due) - len(missing)}/{len(due)}",
+                "缺报指标": ("全部" if own.empty else "、".join(missing)) if missing else "",
+                "来源文件": "、".join(sorted(set(own["source_file"]))),
+                "最近报送时间": chinese_time(last) if last else "",
+            }
+        )
     return pd.DataFrame(table)
 
 
@@ -202,8 +273,9 @@ def read_annual_store(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"source": str}, keep_default_na=False)[ANNUAL_COLUMNS]
 
 
-def collect_annual(config: Config, series: pd.DataFrame, files: list[str | Path], year: int,
-                   now: dt.datetime | None = None) -> CollectResult:
+def collect_annual(
+    config: Config, series: pd.DataFrame, files: list[str | Path], year: int, now: dt.datetime | None = None
+) -> CollectResult:
     """Merge returned annual forms of ``year`` into ``<store>/county_annual.csv`` (same rules)."""
     now = now or beijing_now()
     received = submission_files(files)
@@ -217,25 +289,34 @@ def collect_annual(config: Config, series: pd.DataFrame, files: list[str | Path]
     meta = series.set_index("series_id")
     at = now.isoformat()
     incoming = incoming.assign(
-        name_zh=incoming["indicator_id"].map(meta["name_zh"]), unit=incoming["indicator_id"].map(meta["unit"]),
-        is_example=False, _at=at,
-        source=[f"{file}（{sheet} 第{row}行）" + (f"；{note}" if note else "") + f"；收集于{chinese_time(now)}"
-                for file, sheet, row, note in zip(incoming["_file"], incoming["sheet"], incoming["row"], incoming["note"])])
+        name_zh=incoming["indicator_id"].map(meta["name_zh"]),
+        unit=incoming["indicator_id"].map(meta["unit"]),
+        is_example=False,
+        _at=at,
+        source=[
+            f"{file}（{sheet} 第{row}行）" + (f"；{note}" if note else "") + f"；收集于{chinese_time(now)}"
+            for file, sheet, row, note in zip(incoming["_file"], incoming["sheet"], incoming["row"], incoming["note"])
+        ],
+    )
     store = read_annual_store(config.store_county_annual)
     merged, corrections, added, unchanged = merge(store, incoming, ["year", "indicator_id"], lambda row: row["source"])
     merged = merged[ANNUAL_COLUMNS].sort_values(["indicator_id", "year"]).reset_index(drop=True)
     result = CollectResult(str(year), received, added, corrections, unchanged)
-    result.written += _store(config, [(p, _sha256(p)) for p in received], f"{year}-annual", config.store_county_annual,
-                             merged, corrections)
+    result.written += _store(
+        config, [(p, _sha256(p)) for p in received], f"{year}-annual", config.store_county_annual, merged, corrections
+    )
     if config.store_county_annual not in config.county_annual:
-        result.notices.append(f"注意：kpi.toml 的 [data] county_annual 未包含 {config.store_county_annual}"
-                              " / the project file does not read the annual store yet")
+        result.notices.append(
+            f"注意：kpi.toml 的 [data] county_annual 未包含 {config.store_county_annual}"
+            " / the project file does not read the annual store yet"
+        )
     return result
 
 
 # ---------------------------------------------------------------- a new year's annex
-def import_annex(config: Config, registry: Registry, path: str | Path, year: int,
-                 now: dt.datetime | None = None) -> list[Path]:
+def import_annex(
+    config: Config, registry: Registry, path: str | Path, year: int, now: dt.datetime | None = None
+) -> list[Path]:
     """Check a year's annex (the official layout: every region × indicator, 全县 = Σ regions where
     the indicator sums, the year in its title) and store it as ``<store>/annex/annex_<year>``,
     where ingest finds it. A previous import of that year is kept under ``replaced/``."""
@@ -250,12 +331,18 @@ def import_annex(config: Config, registry: Registry, path: str | Path, year: int
         try:
             targets = read_annex(path, registry, year=year)
         except SumMismatchWarning as exc:
-            raise InputError(f"全县不等于各区域合计：{exc} / the county total differs from the sum of the regions",
-                             file=path, fix="核对全县行或各区域的指标，使全县 = 各区域合计") from None
+            raise InputError(
+                f"全县不等于各区域合计：{exc} / the county total differs from the sum of the regions",
+                file=path,
+                fix="核对全县行或各区域的指标，使全县 = 各区域合计",
+            ) from None
     expected = len(registry.region_names) * len(registry.indicators)
     if len(targets) != expected:
-        raise InputError(f"晾晒表应有 {expected} 个指标值，读到 {len(targets)} 个 / wrong number of targets", file=path,
-                         fix="每个区域（含全县）的每个指标各填一个目标值")
+        raise InputError(
+            f"晾晒表应有 {expected} 个指标值，读到 {len(targets)} 个 / wrong number of targets",
+            file=path,
+            fix="每个区域（含全县）的每个指标各填一个目标值",
+        )
     now = now or beijing_now()
     folder = config.store_annex
     written = []

@@ -24,7 +24,11 @@ CONFIG_NAME = "kpi.toml"
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 SOURCE_KEYS = ("annex", "progress", "county_annual")
 RULE_DEFAULTS = {"near_tolerance_points": 5, "composite_cap_percent": 150, "composite_floor_percent": 0}
-RULE_KEYS = {"near_tolerance_points": (0, 100), "composite_cap_percent": (100, 1000), "composite_floor_percent": (0, 100)}
+RULE_KEYS = {
+    "near_tolerance_points": (0, 100),
+    "composite_cap_percent": (100, 1000),
+    "composite_floor_percent": (0, 100),
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,10 @@ class Config:
         """``[pacing]`` as a table: ``indicator_id, profile, reason, source``."""
         import pandas as pd
 
-        return pd.DataFrame([{"indicator_id": k, **v} for k, v in self.pacing.items()],
-                            columns=["indicator_id", "profile", "reason", "source"])
+        return pd.DataFrame(
+            [{"indicator_id": k, **v} for k, v in self.pacing.items()],
+            columns=["indicator_id", "profile", "reason", "source"],
+        )
 
     # ------------------------------------------------------------ the store's own files
     @property
@@ -86,8 +92,13 @@ class Config:
         return self.reports / "forms" / period
 
     # ------------------------------------------------------------ overrides for one run
-    def with_overrides(self, registry: str | Path | None = None, processed: str | Path | None = None,
-                       reports: str | Path | None = None, progress: list[str | Path] | None = None) -> "Config":
+    def with_overrides(
+        self,
+        registry: str | Path | None = None,
+        processed: str | Path | None = None,
+        reports: str | Path | None = None,
+        progress: list[str | Path] | None = None,
+    ) -> "Config":
         """A copy with command-line overrides. ``registry`` (``--raw``) moves every configured source
         that lay inside the old registry folder to the same place inside the new one."""
         changed: dict = {}
@@ -129,57 +140,94 @@ def load(explicit: str | Path | None = None) -> Config:
     if path is None:
         return Config(path=None)
     if not path.is_file():
-        raise InputError("找不到项目文件 / project file not found", file=path,
-                         fix="给出 kpi.toml 的路径（--config 或环境变量 KPI_CONFIG），或在项目根目录运行")
+        raise InputError(
+            "找不到项目文件 / project file not found",
+            file=path,
+            fix="给出 kpi.toml 的路径（--config 或环境变量 KPI_CONFIG），或在项目根目录运行",
+        )
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise InputError(f"项目文件格式错误 / malformed TOML: {exc}", file=path, row=int(line[1]) if line else None,
-                         fix="按 README“项目文件 kpi.toml”一节的格式修改") from None
+        raise InputError(
+            f"项目文件格式错误 / malformed TOML: {exc}",
+            file=path,
+            row=int(line[1]) if line else None,
+            fix="按 README“项目文件 kpi.toml”一节的格式修改",
+        ) from None
     base = path.parent.resolve()
-    known = {"county": {"name", "organisation"},
-             "data": {"registry", "store", "example", *SOURCE_KEYS},
-             "output": {"processed", "reports", "notebooks"},
-             "rules": set(RULE_KEYS), "pacing": None}
+    known = {
+        "county": {"name", "organisation"},
+        "data": {"registry", "store", "example", *SOURCE_KEYS},
+        "output": {"processed", "reports", "notebooks"},
+        "rules": set(RULE_KEYS),
+        "pacing": None,
+    }
     for section, entries in document.items():
         if section not in known or not isinstance(entries, dict):
-            raise InputError(f"未知的节 [{section}] / unknown section", file=path, value=section,
-                             fix=f"可用的节：{', '.join('[' + s + ']' for s in known)}")
+            raise InputError(
+                f"未知的节 [{section}] / unknown section",
+                file=path,
+                value=section,
+                fix=f"可用的节：{', '.join('[' + s + ']' for s in known)}",
+            )
         unknown = set(entries) - known[section] if known[section] is not None else set()
         if unknown:
-            raise InputError(f"[{section}] 中有未知的项 / unknown key", file=path, value=sorted(unknown),
-                             fix=f"可用的项：{', '.join(sorted(known[section]))}")
+            raise InputError(
+                f"[{section}] 中有未知的项 / unknown key",
+                file=path,
+                value=sorted(unknown),
+                fix=f"可用的项：{', '.join(sorted(known[section]))}",
+            )
     county, data, output = (document.get(s, {}) for s in ("county", "data", "output"))
     rules = document.get("rules", {})
     for key, value in rules.items():
         low, high = RULE_KEYS[key]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-            raise InputError(f"[rules] {key} 应为 {low}—{high} 之间的数 / out of range", file=path, value=value,
-                             fix=f"例如 {key} = {RULE_DEFAULTS[key]}（本项目的默认约定）")
+            raise InputError(
+                f"[rules] {key} 应为 {low}—{high} 之间的数 / out of range",
+                file=path,
+                value=value,
+                fix=f"例如 {key} = {RULE_DEFAULTS[key]}（本项目的默认约定）",
+            )
     pacing = document.get("pacing", {})
     for indicator_id, entry in pacing.items():
-        if not isinstance(entry, dict) or set(entry) != {"profile", "reason", "source"} \
-                or not all(isinstance(v, str) and v.strip() for v in entry.values()):
-            raise InputError(f"[pacing.{indicator_id}] 应写明 profile、reason、source 三项 / a pacing needs its "
-                             "profile, reason and source", file=path, value=entry,
-                             fix='例如 [pacing.new_hitech_enterprises] profile = "batch_hitech"，reason = "…"，source = "…"')
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"profile", "reason", "source"}
+            or not all(isinstance(v, str) and v.strip() for v in entry.values())
+        ):
+            raise InputError(
+                f"[pacing.{indicator_id}] 应写明 profile、reason、source 三项 / a pacing needs its "
+                "profile, reason and source",
+                file=path,
+                value=entry,
+                fix='例如 [pacing.new_hitech_enterprises] profile = "batch_hitech"，reason = "…"，source = "…"',
+            )
 
     def one(section: dict, key: str, default: Path) -> Path:
         value = section.get(key)
         if value is None:
             return default
         if not isinstance(value, str) or not value.strip():
-            raise InputError(f"{key} 应为一个路径字符串 / {key} must be a path", file=path, value=value,
-                             fix=f'例如 {key} = "data/processed"')
+            raise InputError(
+                f"{key} 应为一个路径字符串 / {key} must be a path",
+                file=path,
+                value=value,
+                fix=f'例如 {key} = "data/processed"',
+            )
         return (base / value).resolve()
 
     def many(key: str) -> tuple[Path, ...]:
         value = data.get(key, [])
         value = [value] if isinstance(value, str) else value
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise InputError(f"[data] {key} 应为路径列表 / {key} must be a list of paths", file=path, value=value,
-                             fix=f'例如 {key} = ["data/county/{key}.csv"]')
+            raise InputError(
+                f"[data] {key} 应为路径列表 / {key} must be a list of paths",
+                file=path,
+                value=value,
+                fix=f'例如 {key} = ["data/county/{key}.csv"]',
+            )
         return tuple((base / v).resolve() for v in value)
 
     return Config(
@@ -188,29 +236,39 @@ def load(explicit: str | Path | None = None) -> Config:
         organisation=str(county.get("organisation", "")),
         registry=one(data, "registry", base / "data" / "raw"),
         store=one(data, "store", base / "data" / "county"),
-        annex=many("annex"), progress=many("progress"), county_annual=many("county_annual"),
+        annex=many("annex"),
+        progress=many("progress"),
+        county_annual=many("county_annual"),
         example=one(data, "example", None) if data.get("example") else None,
         processed=one(output, "processed", base / "data" / "processed"),
         reports=one(output, "reports", base / "reports"),
         notebooks=one(output, "notebooks", paths.NOTEBOOKS),
-        rules=dict(rules), pacing={k: dict(v) for k, v in pacing.items()},
+        rules=dict(rules),
+        pacing={k: dict(v) for k, v in pacing.items()},
     )
 
 
-def expand_sources(sources: tuple[Path, ...], key: str, config_path: Path | None,
-                   optional_under: Path | None = None) -> list[Path]:
+def expand_sources(
+    sources: tuple[Path, ...], key: str, config_path: Path | None, optional_under: Path | None = None
+) -> list[Path]:
     """Files named by a source list: a file as it is, a folder as every data file in it (sorted;
     hidden files and Excel's ``~$`` lock files skipped). A listed file must exist, except inside
     ``optional_under`` (the store: nothing collected yet); a folder may not exist yet."""
     files: list[Path] = []
     for source in sources:
         if source.is_dir():
-            files += sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-                            and not p.name.startswith((".", "~$")))
+            files += sorted(
+                p
+                for p in source.iterdir()
+                if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
+            )
         elif source.exists():
             files.append(source)
         elif source.suffix and not (optional_under and source.is_relative_to(optional_under)):
-            raise InputError(f"kpi.toml 的 [data] {key} 列出的文件不存在 / a listed {key} file does not exist",
-                             file=config_path, value=str(source),
-                             fix="改正路径，或从 kpi.toml 中删去这一项")
+            raise InputError(
+                f"kpi.toml 的 [data] {key} 列出的文件不存在 / a listed {key} file does not exist",
+                file=config_path,
+                value=str(source),
+                fix="改正路径，或从 kpi.toml 中删去这一项",
+            )
     return files

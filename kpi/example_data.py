@@ -60,8 +60,9 @@ def example_targets(annex_2023: pd.DataFrame, registry: Registry, year: int) -> 
     regions = annex_2023[annex_2023["region"] != COUNTY].copy()
     kind = regions["indicator_id"].map(indicators["kind"])
     scaled = regions["target"] * factor
-    regions["target"] = np.where(kind == "amount", scaled.round(2),
-                                 np.where(kind == "count", np.ceil(scaled - 1e-9), regions["target"]))
+    regions["target"] = np.where(
+        kind == "amount", scaled.round(2), np.where(kind == "count", np.ceil(scaled - 1e-9), regions["target"])
+    )
     summing = regions["indicator_id"].map(indicators["sums_to_county"]).astype(bool)
     county = regions[summing].groupby("indicator_id", as_index=False)["target"].sum()
     county["target"] = county["target"].round(2)
@@ -70,8 +71,12 @@ def example_targets(annex_2023: pd.DataFrame, registry: Registry, year: int) -> 
     county = pd.concat([county.assign(region=COUNTY), others[["indicator_id", "region", "target", "comparator"]]])
     table = pd.concat([county, regions], ignore_index=True).assign(year=year, is_example=True)
     order = table["region"].map(registry.region_order) * 100 + table["indicator_id"].map(registry.indicator_order)
-    return table.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)[
-        ["year", "region", "indicator_id", "target", "comparator", "is_example"]]
+    return (
+        table.assign(_o=order)
+        .sort_values("_o")
+        .drop(columns="_o")
+        .reset_index(drop=True)[["year", "region", "indicator_id", "target", "comparator", "is_example"]]
+    )
 
 
 def generate_progress(targets: pd.DataFrame, registry: Registry, seed: int = SEED) -> pd.DataFrame:
@@ -95,7 +100,9 @@ def generate_progress(targets: pd.DataFrame, registry: Registry, seed: int = SEE
                 expected = (target * performance)[:, None] * HITECH_BATCHES[None, :]
                 values = np.cumsum(rng.poisson(expected), axis=1).astype(float)
             elif indicator["kind"] == "count":
-                values = np.cumsum(rng.poisson(np.repeat((target * performance / 12)[:, None], 12, axis=1)), axis=1).astype(float)
+                values = np.cumsum(
+                    rng.poisson(np.repeat((target * performance / 12)[:, None], 12, axis=1)), axis=1
+                ).astype(float)
             else:  # growth, % year on year, year to date
                 level = rng.normal(17, 7, len(regions))
                 values = np.round(level[:, None] + rng.normal(0, 10, (len(regions), 12)) / np.sqrt(months)[None, :], 1)
@@ -110,14 +117,19 @@ def generate_progress(targets: pd.DataFrame, registry: Registry, seed: int = SEE
     progress = pd.concat(frames, ignore_index=True)
     region, period = MISSING_REPORT
     progress = progress[~((progress["region"] == region) & (progress["period"] == period))]
-    order = (progress["region"].map(registry.region_order) * 100 + progress["indicator_id"].map(registry.indicator_order))
+    order = progress["region"].map(registry.region_order) * 100 + progress["indicator_id"].map(registry.indicator_order)
     progress = progress.assign(_o=order).sort_values(["period", "_o"]).drop(columns="_o")
-    return progress.assign(is_example=True)[["period", "region", "indicator_id", "value", "is_example"]].reset_index(drop=True)
+    return progress.assign(is_example=True)[["period", "region", "indicator_id", "value", "is_example"]].reset_index(
+        drop=True
+    )
 
 
 def _county_december(progress: pd.DataFrame, indicator_id: str) -> dict[int, float]:
-    rows = progress[(progress["region"] == COUNTY) & (progress["indicator_id"] == indicator_id)
-                    & progress["period"].str.endswith("-12")]
+    rows = progress[
+        (progress["region"] == COUNTY)
+        & (progress["indicator_id"] == indicator_id)
+        & progress["period"].str.endswith("-12")
+    ]
     return {int(p[:4]): float(v) for p, v in zip(rows["period"], rows["value"])}
 
 
@@ -141,11 +153,26 @@ def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
     def add(indicator_id, name_zh, unit, values: dict, source, real: dict | None = None):
         for year, value in values.items():
             is_real = year in (real or {})
-            rows.append((year, indicator_id, name_zh, unit, round(float(value), 4), not is_real,
-                         real[year] if is_real else source))
+            rows.append(
+                (
+                    year,
+                    indicator_id,
+                    name_zh,
+                    unit,
+                    round(float(value), 4),
+                    not is_real,
+                    real[year] if is_real else source,
+                )
+            )
 
-    add("gdp", "地区生产总值", "亿元", {2022: 301.51, 2023: 319.73, 2024: 339.9, 2025: 360.2}, invented,
-        {2022: _real(GOV_2023_03_14), 2023: _real(BULLETIN_2023)})
+    add(
+        "gdp",
+        "地区生产总值",
+        "亿元",
+        {2022: 301.51, 2023: 319.73, 2024: 339.9, 2025: 360.2},
+        invented,
+        {2022: _real(GOV_2023_03_14), 2023: _real(BULLETIN_2023)},
+    )
     add("rd_intensity", "全社会R&D经费支出占GDP比重", "%", {2022: 2.45, 2023: 2.61, 2024: 2.74, 2025: 2.86}, invented)
     add("fiscal_st_spending", "县财政科技投入", "亿元", {2022: 3.10, 2023: 3.49, 2024: 3.95, 2025: 4.41}, invented)
     hitech_new = {2022: 46.0, **_county_december(progress, "new_hitech_enterprises")}
@@ -154,29 +181,68 @@ def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
     for year in range(2022, 2026):  # stock: +new, −8 % whose recognition lapses (example rule)
         stock = stock if year == 2022 else math.floor(stock * 0.92) + hitech_new[year]
         stocks[year] = stock
-    add("hitech_enterprises_stock", "高新技术企业（累计）", "家", stocks,
+    add(
+        "hitech_enterprises_stock",
+        "高新技术企业（累计）",
+        "家",
+        stocks,
         invented + "; stock_y = floor(0.92·stock_{y−1}) + new_y from the real 2022 stock",
-        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")})
+        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")},
+    )
     sme_new = {2022: 118.0, **_county_december(progress, "new_sme_tech")}
-    add("sme_tech_new", "新增科技型中小企业", "家", {2022: sme_new[2022]},
-        "example: invented (示例); the example monthly data start in 2023")
+    add(
+        "sme_tech_new",
+        "新增科技型中小企业",
+        "家",
+        {2022: sme_new[2022]},
+        "example: invented (示例); the example monthly data start in 2023",
+    )
     add("sme_tech_new", "新增科技型中小企业", "家", {y: v for y, v in sme_new.items() if y > 2022}, from_monthly)
     sme_stock, stock = {}, 193.0  # the real stock of July 2022, taken as 2022's
     for year in range(2022, 2026):
         stock = stock if year == 2022 else stock + sme_new[year]
         sme_stock[year] = stock
-    add("sme_tech_stock", "科技型中小企业（累计）", "家", sme_stock,
+    add(
+        "sme_tech_stock",
+        "科技型中小企业（累计）",
+        "家",
+        sme_stock,
         invented + "; stock_y = stock_{y−1} + new_y from the real 2022 stock",
-        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")})
+        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")},
+    )
     add("rd_institutions_stock", "省级以上研发机构（累计）", "家", {2022: 86, 2023: 99, 2024: 111, 2025: 121}, invented)
     add("key_rd_projects", "省级及以上重点研发计划项目（当年新增）", "项", {2023: 3, 2024: 5, 2025: 4}, invented)
     add("talent_startup_projects", "高层次人才创业创新项目（当年新增）", "个", {2023: 27, 2024: 31, 2025: 29}, invented)
-    add("rd_share_of_revenue_above_scale", "规上工业企业研发费用支出占营业收入比重", "%", {2022: 2.62, 2023: 2.78, 2024: 2.90, 2025: 3.04}, invented)
-    add("hitech_share_of_industry_va", "高新技术产业增加值占规上工业增加值比重", "%", {2022: 57.8, 2023: 59.6, 2024: 60.9, 2025: 62.3}, invented)
+    add(
+        "rd_share_of_revenue_above_scale",
+        "规上工业企业研发费用支出占营业收入比重",
+        "%",
+        {2022: 2.62, 2023: 2.78, 2024: 2.90, 2025: 3.04},
+        invented,
+    )
+    add(
+        "hitech_share_of_industry_va",
+        "高新技术产业增加值占规上工业增加值比重",
+        "%",
+        {2022: 57.8, 2023: 59.6, 2024: 60.9, 2025: 62.3},
+        invented,
+    )
     add("technology_transaction_value", "技术交易额", "亿元", {2022: 6.2, 2023: 7.9, 2024: 9.6, 2025: 11.2}, invented)
     add("national_incubator", "国家级孵化器（破零）", "家", {2022: 0, 2023: 0, 2024: 0, 2025: 1}, invented)
-    add("provincial_new_rd_institution", "省级新型研发机构（零突破）", "家", {2022: 0, 2023: 0, 2024: 1, 2025: 1}, invented)
-    add("provincial_key_enterprise_institute", "省级重点企业研究院（零突破）", "家", {2022: 0, 2023: 0, 2024: 0, 2025: 0}, invented)
+    add(
+        "provincial_new_rd_institution",
+        "省级新型研发机构（零突破）",
+        "家",
+        {2022: 0, 2023: 0, 2024: 1, 2025: 1},
+        invented,
+    )
+    add(
+        "provincial_key_enterprise_institute",
+        "省级重点企业研究院（零突破）",
+        "家",
+        {2022: 0, 2023: 0, 2024: 0, 2025: 0},
+        invented,
+    )
     add("national_st_award", "国家科学技术奖（零的突破）", "项", {2022: 0, 2023: 0, 2024: 0, 2025: 0}, invented)
     table = pd.DataFrame(rows, columns=["year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"])
     return table.sort_values(["indicator_id", "year"], kind="stable").reset_index(drop=True)
@@ -203,6 +269,7 @@ def write_example(raw_dir: Path, out_dir: Path, seed: int = SEED) -> list[Path]:
         written.append(atomic.write_text(out_dir / f"annex_{year}_example.csv", text))
     progress = generate_progress(pd.concat(all_targets, ignore_index=True), registry, seed)
     written.append(atomic.write_csv(out_dir / "progress_example.csv", progress, float_format="%.10g"))
-    written.append(atomic.write_csv(out_dir / "county_annual_example.csv", generate_county_annual(progress),
-                                    float_format="%.10g"))
+    written.append(
+        atomic.write_csv(out_dir / "county_annual_example.csv", generate_county_annual(progress), float_format="%.10g")
+    )
     return written

@@ -35,8 +35,14 @@ def _fill(status: str) -> PatternFill | None:
     return PatternFill("solid", start_color=color, end_color=color) if color else None
 
 
-def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, organisation: str = "",
-                         made_at: dt.datetime | None = None, rules: Rules = DEFAULT_RULES) -> Workbook:
+def leaderboard_workbook(
+    board: pd.DataFrame,
+    registry: Registry,
+    period: str,
+    organisation: str = "",
+    made_at: dt.datetime | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> Workbook:
     """The filled annex for one ``period`` of a :func:`kpi.progress.score` table."""
     board = board[board["period"] == period]
     if board.empty:
@@ -57,7 +63,9 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
     sheet.cell(1, 1).alignment = CENTER
     row = 2
     if is_example:
-        sheet.cell(2, 1, f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字").font = Font(bold=True, color="C00000")
+        sheet.cell(2, 1, f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字").font = Font(
+            bold=True, color="C00000"
+        )
         sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
         row = 3
 
@@ -75,8 +83,9 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
         column = 3
         for label, _, subs in groups:
             sheet.cell(header_row, column, safe_cell(label))
-            sheet.merge_cells(start_row=header_row, start_column=column, end_row=header_row,
-                              end_column=column + len(subs) - 1)
+            sheet.merge_cells(
+                start_row=header_row, start_column=column, end_row=header_row, end_column=column + len(subs) - 1
+            )
             for offset, sub in enumerate(subs):
                 sheet.cell(sub_row, column + offset, sub)
             column += len(subs)
@@ -111,8 +120,11 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
                         progress_cell.value = float(entry["progress_shown"]) / 100
                         progress_cell.number_format = "0.0%"
                     targets = [target, progress_cell]
-                rank_cell = sheet.cell(row, column + (1 if indicator_id == COMPOSITE else 2),
-                                       None if pd.isna(entry["rank"]) else int(entry["rank"]))
+                rank_cell = sheet.cell(
+                    row,
+                    column + (1 if indicator_id == COMPOSITE else 2),
+                    None if pd.isna(entry["rank"]) else int(entry["rank"]),
+                )
                 if indicator_id == COMPOSITE:
                     change = sheet.cell(row, column + 2, entry.get("rank_change", "") or None)
                     change.border, change.alignment = BORDER, CENTER
@@ -132,8 +144,10 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
 
     county_sources = cells.loc[COUNTY]["actual_source"]
     summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
-    paced = "".join(f"；{r.name_zh}的序时进度按声明的节奏计算（{r.pacing_reason}；来源：{r.pacing_source}）"
-                    for r in registry.paced.itertuples())
+    paced = "".join(
+        f"；{r.name_zh}的序时进度按声明的节奏计算（{r.pacing_reason}；来源：{r.pacing_source}）"
+        for r in registry.paced.itertuples()
+    )
     notes = [
         "注：以下填表口径为本项目约定，方案未作规定。1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；"
         "增长类指标的进度为实际增幅（%）。",
@@ -143,7 +157,13 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
         f"3. 排名：{len(registry.region_names) - 1} 个区域之间按完成率从高到低（增长类按实际增幅），"
         "并列取较好名次（1、2、2、4），全县不参与排名；较上月：↑ 上升、↓ 下降、– 不变。",
         "4. " + rules.describe(),
-        "5. 全县数据：" + ("全县自报值" if not summed else f"全县自报值；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）") + "。",
+        "5. 全县数据："
+        + (
+            "全县自报值"
+            if not summed
+            else f"全县自报值；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）"
+        )
+        + "。",
     ]
     if is_example:
         notes.append(f"6. {EXAMPLE_LABEL}：本表数据（含推算的指标）由固定种子生成器生成，仅用于演示，不代表官方数字。")
@@ -166,8 +186,9 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, o
     return workbook
 
 
-def print_on_a4(sheet, organisation: str, made_at: dt.datetime | None, rows_to_repeat: str | None = None,
-                one_page: bool = True) -> None:
+def print_on_a4(
+    sheet, organisation: str, made_at: dt.datetime | None, rows_to_repeat: str | None = None, one_page: bool = True
+) -> None:
     """A4 landscape, one page wide (and tall), centred; the footer names the unit that compiled the
     table (制表单位), the date in Chinese (Beijing time), and 第 x 页 共 y 页."""
     from kpi.formatting import beijing_now, chinese_date
@@ -190,9 +211,15 @@ def print_on_a4(sheet, organisation: str, made_at: dt.datetime | None, rows_to_r
         part.size = 9
 
 
-def write_leaderboard_xlsx(board: pd.DataFrame, registry: Registry, period: str, path: Path,
-                           organisation: str = "", made_at: dt.datetime | None = None,
-                           rules: Rules = DEFAULT_RULES) -> Path:
+def write_leaderboard_xlsx(
+    board: pd.DataFrame,
+    registry: Registry,
+    period: str,
+    path: Path,
+    organisation: str = "",
+    made_at: dt.datetime | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> Path:
     """The filled 晾晒表 of ``period``, written atomically (see :func:`leaderboard_workbook`)."""
     workbook = leaderboard_workbook(board, registry, period, organisation, made_at, rules)
     with atomic.atomic_path(path) as tmp:

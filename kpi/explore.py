@@ -28,8 +28,17 @@ from kpi.progress import COMPOSITE, STATUS_COLOURS, score
 from kpi.registry import COUNTY, Registry
 from kpi.trajectory import effort_needed
 
-EXPLORE_COLUMNS = ["period", "region", "indicator_id", "actual", "target", "completion_rate", "time_share",
-                   "status", "rank"]
+EXPLORE_COLUMNS = [
+    "period",
+    "region",
+    "indicator_id",
+    "actual",
+    "target",
+    "completion_rate",
+    "time_share",
+    "status",
+    "rank",
+]
 
 
 def boards(processed: Processed) -> pd.DataFrame:
@@ -56,11 +65,17 @@ def trend(board: pd.DataFrame, regions: list[str], indicator_id: str, start: str
     rows = board[(board["indicator_id"] == indicator_id) & board["region"].isin(regions)]
     earlier = rows.assign(period=(rows["period"].str[:4].astype(int) + 1).astype(str) + rows["period"].str[4:])
     rows = rows[(rows["period"] >= start) & (rows["period"] <= end)]
-    rows = rows.merge(earlier[["period", "region", "actual"]].rename(columns={"actual": "last_year"}),
-                      on=["period", "region"], how="left")
+    rows = rows.merge(
+        earlier[["period", "region", "actual"]].rename(columns={"actual": "last_year"}),
+        on=["period", "region"],
+        how="left",
+    )
     order = {region: number for number, region in enumerate(regions)}
-    return (rows.assign(_order=rows["region"].map(order)).sort_values(["_order", "period"])
-            [EXPLORE_COLUMNS + ["last_year"]].reset_index(drop=True))
+    return (
+        rows.assign(_order=rows["region"].map(order))
+        .sort_values(["_order", "period"])[EXPLORE_COLUMNS + ["last_year"]]
+        .reset_index(drop=True)
+    )
 
 
 def compare(board: pd.DataFrame, period: str, indicator_id: str, registry: Registry) -> pd.DataFrame:
@@ -72,34 +87,53 @@ def compare(board: pd.DataFrame, period: str, indicator_id: str, registry: Regis
     rows["colour"] = "#" + rows["status"].map(STATUS_COLOURS).fillna("D9D9D9")
     regional = rows[rows["region"] != COUNTY].sort_values("shown", ascending=False, na_position="last", kind="stable")
     return pd.concat([regional, rows[rows["region"] == COUNTY]], ignore_index=True)[
-        ["region", "shown", "actual", "target", "completion_rate", "time_share", "status", "rank", "colour"]]
+        ["region", "shown", "actual", "target", "completion_rate", "time_share", "status", "rank", "colour"]
+    ]
 
 
 def region_year(board: pd.DataFrame, region: str, period: str) -> pd.DataFrame:
     """Every indicator of ``region`` month by month through ``period``'s year, up to ``period``."""
-    rows = board[(board["region"] == region) & (board["period"].str[:4] == period[:4]) & (board["period"] <= period)
-                 & (board["indicator_id"] != COMPOSITE)]
+    rows = board[
+        (board["region"] == region)
+        & (board["period"].str[:4] == period[:4])
+        & (board["period"] <= period)
+        & (board["indicator_id"] != COMPOSITE)
+    ]
     return rows[EXPLORE_COLUMNS].reset_index(drop=True)
 
 
-def drill_down(processed: Processed, board: pd.DataFrame, region: str, indicator_id: str, period: str,
-               corrections: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def drill_down(
+    processed: Processed,
+    board: pd.DataFrame,
+    region: str,
+    indicator_id: str,
+    period: str,
+    corrections: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """One cell (region × indicator × month): ``points`` (the values reported in its year up to
     ``period``, each with the file it came from), ``corrections`` (the values it replaced, from the
     collection log, when one is given) and ``rank_history`` (its rank and status every month)."""
     progress = processed.progress
-    points = progress[(progress["region"] == region) & (progress["indicator_id"] == indicator_id)
-                      & (progress["period"].str[:4] == period[:4]) & (progress["period"] <= period)]
+    points = progress[
+        (progress["region"] == region)
+        & (progress["indicator_id"] == indicator_id)
+        & (progress["period"].str[:4] == period[:4])
+        & (progress["period"] <= period)
+    ]
     points = points.assign(source=points["source"] if "source" in points else "")[["period", "value", "source"]]
     history = board[(board["region"] == region) & (board["indicator_id"] == indicator_id)][
-        ["period", "actual", "completion_rate", "status", "rank"]]
+        ["period", "actual", "completion_rate", "status", "rank"]
+    ]
     if corrections is not None and not corrections.empty:
         key = corrections["key"].astype(str)
         fixed = corrections[key.str.contains(region, regex=False) & key.str.contains(indicator_id, regex=False)]
     else:
         fixed = pd.DataFrame(columns=["key", "old_value", "new_value"])
-    return {"points": points.reset_index(drop=True), "corrections": fixed.reset_index(drop=True),
-            "rank_history": history.reset_index(drop=True)}
+    return {
+        "points": points.reset_index(drop=True),
+        "corrections": fixed.reset_index(drop=True),
+        "rank_history": history.reset_index(drop=True),
+    }
 
 
 # ---------------------------------------------------------------- what-if
@@ -126,7 +160,8 @@ def pace_table(board: pd.DataFrame, period: str, registry: Registry, region: str
         rows = rows[rows["region"] == region]
     needed = [monthly_pace_needed(a, t, month) for a, t in zip(rows["actual"], rows["target"])]
     table = rows[["region", "indicator_id", "actual", "target"]].assign(
-        months_left=12 - month, pace_so_far=rows["actual"] / month, pace_needed=needed)
+        months_left=12 - month, pace_so_far=rows["actual"] / month, pace_needed=needed
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         table["needed_over_so_far"] = (table["pace_needed"] / table["pace_so_far"]).replace([np.inf, -np.inf], np.nan)
     return table.reset_index(drop=True)
@@ -144,14 +179,35 @@ def growth_needed(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of
         if series.dropna().empty:
             continue
         effort = effort_needed(series, int(target.target_year), float(target.target_value))
-        records.append({"indicator_id": target.indicator_id, "name_zh": target.name_zh, "unit": target.unit,
-                        "latest_year": int(series.dropna().index[-1]), "latest_value": float(series.dropna().iloc[-1]),
-                        "target_value": float(target.target_value), "target_year": int(target.target_year),
-                        "years_left": effort["years_left"], "growth_needed": effort["needed_growth_per_year"],
-                        "best_growth_so_far": effort["best_growth_so_far"]})
-    table = pd.DataFrame.from_records(records, columns=[
-        "indicator_id", "name_zh", "unit", "latest_year", "latest_value", "target_value", "target_year",
-        "years_left", "growth_needed", "best_growth_so_far"])
+        records.append(
+            {
+                "indicator_id": target.indicator_id,
+                "name_zh": target.name_zh,
+                "unit": target.unit,
+                "latest_year": int(series.dropna().index[-1]),
+                "latest_value": float(series.dropna().iloc[-1]),
+                "target_value": float(target.target_value),
+                "target_year": int(target.target_year),
+                "years_left": effort["years_left"],
+                "growth_needed": effort["needed_growth_per_year"],
+                "best_growth_so_far": effort["best_growth_so_far"],
+            }
+        )
+    table = pd.DataFrame.from_records(
+        records,
+        columns=[
+            "indicator_id",
+            "name_zh",
+            "unit",
+            "latest_year",
+            "latest_value",
+            "target_value",
+            "target_year",
+            "years_left",
+            "growth_needed",
+            "best_growth_so_far",
+        ],
+    )
     table["within_best_year"] = table["growth_needed"] <= table["best_growth_so_far"]
     return table
 
@@ -159,8 +215,10 @@ def growth_needed(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of
 # ---------------------------------------------------------------- interactive charts (Plotly)
 def _gaps(values) -> list:
     """Values for a chart, missing ones as None (a gap; NaN is not valid JSON for the widget)."""
-    return [None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else value
-            for value in pd.Series(values).astype(object)]
+    return [
+        None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else value
+        for value in pd.Series(values).astype(object)
+    ]
 
 
 def _break_at_years(periods: pd.Series, values) -> tuple[list, list]:
@@ -178,12 +236,25 @@ def _break_at_years(periods: pd.Series, values) -> tuple[list, list]:
 
 
 def _layout(figure, title: str, is_example: bool):
-    figure.update_layout(title=title, template="plotly_white", height=420, margin=dict(l=60, r=20, t=60, b=50),
-                         font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"),
-                         legend=dict(orientation="h", y=-0.18), hovermode="x unified")
+    figure.update_layout(
+        title=title,
+        template="plotly_white",
+        height=420,
+        margin=dict(l=60, r=20, t=60, b=50),
+        font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"),
+        legend=dict(orientation="h", y=-0.18),
+        hovermode="x unified",
+    )
     if is_example:
-        figure.add_annotation(text="示例数据 · 非官方", xref="paper", yref="paper", x=1, y=1.08, showarrow=False,
-                              font=dict(color="#b03030"))
+        figure.add_annotation(
+            text="示例数据 · 非官方",
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.08,
+            showarrow=False,
+            font=dict(color="#b03030"),
+        )
     return figure
 
 
@@ -198,26 +269,54 @@ def trend_figure(rows: pd.DataFrame, indicator_name: str, growth: bool, is_examp
     traces = []
     for region, part in rows.groupby("region", sort=False):
         xs, ys = _break_at_years(part["period"], part[value] * scale)
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines+markers", name=region,
-                                 hovertemplate="%{x} " + region + "：%{y:.1f}%<extra></extra>"))
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=region,
+                hovertemplate="%{x} " + region + "：%{y:.1f}%<extra></extra>",
+            )
+        )
         if not growth and part["last_year"].notna().any():
             last_year = part["last_year"] / part["target"] * 100  # last year's value against this year's target
             xs, ys = _break_at_years(part["period"], last_year)
-            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(dash="dot"),
-                                     name=f"{region} 上年同期", hovertemplate="%{x} 上年同期：%{y:.1f}%<extra></extra>"))
+            traces.append(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line=dict(dash="dot"),
+                    name=f"{region} 上年同期",
+                    hovertemplate="%{x} 上年同期：%{y:.1f}%<extra></extra>",
+                )
+            )
     reference = rows.drop_duplicates("period")
     if growth:
-        traces.append(go.Scatter(x=reference["period"], y=_gaps(reference["target"]), mode="lines", name="目标增幅",
-                                 line=dict(dash="dash", color="#cf222e")))
+        traces.append(
+            go.Scatter(
+                x=reference["period"],
+                y=_gaps(reference["target"]),
+                mode="lines",
+                name="目标增幅",
+                line=dict(dash="dash", color="#cf222e"),
+            )
+        )
     else:
         xs, ys = _break_at_years(reference["period"], reference["time_share"] * 100)
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name="序时进度",
-                                 line=dict(dash="dash", color="#57606a"), line_shape="hv"))
+        traces.append(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", name="序时进度", line=dict(dash="dash", color="#57606a"), line_shape="hv"
+            )
+        )
     with figure.batch_update():
         figure.data = []
         figure.add_traces(traces)
-        _layout(figure, f"{indicator_name}：{'增幅' if growth else '完成率'}与{'目标增幅' if growth else '序时进度'}（%）",
-                is_example)
+        _layout(
+            figure,
+            f"{indicator_name}：{'增幅' if growth else '完成率'}与{'目标增幅' if growth else '序时进度'}（%）",
+            is_example,
+        )
         figure.update_yaxes(ticksuffix="%")
         figure.update_xaxes(tickformat="%Y-%m", hoverformat="%Y-%m")
     return figure
@@ -229,9 +328,14 @@ def compare_figure(rows: pd.DataFrame, title: str, is_example: bool, figure=None
 
     figure = figure if figure is not None else go.FigureWidget()
     ranks = ["—" if rank is pd.NA else str(int(rank)) for rank in rows["rank"]]
-    bar = go.Bar(x=list(rows["region"]), y=_gaps(rows["shown"]), marker_color=list(rows["colour"]), name="完成率",
-                 customdata=[[status, rank] for status, rank in zip(rows["status"], ranks)],
-                 hovertemplate="%{x}：%{y:.1f}%<br>%{customdata[0]}，排名 %{customdata[1]}<extra></extra>")
+    bar = go.Bar(
+        x=list(rows["region"]),
+        y=_gaps(rows["shown"]),
+        marker_color=list(rows["colour"]),
+        name="完成率",
+        customdata=[[status, rank] for status, rank in zip(rows["status"], ranks)],
+        hovertemplate="%{x}：%{y:.1f}%<br>%{customdata[0]}，排名 %{customdata[1]}<extra></extra>",
+    )
     with figure.batch_update():
         figure.data = []
         figure.add_trace(bar)
@@ -252,12 +356,26 @@ def region_figure(rows: pd.DataFrame, registry: Registry, region: str, is_exampl
         part = rows[rows["indicator_id"] == indicator_id]
         growth = kinds[indicator_id] == "growth"
         row, col = number // 4 + 1, number % 4 + 1
-        figure.add_scatter(x=part["period"].str[5:], y=_gaps(part["actual"] if growth else part["completion_rate"] * 100),
-                           mode="lines+markers", name=names[indicator_id], showlegend=False, row=row, col=col,
-                           line=dict(color="#0969da"))
+        figure.add_scatter(
+            x=part["period"].str[5:],
+            y=_gaps(part["actual"] if growth else part["completion_rate"] * 100),
+            mode="lines+markers",
+            name=names[indicator_id],
+            showlegend=False,
+            row=row,
+            col=col,
+            line=dict(color="#0969da"),
+        )
         reference = part["target"] if growth else part["time_share"] * 100
-        figure.add_scatter(x=part["period"].str[5:], y=_gaps(reference), mode="lines", showlegend=False, row=row, col=col,
-                           line=dict(dash="dash", color="#cf222e" if growth else "#57606a"))
+        figure.add_scatter(
+            x=part["period"].str[5:],
+            y=_gaps(reference),
+            mode="lines",
+            showlegend=False,
+            row=row,
+            col=col,
+            line=dict(dash="dash", color="#cf222e" if growth else "#57606a"),
+        )
     _layout(figure, f"{region} 各指标（蓝：完成率或增幅；虚线：序时进度或目标增幅，%）", is_example)
     figure.update_layout(height=520, hovermode="closest")
     return figure
@@ -269,11 +387,19 @@ def pace_view(table: pd.DataFrame, registry: Registry):
     from kpi.formatting import reader_table
 
     indicators = registry.indicators.set_index("indicator_id")
-    shown = pd.DataFrame({
-        "区域": table["region"], "指标": table["indicator_id"].map(indicators["name_zh"]),
-        "单位": table["indicator_id"].map(indicators["unit"]), "累计完成": table["actual"], "全年目标": table["target"],
-        "剩余月数": table["months_left"], "已有月均": table["pace_so_far"], "今后每月需完成": table["pace_needed"],
-        "需为已有月均的倍数": table["needed_over_so_far"]})
+    shown = pd.DataFrame(
+        {
+            "区域": table["region"],
+            "指标": table["indicator_id"].map(indicators["name_zh"]),
+            "单位": table["indicator_id"].map(indicators["unit"]),
+            "累计完成": table["actual"],
+            "全年目标": table["target"],
+            "剩余月数": table["months_left"],
+            "已有月均": table["pace_so_far"],
+            "今后每月需完成": table["pace_needed"],
+            "需为已有月均的倍数": table["needed_over_so_far"],
+        }
+    )
     kinds = {c: "number" for c in ("累计完成", "全年目标", "已有月均", "今后每月需完成", "需为已有月均的倍数")}
     return reader_table(shown, {**kinds, "剩余月数": "integer"}, caption="达成全年目标所需的月均进度（本项目测算）")
 
@@ -282,14 +408,31 @@ def growth_view(table: pd.DataFrame):
     """:func:`growth_needed` in Chinese, formatted (HTML)."""
     from kpi.formatting import reader_table
 
-    shown = pd.DataFrame({
-        "目标": table["name_zh"], "单位": table["unit"], "最新年份": table["latest_year"], "最新值": table["latest_value"],
-        "2027年目标": table["target_value"], "剩余年数": table["years_left"], "今后每年需增长": table["growth_needed"],
-        "历年最好增速": table["best_growth_so_far"],
-        "判断": np.where(table["within_best_year"], "不超过历年最好水平", "需超过历年最好水平")})
-    return reader_table(shown, {"最新年份": "integer", "最新值": "number", "2027年目标": "number", "剩余年数": "integer",
-                                "今后每年需增长": "rate", "历年最好增速": "rate"},
-                        caption="实现2027年目标所需的年均增速（复合增长，本项目测算）")
+    shown = pd.DataFrame(
+        {
+            "目标": table["name_zh"],
+            "单位": table["unit"],
+            "最新年份": table["latest_year"],
+            "最新值": table["latest_value"],
+            "2027年目标": table["target_value"],
+            "剩余年数": table["years_left"],
+            "今后每年需增长": table["growth_needed"],
+            "历年最好增速": table["best_growth_so_far"],
+            "判断": np.where(table["within_best_year"], "不超过历年最好水平", "需超过历年最好水平"),
+        }
+    )
+    return reader_table(
+        shown,
+        {
+            "最新年份": "integer",
+            "最新值": "number",
+            "2027年目标": "number",
+            "剩余年数": "integer",
+            "今后每年需增长": "rate",
+            "历年最好增速": "rate",
+        },
+        caption="实现2027年目标所需的年均增速（复合增长，本项目测算）",
+    )
 
 
 # ---------------------------------------------------------------- what the notebook displays
@@ -327,14 +470,17 @@ def show_drill_down(processed: Processed, board: pd.DataFrame, region: str, indi
         return
     cell = drill_down(processed, board, region, indicator_id, period, corrections_log(processed))
     points = cell["points"].rename(columns={"period": "月份", "value": "报送值", "source": "来源文件"})
-    display(Markdown(f"**{region} · {registry_name(processed.registry, indicator_id)} · 截至 {period}**"),
-            reader_table(points, {"报送值": "number"}, caption="数据点（年内累计）"))
+    display(
+        Markdown(f"**{region} · {registry_name(processed.registry, indicator_id)} · 截至 {period}**"),
+        reader_table(points, {"报送值": "number"}, caption="数据点（年内累计）"),
+    )
     if cell["corrections"].empty:
         display(Markdown("无更正记录。"))
     else:
         display(reader_table(cell["corrections"], caption="更正记录"))
-    history = cell["rank_history"].rename(columns={"period": "月份", "actual": "实际", "completion_rate": "完成率",
-                                                   "status": "状态", "rank": "排名"})
+    history = cell["rank_history"].rename(
+        columns={"period": "月份", "actual": "实际", "completion_rate": "完成率", "status": "状态", "rank": "排名"}
+    )
     display(reader_table(history, {"实际": "number", "完成率": "rate", "排名": "integer"}, caption="历月排名"))
 
 

@@ -47,35 +47,134 @@ import pandas as pd
 
 from kpi.errors import InputError
 
-UNITS = ("个百分点", "人年", "人次", "个月", "亿元", "万元", "%", "家", "项", "个", "人", "名", "套", "件", "位", "所", "座", "条", "平方米")
+UNITS = (
+    "个百分点",
+    "人年",
+    "人次",
+    "个月",
+    "亿元",
+    "万元",
+    "%",
+    "家",
+    "项",
+    "个",
+    "人",
+    "名",
+    "套",
+    "件",
+    "位",
+    "所",
+    "座",
+    "条",
+    "平方米",
+)
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
-QUANTITY = re.compile(rf"(?P<number>{NUMBER})\s*(?P<mult>万|亿(?!元))?\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
-                      r"\s*(?P<above>及以上|或以上|以上|左右|以内|及以下|以下)?")
+QUANTITY = re.compile(
+    rf"(?P<number>{NUMBER})\s*(?P<mult>万|亿(?!元))?\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
+    r"\s*(?P<above>及以上|或以上|以上|左右|以内|及以下|以下)?"
+)
 UNITLESS = re.compile(r"(?:达到|超过|突破|提高到|提升到)(?P<number>\d+(?:\.\d+)?)(?P<above>以上|左右)?(?=[,，。；;]|$)")
 FLOW_VERBS = ("新增", "引进", "落地", "新建", "实施", "培育", "引育", "累计引进", "建成", "招引")
-LEADING_WORDS = ("力争", "争取", "确保", "实现", "累计引进", "引进落地", "引进培育", "引进", "落地", "新增", "新建", "实施",
-                 "培育发展", "培育", "发展", "建设", "建成", "打造", "引育", "其中", "达到", "累计", "和", "及", "集聚",
-                 "新认定", "认定", "净增", "计划", "保持", "每年", "今后三年", "主要目标是", "主要目标", "目标是")
+LEADING_WORDS = (
+    "力争",
+    "争取",
+    "确保",
+    "实现",
+    "累计引进",
+    "引进落地",
+    "引进培育",
+    "引进",
+    "落地",
+    "新增",
+    "新建",
+    "实施",
+    "培育发展",
+    "培育",
+    "发展",
+    "建设",
+    "建成",
+    "打造",
+    "引育",
+    "其中",
+    "达到",
+    "累计",
+    "和",
+    "及",
+    "集聚",
+    "新认定",
+    "认定",
+    "净增",
+    "计划",
+    "保持",
+    "每年",
+    "今后三年",
+    "主要目标是",
+    "主要目标",
+    "目标是",
+)
 PAST = re.compile(r"截至|截止|期间|以来|去年|上年|同比|已达|已有|已建|已经|已累计|过去|现有|共有|共建有")
 BARE_YEAR = re.compile(r"(?:^|目标[:：]?)\s*(20\d{2})\s*年(?:底|末)?[,，]")  # 主要目标：2025年，…
-FUTURE_YEAR = (re.compile(r"(?<!截)(?<!截止)(?:到|至|力争到|争取到|预计到)\s*(20\d{2})\s*年"),
-               re.compile(r"(20\d{2})\s*年(?:底|末)?前"),
-               re.compile(r"(20\d{2})\s*年\s*(?:力争|确保|争取|计划|将)"),
-               re.compile(r"(20\d{2})\s*年(?:度)?[^，。；]{0,12}?(?:目标|任务|要点)"))
+FUTURE_YEAR = (
+    re.compile(r"(?<!截)(?<!截止)(?:到|至|力争到|争取到|预计到)\s*(20\d{2})\s*年"),
+    re.compile(r"(20\d{2})\s*年(?:底|末)?前"),
+    re.compile(r"(20\d{2})\s*年\s*(?:力争|确保|争取|计划|将)"),
+    re.compile(r"(20\d{2})\s*年(?:度)?[^，。；]{0,12}?(?:目标|任务|要点)"),
+)
 PLAN_PERIODS = {"十三五": 2020, "十四五": 2025, "十五五": 2030}
 STRUCTURAL_NOUNS = ("措施", "目标", "任务", "举措", "方面", "政策", "意见", "部分", "问题", "条措施")
 POLICY_WORDS = ("奖励", "补助", "补贴", "资助", "扶持")
-TRAILING_WORDS = ("分别达到", "累计达到", "力争达到", "达到", "达", "提升至", "提升到", "提高到", "提高至", "增至", "增长到",
-                  "增加到", "将", "提高", "提升", "为", "在", "共", "累计数", "超过", "突破", "不少于", "不低于",
-                  "超", "保持在", "控制在", "实现", "迈上", "跃居全省", "跃居")
+TRAILING_WORDS = (
+    "分别达到",
+    "累计达到",
+    "力争达到",
+    "达到",
+    "达",
+    "提升至",
+    "提升到",
+    "提高到",
+    "提高至",
+    "增至",
+    "增长到",
+    "增加到",
+    "将",
+    "提高",
+    "提升",
+    "为",
+    "在",
+    "共",
+    "累计数",
+    "超过",
+    "突破",
+    "不少于",
+    "不低于",
+    "超",
+    "保持在",
+    "控制在",
+    "实现",
+    "迈上",
+    "跃居全省",
+    "跃居",
+)
 HEADING_1 = re.compile(r"^([一二三四五六七八九十]+)、")
 HEADING_2 = re.compile(r"^\(([一二三四五六七八九十]+)\)")
 HEADING_3 = re.compile(r"^(\d+)[.、](?!\d)")
 SENTENCE_END = tuple("。；！？：:;")
-COLUMNS = ["indicator_id", "name_zh", "name_en", "unit", "target_value", "comparator", "basis", "base_year",
-           "target_year", "clause", "responsible_units", "quote"]
+COLUMNS = [
+    "indicator_id",
+    "name_zh",
+    "name_en",
+    "unit",
+    "target_value",
+    "comparator",
+    "basis",
+    "base_year",
+    "target_year",
+    "clause",
+    "responsible_units",
+    "quote",
+]
 EXTRA_COLUMNS = ["base_value", "confidence", "review"]
 
 
@@ -105,8 +204,11 @@ def read_text(path: Path) -> str:
         try:
             import docx  # python-docx, optional
         except ImportError:
-            raise InputError("读取 .docx 需要 python-docx / .docx needs python-docx", file=path,
-                             fix="pip install python-docx，或另存为 .txt（UTF-8）") from None
+            raise InputError(
+                "读取 .docx 需要 python-docx / .docx needs python-docx",
+                file=path,
+                fix="pip install python-docx，或另存为 .txt（UTF-8）",
+            ) from None
         return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
@@ -119,7 +221,10 @@ def read_text(path: Path) -> str:
 
 def repair_lines(text: str) -> list[str]:
     """Join lines broken by PDF extraction; drop page numbers; NFKC."""
-    raw = [unicodedata.normalize("NFKC", line).strip(" ") for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    raw = [
+        unicodedata.normalize("NFKC", line).strip(" ")
+        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
     raw = [line for line in raw if not re.fullmatch(r"[-—–\s]*\d+[-—–\s]*", line) or not line]
     lines: list[str] = []
     for line in raw:
@@ -127,10 +232,20 @@ def repair_lines(text: str) -> list[str]:
             continue
         table_like = "\t" in line or bool(re.search(r"\S {2,}\S", line))  # a table row, aligned by tabs or spaces
         starts_clause = bool(HEADING_1.match(line) or HEADING_2.match(line) or HEADING_3.match(line) or table_like)
-        if lines and not starts_clause and not lines[-1].endswith(SENTENCE_END) and "\t" not in lines[-1] \
-                and not re.search(r"\S {2,}\S", lines[-1]) \
-                and not HEADING_1.match(lines[-1]) and len(lines[-1]) > 2:
-            joiner = "" if re.search(r"[\u4e00-\u9fff\"”“、,，(（]$", lines[-1]) or re.match(r"^[\u4e00-\u9fff)）]", line) else " "
+        if (
+            lines
+            and not starts_clause
+            and not lines[-1].endswith(SENTENCE_END)
+            and "\t" not in lines[-1]
+            and not re.search(r"\S {2,}\S", lines[-1])
+            and not HEADING_1.match(lines[-1])
+            and len(lines[-1]) > 2
+        ):
+            joiner = (
+                ""
+                if re.search(r"[\u4e00-\u9fff\"”“、,，(（]$", lines[-1]) or re.match(r"^[\u4e00-\u9fff)）]", line)
+                else " "
+            )
             lines[-1] = lines[-1] + joiner + line
         else:
             lines.append(line)
@@ -161,11 +276,11 @@ def _clean_subject(subject: str) -> str:
         changed = False
         for word in LEADING_WORDS:
             if subject.startswith(word) and len(subject) > len(word):
-                subject, changed = subject[len(word):], True
+                subject, changed = subject[len(word) :], True
         for word in TRAILING_WORDS:
             if subject.endswith(word) and len(subject) > len(word):
                 subject, changed = subject[: -len(word)], True
-    subject = subject.strip("\" ")
+    subject = subject.strip('" ')
     if subject.count("”") > subject.count("“"):
         subject = "“" + subject
     if subject in LEADING_WORDS:
@@ -191,7 +306,7 @@ def _basis(clause_text: str, subject: str, unit: str, inherited: str | None) -> 
 def _comparator(comma_clause: str, match: re.Match, group_word: str | None) -> str:
     """The comparator in the text's own words around the number (rule 4)."""
     suffix = match["above"] or ""
-    before = comma_clause[max(0, match.start() - 5):match.start()]
+    before = comma_clause[max(0, match.start() - 5) : match.start()]
     if match.groupdict().get("unit") == "位" and re.search(r"前$", before):
         return "<="
     if suffix in ("以上", "及以上", "或以上"):
@@ -208,18 +323,22 @@ def _comparator(comma_clause: str, match: re.Match, group_word: str | None) -> s
         return "<"
     if group_word:
         return group_word
-    if re.search(r"力争|确保", comma_clause[:match.start()]):
+    if re.search(r"力争|确保", comma_clause[: match.start()]):
         return ">="
     return "="
 
 
 def _not_a_target(comma_clause: str, match: re.Match) -> str | None:
     """Why a quantity is not a target (rule 3), or None."""
-    before = comma_clause[max(0, match.start() - 4):match.start()]
-    after = comma_clause[match.end():match.end() + 6]
-    if re.search(r"(?<!不)(高于|低于)$|第$", before) or re.search(r"(?<!控制|保持|稳定|维持)在$", before) or after[:1] in ("的", "且"):
+    before = comma_clause[max(0, match.start() - 4) : match.start()]
+    after = comma_clause[match.end() : match.end() + 6]
+    if (
+        re.search(r"(?<!不)(高于|低于)$|第$", before)
+        or re.search(r"(?<!控制|保持|稳定|维持)在$", before)
+        or after[:1] in ("的", "且")
+    ):
         return "an eligibility condition or an ordinal"
-    if re.search(r"(由|从)(20\d{2}年(底|末)?的?)?$", comma_clause[max(0, match.start() - 9):match.start()]):
+    if re.search(r"(由|从)(20\d{2}年(底|末)?的?)?$", comma_clause[max(0, match.start() - 9) : match.start()]):
         return "a base value (由…提高到…)"
     if re.search(r"给予$|按$", before) or after.startswith(POLICY_WORDS) or "给予" in after[:4]:
         return "a policy amount"
@@ -237,7 +356,7 @@ def _split_respectively(subject: str) -> list[str]:
     if len(parts) >= 2 and len(re.sub(r"^全[区县市省]", "", parts[0])) <= 4:
         modifier = re.match(r"^(国家级|省级|市级|县级|区级|国家|省|市|县)", parts[-1])
         if modifier:
-            parts[0] = parts[0] + parts[-1][len(modifier[1]):]
+            parts[0] = parts[0] + parts[-1][len(modifier[1]) :]
     return parts
 
 
@@ -272,22 +391,27 @@ def _targets_in_sentence(sentence: str, clause: str) -> list[Target]:
         for index, match in enumerate(quantities):
             if _not_a_target(comma_clause, match):
                 continue
-            if not re.match(r"\d", match["number"]) and not match["above"] and not re.search(
-                    r"(达到|新增|实现|引进|突破)$", comma_clause[:match.start()]) and not re.search(
-                    r"(?:^|[:：])(全年|每年|力争)?(新增|引进|新建|新认定|培育|组织实施)", comma_clause.strip()):
+            if (
+                not re.match(r"\d", match["number"])
+                and not match["above"]
+                and not re.search(r"(达到|新增|实现|引进|突破)$", comma_clause[: match.start()])
+                and not re.search(
+                    r"(?:^|[:：])(全年|每年|力争)?(新增|引进|新建|新认定|培育|组织实施)", comma_clause.strip()
+                )
+            ):
                 continue  # 两大、五个层级: descriptive Chinese numerals
             previous_end = quantities[index - 1].end() if index else 0
-            subject_text = comma_clause[previous_end:match.start()]  # 、-items without a number belong to the subject
+            subject_text = comma_clause[previous_end : match.start()]  # 、-items without a number belong to the subject
             review = []
             if respectively and index and subject_text.strip() in ("和", "及", "、"):
                 subject = subjects_pending.pop(0) if subjects_pending else ""
             else:
                 subject = _clean_subject(subject_text)
                 if subject in TRAILING_WORDS or not subject:  # 研发投入强度由2.45%提高到3.4%
-                    base_phrase = re.search(r"^(.*?)(由|从)", comma_clause[:match.start()])
+                    base_phrase = re.search(r"^(.*?)(由|从)", comma_clause[: match.start()])
                     subject = _clean_subject(base_phrase[1]) if base_phrase else ""
                 if not subject:  # 培育发展9个区域特色创新领域: the noun follows the measure word
-                    subject = _clean_subject(re.split(r"[、和及]", comma_clause[match.end():])[0])
+                    subject = _clean_subject(re.split(r"[、和及]", comma_clause[match.end() :])[0])
                 if not subject:
                     subject = _subject_of(comma_clauses, clause_index)
                     if subject:
@@ -317,8 +441,11 @@ def _targets_in_sentence(sentence: str, clause: str) -> list[Target]:
             if not unit:
                 review.append("no unit: read as an index")
                 confidence -= 0.1
-            targets.append(Target(subject, unit, value, comparator, basis, clause, comma_clause.strip(),
-                                  round(confidence, 2), review))
+            targets.append(
+                Target(
+                    subject, unit, value, comparator, basis, clause, comma_clause.strip(), round(confidence, 2), review
+                )
+            )
     return targets
 
 
@@ -331,21 +458,45 @@ def _milestones(text: str, clause: str) -> list[Target]:
                 found.append(Target(f"{subject}（零突破）", "项", 1.0, ">=", "milestone", clause, text.strip(), 0.9))
     match = re.search(r"(?P<subject>[^,，。；]*?)实现新突破", text)
     if match and _clean_subject(match["subject"]):
-        found.append(Target(f"{_clean_subject(match['subject'])}（新突破）", "项", 1.0, ">=", "milestone", clause,
-                            text.strip(), 0.6, ["‘新突破’ read as a milestone"]))
+        found.append(
+            Target(
+                f"{_clean_subject(match['subject'])}（新突破）",
+                "项",
+                1.0,
+                ">=",
+                "milestone",
+                clause,
+                text.strip(),
+                0.6,
+                ["‘新突破’ read as a milestone"],
+            )
+        )
     for match in re.finditer(r"[“\"]?(?P<word>全覆盖|全清零)[”\"]?", text):
-        head = re.split(r"[、,，]|实现", text[:match.start()])[-1]
-        if len(head.strip("“\"")) <= 3 and "实现" in text[:match.start()]:  # 孵化器实现县域全覆盖
-            head = re.split(r"[、,，]", text[:match.start()].rsplit("实现", 1)[0])[-1] + head
+        head = re.split(r"[、,，]|实现", text[: match.start()])[-1]
+        if len(head.strip('“"')) <= 3 and "实现" in text[: match.start()]:  # 孵化器实现县域全覆盖
+            head = re.split(r"[、,，]", text[: match.start()].rsplit("实现", 1)[0])[-1] + head
         subject = _clean_subject(head)
         if subject:
-            found.append(Target(f"{subject}（{match['word']}）", "%", 100.0, "=", "level", clause, text.strip(), 0.8,
-                                ["coverage read as 100 %"]))
+            found.append(
+                Target(
+                    f"{subject}（{match['word']}）",
+                    "%",
+                    100.0,
+                    "=",
+                    "level",
+                    clause,
+                    text.strip(),
+                    0.8,
+                    ["coverage read as 100 %"],
+                )
+            )
     return found
 
 
 def _similar(a: str, b: str) -> float:
-    grams = lambda s: {s[i:i + 2] for i in range(len(s) - 1)} or {s}
+    def grams(s):
+        return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
+
     ga, gb = grams(a), grams(b)
     return len(ga & gb) / max(1, len(ga | gb))
 
@@ -388,8 +539,12 @@ def is_past(sentence: str, first_target_year: int | None = None) -> bool:
         return True
     years = [int(y) for y in re.findall(r"(20\d{2})\s*年", sentence)]
     years += [PLAN_PERIODS[m[1]] for m in PERIOD_MENTION.finditer(sentence)]
-    return bool(first_target_year and years and max(years) < first_target_year
-                and not re.search(r"达到|突破|超过|不少于|不低于|以上", sentence))
+    return bool(
+        first_target_year
+        and years
+        and max(years) < first_target_year
+        and not re.search(r"达到|突破|超过|不少于|不低于|以上", sentence)
+    )
 
 
 TABLE_HEADER = re.compile(r"指标")
@@ -428,19 +583,35 @@ def _indicator_table(lines: list[str], start: int, clause: str, year: int | None
     index = start + 1
     while index < len(lines):
         cells = [c.strip() for c in TABLE_SPLIT.split(lines[index].strip())]
-        if len(cells) < max(v for k, v in columns.items() if k != "year") + 1 - (0 if cells[0].isdigit() or "序号" not in header else 0):
+        if len(cells) < max(v for k, v in columns.items() if k != "year") + 1 - (
+            0 if cells[0].isdigit() or "序号" not in header else 0
+        ):
             break
         offset = len(cells) - len(header)  # a missing 序号 cell shifts the row left
-        cell = lambda key: cells[columns[key] + offset] if key in columns and 0 <= columns[key] + offset < len(cells) else ""
+
+        def cell(key):
+            return cells[columns[key] + offset] if key in columns and 0 <= columns[key] + offset < len(cells) else ""
+
         target = re.fullmatch(r"[≥>≤<]?\s*(\d+(?:\.\d+)?)\s*(以上|左右|以内)?", cell("target"))
         if not target:
             break
         base = re.fullmatch(r"\d+(?:\.\d+)?", cell("base"))
         words = {"以上": ">=", "左右": "≈", "以内": "<="}
-        rows.append(Target(cell("name"), cell("unit").replace("％", "%"), float(target[1]),
-                           words.get(target[2] or "", "="), _basis(cell("name"), cell("name"), cell("unit"), None)[0],
-                           clause, lines[index].strip(), 0.85, ["from an indicator table"],
-                           target_year=columns.get("year", year), base_value=float(base[0]) if base else None))
+        rows.append(
+            Target(
+                cell("name"),
+                cell("unit").replace("％", "%"),
+                float(target[1]),
+                words.get(target[2] or "", "="),
+                _basis(cell("name"), cell("name"), cell("unit"), None)[0],
+                clause,
+                lines[index].strip(),
+                0.85,
+                ["from an indicator table"],
+                target_year=columns.get("year", year),
+                base_value=float(base[0]) if base else None,
+            )
+        )
         index += 1
     return rows, index
 
@@ -479,14 +650,17 @@ def extract(text: str) -> tuple[pd.DataFrame, list[list[str]]]:
                 targets.extend(rows)
                 index = after
                 continue
-        if (match := HEADING_1.match(line)):
+        if match := HEADING_1.match(line):
             level1, level2, level3 = match[1], "", ""
-        elif (match := HEADING_2.match(line)):
+        elif match := HEADING_2.match(line):
             level2, level3 = match[1], ""
-        elif (match := HEADING_3.match(line)):
+        elif match := HEADING_3.match(line):
             level3 = match[1]
-        clause = level1 + (f"({level2})" if level2 else "") + level3 if level1 else (
-            f"{level3}" if level3 else f"第{paragraph}段")
+        clause = (
+            level1 + (f"({level2})" if level2 else "") + level3
+            if level1
+            else (f"{level3}" if level3 else f"第{paragraph}段")
+        )
         units = re.search(r"[(（]责任单位[:：](?P<units>[^)）]*)[)）]", line)
         body = re.sub(r"[(（]责任单位[:：][^)）]*[)）]", "", line)
         body = HEADING_3.sub("", HEADING_2.sub("", HEADING_1.sub("", body)))
@@ -514,23 +688,39 @@ def why_nothing(text: str) -> str:
     sentences = [s for line in lines for s in re.split(r"[。；;！？!?]", line)]
     with_quantity = [s for s in sentences if QUANTITY.search(s) or UNITLESS.search(s)]
     if not with_quantity:
-        return ("文中没有“数字+单位”的量化表述 / no number with a unit (%, 家, 项, 亿元…) in the text: "
-                "可能只有定性目标，或单位不在已知范围内")
+        return (
+            "文中没有“数字+单位”的量化表述 / no number with a unit (%, 家, 项, 亿元…) in the text: "
+            "可能只有定性目标，或单位不在已知范围内"
+        )
     stated = [y for s in sentences if (y := sentence_year(s))]
     past = [s for s in with_quantity if is_past(s, min(stated) if stated else None)]
     if len(past) == len(with_quantity):
-        return (f"文中的 {len(past)} 处量化表述都是已完成情况（截至、已达、比上年…）/ every figure states the past, "
-                "not a target")
-    return ("文中的数字都是条件、政策金额或文件自身的条目数（如“高于5%的企业”“给予20万元奖励”“18项措施”）"
-            " / the figures are conditions, policy amounts or counts of the document's own measures")
+        return (
+            f"文中的 {len(past)} 处量化表述都是已完成情况（截至、已达、比上年…）/ every figure states the past, "
+            "not a target"
+        )
+    return (
+        "文中的数字都是条件、政策金额或文件自身的条目数（如“高于5%的企业”“给予20万元奖励”“18项措施”）"
+        " / the figures are conditions, policy amounts or counts of the document's own measures"
+    )
 
 
 def _merge(targets: list[Target]) -> pd.DataFrame:
     merged: list[Target] = []
     for target in targets:
-        twin = next((m for m in merged if m.target_value == target.target_value and m.unit == target.unit
-                     and m.basis == target.basis and m.clause != target.clause and m.target_year == target.target_year
-                     and _similar(m.name_zh, target.name_zh) >= 0.5), None)
+        twin = next(
+            (
+                m
+                for m in merged
+                if m.target_value == target.target_value
+                and m.unit == target.unit
+                and m.basis == target.basis
+                and m.clause != target.clause
+                and m.target_year == target.target_year
+                and _similar(m.name_zh, target.name_zh) >= 0.5
+            ),
+            None,
+        )
         if twin is None:
             merged.append(target)
         elif target.clause not in twin.clause.split("; "):
@@ -540,11 +730,25 @@ def _merge(targets: list[Target]) -> pd.DataFrame:
             twin.responsible_units = twin.responsible_units or target.responsible_units
     rows = []
     for number, t in enumerate(merged, start=1):
-        rows.append({"indicator_id": f"target_{number:02d}", "name_zh": t.name_zh, "name_en": "", "unit": t.unit,
-                     "target_value": t.target_value, "comparator": t.comparator, "basis": t.basis, "base_year": "",
-                     "target_year": t.target_year if t.target_year is not None else "", "clause": t.clause,
-                     "responsible_units": t.responsible_units, "quote": t.quote, "base_value": t.base_value,
-                     "confidence": t.confidence, "review": "; ".join(t.review)})
+        rows.append(
+            {
+                "indicator_id": f"target_{number:02d}",
+                "name_zh": t.name_zh,
+                "name_en": "",
+                "unit": t.unit,
+                "target_value": t.target_value,
+                "comparator": t.comparator,
+                "basis": t.basis,
+                "base_year": "",
+                "target_year": t.target_year if t.target_year is not None else "",
+                "clause": t.clause,
+                "responsible_units": t.responsible_units,
+                "quote": t.quote,
+                "base_value": t.base_value,
+                "confidence": t.confidence,
+                "review": "; ".join(t.review),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS)
 
 
@@ -576,8 +780,11 @@ def compare(draft: pd.DataFrame, reference: pd.DataFrame) -> dict:
             matches.append((i, j))
     basis_right = sum(draft.loc[i, "basis"] == reference.loc[j, "basis"] for i, j in matches)
     return {
-        "reference": len(reference), "draft": len(draft), "matched": len(matches),
-        "recall": len(matches) / max(1, len(reference)), "precision": len(matches) / max(1, len(draft)),
+        "reference": len(reference),
+        "draft": len(draft),
+        "matched": len(matches),
+        "recall": len(matches) / max(1, len(reference)),
+        "precision": len(matches) / max(1, len(draft)),
         "basis_agreement": basis_right / max(1, len(matches)),
         "missed": reference.loc[sorted(set(reference.index) - used_r), "indicator_id"].tolist(),
         "extra": draft.loc[sorted(set(draft.index) - used_d), "name_zh"].tolist(),

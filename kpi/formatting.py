@@ -114,8 +114,13 @@ def format_frame(frame: pd.DataFrame, kinds: dict[str, str], missing: dict[str, 
     return shown.reset_index(drop=True)
 
 
-def reader_table(frame: pd.DataFrame, kinds: dict[str, str] | None = None, missing: dict[str, str] | None = None,
-                 caption: str | None = None, wrap: tuple[str, ...] = ()):
+def reader_table(
+    frame: pd.DataFrame,
+    kinds: dict[str, str] | None = None,
+    missing: dict[str, str] | None = None,
+    caption: str | None = None,
+    wrap: tuple[str, ...] = (),
+):
     """The table as escaped HTML, no index, numbers right-aligned; ``wrap`` columns may wrap."""
     import html
 
@@ -125,7 +130,9 @@ def reader_table(frame: pd.DataFrame, kinds: dict[str, str] | None = None, missi
     shown = format_frame(frame, kinds, missing)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
     classes = ["num" if kinds.get(c, "text") != "text" else ("wrap" if c in wrap else "text") for c in shown.columns]
-    body = "\n".join("<tr>" + "".join(f"<td class='{k}'>{html.escape(v)}</td>" for k, v in zip(classes, row)) + "</tr>"
-                     for row in shown.itertuples(index=False))
+    body = "\n".join(
+        "<tr>" + "".join(f"<td class='{k}'>{html.escape(v)}</td>" for k, v in zip(classes, row)) + "</tr>"
+        for row in shown.itertuples(index=False)
+    )
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return HTML(f"{TABLE_CSS}<table class='kpi'>{title}<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>")

@@ -34,8 +34,8 @@ from kpi.atomic import safe_cell
 from kpi.errors import InputError
 from kpi.excel import print_on_a4
 from kpi.ingest import Sheet, read_sheets
-from kpi.progress_input import read_progress
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
+from kpi.progress_input import read_progress
 from kpi.registry import Registry
 
 REFERENCE_MARKERS = ("参考", "上期", "上月", "备注", "说明", "来源")
@@ -86,8 +86,14 @@ def _title_rows(sheet, title: str, instructions: str, width: int) -> None:
     sheet.row_dimensions[2].height = 48
 
 
-def monthly_form(registry: Registry, period: str, regions: list[str], previous: pd.DataFrame,
-                 county: str = "缙云县", organisation: str = "") -> Workbook:
+def monthly_form(
+    registry: Registry,
+    period: str,
+    regions: list[str],
+    previous: pd.DataFrame,
+    county: str = "缙云县",
+    organisation: str = "",
+) -> Workbook:
     """The monthly submission form of ``period`` for ``regions`` (one row each). ``previous``: the
     tidy progress of the previous period (for the grey reference cells; may be empty)."""
     year, month = int(period[:4]), int(period[5:7])
@@ -98,10 +104,14 @@ def monthly_form(registry: Registry, period: str, regions: list[str], previous: 
     sheet.title = "报送表"
     width = 1 + 2 * len(indicators)
     who = regions[0] if len(regions) == 1 else "各区域汇总"
-    _title_rows(sheet, f"{county}“139”科技创新体系建设月度进度报送表（{year}年{month}月，{who}）",
-                f"填写说明：在白色格中填写{year}年1月至{month}月的累计值（增长类指标填同比增幅，单位%）；"
-                f"无数据请留空，不要填0；灰色格为上期（{before}）累计值，仅供参考；请勿改动表头、时期和区域。"
-                "填好后保存为 .xlsx 发回。", width)
+    _title_rows(
+        sheet,
+        f"{county}“139”科技创新体系建设月度进度报送表（{year}年{month}月，{who}）",
+        f"填写说明：在白色格中填写{year}年1月至{month}月的累计值（增长类指标填同比增幅，单位%）；"
+        f"无数据请留空，不要填0；灰色格为上期（{before}）累计值，仅供参考；请勿改动表头、时期和区域。"
+        "填好后保存为 .xlsx 发回。",
+        width,
+    )
     sheet.cell(3, 1, "时期").font = Font(bold=True)
     sheet.cell(3, 2, period)
     sheet.cell(3, 3, "报送单位").font = Font(bold=True)
@@ -117,13 +127,26 @@ def monthly_form(registry: Registry, period: str, regions: list[str], previous: 
         sheet.column_dimensions[get_column_letter(column)].width = 16
         sheet.column_dimensions[get_column_letter(column + 1)].width = 11
         if indicator.kind == "growth":
-            rule = DataValidation(type="decimal", operator="between", formula1="-1000", formula2="10000",
-                                  allow_blank=True, showErrorMessage=True, errorTitle="数值有误",
-                                  error="请填写同比增幅（%），例如 15.2；无数据留空")
+            rule = DataValidation(
+                type="decimal",
+                operator="between",
+                formula1="-1000",
+                formula2="10000",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="数值有误",
+                error="请填写同比增幅（%），例如 15.2；无数据留空",
+            )
         else:
-            rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                                  showErrorMessage=True, errorTitle="数值有误",
-                                  error=f"请填写年初至今累计值（{indicator.unit}），不小于0；无数据留空")
+            rule = DataValidation(
+                type="decimal",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="数值有误",
+                error=f"请填写年初至今累计值（{indicator.unit}），不小于0；无数据留空",
+            )
         sheet.add_data_validation(rule)
         for offset, region in enumerate(regions):
             row = header_row + 1 + offset
@@ -145,32 +168,65 @@ def monthly_form(registry: Registry, period: str, regions: list[str], previous: 
     return workbook
 
 
-def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: str = "缙云县",
-                organisation: str = "") -> Workbook:
+def annual_form(
+    series: pd.DataFrame, year: int, known: pd.DataFrame, county: str = "缙云县", organisation: str = ""
+) -> Workbook:
     """The county's annual form of ``year``: one row per series behind the plan's 2027 targets
     (``kpi.trajectory.annual_series``), with the 2027 target, last year's value for reference, and
     a white cell for the value and one for its source."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "年度数据"
-    headers = ["序号", "代码", "指标（方案名称）", "口径", "单位", "2027年目标", f"{year - 1}年（参考）",
-               f"{year}年数值", "数据来源（如 统计公报、部门台账）"]
-    _title_rows(sheet, f"{county}“139”科技创新体系建设年度数据报送表（{year}年）",
-                f"填写说明：在白色格中填写{year}年的全县数值（口径见第4列：年末值，或当年新增）；无数据留空，不要填0；"
-                "灰色格为上年数值，仅供参考；请注明数据来源。请勿改动其他列。", len(headers))
+    headers = [
+        "序号",
+        "代码",
+        "指标（方案名称）",
+        "口径",
+        "单位",
+        "2027年目标",
+        f"{year - 1}年（参考）",
+        f"{year}年数值",
+        "数据来源（如 统计公报、部门台账）",
+    ]
+    _title_rows(
+        sheet,
+        f"{county}“139”科技创新体系建设年度数据报送表（{year}年）",
+        f"填写说明：在白色格中填写{year}年的全县数值（口径见第4列：年末值，或当年新增）；无数据留空，不要填0；"
+        "灰色格为上年数值，仅供参考；请注明数据来源。请勿改动其他列。",
+        len(headers),
+    )
     sheet.cell(3, 1, "年份").font = Font(bold=True)
     sheet.cell(3, 3, year).alignment = Alignment(horizontal="left")  # column B holds the hidden codes
     header_row = 4
     for column, label in enumerate(headers, start=1):
         _style_header(sheet.cell(header_row, column, safe_cell(label)))
-    last = known[known["year"] == year - 1].set_index("indicator_id")["value"] if not known.empty else pd.Series(dtype=float)
-    rule = DataValidation(type="decimal", operator="between", formula1="-1000000", formula2="1000000", allow_blank=True,
-                          showErrorMessage=True, errorTitle="数值有误", error="请填写数值；无数据留空")
+    last = (
+        known[known["year"] == year - 1].set_index("indicator_id")["value"]
+        if not known.empty
+        else pd.Series(dtype=float)
+    )
+    rule = DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="-1000000",
+        formula2="1000000",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="数值有误",
+        error="请填写数值；无数据留空",
+    )
     sheet.add_data_validation(rule)
     for number, item in enumerate(series.itertuples(), start=1):
         row = header_row + number
-        values = [number, item.series_id, item.name_zh, item.measure, item.unit, item.target_text,
-                  last.get(item.series_id)]
+        values = [
+            number,
+            item.series_id,
+            item.name_zh,
+            item.measure,
+            item.unit,
+            item.target_text,
+            last.get(item.series_id),
+        ]
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row, column, safe_cell(value))
             cell.border = BORDER
@@ -239,8 +295,11 @@ def _wide_header(sheet: Sheet, registry: Registry) -> tuple[int, int, dict[int, 
             continue
         if index + 1 < len(sheet.rows) and "指标" in [normalize_text(v) for v in sheet.rows[index + 1]]:
             return None  # the annex layout
-        columns = {j: ind for j, value in enumerate(row) if j != region_column
-                   and (ind := _indicator_of(value, registry)) is not None}
+        columns = {
+            j: ind
+            for j, value in enumerate(row)
+            if j != region_column and (ind := _indicator_of(value, registry)) is not None
+        }
         if columns:
             period_column = next((j for j, t in enumerate(texts) if t in PERIOD_HEADERS), None)
             return index, region_column, columns, period_column
@@ -262,41 +321,79 @@ def _read_wide(path: Path, sheet: Sheet, found, registry: Registry, period: str 
         if is_blank(cell):
             if all(is_blank(row[j]) for j in columns if j < len(row)):
                 continue  # a blank row a clerk left between regions: the table goes on below it
-            raise InputError("区域为空但有数值 / values without a region", column=_letter(sheet, region_column),
-                             fix="填写区域名称", **location)
+            raise InputError(
+                "区域为空但有数值 / values without a region",
+                column=_letter(sheet, region_column),
+                fix="填写区域名称",
+                **location,
+            )
         if normalize_text(cell).startswith(("注", "说明", "备注", "填表", "审核", "负责人")):
             break
         try:
             region = registry.resolve_region(cell)
         except KeyError as exc:
-            raise InputError(str(exc.args[0]), column=_letter(sheet, region_column), value=cell,
-                             fix="改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名", **location) from None
+            raise InputError(
+                str(exc.args[0]),
+                column=_letter(sheet, region_column),
+                value=cell,
+                fix="改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名",
+                **location,
+            ) from None
         row_period = top_period
         if period_column is not None and period_column < len(row) and not is_blank(row[period_column]):
             try:
                 row_period = parse_period(row[period_column])
             except ValueError as exc:
-                raise InputError(str(exc), column=_letter(sheet, period_column), value=row[period_column],
-                                 fix="写成 YYYY-MM，例如 2026-01", **location) from None
+                raise InputError(
+                    str(exc),
+                    column=_letter(sheet, period_column),
+                    value=row[period_column],
+                    fix="写成 YYYY-MM，例如 2026-01",
+                    **location,
+                ) from None
         row_period = row_period or period
         if row_period is None:
-            raise InputError("表中找不到时期 / no period in the form", fix="在表头上方写“时期 2026-01”，或加一列“时期”，"
-                             "或在命令中给出 --period", **location)
+            raise InputError(
+                "表中找不到时期 / no period in the form",
+                fix="在表头上方写“时期 2026-01”，或加一列“时期”，或在命令中给出 --period",
+                **location,
+            )
         for j, indicator_id in columns.items():
             raw = row[j] if j < len(row) else None
             try:
                 value = parse_number(raw, units[indicator_id])
             except ValueError as exc:
-                raise InputError(str(exc), column=_letter(sheet, j), value=raw,
-                                 fix="填写数值（可带单位，如 15.44亿元），无数据留空", **location) from None
+                raise InputError(
+                    str(exc),
+                    column=_letter(sheet, j),
+                    value=raw,
+                    fix="填写数值（可带单位，如 15.44亿元），无数据留空",
+                    **location,
+                ) from None
             if value is None:
                 continue
             if kinds[indicator_id] != "growth" and value < 0:
-                raise InputError("累计完成值不能为负 / a year-to-date amount or count cannot be negative",
-                                 column=_letter(sheet, j), value=raw, fix="核对数值", **location)
-            records.append({"period": row_period, "region": region, "indicator_id": indicator_id, "value": value,
-                            "sheet": sheet.name or "", "row": row_index + 1, "column": _letter(sheet, j)})
-    return pd.DataFrame.from_records(records, columns=["period", "region", "indicator_id", "value", "sheet", "row", "column"])
+                raise InputError(
+                    "累计完成值不能为负 / a year-to-date amount or count cannot be negative",
+                    column=_letter(sheet, j),
+                    value=raw,
+                    fix="核对数值",
+                    **location,
+                )
+            records.append(
+                {
+                    "period": row_period,
+                    "region": region,
+                    "indicator_id": indicator_id,
+                    "value": value,
+                    "sheet": sheet.name or "",
+                    "row": row_index + 1,
+                    "column": _letter(sheet, j),
+                }
+            )
+    return pd.DataFrame.from_records(
+        records, columns=["period", "region", "indicator_id", "value", "sheet", "row", "column"]
+    )
 
 
 def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, list[str]]:
@@ -314,8 +411,11 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
                 if match:
                     month = int(match.group(2))
     if month is None:
-        raise InputError("晾晒表标题中找不到月份（应含“截至2026年1月”）/ no month in the 晾晒表's title", file=path,
-                         fix="在标题中写明“截至YYYY年M月”，或改用月度报送表（kpi template）")
+        raise InputError(
+            "晾晒表标题中找不到月份（应含“截至2026年1月”）/ no month in the 晾晒表's title",
+            file=path,
+            fix="在标题中写明“截至YYYY年M月”，或改用月度报送表（kpi template）",
+        )
     period = f"{year:04d}-{month:02d}"
     kinds = dict(zip(registry.indicators["indicator_id"], registry.indicators["kind"]))
     target = targets.set_index(["region", "indicator_id"])["target"]
@@ -330,12 +430,19 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
             for j, label in enumerate(sub):
                 if label != "指标":
                     continue
-                name = next((header[k] for k in range(j, region_column, -1) if k < len(header) and not is_blank(header[k])), None)
+                name = next(
+                    (header[k] for k in range(j, region_column, -1) if k < len(header) and not is_blank(header[k])),
+                    None,
+                )
                 indicator_id = registry.resolve_indicator(name)
                 for row_index in range(header_index + 2, len(sheet.rows)):
                     row = sheet.rows[row_index]
                     cell = row[region_column] if region_column < len(row) else None
-                    if is_blank(cell) or normalize_text(cell) in ("区域", "序号") or normalize_text(cell).startswith("注"):
+                    if (
+                        is_blank(cell)
+                        or normalize_text(cell) in ("区域", "序号")
+                        or normalize_text(cell).startswith("注")
+                    ):
                         break
                     region = registry.resolve_region(cell)
                     raw = row[j + 1] if j + 1 < len(row) else None
@@ -344,14 +451,38 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
                     try:
                         shown = parse_number(raw, "%")
                     except ValueError as exc:
-                        raise InputError(str(exc), file=path, sheet=sheet.name, row=row_index + 1,
-                                         column=_letter(sheet, j + 1), value=raw, fix="进度填百分比数值") from None
-                    value = shown if kinds[indicator_id] == "growth" else round(shown / 100 * target[(region, indicator_id)], 6)
-                    records.append({"period": period, "region": region, "indicator_id": indicator_id, "value": value,
-                                    "sheet": sheet.name or "", "row": row_index + 1, "column": _letter(sheet, j + 1)})
-    notice = (f"{path.name}：按晾晒表读入，累计值 = 进度 × 指标，精度受进度取整影响"
-              " / read from a filled 晾晒表: values are 进度 × target, as precise as 进度 was rounded")
-    return pd.DataFrame.from_records(records, columns=["period", "region", "indicator_id", "value", "sheet", "row", "column"]), [notice]
+                        raise InputError(
+                            str(exc),
+                            file=path,
+                            sheet=sheet.name,
+                            row=row_index + 1,
+                            column=_letter(sheet, j + 1),
+                            value=raw,
+                            fix="进度填百分比数值",
+                        ) from None
+                    value = (
+                        shown
+                        if kinds[indicator_id] == "growth"
+                        else round(shown / 100 * target[(region, indicator_id)], 6)
+                    )
+                    records.append(
+                        {
+                            "period": period,
+                            "region": region,
+                            "indicator_id": indicator_id,
+                            "value": value,
+                            "sheet": sheet.name or "",
+                            "row": row_index + 1,
+                            "column": _letter(sheet, j + 1),
+                        }
+                    )
+    notice = (
+        f"{path.name}：按晾晒表读入，累计值 = 进度 × 指标，精度受进度取整影响"
+        " / read from a filled 晾晒表: values are 进度 × target, as precise as 进度 was rounded"
+    )
+    return pd.DataFrame.from_records(
+        records, columns=["period", "region", "indicator_id", "value", "sheet", "row", "column"]
+    ), [notice]
 
 
 def read_submission(path: str | Path, registry: Registry, period: str | None = None) -> Submission:
@@ -365,7 +496,11 @@ def read_submission(path: str | Path, registry: Registry, period: str | None = N
     for sheet in sheets:
         for index, row in enumerate(sheet.rows[:20]):
             texts = [normalize_text(v) for v in row]
-            if "区域" in texts and index + 1 < len(sheet.rows) and "指标" in [normalize_text(v) for v in sheet.rows[index + 1]]:
+            if (
+                "区域" in texts
+                and index + 1 < len(sheet.rows)
+                and "指标" in [normalize_text(v) for v in sheet.rows[index + 1]]
+            ):
                 values, notices = _read_filled_annex(path, registry)
                 return Submission(path, "annex", values, notices)
     tidy = read_progress(path, registry)  # the long layout; its own errors name the file and cell
@@ -381,43 +516,80 @@ def read_annual_submission(path: str | Path, series: pd.DataFrame, year: int | N
     for sheet in read_sheets(path):
         for index, row in enumerate(sheet.rows[:20]):
             texts = [normalize_text(v) for v in row]
-            value_columns = [(j, int(m.group(1))) for j, t in enumerate(texts) if (m := re.fullmatch(r"(20\d{2})年数值", t))]
+            value_columns = [
+                (j, int(m.group(1))) for j, t in enumerate(texts) if (m := re.fullmatch(r"(20\d{2})年数值", t))
+            ]
             if not value_columns:
                 continue
             value_column, form_year = value_columns[0]
             if year is not None and form_year != year:
-                raise InputError(f"这是 {form_year} 年的年度报送表，不是 {year} 年 / a form for another year",
-                                 file=path, sheet=sheet.name, row=index + 1, column=_letter(sheet, value_column),
-                                 value=row[value_column], fix=f"收集 {form_year} 年的表时用 --year {form_year}")
+                raise InputError(
+                    f"这是 {form_year} 年的年度报送表，不是 {year} 年 / a form for another year",
+                    file=path,
+                    sheet=sheet.name,
+                    row=index + 1,
+                    column=_letter(sheet, value_column),
+                    value=row[value_column],
+                    fix=f"收集 {form_year} 年的表时用 --year {form_year}",
+                )
             code_column = texts.index("代码") if "代码" in texts else None
             name_column = next((j for j, t in enumerate(texts) if t.startswith("指标")), None)
             source_column = next((j for j, t in enumerate(texts) if t.startswith("数据来源")), None)
             records = []
             for row_index in range(index + 1, len(sheet.rows)):
                 cells = sheet.rows[row_index]
-                code = normalize_text(cells[code_column]) if code_column is not None and code_column < len(cells) else ""
-                name = normalize_text(cells[name_column]) if name_column is not None and name_column < len(cells) else ""
+                code = (
+                    normalize_text(cells[code_column]) if code_column is not None and code_column < len(cells) else ""
+                )
+                name = (
+                    normalize_text(cells[name_column]) if name_column is not None and name_column < len(cells) else ""
+                )
                 if not code and not name:
                     break
                 series_id = code if code in known else by_name.get(name)
                 location = dict(file=path, sheet=sheet.name, row=row_index + 1)
                 if series_id is None:
-                    raise InputError("未知的年度指标 / unknown annual series", value=code or name,
-                                     column=_letter(sheet, code_column if code else name_column),
-                                     fix="使用 `kpi template --year` 生成的表，不要改动代码和指标列", **location)
+                    raise InputError(
+                        "未知的年度指标 / unknown annual series",
+                        value=code or name,
+                        column=_letter(sheet, code_column if code else name_column),
+                        fix="使用 `kpi template --year` 生成的表，不要改动代码和指标列",
+                        **location,
+                    )
                 raw = cells[value_column] if value_column < len(cells) else None
                 try:
                     value = parse_number(raw)
                 except ValueError as exc:
-                    raise InputError(str(exc), column=_letter(sheet, value_column), value=raw, fix="填写数值，无数据留空",
-                                     **location) from None
+                    raise InputError(
+                        str(exc), column=_letter(sheet, value_column), value=raw, fix="填写数值，无数据留空", **location
+                    ) from None
                 if value is None:
                     continue
-                note = normalize_text(cells[source_column]) if source_column is not None and source_column < len(cells) else ""
-                records.append({"year": form_year, "indicator_id": series_id, "value": value, "note": note,
-                                "sheet": sheet.name or "", "row": row_index + 1, "column": _letter(sheet, value_column)})
-            return Submission(path, "annual", pd.DataFrame.from_records(
-                records, columns=["year", "indicator_id", "value", "note", "sheet", "row", "column"]))
-    raise InputError("不是年度报送表：找不到“YYYY年数值”列 / not an annual form", file=path,
-                     fix="用 `kpi template --year YYYY` 生成年度报送表填写")
-
+                note = (
+                    normalize_text(cells[source_column])
+                    if source_column is not None and source_column < len(cells)
+                    else ""
+                )
+                records.append(
+                    {
+                        "year": form_year,
+                        "indicator_id": series_id,
+                        "value": value,
+                        "note": note,
+                        "sheet": sheet.name or "",
+                        "row": row_index + 1,
+                        "column": _letter(sheet, value_column),
+                    }
+                )
+            return Submission(
+                path,
+                "annual",
+                pd.DataFrame.from_records(
+                    records, columns=["year", "indicator_id", "value", "note", "sheet", "row", "column"]
+                ),
+            )
+    raise InputError(
+        "不是年度报送表：找不到“YYYY年数值”列 / not an annual form",
+        file=path,
+        fix="用 `kpi template --year YYYY` 生成年度报送表填写",
+    )

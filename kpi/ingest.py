@@ -48,8 +48,9 @@ def decode_text(data: bytes, path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError("无法识别的文本编码 / unknown text encoding", file=path,
-                     fix="在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx")
+    raise InputError(
+        "无法识别的文本编码 / unknown text encoding", file=path, fix="在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
+    )
 
 
 def _check_file(path: Path) -> None:
@@ -69,16 +70,24 @@ def _check_workbook_size(path: Path) -> bool:
     (a zip bomb costs seconds and gigabytes to parse); say whether any sheet holds a formula."""
     try:
         with zipfile.ZipFile(path) as archive:
-            sheets = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+            sheets = [
+                i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
+            ]
             unpacked = sum(i.file_size for i in sheets)
             if unpacked > MAX_SHEET_XML_BYTES:
-                raise InputError(f"工作簿过大：工作表解压后 {unpacked / 2**20:.0f} MB，上限 {MAX_SHEET_XML_BYTES // 2**20} MB"
-                                 " / the workbook unpacks to more than the limit", file=path,
-                                 fix="只保留报送表所在的工作表，删除多余的行列后另存")
+                raise InputError(
+                    f"工作簿过大：工作表解压后 {unpacked / 2**20:.0f} MB，上限 {MAX_SHEET_XML_BYTES // 2**20} MB"
+                    " / the workbook unpacks to more than the limit",
+                    file=path,
+                    fix="只保留报送表所在的工作表，删除多余的行列后另存",
+                )
             return any(b"<f" in archive.read(i) for i in sheets)
     except zipfile.BadZipFile:
-        raise InputError("不是有效的 Excel 文件 / not a valid .xlsx workbook (BadZipFile)", file=path,
-                         fix="用 Excel 打开确认能读，再另存为 .xlsx") from None
+        raise InputError(
+            "不是有效的 Excel 文件 / not a valid .xlsx workbook (BadZipFile)",
+            file=path,
+            fix="用 Excel 打开确认能读，再另存为 .xlsx",
+        ) from None
 
 
 def read_sheets(path: Path) -> list[Sheet]:
@@ -90,11 +99,13 @@ def read_sheets(path: Path) -> list[Sheet]:
         text = decode_text(path.read_bytes(), path)
         return [Sheet(None, [row for row in csv.reader(io.StringIO(text, newline=""))])]
     if suffix == ".xls":
-        raise InputError("不支持旧版 .xls 格式 / legacy .xls is not supported", file=path,
-                         fix="在 Excel 或 WPS 中“另存为” .xlsx 后再导入")
+        raise InputError(
+            "不支持旧版 .xls 格式 / legacy .xls is not supported",
+            file=path,
+            fix="在 Excel 或 WPS 中“另存为” .xlsx 后再导入",
+        )
     if suffix not in (".xlsx", ".xlsm"):
-        raise InputError(f"不支持的文件类型 {suffix} / unsupported file type", file=path,
-                         fix="提供 .xlsx 或 .csv 文件")
+        raise InputError(f"不支持的文件类型 {suffix} / unsupported file type", file=path, fix="提供 .xlsx 或 .csv 文件")
     import openpyxl
 
     has_formulas = _check_workbook_size(path)
@@ -103,8 +114,11 @@ def read_sheets(path: Path) -> list[Sheet]:
         # a second reading only where formulas exist, to tell an uncached formula from an empty cell
         formulas = openpyxl.load_workbook(path, data_only=False) if has_formulas else workbook
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        raise InputError(f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
-                         file=path, fix="用 Excel 打开确认能读，再另存为 .xlsx") from None
+        raise InputError(
+            f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
+            file=path,
+            fix="用 Excel 打开确认能读，再另存为 .xlsx",
+        ) from None
     sheets = []
     for worksheet, formula_sheet in zip(workbook.worksheets, formulas.worksheets):
         if worksheet.sheet_state != "visible":
@@ -116,7 +130,11 @@ def read_sheets(path: Path) -> list[Sheet]:
                 value = cell.value
                 if value is None and isinstance(formula_cell.value, str) and formula_cell.value.startswith("="):
                     value = Uncached(formula_cell.value)
-                elif isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+                elif (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and "%" in (cell.number_format or "")
+                ):
                     value = value * 100  # a cell formatted 0.0% holds 0.034 for 3.4
                 values.append(value)
             rows.append(values)
@@ -150,12 +168,16 @@ def _find_year(sheets: list[Sheet], path: Path) -> tuple[int, bool]:
     match = re.search(r"(20\d{2})", path.stem)
     if match:
         return int(match.group(1)), "example" in path.stem.lower() or "示例" in path.stem
-    raise InputError("找不到年份：标题行应含“2023年…晾晒表” / no year in the title or file name",
-                     file=path, fix="在第一行写标题，例如“2023年缙云县“139”科技创新体系建设争先创优晾晒表”")
+    raise InputError(
+        "找不到年份：标题行应含“2023年…晾晒表” / no year in the title or file name",
+        file=path,
+        fix="在第一行写标题，例如“2023年缙云县“139”科技创新体系建设争先创优晾晒表”",
+    )
 
 
-def read_annex(path: str | Path, registry: Registry | None = None, check_sums: bool = True,
-               year: int | None = None) -> pd.DataFrame:
+def read_annex(
+    path: str | Path, registry: Registry | None = None, check_sums: bool = True, year: int | None = None
+) -> pd.DataFrame:
     """The annex targets (指标) as a tidy table ``year, region, indicator_id, target, comparator, is_example``.
 
     Reads every block of the official layout (序号 | 区域 | per indicator 指标/进度/排名), on one
@@ -174,8 +196,12 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
             raise
         found_year, is_example = year, False
     if year is not None and found_year != year:
-        raise InputError(f"这是 {found_year} 年的晾晒表，不是 {year} 年 / the annex is for another year", file=path,
-                         value=found_year, fix=f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}")
+        raise InputError(
+            f"这是 {found_year} 年的晾晒表，不是 {year} 年 / the annex is for another year",
+            file=path,
+            value=found_year,
+            fix=f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}",
+        )
     year = found_year
     units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
     kinds = dict(zip(registry.indicators["indicator_id"], registry.indicators["kind"]))
@@ -192,19 +218,31 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
             sub_header = [normalize_text(v) for v in rows[header_index + 1]]
             target_columns = [j for j, v in enumerate(sub_header) if v == "指标"]
             if not target_columns:
-                raise InputError("表头下一行应有“指标 / 进度 / 排名” / the row under the header must hold 指标/进度/排名",
-                                 file=path, sheet=sheet.name, row=header_index + 2,
-                                 fix="按附件格式：每个指标占三列，第二行为 指标、进度、排名")
+                raise InputError(
+                    "表头下一行应有“指标 / 进度 / 排名” / the row under the header must hold 指标/进度/排名",
+                    file=path,
+                    sheet=sheet.name,
+                    row=header_index + 2,
+                    fix="按附件格式：每个指标占三列，第二行为 指标、进度、排名",
+                )
             columns: list[tuple[int, str]] = []
             for j in target_columns:
-                label = next((header[k] for k in range(j, region_column, -1)
-                              if k < len(header) and not is_blank(header[k])), None)
+                label = next(
+                    (header[k] for k in range(j, region_column, -1) if k < len(header) and not is_blank(header[k])),
+                    None,
+                )
                 try:
                     columns.append((j, registry.resolve_indicator(label)))
                 except KeyError as exc:
-                    raise InputError(str(exc.args[0]), file=path, sheet=sheet.name, row=header_index + 1,
-                                     column=_column_letter(j, sheet), value=label,
-                                     fix="改为 data/raw/indicators.csv 中的指标名称，或在其中登记新指标") from None
+                    raise InputError(
+                        str(exc.args[0]),
+                        file=path,
+                        sheet=sheet.name,
+                        row=header_index + 1,
+                        column=_column_letter(j, sheet),
+                        value=label,
+                        fix="改为 data/raw/indicators.csv 中的指标名称，或在其中登记新指标",
+                    ) from None
             for row_index in range(header_index + 2, len(rows)):
                 if row_index in sheet.hidden_rows:
                     continue
@@ -215,30 +253,52 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
                 if is_blank(region_cell):
                     if all(is_blank(_cell(row, j)) for j, _ in columns):
                         break  # end of the block
-                    raise InputError("区域为空但有数值 / values without a region", file=path, sheet=sheet.name,
-                                     row=row_index + 1, column=_column_letter(region_column, sheet),
-                                     fix="填写区域名称")
+                    raise InputError(
+                        "区域为空但有数值 / values without a region",
+                        file=path,
+                        sheet=sheet.name,
+                        row=row_index + 1,
+                        column=_column_letter(region_column, sheet),
+                        fix="填写区域名称",
+                    )
                 if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
                     break
                 try:
                     region = registry.resolve_region(region_cell)
                 except KeyError as exc:
-                    raise InputError(str(exc.args[0]), file=path, sheet=sheet.name, row=row_index + 1,
-                                     column=_column_letter(region_column, sheet), value=region_cell,
-                                     fix="改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名") from None
+                    raise InputError(
+                        str(exc.args[0]),
+                        file=path,
+                        sheet=sheet.name,
+                        row=row_index + 1,
+                        column=_column_letter(region_column, sheet),
+                        value=region_cell,
+                        fix="改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名",
+                    ) from None
                 for j, indicator_id in columns:
                     raw = _cell(row, j)
                     location = dict(file=path, sheet=sheet.name, row=row_index + 1, column=_column_letter(j, sheet))
                     try:
                         target, comparator = parse_target(raw, units[indicator_id])
                     except ValueError as exc:
-                        raise InputError(str(exc), value=raw, **location,
-                                         fix="填写数值，可带“以上”，例如 15 或 15以上") from None
+                        raise InputError(
+                            str(exc), value=raw, **location, fix="填写数值，可带“以上”，例如 15 或 15以上"
+                        ) from None
                     if target < 0 and kinds[indicator_id] != "growth":
-                        raise InputError("数量或金额类指标的目标不能为负 / a count or amount target cannot be negative",
-                                         value=raw, fix="改为 0 或正数", **location)
-                    record = dict(year=year, region=region, indicator_id=indicator_id, target=target,
-                                  comparator=comparator, is_example=is_example)
+                        raise InputError(
+                            "数量或金额类指标的目标不能为负 / a count or amount target cannot be negative",
+                            value=raw,
+                            fix="改为 0 或正数",
+                            **location,
+                        )
+                    record = dict(
+                        year=year,
+                        region=region,
+                        indicator_id=indicator_id,
+                        target=target,
+                        comparator=comparator,
+                        is_example=is_example,
+                    )
                     where = f"{sheet.name or ''} 第 {row_index + 1} 行 {location['column']}".strip()
                     key = (region, indicator_id)
                     if key in seen:
@@ -246,15 +306,21 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
                         if (previous["target"], previous["comparator"]) != (target, comparator):
                             raise InputError(
                                 f"同一区域和指标出现两个不同的目标（另见 {previous_where}，值 {previous['target']}）"
-                                " / duplicate key with conflicting values", value=raw, **location,
-                                fix="删除重复的一行，或改正其中一个数值")
+                                " / duplicate key with conflicting values",
+                                value=raw,
+                                **location,
+                                fix="删除重复的一行，或改正其中一个数值",
+                            )
                         continue
                     seen[key] = (record, where)
                     records.append(record)
 
     if not records:
-        raise InputError("没有找到含“区域”表头的晾晒表 / no annex block (a header row with 区域) found",
-                         file=path, fix="确认工作表包含附件格式的表格：序号、区域、各指标的 指标/进度/排名")
+        raise InputError(
+            "没有找到含“区域”表头的晾晒表 / no annex block (a header row with 区域) found",
+            file=path,
+            fix="确认工作表包含附件格式的表格：序号、区域、各指标的 指标/进度/排名",
+        )
     table = pd.DataFrame.from_records(records)
     _check_complete(table, registry, path)
     table = _sort(table, registry)
@@ -262,9 +328,13 @@ def read_annex(path: str | Path, registry: Registry | None = None, check_sums: b
     if check_sums:
         checks = annex_sum_checks(table, registry)
         for row in checks[~checks["ok"]].itertuples():
-            warnings.warn(SumMismatchWarning(
-                f"{path.name}: {row.indicator_id} 全县 {row.county:g} ≠ 各区域合计 {row.regions_sum:g}"
-                f"（差 {row.difference:+.4g}）"), stacklevel=2)
+            warnings.warn(
+                SumMismatchWarning(
+                    f"{path.name}: {row.indicator_id} 全县 {row.county:g} ≠ 各区域合计 {row.regions_sum:g}"
+                    f"（差 {row.difference:+.4g}）"
+                ),
+                stacklevel=2,
+            )
     return table
 
 
@@ -274,17 +344,25 @@ def _check_complete(table: pd.DataFrame, registry: Registry, path: Path) -> None
     missing = expected.difference(found)
     if len(missing):
         listed = "、".join(f"{r}/{i}" for r, i in list(missing)[:6])
-        raise InputError(f"晾晒表缺少 {len(missing)} 项目标：{listed}{'…' if len(missing) > 6 else ''}"
-                         " / the annex is missing targets", file=path,
-                         fix="每个区域（含全县）的每个指标都应有一个目标值")
+        raise InputError(
+            f"晾晒表缺少 {len(missing)} 项目标：{listed}{'…' if len(missing) > 6 else ''}"
+            " / the annex is missing targets",
+            file=path,
+            fix="每个区域（含全县）的每个指标都应有一个目标值",
+        )
 
 
 def _sort(table: pd.DataFrame, registry: Registry, time_column: str | None = None) -> pd.DataFrame:
     keys = ([time_column] if time_column else []) + ["_region_order", "_indicator_order"]
-    return (table.assign(_region_order=table["region"].map(registry.region_order),
-                         _indicator_order=table["indicator_id"].map(registry.indicator_order))
-            .sort_values(keys, kind="stable").drop(columns=["_region_order", "_indicator_order"])
-            .reset_index(drop=True))
+    return (
+        table.assign(
+            _region_order=table["region"].map(registry.region_order),
+            _indicator_order=table["indicator_id"].map(registry.indicator_order),
+        )
+        .sort_values(keys, kind="stable")
+        .drop(columns=["_region_order", "_indicator_order"])
+        .reset_index(drop=True)
+    )
 
 
 def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -314,12 +392,20 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
         raise InputError(f"CSV 格式错误 / malformed CSV: {exc}", file=path, fix="每行列数应与表头一致") from None
     missing = {"year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"} - set(frame.columns)
     if missing:
-        raise InputError(f"缺少列 {sorted(missing)} / missing columns", file=path, row=1, fix="按 data/raw/README.md 补齐列")
+        raise InputError(
+            f"缺少列 {sorted(missing)} / missing columns", file=path, row=1, fix="按 data/raw/README.md 补齐列"
+        )
     years = pd.to_numeric(frame["year"], errors="coerce")
     if years.isna().any():
         row = int(years.isna().to_numpy().nonzero()[0][0])
-        raise InputError("年份不是整数 / year is not a whole number", file=path, row=row + 2, column="year",
-                         value=frame["year"].iloc[row], fix="填写四位年份，例如 2025")
+        raise InputError(
+            "年份不是整数 / year is not a whole number",
+            file=path,
+            row=row + 2,
+            column="year",
+            value=frame["year"].iloc[row],
+            fix="填写四位年份，例如 2025",
+        )
     frame["year"] = years.astype(int)
 
     def on_error(label, raw, exc):

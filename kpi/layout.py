@@ -34,8 +34,12 @@ def annex_blocks(registry: Registry) -> list[pd.DataFrame]:
 
 def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str) -> list[list[object]]:
     """Rows of the official layout, targets filled and 进度/排名 left empty (a CSV-ready grid)."""
-    pivot = targets.assign(text=[format_target(v, c, registry.indicator(i)["unit"]) for v, c, i in
-                                 zip(targets["target"], targets["comparator"], targets["indicator_id"])])
+    pivot = targets.assign(
+        text=[
+            format_target(v, c, registry.indicator(i)["unit"])
+            for v, c, i in zip(targets["target"], targets["comparator"], targets["indicator_id"])
+        ]
+    )
     text = pivot.pivot(index="region", columns="indicator_id", values="text")
     width = 2 + 3 * max(len(b) for b in annex_blocks(registry))
     rows: list[list[object]] = [[title] + [""] * (width - 1)]
@@ -58,8 +62,13 @@ def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str) -> lis
 
 
 # ---------------------------------------------------------------- reader views of the inputs
-BASIS_ZH = {"level": "水平值", "new_since_base": "新增（2023—2027累计）", "cumulative": "存量", "annual_growth": "年均增长",
-            "milestone": "零突破（里程碑）"}
+BASIS_ZH = {
+    "level": "水平值",
+    "new_since_base": "新增（2023—2027累计）",
+    "cumulative": "存量",
+    "annual_growth": "年均增长",
+    "milestone": "零突破（里程碑）",
+}
 ROLE_ZH = {"registry": "登记表", "annex": "晾晒表指标", "progress": "月度进度", "county_annual": "全县年度数据"}
 
 
@@ -68,10 +77,15 @@ def annex_table(targets: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     from kpi import formatting as fmt
 
     units = registry.indicators.set_index("indicator_id")["unit"]
-    cells = targets.assign(text=[fmt.target(v, c, units[i]) for v, c, i in
-                                 zip(targets["target"], targets["comparator"], targets["indicator_id"])])
-    wide = (cells.pivot(index="region", columns="indicator_id", values="text")
-            .reindex(index=registry.region_names, columns=registry.indicators["indicator_id"]))
+    cells = targets.assign(
+        text=[
+            fmt.target(v, c, units[i])
+            for v, c, i in zip(targets["target"], targets["comparator"], targets["indicator_id"])
+        ]
+    )
+    wide = cells.pivot(index="region", columns="indicator_id", values="text").reindex(
+        index=registry.region_names, columns=registry.indicators["indicator_id"]
+    )
     wide.columns = registry.indicators["name_zh"].tolist()
     return wide.rename_axis("区域").reset_index()
 
@@ -79,11 +93,18 @@ def annex_table(targets: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
     from kpi import formatting as fmt
 
-    return pd.DataFrame({
-        "目标": plan["name_zh"], "2027目标": [fmt.target(v, c, u) for v, c, u in
-                                           zip(plan["target_value"], plan["comparator"], plan["unit"])],
-        "口径": plan["basis"].map(BASIS_ZH), "条款": plan["clause"], "责任单位": plan["responsible_units"],
-        "原文": plan["quote"]})
+    return pd.DataFrame(
+        {
+            "目标": plan["name_zh"],
+            "2027目标": [
+                fmt.target(v, c, u) for v, c, u in zip(plan["target_value"], plan["comparator"], plan["unit"])
+            ],
+            "口径": plan["basis"].map(BASIS_ZH),
+            "条款": plan["clause"],
+            "责任单位": plan["responsible_units"],
+            "原文": plan["quote"],
+        }
+    )
 
 
 def basis_counts(plan: pd.DataFrame) -> pd.DataFrame:
@@ -95,18 +116,33 @@ def sum_checks_table(checks: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     from kpi import formatting as fmt
 
     indicators = registry.indicators.set_index("indicator_id")
-    return pd.DataFrame({
-        "年份": checks["year"].astype(int), "指标": checks["indicator_id"].map(indicators["name_zh"]),
-        "全县": [fmt.number(v, indicators.loc[i, "unit"]) for v, i in zip(checks["county"], checks["indicator_id"])],
-        "各区域合计": [fmt.number(v, indicators.loc[i, "unit"]) for v, i in zip(checks["regions_sum"], checks["indicator_id"])],
-        "差额": [fmt.number(v, indicators.loc[i, "unit"]) for v, i in zip(checks["difference"], checks["indicator_id"])],
-        "结果": checks["ok"].map({True: "一致", False: "不一致"})})
+    return pd.DataFrame(
+        {
+            "年份": checks["year"].astype(int),
+            "指标": checks["indicator_id"].map(indicators["name_zh"]),
+            "全县": [
+                fmt.number(v, indicators.loc[i, "unit"]) for v, i in zip(checks["county"], checks["indicator_id"])
+            ],
+            "各区域合计": [
+                fmt.number(v, indicators.loc[i, "unit"]) for v, i in zip(checks["regions_sum"], checks["indicator_id"])
+            ],
+            "差额": [
+                fmt.number(v, indicators.loc[i, "unit"]) for v, i in zip(checks["difference"], checks["indicator_id"])
+            ],
+            "结果": checks["ok"].map({True: "一致", False: "不一致"}),
+        }
+    )
 
 
 def inputs_table(inputs: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"用途": inputs["role"].map(ROLE_ZH), "文件": inputs["file"],
-                         "sha256（前16位）": inputs["sha256"].str[:16],
-                         "备注": inputs["is_example"].astype(bool).map({True: "示例数据", False: ""})})
+    return pd.DataFrame(
+        {
+            "用途": inputs["role"].map(ROLE_ZH),
+            "文件": inputs["file"],
+            "sha256（前16位）": inputs["sha256"].str[:16],
+            "备注": inputs["is_example"].astype(bool).map({True: "示例数据", False: ""}),
+        }
+    )
 
 
 def county_annual_table(county_annual: pd.DataFrame) -> pd.DataFrame:

@@ -26,9 +26,15 @@ def rank_change(board: pd.DataFrame) -> pd.Series:
     (the first month of the year, or 未报送)."""
     previous = board.groupby(["region", "indicator_id"], observed=True, sort=False)["rank"].shift()
     delta = (previous - board["rank"]).astype("Float64")
-    text = np.select([delta.isna().to_numpy(bool), (delta > 0).fillna(False).to_numpy(bool),
-                      (delta < 0).fillna(False).to_numpy(bool)],
-                     ["", "↑", "↓"], default="–").astype(object)
+    text = np.select(
+        [
+            delta.isna().to_numpy(bool),
+            (delta > 0).fillna(False).to_numpy(bool),
+            (delta < 0).fillna(False).to_numpy(bool),
+        ],
+        ["", "↑", "↓"],
+        default="–",
+    ).astype(object)
     magnitude = delta.abs().fillna(0).astype(int).astype(str).to_numpy(object)
     moved = (delta != 0).fillna(False).to_numpy(bool)
     text[moved] = text[moved] + magnitude[moved]
@@ -44,12 +50,17 @@ def month_board(processed: Processed, period: str) -> pd.DataFrame:
     if period not in months:
         periods = sorted(processed.progress["period"].unique())
         known = f"{periods[0]} 至 {periods[-1]}" if periods else "无"
-        raise InputError(f"进度数据中没有 {period} / no progress data for {period}（现有：{known}）",
-                         value=period, file=processed.summary.get("config"),
-                         fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送，或选择已有的月份")
+        raise InputError(
+            f"进度数据中没有 {period} / no progress data for {period}（现有：{known}）",
+            value=period,
+            file=processed.summary.get("config"),
+            fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送，或选择已有的月份",
+        )
     board = score(targets, processed.progress, processed.registry, months, processed.rules)
     # example targets make an example table, whatever the progress is
-    return board.assign(rank_change=rank_change(board), is_example=board["is_example"] | bool(targets["is_example"].any()))
+    return board.assign(
+        rank_change=rank_change(board), is_example=board["is_example"] | bool(targets["is_example"].any())
+    )
 
 
 def same_month_last_year(processed: Processed, period: str) -> pd.DataFrame | None:
@@ -70,8 +81,9 @@ def month_option(text: str, year_allowed: bool = False) -> str:
         return parse_period(text)
     except ValueError:
         forms = ("YYYY-MM 或 YYYY", "YYYY-MM or YYYY") if year_allowed else ("YYYY-MM", "YYYY-MM")
-        raise InputError(f"--period 应为 {forms[0]} / --period must be {forms[1]}", value=text,
-                         fix="例如 --period 2026-01") from None
+        raise InputError(
+            f"--period 应为 {forms[0]} / --period must be {forms[1]}", value=text, fix="例如 --period 2026-01"
+        ) from None
 
 
 def periods_to_publish(processed: Processed, text: str) -> list[str]:
@@ -79,14 +91,23 @@ def periods_to_publish(processed: Processed, text: str) -> list[str]:
     if text.isdigit() and len(text) == 4:
         months = processed.months_of(int(text))
         if not months:
-            raise InputError(f"进度数据中没有 {text} 年的任何月份 / no progress data in {text}", value=text,
-                             fix=f"先用 `kpi collect 回收表文件夹 --period {text}-01` 收集报送")
+            raise InputError(
+                f"进度数据中没有 {text} 年的任何月份 / no progress data in {text}",
+                value=text,
+                fix=f"先用 `kpi collect 回收表文件夹 --period {text}-01` 收集报送",
+            )
         return months
     return [month_option(text, year_allowed=True)]
 
 
-def write_month(board: pd.DataFrame, processed: Processed, period: str, out_dir: Path,
-                organisation: str = "", county: str = "缙云县") -> list[Path]:
+def write_month(
+    board: pd.DataFrame,
+    processed: Processed,
+    period: str,
+    out_dir: Path,
+    organisation: str = "",
+    county: str = "缙云县",
+) -> list[Path]:
     """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe), ``晾晒表_YYYY-MM.xlsx``
     (the annex layout) and ``情况通报_YYYY-MM.docx`` into ``out_dir``, each atomically."""
     from kpi.bulletin import write_bulletin
@@ -94,10 +115,12 @@ def write_month(board: pd.DataFrame, processed: Processed, period: str, out_dir:
 
     rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
     csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
-    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", organisation,
-                                       rules=processed.rules)
-    docx_path = write_bulletin(board, processed.registry, period, out_dir / f"情况通报_{period}.docx", county, organisation,
-                               processed.rules)
+    xlsx_path = write_leaderboard_xlsx(
+        board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", organisation, rules=processed.rules
+    )
+    docx_path = write_bulletin(
+        board, processed.registry, period, out_dir / f"情况通报_{period}.docx", county, organisation, processed.rules
+    )
     return [csv_path, xlsx_path, docx_path]
 
 
@@ -107,12 +130,18 @@ def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
     from kpi.progress import COMPOSITE, MISSING
 
     rows = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE)]
-    return pd.DataFrame({
-        "区域": rows["region"].astype(str), "综合得分": [fmt.rate(v, missing=MISSING) for v in rows["completion_rate"]],
-        "综合序时进度": [fmt.rate(v) for v in rows["time_share"]], "状态": rows["status"].astype(str),
-        "排名": [fmt.integer(v) for v in rows["rank"]],
-        "较上月": rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE) if "rank_change" in rows else fmt.NOT_APPLICABLE,
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "区域": rows["region"].astype(str),
+            "综合得分": [fmt.rate(v, missing=MISSING) for v in rows["completion_rate"]],
+            "综合序时进度": [fmt.rate(v) for v in rows["time_share"]],
+            "状态": rows["status"].astype(str),
+            "排名": [fmt.integer(v) for v in rows["rank"]],
+            "较上月": rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE)
+            if "rank_change" in rows
+            else fmt.NOT_APPLICABLE,
+        }
+    ).reset_index(drop=True)
 
 
 def status_counts(board: pd.DataFrame, period: str) -> pd.DataFrame:

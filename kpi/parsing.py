@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 #: Texts that mean "no value" (未填报). Never read as zero.
-BLANK_TOKENS = frozenset({"", "-", "—", "——", "–", "/", "\\", "nan", "none", "null", "n/a", "na", "无", "空", "暂无", "未报", "未报送"})
+BLANK_TOKENS = frozenset(
+    {"", "-", "—", "——", "–", "/", "\\", "nan", "none", "null", "n/a", "na", "无", "空", "暂无", "未报", "未报送"}
+)
 
 #: Suffix units and their factor relative to the indicator's own unit.
 _UNIT_FACTORS: dict[str, dict[str, float]] = {
@@ -42,8 +44,10 @@ class Uncached(str):
     calculate): it cannot be read, and says so."""
 
 
-UNCACHED_MESSAGE = ("公式没有计算结果（文件未在 Excel 中保存过）/ a formula without a cached value; "
-                    "open the file in Excel or WPS and save it, or paste the values")
+UNCACHED_MESSAGE = (
+    "公式没有计算结果（文件未在 Excel 中保存过）/ a formula without a cached value; "
+    "open the file in Excel or WPS and save it, or paste the values"
+)
 
 
 def normalize_text(value: Any) -> str:
@@ -106,7 +110,9 @@ def parse_number(value: Any, unit: str = "") -> float | None:
         return number
     if unit in _COUNT_UNITS and suffix in ("万", "万" + unit):
         return number * 1e4
-    raise ValueError(f"单位“{suffix}”与指标单位“{unit}”不符 / unit '{suffix}' does not match the indicator's unit '{unit}'")
+    raise ValueError(
+        f"单位“{suffix}”与指标单位“{unit}”不符 / unit '{suffix}' does not match the indicator's unit '{unit}'"
+    )
 
 
 def parse_target(value: Any, unit: str = "") -> tuple[float, str]:
@@ -130,7 +136,7 @@ def parse_target(value: Any, unit: str = "") -> tuple[float, str]:
     for prefixes, symbol in ((_GE_PREFIX, ">="), (_LE_PREFIX, "<="), (_GT_PREFIX, ">"), (_LT_PREFIX, "<")):
         for prefix in prefixes:
             if text.startswith(prefix):
-                text, comparator = text[len(prefix):], symbol
+                text, comparator = text[len(prefix) :], symbol
                 break
         if comparator != "=":
             break

@@ -29,8 +29,15 @@ PRINT_CSS = """
   h2 { break-after: avoid; }
 }
 """
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def chromium() -> str | None:
@@ -82,9 +89,11 @@ class PdfPrinter:
     def _footer(self) -> str:
         import html
 
-        return (f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
-                f"font-family:\"Noto Sans CJK SC\",sans-serif'><span>{html.escape(self.footer_left)}</span>"
-                "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>")
+        return (
+            f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
+            f'font-family:"Noto Sans CJK SC",sans-serif\'><span>{html.escape(self.footer_left)}</span>'
+            "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>"
+        )
 
     def _run(self) -> None:
         from playwright.sync_api import sync_playwright
@@ -110,8 +119,14 @@ class PdfPrinter:
         page.add_style_tag(content=PRINT_CSS)
         page.emulate_media(media="print")
         with atomic.atomic_path(target) as tmp:
-            page.pdf(path=str(tmp), prefer_css_page_size=True, print_background=True,
-                     display_header_footer=True, header_template="<span></span>", footer_template=self._footer())
+            page.pdf(
+                path=str(tmp),
+                prefer_css_page_size=True,
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=self._footer(),
+            )
         self.written.append(target)
 
 

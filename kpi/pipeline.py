@@ -23,8 +23,8 @@ from kpi import atomic, schemas
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
 from kpi.ingest import annex_sum_checks, read_annex, read_county_annual
-from kpi.progress_input import read_progress, ytd_falls
 from kpi.progress import Rules
+from kpi.progress_input import read_progress, ytd_falls
 from kpi.registry import REGISTRY_FILES, Registry
 
 TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs", "pacing")
@@ -68,8 +68,10 @@ class Processed:
         if targets.empty:
             raise InputError(
                 f"没有 {year} 年的晾晒表指标 / no annex targets for {year}; 现有年份：{self.annex_years()}",
-                file=self.summary.get("config"), value=year,
-                fix=f"运行 `kpi import-annex 晾晒表文件.xlsx --year {year}` 导入该年附件，或在 kpi.toml 的 [data] annex 中加入该年文件")
+                file=self.summary.get("config"),
+                value=year,
+                fix=f"运行 `kpi import-annex 晾晒表文件.xlsx --year {year}` 导入该年附件，或在 kpi.toml 的 [data] annex 中加入该年文件",
+            )
         return targets.reset_index(drop=True)
 
     def months_of(self, year: int, until: str | None = None) -> list[str]:
@@ -96,8 +98,14 @@ class IngestResult(Processed):
 # ---------------------------------------------------------------- reading the configured sources
 def _hash_row(path: Path, role: str, is_example: bool) -> dict:
     data = path.read_bytes()
-    return {"role": role, "file": path.name, "path": str(path), "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data), "is_example": bool(is_example)}
+    return {
+        "role": role,
+        "file": path.name,
+        "path": str(path),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "is_example": bool(is_example),
+    }
 
 
 def read_annex_sources(config: Config, registry: Registry) -> tuple[pd.DataFrame, list[dict], list[str]]:
@@ -111,8 +119,11 @@ def read_annex_sources(config: Config, registry: Registry) -> tuple[pd.DataFrame
             notices.append(f"{year} 年晾晒表：使用 {path}，不再使用 {by_year[year][0]}（kpi.toml 中靠后的一项优先）")
         by_year[year] = (path, table)
     if not by_year:
-        raise InputError("没有任何晾晒表指标 / no annex targets configured", file=config.path,
-                         fix="在 kpi.toml 的 [data] annex 中列出附件文件，或运行 `kpi import-annex 文件 --year 年份`")
+        raise InputError(
+            "没有任何晾晒表指标 / no annex targets configured",
+            file=config.path,
+            fix="在 kpi.toml 的 [data] annex 中列出附件文件，或运行 `kpi import-annex 文件 --year 年份`",
+        )
     annex = pd.concat([by_year[y][1] for y in sorted(by_year)], ignore_index=True)
     hashes = [_hash_row(by_year[y][0], "annex", bool(by_year[y][1]["is_example"].any())) for y in sorted(by_year)]
     return annex, hashes, notices
@@ -123,9 +134,12 @@ def read_progress_sources(files: list[Path], registry: Registry, config_path: Pa
     the file's name). The same cell in two files with different values is an error naming both
     files (``kpi collect`` is the way to correct a value: it keeps a corrections log)."""
     if not files:
-        raise InputError("没有进度数据 / no progress data", file=config_path,
-                         fix="用 `kpi collect 回收表文件夹 --period YYYY-MM` 收集各区域报送，"
-                             "并在 kpi.toml 的 [data] progress 中列出 data/county/progress.csv")
+        raise InputError(
+            "没有进度数据 / no progress data",
+            file=config_path,
+            fix="用 `kpi collect 回收表文件夹 --period YYYY-MM` 收集各区域报送，"
+            "并在 kpi.toml 的 [data] progress 中列出 data/county/progress.csv",
+        )
     parts = []
     for path in files:
         part = read_progress(path, registry)
@@ -146,13 +160,19 @@ def read_progress_sources(files: list[Path], registry: Registry, config_path: Pa
                 f"{first['period']} {first['region']} {first['indicator_id']} 在两个进度来源中数值不同："
                 + "；".join(f"{s} = {v:g}" for s, v in zip(same["source"], same["value"]))
                 + " / the same cell differs between two progress sources",
-                file=config_path, value=same["value"].tolist(),
-                fix="只保留一个来源（kpi.toml 的 [data] progress），或用 `kpi collect` 收集更正，它会记录更正日志")
+                file=config_path,
+                value=same["value"].tolist(),
+                fix="只保留一个来源（kpi.toml 的 [data] progress），或用 `kpi collect` 收集更正，它会记录更正日志",
+            )
         progress = progress.drop_duplicates(keys)
     order = dict(zip(registry.region_names, range(len(registry.region_names))))
     iorder = registry.indicator_order
-    return (progress.assign(_r=progress["region"].map(order), _i=progress["indicator_id"].map(iorder))
-            .sort_values(["period", "_r", "_i"], kind="stable").drop(columns=["_r", "_i"]).reset_index(drop=True))
+    return (
+        progress.assign(_r=progress["region"].map(order), _i=progress["indicator_id"].map(iorder))
+        .sort_values(["period", "_r", "_i"], kind="stable")
+        .drop(columns=["_r", "_i"])
+        .reset_index(drop=True)
+    )
 
 
 def combine_county_annual(parts: list[pd.DataFrame], files: list[Path]) -> pd.DataFrame:
@@ -160,17 +180,35 @@ def combine_county_annual(parts: list[pd.DataFrame], files: list[Path]) -> pd.Da
     values is an error. No file at all is allowed: the 2027 targets are then 数据不足."""
     columns = list(schemas.COUNTY_ANNUAL.columns)
     if not parts:
-        return schemas.validate(pd.DataFrame({c: pd.Series(dtype=d) for c, d in (
-            ("year", int), ("indicator_id", str), ("name_zh", str), ("unit", str), ("value", float),
-            ("is_example", bool), ("source", str))}), schemas.COUNTY_ANNUAL)
+        return schemas.validate(
+            pd.DataFrame(
+                {
+                    c: pd.Series(dtype=d)
+                    for c, d in (
+                        ("year", int),
+                        ("indicator_id", str),
+                        ("name_zh", str),
+                        ("unit", str),
+                        ("value", float),
+                        ("is_example", bool),
+                        ("source", str),
+                    )
+                }
+            ),
+            schemas.COUNTY_ANNUAL,
+        )
     table = pd.concat(parts, ignore_index=True)[columns]
     clash = table[table.duplicated(["year", "indicator_id"], keep=False)]
     if clash.groupby(["year", "indicator_id"])["value"].nunique().gt(1).any():
         first = clash.iloc[0]
-        raise InputError(f"{first['year']} 年 {first['indicator_id']} 在两个年度数据文件中数值不同 / conflicting annual values",
-                         file=files[-1], value=clash.loc[(clash["year"] == first["year"])
-                                                        & (clash["indicator_id"] == first["indicator_id"]), "value"].tolist(),
-                         fix="只保留一个文件中的数值")
+        raise InputError(
+            f"{first['year']} 年 {first['indicator_id']} 在两个年度数据文件中数值不同 / conflicting annual values",
+            file=files[-1],
+            value=clash.loc[
+                (clash["year"] == first["year"]) & (clash["indicator_id"] == first["indicator_id"]), "value"
+            ].tolist(),
+            fix="只保留一个文件中的数值",
+        )
     return table.drop_duplicates(["year", "indicator_id"]).sort_values(["indicator_id", "year"]).reset_index(drop=True)
 
 
@@ -178,7 +216,9 @@ def combine_county_annual(parts: list[pd.DataFrame], files: list[Path]) -> pd.Da
 def run_ingest(config: Config) -> IngestResult:
     """Read and validate every configured input; then, and only then, write ``config.processed``."""
     registry = Registry.load(config.registry).with_pacing(config.pacing_table(), config.path)
-    plan_targets = schemas.validate(registry.plan_targets, schemas.PLAN_TARGETS, file=config.registry / "plan_targets.csv")
+    plan_targets = schemas.validate(
+        registry.plan_targets, schemas.PLAN_TARGETS, file=config.registry / "plan_targets.csv"
+    )
     annex, annex_hashes, notices = read_annex_sources(config, registry)
     sources = [config.registry / name for name in REGISTRY_FILES] + config.sources("annex")
     progress_files = config.sources("progress")
@@ -197,7 +237,8 @@ def run_ingest(config: Config) -> IngestResult:
         [_hash_row(config.registry / name, "registry", False) for name in REGISTRY_FILES]
         + annex_hashes
         + [_hash_row(p, "progress", p.name in example_sources) for p in progress_files]
-        + [_hash_row(p, "county_annual", bool(t["is_example"].any())) for p, t in zip(annual_files, annual_parts)])
+        + [_hash_row(p, "county_annual", bool(t["is_example"].any())) for p, t in zip(annual_files, annual_parts)]
+    )
     periods = sorted(progress["period"].unique())
     summary = {
         "config": str(config.path) if config.path else None,
@@ -215,11 +256,28 @@ def run_ingest(config: Config) -> IngestResult:
         "sources": sorted(map(str, sources)),  # every file considered, for the freshness check
         "rules": {**RULE_DEFAULTS, **config.rules},
     }
-    outputs = {"annex_targets.csv": annex, "progress.csv": progress, "county_annual.csv": county_annual,
-               "annex_sum_checks.csv": sum_checks, "inputs.csv": inputs, "pacing.csv": config.pacing_table()}
+    outputs = {
+        "annex_targets.csv": annex,
+        "progress.csv": progress,
+        "county_annual.csv": county_annual,
+        "annex_sum_checks.csv": sum_checks,
+        "inputs.csv": inputs,
+        "pacing.csv": config.pacing_table(),
+    }
     written = write_processed(config.processed, outputs, summary, config.registry)
-    return IngestResult(config.processed, registry, annex, progress, county_annual, plan_targets, sum_checks, inputs,
-                        summary, written, notices)
+    return IngestResult(
+        config.processed,
+        registry,
+        annex,
+        progress,
+        county_annual,
+        plan_targets,
+        sum_checks,
+        inputs,
+        summary,
+        written,
+        notices,
+    )
 
 
 def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dict, registry_dir: Path) -> list[Path]:
@@ -232,8 +290,9 @@ def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dic
         for name in REGISTRY_FILES:  # byte for byte: Registry.load reads the copy as it reads the original
             written.append(atomic.write_bytes(folder / name, (registry_dir / name).read_bytes()))
         summary["sha256"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
-        written.append(atomic.write_text(folder / "ingest_summary.json",
-                                         json.dumps(summary, ensure_ascii=False, indent=2) + "\n"))
+        written.append(
+            atomic.write_text(folder / "ingest_summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        )
     return written
 
 
@@ -242,33 +301,52 @@ def load_processed(folder: Path) -> Processed:
     folder = Path(folder)
     summary_path = folder / "ingest_summary.json"
     if not summary_path.exists():
-        raise InputError("缺少处理后的数据 / processed tables missing", file=folder,
-                         fix="先运行 `kpi ingest`（或 make report）")
+        raise InputError(
+            "缺少处理后的数据 / processed tables missing", file=folder, fix="先运行 `kpi ingest`（或 make report）"
+        )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError("ingest_summary.json 已损坏 / damaged summary", file=summary_path,
-                         fix="重新运行 `kpi ingest`") from None
+        raise InputError(
+            "ingest_summary.json 已损坏 / damaged summary", file=summary_path, fix="重新运行 `kpi ingest`"
+        ) from None
     expected = summary.get("sha256", {})
     for name in expected:
         path = folder / name
         if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != expected[name]:
-            raise InputError("处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
-                             file=path, fix="重新运行 `kpi ingest`")
-    tables = {name: pd.read_csv(folder / f"{name}.csv", dtype={"period": str, "source": str}, keep_default_na=True)
-              for name in TABLES}
+            raise InputError(
+                "处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
+                file=path,
+                fix="重新运行 `kpi ingest`",
+            )
+    tables = {
+        name: pd.read_csv(folder / f"{name}.csv", dtype={"period": str, "source": str}, keep_default_na=True)
+        for name in TABLES
+    }
     annual = tables["county_annual"]
     tables["county_annual"] = annual.assign(source=annual["source"].fillna(""))
     registry = Registry.load(folder).with_pacing(tables["pacing"].fillna(""), folder / "pacing.csv")
-    return Processed(folder, registry, tables["annex_targets"], tables["progress"], tables["county_annual"],
-                     registry.plan_targets, tables["annex_sum_checks"], tables["inputs"], summary)
+    return Processed(
+        folder,
+        registry,
+        tables["annex_targets"],
+        tables["progress"],
+        tables["county_annual"],
+        registry.plan_targets,
+        tables["annex_sum_checks"],
+        tables["inputs"],
+        summary,
+    )
 
 
 def ensure_outside(path: Path, forbidden: Path, what: str) -> None:
     """Refuse an output path inside ``forbidden`` (the immutable registry folder)."""
     if Path(path).resolve().is_relative_to(Path(forbidden).resolve()):
-        raise InputError(f"不能写入原始数据文件夹 {forbidden} / {what} never goes into the raw data folder",
-                         file=path, fix="写到别处（例如 data/processed、reports 或 data/county）")
+        raise InputError(
+            f"不能写入原始数据文件夹 {forbidden} / {what} never goes into the raw data folder",
+            file=path,
+            fix="写到别处（例如 data/processed、reports 或 data/county）",
+        )
 
 
 def copy_into(source: Path, target: Path) -> Path:

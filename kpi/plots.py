@@ -9,10 +9,10 @@ import warnings
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 import matplotlib.pyplot as plt
-import pandas as pd
 import matplotlib.ticker
+import numpy as np
+import pandas as pd
 from matplotlib import font_manager
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Zen Hei")
@@ -43,8 +43,10 @@ def use_cjk_font() -> str:
     """Register the CJK font with matplotlib and make it the default sans-serif; return its family."""
     path = find_cjk_font()
     if path is None:
-        raise RuntimeError("找不到中文字体 / no CJK font: run `make setup` (installs fonts-noto-cjk), "
-                           "or set KPI_CJK_FONT=/path/to/NotoSansCJK-Regular.ttc")
+        raise RuntimeError(
+            "找不到中文字体 / no CJK font: run `make setup` (installs fonts-noto-cjk), "
+            "or set KPI_CJK_FONT=/path/to/NotoSansCJK-Regular.ttc"
+        )
     font_manager.fontManager.addfont(path)
     names = {f.name for f in font_manager.fontManager.ttflist}
     family = next((name for name in CJK_FAMILIES if name in names), None)
@@ -60,15 +62,28 @@ def use_cjk_font() -> str:
     return family
 
 
-def fixed_margins(fig: plt.Figure, top_inches: float, bottom_inches: float, wspace: float, hspace: float,
-                  left_inches: float = 0.75, right_inches: float = 0.2) -> None:
+def fixed_margins(
+    fig: plt.Figure,
+    top_inches: float,
+    bottom_inches: float,
+    wspace: float,
+    hspace: float,
+    left_inches: float = 0.75,
+    right_inches: float = 0.2,
+) -> None:
     """Place a figure's panels with fixed margins (in inches, for the suptitle above and the tick labels,
     legend and example mark below) instead of a layout engine: the report charts are drawn once, not
     measured and redrawn (about 40 % less time per chart, ``benchmarks/``). Titles in such charts are set
     with ``y=1.0``: a title left to place itself measures every tick label first."""
     width, height = fig.get_size_inches()
-    fig.subplots_adjust(left=left_inches / width, right=1 - right_inches / width, top=1 - top_inches / height,
-                        bottom=bottom_inches / height, wspace=wspace, hspace=hspace)
+    fig.subplots_adjust(
+        left=left_inches / width,
+        right=1 - right_inches / width,
+        top=1 - top_inches / height,
+        bottom=bottom_inches / height,
+        wspace=wspace,
+        hspace=hspace,
+    )
 
 
 def show(fig: plt.Figure) -> None:
@@ -89,8 +104,9 @@ def mark_example(fig: plt.Figure, is_example: bool) -> None:
     if not is_example:
         return
     fig.supxlabel(EXAMPLE_MARK, x=0.995, ha="right", fontsize=9, color="#b03030")  # space kept by the layout
-    fig.text(0.5, 0.5, "示例数据", ha="center", va="center", fontsize=48, color="#b03030",
-             alpha=0.08, rotation=20, zorder=0)
+    fig.text(
+        0.5, 0.5, "示例数据", ha="center", va="center", fontsize=48, color="#b03030", alpha=0.08, rotation=20, zorder=0
+    )
 
 
 def annex_targets_chart(annex: pd.DataFrame, indicators: pd.DataFrame, year: int) -> plt.Figure:
@@ -103,7 +119,7 @@ def annex_targets_chart(annex: pd.DataFrame, indicators: pd.DataFrame, year: int
         ax.invert_yaxis()
         ax.set_title(f"{indicator['name_zh']}（{indicator['unit']}）", fontsize=10)
         ax.tick_params(labelsize=8)
-    for ax in list(axes.flat)[len(indicators):]:
+    for ax in list(axes.flat)[len(indicators) :]:
         ax.axis("off")
     fig.suptitle(f"{year}年各区域晾晒表指标（目标值）", fontsize=13)
     mark_example(fig, bool(data["is_example"].any()))
@@ -133,7 +149,9 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
             text[(name, "得分")] = rows["completion_rate"].map(lambda v: "未报送" if pd.isna(v) else f"{v:.1%}")
             css[(name, "得分")] = colour
         else:
-            text[(name, "指标")] = [format_target(v, c, units[indicator_id]) for v, c in zip(rows["target"], rows["comparator"])]
+            text[(name, "指标")] = [
+                format_target(v, c, units[indicator_id]) for v, c in zip(rows["target"], rows["comparator"])
+            ]
             text[(name, "进度")] = [("未报送" if pd.isna(v) else f"{v:.1f}%") for v in rows["进度"]]
             css[(name, "指标")] = ""
             css[(name, "进度")] = colour
@@ -143,13 +161,27 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
     text.index.name = "区域"
     css.columns = text.columns
     if highlight in css.index:
-        css.loc[highlight] = css.loc[highlight] + "; font-weight: bold; border-top: 2px solid #333; border-bottom: 2px solid #333"
-    styles = [{"selector": "", "props": "border-collapse: collapse; font-size: 12px"},
-              {"selector": "th, td", "props": "white-space: nowrap; padding: 2px 5px; border: 1px solid #d0d7de; text-align: center"},
-              {"selector": "caption", "props": "caption-side: top; font-weight: bold"}]
-    return (text.style.apply(lambda _: css, axis=None).format(escape="html").format_index(escape="html", axis=0)
-            .format_index(escape="html", axis=1).set_table_styles(styles).set_uuid("board")
-            .set_table_attributes("class='board'").set_caption(f"晾晒表 · {period}"))
+        css.loc[highlight] = (
+            css.loc[highlight] + "; font-weight: bold; border-top: 2px solid #333; border-bottom: 2px solid #333"
+        )
+    styles = [
+        {"selector": "", "props": "border-collapse: collapse; font-size: 12px"},
+        {
+            "selector": "th, td",
+            "props": "white-space: nowrap; padding: 2px 5px; border: 1px solid #d0d7de; text-align: center",
+        },
+        {"selector": "caption", "props": "caption-side: top; font-weight: bold"},
+    ]
+    return (
+        text.style.apply(lambda _: css, axis=None)
+        .format(escape="html")
+        .format_index(escape="html", axis=0)
+        .format_index(escape="html", axis=1)
+        .set_table_styles(styles)
+        .set_uuid("board")
+        .set_table_attributes("class='board'")
+        .set_caption(f"晾晒表 · {period}")
+    )
 
 
 def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure:
@@ -162,19 +194,31 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
     part = board[(board["period"] == period)]
     names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}
     columns = [*registry.indicators["indicator_id"], COMPOSITE]
-    wide = (part.pivot(index="region", columns="indicator_id", values="completion_rate")
-            .reindex(index=registry.region_names, columns=columns))
+    wide = part.pivot(index="region", columns="indicator_id", values="completion_rate").reindex(
+        index=registry.region_names, columns=columns
+    )
     growth = registry.indicators.loc[registry.indicators["kind"] == "growth", "indicator_id"].tolist()
     shown = part.assign(shown=published_progress(part, registry))
     labels = wide.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
     for indicator_id in growth:
-        values = shown[shown["indicator_id"] == indicator_id].set_index("region")["shown"].reindex(registry.region_names)
+        values = (
+            shown[shown["indicator_id"] == indicator_id].set_index("region")["shown"].reindex(registry.region_names)
+        )
         labels[indicator_id] = values.map(lambda v: "" if pd.isna(v) else f"增{v:.1f}%")
     wide, labels = wide.rename(columns=names), labels.rename(columns=names)
     fig, ax = plt.subplots(figsize=(12, 5.2), constrained_layout=True)
-    sns.heatmap(wide.clip(lower=0), annot=labels, fmt="", cmap="RdYlGn",
-                vmin=0, vmax=1.5, center=float(part["time_share"].dropna().mean()), linewidths=0.5,
-                cbar_kws={"label": "完成率", "format": matplotlib.ticker.PercentFormatter(1.0)}, ax=ax)
+    sns.heatmap(
+        wide.clip(lower=0),
+        annot=labels,
+        fmt="",
+        cmap="RdYlGn",
+        vmin=0,
+        vmax=1.5,
+        center=float(part["time_share"].dropna().mean()),
+        linewidths=0.5,
+        cbar_kws={"label": "完成率", "format": matplotlib.ticker.PercentFormatter(1.0)},
+        ax=ax,
+    )
     ax.set_facecolor("#" + STATUS_COLOURS[MISSING])  # seaborn leaves NaN cells blank: show them grey, labelled
     for row_number, column_number in zip(*np.nonzero(wide.isna().to_numpy())):
         ax.text(column_number + 0.5, row_number + 0.5, "未报送", ha="center", va="center", fontsize=9, color="#555555")
@@ -188,8 +232,9 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
 
 def rank_bump_chart(board: pd.DataFrame, registry, year: int, indicator_id: str = "composite") -> plt.Figure:
     """Each region's rank month by month through ``year`` (a bump chart); gaps where 未报送."""
-    part = board[(board["period"].str[:4] == str(year)) & (board["indicator_id"] == indicator_id)
-                 & (board["region"] != "全县")]
+    part = board[
+        (board["period"].str[:4] == str(year)) & (board["indicator_id"] == indicator_id) & (board["region"] != "全县")
+    ]
     wide = part.pivot(index="period", columns="region", values="rank").astype(float)
     months = [int(p[5:]) for p in wide.index]
     fig, ax = plt.subplots(figsize=(11, 5), constrained_layout=True)
@@ -199,8 +244,15 @@ def rank_bump_chart(board: pd.DataFrame, registry, year: int, indicator_id: str 
         ax.plot(months, ranks, marker="o", lw=2, color=palette(number), label=region)
         last = ranks.last_valid_index()
         if last is not None:
-            ax.annotate(region, (int(last[5:]), ranks[last]), xytext=(6, 0), textcoords="offset points",
-                        va="center", fontsize=9, color=palette(number))
+            ax.annotate(
+                region,
+                (int(last[5:]), ranks[last]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                color=palette(number),
+            )
     n_regions = len(wide.columns)
     ax.set_ylim(n_regions + 0.5, 0.5)
     ax.set_yticks(range(1, n_regions + 1))
@@ -216,22 +268,37 @@ def rank_bump_chart(board: pd.DataFrame, registry, year: int, indicator_id: str 
 
 
 # ---------------------------------------------------------------- trajectories toward 2027
-VERDICT_COLORS = {"target_achieved": "#1a7f37", "on_track": "#2da44e", "acceleration_needed": "#d4a72c",
-                  "limited_progress": "#e16f24", "deterioration": "#cf222e", "insufficient_data": "#8c959f",
-                  "not_yet_achieved": "#8c959f"}
+VERDICT_COLORS = {
+    "target_achieved": "#1a7f37",
+    "on_track": "#2da44e",
+    "acceleration_needed": "#d4a72c",
+    "limited_progress": "#e16f24",
+    "deterioration": "#cf222e",
+    "insufficient_data": "#8c959f",
+    "not_yet_achieved": "#8c959f",
+}
 
 
-def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, assessments: pd.DataFrame,
-                      as_of_year: int, province: pd.DataFrame | None = None) -> plt.Figure:
+def trajectory_charts(
+    plan_targets: pd.DataFrame,
+    county_annual: pd.DataFrame,
+    assessments: pd.DataFrame,
+    as_of_year: int,
+    province: pd.DataFrame | None = None,
+) -> plt.Figure:
     """Small multiples for the level, cumulative and annual-growth targets that have data: actual,
     the required compound (dashed) and linear (dotted) paths, and the projection range to 2027."""
     from kpi.trajectory import trajectory_table
 
     verdicts = assessments.set_index("indicator_id")
-    chosen = plan_targets[plan_targets["basis"].isin(["level", "cumulative", "annual_growth"])
-                          & plan_targets["indicator_id"].isin(verdicts.index[verdicts["verdict"] != "insufficient_data"])]
+    chosen = plan_targets[
+        plan_targets["basis"].isin(["level", "cumulative", "annual_growth"])
+        & plan_targets["indicator_id"].isin(verdicts.index[verdicts["verdict"] != "insufficient_data"])
+    ]
     if chosen.empty:
-        return _no_data_figure("水平类、存量类和年均增长类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）")
+        return _no_data_figure(
+            "水平类、存量类和年均增长类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）"
+        )
     columns = 3
     rows = max(1, math.ceil(len(chosen) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(14, 3.6 * rows), squeeze=False)
@@ -242,31 +309,50 @@ def trajectory_charts(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, a
         verdict = verdicts.loc[target["indicator_id"]]
         ax.plot(table["year"], table["required_compound"], "--", color="#57606a", lw=1.2, label="要求路径（复合）")
         ax.plot(table["year"], table["required_linear"], ":", color="#57606a", lw=1.2, label="要求路径（线性）")
-        ax.fill_between(table["year"], table["projected_compound"], table["projected_linear"], color="#54aeff",
-                        alpha=0.25, label="预测区间")
+        ax.fill_between(
+            table["year"],
+            table["projected_compound"],
+            table["projected_linear"],
+            color="#54aeff",
+            alpha=0.25,
+            label="预测区间",
+        )
         ax.plot(table["year"], table["actual"], "o-", color="#0969da", lw=2, label="实际")
-        ax.plot(table["year"].iloc[-1], table["required_compound"].iloc[-1], "*", ms=13, color="#cf222e", label="2027目标")
+        ax.plot(
+            table["year"].iloc[-1], table["required_compound"].iloc[-1], "*", ms=13, color="#cf222e", label="2027目标"
+        )
         if province is not None:  # the plan's second condition: above the provincial average
             figures = province[province["indicator_id"] == target["indicator_id"]]
             if not figures.empty:
                 ax.plot(figures["year"], figures["value"], "s--", color="#8250df", ms=5, lw=1, label="全省（对照）")
         unit = "亿元" if target["basis"] == "annual_growth" else target["unit"]
         title = target["name_zh"] if target["basis"] != "annual_growth" else "县财政科技投入（年均+15%）"
-        ax.set_title(f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）", fontsize=10, y=1.0,
-                     color=VERDICT_COLORS.get(verdict["verdict"], "black"))
+        ax.set_title(
+            f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）",
+            fontsize=10,
+            y=1.0,
+            color=VERDICT_COLORS.get(verdict["verdict"], "black"),
+        )
         ax.set_ylabel(unit, fontsize=9)
         ax.set_xticks(table["year"])
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-    spare = list(axes.flat)[len(chosen):]
+    spare = list(axes.flat)[len(chosen) :]
     for ax in spare:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if spare:
         spare[0].legend(handles, labels, loc="center", fontsize=10, frameon=False)
     else:
-        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.28 / fig.get_figheight()), ncol=6,
-                   fontsize=9, frameon=False)
+        fig.legend(
+            handles,
+            labels,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 0.28 / fig.get_figheight()),
+            ncol=6,
+            fontsize=9,
+            frameon=False,
+        )
     fig.suptitle(f"迈向2027：实际值、要求路径与预测（截至{as_of_year}年）", fontsize=13)
     mark_example(fig, bool(chosen["indicator_id"].map(verdicts["is_example"]).any()))
     return fig
@@ -288,7 +374,9 @@ def additions_chart(assessments: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(10, 0.7 * len(rows) + 1.5), constrained_layout=True)
     labels = [f"{n}（{v:g}{u}）" for n, v, u in zip(rows["name_zh"], rows["target_value"], rows["unit"])]
     ax.barh(labels, rows["completion"], color=[VERDICT_COLORS[v] for v in rows["verdict"]])
-    for y, (share, completion, cumulative) in enumerate(zip(rows["expected_share"], rows["completion"], rows["latest_value"])):
+    for y, (share, completion, cumulative) in enumerate(
+        zip(rows["expected_share"], rows["completion"], rows["latest_value"])
+    ):
         ax.plot([share, share], [y - 0.4, y + 0.4], color="black", lw=2)
         ax.text(max(completion, share) + 0.015, y, f"{completion:.0%}（累计 {cumulative:g}）", va="center", fontsize=9)
     ax.invert_yaxis()

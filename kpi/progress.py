@@ -41,8 +41,15 @@ AHEAD, NEAR, BEHIND = "超序时", "基本序时", "滞后"
 MET, NOT_MET, MISSING, NOT_DUE = "达标", "未达标", "未报送", "未到序时"
 STATUSES = (AHEAD, NEAR, BEHIND, MET, NOT_MET, MISSING, NOT_DUE)
 #: the traffic light of each status (RGB hex), shared by the xlsx, the .docx and the HTML tables
-STATUS_COLOURS = {AHEAD: "C6EFCE", MET: "C6EFCE", NEAR: "FFEB9C", BEHIND: "FFC7CE", NOT_MET: "FFC7CE",
-                  MISSING: "D9D9D9", NOT_DUE: "DDEBF7"}
+STATUS_COLOURS = {
+    AHEAD: "C6EFCE",
+    MET: "C6EFCE",
+    NEAR: "FFEB9C",
+    BEHIND: "FFC7CE",
+    NOT_MET: "FFC7CE",
+    MISSING: "D9D9D9",
+    NOT_DUE: "DDEBF7",
+}
 SOURCES = ["reported", "sum_of_regions", "missing", "composite"]
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 COMPARATORS = [">=", ">", "=", "<=", "<", ""]
@@ -64,17 +71,31 @@ class Rules:
         return self.near_tolerance_points / 100
 
     def describe(self) -> str:
-        return (f"综合得分 = 各指标完成率的加权平均（各项不低于{self.composite_floor_percent:g}%、不高于{self.composite_cap_percent:g}%；"
-                "增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；"
-                "综合序时进度为各指标序时进度的同权平均（增长类指标按100%计）。本项目约定，非方案规定。")
+        return (
+            f"综合得分 = 各指标完成率的加权平均（各项不低于{self.composite_floor_percent:g}%、不高于{self.composite_cap_percent:g}%；"
+            "增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；"
+            "综合序时进度为各指标序时进度的同权平均（增长类指标按100%计）。本项目约定，非方案规定。"
+        )
 
 
 DEFAULT_RULES = Rules()
 NEAR_TOLERANCE = DEFAULT_RULES.near_tolerance
-LEADERBOARD_COLUMNS = ["period", "region", "indicator_id", "target", "comparator", "actual",
-                       "completion_rate", "time_share", "status", "rank"]
-COMPOSITE_RULE = (DEFAULT_RULES.describe() +
-                  " / composite = weighted mean of completion rates capped at 150%, regions reporting every indicator only")
+LEADERBOARD_COLUMNS = [
+    "period",
+    "region",
+    "indicator_id",
+    "target",
+    "comparator",
+    "actual",
+    "completion_rate",
+    "time_share",
+    "status",
+    "rank",
+]
+COMPOSITE_RULE = (
+    DEFAULT_RULES.describe()
+    + " / composite = weighted mean of completion rates capped at 150%, regions reporting every indicator only"
+)
 
 
 def periods_of_year(year: int) -> list[str]:
@@ -101,10 +122,16 @@ def _status(completion: np.ndarray, time_share: np.ndarray, near_tolerance: floa
     """Status codes (positions in :data:`STATUSES`) of completion against 序时进度; where 序时 is 0
     (a batch-paced indicator before its first batch) nothing was due yet: 未到序时."""
     with np.errstate(invalid="ignore"):
-        return np.select([np.isnan(completion), time_share <= 0, completion >= time_share - 1e-12,
-                          completion >= time_share - near_tolerance - 1e-12],
-                         [STATUS_CODE[MISSING], STATUS_CODE[NOT_DUE], STATUS_CODE[AHEAD], STATUS_CODE[NEAR]],
-                         default=STATUS_CODE[BEHIND]).astype(np.int8)
+        return np.select(
+            [
+                np.isnan(completion),
+                time_share <= 0,
+                completion >= time_share - 1e-12,
+                completion >= time_share - near_tolerance - 1e-12,
+            ],
+            [STATUS_CODE[MISSING], STATUS_CODE[NOT_DUE], STATUS_CODE[AHEAD], STATUS_CODE[NEAR]],
+            default=STATUS_CODE[BEHIND],
+        ).astype(np.int8)
 
 
 def _rank_cube(key: np.ndarray) -> np.ndarray:
@@ -127,8 +154,13 @@ def _rank_cube(key: np.ndarray) -> np.ndarray:
     return cube
 
 
-def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
-          periods: list[str] | None = None, rules: Rules = DEFAULT_RULES) -> pd.DataFrame:
+def score(
+    targets: pd.DataFrame,
+    progress: pd.DataFrame,
+    registry: Registry,
+    periods: list[str] | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> pd.DataFrame:
     """The leaderboard for ``periods`` (default: every period of ``progress`` whose year has targets).
 
     ``targets``: the tidy annex (``read_annex``) of one or more years; ``progress``: the tidy
@@ -144,7 +176,7 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     regions = registry.region_names
     indicators = registry.indicators
     ids = indicators["indicator_id"].tolist()
-    P, R, I = len(periods), len(regions), len(ids)
+    P, R, I = len(periods), len(regions), len(ids)  # noqa: E741 (the cube's axes: periods, regions, indicators)
 
     def codes(values, categories):
         """Position of each value in ``categories`` (−1 if absent), hashing each distinct value once."""
@@ -157,8 +189,11 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
 
     # the reported values, placed in the cube
     actual = np.full((P, R, I), np.nan)
-    pc, rc, ic = (codes(progress["period"], periods), codes(progress["region"], regions),
-                  codes(progress["indicator_id"], ids))
+    pc, rc, ic = (
+        codes(progress["period"], periods),
+        codes(progress["region"], regions),
+        codes(progress["indicator_id"], ids),
+    )
     keep = (pc >= 0) & (rc >= 0) & (ic >= 0)
     actual[pc[keep], rc[keep], ic[keep]] = progress["value"].to_numpy(float)[keep]
 
@@ -166,7 +201,11 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     years = sorted({int(p[:4]) for p in periods})
     target_by_year = np.full((len(years), R, I), np.nan)
     comparator_by_year = np.full((len(years), R, I), COMPARATORS.index(""), dtype=np.int8)
-    yc, rc, ic = codes(targets["year"].astype(int), years), codes(targets["region"], regions), codes(targets["indicator_id"], ids)
+    yc, rc, ic = (
+        codes(targets["year"].astype(int), years),
+        codes(targets["region"], regions),
+        codes(targets["indicator_id"], ids),
+    )
     keep = (yc >= 0) & (rc >= 0) & (ic >= 0)
     target_by_year[yc[keep], rc[keep], ic[keep]] = targets["target"].to_numpy(float)[keep]
     comparator_by_year[yc[keep], rc[keep], ic[keep]] = codes(targets["comparator"], COMPARATORS)[keep]
@@ -191,11 +230,18 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     completion = np.where(target == 0, np.where(np.isnan(actual), np.nan, 1.0), completion)
     share = np.broadcast_to(time_share_matrix(periods, registry)[:, None, :], (P, R, I))
     with np.errstate(invalid="ignore"):
-        meets = np.select([comparator == COMPARATORS.index(">"), comparator == COMPARATORS.index("<"),
-                           comparator == COMPARATORS.index("<=")],
-                          [actual > target, actual < target, actual <= target], default=actual >= target)
-    growth_status = np.where(np.isnan(actual), STATUS_CODE[MISSING],
-                             np.where(meets, STATUS_CODE[MET], STATUS_CODE[NOT_MET])).astype(np.int8)
+        meets = np.select(
+            [
+                comparator == COMPARATORS.index(">"),
+                comparator == COMPARATORS.index("<"),
+                comparator == COMPARATORS.index("<="),
+            ],
+            [actual > target, actual < target, actual <= target],
+            default=actual >= target,
+        )
+    growth_status = np.where(
+        np.isnan(actual), STATUS_CODE[MISSING], np.where(meets, STATUS_CODE[MET], STATUS_CODE[NOT_MET])
+    ).astype(np.int8)
     status = np.where(is_growth, growth_status, _status(completion, share, rules.near_tolerance))
     # nothing due and nothing done is no achievement: such a cell is not ranked (no tie of everybody at 1)
     idle = ~is_growth & (share <= 0) & (completion == 0)
@@ -218,17 +264,24 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     # Columns are built and attached one at a time, each cube released once used: the board is about
     # the size of the input, and holding every cube and its flattened copy at once would double it.
     n = P * R * (I + 1)
-    board = pd.DataFrame({
-        "period": pd.Categorical.from_codes(np.repeat(np.arange(P, dtype=np.int32), R * (I + 1)),
-                                            categories=periods, ordered=True),
-        "region": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(R, dtype=np.int32), I + 1), P), categories=regions),
-        "indicator_id": pd.Categorical.from_codes(np.tile(np.arange(I + 1, dtype=np.int8), P * R),
-                                                  categories=[*ids, COMPOSITE]),
-    })
+    board = pd.DataFrame(
+        {
+            "period": pd.Categorical.from_codes(
+                np.repeat(np.arange(P, dtype=np.int32), R * (I + 1)), categories=periods, ordered=True
+            ),
+            "region": pd.Categorical.from_codes(
+                np.tile(np.repeat(np.arange(R, dtype=np.int32), I + 1), P), categories=regions
+            ),
+            "indicator_id": pd.Categorical.from_codes(
+                np.tile(np.arange(I + 1, dtype=np.int8), P * R), categories=[*ids, COMPOSITE]
+            ),
+        }
+    )
     board["target"] = stack(target, np.full((P, R), np.nan))
     del target
     board["comparator"] = pd.Categorical.from_codes(
-        stack(comparator, np.full((P, R), COMPARATORS.index(""), dtype=np.int8)), categories=COMPARATORS)
+        stack(comparator, np.full((P, R), COMPARATORS.index(""), dtype=np.int8)), categories=COMPARATORS
+    )
     del comparator
     board["actual"] = stack(actual, np.full((P, R), np.nan))
     del actual
@@ -242,7 +295,8 @@ def score(targets: pd.DataFrame, progress: pd.DataFrame, registry: Registry,
     del rank
     board["rank"] = pd.arrays.IntegerArray(rank_flat, mask=rank_flat == 0)
     board["actual_source"] = pd.Categorical.from_codes(
-        stack(source.astype(np.int8), np.where(np.isnan(composite), 2, 3).astype(np.int8)), categories=SOURCES)
+        stack(source.astype(np.int8), np.where(np.isnan(composite), 2, 3).astype(np.int8)), categories=SOURCES
+    )
     board["is_example"] = np.full(n, bool(progress["is_example"].any()) if "is_example" in progress else False)
     return board
 
@@ -256,24 +310,55 @@ def published_progress(board: pd.DataFrame, registry: Registry) -> pd.Series:
 def missing_reports(board: pd.DataFrame) -> pd.DataFrame:
     """Per period and region, the indicators with no value (未报送)."""
     rows = board[(board["status"] == MISSING) & (board["indicator_id"] != COMPOSITE)]
-    return (rows.groupby(["period", "region"], sort=False)["indicator_id"].agg(list)
-            .rename("indicators_missing").reset_index())
+    return (
+        rows.groupby(["period", "region"], sort=False)["indicator_id"]
+        .agg(list)
+        .rename("indicators_missing")
+        .reset_index()
+    )
 
 
-def lagging(board: pd.DataFrame, registry: Registry, limit: int | None = 10, include_county: bool = False) -> pd.DataFrame:
+def lagging(
+    board: pd.DataFrame, registry: Registry, limit: int | None = 10, include_county: bool = False
+) -> pd.DataFrame:
     """The region × indicator cells furthest behind 序时进度 (or below a growth target), with the
     units responsible under the plan; the ``limit`` furthest, or all with ``None``. 未报送 cells
     are listed by :func:`missing_reports`."""
     indicators = registry.indicators.set_index("indicator_id")
-    rows = board[((board["region"] != COUNTY) | include_county) & (board["indicator_id"] != COMPOSITE)
-                 & board["status"].isin([BEHIND, NOT_MET])].copy()
+    rows = board[
+        ((board["region"] != COUNTY) | include_county)
+        & (board["indicator_id"] != COMPOSITE)
+        & board["status"].isin([BEHIND, NOT_MET])
+    ].copy()
     is_growth = rows["indicator_id"].map(indicators["kind"]).eq("growth").astype(bool)
     # percentage points behind: completion against 序时进度, or the growth against its target rate
-    rows["gap_points"] = ((rows["completion_rate"] - rows["time_share"]) * 100).where(
-        ~is_growth, rows["actual"] - rows["target"]).round(1)
+    rows["gap_points"] = (
+        ((rows["completion_rate"] - rows["time_share"]) * 100)
+        .where(~is_growth, rows["actual"] - rows["target"])
+        .round(1)
+    )
     rows["indicator"] = rows["indicator_id"].map(indicators["name_zh"])
     rows["responsible_units"] = rows["indicator_id"].map(indicators["responsible_units"])
     rows["clause"] = rows["indicator_id"].map(indicators["responsible_clause"])
     rows = rows.sort_values(["gap_points", "region"], kind="stable")
-    return rows[["period", "region", "indicator_id", "indicator", "status", "actual", "target", "completion_rate",
-                 "time_share", "gap_points", "rank", "responsible_units", "clause"]].head(len(rows) if limit is None else limit).reset_index(drop=True)
+    return (
+        rows[
+            [
+                "period",
+                "region",
+                "indicator_id",
+                "indicator",
+                "status",
+                "actual",
+                "target",
+                "completion_rate",
+                "time_share",
+                "gap_points",
+                "rank",
+                "responsible_units",
+                "clause",
+            ]
+        ]
+        .head(len(rows) if limit is None else limit)
+        .reset_index(drop=True)
+    )

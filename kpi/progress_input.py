@@ -99,11 +99,19 @@ def _read_parquet(path: Path) -> RawTable:
         names = pq.read_schema(path).names
         table = pq.read_table(path, read_dictionary=[n for n in names if n.lower() != "value"])
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputError(f"不是有效的 Parquet 文件 / not a valid Parquet file ({type(exc).__name__})", file=path,
-                         fix="重新导出该文件") from None
+        raise InputError(
+            f"不是有效的 Parquet 文件 / not a valid Parquet file ({type(exc).__name__})",
+            file=path,
+            fix="重新导出该文件",
+        ) from None
     table = table.drop_columns([n for n in table.column_names if n.startswith("__index_level_")])
-    return RawTable({normalize_text(n): table.column(i) for i, n in enumerate(table.column_names)},
-                    table.num_rows, None, 1, path=path)
+    return RawTable(
+        {normalize_text(n): table.column(i) for i, n in enumerate(table.column_names)},
+        table.num_rows,
+        None,
+        1,
+        path=path,
+    )
 
 
 def _csv_head(path: Path) -> tuple[list[list[str]], str]:
@@ -127,15 +135,19 @@ def _read_csv_arrow(path: Path, header_index: int, header: list[str], encoding: 
     if len(set(header)) != len(header):
         return None
     text_like = {normalize_text(n).lower() for key in TEXT_COLUMNS for n in PROGRESS_HEADERS[key]}
-    types = {raw: pa.dictionary(pa.int32(), pa.string()) if name.lower() in text_like else pa.string()
-             for raw, name in zip(header, names)}
+    types = {
+        raw: pa.dictionary(pa.int32(), pa.string()) if name.lower() in text_like else pa.string()
+        for raw, name in zip(header, names)
+    }
     try:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(skip_rows=header_index, encoding=encoding, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False))
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
     if table.column_names != header:
@@ -146,15 +158,30 @@ def _read_csv_arrow(path: Path, header_index: int, header: list[str], encoding: 
 def _read_csv_pandas(path: Path, header_index: int) -> RawTable:
     text = decode_text(path.read_bytes(), path)
     try:
-        frame = pd.read_csv(io.StringIO(text), skiprows=header_index, header=0, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, engine="c")
+        frame = pd.read_csv(
+            io.StringIO(text),
+            skiprows=header_index,
+            header=0,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise InputError(f"CSV 格式错误：某行的列数多于表头 / malformed CSV ({str(exc)[:120]})", file=path,
-                         row=int(line[1]) + header_index if line else None,
-                         fix="检查该行是否多了逗号或引号未闭合") from None
-    return RawTable({normalize_text(c): frame[c].astype(object) for c in frame.columns}, len(frame), None,
-                    header_index + 1, path=path)
+        raise InputError(
+            f"CSV 格式错误：某行的列数多于表头 / malformed CSV ({str(exc)[:120]})",
+            file=path,
+            row=int(line[1]) + header_index if line else None,
+            fix="检查该行是否多了逗号或引号未闭合",
+        ) from None
+    return RawTable(
+        {normalize_text(c): frame[c].astype(object) for c in frame.columns},
+        len(frame),
+        None,
+        header_index + 1,
+        path=path,
+    )
 
 
 def _read_workbook(path: Path, wanted: set[str]) -> RawTable | None:
@@ -166,8 +193,9 @@ def _read_workbook(path: Path, wanted: set[str]) -> RawTable | None:
                 body = [list(sheet.rows[i][:width]) + [None] * (width - len(sheet.rows[i])) for i in kept]
                 frame = pd.DataFrame(body, columns=range(width), dtype=object)
                 columns = {normalize_text(v): frame[j] for j, v in enumerate(row)}
-                return RawTable(columns, len(frame), sheet.name, index + 1,
-                                np.asarray(kept, dtype=np.int64) - index - 1, path=path)
+                return RawTable(
+                    columns, len(frame), sheet.name, index + 1, np.asarray(kept, dtype=np.int64) - index - 1, path=path
+                )
     return None
 
 
@@ -187,8 +215,11 @@ def read_raw_table(path: str | Path) -> RawTable:
             return _read_csv_arrow(path, index, head[index], encoding) or _read_csv_pandas(path, index)
     table = _read_workbook(path, wanted) if suffix not in (".csv", ".txt") else None
     if table is None:
-        raise InputError("找不到表头：需要 时期/区域/指标/数值 (period/region/indicator_id/value) 列",
-                         file=path, fix="第一行写列名：period,region,indicator_id,value（或 时期,区域,指标,数值）")
+        raise InputError(
+            "找不到表头：需要 时期/区域/指标/数值 (period/region/indicator_id/value) 列",
+            file=path,
+            fix="第一行写列名：period,region,indicator_id,value（或 时期,区域,指标,数值）",
+        )
     return table
 
 
@@ -203,16 +234,25 @@ def distinct(column: Any) -> tuple[np.ndarray, list]:
     encoded = encoded.unify_dictionaries() if isinstance(encoded, pa.ChunkedArray) else encoded
     chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
     uniques = chunks[0].dictionary.to_pylist() if chunks else []
-    indices = [c.indices.to_numpy(zero_copy_only=False) if c.null_count == 0
-               else c.indices.fill_null(len(uniques)).to_numpy(zero_copy_only=False) for c in chunks]
+    indices = [
+        c.indices.to_numpy(zero_copy_only=False)
+        if c.null_count == 0
+        else c.indices.fill_null(len(uniques)).to_numpy(zero_copy_only=False)
+        for c in chunks
+    ]
     codes = np.concatenate(indices).astype(np.int64) if indices else np.zeros(0, np.int64)
     if encoded.null_count:
         uniques.append(None)
     return codes, uniques
 
 
-def parse_distinct(codes: np.ndarray, uniques: list, parse: Callable[[Any], Any], rows: np.ndarray,
-                   fail: Callable[[int, Any, Exception], None]) -> list:
+def parse_distinct(
+    codes: np.ndarray,
+    uniques: list,
+    parse: Callable[[Any], Any],
+    rows: np.ndarray,
+    fail: Callable[[int, Any, Exception], None],
+) -> list:
     """``parse`` applied to each distinct value used by ``rows`` (record indexes); ``fail(record,
     raw, exc)`` is called for the first record holding a value ``parse`` refuses, and must raise."""
     used = np.zeros(len(uniques) + 1, dtype=bool)
@@ -244,8 +284,7 @@ def plain_numbers(column: Any) -> Values:
     :func:`parse_number`. Nulls are blanks."""
     if isinstance(column, pd.Series):
         number = pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        messy = np.flatnonzero(np.isnan(number) & column.notna().to_numpy()
-                               | ~np.isfinite(number) & ~np.isnan(number))
+        messy = np.flatnonzero(np.isnan(number) & column.notna().to_numpy() | ~np.isfinite(number) & ~np.isnan(number))
         return Values(np.where(np.isinf(number), np.nan, number), messy, column.iloc[messy].tolist())
     import pyarrow.compute as pc
 
@@ -277,17 +316,29 @@ def _find_columns(table: RawTable) -> dict[str, str | None]:
     for target, names in PROGRESS_HEADERS.items():
         found = next((lower[normalize_text(n).lower()] for n in names if normalize_text(n).lower() in lower), None)
         if found is None and target not in OPTIONAL_COLUMNS:
-            raise InputError(f"缺少列“{names[1]}”({target}) / missing column; 现有列：{list(table.columns)}",
-                             file=table.path, sheet=table.sheet, row=table.header_row,
-                             fix=f"加一列 {target}（或 {names[1]}）")
+            raise InputError(
+                f"缺少列“{names[1]}”({target}) / missing column; 现有列：{list(table.columns)}",
+                file=table.path,
+                sheet=table.sheet,
+                row=table.header_row,
+                fix=f"加一列 {target}（或 {names[1]}）",
+            )
         columns[target] = found
     return columns
 
 
 def _failer(table: RawTable, column: str, fix: str):
     def fail(record: int, raw: Any, exc: Exception) -> None:
-        raise InputError(str(exc.args[0]) if exc.args else str(exc), file=table.path, sheet=table.sheet,
-                         row=table.row(record), column=column, value=raw, fix=fix) from None
+        raise InputError(
+            str(exc.args[0]) if exc.args else str(exc),
+            file=table.path,
+            sheet=table.sheet,
+            row=table.row(record),
+            column=column,
+            value=raw,
+            fix=fix,
+        ) from None
+
     return fail
 
 
@@ -305,8 +356,15 @@ class Coded:
     source: Any = None  # the raw column, taken at ``record`` when the output is built
 
     def take(self, index: np.ndarray) -> "Coded":
-        return Coded(self.record[index], self.period[index], self.region[index], self.indicator[index],
-                     self.value[index], self.is_example[index], self.source)
+        return Coded(
+            self.record[index],
+            self.period[index],
+            self.region[index],
+            self.indicator[index],
+            self.value[index],
+            self.is_example[index],
+            self.source,
+        )
 
 
 def _period_code(text: str) -> int:
@@ -327,22 +385,36 @@ def _code(table: RawTable, columns: dict, registry: Registry) -> tuple[Coded, Va
     indicator_position = {name: i for i, name in enumerate(registry.indicators["indicator_id"])}
     parsed = {}
     for key, parse, fix in (
-            ("period", lambda v: _period_code(parse_period(v)), "写成 YYYY-MM，例如 2023-09"),
-            ("region", lambda v: region_position[registry.resolve_region(v)],
-             "改为已知区域名称，或在 data/raw/regions.csv 登记别名"),
-            ("indicator_id", lambda v: indicator_position[registry.resolve_indicator(v)],
-             "用 data/raw/indicators.csv 中的 indicator_id 或中文名")):
+        ("period", lambda v: _period_code(parse_period(v)), "写成 YYYY-MM，例如 2023-09"),
+        (
+            "region",
+            lambda v: region_position[registry.resolve_region(v)],
+            "改为已知区域名称，或在 data/raw/regions.csv 登记别名",
+        ),
+        (
+            "indicator_id",
+            lambda v: indicator_position[registry.resolve_indicator(v)],
+            "用 data/raw/indicators.csv 中的 indicator_id 或中文名",
+        ),
+    ):
         codes, uniques = (region_codes, region_uniques) if key == "region" else distinct(table.columns[columns[key]])
         lookup = parse_distinct(codes, uniques, parse, rows, _failer(table, columns[key], fix))
         parsed[key] = np.array([-1 if v is None else v for v in lookup], dtype=np.int64)[codes[rows]]
     is_example = np.zeros(len(rows), dtype=bool)
     if columns["is_example"] is not None:
         codes, uniques = distinct(table.columns[columns["is_example"]])
-        flags = parse_distinct(codes, uniques, lambda v: normalize_text(v).lower() in EXAMPLE_WORDS, rows,
-                               _failer(table, columns["is_example"], "填写 true 或 false"))
+        flags = parse_distinct(
+            codes,
+            uniques,
+            lambda v: normalize_text(v).lower() in EXAMPLE_WORDS,
+            rows,
+            _failer(table, columns["is_example"], "填写 true 或 false"),
+        )
         is_example = np.array([bool(f) for f in flags], dtype=bool)[codes[rows]] if len(flags) else is_example
     source = table.columns[columns["source"]] if columns["source"] is not None else None
-    coded = Coded(rows, parsed["period"], parsed["region"], parsed["indicator_id"], values.number[rows], is_example, source)
+    coded = Coded(
+        rows, parsed["period"], parsed["region"], parsed["indicator_id"], values.number[rows], is_example, source
+    )
     return coded, values
 
 
@@ -381,9 +453,15 @@ def _check_negative(coded: Coded, table: RawTable, column: str, registry: Regist
     negative = np.flatnonzero(cumulative[coded.indicator] & (coded.value < 0))
     if len(negative):
         record = int(coded.record[negative[0]])
-        raise InputError("累计完成值不能为负 / a year-to-date amount or count cannot be negative", file=table.path,
-                         sheet=table.sheet, row=table.row(record), column=column,
-                         value=_raw_value(table, column, record), fix="核对数值；增减变化请填在增长类指标中")
+        raise InputError(
+            "累计完成值不能为负 / a year-to-date amount or count cannot be negative",
+            file=table.path,
+            sheet=table.sheet,
+            row=table.row(record),
+            column=column,
+            value=_raw_value(table, column, record),
+            fix="核对数值；增减变化请填在增长类指标中",
+        )
 
 
 def _raw_value(table: RawTable, column: str, record: int) -> Any:
@@ -404,8 +482,13 @@ def _resolve_percent_fractions(coded: Coded, percent_sign: np.ndarray, registry:
     fractions = (count >= 3) & (outside == 0) & (nonzero > 0)
     for i in np.flatnonzero(fractions):
         coded.value[plain & (coded.indicator == i)] *= 100
-        warnings.warn(DataQualityWarning(f"{path.name}: {registry.indicators['indicator_id'].iloc[i]} 的数值均在 ±1 以内，"
-                                         "按小数读作百分比（×100） / read as fractions of one"), stacklevel=4)
+        warnings.warn(
+            DataQualityWarning(
+                f"{path.name}: {registry.indicators['indicator_id'].iloc[i]} 的数值均在 ±1 以内，"
+                "按小数读作百分比（×100） / read as fractions of one"
+            ),
+            stacklevel=4,
+        )
 
 
 def _sort_key(coded: Coded, registry: Registry) -> np.ndarray:
@@ -437,10 +520,16 @@ def _sorted_unique(coded: Coded, registry: Registry, table: RawTable, column: st
         year, month = divmod(int(coded.period[first]), 12)
         region = registry.region_names[coded.region[first]]
         indicator = registry.indicators["indicator_id"].iloc[coded.indicator[first]]
-        raise InputError(f"{year}-{month + 1:02d} {region} {indicator} 出现多次且数值不同（第 {rows} 行）"
-                         " / duplicate key with conflicting values", file=table.path, sheet=table.sheet, row=rows[1],
-                         column=column, value=[_number_of(table, column, int(r)) for r in same],
-                         fix="保留正确的一行，删除其余")
+        raise InputError(
+            f"{year}-{month + 1:02d} {region} {indicator} 出现多次且数值不同（第 {rows} 行）"
+            " / duplicate key with conflicting values",
+            file=table.path,
+            sheet=table.sheet,
+            row=rows[1],
+            column=column,
+            value=[_number_of(table, column, int(r)) for r in same],
+            fix="保留正确的一行，删除其余",
+        )
     keep = np.ones(len(key), dtype=bool)
     keep[repeat] = False
     return coded.take(np.flatnonzero(keep))
@@ -462,13 +551,15 @@ def _tidy(coded: Coded, registry: Registry) -> pd.DataFrame:
     def text(names: list[str], codes: np.ndarray) -> pd.Series:
         return pd.Series(pa.array(names, pa.large_string()).take(pa.array(codes)), dtype="str")
 
-    frame = pd.DataFrame({
-        "period": text(period_names, period_index),
-        "region": text(registry.region_names, coded.region),
-        "indicator_id": text(registry.indicators["indicator_id"].tolist(), coded.indicator),
-        "value": coded.value,
-        "is_example": coded.is_example,
-    })
+    frame = pd.DataFrame(
+        {
+            "period": text(period_names, period_index),
+            "region": text(registry.region_names, coded.region),
+            "indicator_id": text(registry.indicators["indicator_id"].tolist(), coded.indicator),
+            "value": coded.value,
+            "is_example": coded.is_example,
+        }
+    )
     if coded.source is not None:
         source = coded.source
         if isinstance(source, pd.Series):
@@ -513,8 +604,9 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
 
 
 # ---------------------------------------------------------------- year-to-date falls
-def _falls(period: np.ndarray, region: np.ndarray, indicator: np.ndarray, value: np.ndarray,
-           registry: Registry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _falls(
+    period: np.ndarray, region: np.ndarray, indicator: np.ndarray, value: np.ndarray, registry: Registry
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Records whose year-to-date amount or count is below the previous reported month of the same
     year: ``(records, previous period code, previous value)``, in (period, region, indicator) order.
 
@@ -576,8 +668,9 @@ def ytd_falls(progress: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     region = codes("region", lambda r: region_position.get(r, -1))
     indicator = codes("indicator_id", lambda i: indicator_position.get(i, -1))
     known = np.flatnonzero((region >= 0) & (indicator >= 0))
-    records, previous_period, previous_value = _falls(period[known], region[known], indicator[known],
-                                                      progress["value"].to_numpy(float)[known], registry)
+    records, previous_period, previous_value = _falls(
+        period[known], region[known], indicator[known], progress["value"].to_numpy(float)[known], registry
+    )
     rows = progress.iloc[known[records]].reset_index(drop=True)
     return rows.assign(previous_value=previous_value, previous_period=[_period_name(c) for c in previous_period])
 
@@ -585,8 +678,14 @@ def ytd_falls(progress: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 def _warn_falls(tidy: pd.DataFrame, falls: tuple[np.ndarray, np.ndarray, np.ndarray], path: Path) -> None:
     records, previous_period, previous_value = falls
     head = tidy.iloc[records[:5]]
-    listed = "；".join(f"{r.region} {r.indicator_id} {_period_name(int(p))}→{r.period}: {v:g}→{r.value:g}"
-                      for r, p, v in zip(head.itertuples(), previous_period[:5], previous_value[:5]))
-    warnings.warn(DataQualityWarning(f"{path.name}: {len(records)} 处年内累计值下降 / year-to-date values that fall: "
-                                     f"{listed}{'…' if len(records) > 5 else ''}（这些区域的季度报告将不予生成）"),
-                  stacklevel=3)
+    listed = "；".join(
+        f"{r.region} {r.indicator_id} {_period_name(int(p))}→{r.period}: {v:g}→{r.value:g}"
+        for r, p, v in zip(head.itertuples(), previous_period[:5], previous_value[:5])
+    )
+    warnings.warn(
+        DataQualityWarning(
+            f"{path.name}: {len(records)} 处年内累计值下降 / year-to-date values that fall: "
+            f"{listed}{'…' if len(records) > 5 else ''}（这些区域的季度报告将不予生成）"
+        ),
+        stacklevel=3,
+    )

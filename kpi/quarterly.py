@@ -25,8 +25,14 @@ def quarter_end(year: int, quarter: int) -> str:
 def report_heading(year: int, quarter: int, region: str, is_example: bool) -> str:
     """The report's title (and the example banner) as HTML, every name escaped."""
     title = f"<h1>{year}年第{quarter}季度 {html.escape(region)}“139”科技创新体系建设进展报告</h1>"
-    banner = (f"<div style='border:2px solid #c00000;padding:6px;color:#c00000'><b>⚠ {html.escape(EXAMPLE_LABEL)}</b>："
-              "本报告中的进度数字不是官方数据，仅演示报告格式。</div>") if is_example else ""
+    banner = (
+        (
+            f"<div style='border:2px solid #c00000;padding:6px;color:#c00000'><b>⚠ {html.escape(EXAMPLE_LABEL)}</b>："
+            "本报告中的进度数字不是官方数据，仅演示报告格式。</div>"
+        )
+        if is_example
+        else ""
+    )
     return title + banner
 
 
@@ -39,8 +45,10 @@ def shown_progress(rows: pd.DataFrame, registry: Registry) -> list[str]:
 
 def _target_text(rows: pd.DataFrame, registry: Registry) -> list[str]:
     units = registry.indicators.set_index("indicator_id")["unit"]
-    return [fmt.NOT_APPLICABLE if i == COMPOSITE else fmt.target(t, c, units[i])
-            for i, t, c in zip(rows["indicator_id"], rows["target"], rows["comparator"])]
+    return [
+        fmt.NOT_APPLICABLE if i == COMPOSITE else fmt.target(t, c, units[i])
+        for i, t, c in zip(rows["indicator_id"], rows["target"], rows["comparator"])
+    ]
 
 
 def has_reports(board: pd.DataFrame, region: str) -> bool:
@@ -51,8 +59,10 @@ def has_reports(board: pd.DataFrame, region: str) -> bool:
 
 def no_data_paragraph(region: str, period: str, n_indicators: int) -> str:
     year, month = int(period[:4]), int(period[5:7])
-    return (f"截至{year}年{month}月，{html.escape(region)}本年度{n_indicators}项晾晒指标均未报送，无法计算完成率、序时进度和排名。"
-            "请报送单位按月报送年初至今累计值（`kpi template` 生成报送表，`kpi collect` 收集）。")
+    return (
+        f"截至{year}年{month}月，{html.escape(region)}本年度{n_indicators}项晾晒指标均未报送，无法计算完成率、序时进度和排名。"
+        "请报送单位按月报送年初至今累计值（`kpi template` 生成报送表，`kpi collect` 收集）。"
+    )
 
 
 def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) -> str:
@@ -62,8 +72,10 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
     counts = indicators["status"].value_counts()
     year, month = int(period[:4]), int(period[5:7])
     region = html.escape(region)  # the paragraph is shown as Markdown: names from data are escaped
-    parts = [f"截至{year}年{month}月，{region}{len(indicators)}项晾晒指标中："
-             f"{counts.get(AHEAD, 0)}项超序时、{counts.get(NEAR, 0)}项基本序时、{counts.get(BEHIND, 0)}项滞后"]
+    parts = [
+        f"截至{year}年{month}月，{region}{len(indicators)}项晾晒指标中："
+        f"{counts.get(AHEAD, 0)}项超序时、{counts.get(NEAR, 0)}项基本序时、{counts.get(BEHIND, 0)}项滞后"
+    ]
     if counts.get(MET, 0) or counts.get(NOT_MET, 0):
         parts.append(f"增长类指标{counts.get(MET, 0)}项达标、{counts.get(NOT_MET, 0)}项未达标")
     if counts.get(MISSING, 0):
@@ -71,9 +83,12 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
     text = "，".join(parts) + "。"
     behind = lagging(rows[rows["status"].isin([BEHIND, NOT_MET])], registry, limit=None, include_county=True)
     if not behind.empty:
-        described = [f"{html.escape(r.indicator)}（增幅{r.actual:.1f}%，目标{r.target:g}%）" if pd.isna(r.time_share)
-                     else f"{html.escape(r.indicator)}（完成{r.completion_rate:.1%}，序时{r.time_share:.1%}，落后{-r.gap_points:.1f}个百分点）"
-                     for r in behind.itertuples()]
+        described = [
+            f"{html.escape(r.indicator)}（增幅{r.actual:.1f}%，目标{r.target:g}%）"
+            if pd.isna(r.time_share)
+            else f"{html.escape(r.indicator)}（完成{r.completion_rate:.1%}，序时{r.time_share:.1%}，落后{-r.gap_points:.1f}个百分点）"
+            for r in behind.itertuples()
+        ]
         text += "落后于序时进度或目标的有：" + "；".join(described) + "。"
     composite = rows[rows["indicator_id"] == COMPOSITE].iloc[0]
     ranked = len(registry.region_names) - 1
@@ -84,8 +99,9 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
     return text
 
 
-def region_table(board: pd.DataFrame, period: str, region: str, registry: Registry,
-                 last_year: pd.DataFrame | None = None) -> pd.DataFrame:
+def region_table(
+    board: pd.DataFrame, period: str, region: str, registry: Registry, last_year: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The region's own indicators at ``period``, as the reader sees them: 指标, 单位, 年度指标,
     完成值, 进度, 序时进度, 状态, 排名, and 环比 (rank and 进度 last month) and 同比 (进度 in the same
     month last year, when ``last_year``'s board is given)."""
@@ -94,28 +110,46 @@ def region_table(board: pd.DataFrame, period: str, region: str, registry: Regist
     names = {**indicators["name_zh"].to_dict(), COMPOSITE: "综合得分"}
     units = {**indicators["unit"].to_dict(), COMPOSITE: ""}
     months = sorted(p for p in board["period"].unique() if p < period)
-    table = pd.DataFrame({
-        "指标": rows["indicator_id"].map(names), "单位": rows["indicator_id"].map(units).replace("", fmt.NOT_APPLICABLE),
-        "年度指标": _target_text(rows, registry),
-        "完成值": [fmt.number(v, units[i], missing=MISSING) if i != COMPOSITE else fmt.NOT_APPLICABLE
-                 for v, i in zip(rows["actual"], rows["indicator_id"])],
-        "进度": shown_progress(rows, registry),
-        "序时进度": [fmt.rate(v) if k != "growth" else "目标 " + t for v, k, t in
-                 zip(rows["time_share"], rows["indicator_id"].map({**indicators["kind"].to_dict(), COMPOSITE: ""}),
-                     _target_text(rows, registry))],
-        "状态": rows["status"].astype(str),
-        "排名": [fmt.integer(v, missing=fmt.NOT_APPLICABLE) for v in rows["rank"]],
-    })
+    table = pd.DataFrame(
+        {
+            "指标": rows["indicator_id"].map(names),
+            "单位": rows["indicator_id"].map(units).replace("", fmt.NOT_APPLICABLE),
+            "年度指标": _target_text(rows, registry),
+            "完成值": [
+                fmt.number(v, units[i], missing=MISSING) if i != COMPOSITE else fmt.NOT_APPLICABLE
+                for v, i in zip(rows["actual"], rows["indicator_id"])
+            ],
+            "进度": shown_progress(rows, registry),
+            "序时进度": [
+                fmt.rate(v) if k != "growth" else "目标 " + t
+                for v, k, t in zip(
+                    rows["time_share"],
+                    rows["indicator_id"].map({**indicators["kind"].to_dict(), COMPOSITE: ""}),
+                    _target_text(rows, registry),
+                )
+            ],
+            "状态": rows["status"].astype(str),
+            "排名": [fmt.integer(v, missing=fmt.NOT_APPLICABLE) for v in rows["rank"]],
+        }
+    )
     if region == COUNTY:
         table = table.drop(columns="排名")
     if months:
         before = board[(board["period"] == months[-1]) & (board["region"] == region)].reset_index(drop=True)
         table["上月进度"] = shown_progress(before, registry)
         if region != COUNTY:
-            table["排名较上月"] = rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE).tolist() \
-                if "rank_change" in rows else fmt.NOT_APPLICABLE
+            table["排名较上月"] = (
+                rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE).tolist()
+                if "rank_change" in rows
+                else fmt.NOT_APPLICABLE
+            )
     if last_year is not None:
-        same = last_year[last_year["region"] == region].set_index("indicator_id").reindex(rows["indicator_id"]).reset_index()
+        same = (
+            last_year[last_year["region"] == region]
+            .set_index("indicator_id")
+            .reindex(rows["indicator_id"])
+            .reset_index()
+        )
         table["上年同期进度"] = shown_progress(same, registry)
     return table
 
@@ -130,8 +164,9 @@ def quarterly_ranks(board: pd.DataFrame, year: int, region: str, registry: Regis
     table = pd.DataFrame({"指标": [names[i] for i in order]})
     for period in ends:
         at = rows[rows["period"] == period].set_index("indicator_id").reindex(order)
-        table[f"第{int(period[5:7]) // 3}季度末"] = [MISSING if s == MISSING else fmt.integer(r)
-                                                  for r, s in zip(at["rank"], at["status"])]
+        table[f"第{int(period[5:7]) // 3}季度末"] = [
+            MISSING if s == MISSING else fmt.integer(r) for r, s in zip(at["rank"], at["status"])
+        ]
     return table
 
 
@@ -145,15 +180,24 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
     if region == COUNTY:
         behind = behind.sort_values(["responsible_units", "gap_points", "region"], kind="stable")
     units = registry.indicators.set_index("indicator_id")["unit"]
-    table = pd.DataFrame({
-        "责任单位": behind["responsible_units"], "区域": behind["region"], "指标": behind["indicator"],
-        "状态": behind["status"].astype(str),
-        "进度": [fmt.percent(a) if units[i] == "%" else fmt.rate(c)
-               for a, c, i in zip(behind["actual"], behind["completion_rate"], behind["indicator_id"])],
-        "序时进度或目标": [f"目标 {t:g}%" if pd.isna(s) else fmt.rate(s) for s, t in zip(behind["time_share"], behind["target"])],
-        "差距(百分点)": [f"{g:.1f}" for g in behind["gap_points"]],
-        "排名": [fmt.integer(r) for r in behind["rank"]], "方案条款": behind["clause"],
-    })
+    table = pd.DataFrame(
+        {
+            "责任单位": behind["responsible_units"],
+            "区域": behind["region"],
+            "指标": behind["indicator"],
+            "状态": behind["status"].astype(str),
+            "进度": [
+                fmt.percent(a) if units[i] == "%" else fmt.rate(c)
+                for a, c, i in zip(behind["actual"], behind["completion_rate"], behind["indicator_id"])
+            ],
+            "序时进度或目标": [
+                f"目标 {t:g}%" if pd.isna(s) else fmt.rate(s) for s, t in zip(behind["time_share"], behind["target"])
+            ],
+            "差距(百分点)": [f"{g:.1f}" for g in behind["gap_points"]],
+            "排名": [fmt.integer(r) for r in behind["rank"]],
+            "方案条款": behind["clause"],
+        }
+    )
     if region != COUNTY:
         table = table.drop(columns="区域")
     return table.reset_index(drop=True)
@@ -167,50 +211,85 @@ def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
     known = assessments[assessments["verdict"] != "insufficient_data"].reset_index(drop=True)
     growth = known["basis"].eq("annual_growth")
     achieved = known["cagr_obs"] * 100 if "cagr_obs" in known else pd.Series(float("nan"), index=known.index)
-    return pd.DataFrame({
-        "目标": known["name_zh"],
-        "最新年份": [fmt.integer(y) for y in known["latest_year"]],
-        "最新值": [fmt.percent(g) + f"（{fmt.number(v, '亿元')}亿元）" if is_growth else fmt.number(v, u)
-                for is_growth, g, v, u in zip(growth, achieved, known["latest_value"], known["unit"])],
-        "2027目标": [("年均增长 " if is_growth else "") + fmt.target(t, c, u)
-                   for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])],
-        "判断": [v + (f"；{'高于' if above else '未超过'}全省（{pv:g}%，{int(py)}年）" if pd.notna(pv) else "")
-               + (f"（{n.split(' / ')[0]}）" if isinstance(n, str) and n else "")
-               for v, above, pv, py, n in zip(known["verdict_zh"], known["above_province"], known["province_value"],
-                                             known["province_year"], known["note"])],
-        "增长率比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
-        "新增进度比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["pace_ratio"]],
-        "责任单位": known["responsible_units"],
-    })
+    return pd.DataFrame(
+        {
+            "目标": known["name_zh"],
+            "最新年份": [fmt.integer(y) for y in known["latest_year"]],
+            "最新值": [
+                fmt.percent(g) + f"（{fmt.number(v, '亿元')}亿元）" if is_growth else fmt.number(v, u)
+                for is_growth, g, v, u in zip(growth, achieved, known["latest_value"], known["unit"])
+            ],
+            "2027目标": [
+                ("年均增长 " if is_growth else "") + fmt.target(t, c, u)
+                for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])
+            ],
+            "判断": [
+                v
+                + (f"；{'高于' if above else '未超过'}全省（{pv:g}%，{int(py)}年）" if pd.notna(pv) else "")
+                + (f"（{n.split(' / ')[0]}）" if isinstance(n, str) and n else "")
+                for v, above, pv, py, n in zip(
+                    known["verdict_zh"],
+                    known["above_province"],
+                    known["province_value"],
+                    known["province_year"],
+                    known["note"],
+                )
+            ],
+            "增长率比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
+            "新增进度比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["pace_ratio"]],
+            "责任单位": known["responsible_units"],
+        }
+    )
 
 
 def conventions(rules, registry: Registry) -> list[str]:
     """The rules an output applied, and every declared pacing with its reason and source."""
-    lines = [f"填表口径为本项目约定，方案未作规定：基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；"
-             + rules.describe()]
-    lines += [f"{r.name_zh}的序时进度按节奏“{r.pacing_profile}”计算：{r.pacing_reason}（来源：{r.pacing_source}）"
-              for r in registry.paced.itertuples()]
+    lines = [
+        f"填表口径为本项目约定，方案未作规定：基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；"
+        + rules.describe()
+    ]
+    lines += [
+        f"{r.name_zh}的序时进度按节奏“{r.pacing_profile}”计算：{r.pacing_reason}（来源：{r.pacing_source}）"
+        for r in registry.paced.itertuples()
+    ]
     return lines
 
 
-def data_notes(inputs: pd.DataFrame, is_example: bool, checks_passed: list[str], made_at: str, code_version: str,
-               rules_applied: list[str] = (), provenance: pd.DataFrame | None = None) -> str:
+def data_notes(
+    inputs: pd.DataFrame,
+    is_example: bool,
+    checks_passed: list[str],
+    made_at: str,
+    code_version: str,
+    rules_applied: list[str] = (),
+    provenance: pd.DataFrame | None = None,
+) -> str:
     """The closing section: what is official, example or an assumption in each input (generated
     from ``data/raw/provenance.csv``, the table of data/raw/README.md), the example flag, the rules
     applied, checks passed, the input files with their hashes, and when and by what code."""
     lines = ["**数据说明 / data notes**", ""]
     if provenance is not None:
-        lines += [f"- `{html.escape(r.file)}`（{html.escape(r.columns)}）：**{html.escape(r.nature)}**。{html.escape(r.source)}"
-                  for r in provenance.itertuples()]
+        lines += [
+            f"- `{html.escape(r.file)}`（{html.escape(r.columns)}）：**{html.escape(r.nature)}**。{html.escape(r.source)}"
+            for r in provenance.itertuples()
+        ]
     if is_example:
-        lines.append(f"- <span style='color:#c00000'><b>进度数据为{html.escape(EXAMPLE_LABEL)}</b></span>："
-                     "区域进度数据不公开，本报告用固定种子生成器（kpi/example_data.py）生成的数据演示，不代表官方数字。")
+        lines.append(
+            f"- <span style='color:#c00000'><b>进度数据为{html.escape(EXAMPLE_LABEL)}</b></span>："
+            "区域进度数据不公开，本报告用固定种子生成器（kpi/example_data.py）生成的数据演示，不代表官方数字。"
+        )
     lines += [f"- {line}" for line in rules_applied]
-    lines += [f"- 已通过的校验：{'；'.join(checks_passed)}。",
-              "- 输入文件（sha256 前16位）：" + "；".join(f"`{html.escape(r.file)}` {r.sha256[:16]}"
-                                         + ("（示例）" if r.is_example else "") for r in inputs.itertuples()) + "。",
-              f"- 生成时间：{fmt.chinese_time(made_at) + '（北京时间）' if made_at else '未记录（交互运行）'}；"
-             f"代码版本：{code_version or '未记录'}。"]
+    lines += [
+        f"- 已通过的校验：{'；'.join(checks_passed)}。",
+        "- 输入文件（sha256 前16位）："
+        + "；".join(
+            f"`{html.escape(r.file)}` {r.sha256[:16]}" + ("（示例）" if r.is_example else "")
+            for r in inputs.itertuples()
+        )
+        + "。",
+        f"- 生成时间：{fmt.chinese_time(made_at) + '（北京时间）' if made_at else '未记录（交互运行）'}；"
+        f"代码版本：{code_version or '未记录'}。",
+    ]
     return "\n".join(lines)
 
 
@@ -219,14 +298,19 @@ def validate_parameters(year, quarter, region, registry: Registry) -> tuple[int,
     from kpi.errors import InputError
 
     if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise InputError("year 应为 2000—2100 的整数 / year must be an integer", column="year", value=year,
-                         fix="例如 --year 2025")
+        raise InputError(
+            "year 应为 2000—2100 的整数 / year must be an integer", column="year", value=year, fix="例如 --year 2025"
+        )
     if quarter not in (1, 2, 3, 4):
-        raise InputError("quarter 应为 1—4 / quarter must be 1–4", column="quarter", value=quarter, fix="例如 --quarter 4")
+        raise InputError(
+            "quarter 应为 1—4 / quarter must be 1–4", column="quarter", value=quarter, fix="例如 --quarter 4"
+        )
     try:
         region = registry.resolve_region(region)
     except KeyError as exc:
-        raise InputError(str(exc.args[0]), column="region", value=region, fix="使用 data/raw/regions.csv 中的区域名") from None
+        raise InputError(
+            str(exc.args[0]), column="region", value=region, fix="使用 data/raw/regions.csv 中的区域名"
+        ) from None
     return year, quarter, region
 
 
@@ -235,7 +319,6 @@ def check_region_series(progress: pd.DataFrame, region: str, registry: Registry)
     and counts never fall from one month to the next within a year. Raises ``InputError`` naming
     the period, indicator and both values otherwise."""
     from kpi.errors import InputError
-
     from kpi.progress_input import ytd_falls
 
     falls = ytd_falls(progress[progress["region"] == region], registry)
@@ -245,4 +328,7 @@ def check_region_series(progress: pd.DataFrame, region: str, registry: Registry)
             f"{region} 的 {first['indicator_id']} 年内累计值下降：{first['previous_period']} 为 "
             f"{first['previous_value']:g}，{first['period']} 为 {first['value']:g}"
             " / a year-to-date value falls from one month to the next",
-            column="value", value=first["value"], fix="核对该区域该月的累计值（应为年初至今累计，不应小于上月）")
+            column="value",
+            value=first["value"],
+            fix="核对该区域该月的累计值（应为年初至今累计，不应小于上月）",
+        )

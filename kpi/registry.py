@@ -23,19 +23,31 @@ COUNTY = "全县"
 BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
 COMPARATORS = (">=", ">", "=", "<=", "<")
 KINDS = ("amount", "count", "growth")
-REGISTRY_FILES = ("indicators.csv", "regions.csv", "plan_targets.csv", "pacing_profiles.csv", "provenance.csv",
-                  "province_reference.csv")
+REGISTRY_FILES = (
+    "indicators.csv",
+    "regions.csv",
+    "plan_targets.csv",
+    "pacing_profiles.csv",
+    "provenance.csv",
+    "province_reference.csv",
+)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
-        raise InputError("找不到登记表文件 / registry file not found", file=path,
-                         fix="从仓库恢复 data/raw/ 下的文件（git checkout -- data/raw）")
+        raise InputError(
+            "找不到登记表文件 / registry file not found",
+            file=path,
+            fix="从仓库恢复 data/raw/ 下的文件（git checkout -- data/raw）",
+        )
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"登记表无法读取 / registry file unreadable: {type(exc).__name__}", file=path,
-                         fix="用 UTF-8 保存；每行列数应与表头一致；或 git checkout -- data/raw 恢复") from None
+        raise InputError(
+            f"登记表无法读取 / registry file unreadable: {type(exc).__name__}",
+            file=path,
+            fix="用 UTF-8 保存；每行列数应与表头一致；或 git checkout -- data/raw 恢复",
+        ) from None
 
 
 def _as_bool(series: pd.Series, path: Path, column: str) -> pd.Series:
@@ -44,8 +56,14 @@ def _as_bool(series: pd.Series, path: Path, column: str) -> pd.Series:
     bad = ~lowered.isin(mapping)
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError("应为 true/false / expected true or false", file=path, row=row + 2,
-                         column=column, value=series.iloc[row], fix="填写 true 或 false")
+        raise InputError(
+            "应为 true/false / expected true or false",
+            file=path,
+            row=row + 2,
+            column=column,
+            value=series.iloc[row],
+            fix="填写 true 或 false",
+        )
     return lowered.map(mapping).astype(bool)
 
 
@@ -58,8 +76,14 @@ def load_indicators(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     bad_kind = ~table["kind"].isin(KINDS)
     if bad_kind.any():
         row = int(bad_kind.to_numpy().nonzero()[0][0])
-        raise InputError(f"kind 应为 {KINDS} 之一", file=path, row=row + 2, column="kind",
-                         value=table["kind"].iloc[row], fix="改为 amount、count 或 growth")
+        raise InputError(
+            f"kind 应为 {KINDS} 之一",
+            file=path,
+            row=row + 2,
+            column="kind",
+            value=table["kind"].iloc[row],
+            fix="改为 amount、count 或 growth",
+        )
     table["annex_block"] = table["annex_block"].astype(int)
     table["annex_order"] = table["annex_order"].astype(int)
     table["weight"] = pd.to_numeric(table["weight"].replace("", "1")).astype(float)
@@ -83,8 +107,14 @@ def load_plan_targets(raw_dir: Path = paths.RAW) -> pd.DataFrame:
         bad = ~table[column].isin(allowed)
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
-            raise InputError(f"{column} 应为 {allowed} 之一", file=path, row=row + 2, column=column,
-                             value=table[column].iloc[row], fix=f"改为 {' / '.join(allowed)} 之一")
+            raise InputError(
+                f"{column} 应为 {allowed} 之一",
+                file=path,
+                row=row + 2,
+                column=column,
+                value=table[column].iloc[row],
+                fix=f"改为 {' / '.join(allowed)} 之一",
+            )
     table["target_value"] = pd.to_numeric(table["target_value"]).astype(float)
     table["base_year"] = table["base_year"].astype(int)
     table["target_year"] = table["target_year"].astype(int)
@@ -123,7 +153,9 @@ class Registry:
 
         rows = []
         for name in file_names:
-            matches = self.provenance_table[[fnmatch.fnmatch(name, pattern) for pattern in self.provenance_table["file"]]]
+            matches = self.provenance_table[
+                [fnmatch.fnmatch(name, pattern) for pattern in self.provenance_table["file"]]
+            ]
             if not matches.empty:
                 first = matches["file"].iloc[0]
                 rows.append(matches[matches["file"] == first].assign(file=name))
@@ -132,8 +164,14 @@ class Registry:
 
     @classmethod
     def load(cls, raw_dir: Path = paths.RAW) -> "Registry":
-        return cls(load_indicators(raw_dir), load_regions(raw_dir), load_plan_targets(raw_dir),
-                   load_pacing_profiles(raw_dir), _read_csv(raw_dir / "provenance.csv"), load_province(raw_dir))
+        return cls(
+            load_indicators(raw_dir),
+            load_regions(raw_dir),
+            load_plan_targets(raw_dir),
+            load_pacing_profiles(raw_dir),
+            _read_csv(raw_dir / "provenance.csv"),
+            load_province(raw_dir),
+        )
 
     @cached_property
     def region_lookup(self) -> dict[str, str]:
@@ -179,17 +217,33 @@ class Registry:
         indicators = self.indicators.copy()
         for row in pacing.itertuples():
             if row.indicator_id not in set(indicators["indicator_id"]):
-                raise InputError("[pacing] 中的指标未登记 / unknown indicator in [pacing]", file=where, value=row.indicator_id,
-                                 fix=f"使用 indicators.csv 中的 indicator_id：{'、'.join(indicators['indicator_id'])}")
+                raise InputError(
+                    "[pacing] 中的指标未登记 / unknown indicator in [pacing]",
+                    file=where,
+                    value=row.indicator_id,
+                    fix=f"使用 indicators.csv 中的 indicator_id：{'、'.join(indicators['indicator_id'])}",
+                )
             months = set(self.pacing_profiles.loc[self.pacing_profiles["profile"] == row.profile, "month"])
             if months != set(range(1, 13)):
-                raise InputError("[pacing] 中的节奏未定义或不满12个月 / pacing profile unknown or incomplete", file=where,
-                                 value=row.profile, fix="在 data/raw/pacing_profiles.csv 中为该节奏写 1—12 月的序时进度")
+                raise InputError(
+                    "[pacing] 中的节奏未定义或不满12个月 / pacing profile unknown or incomplete",
+                    file=where,
+                    value=row.profile,
+                    fix="在 data/raw/pacing_profiles.csv 中为该节奏写 1—12 月的序时进度",
+                )
             if indicators.loc[indicators["indicator_id"] == row.indicator_id, "kind"].iloc[0] == "growth":
-                raise InputError("增长类指标没有序时进度，不能设节奏 / a growth rate has no pacing", file=where,
-                                 value=row.indicator_id, fix="从 [pacing] 中删去该指标")
+                raise InputError(
+                    "增长类指标没有序时进度，不能设节奏 / a growth rate has no pacing",
+                    file=where,
+                    value=row.indicator_id,
+                    fix="从 [pacing] 中删去该指标",
+                )
             at = indicators["indicator_id"] == row.indicator_id
-            indicators.loc[at, ["pacing_profile", "pacing_reason", "pacing_source"]] = [row.profile, row.reason, row.source]
+            indicators.loc[at, ["pacing_profile", "pacing_reason", "pacing_source"]] = [
+                row.profile,
+                row.reason,
+                row.source,
+            ]
         return replace(self, indicators=indicators)
 
     def indicator(self, indicator_id: str) -> pd.Series:

@@ -32,8 +32,9 @@ class NotebookFailed(RuntimeError):
         return NotebookFailed, (self.notebook, self.kept, self.cause)
 
 
-def execute_notebook(notebook: Path, output: Path, parameters: dict | None = None,
-                     kernel_name: str = "python3") -> Path:
+def execute_notebook(
+    notebook: Path, output: Path, parameters: dict | None = None, kernel_name: str = "python3"
+) -> Path:
     """Execute ``notebook`` with ``parameters`` into ``output`` (atomic), cwd = the notebook's folder."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -45,10 +46,17 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict | None = Non
     try:
         for attempt in (1, 2):
             try:
-                papermill.execute_notebook(str(notebook), str(tmp), parameters=parameters or {},
-                                           kernel_name=kernel_name, cwd=str(notebook.parent),
-                                           progress_bar=False, log_output=False, shutdown_kernel="immediate",
-                                           request_save_on_cell_execute=False)  # written once at the end
+                papermill.execute_notebook(
+                    str(notebook),
+                    str(tmp),
+                    parameters=parameters or {},
+                    kernel_name=kernel_name,
+                    cwd=str(notebook.parent),
+                    progress_bar=False,
+                    log_output=False,
+                    shutdown_kernel="immediate",
+                    request_save_on_cell_execute=False,
+                )  # written once at the end
                 break
             except RuntimeError as exc:
                 # two kernels started at one moment can pick the same free TCP port; the loser dies
@@ -56,8 +64,9 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict | None = Non
                 if attempt == 2 or "Kernel died before replying" not in str(exc):
                     raise
     except PapermillExecutionError as exc:
-        raise NotebookFailed(notebook, _keep_failed(tmp, output, f"{exc.ename}: {exc.evalue}"),
-                             f"{exc.ename}: {exc.evalue}") from None
+        raise NotebookFailed(
+            notebook, _keep_failed(tmp, output, f"{exc.ename}: {exc.evalue}"), f"{exc.ename}: {exc.evalue}"
+        ) from None
     except (KeyboardInterrupt, SystemExit):
         tmp.unlink(missing_ok=True)
         raise

@@ -37,8 +37,12 @@ import pandas as pd
 from kpi import formatting as fmt
 
 VERDICTS_ZH = {
-    "target_achieved": "已达标", "on_track": "进度正常", "acceleration_needed": "需加快",
-    "limited_progress": "进展有限", "deterioration": "倒退", "insufficient_data": "数据不足",
+    "target_achieved": "已达标",
+    "on_track": "进度正常",
+    "acceleration_needed": "需加快",
+    "limited_progress": "进展有限",
+    "deterioration": "倒退",
+    "insufficient_data": "数据不足",
     "not_yet_achieved": "尚未实现",
 }
 ON_TRACK, ACCELERATION = 0.95, 0.60
@@ -75,8 +79,13 @@ def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
         measure = "当年新增" if target.basis == "new_since_base" and series_id == target.indicator_id else "年末值"
         if target.basis == "milestone":
             measure = "年末数量（0 = 尚未实现）"
-        rows[series_id] = {"series_id": series_id, "name_zh": name, "unit": unit, "measure": measure,
-                           "target_text": target_text}
+        rows[series_id] = {
+            "series_id": series_id,
+            "name_zh": name,
+            "unit": unit,
+            "measure": measure,
+            "target_text": target_text,
+        }
     return pd.DataFrame(list(rows.values()))
 
 
@@ -122,8 +131,15 @@ def _meets(value: float, target: float, higher_is_better: bool) -> bool:
 ZERO_SUBSTITUTE = 0.001  # Open SDG (sdg-build ProgressMeasure): a zero base or target is read as 0.001
 
 
-def assess(base_year: int, base_value: float, latest_year: int, latest_value: float, target_year: int,
-           target_value: float, higher_is_better: bool = True) -> Assessment:
+def assess(
+    base_year: int,
+    base_value: float,
+    latest_year: int,
+    latest_value: float,
+    target_year: int,
+    target_value: float,
+    higher_is_better: bool = True,
+) -> Assessment:
     """Eurostat / Open SDG growth-rate ratio, verdict, compound and linear projections, UNSD ratio.
 
     At the edges it follows Open SDG's ``ProgressMeasure``: a latest value that meets the target is
@@ -145,7 +161,9 @@ def assess(base_year: int, base_value: float, latest_year: int, latest_value: fl
     if base * latest_value < 0 or target / base <= 0:
         if achieved:
             return Assessment("target_achieved", VERDICTS_ZH["target_achieved"])
-        return _insufficient("基期值与最新值（或目标）符号相反，增长率无意义 / values of opposite signs have no growth rate")
+        return _insufficient(
+            "基期值与最新值（或目标）符号相反，增长率无意义 / values of opposite signs have no growth rate"
+        )
     sign = -1 if base < 0 else 1
     slope = (latest_value - base_value) / years_observed
     years_left = target_year - latest_year
@@ -154,11 +172,17 @@ def assess(base_year: int, base_value: float, latest_year: int, latest_value: fl
     cagr_req = (target / base) ** (1 / (target_year - base_year)) - 1
     projected = latest_value * (1 + cagr_obs) ** years_left
     base_met = _meets(base_value, target_value, higher_is_better)
-    unsd_ratio = (projected - base_value) / (target_value - base_value) \
-        if target_value != base_value and not base_met else math.nan
+    unsd_ratio = (
+        (projected - base_value) / (target_value - base_value)
+        if target_value != base_value and not base_met
+        else math.nan
+    )
     direction = 1 if higher_is_better else -1
-    ratio = sign * direction * cagr_obs / abs(cagr_req) if cagr_req != 0 \
+    ratio = (
+        sign * direction * cagr_obs / abs(cagr_req)
+        if cagr_req != 0
         else (math.inf if direction * cagr_obs >= 0 else -math.inf)
+    )
     verdict = "target_achieved" if achieved else verdict_for_ratio(ratio)
     return Assessment(verdict, VERDICTS_ZH[verdict], ratio, cagr_obs, cagr_req, projected, projected_linear, unsd_ratio)
 
@@ -193,9 +217,13 @@ def effort_needed(series: pd.Series, target_year: int, target_value: float) -> d
     changes = series.diff().dropna()
     growth = series.pct_change().dropna().replace([np.inf, -np.inf], np.nan).dropna()
     if years_left <= 0:
-        return {"years_left": 0, "needed_change_per_year": math.nan, "needed_growth_per_year": math.nan,
-                "best_change_so_far": changes.max() if len(changes) else math.nan,
-                "best_growth_so_far": growth.max() if len(growth) else math.nan}
+        return {
+            "years_left": 0,
+            "needed_change_per_year": math.nan,
+            "needed_growth_per_year": math.nan,
+            "best_change_so_far": changes.max() if len(changes) else math.nan,
+            "best_growth_so_far": growth.max() if len(growth) else math.nan,
+        }
     needed_growth = (target_value / latest) ** (1 / years_left) - 1 if latest > 0 else math.nan
     return {
         "years_left": years_left,
@@ -223,13 +251,21 @@ def assess_new_since_base(additions: pd.Series, base_year: int, target_year: int
     pace = cumulative / elapsed
     return {
         "pace_ratio": pace_ratio,
-        **Assessment(verdict, VERDICTS_ZH[verdict], projected=cumulative + pace * years_left,
-                     projected_linear=cumulative + pace * years_left,
-                     unsd_ratio=(cumulative + pace * years_left) / target_value).as_dict(),
-        "latest_year": latest_year, "latest_value": cumulative, "completion": completion,
-        "expected_share": expected_share, "gap_points": (completion - expected_share) * 100,
+        **Assessment(
+            verdict,
+            VERDICTS_ZH[verdict],
+            projected=cumulative + pace * years_left,
+            projected_linear=cumulative + pace * years_left,
+            unsd_ratio=(cumulative + pace * years_left) / target_value,
+        ).as_dict(),
+        "latest_year": latest_year,
+        "latest_value": cumulative,
+        "completion": completion,
+        "expected_share": expected_share,
+        "gap_points": (completion - expected_share) * 100,
         "needed_change_per_year": (target_value - cumulative) / years_left if years_left else math.nan,
-        "best_change_so_far": float(period.max()), "years_left": years_left,
+        "best_change_so_far": float(period.max()),
+        "years_left": years_left,
     }
 
 
@@ -249,13 +285,22 @@ def assess_annual_growth(levels: pd.Series, base_year: int, target_year: int, ta
     required_final = base * (1 + rate) ** (target_year - base_year)
     verdict = verdict_for_ratio(ratio)
     return {
-        **Assessment(verdict, VERDICTS_ZH[verdict], ratio=ratio, cagr_obs=cagr, cagr_req=rate,
-                     projected=latest * (1 + cagr) ** years_left,
-                     projected_linear=latest + (latest - base) / years_observed * years_left,
-                     unsd_ratio=(latest * (1 + cagr) ** years_left - base) / (required_final - base)).as_dict(),
-        "latest_year": latest_year, "latest_value": latest, "required_final": required_final,
+        **Assessment(
+            verdict,
+            VERDICTS_ZH[verdict],
+            ratio=ratio,
+            cagr_obs=cagr,
+            cagr_req=rate,
+            projected=latest * (1 + cagr) ** years_left,
+            projected_linear=latest + (latest - base) / years_observed * years_left,
+            unsd_ratio=(latest * (1 + cagr) ** years_left - base) / (required_final - base),
+        ).as_dict(),
+        "latest_year": latest_year,
+        "latest_value": latest,
+        "required_final": required_final,
         "needed_growth_per_year": (required_final / latest) ** (1 / years_left) - 1 if years_left else math.nan,
-        "best_growth_so_far": float(levels.pct_change().dropna().max()), "years_left": years_left,
+        "best_growth_so_far": float(levels.pct_change().dropna().max()),
+        "years_left": years_left,
     }
 
 
@@ -266,11 +311,18 @@ def assess_milestone(values: pd.Series, target_value: float = 1) -> dict:
         return _insufficient("无数据 / no data").as_dict()
     reached = values[values >= target_value]
     if reached.empty:
-        return {**Assessment("not_yet_achieved", VERDICTS_ZH["not_yet_achieved"]).as_dict(),
-                "latest_year": int(values.index[-1]), "latest_value": float(values.iloc[-1]), "achieved_year": math.nan}
-    return {**Assessment("target_achieved", VERDICTS_ZH["target_achieved"]).as_dict(),
-            "latest_year": int(values.index[-1]), "latest_value": float(values.iloc[-1]),
-            "achieved_year": int(reached.index[0])}
+        return {
+            **Assessment("not_yet_achieved", VERDICTS_ZH["not_yet_achieved"]).as_dict(),
+            "latest_year": int(values.index[-1]),
+            "latest_value": float(values.iloc[-1]),
+            "achieved_year": math.nan,
+        }
+    return {
+        **Assessment("target_achieved", VERDICTS_ZH["target_achieved"]).as_dict(),
+        "latest_year": int(values.index[-1]),
+        "latest_value": float(values.iloc[-1]),
+        "achieved_year": int(reached.index[0]),
+    }
 
 
 def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> pd.Series:
@@ -279,18 +331,56 @@ def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> 
 
 
 ASSESSMENT_COLUMNS = [
-    "indicator_id", "name_zh", "unit", "basis", "target_value", "comparator", "target_year", "base_year", "clause",
-    "responsible_units", "series", "is_example", "verdict", "verdict_zh", "ratio", "cagr_obs", "cagr_req", "projected",
-    "projected_linear", "unsd_ratio", "reason", "base_value", "latest_year", "latest_value", "years_left",
-    "needed_change_per_year", "needed_growth_per_year", "best_change_so_far", "best_growth_so_far", "completion",
-    "expected_share", "gap_points", "pace_ratio", "required_final", "achieved_year", "base_year_used", "note",
-    "province_year", "province_value", "above_province", "as_of_year"]
+    "indicator_id",
+    "name_zh",
+    "unit",
+    "basis",
+    "target_value",
+    "comparator",
+    "target_year",
+    "base_year",
+    "clause",
+    "responsible_units",
+    "series",
+    "is_example",
+    "verdict",
+    "verdict_zh",
+    "ratio",
+    "cagr_obs",
+    "cagr_req",
+    "projected",
+    "projected_linear",
+    "unsd_ratio",
+    "reason",
+    "base_value",
+    "latest_year",
+    "latest_value",
+    "years_left",
+    "needed_change_per_year",
+    "needed_growth_per_year",
+    "best_change_so_far",
+    "best_growth_so_far",
+    "completion",
+    "expected_share",
+    "gap_points",
+    "pace_ratio",
+    "required_final",
+    "achieved_year",
+    "base_year_used",
+    "note",
+    "province_year",
+    "province_value",
+    "above_province",
+    "as_of_year",
+]
 
 
 def province_comparison(series: pd.Series, province: pd.DataFrame, indicator_id: str) -> dict:
     """The plan's second condition for a target (一(二): R&D intensity “超过全省平均水平”): the county's
     latest value against the province's latest figure of the same year or before."""
-    rows = province[(province["indicator_id"] == indicator_id)].sort_values("year") if province is not None else province
+    rows = (
+        province[(province["indicator_id"] == indicator_id)].sort_values("year") if province is not None else province
+    )
     if rows is None or rows.empty or series.empty:
         return {}
     latest_year = int(series.index[-1])
@@ -298,12 +388,19 @@ def province_comparison(series: pd.Series, province: pd.DataFrame, indicator_id:
     if known.empty:
         return {}
     figure = known.iloc[-1]
-    return {"province_year": int(figure["year"]), "province_value": float(figure["value"]),
-            "above_province": bool(series.iloc[-1] > figure["value"])}
+    return {
+        "province_year": int(figure["year"]),
+        "province_value": float(figure["value"]),
+        "above_province": bool(series.iloc[-1] > figure["value"]),
+    }
 
 
-def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_year: int | None = None,
-                province: pd.DataFrame | None = None) -> pd.DataFrame:
+def assess_plan(
+    plan_targets: pd.DataFrame,
+    county_annual: pd.DataFrame,
+    as_of_year: int | None = None,
+    province: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per plan target: latest value, verdict (English and Chinese), ratio, projections,
     effort needed — by the method of its ``basis``. Targets without data say so (数据不足)."""
     as_of_year = as_of_year or int(county_annual["year"].max())
@@ -315,28 +412,50 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
         series = _series(county_annual, source_id, as_of_year)
         if from_stock:  # yearly additions are the differences of the stock
             series = series.diff().dropna()
-        record = {"indicator_id": target.indicator_id, "name_zh": target.name_zh, "unit": target.unit,
-                  "basis": target.basis, "target_value": target.target_value, "comparator": target.comparator,
-                  "target_year": target.target_year,
-                  "base_year": target.base_year, "clause": target.clause,
-                  "responsible_units": target.responsible_units,
-                  "series": f"diff({source_id})" if from_stock else source_id,
-                  "is_example": source_id in example_series}
+        record = {
+            "indicator_id": target.indicator_id,
+            "name_zh": target.name_zh,
+            "unit": target.unit,
+            "basis": target.basis,
+            "target_value": target.target_value,
+            "comparator": target.comparator,
+            "target_year": target.target_year,
+            "base_year": target.base_year,
+            "clause": target.clause,
+            "responsible_units": target.responsible_units,
+            "series": f"diff({source_id})" if from_stock else source_id,
+            "is_example": source_id in example_series,
+        }
         if series.empty:
             record.update(_insufficient("暂无该指标的年度数据 / no annual data for this target").as_dict())
         elif target.basis in ("level", "cumulative"):
             base_year, base, note = base_of(series, target.base_year)
-            result = assess(base_year, base, int(series.index[-1]), float(series.iloc[-1]),
-                            target.target_year, target.target_value, higher_is_better=higher_is_better(target.comparator))
+            result = assess(
+                base_year,
+                base,
+                int(series.index[-1]),
+                float(series.iloc[-1]),
+                target.target_year,
+                target.target_value,
+                higher_is_better=higher_is_better(target.comparator),
+            )
             record.update(province_comparison(series, province, target.indicator_id))
-            record.update(result.as_dict(), base_value=base, base_year_used=base_year, note=note,
-                          latest_year=int(series.index[-1]),
-                          latest_value=float(series.iloc[-1]), **effort_needed(series, target.target_year, target.target_value))
+            record.update(
+                result.as_dict(),
+                base_value=base,
+                base_year_used=base_year,
+                note=note,
+                latest_year=int(series.index[-1]),
+                latest_value=float(series.iloc[-1]),
+                **effort_needed(series, target.target_year, target.target_value),
+            )
         elif target.basis == "new_since_base":
             record.update(assess_new_since_base(series, target.base_year, target.target_year, target.target_value))
         elif target.basis == "annual_growth":
-            record.update(assess_annual_growth(series, target.base_year, target.target_year, target.target_value),
-                          base_value=series.get(target.base_year, math.nan))
+            record.update(
+                assess_annual_growth(series, target.base_year, target.target_year, target.target_value),
+                base_value=series.get(target.base_year, math.nan),
+            )
         else:
             record.update(assess_milestone(series, target.target_value))
         rows.append(record)
@@ -345,7 +464,9 @@ def assess_plan(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of_y
     return table
 
 
-def trajectory_table(plan_target: pd.Series, county_annual: pd.DataFrame, as_of_year: int | None = None) -> pd.DataFrame:
+def trajectory_table(
+    plan_target: pd.Series, county_annual: pd.DataFrame, as_of_year: int | None = None
+) -> pd.DataFrame:
     """Year by year for one level / cumulative / annual-growth target: actual, the required compound
     and linear paths, and the compound and linear projections from the latest year."""
     as_of_year = as_of_year or int(county_annual["year"].max())
@@ -360,10 +481,13 @@ def trajectory_table(plan_target: pd.Series, county_annual: pd.DataFrame, as_of_
     table = required_paths(base_year, base, target_year, target_value)
     table["actual"] = table["year"].map(series)
     latest_year, latest = int(series.index[-1]), float(series.iloc[-1])
-    result = assess(base_year, base, latest_year, latest, target_year, target_value,
-                    higher_is_better(plan_target["comparator"]))
+    result = assess(
+        base_year, base, latest_year, latest, target_year, target_value, higher_is_better(plan_target["comparator"])
+    )
     ahead = table["year"] >= latest_year
-    table["projected_compound"] = np.where(ahead, latest * (1 + result.cagr_obs) ** (table["year"] - latest_year), np.nan)
+    table["projected_compound"] = np.where(
+        ahead, latest * (1 + result.cagr_obs) ** (table["year"] - latest_year), np.nan
+    )
     slope = (latest - base) / (latest_year - base_year) if latest_year > base_year else math.nan
     table["projected_linear"] = np.where(ahead, latest + slope * (table["year"] - latest_year), np.nan)
     return table
@@ -376,7 +500,9 @@ def assess_frame(series: pd.DataFrame) -> pd.DataFrame:
     target_value and higher_is_better; the result adds cagr_obs, cagr_req, ratio, projected,
     projected_linear, unsd_ratio, verdict and verdict_zh, row for row equal to :func:`assess`.
     """
-    base_value, latest, target_value = (series[c].to_numpy(float) for c in ("base_value", "latest_value", "target_value"))
+    base_value, latest, target_value = (
+        series[c].to_numpy(float) for c in ("base_value", "latest_value", "target_value")
+    )
     observed = (series["latest_year"] - series["base_year"]).to_numpy(float)
     left = (series["target_year"] - series["latest_year"]).to_numpy(float)
     span = (series["target_year"] - series["base_year"]).to_numpy(float)
@@ -391,17 +517,37 @@ def assess_frame(series: pd.DataFrame) -> pd.DataFrame:
         cagr_req = (target / base) ** (1 / span) - 1
         projected = latest * (1 + cagr_obs) ** left
         direction = np.where(higher, 1.0, -1.0)
-        ratio = np.where(cagr_req != 0, sign * direction * cagr_obs / np.abs(cagr_req),
-                         np.where(direction * cagr_obs >= 0, np.inf, -np.inf))
+        ratio = np.where(
+            cagr_req != 0,
+            sign * direction * cagr_obs / np.abs(cagr_req),
+            np.where(direction * cagr_obs >= 0, np.inf, -np.inf),
+        )
         base_met = np.where(higher, base_value >= target_value, base_value <= target_value)
-        unsd = np.where((target_value != base_value) & ~base_met, (projected - base_value) / (target_value - base_value), np.nan)
+        unsd = np.where(
+            (target_value != base_value) & ~base_met, (projected - base_value) / (target_value - base_value), np.nan
+        )
         projected_linear = latest + (latest - base_value) / observed * left
     insufficient = no_rate & ~(achieved & ~np.isnan(latest))
-    verdict = np.select([np.isnan(latest), achieved, insufficient, ratio >= ON_TRACK, ratio >= ACCELERATION, ratio >= 0],
-                        ["insufficient_data", "target_achieved", "insufficient_data", "on_track", "acceleration_needed",
-                         "limited_progress"], default="deterioration")
-    numbers = {"cagr_obs": cagr_obs, "cagr_req": cagr_req, "ratio": ratio, "projected": projected,
-               "projected_linear": projected_linear, "unsd_ratio": unsd}
+    verdict = np.select(
+        [np.isnan(latest), achieved, insufficient, ratio >= ON_TRACK, ratio >= ACCELERATION, ratio >= 0],
+        [
+            "insufficient_data",
+            "target_achieved",
+            "insufficient_data",
+            "on_track",
+            "acceleration_needed",
+            "limited_progress",
+        ],
+        default="deterioration",
+    )
+    numbers = {
+        "cagr_obs": cagr_obs,
+        "cagr_req": cagr_req,
+        "ratio": ratio,
+        "projected": projected,
+        "projected_linear": projected_linear,
+        "unsd_ratio": unsd,
+    }
     insufficient = no_rate
     result = series.copy()
     for name, values in numbers.items():
@@ -420,28 +566,40 @@ def verdict_counts(assessments: pd.DataFrame) -> pd.DataFrame:
 def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
     """For the targets judged on a path: what each remaining year must add, against the best year
     so far, as readers see it (units kept; growth rates in %)."""
-    rows = assessments[assessments["verdict"].isin(["acceleration_needed", "limited_progress", "deterioration",
-                                                    "on_track"])].reset_index(drop=True)
-    return pd.DataFrame({
-        "目标": rows["name_zh"], "单位": rows["unit"],
-        "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], rows["unit"])],
-        "2027目标": [fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])],
-        "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
-        "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
-        "历年最大增量": [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
-        "每年需增长": [fmt.rate(v) for v in rows["needed_growth_per_year"]],
-        "历年最快增长": [fmt.rate(v) for v in rows["best_growth_so_far"]],
-        "责任单位": rows["responsible_units"],
-    })
+    rows = assessments[
+        assessments["verdict"].isin(["acceleration_needed", "limited_progress", "deterioration", "on_track"])
+    ].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "目标": rows["name_zh"],
+            "单位": rows["unit"],
+            "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], rows["unit"])],
+            "2027目标": [
+                fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])
+            ],
+            "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
+            "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
+            "历年最大增量": [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
+            "每年需增长": [fmt.rate(v) for v in rows["needed_growth_per_year"]],
+            "历年最快增长": [fmt.rate(v) for v in rows["best_growth_so_far"]],
+            "责任单位": rows["responsible_units"],
+        }
+    )
 
 
 def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
     """The plan targets with no annual data yet (数据不足), with their clause."""
     rows = assessments[assessments["verdict"] == "insufficient_data"].reset_index(drop=True)
-    return pd.DataFrame({
-        "目标": rows["name_zh"],
-        "2027目标": [fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])],
-        "方案条款": rows["clause"], "原因": rows["reason"].str.split(" / ").str[0]})
+    return pd.DataFrame(
+        {
+            "目标": rows["name_zh"],
+            "2027目标": [
+                fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])
+            ],
+            "方案条款": rows["clause"],
+            "原因": rows["reason"].str.split(" / ").str[0],
+        }
+    )
 
 
 def plan_targets_of(registry, indicator_id: str = "") -> pd.DataFrame:
@@ -454,6 +612,9 @@ def plan_targets_of(registry, indicator_id: str = "") -> pd.DataFrame:
         return targets
     chosen = targets[targets["indicator_id"] == indicator_id.strip()]
     if chosen.empty:
-        raise InputError("未知的方案目标 / unknown plan target", value=indicator_id,
-                         fix=f"使用 plan_targets.csv 中的 indicator_id：{'、'.join(targets['indicator_id'])}")
+        raise InputError(
+            "未知的方案目标 / unknown plan target",
+            value=indicator_id,
+            fix=f"使用 plan_targets.csv 中的 indicator_id：{'、'.join(targets['indicator_id'])}",
+        )
     return chosen

@@ -25,8 +25,14 @@ from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
 from kpi.formatting import reader_table
-from kpi.layout import (annex_table, basis_counts, county_annual_table, inputs_table, plan_targets_table,
-                        sum_checks_table)
+from kpi.layout import (
+    annex_table,
+    basis_counts,
+    county_annual_table,
+    inputs_table,
+    plan_targets_table,
+    sum_checks_table,
+)
 from kpi.pipeline import open_processed
 from kpi.plots import annex_targets_chart, show, use_cjk_font
 
@@ -48,8 +54,7 @@ reader_table(inputs_table(data.inputs))
 # %%
 # NBVAL_CHECK_OUTPUT
 plan = registry.plan_targets
-display(Markdown(f"方案目标共 {len(plan)} 项 / {len(plan)} plan targets"),
-        reader_table(basis_counts(plan)))
+display(Markdown(f"方案目标共 {len(plan)} 项 / {len(plan)} plan targets"), reader_table(basis_counts(plan)))
 
 # %%
 reader_table(plan_targets_table(plan), wrap=("责任单位", "原文"))
@@ -86,9 +91,13 @@ progress = data.progress
 if data.progress_is_example:
     display(Markdown(f"**⚠ {EXAMPLE_LABEL}**：区域进度数据不公开，以下为固定种子生成的示例数据，不代表官方数字。"))
 missing = data.missing_reports()
-display(Markdown(f"{len(progress)} 个数值，时期 {progress['period'].min()} 至 {progress['period'].max()}；"
-                 f"来源文件：{'、'.join(sorted(progress['source'].astype(str).unique()))}；"
-                 f"整月未报送：{'、'.join(f'{p} {r}' for p, r in missing.itertuples(index=False)) or '无'}。"))
+display(
+    Markdown(
+        f"{len(progress)} 个数值，时期 {progress['period'].min()} 至 {progress['period'].max()}；"
+        f"来源文件：{'、'.join(sorted(progress['source'].astype(str).unique()))}；"
+        f"整月未报送：{'、'.join(f'{p} {r}' for p, r in missing.itertuples(index=False)) or '无'}。"
+    )
+)
 
 # %%
 reader_table(county_annual_table(data.county_annual)) if len(data.county_annual) else Markdown("尚无全县年度数据。")

@@ -42,7 +42,11 @@ plan_targets = plan_targets_of(registry, indicator)
 assessments = assess_plan(plan_targets, county_annual, as_of_year=as_of_year, province=registry.province)
 if county_annual["is_example"].any():
     real = county_annual.loc[~county_annual["is_example"], "name_zh"].unique()
-    display(Markdown(f"**⚠ 年度数据含{EXAMPLE_LABEL}**；真实数据：{'、'.join(real) or '无'}（来源见 `county_annual.csv` 的 source 列）"))
+    display(
+        Markdown(
+            f"**⚠ 年度数据含{EXAMPLE_LABEL}**；真实数据：{'、'.join(real) or '无'}（来源见 `county_annual.csv` 的 source 列）"
+        )
+    )
 
 # %% [markdown]
 # ## 各项目标的判断

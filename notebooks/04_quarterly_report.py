@@ -26,8 +26,21 @@ from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
 from kpi.pipeline import open_processed
 from kpi.plots import leaderboard_table, region_progress_chart, show, trajectory_charts, use_cjk_font
-from kpi.quarterly import (check_region_series, conventions, data_notes, has_reports, headline, lagging_table, no_data_paragraph,
-                           plan_table, quarter_end, quarterly_ranks, region_table, report_heading, validate_parameters)
+from kpi.quarterly import (
+    check_region_series,
+    conventions,
+    data_notes,
+    has_reports,
+    headline,
+    lagging_table,
+    no_data_paragraph,
+    plan_table,
+    quarter_end,
+    quarterly_ranks,
+    region_table,
+    report_heading,
+    validate_parameters,
+)
 from kpi.registry import COUNTY
 from kpi.trajectory import assess_plan
 
@@ -47,8 +60,13 @@ display(HTML(report_heading(year, quarter, region, bool(board["is_example"].any(
 
 # %%
 # NBVAL_CHECK_OUTPUT
-display(Markdown(headline(board, period, region, registry) if reported
-                 else no_data_paragraph(region, period, len(registry.indicators))))
+display(
+    Markdown(
+        headline(board, period, region, registry)
+        if reported
+        else no_data_paragraph(region, period, len(registry.indicators))
+    )
+)
 
 # %% [markdown]
 # ## 二、晾晒表（季末）
@@ -81,7 +99,11 @@ if region == COUNTY:
     if data.county_annual["is_example"].any():
         display(HTML("<p style='color:#c00000'><b>⚠ 全县年度数据含示例数据</b>（真实数字见数据说明的来源）。</p>"))
     if targets_2027.empty:
-        display(Markdown("尚无全县年度数据，2027年目标暂不作判断（用 `kpi template --year` 与 `kpi collect --year` 录入）。"))
+        display(
+            Markdown(
+                "尚无全县年度数据，2027年目标暂不作判断（用 `kpi template --year` 与 `kpi collect --year` 录入）。"
+            )
+        )
     else:
         display(reader_table(targets_2027, wrap=("责任单位",)))
         show(trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province))
@@ -103,5 +125,16 @@ if len(behind):
 # %%
 checks = data.sum_checks[data.sum_checks["year"] == year]
 passed = [f"晾晒表全县=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）"]
-display(Markdown(data_notes(data.inputs, bool(board["is_example"].any()), passed, made_at, code_version,
-                            conventions(data.rules, registry), data.provenance())))
+display(
+    Markdown(
+        data_notes(
+            data.inputs,
+            bool(board["is_example"].any()),
+            passed,
+            made_at,
+            code_version,
+            conventions(data.rules, registry),
+            data.provenance(),
+        )
+    )
+)

@@ -39,7 +39,10 @@ registry = data.registry
 board = explore.boards(data)
 months = explore.periods(board)
 start, end = parse_period(start) if start else months[0], parse_period(end) if end else months[-1]
-region, indicator = registry.resolve_region(region), indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator)
+region, indicator = (
+    registry.resolve_region(region),
+    indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator),
+)
 is_example = bool(board["is_example"].any())
 names = dict(zip(registry.indicators["indicator_id"], registry.indicators["name_zh"])) | {COMPOSITE: "综合得分"}
 if is_example:
@@ -51,8 +54,12 @@ if is_example:
 # %%
 regions_box = widgets.SelectMultiple(options=registry.region_names, value=[region], description="区域", rows=9)
 indicator_box = widgets.Dropdown(options=[(names[i], i) for i in names], value=indicator, description="指标")
-span_box = widgets.SelectionRangeSlider(options=months, index=(months.index(start), months.index(end)),
-                                        description="月份", layout=widgets.Layout(width="640px"))
+span_box = widgets.SelectionRangeSlider(
+    options=months,
+    index=(months.index(start), months.index(end)),
+    description="月份",
+    layout=widgets.Layout(width="640px"),
+)
 month_box = widgets.Dropdown(options=months, value=end, description="对比月份")
 display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_box])]))
 
@@ -60,24 +67,44 @@ display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_
 # ## 趋势 / Trend
 
 # %%
-trend_chart = explore.trend_figure(explore.trend(board, [region], indicator, start, end), names[indicator],
-                                   explore.is_growth(indicator, registry), is_example)
-compare_chart = explore.compare_figure(explore.compare(board, end, indicator, registry),
-                                       f"{end} 各区域：{names[indicator]}", is_example)
+trend_chart = explore.trend_figure(
+    explore.trend(board, [region], indicator, start, end),
+    names[indicator],
+    explore.is_growth(indicator, registry),
+    is_example,
+)
+compare_chart = explore.compare_figure(
+    explore.compare(board, end, indicator, registry), f"{end} 各区域：{names[indicator]}", is_example
+)
 region_output, drill_output, pace_output = widgets.Output(), widgets.Output(), widgets.Output()
 
 
 def redraw(change=None):
     chosen, shown_indicator = list(regions_box.value) or [region], indicator_box.value
     first, last = span_box.value
-    explore.trend_figure(explore.trend(board, chosen, shown_indicator, first, last), names[shown_indicator],
-                         explore.is_growth(shown_indicator, registry), is_example, figure=trend_chart)
-    explore.compare_figure(explore.compare(board, month_box.value, shown_indicator, registry),
-                           f"{month_box.value} 各区域：{names[shown_indicator]}", is_example, figure=compare_chart)
-    for output, show in ((region_output, lambda: explore.show_region(board, registry, chosen[0], month_box.value, is_example)),
-                         (drill_output, lambda: explore.show_drill_down(data, board, chosen[0], shown_indicator, month_box.value)),
-                         (pace_output, lambda: display(explore.pace_view(explore.pace_table(board, month_box.value, registry,
-                                                                                            chosen[0]), registry)))):
+    explore.trend_figure(
+        explore.trend(board, chosen, shown_indicator, first, last),
+        names[shown_indicator],
+        explore.is_growth(shown_indicator, registry),
+        is_example,
+        figure=trend_chart,
+    )
+    explore.compare_figure(
+        explore.compare(board, month_box.value, shown_indicator, registry),
+        f"{month_box.value} 各区域：{names[shown_indicator]}",
+        is_example,
+        figure=compare_chart,
+    )
+    for output, show in (
+        (region_output, lambda: explore.show_region(board, registry, chosen[0], month_box.value, is_example)),
+        (drill_output, lambda: explore.show_drill_down(data, board, chosen[0], shown_indicator, month_box.value)),
+        (
+            pace_output,
+            lambda: display(
+                explore.pace_view(explore.pace_table(board, month_box.value, registry, chosen[0]), registry)
+            ),
+        ),
+    ):
         output.clear_output(wait=True)
         with output:
             show()

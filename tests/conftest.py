@@ -34,8 +34,11 @@ def raw_copy(tmp_path) -> Path:
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def config_for(raw: Path, processed: Path, reports: Path | None = None, store: Path | None = None):
@@ -45,8 +48,9 @@ def config_for(raw: Path, processed: Path, reports: Path | None = None, store: P
 
     from kpi import config as project
 
-    config = project.load(ROOT / "kpi.toml").with_overrides(registry=raw, processed=processed,
-                                                           reports=reports or processed.parent / "reports")
+    config = project.load(ROOT / "kpi.toml").with_overrides(
+        registry=raw, processed=processed, reports=reports or processed.parent / "reports"
+    )
     return replace(config, store=store or processed.parent / "store")
 
 
@@ -59,14 +63,27 @@ def project_copy(tmp_path) -> Path:
     return target
 
 
-def write_config(folder: Path, raw: Path = paths.RAW, progress: list[Path] | None = None,
-                 annex: list[Path] | None = None, county_annual: list[Path] | None = None) -> Path:
+def write_config(
+    folder: Path,
+    raw: Path = paths.RAW,
+    progress: list[Path] | None = None,
+    annex: list[Path] | None = None,
+    county_annual: list[Path] | None = None,
+) -> Path:
     """A project file in ``folder`` (store, processed and reports inside it); sources default to the
     shipped example ones, taken from ``raw``."""
     example = raw / "example"
     progress = [example / "progress_example.csv"] if progress is None else progress
-    annex = [raw / "annex_2023.csv", example / "annex_2024_example.csv", example / "annex_2025_example.csv",
-             folder / "store" / "annex"] if annex is None else annex
+    annex = (
+        [
+            raw / "annex_2023.csv",
+            example / "annex_2024_example.csv",
+            example / "annex_2025_example.csv",
+            folder / "store" / "annex",
+        ]
+        if annex is None
+        else annex
+    )
     county_annual = [example / "county_annual_example.csv"] if county_annual is None else county_annual
 
     def paths_list(items):
@@ -74,7 +91,8 @@ def write_config(folder: Path, raw: Path = paths.RAW, progress: list[Path] | Non
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "kpi.toml"
-    path.write_text(f"""[county]
+    path.write_text(
+        f"""[county]
 name = "缙云县"
 organisation = "缙云县科技局"
 
@@ -89,5 +107,7 @@ county_annual = {paths_list(county_annual)}
 [output]
 processed = "processed"
 reports = "reports"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path

@@ -102,77 +102,211 @@ def _no_annex_sheet(workbook, sheet):
 CASES = {
     "file-missing": ("文件不存在", lambda t: t / "nope.csv", "annex", ("error", "文件不存在", None, None)),
     "file-empty": ("空文件", lambda t: annex_csv(t, b""), "annex", ("error", "文件为空", None, None)),
-    "file-pdf-as-xlsx": ("PDF 改名为 .xlsx", lambda t: annex_csv(t, b"%PDF-1.7\n...", name="annex_2023.xlsx"), "annex",
-                         ("error", "不是有效的 Excel", None, None)),
-    "file-xls": ("旧版 .xls", lambda t: annex_csv(t, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", name="annex_2023.xls"), "annex",
-                 ("error", "另存为", None, None)),
-    "file-no-matching-sheet": ("工作簿中没有晾晒表", lambda t: annex_xlsx(t, _no_annex_sheet), "annex",
-                               ("error", "没有找到含“区域”表头", None, None)),
-    "file-formula-uncached": ("公式无缓存值", lambda t: annex_xlsx(t, _formula), "annex",
-                              ("error", "公式没有计算结果", 4, "C")),
-    "enc-gb18030": ("GB18030 编码 CSV（中文 Windows Excel）", lambda t: annex_csv(t, ANNEX.replace("“139”", "139"), "gb18030"),
-                    "annex", "ok"),
+    "file-pdf-as-xlsx": (
+        "PDF 改名为 .xlsx",
+        lambda t: annex_csv(t, b"%PDF-1.7\n...", name="annex_2023.xlsx"),
+        "annex",
+        ("error", "不是有效的 Excel", None, None),
+    ),
+    "file-xls": (
+        "旧版 .xls",
+        lambda t: annex_csv(t, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", name="annex_2023.xls"),
+        "annex",
+        ("error", "另存为", None, None),
+    ),
+    "file-no-matching-sheet": (
+        "工作簿中没有晾晒表",
+        lambda t: annex_xlsx(t, _no_annex_sheet),
+        "annex",
+        ("error", "没有找到含“区域”表头", None, None),
+    ),
+    "file-formula-uncached": (
+        "公式无缓存值",
+        lambda t: annex_xlsx(t, _formula),
+        "annex",
+        ("error", "公式没有计算结果", 4, "C"),
+    ),
+    "enc-gb18030": (
+        "GB18030 编码 CSV（中文 Windows Excel）",
+        lambda t: annex_csv(t, ANNEX.replace("“139”", "139"), "gb18030"),
+        "annex",
+        "ok",
+    ),
     "enc-utf8-bom": ("UTF-8 带 BOM", lambda t: annex_csv(t, ANNEX, "utf-8-sig"), "annex", "ok"),
-    "enc-mixed-line-endings": ("混合换行符", lambda t: annex_csv(t, "\r\n".join(ANNEX.split("\n")[:8]) + "\n"
-                                                           + "\r".join(ANNEX.split("\n")[8:14]) + "\r" + "\n".join(ANNEX.split("\n")[14:])),
-                               "annex", "ok"),
-    "enc-unknown": ("无法识别的编码", lambda t: annex_csv(t, b"\xff\xfe\xff\xff\x81\x30" * 10), "annex",
-                    ("error", "无法识别的文本编码", None, None)),
-    "layout-title-and-notes": ("多余的标题行与注释行", lambda t: annex_csv(t, "缙云县科技局\n\n" + ANNEX + "\n注：数据来源为各乡镇报送\n填表人：张三\n"),
-                               "annex", "ok"),
+    "enc-mixed-line-endings": (
+        "混合换行符",
+        lambda t: annex_csv(
+            t,
+            "\r\n".join(ANNEX.split("\n")[:8])
+            + "\n"
+            + "\r".join(ANNEX.split("\n")[8:14])
+            + "\r"
+            + "\n".join(ANNEX.split("\n")[14:]),
+        ),
+        "annex",
+        "ok",
+    ),
+    "enc-unknown": (
+        "无法识别的编码",
+        lambda t: annex_csv(t, b"\xff\xfe\xff\xff\x81\x30" * 10),
+        "annex",
+        ("error", "无法识别的文本编码", None, None),
+    ),
+    "layout-title-and-notes": (
+        "多余的标题行与注释行",
+        lambda t: annex_csv(t, "缙云县科技局\n\n" + ANNEX + "\n注：数据来源为各乡镇报送\n填表人：张三\n"),
+        "annex",
+        "ok",
+    ),
     "layout-merged-cells": ("合并单元格表头", lambda t: annex_xlsx(t, _merged), "annex", "ok"),
     "layout-blocks-on-two-sheets": ("两块表在不同工作表", lambda t: annex_xlsx(t, _two_sheets), "annex", "ok"),
-    "layout-columns-reordered": ("列顺序不同", lambda t: progress_csv(t, "3,new_sme_tech,东方镇,2023-09\n",
-                                                                  header="value,indicator_id,region,period\n"),
-                                 "progress", ("ok", lambda df: df["value"].tolist() == [3.0])),
-    "layout-unknown-indicator": ("未登记的指标", lambda t: progress_csv(t, "2023-09,东方镇,新增实用新型专利,3\n"), "progress",
-                                 ("error", "未知指标", 2, "indicator_id")),
+    "layout-columns-reordered": (
+        "列顺序不同",
+        lambda t: progress_csv(t, "3,new_sme_tech,东方镇,2023-09\n", header="value,indicator_id,region,period\n"),
+        "progress",
+        ("ok", lambda df: df["value"].tolist() == [3.0]),
+    ),
+    "layout-unknown-indicator": (
+        "未登记的指标",
+        lambda t: progress_csv(t, "2023-09,东方镇,新增实用新型专利,3\n"),
+        "progress",
+        ("error", "未知指标", 2, "indicator_id"),
+    ),
     "layout-hidden-rows": ("隐藏行（其中有冲突的旧数据）", lambda t: annex_xlsx(t, _hidden_conflict), "annex", "ok"),
     "layout-hidden-sheet": ("隐藏的草稿工作表", lambda t: annex_xlsx(t, _hidden_sheet), "annex", "ok"),
-    "value-full-width": ("全角数字与标点", lambda t: annex_csv(t, replace("6,舒洪镇,0.42", "６,舒洪镇,０．４２")), "annex", "ok"),
-    "value-thousands": ("千分位", lambda t: progress_csv(t, '2023-09,全县,new_invention_patents,"1,234"\n'), "progress",
-                        ("ok", lambda df: df["value"].tolist() == [1234.0])),
-    "value-units-in-cells": ("单元格内带单位", lambda t: progress_csv(t, "2023-09,壶山镇,rd_expense_above_scale,3.1亿元\n"
-                                                                  "2023-09,东方镇,rd_expense_above_scale,3100万元\n"), "progress",
-                             ("ok", lambda df: sorted(df["value"].tolist()) == [0.31, 3.1])),
-    "value-percent-forms": ("百分数写法 3.4% / 0.034 / 3.4", lambda t: progress_csv(
-        t, "2023-09,壶山镇,hitech_investment_growth,0.034\n2023-09,东方镇,hitech_investment_growth,0.05\n"
-           "2023-09,新建镇,hitech_investment_growth,-0.01\n2023-09,舒洪镇,hitech_investment_growth,3.4%\n"), "progress",
-        ("ok", lambda df: sorted(df["value"].round(6).tolist()) == [-1.0, 3.4, 3.4, 5.0])),
-    "value-comparators": ("15以上 / 不低于15 / ≥15", lambda t: annex_csv(t, replace("1,五云街道,0.04,,,0.23,,,15以上", "1,五云街道,0.04,,,0.23,,,不低于15")
-                                                                      .replace("2,丽水高新区,6.06,,,22.90,,,15以上", "2,丽水高新区,6.06,,,22.90,,,≥15")),
-                          "annex", ("ok", lambda df: set(df.loc[df["indicator_id"] == "hitech_investment_growth", "comparator"]) == {">="})),
-    "value-blanks": ("空白、—、/", lambda t: progress_csv(t, "2023-09,壶山镇,new_sme_tech,\n2023-09,东方镇,new_sme_tech,—\n"
-                                                       "2023-09,新建镇,new_sme_tech,/\n2023-09,舒洪镇,new_sme_tech,0\n"), "progress",
-                     ("ok", lambda df: df["region"].tolist() == ["舒洪镇"])),
-    "value-negative-count": ("负的计数", lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech,-3\n"), "progress",
-                             ("error", "不能为负", 2, "value")),
-    "value-ytd-falls": ("年内累计值下降", lambda t: progress_csv(t, "2023-08,东方镇,new_sme_tech,5\n2023-09,东方镇,new_sme_tech,3\n"),
-                        "progress", ("warn", "年内累计值下降")),
-    "value-text-for-number": ("数值处填了文字", lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech,三家\n"), "progress",
-                              ("error", "不是数值", 2, "value")),
-    "value-unit-mismatch": ("单位与指标不符", lambda t: progress_csv(t, "2023-09,东方镇,new_invention_patents,12家\n"), "progress",
-                            ("error", "单位", 2, "value")),
-    "value-duplicate-conflict": ("重复键且数值冲突", lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech,3\n2023-09,东方镇,new_sme_tech,4\n"),
-                                 "progress", ("error", "数值不同", 3, "value")),
-    "value-blank-target": ("目标为空", lambda t: annex_csv(t, replace("5,东渡镇,0.26", "5,东渡镇,")), "annex",
-                           ("error", "目标为空", 9, "第 3 列")),
-    "period-excel-dates": ("Excel 日期与日期序列号", lambda t: progress_xlsx(t, [(45199, "东方镇", "new_sme_tech", 3),
-                                                                          (dt.datetime(2023, 10, 31), "东方镇", "new_sme_tech", 4)]),
-                           "progress", ("ok", lambda df: df["period"].tolist() == ["2023-09", "2023-10"])),
-    "period-written-forms": ("2023年9月 / 2023.09 / 2023-9", lambda t: progress_csv(
-        t, "2023年9月,东方镇,new_sme_tech,3\n2023.09,壶山镇,new_sme_tech,3\n2023-9,新建镇,new_sme_tech,3\n"), "progress",
-        ("ok", lambda df: set(df["period"]) == {"2023-09"})),
-    "period-bad": ("无法识别的时期", lambda t: progress_csv(t, "九月,东方镇,new_sme_tech,3\n"), "progress",
-                   ("error", "无法识别的时期", 2, "period")),
-    "region-alias": ("区域别名", lambda t: progress_csv(t, "2023-09,丽水高新,new_sme_tech,3\n2023-09,缙云县,new_sme_tech,30\n"),
-                     "progress", ("ok", lambda df: set(df["region"]) == {"丽水高新区", "全县"})),
-    "region-stray-spaces": ("区域名中的空格", lambda t: progress_csv(t, "2023-09, 壶山 镇 ,new_sme_tech,3\n"), "progress",
-                            ("ok", lambda df: df["region"].tolist() == ["壶山镇"])),
-    "region-unknown": ("未知区域", lambda t: progress_csv(t, "2023-09,壶山乡,new_sme_tech,3\n"), "progress",
-                       ("error", "最接近的是“壶山镇”", 2, "region")),
-    "column-missing": ("缺少数值列", lambda t: progress_csv(t, "2023-09,壶山镇,new_sme_tech\n", header="period,region,indicator_id\n"),
-                       "progress", ("error", "缺少列", 1, None)),
+    "value-full-width": (
+        "全角数字与标点",
+        lambda t: annex_csv(t, replace("6,舒洪镇,0.42", "６,舒洪镇,０．４２")),
+        "annex",
+        "ok",
+    ),
+    "value-thousands": (
+        "千分位",
+        lambda t: progress_csv(t, '2023-09,全县,new_invention_patents,"1,234"\n'),
+        "progress",
+        ("ok", lambda df: df["value"].tolist() == [1234.0]),
+    ),
+    "value-units-in-cells": (
+        "单元格内带单位",
+        lambda t: progress_csv(
+            t, "2023-09,壶山镇,rd_expense_above_scale,3.1亿元\n2023-09,东方镇,rd_expense_above_scale,3100万元\n"
+        ),
+        "progress",
+        ("ok", lambda df: sorted(df["value"].tolist()) == [0.31, 3.1]),
+    ),
+    "value-percent-forms": (
+        "百分数写法 3.4% / 0.034 / 3.4",
+        lambda t: progress_csv(
+            t,
+            "2023-09,壶山镇,hitech_investment_growth,0.034\n2023-09,东方镇,hitech_investment_growth,0.05\n"
+            "2023-09,新建镇,hitech_investment_growth,-0.01\n2023-09,舒洪镇,hitech_investment_growth,3.4%\n",
+        ),
+        "progress",
+        ("ok", lambda df: sorted(df["value"].round(6).tolist()) == [-1.0, 3.4, 3.4, 5.0]),
+    ),
+    "value-comparators": (
+        "15以上 / 不低于15 / ≥15",
+        lambda t: annex_csv(
+            t,
+            replace("1,五云街道,0.04,,,0.23,,,15以上", "1,五云街道,0.04,,,0.23,,,不低于15").replace(
+                "2,丽水高新区,6.06,,,22.90,,,15以上", "2,丽水高新区,6.06,,,22.90,,,≥15"
+            ),
+        ),
+        "annex",
+        ("ok", lambda df: set(df.loc[df["indicator_id"] == "hitech_investment_growth", "comparator"]) == {">="}),
+    ),
+    "value-blanks": (
+        "空白、—、/",
+        lambda t: progress_csv(
+            t,
+            "2023-09,壶山镇,new_sme_tech,\n2023-09,东方镇,new_sme_tech,—\n"
+            "2023-09,新建镇,new_sme_tech,/\n2023-09,舒洪镇,new_sme_tech,0\n",
+        ),
+        "progress",
+        ("ok", lambda df: df["region"].tolist() == ["舒洪镇"]),
+    ),
+    "value-negative-count": (
+        "负的计数",
+        lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech,-3\n"),
+        "progress",
+        ("error", "不能为负", 2, "value"),
+    ),
+    "value-ytd-falls": (
+        "年内累计值下降",
+        lambda t: progress_csv(t, "2023-08,东方镇,new_sme_tech,5\n2023-09,东方镇,new_sme_tech,3\n"),
+        "progress",
+        ("warn", "年内累计值下降"),
+    ),
+    "value-text-for-number": (
+        "数值处填了文字",
+        lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech,三家\n"),
+        "progress",
+        ("error", "不是数值", 2, "value"),
+    ),
+    "value-unit-mismatch": (
+        "单位与指标不符",
+        lambda t: progress_csv(t, "2023-09,东方镇,new_invention_patents,12家\n"),
+        "progress",
+        ("error", "单位", 2, "value"),
+    ),
+    "value-duplicate-conflict": (
+        "重复键且数值冲突",
+        lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech,3\n2023-09,东方镇,new_sme_tech,4\n"),
+        "progress",
+        ("error", "数值不同", 3, "value"),
+    ),
+    "value-blank-target": (
+        "目标为空",
+        lambda t: annex_csv(t, replace("5,东渡镇,0.26", "5,东渡镇,")),
+        "annex",
+        ("error", "目标为空", 9, "第 3 列"),
+    ),
+    "period-excel-dates": (
+        "Excel 日期与日期序列号",
+        lambda t: progress_xlsx(
+            t, [(45199, "东方镇", "new_sme_tech", 3), (dt.datetime(2023, 10, 31), "东方镇", "new_sme_tech", 4)]
+        ),
+        "progress",
+        ("ok", lambda df: df["period"].tolist() == ["2023-09", "2023-10"]),
+    ),
+    "period-written-forms": (
+        "2023年9月 / 2023.09 / 2023-9",
+        lambda t: progress_csv(
+            t, "2023年9月,东方镇,new_sme_tech,3\n2023.09,壶山镇,new_sme_tech,3\n2023-9,新建镇,new_sme_tech,3\n"
+        ),
+        "progress",
+        ("ok", lambda df: set(df["period"]) == {"2023-09"}),
+    ),
+    "period-bad": (
+        "无法识别的时期",
+        lambda t: progress_csv(t, "九月,东方镇,new_sme_tech,3\n"),
+        "progress",
+        ("error", "无法识别的时期", 2, "period"),
+    ),
+    "region-alias": (
+        "区域别名",
+        lambda t: progress_csv(t, "2023-09,丽水高新,new_sme_tech,3\n2023-09,缙云县,new_sme_tech,30\n"),
+        "progress",
+        ("ok", lambda df: set(df["region"]) == {"丽水高新区", "全县"}),
+    ),
+    "region-stray-spaces": (
+        "区域名中的空格",
+        lambda t: progress_csv(t, "2023-09, 壶山 镇 ,new_sme_tech,3\n"),
+        "progress",
+        ("ok", lambda df: df["region"].tolist() == ["壶山镇"]),
+    ),
+    "region-unknown": (
+        "未知区域",
+        lambda t: progress_csv(t, "2023-09,壶山乡,new_sme_tech,3\n"),
+        "progress",
+        ("error", "最接近的是“壶山镇”", 2, "region"),
+    ),
+    "column-missing": (
+        "缺少数值列",
+        lambda t: progress_csv(t, "2023-09,壶山镇,new_sme_tech\n", header="period,region,indicator_id\n"),
+        "progress",
+        ("error", "缺少列", 1, None),
+    ),
 }
 
 
@@ -191,7 +325,10 @@ def test_catalogue(case, tmp_path, registry):
                 frame = reader(path, registry)
         if kind == "annex":
             assert len(frame) == 63
-            assert frame.set_index(["region", "indicator_id"]).loc[("丽水高新区", "rd_expense_above_scale"), "target"] == 6.06
+            assert (
+                frame.set_index(["region", "indicator_id"]).loc[("丽水高新区", "rd_expense_above_scale"), "target"]
+                == 6.06
+            )
         if expected != "ok":
             assert expected[1](frame), frame
         return

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from kpi import config as project
+from kpi import paths
 from kpi.atomic import formula_safe
 from kpi.collect import collect, import_annex, merge, submission_status
-from kpi.formatting import BEIJING
 from kpi.errors import InputError
+from kpi.formatting import BEIJING
 from kpi.forms import annual_form, monthly_form, read_annual_submission, read_submission
+from kpi.ingest import read_annex
 from kpi.monthly import rank_change
 from kpi.progress import score
-from kpi import paths
-from kpi.ingest import read_annex
 from kpi.progress_input import read_progress
 from kpi.trajectory import annual_series
 from tests.conftest import write_config
@@ -32,14 +32,25 @@ def store_config(tmp_path):
 # ---------------------------------------------------------------- reading returned files
 def test_wide_sheet_with_chinese_headers(tmp_path, registry):
     path = tmp_path / "壶山镇.csv"
-    path.write_text("时期,区域,规上工业企业研发费用（亿元）,上期（参考）,新增发明专利,高新技术产业投资增长(%)\n"
-                    "2026年1月,壶山,0.15,9.9,3,-2.5\n"
-                    "2026-01,东方镇,,,—,7\n", encoding="gb18030")
+    path.write_text(
+        "时期,区域,规上工业企业研发费用（亿元）,上期（参考）,新增发明专利,高新技术产业投资增长(%)\n"
+        "2026年1月,壶山,0.15,9.9,3,-2.5\n"
+        "2026-01,东方镇,,,—,7\n",
+        encoding="gb18030",
+    )
     values = read_submission(path, registry).values
     assert values[["period", "region", "indicator_id", "value"]].values.tolist() == [
-        ["2026-01", "壶山镇", "rd_expense_above_scale", 0.15], ["2026-01", "壶山镇", "new_invention_patents", 3.0],
-        ["2026-01", "壶山镇", "hitech_investment_growth", -2.5], ["2026-01", "东方镇", "hitech_investment_growth", 7.0]]
-    assert values["row"].tolist() == [2, 2, 2, 3] and values["column"].tolist() == ["第 3 列", "第 5 列", "第 6 列", "第 6 列"]
+        ["2026-01", "壶山镇", "rd_expense_above_scale", 0.15],
+        ["2026-01", "壶山镇", "new_invention_patents", 3.0],
+        ["2026-01", "壶山镇", "hitech_investment_growth", -2.5],
+        ["2026-01", "东方镇", "hitech_investment_growth", 7.0],
+    ]
+    assert values["row"].tolist() == [2, 2, 2, 3] and values["column"].tolist() == [
+        "第 3 列",
+        "第 5 列",
+        "第 6 列",
+        "第 6 列",
+    ]
 
 
 def test_wide_sheet_takes_its_period_from_a_cell_above(tmp_path, registry):
@@ -60,7 +71,12 @@ def test_wide_sheet_bad_cell_names_file_sheet_row_column_value(tmp_path, registr
     with pytest.raises(InputError) as caught:
         read_submission(path, registry)
     error = caught.value
-    assert message in error.problem and (error.sheet, error.row, error.column, str(error.value)) == ("报送表", 3, "B", cell)
+    assert message in error.problem and (error.sheet, error.row, error.column, str(error.value)) == (
+        "报送表",
+        3,
+        "B",
+        cell,
+    )
     assert error.file == path and error.fix
 
 
@@ -83,9 +99,17 @@ def test_filled_leaderboard_is_read_as_progress_times_target(tmp_path, registry)
     got = submission.values.set_index(["region", "indicator_id"])["value"]
     actual = board.set_index(["region", "indicator_id"])["actual"]
     # 五云街道's R&D: target 0.04 亿元, 进度 printed to 0.1 %: within 0.05 % of the target of the true value
-    for key in [("五云街道", "rd_expense_above_scale"), ("壶山镇", "new_invention_patents"), ("全县", "hitech_value_added")]:
-        assert got[key] == pytest.approx(actual[key], abs=0.0005 * targets.set_index(["region", "indicator_id"])["target"][key])
-    assert got[("壶山镇", "hitech_investment_growth")] == pytest.approx(actual[("壶山镇", "hitech_investment_growth")], abs=0.05)
+    for key in [
+        ("五云街道", "rd_expense_above_scale"),
+        ("壶山镇", "new_invention_patents"),
+        ("全县", "hitech_value_added"),
+    ]:
+        assert got[key] == pytest.approx(
+            actual[key], abs=0.0005 * targets.set_index(["region", "indicator_id"])["target"][key]
+        )
+    assert got[("壶山镇", "hitech_investment_growth")] == pytest.approx(
+        actual[("壶山镇", "hitech_investment_growth")], abs=0.05
+    )
     assert ("东渡镇", "rd_expense_above_scale") not in got.index  # 未报送 stays missing, never 0
     assert set(submission.values["period"]) == {"2023-09"}
 
@@ -101,21 +125,51 @@ def test_template_round_trip(tmp_path, registry):
     workbook.save(path)
     values = read_submission(path, registry, "2026-02").values
     assert values[["region", "indicator_id", "value", "column"]].values.tolist() == [
-        ["壶山镇", "rd_expense_above_scale", 0.5, "B"], ["壶山镇", "new_sme_tech", 13.0, "J"],
-        ["东方镇", "hitech_investment_growth", -1.5, "F"]]
+        ["壶山镇", "rd_expense_above_scale", 0.5, "B"],
+        ["壶山镇", "new_sme_tech", 13.0, "J"],
+        ["东方镇", "hitech_investment_growth", -1.5, "F"],
+    ]
 
 
 # ---------------------------------------------------------------- the store
 def test_merge_supersedes_logs_and_keeps_identical(tmp_path):
     keys = ["period", "region", "indicator_id"]
-    store = pd.DataFrame([{"period": "2026-01", "region": "壶山镇", "indicator_id": "x", "value": 8.0, "source_file": "a.xlsx"}])
-    incoming = pd.DataFrame([
-        {"period": "2026-01", "region": "壶山镇", "indicator_id": "x", "value": 9.0, "source_file": "b.xlsx", "_at": "t1"},
-        {"period": "2026-01", "region": "壶山镇", "indicator_id": "x", "value": 9.0, "source_file": "c.xlsx", "_at": "t2"},
-        {"period": "2026-01", "region": "东方镇", "indicator_id": "x", "value": 1.0, "source_file": "c.xlsx", "_at": "t2"}])
+    store = pd.DataFrame(
+        [{"period": "2026-01", "region": "壶山镇", "indicator_id": "x", "value": 8.0, "source_file": "a.xlsx"}]
+    )
+    incoming = pd.DataFrame(
+        [
+            {
+                "period": "2026-01",
+                "region": "壶山镇",
+                "indicator_id": "x",
+                "value": 9.0,
+                "source_file": "b.xlsx",
+                "_at": "t1",
+            },
+            {
+                "period": "2026-01",
+                "region": "壶山镇",
+                "indicator_id": "x",
+                "value": 9.0,
+                "source_file": "c.xlsx",
+                "_at": "t2",
+            },
+            {
+                "period": "2026-01",
+                "region": "东方镇",
+                "indicator_id": "x",
+                "value": 1.0,
+                "source_file": "c.xlsx",
+                "_at": "t2",
+            },
+        ]
+    )
     merged, corrections, added, unchanged = merge(store, incoming, keys, lambda row: row["source_file"])
     assert (added, unchanged) == (1, 1)
-    assert corrections[["old_value", "new_value", "old_source", "new_source"]].values.tolist() == [["8", "9", "a.xlsx", "b.xlsx"]]
+    assert corrections[["old_value", "new_value", "old_source", "new_source"]].values.tolist() == [
+        ["8", "9", "a.xlsx", "b.xlsx"]
+    ]
     assert merged.set_index("region")["source_file"].to_dict() == {"壶山镇": "b.xlsx", "东方镇": "c.xlsx"}
 
 
@@ -138,10 +192,22 @@ def test_collect_checks_every_file_before_writing(tmp_path, registry):
 
 
 def test_submission_status(registry):
-    rows = [("全县", "hitech_investment_growth"), ("壶山镇", "new_sme_tech")] + \
-        [("东方镇", i) for i in registry.indicators["indicator_id"]]
-    store = pd.DataFrame([{"period": "2026-01", "region": r, "indicator_id": i, "value": 1.0, "source_file": "f.xlsx",
-                           "received_at": "2026-02-03T14:05:00+08:00"} for r, i in rows])
+    rows = [("全县", "hitech_investment_growth"), ("壶山镇", "new_sme_tech")] + [
+        ("东方镇", i) for i in registry.indicators["indicator_id"]
+    ]
+    store = pd.DataFrame(
+        [
+            {
+                "period": "2026-01",
+                "region": r,
+                "indicator_id": i,
+                "value": 1.0,
+                "source_file": "f.xlsx",
+                "received_at": "2026-02-03T14:05:00+08:00",
+            }
+            for r, i in rows
+        ]
+    )
     status = submission_status(store, registry, "2026-01").set_index("区域")
     assert status.loc["全县", "状态"] == "已报送" and status.loc["全县", "已报指标数"] == "1/1"  # owes only the growth
     assert status.loc["东方镇", "状态"] == "已报送" and status.loc["东方镇", "最近报送时间"] == "2026年2月3日 14:05"
@@ -181,7 +247,9 @@ def test_annual_form_round_trip(tmp_path, registry):
     path = tmp_path / "annual.xlsx"
     workbook.save(path)
     values = read_annual_submission(path, series, 2025).values
-    assert values[["year", "indicator_id", "value", "note"]].values.tolist() == [[2025, "sme_tech_stock", 350.0, "科技局台账"]]
+    assert values[["year", "indicator_id", "value", "note"]].values.tolist() == [
+        [2025, "sme_tech_stock", 350.0, "科技局台账"]
+    ]
     with pytest.raises(InputError, match="不是 2026 年"):
         read_annual_submission(path, series, 2026)
 
@@ -216,8 +284,14 @@ def test_no_code_path_names_an_example_file():
 
 # ---------------------------------------------------------------- the monthly board
 def test_rank_change_hand_worked():
-    board = pd.DataFrame({"period": ["01", "01", "01", "02", "02", "02"], "region": ["A", "B", "C"] * 2,
-                          "indicator_id": ["x"] * 6, "rank": pd.array([1, 2, 3, 3, 2, pd.NA], dtype="Int64")})
+    board = pd.DataFrame(
+        {
+            "period": ["01", "01", "01", "02", "02", "02"],
+            "region": ["A", "B", "C"] * 2,
+            "indicator_id": ["x"] * 6,
+            "rank": pd.array([1, 2, 3, 3, 2, pd.NA], dtype="Int64"),
+        }
+    )
     assert rank_change(board).tolist() == ["", "", "", "↓2", "–", ""]
 
 

@@ -69,14 +69,19 @@ def test_every_real_figure_is_literally_in_the_reference():
     reference_path = paths.ROOT.parent / "shared" / "reference" / "public_figures.csv"
     annual = pd.read_csv(paths.RAW / "example" / "county_annual_example.csv")
     real = annual[~annual["is_example"]]
-    assert len(real) == 5 and set(real["indicator_id"]) == {"gdp", "hitech_enterprises_new", "hitech_enterprises_stock",
-                                                            "sme_tech_stock"}
+    assert len(real) == 5 and set(real["indicator_id"]) == {
+        "gdp",
+        "hitech_enterprises_new",
+        "hitech_enterprises_stock",
+        "sme_tech_stock",
+    }
     assert (annual.loc[annual["is_example"], "source"].str.startswith("example:")).all()
     if not reference_path.exists():
         pytest.skip(f"{reference_path} is not here")
     reference = pd.read_csv(reference_path)
     for row in real.itertuples():
         quoted = row.source.removeprefix("real: ").split(" (via ")[0].split(";")[0]
-        match = reference[(reference["source_url"] == quoted) & (reference["year"] == row.year)
-                          & (reference["value"] == row.value)]
+        match = reference[
+            (reference["source_url"] == quoted) & (reference["year"] == row.year) & (reference["value"] == row.value)
+        ]
         assert len(match) == 1, row

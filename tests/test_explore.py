@@ -35,28 +35,45 @@ def board(processed):
 
 
 # ---------------------------------------------------------------- what-if, by hand
-@pytest.mark.parametrize("actual, target, month, needed", [
-    (2, 13, 6, 11 / 6),      # 11 still to do over July–December
-    (9, 12, 9, 1.0),         # 3 over October–December
-    (15, 12, 3, 0.0),        # already reached
-    (5, 12, 12, math.nan),   # December: no month left
-    (math.nan, 12, 6, math.nan),
-])
+@pytest.mark.parametrize(
+    "actual, target, month, needed",
+    [
+        (2, 13, 6, 11 / 6),  # 11 still to do over July–December
+        (9, 12, 9, 1.0),  # 3 over October–December
+        (15, 12, 3, 0.0),  # already reached
+        (5, 12, 12, math.nan),  # December: no month left
+        (math.nan, 12, 6, math.nan),
+    ],
+)
 def test_monthly_pace_needed(actual, target, month, needed):
     result = explore.monthly_pace_needed(actual, target, month)
     assert (math.isnan(result) and math.isnan(needed)) or result == pytest.approx(needed)
 
 
 def test_growth_needed_against_the_best_year():
-    plan = pd.DataFrame({"indicator_id": ["stock", "share", "added"], "name_zh": ["存量", "比重", "新增"],
-                         "unit": ["家", "%", "家"], "target_value": [216.0, 3.0, 260.0], "basis": ["cumulative", "level", "new_since_base"],
-                         "target_year": [2027, 2027, 2027]})
-    annual = pd.DataFrame({"year": [2023, 2024, 2025, 2023, 2024, 2025], "indicator_id": ["stock"] * 3 + ["share"] * 3,
-                           "value": [100.0, 125.0, 150.0, 2.0, 2.1, 2.5]})
+    plan = pd.DataFrame(
+        {
+            "indicator_id": ["stock", "share", "added"],
+            "name_zh": ["存量", "比重", "新增"],
+            "unit": ["家", "%", "家"],
+            "target_value": [216.0, 3.0, 260.0],
+            "basis": ["cumulative", "level", "new_since_base"],
+            "target_year": [2027, 2027, 2027],
+        }
+    )
+    annual = pd.DataFrame(
+        {
+            "year": [2023, 2024, 2025, 2023, 2024, 2025],
+            "indicator_id": ["stock"] * 3 + ["share"] * 3,
+            "value": [100.0, 125.0, 150.0, 2.0, 2.1, 2.5],
+        }
+    )
     table = explore.growth_needed(plan, annual, 2025).set_index("indicator_id")
     assert list(table.index) == ["stock", "share"]  # a new-since-base count has no growth rate to compare
     # 150 → 216 in two years: (216 / 150) ** (1/2) − 1 = √1.44 − 1 = 0.2; best so far: 100 → 125 = 25 %
-    assert table.loc["stock", ["growth_needed", "best_growth_so_far", "years_left"]].tolist() == pytest.approx([0.2, 0.25, 2])
+    assert table.loc["stock", ["growth_needed", "best_growth_so_far", "years_left"]].tolist() == pytest.approx(
+        [0.2, 0.25, 2]
+    )
     assert bool(table.loc["stock", "within_best_year"])
     # 2.5 → 3.0: √1.2 − 1 = 0.0954; best: 2.1 → 2.5 = 19.05 %
     assert table.loc["share", "growth_needed"] == pytest.approx(math.sqrt(1.2) - 1)
@@ -77,10 +94,17 @@ def test_trend_carries_last_year_and_the_pace(board):
     rows = explore.trend(board, ["壶山镇", "东方镇"], "new_hitech_enterprises", "2024-01", "2025-12")
     assert rows["region"].unique().tolist() == ["壶山镇", "东方镇"] and rows["period"].min() == "2024-01"
     june = rows[(rows["region"] == "壶山镇") & (rows["period"] == "2025-06")].iloc[0]
-    before = board[(board["region"] == "壶山镇") & (board["indicator_id"] == "new_hitech_enterprises")
-                   & (board["period"] == "2024-06")].iloc[0]
+    before = board[
+        (board["region"] == "壶山镇")
+        & (board["indicator_id"] == "new_hitech_enterprises")
+        & (board["period"] == "2024-06")
+    ].iloc[0]
     assert june["last_year"] == before["actual"]  # 同比: the same month a year earlier
-    assert june["time_share"] == pytest.approx(board[(board["period"] == "2025-06") & (board["indicator_id"] == "new_hitech_enterprises")]["time_share"].iloc[0])
+    assert june["time_share"] == pytest.approx(
+        board[(board["period"] == "2025-06") & (board["indicator_id"] == "new_hitech_enterprises")]["time_share"].iloc[
+            0
+        ]
+    )
     assert rows[rows["period"] < "2025-01"]["last_year"].isna().all() == (board["period"].min() > "2023-01")
 
 
@@ -106,7 +130,9 @@ def test_the_figures_carry_the_selection(board, processed):
     names = [trace.name for trace in figure.data]
     assert names[0] == "东方镇" and "序时进度" in names and "示例数据" in str(figure.layout.annotations)
     assert None not in figure.data[0].y  # one year: no gap
-    two_years = explore.trend_figure(explore.trend(board, ["东方镇"], "new_sme_tech", "2024-01", "2025-12"), "x", False, False)
+    two_years = explore.trend_figure(
+        explore.trend(board, ["东方镇"], "new_sme_tech", "2024-01", "2025-12"), "x", False, False
+    )
     assert None in two_years.data[0].y  # the line breaks where a year starts
 
 
@@ -155,8 +181,9 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
     executable, flags = _chromium()
     from playwright.sync_api import sync_playwright
 
-    server = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        command, cwd=paths.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True
+    )
     try:
         _wait_for(ready, server)
         with sync_playwright() as playwright:
@@ -186,8 +213,9 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
         assert page.locator("text=def redraw").count() == 0  # no code on the page
         page.locator(".widget-select-multiple select").select_option(label="东方镇")
         page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")
-        page.wait_for_function(f"{TREND_NAMES}[0] === '东方镇' && {TREND_TITLE}.includes('新增发明专利')",
-                               timeout=60_000)
+        page.wait_for_function(
+            f"{TREND_NAMES}[0] === '东方镇' && {TREND_TITLE}.includes('新增发明专利')", timeout=60_000
+        )
         compare_title = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].layout.title.text")
         assert "新增发明专利" in compare_title
         page.wait_for_timeout(500)
@@ -198,12 +226,31 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
 @pytest.mark.slow
 def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
     port = _free_port()
-    command = [str(paths.ROOT / ".venv" / "bin" / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               "--ServerApp.token=", "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={paths.ROOT}",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    with _page_of(command, f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}/lab/tree/notebooks/05_explore.ipynb",
-                  1000, env) as page:
+    command = [
+        str(paths.ROOT / ".venv" / "bin" / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.token=",
+        "--ServerApp.password=",
+        "--allow-root",
+        f"--ServerApp.root_dir={paths.ROOT}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    with _page_of(
+        command,
+        f"http://127.0.0.1:{port}/api",
+        f"http://127.0.0.1:{port}/lab/tree/notebooks/05_explore.ipynb",
+        1000,
+        env,
+    ) as page:
         page.wait_for_selector(".jp-Notebook", timeout=180_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
@@ -228,9 +275,13 @@ def _run(notebook: str, tmp_path, **parameters):
     out = execute_notebook(paths.NOTEBOOKS / notebook, tmp_path / notebook, parameters)
     import nbformat
 
-    return "\n".join(str(output.get("data", {}).get("text/html", "")) + str(output.get("data", {}).get("text/plain", ""))
-                     + str(output.get("text", "")) for cell in nbformat.read(out, as_version=4).cells
-                     for output in cell.get("outputs", []))
+    return "\n".join(
+        str(output.get("data", {}).get("text/html", ""))
+        + str(output.get("data", {}).get("text/plain", ""))
+        + str(output.get("text", ""))
+        for cell in nbformat.read(out, as_version=4).cells
+        for output in cell.get("outputs", [])
+    )
 
 
 @pytest.mark.slow
@@ -244,5 +295,7 @@ def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
     assert "2024-06" in leaderboard and "font-weight: bold" in leaderboard  # 2024-6 read as 2024-06; 东方镇 highlighted
     trajectories = _run("03_trajectories.ipynb", tmp_path, indicator="rd_intensity")
     assert "全社会R&amp;D经费支出占GDP比重" in trajectories and "科技型中小企业（累计）" not in trajectories
-    explorer = _run("05_explore.ipynb", tmp_path, region="东方镇", indicator="new_sme_tech", start="2024-1", end="2024-12")
+    explorer = _run(
+        "05_explore.ipynb", tmp_path, region="东方镇", indicator="new_sme_tech", start="2024-1", end="2024-12"
+    )
     assert "Traceback" not in explorer

@@ -14,10 +14,13 @@ from tests.conftest import PLAN_TEXT
 FIXTURES = paths.ROOT / "tests" / "fixtures"
 
 
-@pytest.mark.parametrize("plan, reference", [
-    (PLAN_TEXT, paths.RAW / "plan_targets.csv"),
-    (FIXTURES / "plan_other_city.txt", FIXTURES / "plan_other_city_targets.csv"),  # GB18030, another city's plan
-])
+@pytest.mark.parametrize(
+    "plan, reference",
+    [
+        (PLAN_TEXT, paths.RAW / "plan_targets.csv"),
+        (FIXTURES / "plan_other_city.txt", FIXTURES / "plan_other_city_targets.csv"),  # GB18030, another city's plan
+    ],
+)
 def test_recall_and_precision(plan, reference):
     draft, _ = extract(read_text(plan))
     result = compare(draft, pd.read_csv(reference))
@@ -28,14 +31,21 @@ def test_recall_and_precision(plan, reference):
 def test_seed_rows_in_detail():
     draft, annex = extract(read_text(PLAN_TEXT))
     draft = fill_years(draft, read_text(PLAN_TEXT)).set_index("name_zh")
-    assert draft.loc["县财政科技投入年均增长", ["target_value", "basis", "clause"]].tolist() == [15.0, "annual_growth", "一(二); 三(二)"]
+    assert draft.loc["县财政科技投入年均增长", ["target_value", "basis", "clause"]].tolist() == [
+        15.0,
+        "annual_growth",
+        "一(二); 三(二)",
+    ]
     assert draft.loc["高校毕业生等青年人才", "target_value"] == 30000  # 3 万人
     assert draft.loc["省级新型研发机构（零突破）", "clause"] == "二(一)3"  # the page break inside 研发机/构 is repaired
     assert draft.loc["国家级高新区创建（新突破）", "review"] != ""  # an unclear one is kept and flagged
     assert (draft["base_year"] == 2022).all() and (draft["target_year"] == 2027).all()
     assert draft.loc["技术交易额", "responsible_units"] == "科技局、经济商务局、农业农村局"
     stock = draft[draft.index == "高新技术企业"].set_index("basis")
-    assert stock.loc["cumulative", ["target_value", "comparator"]].tolist() == [400.0, ">="]  # 分别达到400家和1000家以上
+    assert stock.loc["cumulative", ["target_value", "comparator"]].tolist() == [
+        400.0,
+        ">=",
+    ]  # 分别达到400家和1000家以上
     assert stock.loc["new_since_base", "target_value"] == 260
     assert not draft["quote"].str.contains("5%的企业").any()  # an eligibility condition is not a target
 
@@ -50,7 +60,9 @@ def test_annex_tables_are_extracted_to_the_annex_layout(tmp_path, registry):
     pd.testing.assert_frame_equal(drafted[columns], shipped[columns])
 
 
-@pytest.mark.parametrize("text, value", [("3", 3), ("3.4", 3.4), ("十", 10), ("二十", 20), ("一百五十", 150), ("两", 2)])
+@pytest.mark.parametrize(
+    "text, value", [("3", 3), ("3.4", 3.4), ("十", 10), ("二十", 20), ("一百五十", 150), ("两", 2)]
+)
 def test_chinese_numbers(text, value):
     assert chinese_number(text) == value
 
@@ -62,8 +74,21 @@ def test_line_repair():
 
 def test_cli_writes_a_draft_and_compares(tmp_path):
     out = tmp_path / "draft.csv"
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "extract-targets", str(PLAN_TEXT), "--out", str(out),
-                             "--compare", str(paths.RAW / "plan_targets.csv")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpi.cli",
+            "extract-targets",
+            str(PLAN_TEXT),
+            "--out",
+            str(out),
+            "--compare",
+            str(paths.RAW / "plan_targets.csv"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "recall 100.0%" in result.stdout and "precision 100.0%" in result.stdout
     draft = pd.read_csv(out)
@@ -73,8 +98,11 @@ def test_cli_writes_a_draft_and_compares(tmp_path):
 
 def test_cli_never_writes_into_raw(tmp_path):
     before = sorted(p.name for p in paths.RAW.iterdir())
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "extract-targets", str(PLAN_TEXT), "--out",
-                             str(paths.RAW / "draft.csv")], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kpi.cli", "extract-targets", str(PLAN_TEXT), "--out", str(paths.RAW / "draft.csv")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and "data/raw" in result.stderr
     assert sorted(p.name for p in paths.RAW.iterdir()) == before
 
@@ -109,13 +137,16 @@ def test_the_corpus_scores_above_its_goal():
     assert result["comparator_agreement"] >= 0.95 and result["year_agreement"] >= 0.95, result["wrong"]
 
 
-@pytest.mark.parametrize("text", [
-    "日前，某县印发规划。规划提出，到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # news
-    "问：有哪些目标？\n答：到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # Q&A
-    "1.总体目标\n到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # 1.总体目标
-    "2025年目标任务：研发经费投入强度达到2.8%；高新技术企业达到120家。",  # a ；-list
-    "今后重点抓好：一是研发经费投入强度达到2.8%；二是高新技术企业达到120家。",  # 一是……二是
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "日前，某县印发规划。规划提出，到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # news
+        "问：有哪些目标？\n答：到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # Q&A
+        "1.总体目标\n到2025年，全县研发经费投入强度达到2.8%，高新技术企业达到120家。",  # 1.总体目标
+        "2025年目标任务：研发经费投入强度达到2.8%；高新技术企业达到120家。",  # a ；-list
+        "今后重点抓好：一是研发经费投入强度达到2.8%；二是高新技术企业达到120家。",  # 一是……二是
+    ],
+)
 def test_targets_are_found_without_a_heading(text):
     found = rows(text)
     assert sorted(found["target_value"]) == [2.8, 120.0], found[["name_zh", "target_value"]]
@@ -139,17 +170,29 @@ def test_a_name_and_its_value_in_different_clauses():
     assert 2 not in set(rows(text)["target_value"])  # 一倍 is not a target
 
 
-@pytest.mark.parametrize("phrase, comparator", [
-    ("突破1500家", ">"), ("超过1500家", ">"), ("超1500家", ">"), ("达到1500家左右", "≈"), ("力争达到1500家", ">="),
-    ("不少于1500家", ">="), ("控制在1500家以内", "<="), ("达到1500家以上", ">="), ("达到1500家", "="),
-])
+@pytest.mark.parametrize(
+    "phrase, comparator",
+    [
+        ("突破1500家", ">"),
+        ("超过1500家", ">"),
+        ("超1500家", ">"),
+        ("达到1500家左右", "≈"),
+        ("力争达到1500家", ">="),
+        ("不少于1500家", ">="),
+        ("控制在1500家以内", "<="),
+        ("达到1500家以上", ">="),
+        ("达到1500家", "="),
+    ],
+)
 def test_comparators_in_the_texts_own_words(phrase, comparator):
     assert one(f"到2025年，全市高新技术企业{phrase}。", 1500)["comparator"] == comparator
 
 
 def test_the_target_year_comes_from_the_sentence():
-    text = ("某县科技创新行动方案（2023—2027年）\n近期目标：到2025年，新增省级企业研究院8家。"
-            "远期目标：到2030年，高新技术企业达到300家。全县研发投入强度达到3.5%。")
+    text = (
+        "某县科技创新行动方案（2023—2027年）\n近期目标：到2025年，新增省级企业研究院8家。"
+        "远期目标：到2030年，高新技术企业达到300家。全县研发投入强度达到3.5%。"
+    )
     assert one(text, 8)["target_year"] == 2025
     assert one(text, 300)["target_year"] == 2030
     assert one(text, 3.5)["target_year"] == 2030  # carried to the next sentence
@@ -157,14 +200,17 @@ def test_the_target_year_comes_from_the_sentence():
     assert one("根据规划，到“十四五”末，全市研发投入强度将达到2.6%。", 2.6)["target_year"] == 2025
 
 
-@pytest.mark.parametrize("text", [
-    "截至2018年底，全县高新技术企业达285家。",
-    "去年全县新增高新技术企业107家。",
-    "全社会R&D经费支出占GDP比重已达2.62%，比上年提高0.21个百分点。",
-    "“十三五”期间，全市累计认定高新技术企业430家。",
-    "方案共提出18项措施、六个目标。",
-    "该措施共12条。对首次认定的高新技术企业给予20万元奖励；对研发投入超过500万元的企业按10%给予补助。",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "截至2018年底，全县高新技术企业达285家。",
+        "去年全县新增高新技术企业107家。",
+        "全社会R&D经费支出占GDP比重已达2.62%，比上年提高0.21个百分点。",
+        "“十三五”期间，全市累计认定高新技术企业430家。",
+        "方案共提出18项措施、六个目标。",
+        "该措施共12条。对首次认定的高新技术企业给予20万元奖励；对研发投入超过500万元的企业按10%给予补助。",
+    ],
+)
 def test_what_is_not_a_target(text):
     assert rows(text).empty, rows(text)[["name_zh", "target_value"]]
 
@@ -175,23 +221,36 @@ def test_names_keep_no_verbs():
 
 
 def test_an_indicator_table_with_base_values():
-    text = ("“十四五”科技创新主要指标\n序号\t指标\t单位\t基期值\t目标值\n1\t全社会研发经费投入强度\t%\t2.10\t2.80\n"
-            "2\t高新技术企业数\t家\t156\t300\n\n专栏  主要指标\n指标名称      单位   2020年   2025年\n研发人员全时当量   人年   1850   3000\n")
+    text = (
+        "“十四五”科技创新主要指标\n序号\t指标\t单位\t基期值\t目标值\n1\t全社会研发经费投入强度\t%\t2.10\t2.80\n"
+        "2\t高新技术企业数\t家\t156\t300\n\n专栏  主要指标\n指标名称      单位   2020年   2025年\n研发人员全时当量   人年   1850   3000\n"
+    )
     table = rows(text).set_index("name_zh")
     assert table.loc["全社会研发经费投入强度", ["target_value", "base_value", "unit"]].tolist() == [2.8, 2.1, "%"]
     assert table.loc["高新技术企业数", ["target_value", "base_value"]].tolist() == [300, 156]
-    assert table.loc["研发人员全时当量", ["target_value", "base_value", "unit", "target_year"]].tolist() == [3000, 1850, "人年", 2025]
+    assert table.loc["研发人员全时当量", ["target_value", "base_value", "unit", "target_year"]].tolist() == [
+        3000,
+        1850,
+        "人年",
+        2025,
+    ]
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("一、总体要求\n坚持创新驱动，推进高质量发展。\n", "没有“数字+单位”"),
-    ("截至2023年底，全县高新技术企业达到285家，比上年增加12家。\n", "已完成情况"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("一、总体要求\n坚持创新驱动，推进高质量发展。\n", "没有“数字+单位”"),
+        ("截至2023年底，全县高新技术企业达到285家，比上年增加12家。\n", "已完成情况"),
+    ],
+)
 def test_nothing_found_says_why_and_exits_3(tmp_path, text, reason):
     plan = tmp_path / "plan.txt"
     plan.write_text(text, encoding="utf-8")
     out = tmp_path / "draft.csv"
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "extract-targets", str(plan), "--out", str(out)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kpi.cli", "extract-targets", str(plan), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 3 and reason in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()

@@ -19,13 +19,26 @@ pytestmark = pytest.mark.slow
 
 
 def outputs(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.startswith(".")}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def ingest(raw, processed, progress):
-    return [sys.executable, "-m", "kpi.cli", "ingest", "--raw", str(raw), "--processed", str(processed),
-            "--progress", str(progress)]
+    return [
+        sys.executable,
+        "-m",
+        "kpi.cli",
+        "ingest",
+        "--raw",
+        str(raw),
+        "--processed",
+        str(processed),
+        "--progress",
+        str(progress),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +48,18 @@ def big_input(tmp_path_factory):
     raw = base / "raw"
     shutil.copytree(paths.RAW, raw)
     progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv", dtype={"period": str})
-    copies = [progress.assign(period=(progress["period"].str[:4].astype(int) + 3 * k).astype(str) + progress["period"].str[4:])
-              for k in range(20)]
+    copies = [
+        progress.assign(
+            period=(progress["period"].str[:4].astype(int) + 3 * k).astype(str) + progress["period"].str[4:]
+        )
+        for k in range(20)
+    ]
     big = base / "progress_big.csv"
     pd.concat(copies).to_csv(big, index=False)
     old, new = base / "expected_old", base / "expected_new"
-    assert subprocess.run(ingest(raw, old, raw / "example" / "progress_example.csv"), capture_output=True).returncode == 0
+    assert (
+        subprocess.run(ingest(raw, old, raw / "example" / "progress_example.csv"), capture_output=True).returncode == 0
+    )
     assert subprocess.run(ingest(raw, new, big), capture_output=True).returncode == 0
     return raw, big, outputs(old), outputs(new), old
 
@@ -77,7 +96,10 @@ def test_sigkill_leaves_last_good_outputs(big_input, tmp_path):
 def test_two_runs_at_once_are_serialised(big_input, tmp_path):
     raw, big, _, new, _ = big_input
     processed = tmp_path / "processed"
-    runs = [subprocess.Popen(ingest(raw, processed, big), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    runs = [
+        subprocess.Popen(ingest(raw, processed, big), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
     for run in runs:
         assert run.wait() == 0, run.stderr.read()
     assert outputs(processed) == new

@@ -11,8 +11,8 @@ import pytest
 from kpi import paths
 from kpi.errors import InputError
 from kpi.ingest import SumMismatchWarning, read_annex
-from kpi.progress_input import read_progress
 from kpi.pipeline import run_ingest
+from kpi.progress_input import read_progress
 from tests.conftest import config_for, tree_hashes
 
 # The annex of the seed, typed again by hand: region → the 7 targets in annex order.
@@ -27,8 +27,15 @@ SEED_ANNEX = {
     "东方镇": (0.48, 1.46, 15, 2, 3, 5, 3),
     "丽缙高新区": (3.39, 15.9, 15, 10, 17, 27, 20),
 }
-IDS = ["rd_expense_above_scale", "hitech_value_added", "hitech_investment_growth", "new_hitech_enterprises",
-       "new_sme_tech", "new_invention_patents", "new_pledge_hv_patents"]
+IDS = [
+    "rd_expense_above_scale",
+    "hitech_value_added",
+    "hitech_investment_growth",
+    "new_hitech_enterprises",
+    "new_sme_tech",
+    "new_invention_patents",
+    "new_pledge_hv_patents",
+]
 
 
 def as_dict(annex: pd.DataFrame) -> dict:
@@ -36,8 +43,11 @@ def as_dict(annex: pd.DataFrame) -> dict:
 
 
 def expected_dict() -> dict:
-    return {(region, i): (float(v), ">=" if i == "hitech_investment_growth" else "=")
-            for region, values in SEED_ANNEX.items() for i, v in zip(IDS, values)}
+    return {
+        (region, i): (float(v), ">=" if i == "hitech_investment_growth" else "=")
+        for region, values in SEED_ANNEX.items()
+        for i, v in zip(IDS, values)
+    }
 
 
 def test_shipped_annex_reproduces_the_seeds_63_numbers(registry):
@@ -73,7 +83,9 @@ def _write_xlsx(path, sheets: dict[str, list[list]], merge_headers=True):
                 if row and row[1] == "区域":
                     for col in range(3, len(row), 3):
                         if row[col - 1]:
-                            sheet.merge_cells(start_row=row_index, start_column=col, end_row=row_index, end_column=col + 2)
+                            sheet.merge_cells(
+                                start_row=row_index, start_column=col, end_row=row_index, end_column=col + 2
+                            )
     workbook.save(path)
 
 
@@ -100,8 +112,10 @@ def test_csv_encodings_from_excel(tmp_path, registry, encoding):
 
 def test_sum_mismatch_is_reported(tmp_path, registry):
     path = tmp_path / "annex_2023.csv"
-    path.write_text((paths.RAW / "annex_2023.csv").read_text(encoding="utf-8").replace("0,全县,15.44", "0,全县,15.54"),
-                    encoding="utf-8")
+    path.write_text(
+        (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8").replace("0,全县,15.44", "0,全县,15.54"),
+        encoding="utf-8",
+    )
     with pytest.warns(SumMismatchWarning, match=r"rd_expense_above_scale 全县 15.54 ≠ 各区域合计 15.44"):
         read_annex(path, registry)
 
@@ -114,12 +128,15 @@ def _broken_annex(tmp_path, old, new):
     return path
 
 
-@pytest.mark.parametrize("old, new, row, column, message", [
-    ("3,壶山镇", "3,壶山乡", 7, "第 2 列", "最接近的是“壶山镇”"),
-    ("4,新建镇,0.53", "4,新建镇,0.5x3", 8, "第 3 列", "不是数值"),
-    ("5,东渡镇,0.26", "5,东渡镇,", 9, "第 3 列", "目标为空"),
-    ("新增发明专利（件）", "新增实用新型专利（件）", 14, "第 9 列", "未知指标"),
-])
+@pytest.mark.parametrize(
+    "old, new, row, column, message",
+    [
+        ("3,壶山镇", "3,壶山乡", 7, "第 2 列", "最接近的是“壶山镇”"),
+        ("4,新建镇,0.53", "4,新建镇,0.5x3", 8, "第 3 列", "不是数值"),
+        ("5,东渡镇,0.26", "5,东渡镇,", 9, "第 3 列", "目标为空"),
+        ("新增发明专利（件）", "新增实用新型专利（件）", 14, "第 9 列", "未知指标"),
+    ],
+)
 def test_annex_errors_name_file_row_column_value(tmp_path, registry, old, new, row, column, message):
     path = _broken_annex(tmp_path, old, new)
     with pytest.raises(InputError) as caught:
@@ -131,17 +148,25 @@ def test_annex_errors_name_file_row_column_value(tmp_path, registry, old, new, r
 
 def test_annex_duplicate_conflict(tmp_path, registry):
     text = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")
-    text = text.replace("8,丽缙高新区,3.39,,,15.9,,,15以上,,\n", "8,丽缙高新区,3.39,,,15.9,,,15以上,,\n9,丽缙高新区,3.40,,,15.9,,,15以上,,\n")
+    text = text.replace(
+        "8,丽缙高新区,3.39,,,15.9,,,15以上,,\n",
+        "8,丽缙高新区,3.39,,,15.9,,,15以上,,\n9,丽缙高新区,3.40,,,15.9,,,15以上,,\n",
+    )
     path = tmp_path / "annex_2023.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match="两个不同的目标"):
         read_annex(path, registry)
 
 
-@pytest.mark.parametrize("content, suffix, message", [
-    (b"", ".csv", "文件为空"), (b"%PDF-1.4 not a workbook", ".xlsx", "不是有效的 Excel"),
-    (b"\xd0\xcf\x11\xe0", ".xls", ".xls"), (b"year,region\n2023,x\n", ".csv", "找不到年份"),
-])
+@pytest.mark.parametrize(
+    "content, suffix, message",
+    [
+        (b"", ".csv", "文件为空"),
+        (b"%PDF-1.4 not a workbook", ".xlsx", "不是有效的 Excel"),
+        (b"\xd0\xcf\x11\xe0", ".xls", ".xls"),
+        (b"year,region\n2023,x\n", ".csv", "找不到年份"),
+    ],
+)
 def test_bad_files(tmp_path, registry, content, suffix, message):
     path = tmp_path / f"annex{suffix}"
     path.write_bytes(content)
@@ -168,9 +193,10 @@ def test_progress_chinese_headers_names_and_formats(tmp_path, registry):
     path.write_bytes(
         "时期,区域,指标,数值\n"
         "2023年9月,壶山镇,规上工业企业研发费用,3.1亿元\n"
-        "2023.09,丽水高新,新增发明专利,\"1,234\"\n"
+        '2023.09,丽水高新,新增发明专利,"1,234"\n'
         "2023-9,全县,hitech_investment_growth,１６．５%\n"
-        "2023-09,东方镇,新增发明专利,—\n".encode("gb18030"))
+        "2023-09,东方镇,新增发明专利,—\n".encode("gb18030")
+    )
     progress = read_progress(path, registry)
     assert progress[["period", "region", "indicator_id", "value"]].values.tolist() == [
         ["2023-09", "全县", "hitech_investment_growth", 16.5],
@@ -180,13 +206,16 @@ def test_progress_chinese_headers_names_and_formats(tmp_path, registry):
     assert not progress["is_example"].any()
 
 
-@pytest.mark.parametrize("line, row, column, message", [
-    ("2023-09,壶山乡,new_sme_tech,3", 3, "region", "最接近的是“壶山镇”"),
-    ("2023-09,壶山镇,new_sme_tech,three", 3, "value", "不是数值"),
-    ("2023-13,壶山镇,new_sme_tech,3", 3, "period", "超出范围"),
-    ("2023-09,壶山镇,new_widgets,3", 3, "indicator_id", "未知指标"),
-    ("2023-09,东方镇,new_sme_tech,4", 3, "value", "数值不同"),
-])
+@pytest.mark.parametrize(
+    "line, row, column, message",
+    [
+        ("2023-09,壶山乡,new_sme_tech,3", 3, "region", "最接近的是“壶山镇”"),
+        ("2023-09,壶山镇,new_sme_tech,three", 3, "value", "不是数值"),
+        ("2023-13,壶山镇,new_sme_tech,3", 3, "period", "超出范围"),
+        ("2023-09,壶山镇,new_widgets,3", 3, "indicator_id", "未知指标"),
+        ("2023-09,东方镇,new_sme_tech,4", 3, "value", "数值不同"),
+    ],
+)
 def test_progress_errors(tmp_path, registry, line, row, column, message):
     path = tmp_path / "progress.csv"
     path.write_text(f"period,region,indicator_id,value\n2023-09,东方镇,new_sme_tech,3\n{line}\n", encoding="utf-8")
@@ -198,8 +227,10 @@ def test_progress_errors(tmp_path, registry, line, row, column, message):
 
 def test_progress_exact_duplicate_is_kept_once(tmp_path, registry):
     path = tmp_path / "progress.csv"
-    path.write_text("period,region,indicator_id,value\n2023-09,东方镇,new_sme_tech,3\n2023-09,东方镇,新增省科技型中小企业,3\n",
-                    encoding="utf-8")
+    path.write_text(
+        "period,region,indicator_id,value\n2023-09,东方镇,new_sme_tech,3\n2023-09,东方镇,新增省科技型中小企业,3\n",
+        encoding="utf-8",
+    )
     assert len(read_progress(path, registry)) == 1
 
 
@@ -218,9 +249,21 @@ def test_run_ingest_writes_validated_tables(raw_copy, tmp_path):
         result = run_ingest(config_for(raw_copy, tmp_path / "processed"))
     assert tree_hashes(raw_copy) == before  # raw is never modified
     names = sorted(p.name for p in (tmp_path / "processed").iterdir() if not p.name.endswith(".lock"))
-    assert names == ["annex_sum_checks.csv", "annex_targets.csv", "county_annual.csv", "indicators.csv",
-                     "ingest_summary.json", "inputs.csv", "pacing.csv", "pacing_profiles.csv", "plan_targets.csv",
-                     "progress.csv", "provenance.csv", "province_reference.csv", "regions.csv"]
+    assert names == [
+        "annex_sum_checks.csv",
+        "annex_targets.csv",
+        "county_annual.csv",
+        "indicators.csv",
+        "ingest_summary.json",
+        "inputs.csv",
+        "pacing.csv",
+        "pacing_profiles.csv",
+        "plan_targets.csv",
+        "progress.csv",
+        "provenance.csv",
+        "province_reference.csv",
+        "regions.csv",
+    ]
     assert result.sum_checks["ok"].all() and len(result.sum_checks) == 18
     assert len(result.annex) == 3 * 63
 
@@ -230,10 +273,15 @@ def test_bad_input_writes_nothing_and_keeps_last_good(raw_copy, tmp_path):
     run_ingest(config_for(raw_copy, processed))
     good = {k: v for k, v in tree_hashes(processed).items() if not k.endswith(".lock")}
     progress = raw_copy / "example" / "progress_example.csv"
-    progress.write_text(progress.read_text(encoding="utf-8").replace("2025-12,全县,rd_expense_above_scale,",
-                                                                      "2025-12,全县,rd_expense_above_scale,x"),
-                        encoding="utf-8")
+    progress.write_text(
+        progress.read_text(encoding="utf-8").replace(
+            "2025-12,全县,rd_expense_above_scale,", "2025-12,全县,rd_expense_above_scale,x"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(InputError):
         run_ingest(config_for(raw_copy, processed))
     assert {k: v for k, v in tree_hashes(processed).items() if not k.endswith(".lock")} == good
-    assert not [p for p in processed.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]  # no temp files
+    assert not [
+        p for p in processed.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")
+    ]  # no temp files

@@ -10,8 +10,8 @@ import pytest
 from kpi import paths
 from kpi.excel import write_leaderboard_xlsx
 from kpi.ingest import read_annex
-from kpi.progress_input import read_progress
 from kpi.progress import LEADERBOARD_COLUMNS, score
+from kpi.progress_input import read_progress
 
 
 @pytest.fixture(scope="module")
@@ -48,30 +48,67 @@ def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
     dongdu, xinjian = by_region["东渡镇"], by_region["新建镇"]
     assert cells[(dongdu, 4)].value == "未报送" and cells[(dongdu, 4)].fill.start_color.rgb.endswith("D9D9D9")
     # 新建镇 rd 2023-09: progress cell holds the completion rate with a 0.0% format, coloured by status
-    row = board[(board["period"] == "2023-09") & (board["region"] == "新建镇")
-                & (board["indicator_id"] == "rd_expense_above_scale")].iloc[0]
+    row = board[
+        (board["period"] == "2023-09")
+        & (board["region"] == "新建镇")
+        & (board["indicator_id"] == "rd_expense_above_scale")
+    ].iloc[0]
     cell = cells[(xinjian, 4)]
     assert cell.number_format == "0.0%" and cell.value == pytest.approx(round(row["completion_rate"] * 100, 1) / 100)
     colour = {"超序时": "C6EFCE", "基本序时": "FFEB9C", "滞后": "FFC7CE"}[row["status"]]
     assert cell.fill.start_color.rgb.endswith(colour)
     assert cells[(xinjian, 5)].value == row["rank"]
-    notes = [c.value for c in sheet["A"] if isinstance(c.value, str) and c.value[:2] in ("注：", "2.", "3.", "4.", "5.", "6.")]
+    notes = [
+        c.value
+        for c in sheet["A"]
+        if isinstance(c.value, str) and c.value[:2] in ("注：", "2.", "3.", "4.", "5.", "6.")
+    ]
     assert any("序时进度 = 月份 ÷ 12" in n for n in notes) and any("综合得分" in n for n in notes)
 
 
 def test_cli_fills_every_month(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2023", "--out", str(tmp_path),
-                             "--processed", str(tmp_path / "processed")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpi.cli",
+            "leaderboard",
+            "--period",
+            "2023",
+            "--out",
+            str(tmp_path),
+            "--processed",
+            str(tmp_path / "processed"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert len(list(tmp_path.glob("monthly/2023-*/leaderboard_2023-*.csv"))) == 12
     assert len(list(tmp_path.glob("monthly/2023-*/晾晒表_2023-*.xlsx"))) == 12
     csv = pd.read_csv(tmp_path / "monthly" / "2023-09" / "leaderboard_2023-09.csv", encoding="utf-8-sig")
     assert csv.columns.tolist() == [*LEADERBOARD_COLUMNS, "rank_change"] and len(csv) == 72
-    assert (tmp_path / "monthly" / "2023-09" / "leaderboard_2023-09.csv").read_bytes()[:3] == b"\xef\xbb\xbf"  # BOM for Excel
+    assert (tmp_path / "monthly" / "2023-09" / "leaderboard_2023-09.csv").read_bytes()[
+        :3
+    ] == b"\xef\xbb\xbf"  # BOM for Excel
     assert "示例数据" in result.stdout
 
 
 def test_cli_unknown_period(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "kpi.cli", "leaderboard", "--period", "2031-01", "--out", str(tmp_path),
-                             "--processed", str(tmp_path / "processed")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kpi.cli",
+            "leaderboard",
+            "--period",
+            "2031-01",
+            "--out",
+            str(tmp_path),
+            "--processed",
+            str(tmp_path / "processed"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and "没有 2031 年的晾晒表指标" in result.stderr and "Traceback" not in result.stderr

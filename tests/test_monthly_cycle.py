@@ -3,8 +3,8 @@ templates → eight returned forms (one late, one corrected in a second file) �
 monthly 晾晒表 → two months later the quarter's reports. Every number must trace to a form."""
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,8 +20,15 @@ from kpi.registry import Registry
 
 pytestmark = pytest.mark.slow
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
-INDICATORS = ["rd_expense_above_scale", "hitech_value_added", "hitech_investment_growth", "new_hitech_enterprises",
-              "new_sme_tech", "new_invention_patents", "new_pledge_hv_patents"]
+INDICATORS = [
+    "rd_expense_above_scale",
+    "hitech_value_added",
+    "hitech_investment_growth",
+    "new_hitech_enterprises",
+    "new_sme_tech",
+    "new_invention_patents",
+    "new_pledge_hv_patents",
+]
 
 REAL_CONFIG = """[county]
 name = "缙云县"
@@ -42,8 +49,14 @@ reports = "reports"
 
 def kpi(project: Path, *args):
     env = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
-    return subprocess.run([sys.executable, "-m", "kpi.cli", *args], capture_output=True, text=True, cwd=project,
-                          env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "kpi.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def value_for(region: str, indicator: str, month: int) -> float:
@@ -85,10 +98,13 @@ def cycle(tmp_path_factory):
     (project / "kpi.toml").write_text(REAL_CONFIG, encoding="utf-8")
     annex_2026 = project / "incoming" / "2026年晾晒表.csv"  # the county's 2026 targets (here: 2023's, retitled)
     annex_2026.parent.mkdir()
-    annex_2026.write_text((paths.RAW / "annex_2023.csv").read_text(encoding="utf-8").replace("2023年", "2026年", 1),
-                          encoding="utf-8")
-    steps = {"annex": kpi(project, "import-annex", str(annex_2026), "--year", "2026"),
-             "template": kpi(project, "template", "--period", "2026-01")}
+    annex_2026.write_text(
+        (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8").replace("2023年", "2026年", 1), encoding="utf-8"
+    )
+    steps = {
+        "annex": kpi(project, "import-annex", str(annex_2026), "--year", "2026"),
+        "template": kpi(project, "template", "--period", "2026-01"),
+    }
     forms = project / "reports" / "forms" / "2026-01"
     inbox = project / "inbox" / "2026-01"
     for region in ["全县", *[r for r in REGIONS if r != "东渡镇"]]:  # 东渡镇 is late
@@ -97,8 +113,12 @@ def cycle(tmp_path_factory):
     steps["leaderboard_early"] = kpi(project, "leaderboard", "--period", "2026-01")
     late = fill(forms / "报送表_2026-01_东渡镇.xlsx", project / "late" / "东渡镇.xlsx", 1)
     steps["collect_late"] = kpi(project, "collect", str(late), "--period", "2026-01")
-    correction = fill(forms / "报送表_2026-01_壶山镇.xlsx", project / "late" / "壶山镇（更正）.xlsx", 1,
-                      override={("壶山镇", "new_sme_tech"): 9.0})
+    correction = fill(
+        forms / "报送表_2026-01_壶山镇.xlsx",
+        project / "late" / "壶山镇（更正）.xlsx",
+        1,
+        override={("壶山镇", "new_sme_tech"): 9.0},
+    )
     steps["collect_correction"] = kpi(project, "collect", str(correction), "--period", "2026-01")
     steps["wrong_period"] = kpi(project, "collect", str(correction), "--period", "2026-02")
     steps["no_quarter_end"] = kpi(project, "report", "--no-analysis")
@@ -116,14 +136,18 @@ def cycle(tmp_path_factory):
             elif code == "rd_intensity":
                 sheet.cell(row, 8, intensity)
         annual.save(project / "inbox" / f"年度数据_{year}.xlsx")
-        steps[f"collect_annual_{year}"] = kpi(project, "collect", str(project / "inbox" / f"年度数据_{year}.xlsx"),
-                                              "--year", str(year))
+        steps[f"collect_annual_{year}"] = kpi(
+            project, "collect", str(project / "inbox" / f"年度数据_{year}.xlsx"), "--year", str(year)
+        )
     for month in (2, 3):  # two months later: the quarter closes
         period = f"2026-{month:02d}"
         steps[f"template_{month}"] = kpi(project, "template", "--period", period)
         for region in REGIONS:
-            fill(project / "reports" / "forms" / period / f"报送表_{period}_{region}.xlsx",
-                 project / "inbox" / period / f"{region}.xlsx", month)
+            fill(
+                project / "reports" / "forms" / period / f"报送表_{period}_{region}.xlsx",
+                project / "inbox" / period / f"{region}.xlsx",
+                month,
+            )
         steps[f"collect_{month}"] = kpi(project, "collect", str(project / "inbox" / period), "--period", period)
     steps["leaderboard_march"] = kpi(project, "leaderboard", "--period", "2026-03")
     steps["missing_annex"] = kpi(project, "report", "--year", "2027", "--quarter", "1")
@@ -133,10 +157,26 @@ def cycle(tmp_path_factory):
 
 def test_every_step_succeeds(cycle):
     _, steps = cycle
-    for name in ("annex", "template", "collect", "leaderboard_early", "collect_late", "collect_correction",
-                 "leaderboard", "leaderboard_year", "annual_template_2022", "collect_annual_2022", "annual_template_2025",
-                 "collect_annual_2025", "template_2", "collect_2",
-                 "template_3", "collect_3", "leaderboard_march", "report"):
+    for name in (
+        "annex",
+        "template",
+        "collect",
+        "leaderboard_early",
+        "collect_late",
+        "collect_correction",
+        "leaderboard",
+        "leaderboard_year",
+        "annual_template_2022",
+        "collect_annual_2022",
+        "annual_template_2025",
+        "collect_annual_2025",
+        "template_2",
+        "collect_2",
+        "template_3",
+        "collect_3",
+        "leaderboard_march",
+        "report",
+    ):
         assert steps[name].returncode == 0, (name, steps[name].stderr[-3000:])
         assert "Traceback" not in steps[name].stderr, name
 
@@ -195,7 +235,11 @@ def test_every_number_traces_to_a_form(cycle):
     board = pd.read_csv(project / "reports" / "monthly" / "2026-01" / "leaderboard_2026-01.csv", encoding="utf-8-sig")
     regional = board[(board["region"] != "全县") & (board["indicator_id"] != "composite")]
     for row in regional.itertuples():
-        expected = 9.0 if (row.region, row.indicator_id) == ("壶山镇", "new_sme_tech") else value_for(row.region, row.indicator_id, 1)
+        expected = (
+            9.0
+            if (row.region, row.indicator_id) == ("壶山镇", "new_sme_tech")
+            else value_for(row.region, row.indicator_id, 1)
+        )
         assert row.actual == pytest.approx(expected), row
     county = board[board["region"] == "全县"].set_index("indicator_id")
     assert county.loc["hitech_investment_growth", "actual"] == 12.5  # the county's own form
@@ -219,7 +263,11 @@ def test_monthly_leaderboard_and_rank_change(cycle):
 def test_predictable_situations_exit_2_and_write_nothing(cycle):
     project, steps = cycle
     wrong = steps["wrong_period"]
-    assert wrong.returncode == 2 and "这是 2026-01 的报送表，不是 2026-02" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert (
+        wrong.returncode == 2
+        and "这是 2026-01 的报送表，不是 2026-02" in wrong.stderr
+        and "Traceback" not in wrong.stderr
+    )
     assert not (project / "data" / "county" / "received" / "2026-02" / "壶山镇（更正）.xlsx").exists()
     early = steps["no_quarter_end"]
     assert early.returncode == 2 and "还没有季末月份" in early.stderr and "kpi leaderboard" in early.stderr
@@ -239,7 +287,9 @@ def test_quarterly_reports_on_real_data(cycle):
         visible = re.sub(r"<(style|script)\b.*?</\1>", "", text, flags=re.S | re.I)
         assert "示例" not in visible and "example" not in visible.lower(), visible[:300]
     for notebook in out.rglob("*.ipynb"):
-        outputs = json.dumps([c.get("outputs", []) for c in nbformat.read(notebook, as_version=4).cells], ensure_ascii=False)
+        outputs = json.dumps(
+            [c.get("outputs", []) for c in nbformat.read(notebook, as_version=4).cells], ensure_ascii=False
+        )
         assert "示例" not in outputs, notebook.name
         assert '"output_type": "error"' not in outputs, notebook.name
     workbook = openpyxl.load_workbook(out / "晾晒表_2026-03.xlsx")

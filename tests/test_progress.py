@@ -31,24 +31,43 @@ RD = "rd_expense_above_scale"
 
 
 def test_completion_status_ties_and_missing(targets, registry):
-    rows = [("2023-09", "五云街道", RD, 0.03),     # 0.03/0.04 = 75.0 % = 序时 → 超序时
-            ("2023-09", "丽水高新区", RD, 6.06),   # 100 %
-            ("2023-09", "壶山镇", RD, 3.0672),     # 72 %: 3 points behind → 基本序时
-            ("2023-09", "新建镇", RD, 0.265),      # 50 % → 滞后
-            ("2023-09", "舒洪镇", RD, 0.42),       # 100 %, tied with 丽水高新区
-            ("2023-09", "东方镇", RD, 0.96),       # 200 %, above target
-            ("2023-09", "丽缙高新区", RD, 2.373)]  # 70 %: exactly 5 points behind → still 基本序时
-    board = board_for(targets, registry, rows, "2023-09")            # 东渡镇 sent nothing
+    rows = [
+        ("2023-09", "五云街道", RD, 0.03),  # 0.03/0.04 = 75.0 % = 序时 → 超序时
+        ("2023-09", "丽水高新区", RD, 6.06),  # 100 %
+        ("2023-09", "壶山镇", RD, 3.0672),  # 72 %: 3 points behind → 基本序时
+        ("2023-09", "新建镇", RD, 0.265),  # 50 % → 滞后
+        ("2023-09", "舒洪镇", RD, 0.42),  # 100 %, tied with 丽水高新区
+        ("2023-09", "东方镇", RD, 0.96),  # 200 %, above target
+        ("2023-09", "丽缙高新区", RD, 2.373),
+    ]  # 70 %: exactly 5 points behind → still 基本序时
+    board = board_for(targets, registry, rows, "2023-09")  # 东渡镇 sent nothing
     rd = board.xs(RD, level="indicator_id")
     assert rd.loc["五云街道", "completion_rate"] == pytest.approx(0.75)
     assert rd.loc["东方镇", "completion_rate"] == pytest.approx(2.0)
     assert (rd["time_share"] == 0.75).all()
     assert rd["status"].to_dict() == {
-        "全县": "未报送", "五云街道": "超序时", "丽水高新区": "超序时", "壶山镇": "基本序时", "新建镇": "滞后",
-        "东渡镇": "未报送", "舒洪镇": "超序时", "东方镇": "超序时", "丽缙高新区": "基本序时"}
+        "全县": "未报送",
+        "五云街道": "超序时",
+        "丽水高新区": "超序时",
+        "壶山镇": "基本序时",
+        "新建镇": "滞后",
+        "东渡镇": "未报送",
+        "舒洪镇": "超序时",
+        "东方镇": "超序时",
+        "丽缙高新区": "基本序时",
+    }
     # 1, 2, 2, 4 …; no rank for 未报送 nor for 全县
-    assert rd["rank"].to_dict() == {"全县": None, "五云街道": 4, "丽水高新区": 2, "壶山镇": 5, "新建镇": 7,
-                                    "东渡镇": None, "舒洪镇": 2, "东方镇": 1, "丽缙高新区": 6}
+    assert rd["rank"].to_dict() == {
+        "全县": None,
+        "五云街道": 4,
+        "丽水高新区": 2,
+        "壶山镇": 5,
+        "新建镇": 7,
+        "东渡镇": None,
+        "舒洪镇": 2,
+        "东方镇": 1,
+        "丽缙高新区": 6,
+    }
     assert pd.isna(rd.loc["东渡镇", "actual"])  # never zero
     # 全县 not reported and 东渡镇 missing: no sum can stand in for the county
     assert rd.loc["全县", "actual_source"] == "missing"
@@ -62,33 +81,42 @@ def test_county_falls_back_to_the_sum_of_regions(targets, registry):
     county = board.loc["全县"]
     assert county.loc[RD, "actual"] == 8.0 and county.loc[RD, "actual_source"] == "sum_of_regions"
     assert county.loc[RD, "completion_rate"] == pytest.approx(8 / 15.44)
-    assert county.loc["new_sme_tech", "actual_source"] == "reported"   # its own value: 40 / 80
+    assert county.loc["new_sme_tech", "actual_source"] == "reported"  # its own value: 40 / 80
     assert county.loc["new_sme_tech", "completion_rate"] == 0.5
     assert county.loc["hitech_investment_growth", "status"] == "未报送"  # growth never sums
 
 
 def test_growth_indicator(targets, registry):
     growth = "hitech_investment_growth"
-    rows = [("2023-09", "五云街道", growth, 15.0), ("2023-09", "丽水高新区", growth, 14.9),
-            ("2023-09", "壶山镇", growth, 30.0), ("2023-09", "新建镇", growth, -2.5)]
+    rows = [
+        ("2023-09", "五云街道", growth, 15.0),
+        ("2023-09", "丽水高新区", growth, 14.9),
+        ("2023-09", "壶山镇", growth, 30.0),
+        ("2023-09", "新建镇", growth, -2.5),
+    ]
     board = board_for(targets, registry, rows, "2023-09").xs(growth, level="indicator_id")
-    assert board.loc["五云街道", "status"] == "达标"          # 15 meets 15以上
+    assert board.loc["五云街道", "status"] == "达标"  # 15 meets 15以上
     assert board.loc["丽水高新区", "status"] == "未达标"
     assert board.loc["新建镇", "status"] == "未达标"
-    assert board.loc["壶山镇", "completion_rate"] == 2.0      # 30 / 15, comparable with the others
-    assert board["time_share"].isna().all()                  # 序时 does not apply to a growth rate
+    assert board.loc["壶山镇", "completion_rate"] == 2.0  # 30 / 15, comparable with the others
+    assert board["time_share"].isna().all()  # 序时 does not apply to a growth rate
     assert board.loc[["壶山镇", "五云街道", "丽水高新区", "新建镇"], "rank"].tolist() == [1, 2, 3, 4]
 
 
-BATCH = pd.DataFrame([{"indicator_id": "new_hitech_enterprises", "profile": "batch_hitech", "reason": "分批认定",
-                       "source": "test"}])
+BATCH = pd.DataFrame(
+    [{"indicator_id": "new_hitech_enterprises", "profile": "batch_hitech", "reason": "分批认定", "source": "test"}]
+)
 
 
-@pytest.mark.parametrize("period, share, status", [
-    ("2023-05", 0.0, "未到序时"), ("2023-07", 0.2, "超序时"), ("2023-09", 0.6, "超序时"), ("2023-12", 1.0, "滞后")])
+@pytest.mark.parametrize(
+    "period, share, status",
+    [("2023-05", 0.0, "未到序时"), ("2023-07", 0.2, "超序时"), ("2023-09", 0.6, "超序时"), ("2023-12", 1.0, "滞后")],
+)
 def test_batch_paced_indicator(targets, registry, period, share, status):
     # 11 of 18 = 61.1 %: ahead of the batch profile until December (linear 序时 would say 滞后 from May)
-    board = board_for(targets, registry.with_pacing(BATCH), [(period, "丽水高新区", "new_hitech_enterprises", 11)], period)
+    board = board_for(
+        targets, registry.with_pacing(BATCH), [(period, "丽水高新区", "new_hitech_enterprises", 11)], period
+    )
     row = board.loc[("丽水高新区", "new_hitech_enterprises")]
     assert row["time_share"] == share and row["status"] == status
     assert row["rank"] == 1
@@ -142,8 +170,8 @@ def test_month_12(targets, registry):
 def test_composite_caps_at_150_percent_and_needs_every_indicator(targets, registry):
     exact = targets[targets["region"] != "全县"]
     rows = [("2023-12", r.region, r.indicator_id, r.target) for r in exact.itertuples()]  # everyone at 100 %
-    rows = [(p, r, i, v * 2 if (r, i) == ("东方镇", RD) else v) for p, r, i, v in rows]    # 200 % → 150 %
-    rows = [row for row in rows if (row[1], row[2]) != ("新建镇", "new_sme_tech")]          # one gap
+    rows = [(p, r, i, v * 2 if (r, i) == ("东方镇", RD) else v) for p, r, i, v in rows]  # 200 % → 150 %
+    rows = [row for row in rows if (row[1], row[2]) != ("新建镇", "new_sme_tech")]  # one gap
     board = board_for(targets, registry, rows, "2023-12").xs(COMPOSITE, level="indicator_id")
     assert board.loc["东方镇", "completion_rate"] == pytest.approx((1.5 + 6 * 1.0) / 7)
     assert board.loc["东方镇", "rank"] == 1

@@ -23,7 +23,9 @@ PERIOD = "2025-12"
 
 
 def kpi(*args):
-    return subprocess.run([sys.executable, "-m", "kpi.cli", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "kpi.cli", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +66,16 @@ def test_docx_holds_the_csv_numbers(month):
     table = document.tables[0]
     header = [c.text for c in table.rows[0].cells]
     assert header[0] == "区域" and header[-1] == "综合得分"
-    indicators = ["rd_expense_above_scale", "hitech_value_added", "hitech_investment_growth", "new_hitech_enterprises",
-                  "new_sme_tech", "new_invention_patents", "new_pledge_hv_patents", "composite"]
+    indicators = [
+        "rd_expense_above_scale",
+        "hitech_value_added",
+        "hitech_investment_growth",
+        "new_hitech_enterprises",
+        "new_sme_tech",
+        "new_invention_patents",
+        "new_pledge_hv_patents",
+        "composite",
+    ]
     checked = 0
     for row in table.rows[1:]:
         region = row.cells[0].text
@@ -92,8 +102,8 @@ def test_a_growth_indicator_shows_one_figure_everywhere(month):
     cell = next(r.cells[3].text for r in document.tables[0].rows if r.cells[0].text == "壶山镇")
     assert cell.startswith(figure)
     from kpi.formatting import format_frame  # noqa: F401  (the shared formatter every output goes through)
-    from kpi.pipeline import load_processed
     from kpi.monthly import month_board
+    from kpi.pipeline import load_processed
     from kpi.quarterly import region_table
 
     data = load_processed(base / "processed")
@@ -121,23 +131,46 @@ def _office() -> str | None:
 def test_libreoffice_opens_the_xlsx_and_the_docx(month, tmp_path):
     office = _office()
     if office is None:
-        pytest.skip("LibreOffice Calc/Writer or pdftotext is not installed (Debian: libreoffice-calc-nogui "
-                    "libreoffice-writer-nogui poppler-utils; make test installs them as root)")
+        pytest.skip(
+            "LibreOffice Calc/Writer or pdftotext is not installed (Debian: libreoffice-calc-nogui "
+            "libreoffice-writer-nogui poppler-utils; make test installs them as root)"
+        )
     _, folder, board = month
     for name in (f"晾晒表_{PERIOD}.xlsx", f"情况通报_{PERIOD}.docx"):
         shutil.copy(folder / name, tmp_path / name)
     env = {**os.environ, "HOME": str(tmp_path)}  # a private LibreOffice profile
-    subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    *(str(tmp_path / n) for n in (f"晾晒表_{PERIOD}.xlsx", f"情况通报_{PERIOD}.docx"))],
-                   capture_output=True, timeout=240, env=env, check=True)
+    subprocess.run(
+        [
+            office,
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *(str(tmp_path / n) for n in (f"晾晒表_{PERIOD}.xlsx", f"情况通报_{PERIOD}.docx")),
+        ],
+        capture_output=True,
+        timeout=240,
+        env=env,
+        check=True,
+    )
     sheet_pdf, bulletin_pdf = tmp_path / f"晾晒表_{PERIOD}.pdf", tmp_path / f"情况通报_{PERIOD}.pdf"
     info = subprocess.run(["pdfinfo", str(sheet_pdf)], capture_output=True, text=True).stdout
-    assert re.search(r"Pages:\s+1\b", info) and re.search(r"Page size:\s+84[12][.\d]* x 59[45][.\d]* pts \(A4\)", info), info
-    sheet_text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(sheet_pdf), "-"], capture_output=True, text=True).stdout)
+    assert re.search(r"Pages:\s+1\b", info) and re.search(
+        r"Page size:\s+84[12][.\d]* x 59[45][.\d]* pts \(A4\)", info
+    ), info
+    sheet_text = re.sub(
+        r"\s+", "", subprocess.run(["pdftotext", str(sheet_pdf), "-"], capture_output=True, text=True).stdout
+    )
     assert "争先创优晾晒表" in sheet_text and "制表单位：缙云县科技局" in sheet_text and "第1页，共1页" in sheet_text
-    bulletin_text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(bulletin_pdf), "-"], capture_output=True, text=True).stdout)
+    bulletin_text = re.sub(
+        r"\s+", "", subprocess.run(["pdftotext", str(bulletin_pdf), "-"], capture_output=True, text=True).stdout
+    )
     composite = board[(board["region"] == "壶山镇") & (board["indicator_id"] == "composite")].iloc[0]
-    assert "情况通报" in bulletin_text and f"{composite['completion_rate'] * 100:.1f}%（{int(composite['rank'])}）" in bulletin_text
+    assert (
+        "情况通报" in bulletin_text
+        and f"{composite['completion_rate'] * 100:.1f}%（{int(composite['rank'])}）" in bulletin_text
+    )
 
 
 def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
@@ -149,9 +182,13 @@ def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
     import papermill
 
     out = tmp_path / "dongfang.ipynb"
-    papermill.execute_notebook(str(paths.NOTEBOOKS / "04_quarterly_report.ipynb"), str(out), kernel_name="python3",
-                               parameters={"region": "东方镇", "processed_dir": str(tmp_path / "p" / "processed")},
-                               progress_bar=False)
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "04_quarterly_report.ipynb"),
+        str(out),
+        kernel_name="python3",
+        parameters={"region": "东方镇", "processed_dir": str(tmp_path / "p" / "processed")},
+        progress_bar=False,
+    )
     from kpi.runner import notebook_to_html
 
     html = notebook_to_html(out, tmp_path / "dongfang.html").read_text(encoding="utf-8")

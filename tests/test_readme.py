@@ -42,7 +42,9 @@ def test_the_readme_names_its_commands_plainly():
     listed = commands()
     assert len(listed) >= 15
     for command, _ in listed:
-        assert not re.search(r"\b(FILE|DIR|YYYY|NAME)\b|…|\[", command), f"placeholder in a runnable README line: {command}"
+        assert not re.search(r"\b(FILE|DIR|YYYY|NAME)\b|…|\[", command), (
+            f"placeholder in a runnable README line: {command}"
+        )
         assert command.startswith((".venv/bin/kpi ", ".venv/bin/papermill ", "cp ")), command
 
 
@@ -95,15 +97,25 @@ def _annual(project: Path) -> None:
     workbook.save(project / "inbox" / "年度数据_2025.xlsx")
 
 
-PREPARE = {"incoming/2026年晾晒表.xlsx": _annex_xlsx, "inbox/2026-01 ": _inbox, "inbox/2026-01-late": _late,
-           "inbox/年度数据_2025.xlsx": _annual}
+PREPARE = {
+    "incoming/2026年晾晒表.xlsx": _annex_xlsx,
+    "inbox/2026-01 ": _inbox,
+    "inbox/2026-01-late": _late,
+    "inbox/年度数据_2025.xlsx": _annual,
+}
 
 
 def run(command: str, project: Path, env=None) -> subprocess.CompletedProcess:
     command = command.replace(".venv/bin/", f"{VENV_BIN}/")
     environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
-    return subprocess.run(["bash", "-c", command], cwd=project, capture_output=True, text=True,
-                          env={**environment, **(env or {})}, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        ["bash", "-c", command],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**environment, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")

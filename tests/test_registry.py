@@ -6,25 +6,46 @@ import pytest
 
 from kpi import paths, schemas
 
-ANNEX_IDS = ["rd_expense_above_scale", "hitech_value_added", "hitech_investment_growth",
-             "new_hitech_enterprises", "new_sme_tech", "new_invention_patents", "new_pledge_hv_patents"]
+ANNEX_IDS = [
+    "rd_expense_above_scale",
+    "hitech_value_added",
+    "hitech_investment_growth",
+    "new_hitech_enterprises",
+    "new_sme_tech",
+    "new_invention_patents",
+    "new_pledge_hv_patents",
+]
 
 
 def test_indicator_registry(registry):
     table = registry.indicators
     assert table["indicator_id"].tolist() == ANNEX_IDS
     assert dict(zip(table["indicator_id"], table["unit"])) == {
-        "rd_expense_above_scale": "亿元", "hitech_value_added": "亿元", "hitech_investment_growth": "%",
-        "new_hitech_enterprises": "家", "new_sme_tech": "家", "new_invention_patents": "件",
-        "new_pledge_hv_patents": "件"}
+        "rd_expense_above_scale": "亿元",
+        "hitech_value_added": "亿元",
+        "hitech_investment_growth": "%",
+        "new_hitech_enterprises": "家",
+        "new_sme_tech": "家",
+        "new_invention_patents": "件",
+        "new_pledge_hv_patents": "件",
+    }
     assert not table.set_index("indicator_id").loc["hitech_investment_growth", "sums_to_county"]
     assert table["sums_to_county"].sum() == 6
     assert table["higher_is_better"].all()
 
 
 def test_regions_and_aliases(registry):
-    assert registry.region_names == ["全县", "五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇",
-                                     "东方镇", "丽缙高新区"]
+    assert registry.region_names == [
+        "全县",
+        "五云街道",
+        "丽水高新区",
+        "壶山镇",
+        "新建镇",
+        "东渡镇",
+        "舒洪镇",
+        "东方镇",
+        "丽缙高新区",
+    ]
     assert registry.resolve_region("丽水高新") == "丽水高新区"  # the seed's own spelling in block 2
     assert registry.resolve_region(" 壶山 镇") == "壶山镇"
     assert registry.resolve_region("缙云县") == "全县"
@@ -83,8 +104,11 @@ def test_every_quote_is_the_seeds_own_words(registry, seed_text):
         for quote in row.quote.split(" | "):
             assert re.sub(r"\s+", "", quote) in flat, (row.indicator_id, quote)
         number = f"{row.target_value:g}"
-        if row.basis != "milestone" and row.indicator_id not in ("rd_institution_coverage_above_scale",
-                                                                 "rd_input_coverage_above_scale", "young_talent_inflow"):
+        if row.basis != "milestone" and row.indicator_id not in (
+            "rd_institution_coverage_above_scale",
+            "rd_input_coverage_above_scale",
+            "young_talent_inflow",
+        ):
             assert number in row.quote.replace(" ", ""), (row.indicator_id, number)
 
 
@@ -93,7 +117,10 @@ def test_two_clause_targets_quote_both(registry):
     for indicator_id in ("rd_intensity", "key_rd_projects"):
         assert plan.loc[indicator_id, "quote"].count(" | ") == 1
     # 三(二) asks for +15 %/yr over 十四五 (2021–2025): only 一(二)'s 2023–2027 target is cited
-    assert plan.loc["fiscal_st_spending_growth", "clause"] == "一(二)" and " | " not in plan.loc["fiscal_st_spending_growth", "quote"]
+    assert (
+        plan.loc["fiscal_st_spending_growth", "clause"] == "一(二)"
+        and " | " not in plan.loc["fiscal_st_spending_growth", "quote"]
+    )
 
 
 def test_responsible_units_come_from_the_plan(registry, seed_text):
@@ -102,7 +129,9 @@ def test_responsible_units_come_from_the_plan(registry, seed_text):
         if row.responsible_units == "方案未列明":
             continue
         units = re.sub(r"（据.*）$", "", row.responsible_units)
-        assert f"责任单位：{units}" in flat.replace("(", "（").replace(")", "）").replace("（责任单位：\n", "（责任单位："), row.indicator_id
+        assert f"责任单位：{units}" in flat.replace("(", "（").replace(")", "）").replace(
+            "（责任单位：\n", "（责任单位："
+        ), row.indicator_id
 
 
 def test_pacing_profiles_are_monotone_and_end_at_one(registry):

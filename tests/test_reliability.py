@@ -28,8 +28,11 @@ def published(reports: Path) -> tuple[dict, dict]:
     """The published files' sha256 and the manifest's record of them."""
     folder = reports / "2025-Q4"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    actual = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-              for p in folder.rglob("*") if p.is_file() and p.name not in ("manifest.json", "report.log")}
+    actual = {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in ("manifest.json", "report.log")
+    }
     return actual, manifest["files"]
 
 
@@ -38,8 +41,9 @@ def project(tmp_path_factory):
     base = tmp_path_factory.mktemp("reliability")
     config = write_config(base / "a")
     progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv", dtype={"period": str})
-    zeroed = progress.assign(value=progress["value"].where(~((progress["period"] == "2025-12")
-                                                             & (progress["region"] != "全县")), 0.0))
+    zeroed = progress.assign(
+        value=progress["value"].where(~((progress["period"] == "2025-12") & (progress["region"] != "全县")), 0.0)
+    )
     zeroed.to_csv(base / "b.csv", index=False)
     result = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -50,8 +54,11 @@ def project(tmp_path_factory):
 def test_a_killed_run_leaves_the_publication_as_its_manifest_says(project, moment):
     config, b_csv, reports = project
     good = (reports / "2025-Q4" / "county.html").read_bytes()
-    run = subprocess.Popen(kpi(config, "report", "--force", "--progress", str(b_csv), *SUBSET),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        kpi(config, "report", "--force", "--progress", str(b_csv), *SUBSET),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(moment)
     run.send_signal(signal.SIGKILL)
     run.wait()
@@ -92,7 +99,9 @@ def test_a_truncated_manifest_means_rebuild_not_failure(project):
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_no_worker_or_kernel_outlives_a_killed_run(project, sig):
     config, _, _ = project
-    run = subprocess.Popen(kpi(config, "report", "--force", *SUBSET), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        kpi(config, "report", "--force", *SUBSET), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     descendants = []
     while time.monotonic() < deadline:  # wait until the workers have started their kernels
@@ -127,7 +136,9 @@ def test_infinite_values_are_refused(tmp_path, registry, cell):
     from kpi.progress_input import read_progress
 
     path = tmp_path / "p.csv"
-    path.write_text(f"period,region,indicator_id,value\n2023-09,壶山镇,hitech_investment_growth,{cell}\n", encoding="utf-8")
+    path.write_text(
+        f"period,region,indicator_id,value\n2023-09,壶山镇,hitech_investment_growth,{cell}\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match="无穷大") as caught:
         read_progress(path, registry)
     assert (caught.value.row, caught.value.column) == (2, "value")
@@ -139,8 +150,15 @@ def test_a_target_of_zero_means_reported_is_done(registry):
 
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
     targets.loc[(targets["region"] == "五云街道") & (targets["indicator_id"] == "new_sme_tech"), "target"] = 0.0
-    progress = pd.DataFrame({"period": ["2023-09"] * 2, "region": ["五云街道", "丽水高新区"],
-                             "indicator_id": ["new_sme_tech"] * 2, "value": [0.0, 3.0], "is_example": False})
+    progress = pd.DataFrame(
+        {
+            "period": ["2023-09"] * 2,
+            "region": ["五云街道", "丽水高新区"],
+            "indicator_id": ["new_sme_tech"] * 2,
+            "value": [0.0, 3.0],
+            "is_example": False,
+        }
+    )
     board = score(targets, progress, registry, ["2023-09"]).set_index(["region", "indicator_id"])
     assert board.loc[("五云街道", "new_sme_tech"), "completion_rate"] == 1.0  # reported 0 against 0: done
     assert board.loc[("五云街道", "new_sme_tech"), "status"] == "超序时"
@@ -170,20 +188,30 @@ def test_a_header_only_progress_file(tmp_path):
     assert ingest.returncode == 0, ingest.stderr
     summary = json.loads((tmp_path / "p" / "processed" / "ingest_summary.json").read_text(encoding="utf-8"))
     assert summary["progress_periods"] == [] and summary["progress_rows"] == 0  # valid JSON, no NaN
-    for args, message in ((["report"], "还没有季末月份"), (["leaderboard", "--period", "2023"], "没有 2023 年的任何月份")):
+    for args, message in (
+        (["report"], "还没有季末月份"),
+        (["leaderboard", "--period", "2023"], "没有 2023 年的任何月份"),
+    ):
         result = subprocess.run(kpi(project, *args), capture_output=True, text=True)
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
 # ---------------------------------------------------------------- one clear message, exit 2 or 1
-@pytest.mark.parametrize("args, code, message", [
-    (["make-example", "--seed", "-1", "--out", "OUT"], 2, "种子"),
-    (["extract-targets", "/tmp", "--out", "OUT/x.csv"], 2, "不是文件"),
-    (["extract-targets", "data/raw/source/jinyun_139_plan_2023-2027.txt", "--compare", "nowhere.csv"], 2, "--compare"),
-    (["report", "--regions", "../../etc"], 2, "未知区域"),
-    (["report", "--year", "1999", "--quarter", "1"], 2, "year"),
-    (["ingest", "--processed", "RAW"], 2, "原始数据文件夹"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["make-example", "--seed", "-1", "--out", "OUT"], 2, "种子"),
+        (["extract-targets", "/tmp", "--out", "OUT/x.csv"], 2, "不是文件"),
+        (
+            ["extract-targets", "data/raw/source/jinyun_139_plan_2023-2027.txt", "--compare", "nowhere.csv"],
+            2,
+            "--compare",
+        ),
+        (["report", "--regions", "../../etc"], 2, "未知区域"),
+        (["report", "--year", "1999", "--quarter", "1"], 2, "year"),
+        (["ingest", "--processed", "RAW"], 2, "原始数据文件夹"),
+    ],
+)
 def test_every_failure_is_one_message(tmp_path, args, code, message):
     project = write_config(tmp_path / "p")
     args = [a.replace("OUT", str(tmp_path / "out")).replace("RAW", str(paths.RAW)) for a in args]
@@ -213,9 +241,23 @@ def test_a_full_disk_is_one_message_and_keeps_the_last_good(tmp_path, monkeypatc
 
 def test_an_unreachable_dask_scheduler_is_said_quickly(project):
     config, _, _ = project
-    result = subprocess.run(kpi(config, "report", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9",
-                                "--force", "--regions", "全县", "--no-analysis"), capture_output=True, text=True,
-                            timeout=120)  # the client itself gives up after 10 s
+    result = subprocess.run(
+        kpi(
+            config,
+            "report",
+            "--executor",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--force",
+            "--regions",
+            "全县",
+            "--no-analysis",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # the client itself gives up after 10 s
     assert result.returncode == 2 and "连不上 Dask 调度器" in result.stderr
 
 
@@ -229,20 +271,25 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     from kpi.extract import annex_csv
     from kpi.forms import monthly_form
     from kpi.ingest import read_annex
-    from kpi.progress_input import read_progress
     from kpi.progress import score
+    from kpi.progress_input import read_progress
 
     indicators = registry.indicators.copy()
-    indicators.loc[0, "name_zh"] = "=HYPERLINK(\"http://x\",\"y\")"
+    indicators.loc[0, "name_zh"] = '=HYPERLINK("http://x","y")'
     regions = registry.regions.copy()
     regions.loc[3, "region"] = "@SUM(A1)"
     poisoned = replace(registry, indicators=indicators, regions=regions)
     targets = read_annex(paths.RAW / "annex_2023.csv", registry).replace({"region": {"壶山镇": "@SUM(A1)"}})
-    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry).replace({"region": {"壶山镇": "@SUM(A1)"}})
+    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry).replace(
+        {"region": {"壶山镇": "@SUM(A1)"}}
+    )
     board = score(targets, progress, poisoned, ["2023-09"])
     cells = [c.value for row in leaderboard_workbook(board, poisoned, "2023-09").active.iter_rows() for c in row]
-    cells += [c.value for row in monthly_form(poisoned, "2023-10", poisoned.region_names, progress.head(0)).active.iter_rows()
-              for c in row]
+    cells += [
+        c.value
+        for row in monthly_form(poisoned, "2023-10", poisoned.region_names, progress.head(0)).active.iter_rows()
+        for c in row
+    ]
     texts = [c for c in cells if isinstance(c, str)]
     assert not [t for t in texts if t.startswith(("=", "+", "-", "@"))]
     assert "'@SUM(A1)" in texts and any(t.startswith("'=HYPERLINK") for t in texts)
@@ -259,12 +306,18 @@ def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW, raw)
     regions = (raw / "regions.csv").read_text(encoding="utf-8")
-    (raw / "regions.csv").write_text(regions.replace("3,壶山镇,Hushan Town,hushan,镇,壶山",
-                                                     "3,<img src=x onerror=alert(1)>,Hushan Town,hushan,镇,壶山镇|壶山"),
-                                     encoding="utf-8")
+    (raw / "regions.csv").write_text(
+        regions.replace(
+            "3,壶山镇,Hushan Town,hushan,镇,壶山", "3,<img src=x onerror=alert(1)>,Hushan Town,hushan,镇,壶山镇|壶山"
+        ),
+        encoding="utf-8",
+    )
     project = write_config(tmp_path / "p", raw=raw)
-    result = subprocess.run(kpi(project, "report", "--regions", "壶山镇", "全县", "--no-analysis", "--jobs", "2"),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        kpi(project, "report", "--regions", "壶山镇", "全县", "--no-analysis", "--jobs", "2"),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     from playwright.sync_api import sync_playwright
 
@@ -309,4 +362,8 @@ def test_failed_holds_a_copy_for_every_kind_of_failure(tmp_path, monkeypatch):
     with pytest.raises(NotebookFailed) as caught:
         execute_notebook(paths.NOTEBOOKS / "02_leaderboard.ipynb", tmp_path / "out" / "x.ipynb")
     kept = caught.value.kept
-    assert kept.exists() and kept.parent == tmp_path / "out" / "failed" and "Kernel died" in kept.read_text(encoding="utf-8")
+    assert (
+        kept.exists()
+        and kept.parent == tmp_path / "out" / "failed"
+        and "Kernel died" in kept.read_text(encoding="utf-8")
+    )

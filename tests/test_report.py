@@ -19,8 +19,13 @@ SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shu
 
 
 def kpi(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "kpi.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "kpi.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +34,21 @@ def report_run(tmp_path_factory):
     raw = base / "raw"
     shutil.copytree(paths.RAW, raw)
     before = tree_hashes(raw)
-    result = kpi("report", "--year", "2025", "--quarter", "4", "--jobs", "2", "--raw", str(raw),
-                 "--processed", str(base / "processed"), "--out", str(base / "reports"))
+    result = kpi(
+        "report",
+        "--year",
+        "2025",
+        "--quarter",
+        "4",
+        "--jobs",
+        "2",
+        "--raw",
+        str(raw),
+        "--processed",
+        str(base / "processed"),
+        "--out",
+        str(base / "reports"),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert tree_hashes(raw) == before  # raw is never modified
     return base, result
@@ -53,10 +71,17 @@ def test_manifest(report_run):
     assert manifest["period"] == "2025-12" and manifest["example_data"] is True
     assert {r["file"] for r in manifest["inputs"]} >= {"progress_example.csv", "annex_2025_example.csv"}
     progress = (base / "raw" / "example" / "progress_example.csv").read_bytes()
-    assert {"role": "progress", "file": "progress_example.csv", "sha256": hashlib.sha256(progress).hexdigest()[:16],
-            "bytes": len(progress), "is_example": True} in manifest["inputs"]
+    assert {
+        "role": "progress",
+        "file": "progress_example.csv",
+        "sha256": hashlib.sha256(progress).hexdigest()[:16],
+        "bytes": len(progress),
+        "is_example": True,
+    } in manifest["inputs"]
     assert manifest["packages"]["pandas"].startswith("3.")
-    assert set(manifest["reports"]) == set(SLUGS) | {f"analysis/{n}" for n in ("01_ingest", "02_leaderboard", "03_trajectories")}
+    assert set(manifest["reports"]) == set(SLUGS) | {
+        f"analysis/{n}" for n in ("01_ingest", "02_leaderboard", "03_trajectories")
+    }
     assert all(r["outcome"] == "ok" and r["seconds"] > 0 for r in manifest["reports"].values())
 
 
@@ -82,8 +107,19 @@ def test_second_run_executes_nothing(report_run):
     base, _ = report_run
     out = base / "reports" / "2025-Q4"
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != "report.log"}
-    result = kpi("report", "--year", "2025", "--quarter", "4", "--raw", str(base / "raw"),
-                 "--processed", str(base / "processed"), "--out", str(base / "reports"))
+    result = kpi(
+        "report",
+        "--year",
+        "2025",
+        "--quarter",
+        "4",
+        "--raw",
+        str(base / "raw"),
+        "--processed",
+        str(base / "processed"),
+        "--out",
+        str(base / "reports"),
+    )
     assert result.returncode == 0, result.stderr
     assert "nothing executed" in result.stdout
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != "report.log"}
@@ -93,8 +129,26 @@ def test_second_run_executes_nothing(report_run):
 def test_a_broken_input_fails_one_region_cleanly(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW, raw)
-    args = ["report", "--year", "2025", "--quarter", "4", "--regions", "全县", "壶山镇", "东方镇", "--no-analysis",
-            "--jobs", "2", "--raw", str(raw), "--processed", str(tmp_path / "processed"), "--out", str(tmp_path / "reports")]
+    args = [
+        "report",
+        "--year",
+        "2025",
+        "--quarter",
+        "4",
+        "--regions",
+        "全县",
+        "壶山镇",
+        "东方镇",
+        "--no-analysis",
+        "--jobs",
+        "2",
+        "--raw",
+        str(raw),
+        "--processed",
+        str(tmp_path / "processed"),
+        "--out",
+        str(tmp_path / "reports"),
+    ]
     assert kpi(*args).returncode == 0
     out = tmp_path / "reports" / "2025-Q4"
     good = (out / "dongfang.html").read_bytes()
@@ -120,8 +174,17 @@ def test_overlapping_runs_are_serialised_by_a_lock(tmp_path):
 
     (tmp_path / "reports").mkdir()
     with FileLock(str(tmp_path / "reports" / ".kpi-report.lock")):
-        result = kpi("report", "--regions", "全县", "--no-analysis", "--processed", str(tmp_path / "p"),
-                     "--out", str(tmp_path / "reports"), env={"KPI_LOCK_TIMEOUT": "1"})
+        result = kpi(
+            "report",
+            "--regions",
+            "全县",
+            "--no-analysis",
+            "--processed",
+            str(tmp_path / "p"),
+            "--out",
+            str(tmp_path / "reports"),
+            env={"KPI_LOCK_TIMEOUT": "1"},
+        )
     assert result.returncode == 2 and "另一个 kpi report 仍在运行" in result.stderr
 
 
@@ -129,7 +192,9 @@ def test_overlapping_runs_are_serialised_by_a_lock(tmp_path):
 def test_parameters_are_validated_before_anything_runs(tmp_path, args, message):
     result = kpi("report", *args, "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "reports"))
     assert result.returncode == 2 and message in result.stderr
-    assert not (tmp_path / "reports" / "2025-Q4").exists() or not list((tmp_path / "reports" / "2025-Q4").glob("*.ipynb"))
+    assert not (tmp_path / "reports" / "2025-Q4").exists() or not list(
+        (tmp_path / "reports" / "2025-Q4").glob("*.ipynb")
+    )
 
 
 def _chromium():
@@ -150,8 +215,15 @@ def test_reports_in_a_real_browser(report_run, tmp_path):
     from playwright.sync_api import sync_playwright
 
     out = report_run[0] / "reports" / "2025-Q4"
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--no-first-run", "--disable-quic"]
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=flags)
         page = browser.new_page(viewport={"width": 1300, "height": 900})
@@ -174,8 +246,20 @@ def test_one_region_rerun_keeps_the_others_in_index_and_manifest(report_run):
     base, _ = report_run
     out = base / "reports" / "2025-Q4"
     before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
-    result = kpi("report", "--regions", "壶山", "壶山镇", "--force", "--no-analysis", "--raw", str(base / "raw"),
-                 "--processed", str(base / "processed"), "--out", str(base / "reports"))
+    result = kpi(
+        "report",
+        "--regions",
+        "壶山",
+        "壶山镇",
+        "--force",
+        "--no-analysis",
+        "--raw",
+        str(base / "raw"),
+        "--processed",
+        str(base / "processed"),
+        "--out",
+        str(base / "reports"),
+    )
     assert result.returncode == 0, result.stderr
     assert "[1/1] ok      hushan" in result.stdout  # an alias and the name: one region, run once
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -260,7 +344,12 @@ def test_printed_to_a4_pdf(report_run, slug):
 
     first, everything = text("-f", "1", "-l", "1"), text()
     # page 1: the title (pdftotext may move its Latin digits) and the headline
-    assert "年第4季度" in first and "科技创新体系建设进展报告" in first and "一、总体情况" in first and "截至2025年12月" in first
+    assert (
+        "年第4季度" in first
+        and "科技创新体系建设进展报告" in first
+        and "一、总体情况" in first
+        and "截至2025年12月" in first
+    )
     assert "综合" in first and "得分" in first  # the 晾晒表's last column is on the page
     assert "第1页，共" in first and "制表单位：缙云县科技局" in first
     assert not re.search(r"\bNaN\b|<NA>|\bnan\b", everything)
@@ -284,7 +373,9 @@ def test_board_fits_the_printed_page_and_names_do_not_break(report_run):
             page.goto((out / name).as_uri())
             page.add_style_tag(content=PRINT_CSS)
             page.emulate_media(media="print")
-            right = page.evaluate("Math.max(...Array.from(document.querySelectorAll('table')).map(t => t.getBoundingClientRect().right))")
+            right = page.evaluate(
+                "Math.max(...Array.from(document.querySelectorAll('table')).map(t => t.getBoundingClientRect().right))"
+            )
             assert right <= PRINT_WIDTH_PX + 1, (name, right)
             heights = page.evaluate("""Array.from(document.querySelectorAll('table th, table td'))
                 .filter(c => /^(全县|五云街道|丽水高新区|壶山镇|新建镇|东渡镇|舒洪镇|东方镇|丽缙高新区)$/.test(c.innerText.trim()))

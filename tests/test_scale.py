@@ -54,10 +54,13 @@ def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_
     assert (ours["period"].astype(str).to_numpy() == reference["period"].astype(str).to_numpy()).all()
     assert (ours["region"].astype(str).to_numpy() == reference["region"].astype(str).to_numpy()).all()
     for column in ("target", "actual", "completion_rate", "time_share"):
-        np.testing.assert_allclose(ours[column].astype(float), reference[column].astype(float), rtol=1e-12,
-                                   equal_nan=True)
+        np.testing.assert_allclose(
+            ours[column].astype(float), reference[column].astype(float), rtol=1e-12, equal_nan=True
+        )
     assert (ours["status"].astype(str).to_numpy() == reference["status"].astype(str).to_numpy()).all()
-    assert (ours["rank"].astype(float).fillna(-1).to_numpy() == reference["rank"].astype(float).fillna(-1).to_numpy()).all()
+    assert (
+        ours["rank"].astype(float).fillna(-1).to_numpy() == reference["rank"].astype(float).fillna(-1).to_numpy()
+    ).all()
 
 
 @pytest.mark.slow
@@ -70,8 +73,18 @@ def test_batch_on_a_dask_local_cluster(tmp_path):
     config = config_for(paths.RAW, tmp_path / "processed", tmp_path)
     run_ingest(config)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        result = run_batch(load_processed(config.processed), config, 2025, 4, ["全县", "壶山镇"], 2, False, analysis=False,
-                           executor="dask", scheduler=cluster.scheduler_address)
+        result = run_batch(
+            load_processed(config.processed),
+            config,
+            2025,
+            4,
+            ["全县", "壶山镇"],
+            2,
+            False,
+            analysis=False,
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+        )
     assert not result.failures and result.executed == 2
     out = tmp_path / "2025-Q4"
     assert (out / "county.html").exists() and (out / "hushan.html").exists() and (out / "index.html").exists()

@@ -15,7 +15,7 @@ ROOT = paths.ROOT
 def _requirement(spec: str) -> tuple[str, str]:
     spec = spec.split("#")[0].strip()
     name = re.match(r"[A-Za-z0-9_.\-]+", spec).group(0).lower()
-    return name, spec[len(name):].replace(" ", "")
+    return name, spec[len(name) :].replace(" ", "")
 
 
 def test_environment_yml_matches_pyproject():
@@ -23,7 +23,7 @@ def test_environment_yml_matches_pyproject():
     wanted = dict(_requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
     conda = {}
     text = (ROOT / "environment.yml").read_text()
-    for line in text[text.index("dependencies:"):].splitlines():
+    for line in text[text.index("dependencies:") :].splitlines():
         match = re.match(r"\s+- ([A-Za-z][A-Za-z0-9_.\-]*[<>=!].*|[A-Za-z][A-Za-z0-9_.\-]*)\s*$", line)
         if match and _requirement(match.group(1))[0] not in ("python", "pip"):
             name, bound = _requirement(match.group(1))
@@ -33,7 +33,9 @@ def test_environment_yml_matches_pyproject():
 
 def test_constraints_pin_every_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pinned = {line.split("==")[0].lower() for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line}
+    pinned = {
+        line.split("==")[0].lower() for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line
+    }
     names = {_requirement(s)[0] for s in project["dependencies"] + project["optional-dependencies"]["dev"]}
     assert names <= pinned
 
@@ -54,8 +56,9 @@ def test_notebook_paired_and_in_sync(notebook):
     assert paired.exists(), f"{notebook.name} has no paired py:percent file"
     from_py = jupytext.read(paired)
     from_ipynb = nbformat.read(notebook, as_version=4)
-    assert [c.source for c in from_py.cells] == [c.source for c in from_ipynb.cells], \
+    assert [c.source for c in from_py.cells] == [c.source for c in from_ipynb.cells], (
         "notebook and paired .py differ: run scripts/refresh_notebooks.sh"
+    )
     tagged = [c for c in from_ipynb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged `parameters`"
     assert any("NBVAL_CHECK_OUTPUT" in c.source for c in from_ipynb.cells), "nbval checks some outputs"

@@ -7,8 +7,16 @@ import pytest
 
 from kpi import paths
 from kpi.ingest import read_county_annual
-from kpi.trajectory import (assess, assess_annual_growth, assess_milestone, assess_new_since_base, assess_plan,
-                            effort_needed, required_paths, trajectory_table)
+from kpi.trajectory import (
+    assess,
+    assess_annual_growth,
+    assess_milestone,
+    assess_new_since_base,
+    assess_plan,
+    effort_needed,
+    required_paths,
+    trajectory_table,
+)
 
 
 def test_exactly_on_the_required_path():
@@ -16,7 +24,7 @@ def test_exactly_on_the_required_path():
     result = assess(2022, 100, 2025, 133.1, 2027, 161.051)
     assert result.cagr_obs == pytest.approx(0.10) and result.cagr_req == pytest.approx(0.10)
     assert result.ratio == pytest.approx(1.0) and result.verdict == "on_track" and result.verdict_zh == "进度正常"
-    assert result.projected == pytest.approx(161.051)        # 133.1 × 1.1²
+    assert result.projected == pytest.approx(161.051)  # 133.1 × 1.1²
     assert result.unsd_ratio == pytest.approx(1.0)
     assert result.projected_linear == pytest.approx(133.1 + 2 * 33.1 / 3)  # 155.1667
 
@@ -35,14 +43,21 @@ def test_lower_is_better():
     assert result.ratio == pytest.approx(0.7725, abs=1e-4) and result.verdict == "acceleration_needed"
 
 
-@pytest.mark.parametrize("latest, verdict", [(3.5, "target_achieved"), (2.3, "deterioration"), (2.45, "limited_progress")])
+@pytest.mark.parametrize(
+    "latest, verdict", [(3.5, "target_achieved"), (2.3, "deterioration"), (2.45, "limited_progress")]
+)
 def test_verdicts(latest, verdict):
     assert assess(2022, 2.45, 2025, latest, 2027, 3.4).verdict == verdict
 
 
-@pytest.mark.parametrize("args, reason", [((2022, 2.45, 2022, 2.45, 2027, 3.4), "少于两个年度"),
-                                          ((2022, -1.0, 2025, 3.0, 2027, 5.0), "符号相反"),
-                                          ((2022, math.nan, 2025, 3.0, 2027, 5.0), "缺少")])
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        ((2022, 2.45, 2022, 2.45, 2027, 3.4), "少于两个年度"),
+        ((2022, -1.0, 2025, 3.0, 2027, 5.0), "符号相反"),
+        ((2022, math.nan, 2025, 3.0, 2027, 5.0), "缺少"),
+    ],
+)
 def test_insufficient_data_says_why(args, reason):
     result = assess(*args)
     assert result.verdict == "insufficient_data" and result.verdict_zh == "数据不足" and reason in result.reason
@@ -154,10 +169,17 @@ def test_assess_frame_equals_assess_row_by_row():
 
     rng = np.random.default_rng(11)
     n = 400
-    frame = pd.DataFrame({"base_year": 2022, "base_value": rng.choice([0.0, 1.0, 2.45, 5.0, math.nan], n),
-                          "latest_year": rng.choice([2022, 2024, 2025], n), "latest_value": rng.uniform(0, 8, n).round(2),
-                          "target_year": 2027, "target_value": rng.choice([3.4, 5.0, 1.0], n),
-                          "higher_is_better": rng.choice([True, False], n)})
+    frame = pd.DataFrame(
+        {
+            "base_year": 2022,
+            "base_value": rng.choice([0.0, 1.0, 2.45, 5.0, math.nan], n),
+            "latest_year": rng.choice([2022, 2024, 2025], n),
+            "latest_value": rng.uniform(0, 8, n).round(2),
+            "target_year": 2027,
+            "target_value": rng.choice([3.4, 5.0, 1.0], n),
+            "higher_is_better": rng.choice([True, False], n),
+        }
+    )
     vectorised = assess_frame(frame)
     for row, result in zip(frame.itertuples(index=False), vectorised.itertuples(index=False)):
         expected = assess(*row)
@@ -172,10 +194,16 @@ def test_the_second_condition_compares_with_the_province(registry):
     from kpi.trajectory import province_comparison
 
     province = registry.province
-    assert province_comparison(pd.Series({2022: 2.5, 2024: 3.3}), province, "rd_intensity") == \
-        {"province_year": 2024, "province_value": 3.22, "above_province": True}
-    assert province_comparison(pd.Series({2022: 2.5, 2023: 3.1}), province, "rd_intensity") == \
-        {"province_year": 2023, "province_value": 3.2, "above_province": False}
+    assert province_comparison(pd.Series({2022: 2.5, 2024: 3.3}), province, "rd_intensity") == {
+        "province_year": 2024,
+        "province_value": 3.22,
+        "above_province": True,
+    }
+    assert province_comparison(pd.Series({2022: 2.5, 2023: 3.1}), province, "rd_intensity") == {
+        "province_year": 2023,
+        "province_value": 3.2,
+        "above_province": False,
+    }
     assert province_comparison(pd.Series({2022: 2.5, 2023: 3.1}), province, "sme_tech_stock") == {}
 
 
@@ -183,8 +211,17 @@ def test_the_2027_table_shows_a_growth_target_as_growth(registry):
     """县财政科技投入年均增长: 3.10 → 4.41 亿元 in 3 years is 12.47 %/yr against 15 %, the level beside it."""
     from kpi.quarterly import plan_table
 
-    annual = pd.DataFrame({"year": [2022, 2025], "indicator_id": "fiscal_st_spending", "name_zh": "县财政科技投入",
-                           "unit": "亿元", "value": [3.10, 4.41], "is_example": False, "source": "test"})
+    annual = pd.DataFrame(
+        {
+            "year": [2022, 2025],
+            "indicator_id": "fiscal_st_spending",
+            "name_zh": "县财政科技投入",
+            "unit": "亿元",
+            "value": [3.10, 4.41],
+            "is_example": False,
+            "source": "test",
+        }
+    )
     table = plan_table(assess_plan(registry.plan_targets, annual, as_of_year=2025)).set_index("目标")
     row = table.loc["县财政科技投入年均增长"]
     assert row["最新值"] == "12.5%（4.41亿元）" and row["2027目标"] == "年均增长 15.0%以上"
