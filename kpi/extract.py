@@ -76,6 +76,9 @@ QUANTITY = re.compile(
     r"\s*(?P<above>及以上|或以上|以上|左右|以内|及以下|以下)?"
 )
 UNITLESS = re.compile(r"(?:达到|超过|突破|提高到|提升到)(?P<number>\d+(?:\.\d+)?)(?P<above>以上|左右)?(?=[,，。；;]|$)")
+RANK = re.compile(
+    r"(?:进入|跻身|位居|位列|保持|跃居|稳居|排名)[^,，。；]{0,8}?前(?P<number>\d+)(?P<unit>位|名|强)?(?P<above>)"
+)
 FLOW_VERBS = ("新增", "引进", "落地", "新建", "实施", "培育", "引育", "累计引进", "建成", "招引")
 LEADING_WORDS = (
     "力争",
@@ -270,6 +273,9 @@ class Target:
 
 def _clean_subject(subject: str) -> str:
     subject = re.sub(r"\s+", "", subject)
+    subject = re.sub(
+        r"^[一二三四五六七八九十]+是|^第[一二三四五六七八九十]+[,，、]?|^(首先|其次|再次|最后)[,，]?", "", subject
+    )
     subject = re.sub(r"^[,，、:：;；]+|[,，、]+$", "", subject)
     changed = True
     while changed:
@@ -307,7 +313,7 @@ def _comparator(comma_clause: str, match: re.Match, group_word: str | None) -> s
     """The comparator in the text's own words around the number (rule 4)."""
     suffix = match["above"] or ""
     before = comma_clause[max(0, match.start() - 5) : match.start()]
-    if match.groupdict().get("unit") == "位" and re.search(r"前$", before):
+    if match.re is RANK or match.groupdict().get("unit") in ("位", "名") and re.search(r"前$", before):
         return "<="
     if suffix in ("以上", "及以上", "或以上"):
         return ">="
@@ -361,10 +367,11 @@ def _split_respectively(subject: str) -> list[str]:
 
 
 def _subject_of(comma_clauses: list[str], index: int) -> str:
-    """The subject a clause with none takes: the previous clause's words before 较/比/增加 (rule 5)."""
+    """The subject a clause with none takes: the nearest previous clause's words before its change or
+    figure (较/比/增加/提高/翻/年均/增长/达到/a digit) (rule 5)."""
     for previous in reversed(comma_clauses[:index]):
-        subject = _clean_subject(re.split(r"较|比|增加|提高|翻", previous)[0])
-        if subject and not QUANTITY.search(previous):
+        subject = _clean_subject(re.split(r"较|比|增加|提高|翻|年均|增长|达到|由|\d", previous)[0])
+        if len(subject) >= 2:
             return subject
     return ""
 
@@ -380,7 +387,7 @@ def _targets_in_sentence(sentence: str, clause: str) -> list[Target]:
         targets.extend(_milestones(comma_clause, clause))
         quantities = [m for m in QUANTITY.finditer(comma_clause)]
         if not quantities:
-            quantities = [m for m in UNITLESS.finditer(comma_clause)]
+            quantities = [m for m in RANK.finditer(comma_clause)] or [m for m in UNITLESS.finditer(comma_clause)]
         respectively = re.search(r"分别(达到|超过|突破|不少于|为)?", comma_clause)
         group_word = None
         if respectively:
@@ -425,6 +432,12 @@ def _targets_in_sentence(sentence: str, clause: str) -> list[Target]:
             value = chinese_number(match["number"]) * multiplier
             comparator = _comparator(comma_clause, match, group_word if respectively else None)
             unit = match.groupdict().get("unit") or ""
+            if match.re is RANK or (unit == "名" and comma_clause[: match.start()].endswith("前")):
+                unit = "位"  # a rank: 前10名, 进入全省前10
+            if unit == "位":  # 科技创新指数位居全市前3名 → 科技创新指数
+                subject = re.sub(r"(进入|跻身|位居|位列|保持|跃居|稳居|排名).*$", "", subject) or subject
+            if re.fullmatch(r"国家级|省级以上|省级|市级|县级|国家", subject) and targets:  # 其中国家级1家
+                subject += re.sub(r"^(国家级|省级以上|省级|市级|县级)", "", targets[-1].name_zh)
             inherited = targets[-1].basis if targets else None
             basis, guessed = _basis(comma_clause, comma_clause.strip(), unit, inherited)
             confidence = 0.9
@@ -597,13 +610,17 @@ def _indicator_table(lines: list[str], start: int, clause: str, year: int | None
             break
         base = re.fullmatch(r"\d+(?:\.\d+)?", cell("base"))
         words = {"以上": ">=", "左右": "≈", "以内": "<="}
+        name, unit = cell("name"), cell("unit").replace("％", "%")
+        bracketed = re.fullmatch(r"(.+?)[(（]([^()（）]+)[)）]", name)
+        if not unit and bracketed:  # 研发经费投入强度（%）: the unit in the name
+            name, unit = bracketed[1], bracketed[2]
         rows.append(
             Target(
-                cell("name"),
-                cell("unit").replace("％", "%"),
+                name,
+                unit,
                 float(target[1]),
                 words.get(target[2] or "", "="),
-                _basis(cell("name"), cell("name"), cell("unit"), None)[0],
+                _basis(name, name, unit, None)[0],
                 clause,
                 lines[index].strip(),
                 0.85,
