@@ -162,7 +162,7 @@ TRAILING_WORDS = (
 )
 HEADING_1 = re.compile(r"^([一二三四五六七八九十]+)、")
 HEADING_2 = re.compile(r"^\(([一二三四五六七八九十]+)\)")
-HEADING_3 = re.compile(r"^(\d+)[.、](?!\d)")
+HEADING_3 = re.compile(r"^(\d+)[.、](?!\d)|^\((\d+)\)")  # 1. or (1)
 SENTENCE_END = tuple("。；！？：:;")
 COLUMNS = [
     "indicator_id",
@@ -436,6 +436,8 @@ def _targets_in_sentence(sentence: str, clause: str) -> list[Target]:
                 unit = "位"  # a rank: 前10名, 进入全省前10
             if unit == "位":  # 科技创新指数位居全市前3名 → 科技创新指数
                 subject = re.sub(r"(进入|跻身|位居|位列|保持|跃居|稳居|排名).*$", "", subject) or subject
+            if subject.startswith("占") and clause_index:  # …年均增长12%，占GDP比重达到2.5%
+                subject = _subject_of(comma_clauses, clause_index) + subject
             if re.fullmatch(r"国家级|省级以上|省级|市级|县级|国家", subject) and targets:  # 其中国家级1家
                 subject += re.sub(r"^(国家级|省级以上|省级|市级|县级)", "", targets[-1].name_zh)
             inherited = targets[-1].basis if targets else None
@@ -672,7 +674,7 @@ def extract(text: str) -> tuple[pd.DataFrame, list[list[str]]]:
         elif match := HEADING_2.match(line):
             level2, level3 = match[1], ""
         elif match := HEADING_3.match(line):
-            level3 = match[1]
+            level3 = match[1] or f"({match[2]})"
         clause = (
             level1 + (f"({level2})" if level2 else "") + level3
             if level1
