@@ -215,15 +215,8 @@ def test_reports_in_a_real_browser(report_run, tmp_path):
     from playwright.sync_api import sync_playwright
 
     out = report_run[0] / "reports" / "2025-Q4"
-    flags = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ]
+    from kpi.pdf import FLAGS as flags  # the browser the batch prints with, started the same way
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=flags)
         page = browser.new_page(viewport={"width": 1300, "height": 900})
