@@ -265,7 +265,7 @@ def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
             .filter(td => /镇|街道|高新区/.test(td.textContent))
             .map(td => td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).fontSize))""")
         assert heights and max(heights) < 2.5, heights
-        page.screenshot(path=str(SCREENSHOTS / "explore_jupyterlab.png"))
+        page.screenshot(path=str(tmp_path / "explore_jupyterlab.png"))  # for a look when it fails; not kept
 
 
 # ---------------------------------------------------------------- parameters of the analysis notebooks
