@@ -82,7 +82,7 @@ def compare(board: pd.DataFrame, period: str, indicator_id: str, registry: Regis
     """Every region (全县 last) on one indicator for one month, best first: by completion, or by the
     growth itself for a growth indicator; with the status colour of each."""
     rows = board[(board["period"] == period) & (board["indicator_id"] == indicator_id)].copy()
-    growth = indicator_id != COMPOSITE and registry.indicator(indicator_id)["kind"] == "growth"
+    growth = is_growth(indicator_id, registry)
     rows["shown"] = rows["actual"] if growth else rows["completion_rate"] * 100
     rows["colour"] = "#" + rows["status"].map(STATUS_COLOURS).fillna("D9D9D9")
     regional = rows[rows["region"] != COUNTY].sort_values("shown", ascending=False, na_position="last", kind="stable")
@@ -459,8 +459,16 @@ def show_region(board: pd.DataFrame, registry: Registry, region: str, period: st
     display(go.FigureWidget(region_figure(region_year(board, region, period), registry, region, is_example)))
 
 
-def show_drill_down(processed: Processed, board: pd.DataFrame, region: str, indicator_id: str, period: str) -> None:
-    """Display :func:`drill_down` as three reader tables."""
+def show_drill_down(
+    processed: Processed,
+    board: pd.DataFrame,
+    region: str,
+    indicator_id: str,
+    period: str,
+    corrections: pd.DataFrame | None = None,
+) -> None:
+    """Display :func:`drill_down` as three reader tables (``corrections``: :func:`corrections_log`, read once
+    by the caller)."""
     from IPython.display import Markdown, display
 
     from kpi.formatting import reader_table
@@ -468,10 +476,10 @@ def show_drill_down(processed: Processed, board: pd.DataFrame, region: str, indi
     if indicator_id == COMPOSITE:
         display(Markdown("综合得分由各指标计算得出，没有单独的数据点；请选择一个指标查看溯源。"))
         return
-    cell = drill_down(processed, board, region, indicator_id, period, corrections_log(processed))
+    cell = drill_down(processed, board, region, indicator_id, period, corrections)
     points = cell["points"].rename(columns={"period": "月份", "value": "报送值", "source": "来源文件"})
     display(
-        Markdown(f"**{region} · {registry_name(processed.registry, indicator_id)} · 截至 {period}**"),
+        Markdown(f"**{region} · {indicator_names(processed.registry)[indicator_id]} · 截至 {period}**"),
         reader_table(points, {"报送值": "number"}, caption="数据点（年内累计）"),
     )
     if cell["corrections"].empty:
@@ -484,5 +492,6 @@ def show_drill_down(processed: Processed, board: pd.DataFrame, region: str, indi
     display(reader_table(history, {"实际": "number", "完成率": "rate", "排名": "integer"}, caption="历月排名"))
 
 
-def registry_name(registry: Registry, indicator_id: str) -> str:
-    return "综合得分" if indicator_id == COMPOSITE else str(registry.indicator(indicator_id)["name_zh"])
+def indicator_names(registry: Registry) -> dict[str, str]:
+    """Every indicator's Chinese name by id, in annex order, and 综合得分 for the composite."""
+    return dict(zip(registry.indicators["indicator_id"], registry.indicators["name_zh"])) | {COMPOSITE: "综合得分"}

@@ -75,6 +75,20 @@ def _style_header(cell) -> None:
     cell.font, cell.alignment, cell.border, cell.fill = Font(bold=True), WRAP, BORDER, HEADER_FILL
 
 
+def _number_rule(error: str, operator: str, *bounds: str) -> DataValidation:
+    """Excel's own check on a value cell: a decimal within ``bounds``, blank allowed, ``error`` shown."""
+    return DataValidation(
+        type="decimal",
+        operator=operator,
+        formula1=bounds[0],
+        formula2=bounds[1] if len(bounds) > 1 else None,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="数值有误",
+        error=error,
+    )
+
+
 def _title_rows(sheet, title: str, instructions: str, width: int) -> None:
     sheet.cell(1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -127,25 +141,10 @@ def monthly_form(
         sheet.column_dimensions[get_column_letter(column)].width = 16
         sheet.column_dimensions[get_column_letter(column + 1)].width = 11
         if indicator.kind == "growth":
-            rule = DataValidation(
-                type="decimal",
-                operator="between",
-                formula1="-1000",
-                formula2="10000",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle="数值有误",
-                error="请填写同比增幅（%），例如 15.2；无数据留空",
-            )
+            rule = _number_rule("请填写同比增幅（%），例如 15.2；无数据留空", "between", "-1000", "10000")
         else:
-            rule = DataValidation(
-                type="decimal",
-                operator="greaterThanOrEqual",
-                formula1="0",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle="数值有误",
-                error=f"请填写年初至今累计值（{indicator.unit}），不小于0；无数据留空",
+            rule = _number_rule(
+                f"请填写年初至今累计值（{indicator.unit}），不小于0；无数据留空", "greaterThanOrEqual", "0"
             )
         sheet.add_data_validation(rule)
         for offset, region in enumerate(regions):
@@ -205,16 +204,7 @@ def annual_form(
         if not known.empty
         else pd.Series(dtype=float)
     )
-    rule = DataValidation(
-        type="decimal",
-        operator="between",
-        formula1="-1000000",
-        formula2="1000000",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="数值有误",
-        error="请填写数值；无数据留空",
-    )
+    rule = _number_rule("请填写数值；无数据留空", "between", "-1000000", "1000000")
     sheet.add_data_validation(rule)
     for number, item in enumerate(series.itertuples(), start=1):
         row = header_row + number

@@ -352,8 +352,8 @@ def _check_complete(table: pd.DataFrame, registry: Registry, path: Path) -> None
         )
 
 
-def _sort(table: pd.DataFrame, registry: Registry, time_column: str | None = None) -> pd.DataFrame:
-    keys = ([time_column] if time_column else []) + ["_region_order", "_indicator_order"]
+def _sort(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    keys = ["_region_order", "_indicator_order"]
     return (
         table.assign(
             _region_order=table["region"].map(registry.region_order),

@@ -69,7 +69,7 @@ class PdfPrinter:
         reason = why_no_pdf()
         if reason:
             raise RuntimeError(reason)
-        self.footer_left = footer_left
+        self.footer = self._footer(footer_left)
         self.written: list[Path] = []
         self.error: BaseException | None = None
         self._queue: queue.Queue = queue.Queue()
@@ -86,12 +86,13 @@ class PdfPrinter:
             raise self.error
         return self.written
 
-    def _footer(self) -> str:
+    @staticmethod
+    def _footer(footer_left: str) -> str:
         import html
 
         return (
             f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
-            f'font-family:"Noto Sans CJK SC",sans-serif\'><span>{html.escape(self.footer_left)}</span>'
+            f'font-family:"Noto Sans CJK SC",sans-serif\'><span>{html.escape(footer_left)}</span>'
             "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>"
         )
 
@@ -125,7 +126,7 @@ class PdfPrinter:
                 print_background=True,
                 display_header_footer=True,
                 header_template="<span></span>",
-                footer_template=self._footer(),
+                footer_template=self.footer,
             )
         self.written.append(target)
 

@@ -546,7 +546,7 @@ def _number_of(table: RawTable, column: str, record: int) -> Any:
 def _tidy(coded: Coded, registry: Registry) -> pd.DataFrame:
     """The tidy frame from the codes: the text columns built by taking from the few distinct names."""
     period_codes, period_index = np.unique(coded.period, return_inverse=True)
-    period_names = [f"{c // 12:04d}-{c % 12 + 1:02d}" for c in period_codes]
+    period_names = [_period_name(int(c)) for c in period_codes]
 
     def text(names: list[str], codes: np.ndarray) -> pd.Series:
         return pd.Series(pa.array(names, pa.large_string()).take(pa.array(codes)), dtype="str")

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -44,7 +46,8 @@ region, indicator = (
     indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator),
 )
 is_example = bool(board["is_example"].any())
-names = dict(zip(registry.indicators["indicator_id"], registry.indicators["name_zh"])) | {COMPOSITE: "综合得分"}
+names = explore.indicator_names(registry)
+corrections = explore.corrections_log(data)
 if is_example:
     display(HTML("<p style='color:#b03030'><b>示例数据 · 非官方</b>：图表与测算均基于示例数据集。</p>"))
 
@@ -97,7 +100,10 @@ def redraw(change=None):
     )
     for output, show in (
         (region_output, lambda: explore.show_region(board, registry, chosen[0], month_box.value, is_example)),
-        (drill_output, lambda: explore.show_drill_down(data, board, chosen[0], shown_indicator, month_box.value)),
+        (
+            drill_output,
+            lambda: explore.show_drill_down(data, board, chosen[0], shown_indicator, month_box.value, corrections),
+        ),
         (
             pace_output,
             lambda: display(

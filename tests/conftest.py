@@ -18,6 +18,18 @@ def registry() -> Registry:
 
 PLAN_TEXT = paths.RAW / "source" / "jinyun_139_plan_2023-2027.txt"
 
+#: the annex's 7 indicators in its column order (附件晾晒表), typed from the seed: what the registry and
+#: every table ordered like the annex are checked against
+ANNEX_INDICATOR_IDS = [
+    "rd_expense_above_scale",
+    "hitech_value_added",
+    "hitech_investment_growth",
+    "new_hitech_enterprises",
+    "new_sme_tech",
+    "new_invention_patents",
+    "new_pledge_hv_patents",
+]
+
 
 @pytest.fixture(scope="session")
 def seed_text() -> str:

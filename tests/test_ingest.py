@@ -13,6 +13,7 @@ from kpi.errors import InputError
 from kpi.ingest import SumMismatchWarning, read_annex
 from kpi.pipeline import run_ingest
 from kpi.progress_input import read_progress
+from tests.conftest import ANNEX_INDICATOR_IDS as IDS
 from tests.conftest import config_for, tree_hashes
 
 # The annex of the seed, typed again by hand: region → the 7 targets in annex order.
@@ -27,15 +28,6 @@ SEED_ANNEX = {
     "东方镇": (0.48, 1.46, 15, 2, 3, 5, 3),
     "丽缙高新区": (3.39, 15.9, 15, 10, 17, 27, 20),
 }
-IDS = [
-    "rd_expense_above_scale",
-    "hitech_value_added",
-    "hitech_investment_growth",
-    "new_hitech_enterprises",
-    "new_sme_tech",
-    "new_invention_patents",
-    "new_pledge_hv_patents",
-]
 
 
 def as_dict(annex: pd.DataFrame) -> dict:

@@ -17,18 +17,10 @@ import pytest
 
 from kpi import paths
 from kpi.registry import Registry
+from tests.conftest import ANNEX_INDICATOR_IDS as INDICATORS
 
 pytestmark = pytest.mark.slow
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
-INDICATORS = [
-    "rd_expense_above_scale",
-    "hitech_value_added",
-    "hitech_investment_growth",
-    "new_hitech_enterprises",
-    "new_sme_tech",
-    "new_invention_patents",
-    "new_pledge_hv_patents",
-]
 
 REAL_CONFIG = """[county]
 name = "缙云县"

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from kpi import paths
-from tests.conftest import write_config
+from tests.conftest import ANNEX_INDICATOR_IDS, write_config
 
 pytestmark = pytest.mark.slow
 PERIOD = "2025-12"
@@ -66,16 +66,7 @@ def test_docx_holds_the_csv_numbers(month):
     table = document.tables[0]
     header = [c.text for c in table.rows[0].cells]
     assert header[0] == "区域" and header[-1] == "综合得分"
-    indicators = [
-        "rd_expense_above_scale",
-        "hitech_value_added",
-        "hitech_investment_growth",
-        "new_hitech_enterprises",
-        "new_sme_tech",
-        "new_invention_patents",
-        "new_pledge_hv_patents",
-        "composite",
-    ]
+    indicators = [*ANNEX_INDICATOR_IDS, "composite"]
     checked = 0
     for row in table.rows[1:]:
         region = row.cells[0].text

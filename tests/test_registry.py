@@ -5,16 +5,7 @@ import re
 import pytest
 
 from kpi import paths, schemas
-
-ANNEX_IDS = [
-    "rd_expense_above_scale",
-    "hitech_value_added",
-    "hitech_investment_growth",
-    "new_hitech_enterprises",
-    "new_sme_tech",
-    "new_invention_patents",
-    "new_pledge_hv_patents",
-]
+from tests.conftest import ANNEX_INDICATOR_IDS as ANNEX_IDS
 
 
 def test_indicator_registry(registry):

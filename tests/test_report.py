@@ -198,14 +198,11 @@ def test_parameters_are_validated_before_anything_runs(tmp_path, args, message):
 
 
 def _chromium():
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        return None, "playwright is not installed (pip install playwright)"
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        return None, "Chromium is not installed (Debian: apt-get install chromium; make test does it as root)"
-    return executable, ""
+    """Debian's Chromium as the batch finds it (kpi.pdf), or why there is none here."""
+    from kpi.pdf import chromium, why_no_pdf
+
+    why = why_no_pdf()
+    return (None, f"{why} (make test installs it)") if why else (chromium(), "")
 
 
 def test_reports_in_a_real_browser(report_run, tmp_path):
