@@ -189,6 +189,13 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, args=flags)
             page = browser.new_page(viewport={"width": 1400, "height": height})
+            # nothing is fetched from another host: a CI runner or an office network may have no internet,
+            # and a stylesheet waiting on a CDN held the page's load for minutes (CI, stop 20)
+            page.foreign_requests = []
+            page.route(
+                lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
+                lambda route: (page.foreign_requests.append(route.request.url), route.abort()),
+            )
             page.goto(url, timeout=180_000)
             yield page
             browser.close()
@@ -211,6 +218,7 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
         assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
         assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
         assert page.locator("text=def redraw").count() == 0  # no code on the page
+        assert page.foreign_requests == []  # the offline template (notebooks/voila/templates/offline)
         page.locator(".widget-select-multiple select").select_option(label="东方镇")
         page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")
         page.wait_for_function(
@@ -239,6 +247,10 @@ def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
+    # JupyterLab would autosave the run notebook, outputs and all, into the repository
+    settings = tmp_path / "config" / "lab" / "user-settings" / "@jupyterlab" / "docmanager-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
@@ -255,7 +267,11 @@ def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        page.wait_for_selector(".widget-select-multiple select", timeout=180_000)
+        try:
+            page.wait_for_selector(".widget-select-multiple select", timeout=180_000)
+        except Exception as error:  # say what the page shows: a kernel error, or cells never run
+            shown = page.locator(".jp-OutputArea-output, .jp-Notebook-ExecutionIndicator").all_inner_texts()
+            raise AssertionError(f"no widgets after Run All; the page shows: {shown[-5:]}") from error
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=180_000)
         assert page.locator(".widget-dropdown select").count() >= 2
         assert page.locator(".widget-select-multiple select option").count() == 9
@@ -265,6 +281,7 @@ def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
             .filter(td => /镇|街道|高新区/.test(td.textContent))
             .map(td => td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).fontSize))""")
         assert heights and max(heights) < 2.5, heights
+        assert page.foreign_requests == []
         page.screenshot(path=str(tmp_path / "explore_jupyterlab.png"))  # for a look when it fails; not kept
 
 
