@@ -37,7 +37,7 @@ def project(source: Path, folder: Path, out: Path) -> float:
 
     import pandas as pd
 
-    from kpi.progress import score as build_leaderboard
+    from kpi.leaderboard import build_leaderboard
     from kpi.progress_input import read_progress
     from kpi.registry import Registry
 

@@ -1,13 +1,13 @@
 """Benchmarks: ``make bench`` (or ``.venv/bin/python benchmarks/run.py``). Prints tables; see RESULTS.md.
 
 1. End to end, file → leaderboard on disk, against DuckDB (``--only e2e``): synthetic progress of 10^6 and
-   10^7 rows as Parquet and CSV; the project's job (``read_progress`` with every check, ``score``,
+   10^7 rows as Parquet and CSV; the project's job (``read_progress`` with every check, ``build_leaderboard``,
    ``to_parquet``) and a DuckDB job written as DuckDB's users write it (DuckDB reads the file itself, runs
    ``leaderboard_duckdb.sql``, ``COPY … TO`` Parquet), both in ``jobs.py``, each run in a fresh process,
    timed from launch to exit. Pairs are interleaved (the first runner alternates); the ratio is the median
    of the pairs' ratios.
 2. Scale (``--only scale``): 10^3 … 10^7 rows, time (µs per row) and peak memory of ``read_progress``
-   (CSV, Parquet), ``score`` and ``assess_frame``, each in a fresh process; peak memory is the largest RSS
+   (CSV, Parquet), ``build_leaderboard`` and ``assess_frame``, each in a fresh process; peak memory is the largest RSS
    rise during the call, sampled every 5 ms, against the input table's in-memory size.
 3. The report batch (全县 + 8 regions, papermill, 2 jobs) against its floor, both in the same run
    (``--only batch``): the floor is 9 notebooks with the same kernel and the same imports and nothing
@@ -69,8 +69,8 @@ elif stage == "read_parquet":
     del progress
     _, seconds, peak = measure(lambda: read_progress(path, registry))
 elif stage == "leaderboard":
-    from kpi.progress import score
-    _, seconds, peak = measure(lambda: score(targets, progress, registry))
+    from kpi.leaderboard import build_leaderboard
+    _, seconds, peak = measure(lambda: build_leaderboard(targets, progress, registry))
 elif stage == "trajectories":
     from kpi.trajectory import assess_frame
     rng = np.random.default_rng(3)

@@ -1,4 +1,5 @@
-"""kpi — progress tracking for Jinyun County's “139” S&T plan (缙云县“139”科技创新体系建设工程).
+"""kpi — progress tracking for a county's “139” S&T plan (“139”科技创新体系建设工程); the county
+is named in the project file (``[county] name`` in kpi.toml), its regions and indicators in data/raw.
 
 One module per concern:
 

@@ -378,7 +378,7 @@ def _ends_its_processes():
 
 
 def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[str, str]:
-    from kpi.progress import COMPOSITE, STATUSES
+    from kpi.leaderboard import COMPOSITE, STATUSES
 
     rows = board[board["period"] == period]
     lines = {}
@@ -663,28 +663,13 @@ def _write_artifacts(
     log: logging.Logger,
 ) -> None:
     """The quarter's 晾晒表, 情况通报, index and manifest (with every file's sha256), in ``build``."""
-    from kpi.bulletin import write_bulletin
-    from kpi.excel import write_leaderboard_xlsx
-    from kpi.monthly import month_board
+    from kpi.monthly import annex_documents, month_board
 
     registry = processed.registry
     year, quarter = int(period[:4]), int(period[5:7]) // 3
     board = month_board(processed, period)
-    xlsx_path = build / f"晾晒表_{period}.xlsx"
-    result.written.append(
-        write_leaderboard_xlsx(board, registry, period, xlsx_path, config.organisation, rules=processed.rules)
-    )
-    result.written.append(
-        write_bulletin(
-            board,
-            registry,
-            period,
-            build / f"情况通报_{period}.docx",
-            config.county,
-            config.organisation,
-            processed.rules,
-        )
-    )
+    xlsx_path, docx_path = annex_documents(board, processed, period, build, config.county, config.organisation)
+    result.written += [xlsx_path, docx_path]
     reports = _manifest_entries(jobs, {r.key: r for r in result.results}, done_before)
     outcomes = {key: entry.get("outcome", "") for key, entry in reports.items()}
     made_at = _now()

@@ -25,8 +25,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 from kpi import EXAMPLE_LABEL, atomic
 from kpi import formatting as fmt
-from kpi.excel import FILLS
-from kpi.progress import COMPOSITE, DEFAULT_RULES, MISSING, Rules
+from kpi.facts import STATUS_COLOURS
+from kpi.leaderboard import COMPOSITE, DEFAULT_RULES, MISSING, Rules
 from kpi.quarterly import conventions, headline, lagging_table, shown_progress
 from kpi.registry import COUNTY, Registry
 
@@ -88,7 +88,7 @@ def bulletin(
     board: pd.DataFrame,
     registry: Registry,
     period: str,
-    county: str = "缙云县",
+    county: str,
     organisation: str = "",
     made_at: dt.datetime | None = None,
     rules: Rules = DEFAULT_RULES,
@@ -143,8 +143,8 @@ def bulletin(
         for j, indicator_id in enumerate(columns, start=1):
             entry = cells.loc[(region, indicator_id)]
             _cell_text(table.cell(i, j), entry["text"])
-            if entry["status"] in FILLS:
-                _shade(table.cell(i, j), FILLS[entry["status"]])
+            if entry["status"] in STATUS_COLOURS:
+                _shade(table.cell(i, j), STATUS_COLOURS[entry["status"]])
 
     _paragraph(document, "三、滞后事项与责任单位", HEADING_FONT, 15)
     behind = lagging_table(board, period, COUNTY, registry)
@@ -176,7 +176,7 @@ def write_bulletin(
     registry: Registry,
     period: str,
     path: Path,
-    county: str = "缙云县",
+    county: str,
     organisation: str = "",
     rules: Rules = DEFAULT_RULES,
 ) -> Path:

@@ -89,7 +89,7 @@ def _cmd_make_example(args) -> int:
         )
     if args.seed < 0:
         raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
-    for path in write_example(Path(args.raw) if args.raw else cfg.registry, out, seed=args.seed):
+    for path in write_example(Path(args.raw) if args.raw else cfg.registry, out, cfg.county, seed=args.seed):
         print(f"wrote {path}")
     return 0
 
@@ -160,7 +160,7 @@ def _cmd_leaderboard(args) -> int:
     for period in periods:  # check every month before writing any
         boards[period] = month_board(processed, period)
     for period, board in boards.items():
-        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.organisation, cfg.county):
+        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.county, cfg.organisation):
             print(f"wrote {path}")
         composite = board[(board["period"] == period) & (board["indicator_id"] == "composite") & board["rank"].notna()]
         ranking = "、".join(f"{r.region}{r.rank_change or ''}" for r in composite.sort_values("rank").itertuples())
@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpi",
         parents=[common],
-        description="缙云县“139”科技创新体系建设工程：指标进度、晾晒表与报告。数据位置见 kpi.toml。",
+        description="“139”科技创新体系建设工程：指标进度、晾晒表与报告。县名与数据位置见 kpi.toml。",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -36,7 +36,7 @@ class Config:
     """The resolved project file: absolute paths, lists of sources."""
 
     path: Path | None
-    county: str = "缙云县"
+    county: str = ""  # [county] name; every project file names it
     organisation: str = ""
     registry: Path = paths.RAW
     store: Path = paths.ROOT / "data" / "county"
@@ -132,6 +132,19 @@ def find_config(explicit: str | Path | None = None) -> Path | None:
             return folder / CONFIG_NAME
     shipped = paths.ROOT / CONFIG_NAME
     return shipped if shipped.is_file() else None
+
+
+def _county_name(county: dict, path: Path) -> str:
+    """``[county] name``: the one place the county's name is written (outputs print it in titles)."""
+    name = county.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(
+            "项目文件未写县名 / [county] name is missing",
+            file=path,
+            value=name,
+            fix='在 kpi.toml 中写 [county] name = "某某县"',
+        )
+    return name.strip()
 
 
 def load(explicit: str | Path | None = None) -> Config:
@@ -232,7 +245,7 @@ def load(explicit: str | Path | None = None) -> Config:
 
     return Config(
         path=path.resolve(),
-        county=str(county.get("name", "缙云县")),
+        county=_county_name(county, path),
         organisation=str(county.get("organisation", "")),
         registry=one(data, "registry", base / "data" / "raw"),
         store=one(data, "store", base / "data" / "county"),

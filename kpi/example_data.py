@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from kpi import atomic
-from kpi.layout import ANNEX_TITLE, to_layout_rows
+from kpi.facts import annex_title
+from kpi.layout import to_layout_rows
 from kpi.registry import COUNTY, Registry
 
 SEED = 139
@@ -49,7 +50,7 @@ SEASONAL_FLOW = np.array([0.045, 0.045, 0.08, 0.08, 0.085, 0.09, 0.08, 0.08, 0.0
 HITECH_BATCHES = np.array([0, 0, 0, 0, 0, 0.2, 0, 0, 0.4, 0, 0.4, 0])
 #: fixed ability of each region (annex order 1..8): two ahead, two well behind
 REGION_ABILITY = np.array([0.88, 1.12, 1.05, 0.82, 0.93, 0.97, 0.78, 1.08])
-EXAMPLE_TITLE = ANNEX_TITLE + "（示例数据：2023年指标×1.1^(年份−2023)推算，非官方）"
+EXAMPLE_TITLE_NOTE = "（示例数据：2023年指标×1.1^(年份−2023)推算，非官方）"
 REFERENCE = "shared/reference/public_figures.csv"
 
 
@@ -133,51 +134,47 @@ def _county_december(progress: pd.DataFrame, indicator_id: str) -> dict[int, flo
     return {int(p[:4]): float(v) for p, v in zip(rows["period"], rows["value"])}
 
 
-GOV_2023_03_14 = "http://www.jinyun.gov.cn/art/2023/3/14/art_1229367742_5079273.html"
-JRZJ_2022_07_31 = "http://m.jrzj.cn/art/2022/7/31/art_732_22707.html"
-BULLETIN_2023 = "2023年缙云县国民经济和社会发展统计公报(转载)"
+def read_county_reference(raw_dir: Path) -> dict[tuple[str, int], tuple[float, str]]:
+    """The county's real figures (``data/raw/county_reference.csv``, copied from the shared reference
+    with their quotes): ``(indicator_id, year) → (value, source claim)``, the claim saying exactly
+    what the reference says (its ``source_url`` column) and how the figure is used (``note``)."""
+    table = pd.read_csv(raw_dir / "county_reference.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+    return {
+        (row.indicator_id, int(row.year)): (
+            float(row.value),
+            f"real: {row.source}{'; ' + row.note if row.note else ''} (via {REFERENCE})",
+        )
+        for row in table.itertuples()
+    }
 
 
-def _real(where: str, note: str = "") -> str:
-    """A source claim that says exactly what the reference file says (its ``source_url`` column)."""
-    return f"real: {where}{note} (via {REFERENCE})"
-
-
-def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
-    """County annual values 2022–2025 for the plan's indicators: real where the reference file has
-    the figure (``source`` quotes its origin as the reference gives it), else example."""
+def generate_county_annual(progress: pd.DataFrame, real: dict[tuple[str, int], tuple[float, str]]) -> pd.DataFrame:
+    """County annual values 2022–2025 for the plan's indicators: ``real`` (:func:`read_county_reference`)
+    where the reference has the figure, else example (each row's ``source`` says which)."""
     invented = "example: invented plausible path (示例)"
     from_monthly = "example: December year-to-date of the example monthly data (示例)"
     rows: list[tuple] = []
 
-    def add(indicator_id, name_zh, unit, values: dict, source, real: dict | None = None):
+    def add(indicator_id, name_zh, unit, values: dict, source):
         for year, value in values.items():
-            is_real = year in (real or {})
-            rows.append(
-                (
-                    year,
-                    indicator_id,
-                    name_zh,
-                    unit,
-                    round(float(value), 4),
-                    not is_real,
-                    real[year] if is_real else source,
-                )
-            )
+            value, claim = real.get((indicator_id, year), (value, None))
+            rows.append((year, indicator_id, name_zh, unit, round(float(value), 4), claim is None, claim or source))
 
     add(
         "gdp",
         "地区生产总值",
         "亿元",
-        {2022: 301.51, 2023: 319.73, 2024: 339.9, 2025: 360.2},
+        {2022: None, 2023: None, 2024: 339.9, 2025: 360.2},  # 2022, 2023: real
         invented,
-        {2022: _real(GOV_2023_03_14), 2023: _real(BULLETIN_2023)},
     )
     add("rd_intensity", "全社会R&D经费支出占GDP比重", "%", {2022: 2.45, 2023: 2.61, 2024: 2.74, 2025: 2.86}, invented)
     add("fiscal_st_spending", "县财政科技投入", "亿元", {2022: 3.10, 2023: 3.49, 2024: 3.95, 2025: 4.41}, invented)
-    hitech_new = {2022: 46.0, **_county_december(progress, "new_hitech_enterprises")}
-    add("hitech_enterprises_new", "新增高新技术企业", "家", hitech_new, from_monthly, {2022: _real(GOV_2023_03_14)})
-    stock, stocks = 113.0, {}  # the real stock of July 2022, taken as 2022's
+    hitech_new = {
+        2022: real[("hitech_enterprises_new", 2022)][0],
+        **_county_december(progress, "new_hitech_enterprises"),
+    }
+    add("hitech_enterprises_new", "新增高新技术企业", "家", hitech_new, from_monthly)
+    stock, stocks = real[("hitech_enterprises_stock", 2022)][0], {}  # the stock of July 2022, taken as 2022's
     for year in range(2022, 2026):  # stock: +new, −8 % whose recognition lapses (example rule)
         stock = stock if year == 2022 else math.floor(stock * 0.92) + hitech_new[year]
         stocks[year] = stock
@@ -187,7 +184,6 @@ def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
         "家",
         stocks,
         invented + "; stock_y = floor(0.92·stock_{y−1}) + new_y from the real 2022 stock",
-        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")},
     )
     sme_new = {2022: 118.0, **_county_december(progress, "new_sme_tech")}
     add(
@@ -198,7 +194,7 @@ def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
         "example: invented (示例); the example monthly data start in 2023",
     )
     add("sme_tech_new", "新增科技型中小企业", "家", {y: v for y, v in sme_new.items() if y > 2022}, from_monthly)
-    sme_stock, stock = {}, 193.0  # the real stock of July 2022, taken as 2022's
+    sme_stock, stock = {}, real[("sme_tech_stock", 2022)][0]  # the stock of July 2022, taken as 2022's
     for year in range(2022, 2026):
         stock = stock if year == 2022 else stock + sme_new[year]
         sme_stock[year] = stock
@@ -208,7 +204,6 @@ def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
         "家",
         sme_stock,
         invented + "; stock_y = stock_{y−1} + new_y from the real 2022 stock",
-        {2022: _real(JRZJ_2022_07_31, "; the stock of July 2022, taken as 2022's")},
     )
     add("rd_institutions_stock", "省级以上研发机构（累计）", "家", {2022: 86, 2023: 99, 2024: 111, 2025: 121}, invented)
     add("key_rd_projects", "省级及以上重点研发计划项目（当年新增）", "项", {2023: 3, 2024: 5, 2025: 4}, invented)
@@ -248,7 +243,7 @@ def generate_county_annual(progress: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["indicator_id", "year"], kind="stable").reset_index(drop=True)
 
 
-def write_example(raw_dir: Path, out_dir: Path, seed: int = SEED) -> list[Path]:
+def write_example(raw_dir: Path, out_dir: Path, county: str, seed: int = SEED) -> list[Path]:
     """(Re)write the example folder (``[data] example`` in kpi.toml): example annex targets
     2024–2025, monthly progress 2023–2025, county annual series, built on the official 2023 annex
     in ``raw_dir``. Deterministic: the same seed writes the same bytes."""
@@ -262,7 +257,7 @@ def write_example(raw_dir: Path, out_dir: Path, seed: int = SEED) -> list[Path]:
     for year in YEARS[1:]:
         targets = example_targets(annex_2023, registry, year)
         all_targets.append(targets)
-        grid = to_layout_rows(targets, registry, EXAMPLE_TITLE.format(year=year))
+        grid = to_layout_rows(targets, registry, annex_title(year, county) + EXAMPLE_TITLE_NOTE)
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(grid)
         text = buffer.getvalue()
@@ -270,6 +265,10 @@ def write_example(raw_dir: Path, out_dir: Path, seed: int = SEED) -> list[Path]:
     progress = generate_progress(pd.concat(all_targets, ignore_index=True), registry, seed)
     written.append(atomic.write_csv(out_dir / "progress_example.csv", progress, float_format="%.10g"))
     written.append(
-        atomic.write_csv(out_dir / "county_annual_example.csv", generate_county_annual(progress), float_format="%.10g")
+        atomic.write_csv(
+            out_dir / "county_annual_example.csv",
+            generate_county_annual(progress, read_county_reference(raw_dir)),
+            float_format="%.10g",
+        )
     )
     return written

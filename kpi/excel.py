@@ -20,18 +20,18 @@ from openpyxl.utils import get_column_letter
 
 from kpi import EXAMPLE_LABEL, atomic
 from kpi.atomic import safe_cell
-from kpi.layout import ANNEX_TITLE, SUB_COLUMNS, annex_blocks, format_target, indicator_header
-from kpi.progress import COMPOSITE, DEFAULT_RULES, MISSING, STATUS_COLOURS, Rules, published_progress
+from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
+from kpi.layout import annex_blocks, format_target, indicator_header
+from kpi.leaderboard import DEFAULT_RULES, Rules, published_progress
 from kpi.registry import COUNTY, Registry
 
-FILLS = STATUS_COLOURS  # green / amber / red / grey, and blue for 未到序时
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def _fill(status: str) -> PatternFill | None:
-    color = FILLS.get(status)
+    color = STATUS_COLOURS.get(status)
     return PatternFill("solid", start_color=color, end_color=color) if color else None
 
 
@@ -39,11 +39,12 @@ def leaderboard_workbook(
     board: pd.DataFrame,
     registry: Registry,
     period: str,
+    county: str,
     organisation: str = "",
     made_at: dt.datetime | None = None,
     rules: Rules = DEFAULT_RULES,
 ) -> Workbook:
-    """The filled annex for one ``period`` of a :func:`kpi.progress.score` table."""
+    """The filled annex for one ``period`` of a :func:`kpi.leaderboard.build_leaderboard` table."""
     board = board[board["period"] == period]
     if board.empty:
         raise ValueError(f"no leaderboard rows for {period}")
@@ -57,7 +58,7 @@ def leaderboard_workbook(
     sheet.title = f"晾晒表{period}"
     blocks = annex_blocks(registry)
     width = 2 + 3 * max(len(b) for b in blocks) + 3
-    title = ANNEX_TITLE.format(year=year) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
+    title = annex_title(year, county) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
     sheet.cell(1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(1, 1).alignment = CENTER
@@ -216,12 +217,13 @@ def write_leaderboard_xlsx(
     registry: Registry,
     period: str,
     path: Path,
+    county: str,
     organisation: str = "",
     made_at: dt.datetime | None = None,
     rules: Rules = DEFAULT_RULES,
 ) -> Path:
     """The filled 晾晒表 of ``period``, written atomically (see :func:`leaderboard_workbook`)."""
-    workbook = leaderboard_workbook(board, registry, period, organisation, made_at, rules)
+    workbook = leaderboard_workbook(board, registry, period, county, organisation, made_at, rules)
     with atomic.atomic_path(path) as tmp:
         workbook.save(tmp)
     return Path(path)

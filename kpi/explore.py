@@ -1,7 +1,7 @@
 """What the explorer (``notebooks/05_explore``) shows, as plain functions on the processed tables.
 
 The notebook only wires widgets to these; every figure here is computed by the same rules as the
-printed 晾晒表 (:mod:`kpi.progress`) and the 2027 trajectories (:mod:`kpi.trajectory`).
+printed 晾晒表 (:mod:`kpi.leaderboard`) and the 2027 trajectories (:mod:`kpi.trajectory`).
 
 - :func:`boards`: the leaderboard of every reported month of every year that has an annex;
 - :func:`trend`: one indicator over the months for chosen regions, with 序时, the year's target and 同比;
@@ -23,8 +23,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from kpi.facts import COMPOSITE, EXAMPLE_MARK, MISSING, STATUS_COLOURS
+from kpi.leaderboard import build_leaderboard
 from kpi.pipeline import Processed
-from kpi.progress import COMPOSITE, STATUS_COLOURS, score
 from kpi.registry import COUNTY, Registry
 from kpi.trajectory import effort_needed
 
@@ -43,11 +44,11 @@ EXPLORE_COLUMNS = [
 
 def boards(processed: Processed) -> pd.DataFrame:
     """The leaderboard of every reported month of every year that has an annex, in one vectorised
-    :func:`kpi.progress.score`; text columns as plain strings."""
+    :func:`kpi.leaderboard.build_leaderboard`; text columns as plain strings."""
     years = set(processed.annex_years())
     periods = sorted(p for p in processed.progress["period"].unique() if int(p[:4]) in years)
     targets = processed.annex[processed.annex["year"].isin(years)]
-    board = score(targets, processed.progress, processed.registry, periods, processed.rules)
+    board = build_leaderboard(targets, processed.progress, processed.registry, periods, processed.rules)
     for column in ("period", "region", "indicator_id", "status", "comparator"):
         board[column] = board[column].astype(str)
     return board.assign(is_example=board["is_example"] | bool(targets["is_example"].any()))
@@ -84,7 +85,7 @@ def compare(board: pd.DataFrame, period: str, indicator_id: str, registry: Regis
     rows = board[(board["period"] == period) & (board["indicator_id"] == indicator_id)].copy()
     growth = is_growth(indicator_id, registry)
     rows["shown"] = rows["actual"] if growth else rows["completion_rate"] * 100
-    rows["colour"] = "#" + rows["status"].map(STATUS_COLOURS).fillna("D9D9D9")
+    rows["colour"] = "#" + rows["status"].map(STATUS_COLOURS).fillna(STATUS_COLOURS[MISSING])
     regional = rows[rows["region"] != COUNTY].sort_values("shown", ascending=False, na_position="last", kind="stable")
     return pd.concat([regional, rows[rows["region"] == COUNTY]], ignore_index=True)[
         ["region", "shown", "actual", "target", "completion_rate", "time_share", "status", "rank", "colour"]
@@ -247,7 +248,7 @@ def _layout(figure, title: str, is_example: bool):
     )
     if is_example:
         figure.add_annotation(
-            text="示例数据 · 非官方",
+            text=EXAMPLE_MARK,
             xref="paper",
             yref="paper",
             x=1,

@@ -105,7 +105,7 @@ def monthly_form(
     period: str,
     regions: list[str],
     previous: pd.DataFrame,
-    county: str = "缙云县",
+    county: str,
     organisation: str = "",
 ) -> Workbook:
     """The monthly submission form of ``period`` for ``regions`` (one row each). ``previous``: the
@@ -167,9 +167,7 @@ def monthly_form(
     return workbook
 
 
-def annual_form(
-    series: pd.DataFrame, year: int, known: pd.DataFrame, county: str = "缙云县", organisation: str = ""
-) -> Workbook:
+def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: str, organisation: str = "") -> Workbook:
     """The county's annual form of ``year``: one row per series behind the plan's 2027 targets
     (``kpi.trajectory.annual_series``), with the 2027 target, last year's value for reference, and
     a white cell for the value and one for its source."""

@@ -23,6 +23,7 @@ import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
+from kpi.facts import EXAMPLE_WORDS, annex_title
 from kpi.parsing import Uncached, is_blank, normalize_text, parse_numbers, parse_target
 from kpi.registry import COUNTY, Registry
 
@@ -171,7 +172,7 @@ def _find_year(sheets: list[Sheet], path: Path) -> tuple[int, bool]:
     raise InputError(
         "找不到年份：标题行应含“2023年…晾晒表” / no year in the title or file name",
         file=path,
-        fix="在第一行写标题，例如“2023年缙云县“139”科技创新体系建设争先创优晾晒表”",
+        fix=f"在第一行写标题，例如“{annex_title(2023, '某某县')}”",
     )
 
 
@@ -412,7 +413,7 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
         raise InputError(str(exc), file=path, row=int(label) + 2, column="value", value=raw, fix="填写数值") from None
 
     frame["value"] = parse_numbers(frame["value"], "", on_error)
-    frame["is_example"] = frame["is_example"].str.lower().isin({"true", "1"})
+    frame["is_example"] = frame["is_example"].str.strip().str.lower().isin(EXAMPLE_WORDS)
     return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)
 
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kpi.facts import SUB_COLUMNS
 from kpi.registry import Registry
-
-ANNEX_TITLE = "{year}年缙云县“139”科技创新体系建设争先创优晾晒表"
-SUB_COLUMNS = ("指标", "进度", "排名")
 
 
 def format_target(value: float, comparator: str, unit: str) -> str:

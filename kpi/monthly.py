@@ -14,8 +14,8 @@ import pandas as pd
 
 from kpi import atomic
 from kpi.errors import InputError
+from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
 from kpi.pipeline import Processed
-from kpi.progress import LEADERBOARD_COLUMNS, score
 
 MONTHLY_COLUMNS = [*LEADERBOARD_COLUMNS, "rank_change"]
 
@@ -56,7 +56,7 @@ def month_board(processed: Processed, period: str) -> pd.DataFrame:
             file=processed.summary.get("config"),
             fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送，或选择已有的月份",
         )
-    board = score(targets, processed.progress, processed.registry, months, processed.rules)
+    board = build_leaderboard(targets, processed.progress, processed.registry, months, processed.rules)
     # example targets make an example table, whatever the progress is
     return board.assign(
         rank_change=rank_change(board), is_example=board["is_example"] | bool(targets["is_example"].any())
@@ -105,29 +105,38 @@ def write_month(
     processed: Processed,
     period: str,
     out_dir: Path,
+    county: str,
     organisation: str = "",
-    county: str = "缙云县",
 ) -> list[Path]:
-    """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe), ``晾晒表_YYYY-MM.xlsx``
-    (the annex layout) and ``情况通报_YYYY-MM.docx`` into ``out_dir``, each atomically."""
+    """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe), then the
+    :func:`annex_documents` of ``period``, into ``out_dir``, each atomically."""
+    rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
+    csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
+    return [csv_path, *annex_documents(board, processed, period, out_dir, county, organisation)]
+
+
+def annex_documents(
+    board: pd.DataFrame, processed: Processed, period: str, out_dir: Path, county: str, organisation: str = ""
+) -> list[Path]:
+    """``晾晒表_YYYY-MM.xlsx`` (the annex layout, :mod:`kpi.excel`) and ``情况通报_YYYY-MM.docx``
+    (:mod:`kpi.bulletin`) of ``period`` in ``out_dir``: the month's and the quarter's publications."""
     from kpi.bulletin import write_bulletin
     from kpi.excel import write_leaderboard_xlsx
 
-    rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
-    csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
+    registry, rules = processed.registry, processed.rules
     xlsx_path = write_leaderboard_xlsx(
-        board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", organisation, rules=processed.rules
+        board, registry, period, out_dir / f"晾晒表_{period}.xlsx", county, organisation, rules=rules
     )
     docx_path = write_bulletin(
-        board, processed.registry, period, out_dir / f"情况通报_{period}.docx", county, organisation, processed.rules
+        board, registry, period, out_dir / f"情况通报_{period}.docx", county, organisation, rules
     )
-    return [csv_path, xlsx_path, docx_path]
+    return [xlsx_path, docx_path]
 
 
 def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
     """The 综合 column of ``period`` as readers see it: score, its 序时, status, rank, change."""
     from kpi import formatting as fmt
-    from kpi.progress import COMPOSITE, MISSING
+    from kpi.leaderboard import COMPOSITE, MISSING
 
     rows = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE)]
     return pd.DataFrame(
@@ -146,7 +155,7 @@ def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
 
 def status_counts(board: pd.DataFrame, period: str) -> pd.DataFrame:
     """How many region × indicator cells of ``period`` are in each status (the composite excluded)."""
-    from kpi.progress import COMPOSITE, STATUSES
+    from kpi.leaderboard import COMPOSITE, STATUSES
 
     rows = board[(board["period"] == period) & (board["indicator_id"] != COMPOSITE)]
     counts = rows["status"].astype(str).value_counts().reindex(list(STATUSES), fill_value=0)

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 
+from kpi.facts import COMPOSITE, EXAMPLE_MARK, MISSING, STATUS_COLOURS
+
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Zen Hei")
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -23,7 +25,6 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
     "/System/Library/Fonts/PingFang.ttc",
 )
-EXAMPLE_MARK = "示例数据 · 非官方"
 
 
 def find_cjk_font() -> str | None:
@@ -133,7 +134,7 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
     """The 晾晒表 of ``period`` as a styled table: 指标 / 进度 / 排名 per indicator, traffic lights;
     the ``highlight`` region's row in bold."""
     from kpi.layout import format_target
-    from kpi.progress import COMPOSITE, STATUS_COLOURS, published_progress
+    from kpi.leaderboard import published_progress
 
     part = board[board["period"] == period].copy()
     part["进度"] = published_progress(part, registry)
@@ -189,7 +190,7 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
     itself (its colour: growth ÷ target rate, as in the composite), never a completion rate."""
     import seaborn as sns
 
-    from kpi.progress import COMPOSITE, MISSING, STATUS_COLOURS, published_progress
+    from kpi.leaderboard import published_progress
 
     part = board[(board["period"] == period)]
     names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}

@@ -39,6 +39,7 @@ import pyarrow as pa
 
 from kpi import schemas
 from kpi.errors import InputError
+from kpi.facts import EXAMPLE_WORDS
 from kpi.ingest import _check_file, decode_text, read_sheets
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.registry import Registry
@@ -57,7 +58,6 @@ PROGRESS_HEADERS = {
 }
 OPTIONAL_COLUMNS = ("is_example", "source")
 TEXT_COLUMNS = ("period", "region", "indicator_id", "is_example")
-EXAMPLE_WORDS = frozenset({"true", "1", "是", "yes", "示例"})
 _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 
 

@@ -17,12 +17,10 @@ import pandas as pd
 
 from kpi import paths
 from kpi.errors import InputError
+from kpi.facts import BASES, BOOLEAN_WORDS, COMPARATORS, COUNTY, KINDS
 from kpi.parsing import normalize_text
 
-COUNTY = "全县"
-BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
-COMPARATORS = (">=", ">", "=", "<=", "<")
-KINDS = ("amount", "count", "growth")
+__all__ = ["COUNTY", "Registry"]
 REGISTRY_FILES = (
     "indicators.csv",
     "regions.csv",
@@ -51,7 +49,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _as_bool(series: pd.Series, path: Path, column: str) -> pd.Series:
-    mapping = {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}
+    mapping = BOOLEAN_WORDS
     lowered = series.str.strip().str.lower()
     bad = ~lowered.isin(mapping)
     if bad.any():

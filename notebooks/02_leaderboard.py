@@ -15,7 +15,7 @@
 # # 02 晾晒表 / Leaderboard
 #
 # 按附件《争先创优晾晒表》的口径，计算指定月份各区域各指标的完成率、序时进度、状态和排名，并给出综合得分。
-# 规则见 `kpi/progress.py`（每条规则的出处写在其文档字符串中）。
+# 规则见 `kpi/leaderboard.py`（每条规则的出处写在其文档字符串中）。
 
 # %% tags=["parameters"]
 period = "2023-09"  # YYYY-MM (2023-9, 2023年9月 also accepted)
@@ -29,11 +29,11 @@ from IPython.display import HTML, Markdown, display
 
 from kpi import EXAMPLE_LABEL
 from kpi.formatting import reader_table
+from kpi.leaderboard import missing_reports
 from kpi.monthly import composite_table, month_board, status_counts
 from kpi.parsing import parse_period
 from kpi.pipeline import open_processed
 from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, show, use_cjk_font
-from kpi.progress import missing_reports
 from kpi.quarterly import conventions, lagging_table
 from kpi.registry import COUNTY
 

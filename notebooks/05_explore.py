@@ -32,9 +32,9 @@ import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from kpi import explore
+from kpi.facts import COMPOSITE, EXAMPLE_MARK
 from kpi.parsing import parse_period
 from kpi.pipeline import open_processed
-from kpi.progress import COMPOSITE
 
 data = open_processed(processed_dir)
 registry = data.registry
@@ -49,7 +49,7 @@ is_example = bool(board["is_example"].any())
 names = explore.indicator_names(registry)
 corrections = explore.corrections_log(data)
 if is_example:
-    display(HTML("<p style='color:#b03030'><b>示例数据 · 非官方</b>：图表与测算均基于示例数据集。</p>"))
+    display(HTML(f"<p style='color:#b03030'><b>{EXAMPLE_MARK}</b>：图表与测算均基于示例数据集。</p>"))
 
 # %% [markdown]
 # ## 选择 / Controls

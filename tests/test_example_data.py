@@ -11,7 +11,7 @@ from tests.conftest import tree_hashes
 
 def test_generator_reproduces_the_shipped_files(raw_copy):
     shipped = tree_hashes(paths.RAW / "example")
-    write_example(raw_copy, raw_copy / "example")
+    write_example(raw_copy, raw_copy / "example", "缙云县")
     assert tree_hashes(raw_copy / "example") == shipped
 
 

@@ -146,7 +146,7 @@ def test_infinite_values_are_refused(tmp_path, registry, cell):
 
 def test_a_target_of_zero_means_reported_is_done(registry):
     from kpi.ingest import read_annex
-    from kpi.progress import score
+    from kpi.leaderboard import build_leaderboard
 
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
     targets.loc[(targets["region"] == "五云街道") & (targets["indicator_id"] == "new_sme_tech"), "target"] = 0.0
@@ -159,7 +159,7 @@ def test_a_target_of_zero_means_reported_is_done(registry):
             "is_example": False,
         }
     )
-    board = score(targets, progress, registry, ["2023-09"]).set_index(["region", "indicator_id"])
+    board = build_leaderboard(targets, progress, registry, ["2023-09"]).set_index(["region", "indicator_id"])
     assert board.loc[("五云街道", "new_sme_tech"), "completion_rate"] == 1.0  # reported 0 against 0: done
     assert board.loc[("五云街道", "new_sme_tech"), "status"] == "超序时"
     assert board["completion_rate"].replace([float("inf")], float("nan")).equals(board["completion_rate"])  # no inf
@@ -271,7 +271,7 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     from kpi.extract import annex_csv
     from kpi.forms import monthly_form
     from kpi.ingest import read_annex
-    from kpi.progress import score
+    from kpi.leaderboard import build_leaderboard
     from kpi.progress_input import read_progress
 
     indicators = registry.indicators.copy()
@@ -283,11 +283,15 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry).replace(
         {"region": {"壶山镇": "@SUM(A1)"}}
     )
-    board = score(targets, progress, poisoned, ["2023-09"])
-    cells = [c.value for row in leaderboard_workbook(board, poisoned, "2023-09").active.iter_rows() for c in row]
+    board = build_leaderboard(targets, progress, poisoned, ["2023-09"])
+    cells = [
+        c.value for row in leaderboard_workbook(board, poisoned, "2023-09", "缙云县").active.iter_rows() for c in row
+    ]
     cells += [
         c.value
-        for row in monthly_form(poisoned, "2023-10", poisoned.region_names, progress.head(0)).active.iter_rows()
+        for row in monthly_form(
+            poisoned, "2023-10", poisoned.region_names, progress.head(0), "缙云县"
+        ).active.iter_rows()
         for c in row
     ]
     texts = [c for c in cells if isinstance(c, str)]

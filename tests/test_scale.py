@@ -1,4 +1,4 @@
-"""The pieces that serve a province-wide rollout: the DuckDB reference agrees with score(), and the
+"""The pieces that serve a province-wide rollout: the DuckDB reference agrees with build_leaderboard(), and the
 batch runs on a Dask cluster with the same task function."""
 
 import sys
@@ -32,7 +32,7 @@ def synthetic_inputs(registry):
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_path):
     """The benchmark's two end-to-end jobs (benchmarks/jobs.py): DuckDB reading the file itself and
-    writing with COPY, and the project's read_progress → score → Parquet, agree to 1e-12."""
+    writing with COPY, and the project's read_progress → build_leaderboard → Parquet, agree to 1e-12."""
     pytest.importorskip("duckdb")
     from jobs import duckdb_job, prepare, project
 

@@ -9,7 +9,7 @@ import pytest
 
 from kpi import paths
 from kpi.ingest import read_annex
-from kpi.progress import COMPOSITE, LEADERBOARD_COLUMNS, lagging, score
+from kpi.leaderboard import COMPOSITE, LEADERBOARD_COLUMNS, build_leaderboard, lagging
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def progress_frame(rows):
 
 
 def board_for(targets, registry, rows, period):
-    board = score(targets, progress_frame(rows), registry, [period])
+    board = build_leaderboard(targets, progress_frame(rows), registry, [period])
     return board.set_index(["region", "indicator_id"])
 
 
@@ -150,11 +150,13 @@ def test_pacing_must_name_a_known_indicator_and_profile(registry):
 
 
 def test_rules_from_the_project_file_change_the_band_and_the_cap(targets, registry):
-    from kpi.progress import Rules
+    from kpi.leaderboard import Rules
 
     rows = [("2023-06", "丽水高新区", RD, 6.06 * 0.42)]  # 42 % against 50 %: 8 points behind
-    strict = score(targets, progress_frame(rows), registry, ["2023-06"]).set_index(["region", "indicator_id"])
-    loose = score(targets, progress_frame(rows), registry, ["2023-06"], Rules(near_tolerance_points=10))
+    strict = build_leaderboard(targets, progress_frame(rows), registry, ["2023-06"]).set_index(
+        ["region", "indicator_id"]
+    )
+    loose = build_leaderboard(targets, progress_frame(rows), registry, ["2023-06"], Rules(near_tolerance_points=10))
     assert strict.loc[("丽水高新区", RD), "status"] == "滞后"
     assert loose.set_index(["region", "indicator_id"]).loc[("丽水高新区", RD), "status"] == "基本序时"
 
@@ -182,7 +184,7 @@ def test_composite_caps_at_150_percent_and_needs_every_indicator(targets, regist
 
 def test_output_columns_and_lagging(targets, registry):
     rows = [("2023-09", "新建镇", RD, 0.265), ("2023-09", "壶山镇", RD, 3.0672)]
-    board = score(targets, progress_frame(rows), registry, ["2023-09"])
+    board = build_leaderboard(targets, progress_frame(rows), registry, ["2023-09"])
     assert board.columns[:10].tolist() == LEADERBOARD_COLUMNS
     assert len(board) == 9 * 8  # 9 rows (全县 + 8 regions) × (7 indicators + composite)
     behind = lagging(board, registry)

@@ -35,25 +35,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi.registry import COUNTY, Registry
+from kpi.facts import (
+    AHEAD,
+    BEHIND,
+    COMPARATORS,
+    COMPOSITE,
+    COUNTY,
+    MET,
+    MISSING,
+    NEAR,
+    NOT_DUE,
+    NOT_MET,
+    STATUSES,
+)
+from kpi.registry import Registry
 
-AHEAD, NEAR, BEHIND = "超序时", "基本序时", "滞后"
-MET, NOT_MET, MISSING, NOT_DUE = "达标", "未达标", "未报送", "未到序时"
-STATUSES = (AHEAD, NEAR, BEHIND, MET, NOT_MET, MISSING, NOT_DUE)
-#: the traffic light of each status (RGB hex), shared by the xlsx, the .docx and the HTML tables
-STATUS_COLOURS = {
-    AHEAD: "C6EFCE",
-    MET: "C6EFCE",
-    NEAR: "FFEB9C",
-    BEHIND: "FFC7CE",
-    NOT_MET: "FFC7CE",
-    MISSING: "D9D9D9",
-    NOT_DUE: "DDEBF7",
-}
 SOURCES = ["reported", "sum_of_regions", "missing", "composite"]
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
-COMPARATORS = [">=", ">", "=", "<=", "<", ""]
-COMPOSITE = "composite"
+COMPARATOR_CODES = [*COMPARATORS, ""]  # "" = no target: its code in the cube
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def _rank_cube(key: np.ndarray) -> np.ndarray:
     return cube
 
 
-def score(
+def build_leaderboard(
     targets: pd.DataFrame,
     progress: pd.DataFrame,
     registry: Registry,
@@ -200,7 +199,7 @@ def score(
     # the targets of each period's year
     years = sorted({int(p[:4]) for p in periods})
     target_by_year = np.full((len(years), R, I), np.nan)
-    comparator_by_year = np.full((len(years), R, I), COMPARATORS.index(""), dtype=np.int8)
+    comparator_by_year = np.full((len(years), R, I), COMPARATOR_CODES.index(""), dtype=np.int8)
     yc, rc, ic = (
         codes(targets["year"].astype(int), years),
         codes(targets["region"], regions),
@@ -208,7 +207,7 @@ def score(
     )
     keep = (yc >= 0) & (rc >= 0) & (ic >= 0)
     target_by_year[yc[keep], rc[keep], ic[keep]] = targets["target"].to_numpy(float)[keep]
-    comparator_by_year[yc[keep], rc[keep], ic[keep]] = codes(targets["comparator"], COMPARATORS)[keep]
+    comparator_by_year[yc[keep], rc[keep], ic[keep]] = codes(targets["comparator"], COMPARATOR_CODES)[keep]
     year_of_period = np.searchsorted(years, [int(p[:4]) for p in periods])
     target = target_by_year[year_of_period]
     comparator = comparator_by_year[year_of_period]
@@ -232,9 +231,9 @@ def score(
     with np.errstate(invalid="ignore"):
         meets = np.select(
             [
-                comparator == COMPARATORS.index(">"),
-                comparator == COMPARATORS.index("<"),
-                comparator == COMPARATORS.index("<="),
+                comparator == COMPARATOR_CODES.index(">"),
+                comparator == COMPARATOR_CODES.index("<"),
+                comparator == COMPARATOR_CODES.index("<="),
             ],
             [actual > target, actual < target, actual <= target],
             default=actual >= target,
@@ -280,7 +279,7 @@ def score(
     board["target"] = stack(target, np.full((P, R), np.nan))
     del target
     board["comparator"] = pd.Categorical.from_codes(
-        stack(comparator, np.full((P, R), COMPARATORS.index(""), dtype=np.int8)), categories=COMPARATORS
+        stack(comparator, np.full((P, R), COMPARATOR_CODES.index(""), dtype=np.int8)), categories=COMPARATOR_CODES
     )
     del comparator
     board["actual"] = stack(actual, np.full((P, R), np.nan))

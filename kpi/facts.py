@@ -1,0 +1,59 @@
+"""The domain's vocabulary, each fact once: every other module imports it from here.
+
+What a fact of the *county* is (its name, the unit that compiles the tables) comes from the project
+file (``[county]`` in kpi.toml); what the regions and indicators are comes from ``data/raw``
+(:mod:`kpi.registry`). This module holds the rest: the words of the 晾晒表 and of the plan's targets,
+the statuses this project prints and their colours, and how an "example" flag is written.
+"""
+
+from __future__ import annotations
+
+#: the county's own row in the annex (附件晾晒表: 全县 above the regions)
+COUNTY = "全县"
+#: the composite column of the leaderboard (综合), this project's convention
+COMPOSITE = "composite"
+
+#: how a plan target is counted (data/raw/README.md): a level, additions since the base year,
+#: a stock, a yearly growth rate, or a "zero breakthrough" milestone
+BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
+#: a target's comparator in the plan's words: 以上 >=, 超过 >, 达到 =, 以下 <=, 低于 <
+COMPARATORS = (">=", ">", "=", "<=", "<")
+#: what an annex indicator measures: an amount (sums to the county), a count, a growth rate
+KINDS = ("amount", "count", "growth")
+
+#: the leaderboard's statuses (this project's conventions, kpi.leaderboard)
+AHEAD, NEAR, BEHIND = "超序时", "基本序时", "滞后"
+MET, NOT_MET, MISSING, NOT_DUE = "达标", "未达标", "未报送", "未到序时"
+STATUSES = (AHEAD, NEAR, BEHIND, MET, NOT_MET, MISSING, NOT_DUE)
+#: the traffic light of each status (RGB hex), shared by the xlsx, the .docx, the HTML tables and charts
+STATUS_COLOURS = {
+    AHEAD: "C6EFCE",
+    MET: "C6EFCE",
+    NEAR: "FFEB9C",
+    BEHIND: "FFC7CE",
+    NOT_MET: "FFC7CE",
+    MISSING: "D9D9D9",
+    NOT_DUE: "DDEBF7",
+}
+
+#: the words that mark a row as example data in an ``is_example`` column (lower case, any other = real)
+EXAMPLE_WORDS = frozenset({"true", "1", "是", "yes", "示例"})
+#: the words of a yes/no column in the registry's own tables
+BOOLEAN_WORDS = {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}
+#: printed on every chart and page built on example data
+EXAMPLE_MARK = "示例数据 · 非官方"
+
+#: the annex's title (附件), for a year and the county named in kpi.toml
+ANNEX_TITLE = "{year}年{county}“139”科技创新体系建设争先创优晾晒表"
+#: the three sub-columns of each indicator in the annex
+SUB_COLUMNS = ("指标", "进度", "排名")
+
+
+def annex_title(year: int, county: str) -> str:
+    """The annex's title for ``year``, e.g. ``2023年<county>“139”科技创新体系建设争先创优晾晒表`` (附件)."""
+    return ANNEX_TITLE.format(year=year, county=county)
+
+
+def is_example_word(text: str) -> bool:
+    """Whether an ``is_example`` cell says "example" (:data:`EXAMPLE_WORDS`, case and spaces ignored)."""
+    return str(text).strip().lower() in EXAMPLE_WORDS
