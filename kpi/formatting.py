@@ -36,6 +36,11 @@ def beijing_now() -> dt.datetime:
     return dt.datetime.now(BEIJING).replace(microsecond=0)
 
 
+def beijing_timestamp() -> str:
+    """Now in Beijing time as ISO 8601 to the second (``2025-12-31T09:00:00+08:00``): the batch's stamps."""
+    return beijing_now().isoformat(timespec="seconds")
+
+
 def chinese_time(moment: dt.datetime | str) -> str:
     """``2026年2月3日 14:05``, in Beijing time."""
     if isinstance(moment, str):

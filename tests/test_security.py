@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 from kpi.atomic import formula_safe
-from kpi.batch import Job, index_html, plan_jobs
+from kpi.batch import plan_jobs
+from kpi.publication import index_html
+from kpi.workers import Job
 from kpi.errors import InputError
 from kpi.quarterly import validate_parameters
 

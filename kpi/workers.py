@@ -1,0 +1,276 @@
+"""The batch's workers: each report notebook executed in its own process (forked, or Dask's local
+cluster), a kernel that dies taken down with its parent, and the PDF printer shared by them.
+
+A worker never writes into a published folder: it writes into the build that :mod:`kpi.batch` is
+assembling, and :mod:`kpi.publication` switches to it once every job is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kpi.config import Config
+from kpi.errors import InputError
+from kpi.formatting import beijing_timestamp
+from kpi.runner import NotebookFailed, execute_notebook, notebook_to_html
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    title: str
+    region: str | None
+    notebook: str
+    output: str
+    parameters: dict
+    fingerprint: str
+
+
+@dataclass
+class JobResult:
+    key: str
+    outcome: str  # ok | failed | unchanged
+    seconds: float = 0.0
+    message: str = ""
+    finished_at: str = ""
+
+
+def run_job(job: Job) -> JobResult:
+    """Execute one report notebook and render its HTML (top-level, so worker processes can run it)."""
+    start = time.monotonic()
+    try:
+        executed = execute_notebook(Path(job.notebook), Path(job.output), job.parameters)
+        notebook_to_html(executed, executed.with_suffix(".html"))
+        outcome, message = "ok", ""
+    except NotebookFailed as exc:
+        outcome, message = "failed", str(exc)
+    except Exception as exc:  # a kernel that died, a disk that filled: reported, never swallowed silently
+        outcome, message = "failed", f"{type(exc).__name__}: {exc}"
+    return JobResult(job.key, outcome, round(time.monotonic() - start, 2), message, beijing_timestamp())
+
+
+def end_descendants(signum: int | None = None, frame=None) -> None:
+    """End every process this one started (workers, kernels), children first asked, then killed."""
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        children = []
+    for child in children:
+        try:
+            child.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(children, timeout=3)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's own handler still ends its workers on SIGTERM/SIGINT
+
+
+def _start_worker(path: str, parent: int) -> None:
+    """Worker initialiser: stop with the run, taking this worker's kernels along; the kernels' own
+    chatter (TCP warnings, shutdown notices) goes to the log."""
+    import signal
+
+    def stop(signum, frame):
+        end_descendants()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _die_with_parent()
+    if os.getppid() != parent:  # the run died before this worker could ask to follow it
+        stop(signal.SIGTERM, None)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(handle, 2)
+    os.close(handle)
+
+
+def _execute_dask(
+    jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None, on_result=lambda job, result: None
+) -> list[JobResult]:
+    """The same task function on a Dask cluster: ``scheduler`` is its address (tcp://host:8786), or
+    None for a LocalCluster of ``n_jobs`` single-threaded worker processes. Workers must see the
+    same paths (a shared file system) and have this project installed."""
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_as_completed
+
+    cluster = (
+        None
+        if scheduler
+        else LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+    )
+    try:
+        client = Client(scheduler or cluster, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise InputError(
+            f"连不上 Dask 调度器 / cannot reach the Dask scheduler ({type(exc).__name__})",
+            value=scheduler,
+            fix="检查地址和端口（如 tcp://10.0.0.5:8786）与网络；或去掉 --executor dask 在本机运行",
+        ) from None
+    results = []
+    try:
+        futures = client.map(
+            run_job, jobs, pure=False, key=[f"kpi-report-{job.key}-{job.fingerprint[:8]}" for job in jobs]
+        )
+        by_key = {future.key: job for future, job in zip(futures, jobs)}
+        for done, future in enumerate(dask_as_completed(futures), start=1):
+            result = future.result()
+            results.append(result)
+            on_result(by_key[future.key], result)
+            line = f"[{done}/{len(jobs)}] {result.outcome:7s} {result.key} ({result.seconds:.1f}s, dask)"
+            log.info(line if result.outcome == "ok" else f"{line}\n{result.message}")
+            print(line, flush=True)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return results
+
+
+def execute_jobs(
+    jobs: list[Job],
+    n_jobs: int,
+    log: logging.Logger,
+    log_path: Path,
+    executor: str = "local",
+    scheduler: str | None = None,
+    on_result=lambda job, result: None,
+) -> list[JobResult]:
+    """Run the jobs N at a time; ``on_result(job, result)`` is called as each one finishes."""
+    results = []
+    if not jobs:
+        return results
+    if executor == "dask":
+        return _execute_dask(jobs, n_jobs, log, scheduler, on_result)
+    show_bar = sys.stderr.isatty()
+    bar = None
+    if show_bar:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc="报告", unit="份")
+    with (
+        _ends_its_processes(),
+        ProcessPoolExecutor(
+            max_workers=max(1, min(n_jobs, len(jobs))), initializer=_start_worker, initargs=(str(log_path), os.getpid())
+        ) as pool,
+    ):
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        for done, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            results.append(result)
+            on_result(futures[future], result)
+            line = f"[{done}/{len(jobs)}] {result.outcome:7s} {result.key} ({result.seconds:.1f}s)"
+            log.info(line if result.outcome == "ok" else f"{line}\n{result.message}")
+            if bar is not None:
+                bar.update(1)
+            else:
+                print(line, flush=True)
+    if bar is not None:
+        bar.close()
+    return results
+
+
+@contextlib.contextmanager
+def _ends_its_processes():
+    """While the workers run: SIGTERM or SIGINT to this process ends every worker and kernel first."""
+    import signal
+
+    def stop(signum, frame):
+        end_descendants()
+        raise KeyboardInterrupt if signum == signal.SIGINT else SystemExit(128 + signum)
+
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class _Printing:
+    """The batch's PDFs: each report is handed to the printer as its notebook finishes (printing
+    overlaps the notebooks still running); where PDFs cannot be printed here, it says why once.
+    The printer's thread starts with the first report, after the worker processes were forked: a
+    process forked while another of its threads runs can inherit a lock held by that thread."""
+
+    def __init__(self, config: Config, log: logging.Logger):
+        from kpi.pdf import why_no_pdf
+
+        self.reason = why_no_pdf()
+        self.log = log
+        self.footer = f"制表单位：{config.organisation}" if config.organisation else ""
+        self.printer = None
+        self.submitted: set[str] = set()
+
+    def report_done(self, job: Job, result: JobResult) -> None:
+        from kpi.pdf import PdfPrinter
+
+        html = Path(job.output).with_suffix(".html")
+        if self.reason is None and result.outcome == "ok" and job.region is not None and html.exists():
+            self.printer = self.printer or PdfPrinter(self.footer)
+            self.printer.submit(html, html.with_suffix(".pdf"))
+            self.submitted.add(job.key)
+
+    def finish(self, missing: list[Job]) -> list[Path]:
+        """Print the reports still without a PDF (carried over from a build that had none), wait for
+        the last page, and return the PDFs written."""
+        if self.reason:
+            if missing:
+                self.log.warning(f"PDF 未生成 / no PDFs: {self.reason}")
+                print(f"注意：PDF 未生成 / no PDFs: {self.reason}", file=sys.stderr)
+            return []
+        for job in missing:
+            if job.key not in self.submitted:
+                self.report_done(job, JobResult(job.key, "ok"))
+        printer, self.printer = self.printer, None
+        return printer.finish() if printer is not None else []
+
+
+@contextlib.contextmanager
+def printing(config: Config, log: logging.Logger):
+    printing = _Printing(config, log)
+    try:
+        yield printing
+    finally:
+        if printing.printer is not None:  # left early (an error, a signal): close the browser
+            with contextlib.suppress(Exception):
+                printing.printer.finish()
+
+
+@dataclass
+class BatchResult:
+    out_dir: Path
+    results: list[JobResult] = field(default_factory=list)
+    executed: int = 0
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[JobResult]:
+        return [r for r in self.results if r.outcome == "failed"]
