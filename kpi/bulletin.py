@@ -25,10 +25,10 @@ from docx.shared import Cm, Pt, RGBColor
 
 from kpi import EXAMPLE_LABEL, atomic
 from kpi import formatting as fmt
-from kpi.facts import STATUS_COLOURS
-from kpi.leaderboard import COMPOSITE, DEFAULT_RULES, MISSING, Rules
+from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
 from kpi.quarterly import conventions, headline, lagging_table, shown_progress
 from kpi.registry import COUNTY, Registry
+from kpi.rules import DEFAULT_RULES, Rules
 
 HEADING_FONT, BODY_FONT = "黑体", "仿宋"
 

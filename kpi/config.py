@@ -14,16 +14,18 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from kpi import paths
 from kpi.errors import InputError
+from kpi.rules import Rules
 
 CONFIG_NAME = "kpi.toml"
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
 SOURCE_KEYS = ("annex", "progress", "county_annual")
-RULE_DEFAULTS = {"near_tolerance_points": 5, "composite_cap_percent": 150, "composite_floor_percent": 0}
+#: the conventions' defaults, as a project file writes them (kpi.rules.Rules holds them)
+RULE_DEFAULTS = {key: int(value) if float(value).is_integer() else value for key, value in asdict(Rules()).items()}
 RULE_KEYS = {
     "near_tolerance_points": (0, 100),
     "composite_cap_percent": (100, 1000),

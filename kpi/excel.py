@@ -22,8 +22,9 @@ from kpi import EXAMPLE_LABEL, atomic
 from kpi.atomic import safe_cell
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
 from kpi.layout import annex_blocks, format_target, indicator_header
-from kpi.leaderboard import DEFAULT_RULES, Rules, published_progress
+from kpi.leaderboard import published_progress
 from kpi.registry import COUNTY, Registry
+from kpi.rules import DEFAULT_RULES, Rules
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

@@ -30,8 +30,6 @@ Everything is vectorised over periods × regions × indicators: one call scores 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -49,36 +47,13 @@ from kpi.facts import (
     STATUSES,
 )
 from kpi.registry import Registry
+from kpi.rules import DEFAULT_RULES, NEAR_TOLERANCE, Rules, time_share_matrix
 
 SOURCES = ["reported", "sum_of_regions", "missing", "composite"]
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 COMPARATOR_CODES = [*COMPARATORS, ""]  # "" = no target: its code in the cube
 
 
-@dataclass(frozen=True)
-class Rules:
-    """This project's conventions for filling the 晾晒表 (the plan sets none); ``[rules]`` in kpi.toml
-    may state others: the 基本序时 band in percentage points, and the bounds of each indicator's
-    completion inside the composite."""
-
-    near_tolerance_points: float = 5.0
-    composite_cap_percent: float = 150.0
-    composite_floor_percent: float = 0.0
-
-    @property
-    def near_tolerance(self) -> float:
-        return self.near_tolerance_points / 100
-
-    def describe(self) -> str:
-        return (
-            f"综合得分 = 各指标完成率的加权平均（各项不低于{self.composite_floor_percent:g}%、不高于{self.composite_cap_percent:g}%；"
-            "增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；"
-            "综合序时进度为各指标序时进度的同权平均（增长类指标按100%计）。本项目约定，非方案规定。"
-        )
-
-
-DEFAULT_RULES = Rules()
-NEAR_TOLERANCE = DEFAULT_RULES.near_tolerance
 LEADERBOARD_COLUMNS = [
     "period",
     "region",
@@ -91,30 +66,6 @@ LEADERBOARD_COLUMNS = [
     "status",
     "rank",
 ]
-COMPOSITE_RULE = (
-    DEFAULT_RULES.describe()
-    + " / composite = weighted mean of completion rates capped at 150%, regions reporting every indicator only"
-)
-
-
-def periods_of_year(year: int) -> list[str]:
-    return [f"{year}-{month:02d}" for month in range(1, 13)]
-
-
-def time_share_matrix(periods: list[str], registry: Registry) -> np.ndarray:
-    """序时进度 as a (period × indicator) array: month / 12, or the indicator's pacing profile when
-    ``indicators.csv`` names one; NaN for growth indicators, judged against their target rate."""
-    months = np.array([int(p[5:7]) for p in periods])
-    profiles = registry.pacing_profiles.set_index(["profile", "month"])["time_share"]
-    columns = []
-    for indicator in registry.indicators.itertuples():
-        if indicator.kind == "growth":
-            columns.append(np.full(len(months), np.nan))
-        elif indicator.pacing_profile == "linear":
-            columns.append(months / 12.0)
-        else:
-            columns.append(profiles.loc[indicator.pacing_profile].reindex(months).to_numpy(float))
-    return np.column_stack(columns) if columns else np.empty((len(months), 0))
 
 
 def _status(completion: np.ndarray, time_share: np.ndarray, near_tolerance: float = NEAR_TOLERANCE) -> np.ndarray:
@@ -153,6 +104,121 @@ def _rank_cube(key: np.ndarray) -> np.ndarray:
     return cube
 
 
+def _codes(values: pd.Series, categories) -> np.ndarray:
+    """Position of each value in ``categories`` (−1 if absent), hashing each distinct value once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        category_codes = values.cat.codes.to_numpy()
+        lookup = np.append(pd.Index(categories).get_indexer(values.cat.categories), -1)  # code −1 (NaN) → −1
+        return lookup[category_codes]
+    value_codes, uniques = pd.factorize(values)
+    return pd.Index(categories).get_indexer(uniques)[value_codes] if len(uniques) else value_codes
+
+
+def _place(cube: np.ndarray, axes: list[np.ndarray], values: np.ndarray) -> None:
+    """Write ``values`` into ``cube`` where every axis code is known (rows outside the cube are ignored)."""
+    keep = np.logical_and.reduce([codes >= 0 for codes in axes])
+    cube[tuple(codes[keep] for codes in axes)] = values[keep]
+
+
+def _target_cubes(targets: pd.DataFrame, periods: list[str], regions: list[str], ids: list[str]):
+    """Each period's targets and comparator codes (period × region × indicator), from its year's annex."""
+    years = sorted({int(p[:4]) for p in periods})
+    target_by_year = np.full((len(years), len(regions), len(ids)), np.nan)
+    comparator_by_year = np.full(target_by_year.shape, COMPARATOR_CODES.index(""), dtype=np.int8)
+    axes = [_codes(targets["year"].astype(int), years), _codes(targets["region"], regions)]
+    axes.append(_codes(targets["indicator_id"], ids))
+    _place(target_by_year, axes, targets["target"].to_numpy(float))
+    _place(comparator_by_year, axes, _codes(targets["comparator"], COMPARATOR_CODES))
+    year_of_period = np.searchsorted(years, [int(p[:4]) for p in periods])
+    return target_by_year[year_of_period], comparator_by_year[year_of_period]
+
+
+def _county_from_regions(actual: np.ndarray, indicators: pd.DataFrame) -> np.ndarray:
+    """全县's own value, else the sum of all regions for an indicator that sums (``actual`` is filled in
+    place); the source code of every cell: 0 reported, 1 sum_of_regions, 2 missing."""
+    source = np.where(np.isnan(actual), 2, 0).astype(np.int8)
+    region_values = actual[:, 1:, :]
+    complete = ~np.isnan(region_values).any(axis=1)
+    sums_up = indicators["sums_to_county"].to_numpy(bool)[None, :]
+    use_sum = np.isnan(actual[:, 0, :]) & complete & sums_up
+    actual[:, 0, :] = np.where(use_sum, np.nansum(region_values, axis=1), actual[:, 0, :])
+    source[:, 0, :] = np.where(use_sum, 1, source[:, 0, :])
+    return source
+
+
+def _judge(actual, target, comparator, share, indicators: pd.DataFrame, rules: Rules):
+    """Completion, status and rank of every cell by the module's rules (growth: against its target rate)."""
+    higher = indicators["higher_is_better"].to_numpy(bool)[None, None, :]
+    is_growth = (indicators["kind"] == "growth").to_numpy()[None, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        completion = np.where(higher, actual / target, target / actual)
+    # a target of 0 (nothing asked this year): a reported value means done, 100 % — never inf
+    completion = np.where(target == 0, np.where(np.isnan(actual), np.nan, 1.0), completion)
+    with np.errstate(invalid="ignore"):
+        meets = np.select(
+            [comparator == COMPARATOR_CODES.index(c) for c in (">", "<", "<=")],
+            [actual > target, actual < target, actual <= target],
+            default=actual >= target,
+        )
+    growth_status = np.where(
+        np.isnan(actual), STATUS_CODE[MISSING], np.where(meets, STATUS_CODE[MET], STATUS_CODE[NOT_MET])
+    ).astype(np.int8)
+    status = np.where(is_growth, growth_status, _status(completion, share, rules.near_tolerance))
+    # nothing due and nothing done is no achievement: such a cell is not ranked (no tie of everybody at 1)
+    idle = ~is_growth & (share <= 0) & (completion == 0)
+    rank_key = np.where(is_growth, actual * np.where(higher, 1, -1), np.where(idle, np.nan, completion))
+    return completion, status, _rank_cube(rank_key)
+
+
+def _composite(completion, share, indicators: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
+    """综合: weighted mean of capped completion, for regions that reported every indicator; its 序时,
+    status and rank (period × region)."""
+    weight = indicators["weight"].to_numpy(float)
+    capped = np.clip(completion, rules.composite_floor_percent / 100, rules.composite_cap_percent / 100)
+    all_reported = ~np.isnan(completion).any(axis=2)
+    composite = np.where(all_reported, np.nansum(capped * weight, axis=2) / weight.sum(), np.nan)
+    composite_share = (np.where(np.isnan(share), 1.0, share) * weight).sum(axis=2) / weight.sum()
+    return {
+        "completion_rate": composite,
+        "time_share": composite_share,
+        "status": _status(composite, composite_share, rules.near_tolerance),
+        "rank": _rank_cube(composite[:, :, None])[:, :, 0],
+        "source": np.where(np.isnan(composite), 2, 3).astype(np.int8),
+    }
+
+
+def _assemble(cubes: dict, composite: dict, periods: list[str], regions: list[str], ids: list[str]) -> pd.DataFrame:
+    """The cubes flattened into the board's columns, the composite appended as a last "indicator".
+    Columns are attached one at a time, each cube released (popped) once used: the board is about the
+    size of the input, and holding every cube and its flattened copy at once would double it."""
+    P, R, I = len(periods), len(regions), len(ids)  # noqa: E741 (the cube's axes)
+
+    def stack(name, extra):
+        return np.concatenate([cubes.pop(name), extra[:, :, None]], axis=2).ravel()
+
+    def categorical(codes, categories, **options):
+        return pd.Categorical.from_codes(codes, categories=categories, **options)
+
+    board = pd.DataFrame(
+        {
+            "period": categorical(np.repeat(np.arange(P, dtype=np.int32), R * (I + 1)), periods, ordered=True),
+            "region": categorical(np.tile(np.repeat(np.arange(R, dtype=np.int32), I + 1), P), regions),
+            "indicator_id": categorical(np.tile(np.arange(I + 1, dtype=np.int8), P * R), [*ids, COMPOSITE]),
+        }
+    )
+    no_target = np.full((P, R), COMPARATOR_CODES.index(""), dtype=np.int8)
+    board["target"] = stack("target", np.full((P, R), np.nan))
+    board["comparator"] = categorical(stack("comparator", no_target), COMPARATOR_CODES)
+    board["actual"] = stack("actual", np.full((P, R), np.nan))
+    for column in ("completion_rate", "time_share"):
+        board[column] = stack(column, composite[column])
+    board["status"] = categorical(stack("status", composite["status"]), list(STATUSES))
+    rank_flat = stack("rank", composite["rank"])
+    board["rank"] = pd.arrays.IntegerArray(rank_flat, mask=rank_flat == 0)
+    board["actual_source"] = categorical(stack("source", composite["source"]), SOURCES)
+    return board
+
+
 def build_leaderboard(
     targets: pd.DataFrame,
     progress: pd.DataFrame,
@@ -165,138 +231,29 @@ def build_leaderboard(
     ``targets``: the tidy annex (``read_annex``) of one or more years; ``progress``: the tidy
     progress (``read_progress``). Returns :data:`LEADERBOARD_COLUMNS` plus ``actual_source`` and
     ``is_example``, one row per period × region × indicator and a ``composite`` row per region
-    (rows in annex order). Computed on dense (period × region × indicator) arrays: the cost is
-    linear in the size of the board, with no per-group Python loop.
+    (rows in annex order), by the rules of this module's docstring. Computed on dense
+    (period × region × indicator) arrays: the cost is linear in the size of the board, with no
+    per-group Python loop.
     """
     if periods is None:
         years = set(targets["year"].astype(int))
         periods = sorted(p for p in pd.unique(progress["period"].astype(str)) if int(p[:4]) in years)
-    periods = list(periods)
-    regions = registry.region_names
-    indicators = registry.indicators
+    periods, regions, indicators = list(periods), registry.region_names, registry.indicators
     ids = indicators["indicator_id"].tolist()
-    P, R, I = len(periods), len(regions), len(ids)  # noqa: E741 (the cube's axes: periods, regions, indicators)
-
-    def codes(values, categories):
-        """Position of each value in ``categories`` (−1 if absent), hashing each distinct value once."""
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            category_codes = values.cat.codes.to_numpy()
-            lookup = np.append(pd.Index(categories).get_indexer(values.cat.categories), -1)  # code −1 (NaN) → −1
-            return lookup[category_codes]
-        value_codes, uniques = pd.factorize(values)
-        return pd.Index(categories).get_indexer(uniques)[value_codes] if len(uniques) else value_codes
-
-    # the reported values, placed in the cube
-    actual = np.full((P, R, I), np.nan)
-    pc, rc, ic = (
-        codes(progress["period"], periods),
-        codes(progress["region"], regions),
-        codes(progress["indicator_id"], ids),
-    )
-    keep = (pc >= 0) & (rc >= 0) & (ic >= 0)
-    actual[pc[keep], rc[keep], ic[keep]] = progress["value"].to_numpy(float)[keep]
-
-    # the targets of each period's year
-    years = sorted({int(p[:4]) for p in periods})
-    target_by_year = np.full((len(years), R, I), np.nan)
-    comparator_by_year = np.full((len(years), R, I), COMPARATOR_CODES.index(""), dtype=np.int8)
-    yc, rc, ic = (
-        codes(targets["year"].astype(int), years),
-        codes(targets["region"], regions),
-        codes(targets["indicator_id"], ids),
-    )
-    keep = (yc >= 0) & (rc >= 0) & (ic >= 0)
-    target_by_year[yc[keep], rc[keep], ic[keep]] = targets["target"].to_numpy(float)[keep]
-    comparator_by_year[yc[keep], rc[keep], ic[keep]] = codes(targets["comparator"], COMPARATOR_CODES)[keep]
-    year_of_period = np.searchsorted(years, [int(p[:4]) for p in periods])
-    target = target_by_year[year_of_period]
-    comparator = comparator_by_year[year_of_period]
-
-    # 全县: its own value, else the sum of all regions for an indicator that sums
-    source = np.where(np.isnan(actual), 2, 0).astype(np.int8)  # 0 reported, 1 sum_of_regions, 2 missing
-    region_values = actual[:, 1:, :]
-    complete = ~np.isnan(region_values).any(axis=1)
-    sums_up = indicators["sums_to_county"].to_numpy(bool)[None, :]
-    use_sum = np.isnan(actual[:, 0, :]) & complete & sums_up
-    actual[:, 0, :] = np.where(use_sum, np.nansum(region_values, axis=1), actual[:, 0, :])
-    source[:, 0, :] = np.where(use_sum, 1, source[:, 0, :])
-
-    higher = indicators["higher_is_better"].to_numpy(bool)[None, None, :]
+    actual = np.full((len(periods), len(regions), len(ids)), np.nan)
+    axes = [_codes(progress["period"], periods), _codes(progress["region"], regions)]
+    _place(actual, [*axes, _codes(progress["indicator_id"], ids)], progress["value"].to_numpy(float))
+    target, comparator = _target_cubes(targets, periods, regions, ids)
+    source = _county_from_regions(actual, indicators)
+    share = np.broadcast_to(time_share_matrix(periods, registry)[:, None, :], actual.shape)
+    completion, status, rank = _judge(actual, target, comparator, share, indicators, rules)
+    composite = _composite(completion, share, indicators, rules)
     is_growth = (indicators["kind"] == "growth").to_numpy()[None, None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        completion = np.where(higher, actual / target, target / actual)
-    # a target of 0 (nothing asked this year): a reported value means done, 100 % — never inf
-    completion = np.where(target == 0, np.where(np.isnan(actual), np.nan, 1.0), completion)
-    share = np.broadcast_to(time_share_matrix(periods, registry)[:, None, :], (P, R, I))
-    with np.errstate(invalid="ignore"):
-        meets = np.select(
-            [
-                comparator == COMPARATOR_CODES.index(">"),
-                comparator == COMPARATOR_CODES.index("<"),
-                comparator == COMPARATOR_CODES.index("<="),
-            ],
-            [actual > target, actual < target, actual <= target],
-            default=actual >= target,
-        )
-    growth_status = np.where(
-        np.isnan(actual), STATUS_CODE[MISSING], np.where(meets, STATUS_CODE[MET], STATUS_CODE[NOT_MET])
-    ).astype(np.int8)
-    status = np.where(is_growth, growth_status, _status(completion, share, rules.near_tolerance))
-    # nothing due and nothing done is no achievement: such a cell is not ranked (no tie of everybody at 1)
-    idle = ~is_growth & (share <= 0) & (completion == 0)
-    rank_key = np.where(is_growth, actual * np.where(higher, 1, -1), np.where(idle, np.nan, completion))
-    rank = _rank_cube(rank_key)
-
-    # 综合: weighted mean of capped completion, for regions that reported every indicator
-    weight = indicators["weight"].to_numpy(float)
-    capped = np.clip(completion, rules.composite_floor_percent / 100, rules.composite_cap_percent / 100)
-    all_reported = ~np.isnan(completion).any(axis=2)
-    composite = np.where(all_reported, np.nansum(capped * weight, axis=2) / weight.sum(), np.nan)
-    composite_share = (np.where(np.isnan(share), 1.0, share) * weight).sum(axis=2) / weight.sum()
-    composite_status = _status(composite, composite_share, rules.near_tolerance)
-    composite_rank = _rank_cube(composite[:, :, None])[:, :, 0]
-
-    def stack(cube, extra):  # append the composite as a last "indicator"
-        return np.concatenate([cube, extra[:, :, None]], axis=2).ravel()
-
-    del capped, all_reported
-    # Columns are built and attached one at a time, each cube released once used: the board is about
-    # the size of the input, and holding every cube and its flattened copy at once would double it.
-    n = P * R * (I + 1)
-    board = pd.DataFrame(
-        {
-            "period": pd.Categorical.from_codes(
-                np.repeat(np.arange(P, dtype=np.int32), R * (I + 1)), categories=periods, ordered=True
-            ),
-            "region": pd.Categorical.from_codes(
-                np.tile(np.repeat(np.arange(R, dtype=np.int32), I + 1), P), categories=regions
-            ),
-            "indicator_id": pd.Categorical.from_codes(
-                np.tile(np.arange(I + 1, dtype=np.int8), P * R), categories=[*ids, COMPOSITE]
-            ),
-        }
-    )
-    board["target"] = stack(target, np.full((P, R), np.nan))
-    del target
-    board["comparator"] = pd.Categorical.from_codes(
-        stack(comparator, np.full((P, R), COMPARATOR_CODES.index(""), dtype=np.int8)), categories=COMPARATOR_CODES
-    )
-    del comparator
-    board["actual"] = stack(actual, np.full((P, R), np.nan))
-    del actual
-    board["completion_rate"] = stack(completion, composite)
-    del completion
-    board["time_share"] = stack(np.where(is_growth, np.nan, share), composite_share)
-    del share
-    board["status"] = pd.Categorical.from_codes(stack(status, composite_status), categories=list(STATUSES))
-    del status
-    rank_flat = stack(rank, composite_rank)
-    del rank
-    board["rank"] = pd.arrays.IntegerArray(rank_flat, mask=rank_flat == 0)
-    board["actual_source"] = pd.Categorical.from_codes(
-        stack(source.astype(np.int8), np.where(np.isnan(composite), 2, 3).astype(np.int8)), categories=SOURCES
-    )
-    board["is_example"] = np.full(n, bool(progress["is_example"].any()) if "is_example" in progress else False)
+    cubes = {"target": target, "comparator": comparator, "actual": actual, "completion_rate": completion}
+    cubes |= {"time_share": np.where(is_growth, np.nan, share), "status": status, "rank": rank, "source": source}
+    del target, comparator, actual, completion, share, status, rank, source
+    board = _assemble(cubes, composite, periods, regions, ids)
+    board["is_example"] = bool(progress["is_example"].any()) if "is_example" in progress else False
     return board
 
 

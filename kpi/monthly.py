@@ -136,7 +136,7 @@ def annex_documents(
 def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
     """The 综合 column of ``period`` as readers see it: score, its 序时, status, rank, change."""
     from kpi import formatting as fmt
-    from kpi.leaderboard import COMPOSITE, MISSING
+    from kpi.facts import COMPOSITE, MISSING
 
     rows = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE)]
     return pd.DataFrame(
@@ -155,7 +155,7 @@ def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
 
 def status_counts(board: pd.DataFrame, period: str) -> pd.DataFrame:
     """How many region × indicator cells of ``period`` are in each status (the composite excluded)."""
-    from kpi.leaderboard import COMPOSITE, STATUSES
+    from kpi.facts import COMPOSITE, STATUSES
 
     rows = board[(board["period"] == period) & (board["indicator_id"] != COMPOSITE)]
     counts = rows["status"].astype(str).value_counts().reindex(list(STATUSES), fill_value=0)

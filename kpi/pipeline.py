@@ -23,9 +23,9 @@ from kpi import atomic, schemas
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
 from kpi.ingest import annex_sum_checks, read_annex, read_county_annual
-from kpi.leaderboard import Rules
 from kpi.progress_input import read_progress, ytd_falls
 from kpi.registry import REGISTRY_FILES, Registry
+from kpi.rules import Rules
 
 TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs", "pacing")
 

@@ -74,7 +74,7 @@ def _package_versions() -> dict[str, str]:
 
 
 def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[str, str]:
-    from kpi.leaderboard import COMPOSITE, STATUSES
+    from kpi.facts import COMPOSITE, STATUSES
 
     rows = board[board["period"] == period]
     lines = {}

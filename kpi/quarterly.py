@@ -11,7 +11,8 @@ import pandas as pd
 
 from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
-from kpi.leaderboard import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET, lagging, published_progress
+from kpi.facts import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET
+from kpi.leaderboard import lagging, published_progress
 from kpi.registry import COUNTY, Registry
 
 

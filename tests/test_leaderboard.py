@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from kpi import paths
+from kpi.facts import COMPOSITE
 from kpi.ingest import read_annex
-from kpi.leaderboard import COMPOSITE, LEADERBOARD_COLUMNS, build_leaderboard, lagging
+from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard, lagging
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +151,7 @@ def test_pacing_must_name_a_known_indicator_and_profile(registry):
 
 
 def test_rules_from_the_project_file_change_the_band_and_the_cap(targets, registry):
-    from kpi.leaderboard import Rules
+    from kpi.rules import Rules
 
     rows = [("2023-06", "丽水高新区", RD, 6.06 * 0.42)]  # 42 % against 50 %: 8 points behind
     strict = build_leaderboard(targets, progress_frame(rows), registry, ["2023-06"]).set_index(

@@ -7,10 +7,10 @@ import pytest
 
 from kpi.atomic import formula_safe
 from kpi.batch import plan_jobs
-from kpi.publication import index_html
-from kpi.workers import Job
 from kpi.errors import InputError
+from kpi.publication import index_html
 from kpi.quarterly import validate_parameters
+from kpi.workers import Job
 
 
 def test_formula_injection_is_neutralised():

@@ -1,0 +1,334 @@
+"""The rules that find targets in one sentence (subject, quantity, comparator, basis, year), the
+"zero breakthrough" milestones, and indicator tables (指标 | 单位 | 基期值 | 目标值); see the numbered
+rules in :mod:`kpi.extract`'s docstring."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kpi.extract_words import (
+    FLOW_VERBS,
+    POLICY_WORDS,
+    QUANTITY,
+    RANK,
+    STRUCTURAL_NOUNS,
+    TRAILING_WORDS,
+    UNITLESS,
+    chinese_number,
+    clean_subject,
+    split_respectively,
+    subject_of,
+)
+
+
+@dataclass
+class Target:
+    name_zh: str
+    unit: str
+    target_value: float
+    comparator: str
+    basis: str
+    clause: str
+    quote: str
+    confidence: float
+    review: list[str] = field(default_factory=list)
+    responsible_units: str = ""
+    target_year: int | None = None
+    base_value: float | None = None
+
+
+def _basis(clause_text: str, subject: str, unit: str, inherited: str | None) -> tuple[str, bool]:
+    """(basis, guessed)"""
+    if "年均增长" in clause_text or "年均增速" in clause_text:
+        return "annual_growth", False
+    if inherited and clause_text.startswith("其中"):  # 其中高端外籍人才 10 人: part of the previous target
+        return inherited, False
+    if "累计数" in clause_text:
+        return "cumulative", False
+    if any(verb in clause_text for verb in FLOW_VERBS):
+        return "new_since_base", False
+    if unit == "%" or "比重" in clause_text or unit in ("亿元", "万元"):
+        return "level", False
+    return "cumulative", True
+
+
+def _comparator(comma_clause: str, match: re.Match, group_word: str | None) -> str:
+    """The comparator in the text's own words around the number (rule 4)."""
+    suffix = match["above"] or ""
+    before = comma_clause[max(0, match.start() - 5) : match.start()]
+    if match.re is RANK or match.groupdict().get("unit") in ("位", "名") and re.search(r"前$", before):
+        return "<="
+    if suffix in ("以上", "及以上", "或以上"):
+        return ">="
+    if suffix == "左右" or before.endswith("约"):
+        return "≈"
+    if suffix in ("以内", "以下", "及以下") or re.search(r"(不超过|不高于|不多于|控制在)$", before):
+        return "<="
+    if re.search(r"(不少于|不低于|至少|≥)$", before):
+        return ">="
+    if re.search(r"(突破|超过|高于|大于|超)$", before):
+        return ">"
+    if re.search(r"低于$", before):
+        return "<"
+    if group_word:
+        return group_word
+    if re.search(r"力争|确保", comma_clause[: match.start()]):
+        return ">="
+    return "="
+
+
+def _not_a_target(comma_clause: str, match: re.Match) -> str | None:
+    """Why a quantity is not a target (rule 3), or None."""
+    before = comma_clause[max(0, match.start() - 4) : match.start()]
+    after = comma_clause[match.end() : match.end() + 6]
+    if (
+        re.search(r"(?<!不)(高于|低于)$|第$", before)
+        or re.search(r"(?<!控制|保持|稳定|维持)在$", before)
+        or after[:1] in ("的", "且")
+    ):
+        return "an eligibility condition or an ordinal"
+    if re.search(r"(由|从)(20\d{2}年(底|末)?的?)?$", comma_clause[max(0, match.start() - 9) : match.start()]):
+        return "a base value (由…提高到…)"
+    if re.search(r"给予$|按$", before) or after.startswith(POLICY_WORDS) or "给予" in after[:4]:
+        return "a policy amount"
+    unit = match.groupdict().get("unit")
+    if unit in ("项", "个", "条", "方面") and (after.startswith(STRUCTURAL_NOUNS) or re.search(r"共(有|计)?$", before)):
+        return "a count of the document's own measures"
+    return None
+
+
+def _quantities(comma_clause: str) -> list[re.Match]:
+    """The quantities of a comma clause; without one, a rank (前10名) or a unit-less index (达到160)."""
+    return (
+        list(QUANTITY.finditer(comma_clause))
+        or list(RANK.finditer(comma_clause))
+        or list(UNITLESS.finditer(comma_clause))
+    )
+
+
+def _descriptive(comma_clause: str, match: re.Match) -> bool:
+    """A Chinese numeral that counts parts of the text, not a target (两大、五个层级): no Arabic digits,
+    no 以上, and no target verb before it or at the clause's start."""
+    return (
+        not re.match(r"\d", match["number"])
+        and not match["above"]
+        and not re.search(r"(达到|新增|实现|引进|突破)$", comma_clause[: match.start()])
+        and not re.search(r"(?:^|[:：])(全年|每年|力争)?(新增|引进|新建|新认定|培育|组织实施)", comma_clause.strip())
+    )
+
+
+def _own_subject(comma_clauses: list[str], clause_index: int, subject_text: str, match: re.Match, review: list):
+    """The subject of a quantity from its own words, else a 由…提高到 phrase, else the noun after a
+    measure word, else the previous clause's subject (noted in ``review``)."""
+    comma_clause = comma_clauses[clause_index]
+    subject = clean_subject(subject_text)
+    if subject in TRAILING_WORDS or not subject:  # 研发投入强度由2.45%提高到3.4%
+        base_phrase = re.search(r"^(.*?)(由|从)", comma_clause[: match.start()])
+        subject = clean_subject(base_phrase[1]) if base_phrase else ""
+    if not subject:  # 培育发展9个区域特色创新领域: the noun follows the measure word
+        subject = clean_subject(re.split(r"[、和及]", comma_clause[match.end() :])[0])
+    if not subject:
+        subject = subject_of(comma_clauses, clause_index)
+        if subject:
+            review.append("subject carried from the previous clause")
+    return subject
+
+
+def _unit_and_subject(comma_clauses, clause_index, match, subject: str, targets: list[Target]) -> tuple[str, str]:
+    """The unit (位 for a rank) and the subject completed from its context: a rank's verb dropped, an
+    占…比重 clause given the subject before it, 其中国家级 given the shared noun."""
+    comma_clause = comma_clauses[clause_index]
+    unit = match.groupdict().get("unit") or ""
+    if match.re is RANK or (unit == "名" and comma_clause[: match.start()].endswith("前")):
+        unit = "位"  # a rank: 前10名, 进入全省前10
+    if unit == "位":  # 科技创新指数位居全市前3名 → 科技创新指数
+        subject = re.sub(r"(进入|跻身|位居|位列|保持|跃居|稳居|排名).*$", "", subject) or subject
+    if subject.startswith("占") and clause_index:  # …年均增长12%，占GDP比重达到2.5%
+        subject = subject_of(comma_clauses, clause_index) + subject
+    if re.fullmatch(r"国家级|省级以上|省级|市级|县级|国家", subject) and targets:  # 其中国家级1家
+        subject += re.sub(r"^(国家级|省级以上|省级|市级|县级)", "", targets[-1].name_zh)
+    return unit, subject
+
+
+def _confidence(subject: str, unit: str, comparator: str, guessed: bool, review: list) -> float:
+    """0.9, less for each guess (basis, subject, comparator, unit), each guess noted in ``review``."""
+    confidence = 0.9
+    if guessed:
+        review.append("basis guessed")
+        confidence -= 0.2
+    if not subject or len(subject) < 2:
+        review.append("no subject found")
+        confidence -= 0.3
+    if comparator == "=":
+        confidence -= 0.1
+    if unit == "位":
+        review.append("a rank: lower is better")
+    if not unit:
+        review.append("no unit: read as an index")
+        confidence -= 0.1
+    return round(confidence, 2)
+
+
+def targets_in_sentence(sentence: str, clause: str) -> list[Target]:
+    """Every target of one sentence (rules 3–6 and 9 of :mod:`kpi.extract`), read comma clause by
+    comma clause, a subject carried across them; ``clause`` is where the sentence stands."""
+    targets: list[Target] = []
+    comma_clauses = re.split(r",(?!\d{3}(?:\D|$))|，", sentence)  # not inside 1,500
+    for clause_index, comma_clause in enumerate(comma_clauses):
+        if not comma_clause or re.search(r"比上年|较上年|同比|比去年", comma_clause):
+            continue  # a change on last year: a statement of the past
+        targets.extend(milestones(comma_clause, clause))
+        quantities = _quantities(comma_clause)
+        respectively = re.search(r"分别(达到|超过|突破|不少于|为)?", comma_clause)
+        group_word = None
+        if respectively:
+            group_word = {"超过": ">", "突破": ">", "不少于": ">="}.get(respectively[1] or "")
+            if any(q["above"] in ("以上", "及以上") for q in quantities):
+                group_word = ">="  # 分别达到400家和1000家以上
+        subjects_pending: list[str] = []
+        for index, match in enumerate(quantities):
+            if _not_a_target(comma_clause, match) or _descriptive(comma_clause, match):
+                continue
+            previous_end = quantities[index - 1].end() if index else 0
+            subject_text = comma_clause[previous_end : match.start()]  # 、-items without a number belong to the subject
+            review: list[str] = []
+            if respectively and index and subject_text.strip() in ("和", "及", "、"):
+                subject = subjects_pending.pop(0) if subjects_pending else ""
+            else:
+                subject = _own_subject(comma_clauses, clause_index, subject_text, match, review)
+                if subject in ("年均增长", "增长", "年均增速") and targets:  # 技术合同成交额…，年均增长12%
+                    subject = targets[-1].name_zh + subject
+                if respectively:
+                    parts = split_respectively(subject)
+                    subject, subjects_pending = (parts[0], parts[1:]) if parts else (subject, [])
+            multiplier = {"万": 1e4, "亿": 1e8, None: 1}[match.groupdict().get("mult")]
+            value = chinese_number(match["number"]) * multiplier
+            comparator = _comparator(comma_clause, match, group_word if respectively else None)
+            unit, subject = _unit_and_subject(comma_clauses, clause_index, match, subject, targets)
+            inherited = targets[-1].basis if targets else None
+            basis, guessed = _basis(comma_clause, comma_clause.strip(), unit, inherited)
+            confidence = _confidence(subject, unit, comparator, guessed, review)
+            targets.append(
+                Target(subject, unit, value, comparator, basis, clause, comma_clause.strip(), confidence, review)
+            )
+    return targets
+
+
+def milestones(text: str, clause: str) -> list[Target]:
+    found = []
+    for match in re.finditer(r"(?:力争)?实现(?P<subject>[^,，。；]*?)(?:零突破|零的突破|破零)", text):
+        for subject in re.split(r"、|和", match["subject"]):
+            subject = clean_subject(subject)
+            if subject:
+                found.append(Target(f"{subject}（零突破）", "项", 1.0, ">=", "milestone", clause, text.strip(), 0.9))
+    match = re.search(r"(?P<subject>[^,，。；]*?)实现新突破", text)
+    if match and clean_subject(match["subject"]):
+        found.append(
+            Target(
+                f"{clean_subject(match['subject'])}（新突破）",
+                "项",
+                1.0,
+                ">=",
+                "milestone",
+                clause,
+                text.strip(),
+                0.6,
+                ["‘新突破’ read as a milestone"],
+            )
+        )
+    for match in re.finditer(r"[“\"]?(?P<word>全覆盖|全清零)[”\"]?", text):
+        head = re.split(r"[、,，]|实现", text[: match.start()])[-1]
+        if len(head.strip('“"')) <= 3 and "实现" in text[: match.start()]:  # 孵化器实现县域全覆盖
+            head = re.split(r"[、,，]", text[: match.start()].rsplit("实现", 1)[0])[-1] + head
+        subject = clean_subject(head)
+        if subject:
+            found.append(
+                Target(
+                    f"{subject}（{match['word']}）",
+                    "%",
+                    100.0,
+                    "=",
+                    "level",
+                    clause,
+                    text.strip(),
+                    0.8,
+                    ["coverage read as 100 %"],
+                )
+            )
+    return found
+
+
+TABLE_HEADER = re.compile(r"指标")
+
+
+TABLE_SPLIT = re.compile(r"\t+|\s{2,}")
+
+
+def _table_columns(header: list[str]) -> dict[str, int] | None:
+    """Where name, unit, base and target sit in a 主要指标 table's header, or None."""
+    columns: dict[str, int] = {}
+    years = [(i, int(m[1])) for i, cell in enumerate(header) if (m := re.fullmatch(r"(20\d{2})年?(?:目标值?)?", cell))]
+    for i, cell in enumerate(header):
+        if re.search(r"指标(名称)?$", cell):
+            columns.setdefault("name", i)
+        elif cell == "单位":
+            columns["unit"] = i
+        elif re.search(r"基期|基数|现状", cell):
+            columns["base"] = i
+        elif re.search(r"目标", cell):
+            columns["target"] = i
+    if "target" not in columns and len(years) >= 1:
+        columns["target"] = years[-1][0]
+        if "base" not in columns and len(years) >= 2:
+            columns["base"] = years[0][0]
+    if years:
+        columns["year"] = years[-1][1]
+    return columns if {"name", "target"} <= set(columns) else None
+
+
+def indicator_table(lines: list[str], start: int, clause: str, year: int | None) -> tuple[list[Target], int]:
+    """Rows of a 主要指标 table from its header line on; returns them and the index after the table."""
+    header = [c.strip() for c in TABLE_SPLIT.split(lines[start].strip())]
+    columns = _table_columns(header)
+    if columns is None:
+        return [], start
+    rows: list[Target] = []
+    index = start + 1
+    while index < len(lines):
+        cells = [c.strip() for c in TABLE_SPLIT.split(lines[index].strip())]
+        if len(cells) < max(v for k, v in columns.items() if k != "year") + 1 - (
+            0 if cells[0].isdigit() or "序号" not in header else 0
+        ):
+            break
+        offset = len(cells) - len(header)  # a missing 序号 cell shifts the row left
+
+        def cell(key):
+            return cells[columns[key] + offset] if key in columns and 0 <= columns[key] + offset < len(cells) else ""
+
+        target = re.fullmatch(r"[≥>≤<]?\s*(\d+(?:\.\d+)?)\s*(以上|左右|以内)?", cell("target"))
+        if not target:
+            break
+        base = re.fullmatch(r"\d+(?:\.\d+)?", cell("base"))
+        words = {"以上": ">=", "左右": "≈", "以内": "<="}
+        name, unit = cell("name"), cell("unit").replace("％", "%")
+        bracketed = re.fullmatch(r"(.+?)[(（]([^()（）]+)[)）]", name)
+        if not unit and bracketed:  # 研发经费投入强度（%）: the unit in the name
+            name, unit = bracketed[1], bracketed[2]
+        rows.append(
+            Target(
+                name,
+                unit,
+                float(target[1]),
+                words.get(target[2] or "", "="),
+                _basis(name, name, unit, None)[0],
+                clause,
+                lines[index].strip(),
+                0.85,
+                ["from an indicator table"],
+                target_year=columns.get("year", year),
+                base_value=float(base[0]) if base else None,
+            )
+        )
+        index += 1
+    return rows, index

@@ -1,0 +1,73 @@
+"""This project's conventions for filling the 晾晒表, and 序时进度 (time-proportional progress).
+
+The plan asks for a 晾晒 (三(五) 强化考核评价) but sets no rule for filling it: the 基本序时 band,
+the composite's bounds and the pacing of 序时 are **this project's conventions**. ``[rules]`` and
+``[pacing]`` in kpi.toml may state others, and every output says which it applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from kpi.registry import Registry
+
+
+@dataclass(frozen=True)
+class Rules:
+    """This project's conventions for filling the 晾晒表 (the plan sets none); ``[rules]`` in kpi.toml
+    may state others: the 基本序时 band in percentage points, and the bounds of each indicator's
+    completion inside the composite."""
+
+    near_tolerance_points: float = 5.0
+    composite_cap_percent: float = 150.0
+    composite_floor_percent: float = 0.0
+
+    @property
+    def near_tolerance(self) -> float:
+        """The 基本序时 band as a fraction (5 points → 0.05)."""
+        return self.near_tolerance_points / 100
+
+    def describe(self) -> str:
+        """The composite's rule in the words printed under every table."""
+        return (
+            f"综合得分 = 各指标完成率的加权平均（各项不低于{self.composite_floor_percent:g}%、不高于{self.composite_cap_percent:g}%；"
+            "增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；"
+            "综合序时进度为各指标序时进度的同权平均（增长类指标按100%计）。本项目约定，非方案规定。"
+        )
+
+
+DEFAULT_RULES = Rules()
+
+
+NEAR_TOLERANCE = DEFAULT_RULES.near_tolerance
+
+
+COMPOSITE_RULE = (
+    DEFAULT_RULES.describe()
+    + " / composite = weighted mean of completion rates capped at 150%, regions reporting every indicator only"
+)
+
+
+def periods_of_year(year: int) -> list[str]:
+    """The twelve months of ``year`` as periods: ``2025-01`` … ``2025-12``."""
+    return [f"{year}-{month:02d}" for month in range(1, 13)]
+
+
+def time_share_matrix(periods: list[str], registry: Registry) -> np.ndarray:
+    """序时进度 as a (period × indicator) array: month / 12, or the indicator's pacing profile when
+    ``indicators.csv`` names one; NaN for growth indicators, judged against their target rate."""
+    months = np.array([int(p[5:7]) for p in periods])
+    profiles = registry.pacing_profiles.set_index(["profile", "month"])["time_share"]
+    columns = []
+    for indicator in registry.indicators.itertuples():
+        if indicator.kind == "growth":
+            columns.append(np.full(len(months), np.nan))
+        elif indicator.pacing_profile == "linear":
+            columns.append(months / 12.0)
+        else:
+            columns.append(profiles.loc[indicator.pacing_profile].reindex(months).to_numpy(float))
+    return np.column_stack(columns) if columns else np.empty((len(months), 0))
