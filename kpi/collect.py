@@ -322,7 +322,7 @@ def import_annex(
     where ingest finds it. A previous import of that year is kept under ``replaced/``."""
     import warnings
 
-    from kpi.ingest import SumMismatchWarning, read_annex
+    from kpi.annex import SumMismatchWarning, read_annex
     from kpi.pipeline import copy_into
 
     path = Path(path)

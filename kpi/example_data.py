@@ -247,7 +247,7 @@ def write_example(raw_dir: Path, out_dir: Path, county: str, seed: int = SEED) -
     """(Re)write the example folder (``[data] example`` in kpi.toml): example annex targets
     2024–2025, monthly progress 2023–2025, county annual series, built on the official 2023 annex
     in ``raw_dir``. Deterministic: the same seed writes the same bytes."""
-    from kpi.ingest import read_annex
+    from kpi.annex import read_annex
 
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     registry = Registry.load(raw_dir)

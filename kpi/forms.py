@@ -33,7 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kpi.atomic import safe_cell
 from kpi.errors import InputError
 from kpi.excel import print_on_a4
-from kpi.ingest import Sheet, read_sheets
+from kpi.grids import Sheet, read_sheets
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.progress_input import read_progress
 from kpi.registry import Registry
@@ -386,7 +386,7 @@ def _read_wide(path: Path, sheet: Sheet, found, registry: Registry, period: str 
 
 def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, list[str]]:
     """Values from a filled 晾晒表: 进度 × 指标 (growth: 进度 itself)."""
-    from kpi.ingest import read_annex
+    from kpi.annex import read_annex
 
     targets = read_annex(path, registry, check_sums=False)
     year = int(targets["year"].iloc[0])

@@ -20,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from kpi import atomic, schemas
+from kpi.annex import annex_sum_checks, read_annex
+from kpi.annual_input import read_county_annual
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
-from kpi.ingest import annex_sum_checks, read_annex, read_county_annual
 from kpi.progress_input import read_progress, ytd_falls
 from kpi.registry import REGISTRY_FILES, Registry
 from kpi.rules import Rules

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from kpi import cli, paths
+from kpi.annex import read_annex
 from kpi.errors import InputError
-from kpi.ingest import read_annex
 from kpi.progress_input import DataQualityWarning, read_progress
 from tests.conftest import write_config
 

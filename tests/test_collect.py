@@ -10,12 +10,12 @@ import pytest
 
 from kpi import config as project
 from kpi import paths
+from kpi.annex import read_annex
 from kpi.atomic import formula_safe
 from kpi.collect import collect, import_annex, merge, submission_status
 from kpi.errors import InputError
 from kpi.formatting import BEIJING
 from kpi.forms import annual_form, monthly_form, read_annual_submission, read_submission
-from kpi.ingest import read_annex
 from kpi.leaderboard import build_leaderboard
 from kpi.monthly import rank_change
 from kpi.progress_input import read_progress

@@ -3,8 +3,9 @@
 import pandas as pd
 
 from kpi import paths
+from kpi.annex import read_annex
+from kpi.annual_input import read_county_annual
 from kpi.example_data import example_targets, write_example
-from kpi.ingest import read_annex, read_county_annual
 from kpi.progress_input import read_progress
 from tests.conftest import tree_hashes
 

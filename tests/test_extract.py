@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from kpi import paths
+from kpi.annex import read_annex
 from kpi.extract import compare, extract, fill_years, read_text, repair_lines
 from kpi.extract_words import chinese_number
-from kpi.ingest import read_annex
 from tests.conftest import PLAN_TEXT
 
 FIXTURES = paths.ROOT / "tests" / "fixtures"

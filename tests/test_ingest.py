@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from kpi import paths
+from kpi.annex import SumMismatchWarning, read_annex
 from kpi.errors import InputError
-from kpi.ingest import SumMismatchWarning, read_annex
 from kpi.pipeline import run_ingest
 from kpi.progress_input import read_progress
 from tests.conftest import ANNEX_INDICATOR_IDS as IDS

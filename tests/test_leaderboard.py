@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from kpi import paths
+from kpi.annex import read_annex
 from kpi.facts import COMPOSITE
-from kpi.ingest import read_annex
 from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard, lagging
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kpi.annex import read_annex
 from kpi.errors import InputError
-from kpi.ingest import read_annex
 from kpi.progress_input import read_progress
 
 VOCABULARY = [

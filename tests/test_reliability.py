@@ -145,7 +145,7 @@ def test_infinite_values_are_refused(tmp_path, registry, cell):
 
 
 def test_a_target_of_zero_means_reported_is_done(registry):
-    from kpi.ingest import read_annex
+    from kpi.annex import read_annex
     from kpi.leaderboard import build_leaderboard
 
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
@@ -166,8 +166,8 @@ def test_a_target_of_zero_means_reported_is_done(registry):
 
 
 def test_a_negative_count_target_is_refused(tmp_path, registry):
+    from kpi.annex import read_annex
     from kpi.errors import InputError
-    from kpi.ingest import read_annex
 
     text = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -267,10 +267,10 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
 
     import openpyxl
 
+    from kpi.annex import read_annex
     from kpi.excel import leaderboard_workbook
     from kpi.extract import annex_csv
     from kpi.forms import monthly_form
-    from kpi.ingest import read_annex
     from kpi.leaderboard import build_leaderboard
     from kpi.progress_input import read_progress
 
@@ -344,7 +344,7 @@ def test_a_workbook_that_unpacks_to_a_flood_is_refused_before_parsing(tmp_path, 
     import zipfile
 
     from kpi.errors import InputError
-    from kpi.ingest import read_sheets
+    from kpi.grids import read_sheets
 
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:

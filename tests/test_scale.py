@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kpi import paths
-from kpi.ingest import read_annex
+from kpi.annex import read_annex
 from kpi.progress_input import read_progress
 
 sys.path.insert(0, str(paths.ROOT / "benchmarks"))

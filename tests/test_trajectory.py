@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kpi import paths
-from kpi.ingest import read_county_annual
+from kpi.annual_input import read_county_annual
 from kpi.trajectory import (
     assess,
     assess_annual_growth,

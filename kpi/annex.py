@@ -1,5 +1,5 @@
-"""Reading what the county hands over: files into cell grids, the annex (晾晒表) targets, the county's
-annual series. The monthly progress is read by :mod:`kpi.progress_input`.
+"""Reading the annex (附件晾晒表): a year's targets for the county and every region, in the official
+layout (:mod:`kpi.layout` writes it), checked for completeness and for regions that sum to 全县.
 
 ``read_annex`` accepts .xlsx or .csv (UTF-8, UTF-8 with BOM, GB18030 as
 saved by Excel on Chinese Windows), Chinese or English headers, region aliases, full-width
@@ -10,12 +10,8 @@ validated tidy tables to ``data/processed`` atomically, and only after everythin
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import warnings
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,125 +19,10 @@ import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
-from kpi.facts import EXAMPLE_WORDS, annex_title
-from kpi.parsing import Uncached, is_blank, normalize_text, parse_numbers, parse_target
+from kpi.facts import annex_title
+from kpi.grids import Sheet, read_sheets
+from kpi.parsing import is_blank, normalize_text, parse_target
 from kpi.registry import COUNTY, Registry
-
-SUM_TOLERANCE = 0.005  # half a unit of the annex's last printed decimal (0.01 亿元)
-
-
-class SumMismatchWarning(UserWarning):
-    """全县 differs from the sum of the regions for an indicator that sums."""
-
-
-@dataclass
-class Sheet:
-    name: str | None  # None for a CSV file
-    rows: list[list[Any]]
-    hidden_rows: frozenset[int] = frozenset()  # 0-based indexes of rows hidden in Excel (skipped)
-
-
-# ---------------------------------------------------------------- reading files into cell grids
-def decode_text(data: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(
-        "无法识别的文本编码 / unknown text encoding", file=path, fix="在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
-    )
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError("文件不存在 / file not found", file=path, fix="检查路径和文件名")
-    if path.is_dir():
-        raise InputError("这是一个文件夹，不是文件 / this is a folder", file=path, fix="给出文件路径")
-    if path.stat().st_size == 0:
-        raise InputError("文件为空 / the file is empty", file=path, fix="重新导出该文件")
-
-
-MAX_SHEET_XML_BYTES = 40 * 2**20  # a county's forms are kilobytes; 40 MB of sheet XML is not a form
-
-
-def _check_workbook_size(path: Path) -> bool:
-    """Refuse, before parsing, a workbook whose sheets unpack to more than ``MAX_SHEET_XML_BYTES``
-    (a zip bomb costs seconds and gigabytes to parse); say whether any sheet holds a formula."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            sheets = [
-                i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
-            ]
-            unpacked = sum(i.file_size for i in sheets)
-            if unpacked > MAX_SHEET_XML_BYTES:
-                raise InputError(
-                    f"工作簿过大：工作表解压后 {unpacked / 2**20:.0f} MB，上限 {MAX_SHEET_XML_BYTES // 2**20} MB"
-                    " / the workbook unpacks to more than the limit",
-                    file=path,
-                    fix="只保留报送表所在的工作表，删除多余的行列后另存",
-                )
-            return any(b"<f" in archive.read(i) for i in sheets)
-    except zipfile.BadZipFile:
-        raise InputError(
-            "不是有效的 Excel 文件 / not a valid .xlsx workbook (BadZipFile)",
-            file=path,
-            fix="用 Excel 打开确认能读，再另存为 .xlsx",
-        ) from None
-
-
-def read_sheets(path: Path) -> list[Sheet]:
-    """Every sheet of a workbook (cached values, percent cells as displayed), or the CSV as one."""
-    path = Path(path)
-    _check_file(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv" or suffix == ".txt":
-        text = decode_text(path.read_bytes(), path)
-        return [Sheet(None, [row for row in csv.reader(io.StringIO(text, newline=""))])]
-    if suffix == ".xls":
-        raise InputError(
-            "不支持旧版 .xls 格式 / legacy .xls is not supported",
-            file=path,
-            fix="在 Excel 或 WPS 中“另存为” .xlsx 后再导入",
-        )
-    if suffix not in (".xlsx", ".xlsm"):
-        raise InputError(f"不支持的文件类型 {suffix} / unsupported file type", file=path, fix="提供 .xlsx 或 .csv 文件")
-    import openpyxl
-
-    has_formulas = _check_workbook_size(path)
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-        # a second reading only where formulas exist, to tell an uncached formula from an empty cell
-        formulas = openpyxl.load_workbook(path, data_only=False) if has_formulas else workbook
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        raise InputError(
-            f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
-            file=path,
-            fix="用 Excel 打开确认能读，再另存为 .xlsx",
-        ) from None
-    sheets = []
-    for worksheet, formula_sheet in zip(workbook.worksheets, formulas.worksheets):
-        if worksheet.sheet_state != "visible":
-            continue  # a hidden sheet is the clerk's scratch space, not data
-        rows = []
-        for row, formula_row in zip(worksheet.iter_rows(), formula_sheet.iter_rows()):
-            values = []
-            for cell, formula_cell in zip(row, formula_row):
-                value = cell.value
-                if value is None and isinstance(formula_cell.value, str) and formula_cell.value.startswith("="):
-                    value = Uncached(formula_cell.value)
-                elif (
-                    isinstance(value, (int, float))
-                    and not isinstance(value, bool)
-                    and "%" in (cell.number_format or "")
-                ):
-                    value = value * 100  # a cell formatted 0.0% holds 0.034 for 3.4
-                values.append(value)
-            rows.append(values)
-        hidden = frozenset(index - 1 for index, dimension in worksheet.row_dimensions.items() if dimension.hidden)
-        sheets.append(Sheet(worksheet.title, rows, hidden))
-    return sheets
 
 
 # ---------------------------------------------------------------- the annex
@@ -339,6 +220,30 @@ def read_annex(
     return table
 
 
+def _sort(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    keys = ["_region_order", "_indicator_order"]
+    return (
+        table.assign(
+            _region_order=table["region"].map(registry.region_order),
+            _indicator_order=table["indicator_id"].map(registry.indicator_order),
+        )
+        .sort_values(keys, kind="stable")
+        .drop(columns=["_region_order", "_indicator_order"])
+        .reset_index(drop=True)
+    )
+
+
+# ---------------------------------------------------------------- county annual series
+
+
+# ---------------------------------------------------------------- checks
+SUM_TOLERANCE = 0.005  # half a unit of the annex's last printed decimal (0.01 亿元)
+
+
+class SumMismatchWarning(UserWarning):
+    """全县 differs from the sum of the regions for an indicator that sums."""
+
+
 def _check_complete(table: pd.DataFrame, registry: Registry, path: Path) -> None:
     expected = pd.MultiIndex.from_product([registry.region_names, registry.indicators["indicator_id"]])
     found = pd.MultiIndex.from_frame(table[["region", "indicator_id"]])
@@ -351,19 +256,6 @@ def _check_complete(table: pd.DataFrame, registry: Registry, path: Path) -> None
             file=path,
             fix="每个区域（含全县）的每个指标都应有一个目标值",
         )
-
-
-def _sort(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    keys = ["_region_order", "_indicator_order"]
-    return (
-        table.assign(
-            _region_order=table["region"].map(registry.region_order),
-            _indicator_order=table["indicator_id"].map(registry.indicator_order),
-        )
-        .sort_values(keys, kind="stable")
-        .drop(columns=["_region_order", "_indicator_order"])
-        .reset_index(drop=True)
-    )
 
 
 def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -379,49 +271,3 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     checks["ok"] = checks["difference"].abs() <= SUM_TOLERANCE
     order = checks["indicator_id"].map(registry.indicator_order)
     return checks.assign(_o=order).sort_values(["year", "_o"]).drop(columns="_o").reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- county annual series
-def read_county_annual(path: str | Path) -> pd.DataFrame:
-    """County-level annual values for the plan's indicators (``year, indicator_id, … value``)."""
-    path = Path(path)
-    _check_file(path)
-    text = decode_text(path.read_bytes(), path)
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"CSV 格式错误 / malformed CSV: {exc}", file=path, fix="每行列数应与表头一致") from None
-    missing = {"year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"} - set(frame.columns)
-    if missing:
-        raise InputError(
-            f"缺少列 {sorted(missing)} / missing columns", file=path, row=1, fix="按 data/raw/README.md 补齐列"
-        )
-    years = pd.to_numeric(frame["year"], errors="coerce")
-    if years.isna().any():
-        row = int(years.isna().to_numpy().nonzero()[0][0])
-        raise InputError(
-            "年份不是整数 / year is not a whole number",
-            file=path,
-            row=row + 2,
-            column="year",
-            value=frame["year"].iloc[row],
-            fix="填写四位年份，例如 2025",
-        )
-    frame["year"] = years.astype(int)
-
-    def on_error(label, raw, exc):
-        raise InputError(str(exc), file=path, row=int(label) + 2, column="value", value=raw, fix="填写数值") from None
-
-    frame["value"] = parse_numbers(frame["value"], "", on_error)
-    frame["is_example"] = frame["is_example"].str.strip().str.lower().isin(EXAMPLE_WORDS)
-    return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)
-
-
-def __getattr__(name: str):
-    """``read_progress``, ``ytd_falls`` and ``DataQualityWarning`` moved to :mod:`kpi.progress_input`;
-    the old import path still finds them there (scripts and benchmarks written against it)."""
-    if name in ("read_progress", "ytd_falls", "DataQualityWarning"):
-        from kpi import progress_input
-
-        return getattr(progress_input, name)
-    raise AttributeError(f"module 'kpi.ingest' has no attribute {name!r}")

@@ -1,0 +1,123 @@
+"""Files into cell grids: a workbook's sheets (hidden rows marked), a CSV in UTF-8 or GB18030, each
+checked for size and readability first. Every reader of a hand-made form starts here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kpi.errors import InputError
+from kpi.parsing import Uncached
+
+
+@dataclass
+class Sheet:
+    name: str | None  # None for a CSV file
+    rows: list[list[Any]]
+    hidden_rows: frozenset[int] = frozenset()  # 0-based indexes of rows hidden in Excel (skipped)
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        "无法识别的文本编码 / unknown text encoding", file=path, fix="在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
+    )
+
+
+def check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError("文件不存在 / file not found", file=path, fix="检查路径和文件名")
+    if path.is_dir():
+        raise InputError("这是一个文件夹，不是文件 / this is a folder", file=path, fix="给出文件路径")
+    if path.stat().st_size == 0:
+        raise InputError("文件为空 / the file is empty", file=path, fix="重新导出该文件")
+
+
+MAX_SHEET_XML_BYTES = 40 * 2**20  # a county's forms are kilobytes; 40 MB of sheet XML is not a form
+
+
+def _check_workbook_size(path: Path) -> bool:
+    """Refuse, before parsing, a workbook whose sheets unpack to more than ``MAX_SHEET_XML_BYTES``
+    (a zip bomb costs seconds and gigabytes to parse); say whether any sheet holds a formula."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = [
+                i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
+            ]
+            unpacked = sum(i.file_size for i in sheets)
+            if unpacked > MAX_SHEET_XML_BYTES:
+                raise InputError(
+                    f"工作簿过大：工作表解压后 {unpacked / 2**20:.0f} MB，上限 {MAX_SHEET_XML_BYTES // 2**20} MB"
+                    " / the workbook unpacks to more than the limit",
+                    file=path,
+                    fix="只保留报送表所在的工作表，删除多余的行列后另存",
+                )
+            return any(b"<f" in archive.read(i) for i in sheets)
+    except zipfile.BadZipFile:
+        raise InputError(
+            "不是有效的 Excel 文件 / not a valid .xlsx workbook (BadZipFile)",
+            file=path,
+            fix="用 Excel 打开确认能读，再另存为 .xlsx",
+        ) from None
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    """Every sheet of a workbook (cached values, percent cells as displayed), or the CSV as one."""
+    path = Path(path)
+    check_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv" or suffix == ".txt":
+        text = decode_text(path.read_bytes(), path)
+        return [Sheet(None, [row for row in csv.reader(io.StringIO(text, newline=""))])]
+    if suffix == ".xls":
+        raise InputError(
+            "不支持旧版 .xls 格式 / legacy .xls is not supported",
+            file=path,
+            fix="在 Excel 或 WPS 中“另存为” .xlsx 后再导入",
+        )
+    if suffix not in (".xlsx", ".xlsm"):
+        raise InputError(f"不支持的文件类型 {suffix} / unsupported file type", file=path, fix="提供 .xlsx 或 .csv 文件")
+    import openpyxl
+
+    has_formulas = _check_workbook_size(path)
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+        # a second reading only where formulas exist, to tell an uncached formula from an empty cell
+        formulas = openpyxl.load_workbook(path, data_only=False) if has_formulas else workbook
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+        raise InputError(
+            f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
+            file=path,
+            fix="用 Excel 打开确认能读，再另存为 .xlsx",
+        ) from None
+    sheets = []
+    for worksheet, formula_sheet in zip(workbook.worksheets, formulas.worksheets):
+        if worksheet.sheet_state != "visible":
+            continue  # a hidden sheet is the clerk's scratch space, not data
+        rows = []
+        for row, formula_row in zip(worksheet.iter_rows(), formula_sheet.iter_rows()):
+            values = []
+            for cell, formula_cell in zip(row, formula_row):
+                value = cell.value
+                if value is None and isinstance(formula_cell.value, str) and formula_cell.value.startswith("="):
+                    value = Uncached(formula_cell.value)
+                elif (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and "%" in (cell.number_format or "")
+                ):
+                    value = value * 100  # a cell formatted 0.0% holds 0.034 for 3.4
+                values.append(value)
+            rows.append(values)
+        hidden = frozenset(index - 1 for index, dimension in worksheet.row_dimensions.items() if dimension.hidden)
+        sheets.append(Sheet(worksheet.title, rows, hidden))
+    return sheets
