@@ -24,9 +24,10 @@ from kpi.annex import annex_sum_checks, read_annex
 from kpi.annual_input import read_county_annual
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
-from kpi.progress_input import read_progress, ytd_falls
+from kpi.progress_input import read_progress
 from kpi.registry import REGISTRY_FILES, Registry
 from kpi.rules import Rules
+from kpi.ytd_falls import ytd_falls
 
 TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs", "pacing")
 

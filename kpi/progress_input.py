@@ -39,25 +39,20 @@ from kpi.errors import InputError
 from kpi.facts import EXAMPLE_WORDS
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.raw_table import (
-    PROGRESS_HEADERS,
     RawTable,
     Values,
     distinct,
+    find_columns,
     parse_distinct,
     plain_numbers,
     read_raw_table,
 )
 from kpi.registry import Registry
+from kpi.ytd_falls import DataQualityWarning, find_falls, period_code, period_name, warn_falls
 
 #: tables up to this many rows are validated in full by pandera; larger ones by a seeded sample
 FULL_VALIDATION_ROWS = 200_000
 SAMPLE_ROWS = 50_000
-
-OPTIONAL_COLUMNS = ("is_example", "source")
-
-
-class DataQualityWarning(UserWarning):
-    """Readable but suspicious input: a year-to-date value that falls, percents given as fractions."""
 
 
 # ---------------------------------------------------------------- the raw table
@@ -67,21 +62,6 @@ class DataQualityWarning(UserWarning):
 
 
 # ---------------------------------------------------------------- the reader
-def _find_columns(table: RawTable) -> dict[str, str | None]:
-    lower = {c.lower(): c for c in table.columns}
-    columns: dict[str, str | None] = {}
-    for target, names in PROGRESS_HEADERS.items():
-        found = next((lower[normalize_text(n).lower()] for n in names if normalize_text(n).lower() in lower), None)
-        if found is None and target not in OPTIONAL_COLUMNS:
-            raise InputError(
-                f"缺少列“{names[1]}”({target}) / missing column; 现有列：{list(table.columns)}",
-                file=table.path,
-                sheet=table.sheet,
-                row=table.header_row,
-                fix=f"加一列 {target}（或 {names[1]}）",
-            )
-        columns[target] = found
-    return columns
 
 
 def _failer(table: RawTable, column: str, fix: str):
@@ -124,10 +104,6 @@ class Coded:
         )
 
 
-def _period_code(text: str) -> int:
-    return int(text[:4]) * 12 + int(text[5:7]) - 1
-
-
 def _code(table: RawTable, columns: dict, registry: Registry) -> tuple[Coded, Values]:
     """Every record of the table as codes, checking each distinct text once; blank rows (no
     region and no value) are skipped."""
@@ -142,7 +118,7 @@ def _code(table: RawTable, columns: dict, registry: Registry) -> tuple[Coded, Va
     indicator_position = {name: i for i, name in enumerate(registry.indicators["indicator_id"])}
     parsed = {}
     for key, parse, fix in (
-        ("period", lambda v: _period_code(parse_period(v)), "写成 YYYY-MM，例如 2023-09"),
+        ("period", lambda v: period_code(parse_period(v)), "写成 YYYY-MM，例如 2023-09"),
         (
             "region",
             lambda v: region_position[registry.resolve_region(v)],
@@ -303,7 +279,7 @@ def _number_of(table: RawTable, column: str, record: int) -> Any:
 def _tidy(coded: Coded, registry: Registry) -> pd.DataFrame:
     """The tidy frame from the codes: the text columns built by taking from the few distinct names."""
     period_codes, period_index = np.unique(coded.period, return_inverse=True)
-    period_names = [_period_name(int(c)) for c in period_codes]
+    period_names = [period_name(int(c)) for c in period_codes]
 
     def text(names: list[str], codes: np.ndarray) -> pd.Series:
         return pd.Series(pa.array(names, pa.large_string()).take(pa.array(codes)), dtype="str")
@@ -346,103 +322,15 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
     path = Path(path)
     registry = registry or Registry.load()
     table = read_raw_table(path)
-    columns = _find_columns(table)
+    columns = find_columns(table)
     coded, values = _code(table, columns, registry)
     percent_sign = _messy_values(coded, values, table, columns["value"], registry)
     _check_negative(coded, table, columns["value"], registry)
     _resolve_percent_fractions(coded, percent_sign, registry, path)
     coded = coded.take(np.flatnonzero(~np.isnan(coded.value)))
     coded = _sorted_unique(coded, registry, table, columns["value"])
-    falls = _falls(coded.period, coded.region, coded.indicator, coded.value, registry)
+    falls = find_falls(coded.period, coded.region, coded.indicator, coded.value, registry)
     tidy = validate_progress(_tidy(coded, registry), path)
     if len(falls[0]):
-        _warn_falls(tidy, falls, path)
+        warn_falls(tidy, falls, path)
     return tidy
-
-
-# ---------------------------------------------------------------- year-to-date falls
-def _falls(
-    period: np.ndarray, region: np.ndarray, indicator: np.ndarray, value: np.ndarray, registry: Registry
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Records whose year-to-date amount or count is below the previous reported month of the same
-    year: ``(records, previous period code, previous value)``, in (period, region, indicator) order.
-
-    Each year's values are laid on a (12 months × regions·indicators) grid and scanned month by
-    month, carrying the last reported value forward: linear, with no sort.
-    """
-    cumulative = (registry.indicators["kind"] != "growth").to_numpy()
-    n_indicators = len(cumulative)
-    cells_per_month = len(registry.region_names) * n_indicators
-    candidates = np.flatnonzero(cumulative[indicator]) if len(indicator) else np.zeros(0, np.int64)
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    year_of = period[candidates] // 12
-    order = candidates if (np.diff(year_of) >= 0).all() else candidates[np.argsort(year_of, kind="stable")]
-    years = period[order] // 12
-    bounds = np.flatnonzero(np.diff(years)) + 1
-    for block in np.split(order, bounds):
-        if not len(block):
-            continue
-        year = int(period[block[0]] // 12)
-        month = period[block] - year * 12
-        cell = region[block] * n_indicators + indicator[block]
-        grid = np.full((12, cells_per_month), -1, dtype=np.int64)
-        grid[month, cell] = block
-        last_value = np.full(cells_per_month, np.nan)
-        last_month = np.full(cells_per_month, -1, dtype=np.int64)
-        for m in range(12):
-            records = grid[m]
-            has = records >= 0
-            current = np.where(has, value[np.maximum(records, 0)], np.nan)
-            with np.errstate(invalid="ignore"):
-                falls = np.flatnonzero(current < last_value - 1e-9)
-            if len(falls):
-                found.append((records[falls], year * 12 + last_month[falls], last_value[falls]))
-            last_value = np.where(has, current, last_value)
-            last_month = np.where(has, m, last_month)
-    if not found:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    records, previous_period, previous_value = (np.concatenate(part) for part in zip(*found))
-    order = np.lexsort((indicator[records], region[records], period[records]))
-    return records[order], previous_period[order], previous_value[order]
-
-
-def _period_name(code: int) -> str:
-    return f"{code // 12:04d}-{code % 12 + 1:02d}"
-
-
-def ytd_falls(progress: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    """Rows of the tidy ``progress`` whose year-to-date amount or count is below the previous reported
-    month of the same year, with ``previous_period`` and ``previous_value``."""
-    progress = progress.reset_index(drop=True)
-    region_position = {name: i for i, name in enumerate(registry.region_names)}
-    indicator_position = {name: i for i, name in enumerate(registry.indicators["indicator_id"])}
-
-    def codes(column: str, lookup) -> np.ndarray:
-        value_codes, uniques = pd.factorize(progress[column])
-        return np.array([lookup(u) for u in uniques], dtype=np.int64)[value_codes] if len(uniques) else value_codes
-
-    period = codes("period", lambda p: _period_code(str(p)))
-    region = codes("region", lambda r: region_position.get(r, -1))
-    indicator = codes("indicator_id", lambda i: indicator_position.get(i, -1))
-    known = np.flatnonzero((region >= 0) & (indicator >= 0))
-    records, previous_period, previous_value = _falls(
-        period[known], region[known], indicator[known], progress["value"].to_numpy(float)[known], registry
-    )
-    rows = progress.iloc[known[records]].reset_index(drop=True)
-    return rows.assign(previous_value=previous_value, previous_period=[_period_name(c) for c in previous_period])
-
-
-def _warn_falls(tidy: pd.DataFrame, falls: tuple[np.ndarray, np.ndarray, np.ndarray], path: Path) -> None:
-    records, previous_period, previous_value = falls
-    head = tidy.iloc[records[:5]]
-    listed = "；".join(
-        f"{r.region} {r.indicator_id} {_period_name(int(p))}→{r.period}: {v:g}→{r.value:g}"
-        for r, p, v in zip(head.itertuples(), previous_period[:5], previous_value[:5])
-    )
-    warnings.warn(
-        DataQualityWarning(
-            f"{path.name}: {len(records)} 处年内累计值下降 / year-to-date values that fall: "
-            f"{listed}{'…' if len(records) > 5 else ''}（这些区域的季度报告将不予生成）"
-        ),
-        stacklevel=3,
-    )

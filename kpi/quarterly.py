@@ -320,7 +320,7 @@ def check_region_series(progress: pd.DataFrame, region: str, registry: Registry)
     and counts never fall from one month to the next within a year. Raises ``InputError`` naming
     the period, indicator and both values otherwise."""
     from kpi.errors import InputError
-    from kpi.progress_input import ytd_falls
+    from kpi.ytd_falls import ytd_falls
 
     falls = ytd_falls(progress[progress["region"] == region], registry)
     if not falls.empty:

@@ -275,3 +275,23 @@ def plain_numbers(column: Any) -> Values:
 
 
 TEXT_COLUMNS = ("period", "region", "indicator_id", "is_example")
+
+
+OPTIONAL_COLUMNS = ("is_example", "source")
+
+
+def find_columns(table: RawTable) -> dict[str, str | None]:
+    lower = {c.lower(): c for c in table.columns}
+    columns: dict[str, str | None] = {}
+    for target, names in PROGRESS_HEADERS.items():
+        found = next((lower[normalize_text(n).lower()] for n in names if normalize_text(n).lower() in lower), None)
+        if found is None and target not in OPTIONAL_COLUMNS:
+            raise InputError(
+                f"缺少列“{names[1]}”({target}) / missing column; 现有列：{list(table.columns)}",
+                file=table.path,
+                sheet=table.sheet,
+                row=table.header_row,
+                fix=f"加一列 {target}（或 {names[1]}）",
+            )
+        columns[target] = found
+    return columns

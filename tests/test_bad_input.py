@@ -12,7 +12,8 @@ import pytest
 from kpi import cli, paths
 from kpi.annex import read_annex
 from kpi.errors import InputError
-from kpi.progress_input import DataQualityWarning, read_progress
+from kpi.progress_input import read_progress
+from kpi.ytd_falls import DataQualityWarning
 from tests.conftest import write_config
 
 ANNEX = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")
