@@ -72,7 +72,7 @@ elif stage == "leaderboard":
     from kpi.leaderboard import build_leaderboard
     _, seconds, peak = measure(lambda: build_leaderboard(targets, progress, registry))
 elif stage == "trajectories":
-    from kpi.trajectory import assess_frame
+    from kpi.plan_progress import assess_frame
     rng = np.random.default_rng(3)
     n = len(progress)
     series = pd.DataFrame({{"base_year": 2022, "base_value": rng.uniform(1, 10, n), "latest_year": 2025,

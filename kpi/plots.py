@@ -289,7 +289,7 @@ def trajectory_charts(
 ) -> plt.Figure:
     """Small multiples for the level, cumulative and annual-growth targets that have data: actual,
     the required compound (dashed) and linear (dotted) paths, and the projection range to 2027."""
-    from kpi.trajectory import trajectory_table
+    from kpi.plan_progress import trajectory_table
 
     verdicts = assessments.set_index("indicator_id")
     chosen = plan_targets[

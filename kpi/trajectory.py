@@ -115,7 +115,7 @@ def verdict_for_ratio(ratio: float) -> str:
     return "deterioration"
 
 
-def _insufficient(reason: str) -> Assessment:
+def insufficient(reason: str) -> Assessment:
     return Assessment("insufficient_data", VERDICTS_ZH["insufficient_data"], reason=reason)
 
 
@@ -147,21 +147,21 @@ def assess(
     has its ratio's sign flipped; a base and a latest value of opposite signs have no growth rate.
     The UNSD ratio is not given when the base already met the target (it would read a fall as progress)."""
     if latest_value is None or math.isnan(latest_value):
-        return _insufficient("缺少最新值 / latest value missing")
+        return insufficient("缺少最新值 / latest value missing")
     achieved = _meets(latest_value, target_value, higher_is_better)
     years_observed = latest_year - base_year
     if years_observed < 1 or base_value is None or math.isnan(base_value):
         if achieved:
             return Assessment("target_achieved", VERDICTS_ZH["target_achieved"])
         if base_value is None or math.isnan(base_value):
-            return _insufficient("缺少基期值 / base value missing")
-        return _insufficient("少于两个年度的数据 / fewer than two years of data")
+            return insufficient("缺少基期值 / base value missing")
+        return insufficient("少于两个年度的数据 / fewer than two years of data")
     base = ZERO_SUBSTITUTE if base_value == 0 else base_value
     target = ZERO_SUBSTITUTE if target_value == 0 else target_value
     if base * latest_value < 0 or target / base <= 0:
         if achieved:
             return Assessment("target_achieved", VERDICTS_ZH["target_achieved"])
-        return _insufficient(
+        return insufficient(
             "基期值与最新值（或目标）符号相反，增长率无意义 / values of opposite signs have no growth rate"
         )
     sign = -1 if base < 0 else 1
@@ -239,7 +239,7 @@ def assess_new_since_base(additions: pd.Series, base_year: int, target_year: int
     period = additions[(additions.index > base_year) & (additions.index <= target_year)].dropna().sort_index()
     span = target_year - base_year
     if period.empty:
-        return {**_insufficient("基期之后尚无新增数据 / no additions reported after the base year").as_dict()}
+        return {**insufficient("基期之后尚无新增数据 / no additions reported after the base year").as_dict()}
     latest_year = int(period.index[-1])
     elapsed = latest_year - base_year
     cumulative = float(period.sum())
@@ -273,11 +273,11 @@ def assess_annual_growth(levels: pd.Series, base_year: int, target_year: int, ta
     """Average annual growth since the base year against the target rate (e.g. 财政科技投入 +15 %/yr)."""
     levels = levels.dropna().sort_index()
     if base_year not in levels.index or levels.index.max() <= base_year:
-        return _insufficient("缺少基期或之后年度的数据 / base year or later years missing").as_dict()
+        return insufficient("缺少基期或之后年度的数据 / base year or later years missing").as_dict()
     base, latest_year = float(levels.loc[base_year]), int(levels.index.max())
     latest = float(levels.loc[latest_year])
     if base <= 0:
-        return _insufficient("基期值为零 / zero base").as_dict()
+        return insufficient("基期值为零 / zero base").as_dict()
     rate = target_rate_percent / 100
     years_observed, years_left = latest_year - base_year, target_year - latest_year
     cagr = (latest / base) ** (1 / years_observed) - 1
@@ -308,7 +308,7 @@ def assess_milestone(values: pd.Series, target_value: float = 1) -> dict:
     """A 零突破 milestone: achieved or not, and the first year it was."""
     values = values.dropna().sort_index()
     if values.empty:
-        return _insufficient("无数据 / no data").as_dict()
+        return insufficient("无数据 / no data").as_dict()
     reached = values[values >= target_value]
     if reached.empty:
         return {
@@ -323,298 +323,3 @@ def assess_milestone(values: pd.Series, target_value: float = 1) -> dict:
         "latest_value": float(values.iloc[-1]),
         "achieved_year": int(reached.index[0]),
     }
-
-
-def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> pd.Series:
-    rows = county_annual[(county_annual["indicator_id"] == indicator_id) & (county_annual["year"] <= as_of_year)]
-    return rows.set_index("year")["value"].sort_index().astype(float)
-
-
-ASSESSMENT_COLUMNS = [
-    "indicator_id",
-    "name_zh",
-    "unit",
-    "basis",
-    "target_value",
-    "comparator",
-    "target_year",
-    "base_year",
-    "clause",
-    "responsible_units",
-    "series",
-    "is_example",
-    "verdict",
-    "verdict_zh",
-    "ratio",
-    "cagr_obs",
-    "cagr_req",
-    "projected",
-    "projected_linear",
-    "unsd_ratio",
-    "reason",
-    "base_value",
-    "latest_year",
-    "latest_value",
-    "years_left",
-    "needed_change_per_year",
-    "needed_growth_per_year",
-    "best_change_so_far",
-    "best_growth_so_far",
-    "completion",
-    "expected_share",
-    "gap_points",
-    "pace_ratio",
-    "required_final",
-    "achieved_year",
-    "base_year_used",
-    "note",
-    "province_year",
-    "province_value",
-    "above_province",
-    "as_of_year",
-]
-
-
-def province_comparison(series: pd.Series, province: pd.DataFrame, indicator_id: str) -> dict:
-    """The plan's second condition for a target (一(二): R&D intensity “超过全省平均水平”): the county's
-    latest value against the province's latest figure of the same year or before."""
-    rows = (
-        province[(province["indicator_id"] == indicator_id)].sort_values("year") if province is not None else province
-    )
-    if rows is None or rows.empty or series.empty:
-        return {}
-    latest_year = int(series.index[-1])
-    known = rows[rows["year"] <= latest_year]
-    if known.empty:
-        return {}
-    figure = known.iloc[-1]
-    return {
-        "province_year": int(figure["year"]),
-        "province_value": float(figure["value"]),
-        "above_province": bool(series.iloc[-1] > figure["value"]),
-    }
-
-
-def assess_plan(
-    plan_targets: pd.DataFrame,
-    county_annual: pd.DataFrame,
-    as_of_year: int | None = None,
-    province: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """One row per plan target: latest value, verdict (English and Chinese), ratio, projections,
-    effort needed — by the method of its ``basis``. Targets without data say so (数据不足)."""
-    as_of_year = as_of_year or int(county_annual["year"].max())
-    example_series = set(county_annual.loc[county_annual["is_example"], "indicator_id"])
-    rows = []
-    for target in plan_targets.itertuples():
-        from_stock = target.indicator_id in ADDITIONS_FROM_STOCK
-        source_id = series_for(target.indicator_id)
-        series = _series(county_annual, source_id, as_of_year)
-        if from_stock:  # yearly additions are the differences of the stock
-            series = series.diff().dropna()
-        record = {
-            "indicator_id": target.indicator_id,
-            "name_zh": target.name_zh,
-            "unit": target.unit,
-            "basis": target.basis,
-            "target_value": target.target_value,
-            "comparator": target.comparator,
-            "target_year": target.target_year,
-            "base_year": target.base_year,
-            "clause": target.clause,
-            "responsible_units": target.responsible_units,
-            "series": f"diff({source_id})" if from_stock else source_id,
-            "is_example": source_id in example_series,
-        }
-        if series.empty:
-            record.update(_insufficient("暂无该指标的年度数据 / no annual data for this target").as_dict())
-        elif target.basis in ("level", "cumulative"):
-            base_year, base, note = base_of(series, target.base_year)
-            result = assess(
-                base_year,
-                base,
-                int(series.index[-1]),
-                float(series.iloc[-1]),
-                target.target_year,
-                target.target_value,
-                higher_is_better=higher_is_better(target.comparator),
-            )
-            record.update(province_comparison(series, province, target.indicator_id))
-            record.update(
-                result.as_dict(),
-                base_value=base,
-                base_year_used=base_year,
-                note=note,
-                latest_year=int(series.index[-1]),
-                latest_value=float(series.iloc[-1]),
-                **effort_needed(series, target.target_year, target.target_value),
-            )
-        elif target.basis == "new_since_base":
-            record.update(assess_new_since_base(series, target.base_year, target.target_year, target.target_value))
-        elif target.basis == "annual_growth":
-            record.update(
-                assess_annual_growth(series, target.base_year, target.target_year, target.target_value),
-                base_value=series.get(target.base_year, math.nan),
-            )
-        else:
-            record.update(assess_milestone(series, target.target_value))
-        rows.append(record)
-    table = pd.DataFrame(rows).reindex(columns=ASSESSMENT_COLUMNS)  # every column, even when no target has data
-    table["as_of_year"] = as_of_year
-    return table
-
-
-def trajectory_table(
-    plan_target: pd.Series, county_annual: pd.DataFrame, as_of_year: int | None = None
-) -> pd.DataFrame:
-    """Year by year for one level / cumulative / annual-growth target: actual, the required compound
-    and linear paths, and the compound and linear projections from the latest year."""
-    as_of_year = as_of_year or int(county_annual["year"].max())
-    series_id = series_for(plan_target["indicator_id"])
-    series = _series(county_annual, series_id, as_of_year)
-    target_year = int(plan_target["target_year"])
-    base_year, base, _ = base_of(series, int(plan_target["base_year"]))
-    if plan_target["basis"] == "annual_growth":
-        target_value = base * (1 + plan_target["target_value"] / 100) ** (target_year - base_year)
-    else:
-        target_value = float(plan_target["target_value"])
-    table = required_paths(base_year, base, target_year, target_value)
-    table["actual"] = table["year"].map(series)
-    latest_year, latest = int(series.index[-1]), float(series.iloc[-1])
-    result = assess(
-        base_year, base, latest_year, latest, target_year, target_value, higher_is_better(plan_target["comparator"])
-    )
-    ahead = table["year"] >= latest_year
-    table["projected_compound"] = np.where(
-        ahead, latest * (1 + result.cagr_obs) ** (table["year"] - latest_year), np.nan
-    )
-    slope = (latest - base) / (latest_year - base_year) if latest_year > base_year else math.nan
-    table["projected_linear"] = np.where(ahead, latest + slope * (table["year"] - latest_year), np.nan)
-    return table
-
-
-def assess_frame(series: pd.DataFrame) -> pd.DataFrame:
-    """:func:`assess` over many series at once (a province: every county × every target), vectorised.
-
-    ``series`` has the columns base_year, base_value, latest_year, latest_value, target_year,
-    target_value and higher_is_better; the result adds cagr_obs, cagr_req, ratio, projected,
-    projected_linear, unsd_ratio, verdict and verdict_zh, row for row equal to :func:`assess`.
-    """
-    base_value, latest, target_value = (
-        series[c].to_numpy(float) for c in ("base_value", "latest_value", "target_value")
-    )
-    observed = (series["latest_year"] - series["base_year"]).to_numpy(float)
-    left = (series["target_year"] - series["latest_year"]).to_numpy(float)
-    span = (series["target_year"] - series["base_year"]).to_numpy(float)
-    higher = series["higher_is_better"].to_numpy(bool)
-    base = np.where(base_value == 0, ZERO_SUBSTITUTE, base_value)  # Open SDG's substitutes for zeros
-    target = np.where(target_value == 0, ZERO_SUBSTITUTE, target_value)
-    achieved = np.where(higher, latest >= target_value, latest <= target_value)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        no_rate = (observed < 1) | np.isnan(base) | np.isnan(latest) | (base * latest < 0) | (target / base <= 0)
-        sign = np.where(base < 0, -1.0, 1.0)
-        cagr_obs = np.where(latest == 0, -1.0, (latest / base) ** (1 / observed) - 1)
-        cagr_req = (target / base) ** (1 / span) - 1
-        projected = latest * (1 + cagr_obs) ** left
-        direction = np.where(higher, 1.0, -1.0)
-        ratio = np.where(
-            cagr_req != 0,
-            sign * direction * cagr_obs / np.abs(cagr_req),
-            np.where(direction * cagr_obs >= 0, np.inf, -np.inf),
-        )
-        base_met = np.where(higher, base_value >= target_value, base_value <= target_value)
-        unsd = np.where(
-            (target_value != base_value) & ~base_met, (projected - base_value) / (target_value - base_value), np.nan
-        )
-        projected_linear = latest + (latest - base_value) / observed * left
-    insufficient = no_rate & ~(achieved & ~np.isnan(latest))
-    verdict = np.select(
-        [np.isnan(latest), achieved, insufficient, ratio >= ON_TRACK, ratio >= ACCELERATION, ratio >= 0],
-        [
-            "insufficient_data",
-            "target_achieved",
-            "insufficient_data",
-            "on_track",
-            "acceleration_needed",
-            "limited_progress",
-        ],
-        default="deterioration",
-    )
-    numbers = {
-        "cagr_obs": cagr_obs,
-        "cagr_req": cagr_req,
-        "ratio": ratio,
-        "projected": projected,
-        "projected_linear": projected_linear,
-        "unsd_ratio": unsd,
-    }
-    insufficient = no_rate
-    result = series.copy()
-    for name, values in numbers.items():
-        result[name] = np.where(insufficient, np.nan, values)
-    result["verdict"] = pd.Categorical(verdict, categories=list(VERDICTS_ZH))
-    result["verdict_zh"] = result["verdict"].cat.rename_categories(VERDICTS_ZH)
-    return result
-
-
-def verdict_counts(assessments: pd.DataFrame) -> pd.DataFrame:
-    """How many plan targets have each verdict."""
-    counts = assessments["verdict_zh"].value_counts()
-    return pd.DataFrame({"判断": counts.index, "目标数": counts.to_numpy()})
-
-
-def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
-    """For the targets judged on a path: what each remaining year must add, against the best year
-    so far, as readers see it (units kept; growth rates in %)."""
-    rows = assessments[
-        assessments["verdict"].isin(["acceleration_needed", "limited_progress", "deterioration", "on_track"])
-    ].reset_index(drop=True)
-    return pd.DataFrame(
-        {
-            "目标": rows["name_zh"],
-            "单位": rows["unit"],
-            "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], rows["unit"])],
-            "2027目标": [
-                fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])
-            ],
-            "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
-            "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
-            "历年最大增量": [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
-            "每年需增长": [fmt.rate(v) for v in rows["needed_growth_per_year"]],
-            "历年最快增长": [fmt.rate(v) for v in rows["best_growth_so_far"]],
-            "责任单位": rows["responsible_units"],
-        }
-    )
-
-
-def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
-    """The plan targets with no annual data yet (数据不足), with their clause."""
-    rows = assessments[assessments["verdict"] == "insufficient_data"].reset_index(drop=True)
-    return pd.DataFrame(
-        {
-            "目标": rows["name_zh"],
-            "2027目标": [
-                fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])
-            ],
-            "方案条款": rows["clause"],
-            "原因": rows["reason"].str.split(" / ").str[0],
-        }
-    )
-
-
-def plan_targets_of(registry, indicator_id: str = "") -> pd.DataFrame:
-    """The plan's 2027 targets, or the one named (``indicator_id`` of plan_targets.csv); an unknown
-    name is an ``InputError`` listing the known ones."""
-    from kpi.errors import InputError
-
-    targets = registry.plan_targets
-    if not indicator_id:
-        return targets
-    chosen = targets[targets["indicator_id"] == indicator_id.strip()]
-    if chosen.empty:
-        raise InputError(
-            "未知的方案目标 / unknown plan target",
-            value=indicator_id,
-            fix=f"使用 plan_targets.csv 中的 indicator_id：{'、'.join(targets['indicator_id'])}",
-        )
-    return chosen

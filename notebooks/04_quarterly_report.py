@@ -25,6 +25,7 @@ from IPython.display import HTML, Markdown, display
 from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
 from kpi.pipeline import open_processed
+from kpi.plan_progress import assess_plan
 from kpi.plots import leaderboard_table, region_progress_chart, show, trajectory_charts, use_cjk_font
 from kpi.quarterly import (
     check_region_series,
@@ -42,7 +43,6 @@ from kpi.quarterly import (
     validate_parameters,
 )
 from kpi.registry import COUNTY
-from kpi.trajectory import assess_plan
 
 use_cjk_font()
 data = open_processed(processed_dir)

@@ -7,15 +7,14 @@ import pytest
 
 from kpi import paths
 from kpi.annual_input import read_county_annual
+from kpi.plan_progress import assess_plan, trajectory_table
 from kpi.trajectory import (
     assess,
     assess_annual_growth,
     assess_milestone,
     assess_new_since_base,
-    assess_plan,
     effort_needed,
     required_paths,
-    trajectory_table,
 )
 
 
@@ -165,7 +164,7 @@ def test_assess_plan_on_the_example_series(registry):
 def test_assess_frame_equals_assess_row_by_row():
     import numpy as np
 
-    from kpi.trajectory import assess_frame
+    from kpi.plan_progress import assess_frame
 
     rng = np.random.default_rng(11)
     n = 400
@@ -191,7 +190,7 @@ def test_assess_frame_equals_assess_row_by_row():
 
 def test_the_second_condition_compares_with_the_province(registry):
     """一(二): R&D intensity must reach 3.4 % and exceed the provincial average (浙江省 3.22 % in 2024)."""
-    from kpi.trajectory import province_comparison
+    from kpi.plan_progress import province_comparison
 
     province = registry.province
     assert province_comparison(pd.Series({2022: 2.5, 2024: 3.3}), province, "rd_intensity") == {
