@@ -13,31 +13,18 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
 from kpi.facts import annex_title
-from kpi.grids import Sheet, read_sheets
+from kpi.grids import Sheet, cell_at, column_name, read_sheets
 from kpi.parsing import is_blank, normalize_text, parse_target
 from kpi.registry import COUNTY, Registry
 
 
 # ---------------------------------------------------------------- the annex
-def _cell(row: list[Any], column: int) -> Any:
-    return row[column] if column < len(row) else None
-
-
-def _column_letter(column: int, sheet: Sheet) -> str:
-    if sheet.name is None:
-        return f"第 {column + 1} 列"
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(column + 1)
-
-
 def _find_year(sheets: list[Sheet], path: Path) -> tuple[int, bool]:
     """Year and example flag from the title row (``2023年…晾晒表``), else from the file name."""
     for sheet in sheets:
@@ -121,7 +108,7 @@ def read_annex(
                         file=path,
                         sheet=sheet.name,
                         row=header_index + 1,
-                        column=_column_letter(j, sheet),
+                        column=column_name(sheet, j),
                         value=label,
                         fix="改为 data/raw/indicators.csv 中的指标名称，或在其中登记新指标",
                     ) from None
@@ -129,18 +116,18 @@ def read_annex(
                 if row_index in sheet.hidden_rows:
                     continue
                 row = rows[row_index]
-                region_cell = _cell(row, region_column)
+                region_cell = cell_at(row, region_column)
                 if normalize_text(region_cell) in ("区域", "序号"):
                     break
                 if is_blank(region_cell):
-                    if all(is_blank(_cell(row, j)) for j, _ in columns):
+                    if all(is_blank(cell_at(row, j)) for j, _ in columns):
                         break  # end of the block
                     raise InputError(
                         "区域为空但有数值 / values without a region",
                         file=path,
                         sheet=sheet.name,
                         row=row_index + 1,
-                        column=_column_letter(region_column, sheet),
+                        column=column_name(sheet, region_column),
                         fix="填写区域名称",
                     )
                 if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
@@ -153,13 +140,13 @@ def read_annex(
                         file=path,
                         sheet=sheet.name,
                         row=row_index + 1,
-                        column=_column_letter(region_column, sheet),
+                        column=column_name(sheet, region_column),
                         value=region_cell,
                         fix="改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名",
                     ) from None
                 for j, indicator_id in columns:
-                    raw = _cell(row, j)
-                    location = dict(file=path, sheet=sheet.name, row=row_index + 1, column=_column_letter(j, sheet))
+                    raw = cell_at(row, j)
+                    location = dict(file=path, sheet=sheet.name, row=row_index + 1, column=column_name(sheet, j))
                     try:
                         target, comparator = parse_target(raw, units[indicator_id])
                     except ValueError as exc:

@@ -1,6 +1,6 @@
 """The store: what the county receives, kept with its provenance, never overwritten silently.
 
-``kpi collect`` reads every returned form (``kpi.forms.read_submission``), checks all of them
+``kpi collect`` reads every returned form (``kpi.submissions.read_submission``), checks all of them
 before writing anything, then merges their values into ``<store>/progress.csv``:
 
 - each value keeps its source file, that file's sha256, sheet, row and column, and when it was
@@ -28,8 +28,8 @@ from kpi import atomic
 from kpi.config import DATA_SUFFIXES, Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, chinese_time
-from kpi.forms import Submission, read_annual_submission, read_submission
 from kpi.registry import COUNTY, Registry
+from kpi.submissions import Submission, read_annual_submission, read_submission
 
 STORE_COLUMNS = [
     "period",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi.errors import InputError
-from kpi.parsing import Uncached
+from kpi.parsing import Uncached, normalize_text
 
 
 @dataclass
@@ -121,3 +121,31 @@ def read_sheets(path: Path) -> list[Sheet]:
         hidden = frozenset(index - 1 for index, dimension in worksheet.row_dimensions.items() if dimension.hidden)
         sheets.append(Sheet(worksheet.title, rows, hidden))
     return sheets
+
+
+def cell_at(row: list[Any], column: int) -> Any:
+    """A row's cell, None beyond the row's end (rows of a grid have their own lengths)."""
+    return row[column] if column < len(row) else None
+
+
+def column_name(sheet: Sheet, column: int) -> str:
+    """How an error names a column: its letter in a workbook (``C``), ``第 3 列`` in a CSV."""
+    if sheet.name is None:
+        return f"第 {column + 1} 列"
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column + 1)
+
+
+def parsed_cell(parse, raw, sheet: Sheet, column: int, location: dict, fix: str):
+    """``parse(raw)``, or an :class:`InputError` at the cell (file, sheet, row, column, value) with ``fix``."""
+    try:
+        return parse(raw)
+    except (ValueError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+        raise InputError(message, column=column_name(sheet, column), value=raw, fix=fix, **location) from None
+
+
+def text_at(cells: list, column: int | None) -> str:
+    """The normalised text of a cell of a row ('' beyond the row's end or without a column)."""
+    return normalize_text(cells[column]) if column is not None and column < len(cells) else ""
