@@ -69,6 +69,31 @@ def _title_rows(sheet, title: str, instructions: str, width: int) -> None:
     sheet.row_dimensions[2].height = 48
 
 
+def _indicator_columns(sheet, column: int, header_row: int, indicator, regions, known: pd.Series, before: str):
+    """One indicator's two columns of the monthly form: the white cells to fill (validated: a growth
+    rate, or a year-to-date value not below 0) and last period's value beside them, grey."""
+    label = f"{indicator.name_zh}（{indicator.unit}）"
+    _style_header(sheet.cell(header_row, column, safe_cell(label)))
+    _style_header(sheet.cell(header_row, column + 1, f"上期{before}（参考）"))
+    sheet.column_dimensions[get_column_letter(column)].width = 16
+    sheet.column_dimensions[get_column_letter(column + 1)].width = 11
+    if indicator.kind == "growth":
+        rule = _number_rule("请填写同比增幅（%），例如 15.2；无数据留空", "between", "-1000", "10000")
+    else:
+        error = f"请填写年初至今累计值（{indicator.unit}），不小于0；无数据留空"
+        rule = _number_rule(error, "greaterThanOrEqual", "0")
+    sheet.add_data_validation(rule)
+    for offset, region in enumerate(regions):
+        row = header_row + 1 + offset
+        entry = sheet.cell(row, column)
+        entry.protection = Protection(locked=False)
+        entry.border = BORDER
+        entry.number_format = "0.00" if indicator.unit in ("亿元", "万元", "%") else "0"
+        rule.add(entry)
+        reference = sheet.cell(row, column + 1, known.get((region, indicator.indicator_id)))
+        reference.fill, reference.border, reference.font = REFERENCE_FILL, BORDER, Font(color="808080")
+
+
 def monthly_form(
     registry: Registry,
     period: str,
@@ -103,28 +128,7 @@ def monthly_form(
     _style_header(sheet.cell(header_row, 1, "区域"))
     known = previous.set_index(["region", "indicator_id"])["value"] if not previous.empty else pd.Series(dtype=float)
     for number, indicator in enumerate(indicators.itertuples()):
-        column = 2 + 2 * number
-        label = f"{indicator.name_zh}（{indicator.unit}）"
-        _style_header(sheet.cell(header_row, column, safe_cell(label)))
-        _style_header(sheet.cell(header_row, column + 1, f"上期{before}（参考）"))
-        sheet.column_dimensions[get_column_letter(column)].width = 16
-        sheet.column_dimensions[get_column_letter(column + 1)].width = 11
-        if indicator.kind == "growth":
-            rule = _number_rule("请填写同比增幅（%），例如 15.2；无数据留空", "between", "-1000", "10000")
-        else:
-            rule = _number_rule(
-                f"请填写年初至今累计值（{indicator.unit}），不小于0；无数据留空", "greaterThanOrEqual", "0"
-            )
-        sheet.add_data_validation(rule)
-        for offset, region in enumerate(regions):
-            row = header_row + 1 + offset
-            entry = sheet.cell(row, column)
-            entry.protection = Protection(locked=False)
-            entry.border = BORDER
-            entry.number_format = "0.00" if indicator.unit in ("亿元", "万元", "%") else "0"
-            rule.add(entry)
-            reference = sheet.cell(row, column + 1, known.get((region, indicator.indicator_id)))
-            reference.fill, reference.border, reference.font = REFERENCE_FILL, BORDER, Font(color="808080")
+        _indicator_columns(sheet, 2 + 2 * number, header_row, indicator, regions, known, before)
     for offset, region in enumerate(regions):
         cell = sheet.cell(header_row + 1 + offset, 1, safe_cell(region))
         cell.border, cell.font = BORDER, Font(bold=True)
@@ -134,6 +138,26 @@ def monthly_form(
     sheet.protection.sheet = True  # headers, period and region locked; the white cells are open
     print_on_a4(sheet, organisation, None, one_page=False)
     return workbook
+
+
+def _annual_rows(sheet, header_row: int, series: pd.DataFrame, last: pd.Series) -> None:
+    """One row per series: its code (hidden), name, measure, unit, 2027 target and last year's value
+    (grey), then the white cells for this year's value (validated) and its source."""
+    rule = _number_rule("请填写数值；无数据留空", "between", "-1000000", "1000000")
+    sheet.add_data_validation(rule)
+    for number, item in enumerate(series.itertuples(), start=1):
+        row = header_row + number
+        values = [number, item.series_id, item.name_zh, item.measure, item.unit, item.target_text]
+        for column, value in enumerate([*values, last.get(item.series_id)], start=1):
+            cell = sheet.cell(row, column, safe_cell(value))
+            cell.border = BORDER
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            if column == 7:
+                cell.fill, cell.font = REFERENCE_FILL, Font(color="808080")
+        for column in (8, 9):
+            cell = sheet.cell(row, column)
+            cell.protection, cell.border = Protection(locked=False), BORDER
+        rule.add(sheet.cell(row, 8))
 
 
 def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: str, organisation: str = "") -> Workbook:
@@ -171,29 +195,7 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
         if not known.empty
         else pd.Series(dtype=float)
     )
-    rule = _number_rule("请填写数值；无数据留空", "between", "-1000000", "1000000")
-    sheet.add_data_validation(rule)
-    for number, item in enumerate(series.itertuples(), start=1):
-        row = header_row + number
-        values = [
-            number,
-            item.series_id,
-            item.name_zh,
-            item.measure,
-            item.unit,
-            item.target_text,
-            last.get(item.series_id),
-        ]
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row, column, safe_cell(value))
-            cell.border = BORDER
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-            if column == 7:
-                cell.fill, cell.font = REFERENCE_FILL, Font(color="808080")
-        for column in (8, 9):
-            cell = sheet.cell(row, column)
-            cell.protection, cell.border = Protection(locked=False), BORDER
-        rule.add(sheet.cell(row, 8))
+    _annual_rows(sheet, header_row, series, last)
     widths = dict(zip("ABCDEFGHI", (6, 30, 44, 24, 7, 30, 12, 12, 26)))
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
@@ -206,6 +208,3 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
     sheet.protection.sheet = True
     print_on_a4(sheet, organisation, None, rows_to_repeat=f"{header_row}:{header_row}", one_page=False)
     return workbook
-
-
-# ---------------------------------------------------------------- reading returned files
