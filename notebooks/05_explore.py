@@ -31,7 +31,7 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from kpi import explore
+from kpi import explore, explore_views
 from kpi.facts import COMPOSITE, EXAMPLE_MARK
 from kpi.parsing import parse_period
 from kpi.pipeline import open_processed
@@ -70,13 +70,13 @@ display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_
 # ## 趋势 / Trend
 
 # %%
-trend_chart = explore.trend_figure(
+trend_chart = explore_views.trend_figure(
     explore.trend(board, [region], indicator, start, end),
     names[indicator],
     explore.is_growth(indicator, registry),
     is_example,
 )
-compare_chart = explore.compare_figure(
+compare_chart = explore_views.compare_figure(
     explore.compare(board, end, indicator, registry), f"{end} 各区域：{names[indicator]}", is_example
 )
 region_output, drill_output, pace_output = widgets.Output(), widgets.Output(), widgets.Output()
@@ -85,29 +85,31 @@ region_output, drill_output, pace_output = widgets.Output(), widgets.Output(), w
 def redraw(change=None):
     chosen, shown_indicator = list(regions_box.value) or [region], indicator_box.value
     first, last = span_box.value
-    explore.trend_figure(
+    explore_views.trend_figure(
         explore.trend(board, chosen, shown_indicator, first, last),
         names[shown_indicator],
         explore.is_growth(shown_indicator, registry),
         is_example,
         figure=trend_chart,
     )
-    explore.compare_figure(
+    explore_views.compare_figure(
         explore.compare(board, month_box.value, shown_indicator, registry),
         f"{month_box.value} 各区域：{names[shown_indicator]}",
         is_example,
         figure=compare_chart,
     )
     for output, show in (
-        (region_output, lambda: explore.show_region(board, registry, chosen[0], month_box.value, is_example)),
+        (region_output, lambda: explore_views.show_region(board, registry, chosen[0], month_box.value, is_example)),
         (
             drill_output,
-            lambda: explore.show_drill_down(data, board, chosen[0], shown_indicator, month_box.value, corrections),
+            lambda: explore_views.show_drill_down(
+                data, board, chosen[0], shown_indicator, month_box.value, corrections
+            ),
         ),
         (
             pace_output,
             lambda: display(
-                explore.pace_view(explore.pace_table(board, month_box.value, registry, chosen[0]), registry)
+                explore_views.pace_view(explore.pace_table(board, month_box.value, registry, chosen[0]), registry)
             ),
         ),
     ):
@@ -144,4 +146,4 @@ redraw()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-display(explore.growth_view(explore.growth_needed(data.plan_targets, data.county_annual, int(end[:4]))))
+display(explore_views.growth_view(explore.growth_needed(data.plan_targets, data.county_annual, int(end[:4]))))
