@@ -6,41 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
+from kpi.cli_intake import add_intake_commands, project_config
 from kpi.errors import InputError
-
-
-def _config(args):
-    """The project file with this run's overrides, checked: no output inside the raw folder."""
-    from kpi import config as project
-    from kpi.pipeline import ensure_outside
-
-    cfg = project.load(getattr(args, "config", None)).with_overrides(
-        registry=getattr(args, "raw", None),
-        processed=getattr(args, "processed", None),
-        reports=getattr(args, "out", None),
-        progress=getattr(args, "progress", None),
-    )
-    ensure_outside(cfg.processed, cfg.registry, "processed tables")
-    ensure_outside(cfg.reports, cfg.registry, "reports")
-    ensure_outside(cfg.store, cfg.registry, "the store")
-    return cfg
-
-
-def _month_or_year(args, example: str):
-    """``--period YYYY-MM`` (normalised) or ``--year YYYY``: exactly one of them."""
-    from kpi.monthly import month_option
-
-    if (args.period is None) == (args.year is None):
-        raise InputError(
-            "给出 --period YYYY-MM（月度）或 --year YYYY（年度）之一 / give --period or --year", fix=f"例如 {example}"
-        )
-    if args.year is not None:
-        if not 2000 <= args.year <= 2100:
-            raise InputError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
-        return None, args.year
-    return month_option(args.period), None
 
 
 def _ingest(cfg, quiet: bool = False):
@@ -54,7 +22,7 @@ def _ingest(cfg, quiet: bool = False):
 
 
 def _cmd_ingest(args) -> int:
-    cfg = _config(args)
+    cfg = project_config(args)
     result, _ = _ingest(cfg)
     for path in result.written:
         print(f"wrote {path}")
@@ -75,25 +43,6 @@ def _cmd_ingest(args) -> int:
     return 0
 
 
-def _cmd_make_example(args) -> int:
-    from kpi import config as project
-    from kpi.example_data import write_example
-
-    cfg = project.load(getattr(args, "config", None))
-    out = Path(args.out) if args.out else cfg.example
-    if out is None:
-        raise InputError(
-            "没有示例数据文件夹 / no example folder",
-            file=cfg.path,
-            fix='在 kpi.toml 的 [data] 中写 example = "示例数据文件夹"，或用 --out 指定',
-        )
-    if args.seed < 0:
-        raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
-    for path in write_example(Path(args.raw) if args.raw else cfg.registry, out, cfg.county, seed=args.seed):
-        print(f"wrote {path}")
-    return 0
-
-
 def _cmd_report(args) -> int:
     from kpi.batch import run_batch, summary_table
 
@@ -106,7 +55,7 @@ def _cmd_report(args) -> int:
         raise InputError(
             "--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask", fix="加上 --executor dask"
         )
-    cfg = _config(args)
+    cfg = project_config(args)
     regions = _check_report_options(args, cfg)  # every option checked before anything is written
     _, processed = _ingest(cfg)
     result = run_batch(
@@ -153,7 +102,7 @@ def _check_report_options(args, cfg) -> list[str]:
 def _cmd_leaderboard(args) -> int:
     from kpi.monthly import month_board, periods_to_publish, write_month
 
-    cfg = _config(args)
+    cfg = project_config(args)
     _, processed = _ingest(cfg)
     periods = periods_to_publish(processed, args.period)
     boards = {}
@@ -170,184 +119,39 @@ def _cmd_leaderboard(args) -> int:
     return 0
 
 
-def _cmd_template(args) -> int:
-    from kpi import atomic
-    from kpi.forms import annual_form, form_filename, monthly_form, previous_period
-    from kpi.registry import Registry
-
-    period, year = _month_or_year(args, "kpi template --period 2026-01")
-    cfg = _config(args)
-    if args.forms:
-        from kpi.pipeline import ensure_outside
-
-        ensure_outside(Path(args.forms), cfg.registry, "forms")
-    registry = Registry.load(cfg.registry)
-    written = []
-    if period:
-        previous = _known_progress(cfg, registry, previous_period(period))
-        out = Path(args.forms) if args.forms else cfg.forms_dir(period)
-        for region, slug in zip(registry.region_names, registry.regions["slug"]):
-            workbook = monthly_form(registry, period, [region], previous, cfg.county, cfg.organisation)
-            written.append(_save(workbook, out / form_filename(period, region, slug), atomic))
-        workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county, cfg.organisation)
-        written.append(_save(workbook, out / f"报送表_{period}_汇总.xlsx", atomic))
-    else:
-        from kpi.collect import read_annual_store
-        from kpi.trajectory import annual_series
-
-        out = Path(args.forms) if args.forms else cfg.reports / "forms" / f"{year}-annual"
-        known = read_annual_store(cfg.store_county_annual)
-        known = (
-            known.assign(year=known["year"].astype(int), value=known["value"].astype(float))
-            if not known.empty
-            else known
-        )
-        workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.county, cfg.organisation)
-        written.append(_save(workbook, out / f"年度数据表_{year}.xlsx", atomic))
-    for path in written:
-        print(f"wrote {path}")
-    return 0
-
-
-def _save(workbook, path: Path, atomic) -> Path:
-    with atomic.atomic_path(path) as tmp:
-        workbook.save(tmp)
-    return path
-
-
-def _known_progress(cfg, registry, period: str):
-    """The progress already known for ``period`` (from the store, else the configured sources)."""
-    import pandas as pd
-
-    from kpi.collect import read_store
-    from kpi.pipeline import read_progress_sources
-
-    store = read_store(cfg.store_progress)
-    if not store.empty:
-        rows = store[store["period"] == period]
-        return rows.assign(value=rows["value"].astype(float))
-    files = cfg.sources("progress")
-    if not files:
-        return pd.DataFrame(columns=["period", "region", "indicator_id", "value"])
-    progress = read_progress_sources(files, registry, cfg.path)
-    return progress[progress["period"] == period]
-
-
-def _cmd_collect(args) -> int:
-    from kpi.collect import collect, collect_annual, write_status
-    from kpi.registry import Registry
-
-    period, year = _month_or_year(args, "kpi collect 回收表文件夹 --period 2026-01")
-    cfg = _config(args)
-    registry = Registry.load(cfg.registry)
-    if year is not None:
-        from kpi.trajectory import annual_series
-
-        result = collect_annual(cfg, annual_series(registry.plan_targets), args.files, year)
-    else:
-        result = collect(cfg, registry, args.files, period)
-        result.written.append(write_status(result.status, period, cfg.monthly_dir(period)))
-    print(
-        f"读取 {len(result.received)} 个文件 / read {len(result.received)} files: "
-        + "、".join(p.name for p in result.received)
+def _add_report(sub, common, inputs) -> None:
+    """``kpi report``: the quarter's batch, its options."""
+    report = sub.add_parser(
+        "report", parents=[common], help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/"
     )
-    print(
-        f"新增 {result.new_values} 个数值，更正 {len(result.corrections)} 个，相同 {result.unchanged} 个"
-        f" / {result.new_values} new, {len(result.corrections)} corrected, {result.unchanged} unchanged"
+    report.add_argument("--year", type=int, help="年份（默认：数据中最近的完整季度）")
+    report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度 1—4")
+    report.add_argument("--regions", nargs="+", default=["all"], help="all（默认），或一个或多个区域名")
+    report.add_argument("--jobs", type=int, default=None, help="同时运行的笔记本数（默认：CPU 核数）")
+    report.add_argument("--force", action="store_true", help="即使输入、参数和代码未变也重新运行")
+    report.add_argument("--no-analysis", action="store_true", help="只生成季度报告，不运行 01—03 分析笔记本")
+    report.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="另一个 report 正在运行时最多等待的秒数（默认 3600，或环境变量 KPI_LOCK_TIMEOUT）",
     )
-    for row in result.corrections.itertuples():
-        print(f"  更正 / corrected: {row.key}: {row.old_value} → {row.new_value}（{row.new_source}）")
-    for notice in result.notices:
-        print(notice)
-    if result.status is not None:
-        print(f"\n报送情况 / submissions {result.period}:")
-        print(result.status[["区域", "状态", "已报指标数", "缺报指标"]].to_string(index=False))
-        missing = result.status.loc[result.status["状态"] != "已报送", "区域"].tolist()
-        print("未报齐 / incomplete: " + ("、".join(missing) if missing else "无 / none"))
-    for path in result.written:
-        print(f"wrote {path}")
-    return 0
-
-
-def _cmd_import_annex(args) -> int:
-    from kpi.collect import import_annex
-    from kpi.registry import Registry
-
-    cfg = _config(args)
-    registry = Registry.load(cfg.registry)
-    for path in import_annex(cfg, registry, Path(args.file), args.year):
-        print(f"wrote {path}")
-    if cfg.store_annex not in cfg.annex:
-        print(
-            f"注意：kpi.toml 的 [data] annex 未包含 {cfg.store_annex}，ingest 不会读到它 / add the store's annex folder"
-        )
-    return 0
-
-
-def _cmd_extract_targets(args) -> int:
-    import pandas as pd
-
-    from kpi import atomic
-    from kpi import config as project
-    from kpi.extract import annex_csv, compare, extract, fill_years, read_text, why_nothing
-
-    registry_dir = project.load(getattr(args, "config", None)).registry
-    for output in [Path(p) for p in (args.out, args.annex_out) if p]:
-        if output.resolve().is_relative_to(registry_dir.resolve()):
-            raise InputError(
-                "草稿不能写入 data/raw（原始数据只由人工审核后放入）/ drafts never go into data/raw",
-                file=output,
-                fix="写到别处，例如 --out /tmp/draft.csv，审核后再手工合并",
-            )
-    plan = Path(args.plan)
-    if not plan.is_file():
-        raise InputError(
-            "方案文本不存在或不是文件 / the plan is not a file", file=plan, fix="给出 .txt 或 .docx 文件的路径"
-        )
-    if args.compare and not Path(args.compare).is_file():
-        raise InputError(
-            "--compare 文件不存在 / the reference file does not exist",
-            file=args.compare,
-            fix="给出已审核的 plan_targets.csv，例如 data/raw/plan_targets.csv",
-        )
-    text = read_text(plan)
-    draft, annex = extract(text)
-    draft = fill_years(draft, text)
-    if draft.empty and not annex:
-        print(
-            f"没有找到量化目标 / no targets found in {plan}\n  可能原因 / likely reason: {why_nothing(text)}",
-            file=sys.stderr,
-        )
-        return 3
-    if args.out:
-        atomic.write_csv(Path(args.out), atomic.formula_safe(draft, exclude=("comparator",)))
-        flagged = int((draft["review"] != "").sum())
-        print(f"wrote {args.out}: {len(draft)} targets, {flagged} flagged for review（请人工审核 / review before use）")
-    if args.annex_out and annex:
-        atomic.write_text(Path(args.annex_out), annex_csv(annex))
-        print(f"wrote {args.annex_out}: annex table, {len(annex)} rows")
-    if args.compare:
-        reference = pd.read_csv(args.compare, dtype=str, keep_default_na=False)
-        missing = {"name_zh", "target_value", "basis"} - set(reference.columns)
-        if missing:
-            raise InputError(
-                f"--compare 文件缺少列 {sorted(missing)} / not a plan_targets table",
-                file=args.compare,
-                fix="给出 plan_targets.csv 格式的文件（name_zh、target_value、basis 等列）",
-            )
-        result = compare(draft, pd.read_csv(args.compare))
-        print(f"reference {result['reference']}, draft {result['draft']}, matched {result['matched']}")
-        print(
-            f"recall {result['recall']:.1%}  precision {result['precision']:.1%}  basis agreement {result['basis_agreement']:.1%}"
-        )
-        if result["missed"]:
-            print("missed:", ", ".join(result["missed"]))
-        if result["extra"]:
-            print("extra:", ", ".join(result["extra"]))
-    return 0
+    report.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local：本机多进程（默认）；dask：Dask 分布式集群",
+    )
+    report.add_argument("--scheduler", help="Dask 调度器地址，如 tcp://10.0.0.5:8786（不给则在本机起 LocalCluster）")
+    inputs(report)
+    report.add_argument("--out", help="报告根文件夹（默认：kpi.toml 的 [output] reports）")
+    report.set_defaults(func=_cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``kpi`` command line: ingest, leaderboard and report here, the intake commands from
+    :mod:`kpi.cli_intake`; every command takes ``--config``."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
@@ -383,71 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--out", help="报告根文件夹（默认：kpi.toml 的 [output] reports）；写入其下 monthly/YYYY-MM/")
     board.set_defaults(func=_cmd_leaderboard)
 
-    report = sub.add_parser(
-        "report", parents=[common], help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/"
-    )
-    report.add_argument("--year", type=int, help="年份（默认：数据中最近的完整季度）")
-    report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度 1—4")
-    report.add_argument("--regions", nargs="+", default=["all"], help="all（默认），或一个或多个区域名")
-    report.add_argument("--jobs", type=int, default=None, help="同时运行的笔记本数（默认：CPU 核数）")
-    report.add_argument("--force", action="store_true", help="即使输入、参数和代码未变也重新运行")
-    report.add_argument("--no-analysis", action="store_true", help="只生成季度报告，不运行 01—03 分析笔记本")
-    report.add_argument(
-        "--wait",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="另一个 report 正在运行时最多等待的秒数（默认 3600，或环境变量 KPI_LOCK_TIMEOUT）",
-    )
-    report.add_argument(
-        "--executor",
-        choices=["local", "dask"],
-        default="local",
-        help="local：本机多进程（默认）；dask：Dask 分布式集群",
-    )
-    report.add_argument("--scheduler", help="Dask 调度器地址，如 tcp://10.0.0.5:8786（不给则在本机起 LocalCluster）")
-    inputs(report)
-    report.add_argument("--out", help="报告根文件夹（默认：kpi.toml 的 [output] reports）")
-    report.set_defaults(func=_cmd_report)
+    _add_report(sub, common, inputs)
 
-    template = sub.add_parser(
-        "template", parents=[common], help="生成报送表：--period 月度（每个区域一份及汇总表），--year 全县年度数据"
-    )
-    template.add_argument("--period", help="月度报送表的时期 YYYY-MM")
-    template.add_argument("--year", type=int, help="年度数据表的年份")
-    template.add_argument("--forms", help="写到此文件夹（默认：reports/forms/YYYY-MM/）")
-    template.add_argument("--raw", help=argparse.SUPPRESS)
-    template.add_argument("--out", help=argparse.SUPPRESS)
-    template.set_defaults(func=_cmd_template)
-
-    collect = sub.add_parser(
-        "collect", parents=[common], help="收集发回的报送表（文件或文件夹），合并入数据库（store），写出报送情况"
-    )
-    collect.add_argument("files", nargs="+", help="发回的 .xlsx/.csv 文件，或存放它们的文件夹")
-    collect.add_argument("--period", help="月度报送的时期 YYYY-MM（表中时期不符则拒收）")
-    collect.add_argument("--year", type=int, help="年度数据表的年份")
-    collect.add_argument("--raw", help=argparse.SUPPRESS)
-    collect.add_argument("--out", help=argparse.SUPPRESS)
-    collect.set_defaults(func=_cmd_collect)
-
-    annex = sub.add_parser("import-annex", parents=[common], help="校验并导入某年的晾晒表指标（附件），供 ingest 使用")
-    annex.add_argument("file", help="该年的晾晒表 .xlsx 或 .csv（附件格式）")
-    annex.add_argument("--year", type=int, required=True, help="年份，须与表题中的年份一致")
-    annex.add_argument("--raw", help=argparse.SUPPRESS)
-    annex.set_defaults(func=_cmd_import_annex)
-
-    extract = sub.add_parser("extract-targets", parents=[common], help="从方案文本中提取量化目标草稿（供人工审核）")
-    extract.add_argument("plan", help="方案文本（.txt UTF-8/GB18030，或 .docx）")
-    extract.add_argument("--out", help="草稿 CSV（plan_targets.csv 的列，另加 confidence、review）")
-    extract.add_argument("--annex-out", help="附件晾晒表草稿 CSV（官方版式）")
-    extract.add_argument("--compare", help="与已审核的 plan_targets.csv 比较，输出召回率与准确率")
-    extract.set_defaults(func=_cmd_extract_targets)
-
-    example = sub.add_parser("make-example", parents=[common], help="重新生成示例数据（固定种子，结果逐字节相同）")
-    example.add_argument("--raw", help="登记表文件夹（默认：kpi.toml 的 registry）")
-    example.add_argument("--out", help="示例数据文件夹（默认：kpi.toml 的 [data] example）")
-    example.add_argument("--seed", type=int, default=139)
-    example.set_defaults(func=_cmd_make_example)
+    add_intake_commands(sub, common)
     return parser
 
 
