@@ -182,7 +182,8 @@ def bench_batch(jobs: int, repeats: int) -> dict:
 
     from kpi import config as project
     from kpi.batch import plan_jobs, run_batch
-    from kpi.pipeline import load_processed, run_ingest
+    from kpi.pipeline import run_ingest
+    from kpi.processed import load_processed
     from kpi.runner import execute_notebook
 
     figures: dict[str, list[float]] = {"batch": [], "publication_floor": [], "notebook_floor": []}

@@ -21,7 +21,7 @@ import pandas as pd
 from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, beijing_timestamp
-from kpi.pipeline import Processed
+from kpi.processed import Processed
 from kpi.publication import (
     BUILDS,
     batch_logger,

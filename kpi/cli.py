@@ -12,7 +12,8 @@ from kpi.errors import InputError
 
 
 def _ingest(cfg, quiet: bool = False):
-    from kpi.pipeline import load_processed, run_ingest
+    from kpi.pipeline import run_ingest
+    from kpi.processed import load_processed
 
     result = run_ingest(cfg)
     if not quiet:

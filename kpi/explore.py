@@ -25,7 +25,7 @@ import pandas as pd
 
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
 from kpi.leaderboard import build_leaderboard
-from kpi.pipeline import Processed
+from kpi.processed import Processed
 from kpi.registry import COUNTY, Registry
 from kpi.trajectory import effort_needed
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from kpi.explore import drill_down, indicator_names, region_year
 from kpi.facts import COMPOSITE, EXAMPLE_MARK
-from kpi.pipeline import Processed
+from kpi.processed import Processed
 from kpi.registry import Registry
 
 

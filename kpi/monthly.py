@@ -15,7 +15,7 @@ import pandas as pd
 from kpi import atomic
 from kpi.errors import InputError
 from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
-from kpi.pipeline import Processed
+from kpi.processed import Processed
 
 MONTHLY_COLUMNS = [*LEADERBOARD_COLUMNS, "rank_change"]
 

@@ -1,6 +1,5 @@
-"""The one hand-off: ``kpi ingest`` reads the inputs that ``kpi.toml`` names, validates them, and
-writes the tidy tables to ``data/processed``; everything after it (the leaderboard, the batch,
-every notebook) loads those tables through :func:`load_processed` and never re-reads raw files.
+"""``kpi ingest``: read the inputs that ``kpi.toml`` names, validate them, and write the tidy tables
+to ``data/processed`` (:mod:`kpi.processed`, the one hand-off to everything after it).
 
 ``data/processed`` holds ``annex_targets.csv``, ``progress.csv`` (with each value's ``source``),
 ``county_annual.csv``, ``plan_targets.csv``, ``annex_sum_checks.csv``, ``inputs.csv`` (every file
@@ -11,10 +10,8 @@ written last with every table's hash: the commit mark of a complete, consistent 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,77 +21,10 @@ from kpi.annex import annex_sum_checks, read_annex
 from kpi.annual_input import read_county_annual
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
+from kpi.processed import IngestResult, write_processed
 from kpi.progress_input import read_progress
 from kpi.registry import REGISTRY_FILES, Registry
-from kpi.rules import Rules
 from kpi.ytd_falls import ytd_falls
-
-TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs", "pacing")
-
-
-@dataclass
-class Processed:
-    """The validated tables of one ingest, as every later step sees them."""
-
-    folder: Path
-    registry: Registry
-    annex: pd.DataFrame
-    progress: pd.DataFrame
-    county_annual: pd.DataFrame
-    plan_targets: pd.DataFrame
-    sum_checks: pd.DataFrame
-    inputs: pd.DataFrame
-    summary: dict
-
-    @property
-    def rules(self) -> Rules:
-        """The leaderboard's conventions this ingest was made with (``[rules]`` in kpi.toml)."""
-        return Rules(**self.summary.get("rules", {}))
-
-    def provenance(self) -> pd.DataFrame:
-        """What is official, example or assumed in each input read (``provenance.csv``); the pacing
-        profiles only when a pacing is declared."""
-        files = [f for f in self.inputs["file"] if f != "pacing_profiles.csv" or not self.registry.paced.empty]
-        return self.registry.provenance(files)
-
-    @property
-    def progress_is_example(self) -> bool:
-        return bool(self.progress["is_example"].any())
-
-    def annex_years(self) -> list[int]:
-        return sorted(int(y) for y in self.annex["year"].unique())
-
-    def targets_for(self, year: int) -> pd.DataFrame:
-        """The annex targets of ``year``; a clear error naming the command to run when there are none."""
-        targets = self.annex[self.annex["year"] == year]
-        if targets.empty:
-            raise InputError(
-                f"没有 {year} 年的晾晒表指标 / no annex targets for {year}; 现有年份：{self.annex_years()}",
-                file=self.summary.get("config"),
-                value=year,
-                fix=f"运行 `kpi import-annex 晾晒表文件.xlsx --year {year}` 导入该年附件，或在 kpi.toml 的 [data] annex 中加入该年文件",
-            )
-        return targets.reset_index(drop=True)
-
-    def months_of(self, year: int, until: str | None = None) -> list[str]:
-        """The periods of ``year`` in the progress data, up to ``until``."""
-        periods = sorted(p for p in self.progress["period"].unique() if p.startswith(f"{year:04d}-"))
-        return [p for p in periods if until is None or p <= until]
-
-    def missing_reports(self) -> pd.DataFrame:
-        """(period, region) pairs with no value at all among the reported periods: 未报送."""
-        periods = sorted(self.progress["period"].unique())
-        expected = pd.MultiIndex.from_product([periods, self.registry.region_names], names=["period", "region"])
-        reported = pd.MultiIndex.from_frame(self.progress[["period", "region"]].drop_duplicates())
-        return expected.difference(reported).to_frame(index=False)
-
-
-@dataclass
-class IngestResult(Processed):
-    """What :func:`run_ingest` read and wrote, and what it noticed on the way."""
-
-    written: list[Path] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- reading the configured sources
@@ -215,6 +145,28 @@ def combine_county_annual(parts: list[pd.DataFrame], files: list[Path]) -> pd.Da
 
 
 # ---------------------------------------------------------------- the pipeline
+def _summary(config, registry, annex, progress, county_annual, plan_targets, sum_checks, sources) -> dict:
+    """``ingest_summary.json``: what was read (years, rows, periods, which parts are example), the
+    checks' counts, every file considered (for the freshness check) and the rules in force."""
+    periods = sorted(progress["period"].unique())
+    return {
+        "config": str(config.path) if config.path else None,
+        "annex_years": sorted(int(y) for y in annex["year"].unique()),
+        "annex_targets": int(len(annex)),
+        "annex_example_years": sorted(int(y) for y in annex.loc[annex["is_example"], "year"].unique()),
+        "progress_rows": int(len(progress)),
+        "progress_periods": [periods[0], periods[-1]] if periods else [],
+        "progress_is_example": bool(progress["is_example"].any()),
+        "county_annual_rows": int(len(county_annual)),
+        "county_annual_is_example": bool(county_annual["is_example"].any()),
+        "plan_targets": int(len(plan_targets)),
+        "annex_sum_checks_failed": int((~sum_checks["ok"]).sum()),
+        "ytd_falls": int(len(ytd_falls(progress, registry))),
+        "sources": sorted(map(str, sources)),
+        "rules": {**RULE_DEFAULTS, **config.rules},
+    }
+
+
 def run_ingest(config: Config) -> IngestResult:
     """Read and validate every configured input; then, and only then, write ``config.processed``."""
     registry = Registry.load(config.registry).with_pacing(config.pacing_table(), config.path)
@@ -241,23 +193,7 @@ def run_ingest(config: Config) -> IngestResult:
         + [_hash_row(p, "progress", p.name in example_sources) for p in progress_files]
         + [_hash_row(p, "county_annual", bool(t["is_example"].any())) for p, t in zip(annual_files, annual_parts)]
     )
-    periods = sorted(progress["period"].unique())
-    summary = {
-        "config": str(config.path) if config.path else None,
-        "annex_years": sorted(int(y) for y in annex["year"].unique()),
-        "annex_targets": int(len(annex)),
-        "annex_example_years": sorted(int(y) for y in annex.loc[annex["is_example"], "year"].unique()),
-        "progress_rows": int(len(progress)),
-        "progress_periods": [periods[0], periods[-1]] if periods else [],
-        "progress_is_example": bool(progress["is_example"].any()),
-        "county_annual_rows": int(len(county_annual)),
-        "county_annual_is_example": bool(county_annual["is_example"].any()),
-        "plan_targets": int(len(plan_targets)),
-        "annex_sum_checks_failed": int((~sum_checks["ok"]).sum()),
-        "ytd_falls": int(len(ytd_falls(progress, registry))),
-        "sources": sorted(map(str, sources)),  # every file considered, for the freshness check
-        "rules": {**RULE_DEFAULTS, **config.rules},
-    }
+    summary = _summary(config, registry, annex, progress, county_annual, plan_targets, sum_checks, sources)
     outputs = {
         "annex_targets.csv": annex,
         "progress.csv": progress,
@@ -282,65 +218,6 @@ def run_ingest(config: Config) -> IngestResult:
     )
 
 
-def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dict, registry_dir: Path) -> list[Path]:
-    """Every table atomically, the registry copied, and the summary with the hashes written last."""
-    from filelock import FileLock
-
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / ".kpi-ingest.lock")):  # two runs at once write one after the other
-        written = [atomic.write_csv(folder / name, frame) for name, frame in outputs.items()]
-        for name in REGISTRY_FILES:  # byte for byte: Registry.load reads the copy as it reads the original
-            written.append(atomic.write_bytes(folder / name, (registry_dir / name).read_bytes()))
-        summary["sha256"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
-        written.append(
-            atomic.write_text(folder / "ingest_summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-        )
-    return written
-
-
-def load_processed(folder: Path) -> Processed:
-    """The tables written by :func:`run_ingest`, checked against the hashes in its summary."""
-    folder = Path(folder)
-    summary_path = folder / "ingest_summary.json"
-    if not summary_path.exists():
-        raise InputError(
-            "缺少处理后的数据 / processed tables missing", file=folder, fix="先运行 `kpi ingest`（或 make report）"
-        )
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError(
-            "ingest_summary.json 已损坏 / damaged summary", file=summary_path, fix="重新运行 `kpi ingest`"
-        ) from None
-    expected = summary.get("sha256", {})
-    for name in expected:
-        path = folder / name
-        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != expected[name]:
-            raise InputError(
-                "处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
-                file=path,
-                fix="重新运行 `kpi ingest`",
-            )
-    tables = {
-        name: pd.read_csv(folder / f"{name}.csv", dtype={"period": str, "source": str}, keep_default_na=True)
-        for name in TABLES
-    }
-    annual = tables["county_annual"]
-    tables["county_annual"] = annual.assign(source=annual["source"].fillna(""))
-    registry = Registry.load(folder).with_pacing(tables["pacing"].fillna(""), folder / "pacing.csv")
-    return Processed(
-        folder,
-        registry,
-        tables["annex_targets"],
-        tables["progress"],
-        tables["county_annual"],
-        registry.plan_targets,
-        tables["annex_sum_checks"],
-        tables["inputs"],
-        summary,
-    )
-
-
 def ensure_outside(path: Path, forbidden: Path, what: str) -> None:
     """Refuse an output path inside ``forbidden`` (the immutable registry folder)."""
     if Path(path).resolve().is_relative_to(Path(forbidden).resolve()):
@@ -356,38 +233,3 @@ def copy_into(source: Path, target: Path) -> Path:
     with atomic.atomic_path(target) as tmp:
         shutil.copyfile(source, tmp)
     return target
-
-
-def inputs_changed(config: Config, processed_dir: Path) -> bool:
-    """Whether ``processed_dir`` is missing, damaged, or older than the inputs it was made from
-    (any configured file added, removed or changed since)."""
-    summary_path = Path(processed_dir) / "ingest_summary.json"
-    inputs_path = Path(processed_dir) / "inputs.csv"
-    if not summary_path.exists() or not inputs_path.exists():
-        return True
-    recorded = pd.read_csv(inputs_path)
-    current = [config.registry / name for name in REGISTRY_FILES]
-    for key in ("annex", "progress", "county_annual"):
-        current += config.sources(key)
-    try:
-        considered = json.loads(summary_path.read_text(encoding="utf-8")).get("sources")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return True
-    if sorted(map(str, current)) != considered:
-        return True
-    digests = dict(zip(recorded["path"].astype(str), recorded["sha256"]))
-    return any(hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest for path, digest in digests.items())
-
-
-def open_processed(processed_dir: str | Path | None = None) -> Processed:
-    """What a notebook loads. Given a folder (as ``kpi report`` gives it), exactly that folder's
-    tables. Given none (an analyst in JupyterLab, or nbval), the folder named in ``kpi.toml``,
-    brought up to date first by :func:`run_ingest` when its inputs changed."""
-    if processed_dir is not None:
-        return load_processed(Path(processed_dir))
-    from kpi import config as project
-
-    config = project.load()
-    if inputs_changed(config, config.processed):
-        run_ingest(config)
-    return load_processed(config.processed)

@@ -24,7 +24,7 @@ from kpi import EXAMPLE_LABEL, __version__, atomic, paths
 from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp, chinese_time
-from kpi.pipeline import Processed
+from kpi.processed import Processed
 from kpi.registry import COUNTY, Registry
 from kpi.workers import BatchResult, Job, JobResult
 

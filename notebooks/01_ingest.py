@@ -33,8 +33,8 @@ from kpi.layout import (
     plan_targets_table,
     sum_checks_table,
 )
-from kpi.pipeline import open_processed
 from kpi.plots import annex_targets_chart, show, use_cjk_font
+from kpi.processed import open_processed
 
 use_cjk_font()
 data = open_processed(processed_dir)

@@ -24,9 +24,9 @@ from IPython.display import HTML, Markdown, display
 
 from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
-from kpi.pipeline import open_processed
 from kpi.plan_progress import assess_plan
 from kpi.plots import leaderboard_table, region_progress_chart, show, trajectory_charts, use_cjk_font
+from kpi.processed import open_processed
 from kpi.quarterly import (
     check_region_series,
     conventions,

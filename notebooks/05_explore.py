@@ -34,7 +34,7 @@ from IPython.display import HTML, display
 from kpi import explore, explore_views
 from kpi.facts import COMPOSITE, EXAMPLE_MARK
 from kpi.parsing import parse_period
-from kpi.pipeline import open_processed
+from kpi.processed import open_processed
 
 data = open_processed(processed_dir)
 registry = data.registry

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from kpi import explore, explore_views, paths
-from kpi.pipeline import load_processed, run_ingest
+from kpi.pipeline import run_ingest
+from kpi.processed import load_processed
 from tests.conftest import config_for
 
 SCREENSHOTS = paths.ROOT / "docs" / "screenshots"

@@ -13,7 +13,7 @@ import pytest
 
 from kpi import paths
 from kpi.errors import InputError
-from kpi.pipeline import load_processed
+from kpi.processed import load_processed
 
 pytestmark = pytest.mark.slow
 

@@ -94,7 +94,7 @@ def test_a_growth_indicator_shows_one_figure_everywhere(month):
     assert cell.startswith(figure)
     from kpi.formatting import format_frame  # noqa: F401  (the shared formatter every output goes through)
     from kpi.monthly import month_board
-    from kpi.pipeline import load_processed
+    from kpi.processed import load_processed
     from kpi.quarterly import region_table
 
     data = load_processed(base / "processed")

@@ -67,7 +67,8 @@ def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_
 def test_batch_on_a_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     from kpi.batch import run_batch
-    from kpi.pipeline import load_processed, run_ingest
+    from kpi.pipeline import run_ingest
+    from kpi.processed import load_processed
     from tests.conftest import config_for
 
     config = config_for(paths.RAW, tmp_path / "processed", tmp_path)

@@ -1,0 +1,184 @@
+"""``data/processed``: the one hand-off between reading the inputs and everything after it.
+
+``kpi ingest`` (:mod:`kpi.pipeline`) writes the tidy tables here; the leaderboard, the batch and
+every notebook load them through :func:`load_processed` (or :func:`open_processed`, which brings the
+folder up to date first) and never re-read raw files. ``ingest_summary.json`` is written last, with
+every table's hash: the commit mark of a complete, consistent set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kpi import atomic
+from kpi.config import Config
+from kpi.errors import InputError
+from kpi.registry import REGISTRY_FILES, Registry
+from kpi.rules import Rules
+
+TABLES = ("annex_targets", "progress", "county_annual", "annex_sum_checks", "inputs", "pacing")
+
+
+@dataclass
+class Processed:
+    """The validated tables of one ingest, as every later step sees them."""
+
+    folder: Path
+    registry: Registry
+    annex: pd.DataFrame
+    progress: pd.DataFrame
+    county_annual: pd.DataFrame
+    plan_targets: pd.DataFrame
+    sum_checks: pd.DataFrame
+    inputs: pd.DataFrame
+    summary: dict
+
+    @property
+    def rules(self) -> Rules:
+        """The leaderboard's conventions this ingest was made with (``[rules]`` in kpi.toml)."""
+        return Rules(**self.summary.get("rules", {}))
+
+    def provenance(self) -> pd.DataFrame:
+        """What is official, example or assumed in each input read (``provenance.csv``); the pacing
+        profiles only when a pacing is declared."""
+        files = [f for f in self.inputs["file"] if f != "pacing_profiles.csv" or not self.registry.paced.empty]
+        return self.registry.provenance(files)
+
+    @property
+    def progress_is_example(self) -> bool:
+        return bool(self.progress["is_example"].any())
+
+    def annex_years(self) -> list[int]:
+        return sorted(int(y) for y in self.annex["year"].unique())
+
+    def targets_for(self, year: int) -> pd.DataFrame:
+        """The annex targets of ``year``; a clear error naming the command to run when there are none."""
+        targets = self.annex[self.annex["year"] == year]
+        if targets.empty:
+            raise InputError(
+                f"没有 {year} 年的晾晒表指标 / no annex targets for {year}; 现有年份：{self.annex_years()}",
+                file=self.summary.get("config"),
+                value=year,
+                fix=f"运行 `kpi import-annex 晾晒表文件.xlsx --year {year}` 导入该年附件，或在 kpi.toml 的 [data] annex 中加入该年文件",
+            )
+        return targets.reset_index(drop=True)
+
+    def months_of(self, year: int, until: str | None = None) -> list[str]:
+        """The periods of ``year`` in the progress data, up to ``until``."""
+        periods = sorted(p for p in self.progress["period"].unique() if p.startswith(f"{year:04d}-"))
+        return [p for p in periods if until is None or p <= until]
+
+    def missing_reports(self) -> pd.DataFrame:
+        """(period, region) pairs with no value at all among the reported periods: 未报送."""
+        periods = sorted(self.progress["period"].unique())
+        expected = pd.MultiIndex.from_product([periods, self.registry.region_names], names=["period", "region"])
+        reported = pd.MultiIndex.from_frame(self.progress[["period", "region"]].drop_duplicates())
+        return expected.difference(reported).to_frame(index=False)
+
+
+@dataclass
+class IngestResult(Processed):
+    """What :func:`run_ingest` read and wrote, and what it noticed on the way."""
+
+    written: list[Path] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dict, registry_dir: Path) -> list[Path]:
+    """Every table atomically, the registry copied, and the summary with the hashes written last."""
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".kpi-ingest.lock")):  # two runs at once write one after the other
+        written = [atomic.write_csv(folder / name, frame) for name, frame in outputs.items()]
+        for name in REGISTRY_FILES:  # byte for byte: Registry.load reads the copy as it reads the original
+            written.append(atomic.write_bytes(folder / name, (registry_dir / name).read_bytes()))
+        summary["sha256"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+        written.append(
+            atomic.write_text(folder / "ingest_summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        )
+    return written
+
+
+def load_processed(folder: Path) -> Processed:
+    """The tables written by :func:`run_ingest`, checked against the hashes in its summary."""
+    folder = Path(folder)
+    summary_path = folder / "ingest_summary.json"
+    if not summary_path.exists():
+        raise InputError(
+            "缺少处理后的数据 / processed tables missing", file=folder, fix="先运行 `kpi ingest`（或 make report）"
+        )
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(
+            "ingest_summary.json 已损坏 / damaged summary", file=summary_path, fix="重新运行 `kpi ingest`"
+        ) from None
+    expected = summary.get("sha256", {})
+    for name in expected:
+        path = folder / name
+        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != expected[name]:
+            raise InputError(
+                "处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
+                file=path,
+                fix="重新运行 `kpi ingest`",
+            )
+    tables = {
+        name: pd.read_csv(folder / f"{name}.csv", dtype={"period": str, "source": str}, keep_default_na=True)
+        for name in TABLES
+    }
+    annual = tables["county_annual"]
+    tables["county_annual"] = annual.assign(source=annual["source"].fillna(""))
+    registry = Registry.load(folder).with_pacing(tables["pacing"].fillna(""), folder / "pacing.csv")
+    return Processed(
+        folder,
+        registry,
+        tables["annex_targets"],
+        tables["progress"],
+        tables["county_annual"],
+        registry.plan_targets,
+        tables["annex_sum_checks"],
+        tables["inputs"],
+        summary,
+    )
+
+
+def inputs_changed(config: Config, processed_dir: Path) -> bool:
+    """Whether ``processed_dir`` is missing, damaged, or older than the inputs it was made from
+    (any configured file added, removed or changed since)."""
+    summary_path = Path(processed_dir) / "ingest_summary.json"
+    inputs_path = Path(processed_dir) / "inputs.csv"
+    if not summary_path.exists() or not inputs_path.exists():
+        return True
+    recorded = pd.read_csv(inputs_path)
+    current = [config.registry / name for name in REGISTRY_FILES]
+    for key in ("annex", "progress", "county_annual"):
+        current += config.sources(key)
+    try:
+        considered = json.loads(summary_path.read_text(encoding="utf-8")).get("sources")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return True
+    if sorted(map(str, current)) != considered:
+        return True
+    digests = dict(zip(recorded["path"].astype(str), recorded["sha256"]))
+    return any(hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest for path, digest in digests.items())
+
+
+def open_processed(processed_dir: str | Path | None = None) -> Processed:
+    """What a notebook loads. Given a folder (as ``kpi report`` gives it), exactly that folder's
+    tables. Given none (an analyst in JupyterLab, or nbval), the folder named in ``kpi.toml``,
+    brought up to date first by :func:`run_ingest` when its inputs changed."""
+    if processed_dir is not None:
+        return load_processed(Path(processed_dir))
+    from kpi import config as project
+    from kpi.pipeline import run_ingest
+
+    config = project.load()
+    if inputs_changed(config, config.processed):
+        run_ingest(config)
+    return load_processed(config.processed)
