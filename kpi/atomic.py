@@ -4,6 +4,7 @@ A failed or killed run leaves either the old file or the new one, never half of 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -90,3 +91,8 @@ def formula_safe(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataF
         if not safe_text.equals(text):
             safe[column] = safe_text
     return safe
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes (hex): how every input, table and published file is fingerprinted."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

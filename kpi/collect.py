@@ -18,14 +18,13 @@ reported which indicators for a period, and who is missing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from kpi import atomic
-from kpi.config import DATA_SUFFIXES, Config
+from kpi.config import Config, data_files_in
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, chinese_time
 from kpi.registry import COUNTY, Registry
@@ -65,11 +64,7 @@ def submission_files(paths: list[str | Path]) -> list[Path]:
     files: list[Path] = []
     for given in map(Path, paths):
         if given.is_dir():
-            files += [
-                p
-                for p in given.iterdir()
-                if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
-            ]
+            files += data_files_in(given)
         elif given.exists():
             files.append(given)
         else:
@@ -81,10 +76,6 @@ def submission_files(paths: list[str | Path]) -> list[Path]:
             fix="把各区域发回的报送表放进一个文件夹，再运行 kpi collect 该文件夹 --period YYYY-MM",
         )
     return sorted(set(files), key=lambda p: (p.stat().st_mtime_ns, p.name))
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_store(path: Path) -> pd.DataFrame:
@@ -173,7 +164,7 @@ def collect(
                 file=path,
                 fix="填写后保存再发回；若确实无数据，不必收集此文件",
             )
-        submissions.append((path, _sha256(path), submission))
+        submissions.append((path, atomic.file_sha256(path), submission))
     at = now.isoformat()
     incoming = pd.concat(
         [s.values.assign(source_file=p.name, source_sha256=h, _at=at) for p, h, s in submissions], ignore_index=True
@@ -284,7 +275,7 @@ def collect_annual(
         submission = read_annual_submission(path, series, year)
         if submission.values.empty:
             raise InputError("年度报送表中没有任何数值 / the form holds no values", file=path, fix="填写后保存再收集")
-        parts.append(submission.values.assign(_file=path.name, _sha=_sha256(path)))
+        parts.append(submission.values.assign(_file=path.name, _sha=atomic.file_sha256(path)))
     incoming = pd.concat(parts, ignore_index=True)
     meta = series.set_index("series_id")
     at = now.isoformat()
@@ -303,7 +294,12 @@ def collect_annual(
     merged = merged[ANNUAL_COLUMNS].sort_values(["indicator_id", "year"]).reset_index(drop=True)
     result = CollectResult(str(year), received, added, corrections, unchanged)
     result.written += _store(
-        config, [(p, _sha256(p)) for p in received], f"{year}-annual", config.store_county_annual, merged, corrections
+        config,
+        [(p, atomic.file_sha256(p)) for p in received],
+        f"{year}-annual",
+        config.store_county_annual,
+        merged,
+        corrections,
     )
     if config.store_county_annual not in config.county_annual:
         result.notices.append(

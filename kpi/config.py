@@ -263,6 +263,16 @@ def load(explicit: str | Path | None = None) -> Config:
     )
 
 
+def data_files_in(folder: Path) -> list[Path]:
+    """The data files of a folder (.csv, .xlsx, .parquet…), sorted; hidden files and Excel's ``~$``
+    lock files skipped."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
+    )
+
+
 def expand_sources(
     sources: tuple[Path, ...], key: str, config_path: Path | None, optional_under: Path | None = None
 ) -> list[Path]:
@@ -272,11 +282,7 @@ def expand_sources(
     files: list[Path] = []
     for source in sources:
         if source.is_dir():
-            files += sorted(
-                p
-                for p in source.iterdir()
-                if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
-            )
+            files += data_files_in(source)
         elif source.exists():
             files.append(source)
         elif source.suffix and not (optional_under and source.is_relative_to(optional_under)):

@@ -8,7 +8,6 @@ every table's hash: the commit mark of a complete, consistent set.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +97,7 @@ def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dic
         written = [atomic.write_csv(folder / name, frame) for name, frame in outputs.items()]
         for name in REGISTRY_FILES:  # byte for byte: Registry.load reads the copy as it reads the original
             written.append(atomic.write_bytes(folder / name, (registry_dir / name).read_bytes()))
-        summary["sha256"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+        summary["sha256"] = {path.name: atomic.file_sha256(path) for path in written}
         written.append(
             atomic.write_text(folder / "ingest_summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         )
@@ -122,7 +121,7 @@ def load_processed(folder: Path) -> Processed:
     expected = summary.get("sha256", {})
     for name in expected:
         path = folder / name
-        if not path.exists() or hashlib.sha256(path.read_bytes()).hexdigest() != expected[name]:
+        if not path.exists() or atomic.file_sha256(path) != expected[name]:
             raise InputError(
                 "处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
                 file=path,
@@ -166,7 +165,7 @@ def inputs_changed(config: Config, processed_dir: Path) -> bool:
     if sorted(map(str, current)) != considered:
         return True
     digests = dict(zip(recorded["path"].astype(str), recorded["sha256"]))
-    return any(hashlib.sha256(Path(path).read_bytes()).hexdigest() != digest for path, digest in digests.items())
+    return any(atomic.file_sha256(Path(path)) != digest for path, digest in digests.items())
 
 
 def open_processed(processed_dir: str | Path | None = None) -> Processed:

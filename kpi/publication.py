@@ -144,7 +144,7 @@ NOT_HASHED = {"manifest.json", "report.log"}
 def _files_of(folder: Path) -> dict[str, str]:
     """sha256 of every file in a build, by its path relative to the build."""
     return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(folder).as_posix(): atomic.file_sha256(p)
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name not in NOT_HASHED
     }
