@@ -19,7 +19,7 @@ import pandas as pd
 from kpi import schemas
 from kpi.errors import InputError
 from kpi.facts import annex_title
-from kpi.grids import Sheet, cell_at, column_name, read_sheets
+from kpi.grids import Sheet, cell_at, column_name, parsed_cell, read_sheets
 from kpi.parsing import is_blank, normalize_text, parse_target
 from kpi.registry import COUNTY, Registry
 
@@ -44,6 +44,129 @@ def _find_year(sheets: list[Sheet], path: Path) -> tuple[int, bool]:
     )
 
 
+def _year_of(sheets: list[Sheet], path: Path, year: int | None) -> tuple[int, bool]:
+    """The annex's year and example flag (:func:`_find_year`); ``year``, when given, must match it or
+    stands in for a title without one."""
+    try:
+        found_year, is_example = _find_year(sheets, path)
+    except InputError:
+        if year is None:
+            raise
+        return year, False
+    if year is not None and found_year != year:
+        raise InputError(
+            f"这是 {found_year} 年的晾晒表，不是 {year} 年 / the annex is for another year",
+            file=path,
+            value=found_year,
+            fix=f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}",
+        )
+    return found_year, is_example
+
+
+def annex_columns(sheet: Sheet, path: Path, registry: Registry):
+    """``(header_index, region_column, [(column of 指标, indicator_id), …])`` of every block of a sheet
+    in the annex layout: a header row with 区域 and the indicators' names (merged cells allowed), the
+    row under it 指标 / 进度 / 排名. An unknown indicator name is an error at its cell."""
+    for header_index, header in enumerate(sheet.rows):
+        normalised = [normalize_text(v) for v in header]
+        if "区域" not in normalised or header_index + 1 >= len(sheet.rows):
+            continue
+        region_column = normalised.index("区域")
+        sub_header = [normalize_text(v) for v in sheet.rows[header_index + 1]]
+        target_columns = [j for j, v in enumerate(sub_header) if v == "指标"]
+        if not target_columns:
+            raise InputError(
+                "表头下一行应有“指标 / 进度 / 排名” / the row under the header must hold 指标/进度/排名",
+                file=path,
+                sheet=sheet.name,
+                row=header_index + 2,
+                fix="按附件格式：每个指标占三列，第二行为 指标、进度、排名",
+            )
+        location = dict(file=path, sheet=sheet.name, row=header_index + 1)
+        fix = "改为 data/raw/indicators.csv 中的指标名称，或在其中登记新指标"
+        columns = []
+        for j in target_columns:
+            label = next(
+                (header[k] for k in range(j, region_column, -1) if k < len(header) and not is_blank(header[k])), None
+            )
+            columns.append((j, parsed_cell(registry.resolve_indicator, label, sheet, j, location, fix)))
+        yield header_index, region_column, columns
+
+
+def _block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int, columns, registry: Registry):
+    """``(row_index, row, region)`` of each region of one block, down to its end (a blank row, the
+    next header, or the notes under the table); hidden rows skipped."""
+    for row_index in range(header_index + 2, len(sheet.rows)):
+        if row_index in sheet.hidden_rows:
+            continue
+        row = sheet.rows[row_index]
+        region_cell = cell_at(row, region_column)
+        if normalize_text(region_cell) in ("区域", "序号"):
+            break
+        location = dict(file=path, sheet=sheet.name, row=row_index + 1)
+        if is_blank(region_cell):
+            if all(is_blank(cell_at(row, j)) for j, _ in columns):
+                break  # end of the block
+            raise InputError(
+                "区域为空但有数值 / values without a region",
+                column=column_name(sheet, region_column),
+                fix="填写区域名称",
+                **location,
+            )
+        if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
+            break
+        fix = "改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名"
+        yield row_index, row, parsed_cell(registry.resolve_region, region_cell, sheet, region_column, location, fix)
+
+
+def _target_of(raw, indicator: pd.Series, sheet: Sheet, column: int, location: dict) -> tuple[float, str]:
+    """A target cell (``15以上`` → 15, ``>=``); a negative count or amount is an error."""
+    fix = "填写数值，可带“以上”，例如 15 或 15以上"
+    target, comparator = parsed_cell(
+        lambda text: parse_target(text, indicator["unit"]), raw, sheet, column, location, fix
+    )
+    if target < 0 and indicator["kind"] != "growth":
+        raise InputError(
+            "数量或金额类指标的目标不能为负 / a count or amount target cannot be negative",
+            value=raw,
+            column=column_name(sheet, column),
+            fix="改为 0 或正数",
+            **location,
+        )
+    return target, comparator
+
+
+def _annex_records(sheets: list[Sheet], path: Path, registry: Registry, year: int, is_example: bool) -> list[dict]:
+    """Every (region, indicator) target of every block; the same cell twice must agree."""
+    indicators = registry.indicators.set_index("indicator_id")
+    records: list[dict] = []
+    seen: dict[tuple[str, str], tuple[dict, str]] = {}
+    for sheet in sheets:
+        for header_index, region_column, columns in annex_columns(sheet, path, registry):
+            for row_index, row, region in _block_rows(sheet, path, header_index, region_column, columns, registry):
+                location = dict(file=path, sheet=sheet.name, row=row_index + 1)
+                for j, indicator_id in columns:
+                    raw = cell_at(row, j)
+                    target, comparator = _target_of(raw, indicators.loc[indicator_id], sheet, j, location)
+                    record = dict(year=year, region=region, indicator_id=indicator_id, target=target)
+                    record |= dict(comparator=comparator, is_example=is_example)
+                    where = f"{sheet.name or ''} 第 {row_index + 1} 行 {column_name(sheet, j)}".strip()
+                    previous, previous_where = seen.get((region, indicator_id), (None, ""))
+                    if previous is None:
+                        seen[(region, indicator_id)] = (record, where)
+                        records.append(record)
+                    elif (previous["target"], previous["comparator"]) != (target, comparator):
+                        raise InputError(
+                            f"同一区域和指标出现两个不同的目标（另见 {previous_where}，值 {previous['target']}）"
+                            " / duplicate key with conflicting values",
+                            value=raw,
+                            column=column_name(sheet, j),
+                            fix="删除重复的一行，或改正其中一个数值",
+                            **location,
+                        )
+    return records
+
+
 def read_annex(
     path: str | Path, registry: Registry | None = None, check_sums: bool = True, year: int | None = None
 ) -> pd.DataFrame:
@@ -58,132 +181,8 @@ def read_annex(
     path = Path(path)
     registry = registry or Registry.load()
     sheets = read_sheets(path)
-    try:
-        found_year, is_example = _find_year(sheets, path)
-    except InputError:
-        if year is None:
-            raise
-        found_year, is_example = year, False
-    if year is not None and found_year != year:
-        raise InputError(
-            f"这是 {found_year} 年的晾晒表，不是 {year} 年 / the annex is for another year",
-            file=path,
-            value=found_year,
-            fix=f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}",
-        )
-    year = found_year
-    units = dict(zip(registry.indicators["indicator_id"], registry.indicators["unit"]))
-    kinds = dict(zip(registry.indicators["indicator_id"], registry.indicators["kind"]))
-    records: list[dict] = []
-    seen: dict[tuple[str, str], tuple[dict, str]] = {}
-
-    for sheet in sheets:
-        rows = sheet.rows
-        for header_index, header in enumerate(rows):
-            normalised = [normalize_text(v) for v in header]
-            if "区域" not in normalised or header_index + 1 >= len(rows):
-                continue
-            region_column = normalised.index("区域")
-            sub_header = [normalize_text(v) for v in rows[header_index + 1]]
-            target_columns = [j for j, v in enumerate(sub_header) if v == "指标"]
-            if not target_columns:
-                raise InputError(
-                    "表头下一行应有“指标 / 进度 / 排名” / the row under the header must hold 指标/进度/排名",
-                    file=path,
-                    sheet=sheet.name,
-                    row=header_index + 2,
-                    fix="按附件格式：每个指标占三列，第二行为 指标、进度、排名",
-                )
-            columns: list[tuple[int, str]] = []
-            for j in target_columns:
-                label = next(
-                    (header[k] for k in range(j, region_column, -1) if k < len(header) and not is_blank(header[k])),
-                    None,
-                )
-                try:
-                    columns.append((j, registry.resolve_indicator(label)))
-                except KeyError as exc:
-                    raise InputError(
-                        str(exc.args[0]),
-                        file=path,
-                        sheet=sheet.name,
-                        row=header_index + 1,
-                        column=column_name(sheet, j),
-                        value=label,
-                        fix="改为 data/raw/indicators.csv 中的指标名称，或在其中登记新指标",
-                    ) from None
-            for row_index in range(header_index + 2, len(rows)):
-                if row_index in sheet.hidden_rows:
-                    continue
-                row = rows[row_index]
-                region_cell = cell_at(row, region_column)
-                if normalize_text(region_cell) in ("区域", "序号"):
-                    break
-                if is_blank(region_cell):
-                    if all(is_blank(cell_at(row, j)) for j, _ in columns):
-                        break  # end of the block
-                    raise InputError(
-                        "区域为空但有数值 / values without a region",
-                        file=path,
-                        sheet=sheet.name,
-                        row=row_index + 1,
-                        column=column_name(sheet, region_column),
-                        fix="填写区域名称",
-                    )
-                if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
-                    break
-                try:
-                    region = registry.resolve_region(region_cell)
-                except KeyError as exc:
-                    raise InputError(
-                        str(exc.args[0]),
-                        file=path,
-                        sheet=sheet.name,
-                        row=row_index + 1,
-                        column=column_name(sheet, region_column),
-                        value=region_cell,
-                        fix="改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名",
-                    ) from None
-                for j, indicator_id in columns:
-                    raw = cell_at(row, j)
-                    location = dict(file=path, sheet=sheet.name, row=row_index + 1, column=column_name(sheet, j))
-                    try:
-                        target, comparator = parse_target(raw, units[indicator_id])
-                    except ValueError as exc:
-                        raise InputError(
-                            str(exc), value=raw, **location, fix="填写数值，可带“以上”，例如 15 或 15以上"
-                        ) from None
-                    if target < 0 and kinds[indicator_id] != "growth":
-                        raise InputError(
-                            "数量或金额类指标的目标不能为负 / a count or amount target cannot be negative",
-                            value=raw,
-                            fix="改为 0 或正数",
-                            **location,
-                        )
-                    record = dict(
-                        year=year,
-                        region=region,
-                        indicator_id=indicator_id,
-                        target=target,
-                        comparator=comparator,
-                        is_example=is_example,
-                    )
-                    where = f"{sheet.name or ''} 第 {row_index + 1} 行 {location['column']}".strip()
-                    key = (region, indicator_id)
-                    if key in seen:
-                        previous, previous_where = seen[key]
-                        if (previous["target"], previous["comparator"]) != (target, comparator):
-                            raise InputError(
-                                f"同一区域和指标出现两个不同的目标（另见 {previous_where}，值 {previous['target']}）"
-                                " / duplicate key with conflicting values",
-                                value=raw,
-                                **location,
-                                fix="删除重复的一行，或改正其中一个数值",
-                            )
-                        continue
-                    seen[key] = (record, where)
-                    records.append(record)
-
+    year, is_example = _year_of(sheets, path, year)
+    records = _annex_records(sheets, path, registry, year, is_example)
     if not records:
         raise InputError(
             "没有找到含“区域”表头的晾晒表 / no annex block (a header row with 区域) found",
@@ -192,8 +191,7 @@ def read_annex(
         )
     table = pd.DataFrame.from_records(records)
     _check_complete(table, registry, path)
-    table = _sort(table, registry)
-    table = schemas.validate(table, schemas.ANNEX, file=path)
+    table = schemas.validate(_sort(table, registry), schemas.ANNEX, file=path)
     if check_sums:
         checks = annex_sum_checks(table, registry)
         for row in checks[~checks["ok"]].itertuples():

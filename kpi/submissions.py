@@ -191,23 +191,6 @@ def _annex_month(path: Path, sheets: list[Sheet]) -> int:
     return month
 
 
-def _annex_blocks(sheet: Sheet, registry: Registry):
-    """``(header_index, region_column, column of 指标, indicator_id)`` of every indicator of the sheet's
-    blocks (its name is the header over 指标 / 进度 / 排名)."""
-    for header_index, header in enumerate(sheet.rows):
-        texts = [normalize_text(v) for v in header]
-        if "区域" not in texts or header_index + 1 >= len(sheet.rows):
-            continue
-        region_column = texts.index("区域")
-        for j, label in enumerate(normalize_text(v) for v in sheet.rows[header_index + 1]):
-            if label == "指标":
-                name = next(
-                    (header[k] for k in range(j, region_column, -1) if k < len(header) and not is_blank(header[k])),
-                    None,
-                )
-                yield header_index, region_column, j, registry.resolve_indicator(name)
-
-
 def _annex_progress(sheet: Sheet, header_index: int, region_column: int, column: int, path: Path, registry):
     """``(row_index, region, 进度 as printed)`` down one indicator's 进度 column (未报送 and blanks skipped)."""
     for row_index in range(header_index + 2, len(sheet.rows)):
@@ -225,7 +208,7 @@ def _annex_progress(sheet: Sheet, header_index: int, region_column: int, column:
 
 def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, list[str]]:
     """Values from a filled 晾晒表: 进度 × 指标 (growth: 进度 itself)."""
-    from kpi.annex import read_annex
+    from kpi.annex import annex_columns, read_annex
 
     targets = read_annex(path, registry, check_sums=False)
     sheets = read_sheets(path)
@@ -234,13 +217,14 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
     target = targets.set_index(["region", "indicator_id"])["target"]
     records = []
     for sheet in sheets:
-        for header_index, region_column, j, indicator_id in _annex_blocks(sheet, registry):
-            for row_index, region, shown in _annex_progress(sheet, header_index, region_column, j + 1, path, registry):
-                growth = kinds[indicator_id] == "growth"
-                value = shown if growth else round(shown / 100 * target[(region, indicator_id)], 6)
-                records.append(
-                    (period, region, indicator_id, value, sheet.name or "", row_index + 1, column_name(sheet, j + 1))
-                )
+        for header_index, region_column, columns in annex_columns(sheet, path, registry):
+            for j, indicator_id in columns:
+                progress = _annex_progress(sheet, header_index, region_column, j + 1, path, registry)
+                for row_index, region, shown in progress:
+                    growth = kinds[indicator_id] == "growth"
+                    value = shown if growth else round(shown / 100 * target[(region, indicator_id)], 6)
+                    cell = (sheet.name or "", row_index + 1, column_name(sheet, j + 1))
+                    records.append((period, region, indicator_id, value, *cell))
     notice = (
         f"{path.name}：按晾晒表读入，累计值 = 进度 × 指标，精度受进度取整影响"
         " / read from a filled 晾晒表: values are 进度 × target, as precise as 进度 was rounded"
