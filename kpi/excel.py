@@ -36,120 +36,97 @@ def _fill(status: str) -> PatternFill | None:
     return PatternFill("solid", start_color=color, end_color=color) if color else None
 
 
-def leaderboard_workbook(
-    board: pd.DataFrame,
-    registry: Registry,
-    period: str,
-    county: str,
-    organisation: str = "",
-    made_at: dt.datetime | None = None,
-    rules: Rules = DEFAULT_RULES,
-) -> Workbook:
-    """The filled annex for one ``period`` of a :func:`kpi.leaderboard.build_leaderboard` table."""
-    board = board[board["period"] == period]
-    if board.empty:
-        raise ValueError(f"no leaderboard rows for {period}")
-    year, month = int(period[:4]), int(period[5:7])
-    is_example = bool(board["is_example"].any())
-    cells = board.assign(progress_shown=published_progress(board, registry)).set_index(["region", "indicator_id"])
-    units = registry.indicators.set_index("indicator_id")["unit"]
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"晾晒表{period}"
-    blocks = annex_blocks(registry)
-    width = 2 + 3 * max(len(b) for b in blocks) + 3
-    title = annex_title(year, county) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
+def _title_rows(sheet, title: str, is_example: bool, width: int) -> int:
+    """The title (and, for example data, the red warning under it); the next free row."""
     sheet.cell(1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(1, 1).alignment = CENTER
-    row = 2
-    if is_example:
-        sheet.cell(2, 1, f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字").font = Font(
-            bold=True, color="C00000"
+    if not is_example:
+        return 2
+    warning = f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字"
+    sheet.cell(2, 1, warning).font = Font(bold=True, color="C00000")
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    return 3
+
+
+def _block_header(sheet, row: int, block: pd.DataFrame, with_composite: bool) -> list[tuple]:
+    """A block's two header rows (序号 | 区域 | each indicator over 指标 / 进度 / 排名, the last block
+    ending with 综合); its column groups ``(label, indicator_id, sub-columns)``."""
+    header_row, sub_row = row, row + 1
+    sheet.cell(header_row, 1, "序号")
+    sheet.cell(header_row, 2, "区域")
+    sheet.merge_cells(start_row=header_row, start_column=1, end_row=sub_row, end_column=1)
+    sheet.merge_cells(start_row=header_row, start_column=2, end_row=sub_row, end_column=2)
+    groups = [(indicator_header(ind), ind["indicator_id"], SUB_COLUMNS) for _, ind in block.iterrows()]
+    if with_composite:
+        groups.append(("综合", COMPOSITE, ("得分", "排名", "较上月")))
+    column = 3
+    for label, _, subs in groups:
+        sheet.cell(header_row, column, safe_cell(label))
+        sheet.merge_cells(
+            start_row=header_row, start_column=column, end_row=header_row, end_column=column + len(subs) - 1
         )
-        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-        row = 3
+        for offset, sub in enumerate(subs):
+            sheet.cell(sub_row, column + offset, sub)
+        column += len(subs)
+    for r in (header_row, sub_row):
+        for c in range(1, column):
+            cell = sheet.cell(r, c)
+            cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BORDER
+            cell.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
+    return groups
 
-    for number, block in enumerate(blocks):
-        if number:
-            row += 1  # a blank row between the blocks, as in the annex
-        header_row, sub_row = row, row + 1
-        sheet.cell(header_row, 1, "序号")
-        sheet.cell(header_row, 2, "区域")
-        sheet.merge_cells(start_row=header_row, start_column=1, end_row=sub_row, end_column=1)
-        sheet.merge_cells(start_row=header_row, start_column=2, end_row=sub_row, end_column=2)
-        groups = [(indicator_header(ind), ind["indicator_id"], SUB_COLUMNS) for _, ind in block.iterrows()]
-        if number == len(blocks) - 1:
-            groups.append(("综合", COMPOSITE, ("得分", "排名", "较上月")))
-        column = 3
-        for label, _, subs in groups:
-            sheet.cell(header_row, column, safe_cell(label))
-            sheet.merge_cells(
-                start_row=header_row, start_column=column, end_row=header_row, end_column=column + len(subs) - 1
-            )
-            for offset, sub in enumerate(subs):
-                sheet.cell(sub_row, column + offset, sub)
-            column += len(subs)
-        for r in (header_row, sub_row):
-            for c in range(1, column):
-                cell = sheet.cell(r, c)
-                cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BORDER
-                cell.fill = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
-        row = sub_row + 1
-        for order, region in zip(registry.regions["annex_order"], registry.regions["region"]):
-            sheet.cell(row, 1, int(order))
-            sheet.cell(row, 2, safe_cell(region))
-            column = 3
-            for _, indicator_id, subs in groups:
-                entry = cells.loc[(region, indicator_id)]
-                status = entry["status"]
-                if indicator_id == COMPOSITE:
-                    score_cell = sheet.cell(row, column, None if status == MISSING else float(entry["completion_rate"]))
-                    score_cell.number_format = "0.0%"
-                    targets = [score_cell]
-                else:
-                    unit = units[indicator_id]
-                    if entry["comparator"] == "=":
-                        target = sheet.cell(row, column, float(entry["target"]))
-                        target.number_format = "0.00" if unit in ("亿元", "万元") else "0"
-                    else:
-                        target = sheet.cell(row, column, format_target(entry["target"], entry["comparator"], unit))
-                    progress_cell = sheet.cell(row, column + 1)
-                    if status == MISSING:
-                        progress_cell.value = MISSING
-                    else:
-                        progress_cell.value = float(entry["progress_shown"]) / 100
-                        progress_cell.number_format = "0.0%"
-                    targets = [target, progress_cell]
-                rank_cell = sheet.cell(
-                    row,
-                    column + (1 if indicator_id == COMPOSITE else 2),
-                    None if pd.isna(entry["rank"]) else int(entry["rank"]),
-                )
-                if indicator_id == COMPOSITE:
-                    change = sheet.cell(row, column + 2, entry.get("rank_change", "") or None)
-                    change.border, change.alignment = BORDER, CENTER
-                rank_cell.number_format = "0"
-                if region == COUNTY and indicator_id != COMPOSITE and entry["actual_source"] == "sum_of_regions":
-                    rank_cell.value = "合计"
-                fill = _fill(status)
-                for cell in (*targets, rank_cell):
-                    cell.border, cell.alignment = BORDER, CENTER
-                if fill is not None:
-                    for cell in (*targets[1:], rank_cell) if indicator_id != COMPOSITE else (*targets, rank_cell):
-                        cell.fill = fill
-                column += len(subs)
-            for c in (1, 2):
-                sheet.cell(row, c).border, sheet.cell(row, c).alignment = BORDER, CENTER
-            row += 1
 
-    county_sources = cells.loc[COUNTY]["actual_source"]
+def _value_cells(sheet, row: int, column: int, entry: pd.Series, indicator_id: str, unit: str) -> list:
+    """指标 and 进度 of one indicator (综合: its score), as printed in the annex."""
+    if indicator_id == COMPOSITE:
+        score = sheet.cell(row, column, None if entry["status"] == MISSING else float(entry["completion_rate"]))
+        score.number_format = "0.0%"
+        return [score]
+    if entry["comparator"] == "=":
+        target = sheet.cell(row, column, float(entry["target"]))
+        target.number_format = "0.00" if unit in ("亿元", "万元") else "0"
+    else:
+        target = sheet.cell(row, column, format_target(entry["target"], entry["comparator"], unit))
+    progress = sheet.cell(row, column + 1)
+    if entry["status"] == MISSING:
+        progress.value = MISSING
+    else:
+        progress.value, progress.number_format = float(entry["progress_shown"]) / 100, "0.0%"
+    return [target, progress]
+
+
+def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, region: str, indicator_id: str, unit: str):
+    """One region × indicator: values, rank (``合计`` where 全县 is the sum of its regions), the
+    composite's rank change, each cell bordered and coloured by status (target cells stay white)."""
+    values = _value_cells(sheet, row, column, entry, indicator_id, unit)
+    is_composite = indicator_id == COMPOSITE
+    rank = None if pd.isna(entry["rank"]) else int(entry["rank"])
+    rank_cell = sheet.cell(row, column + (1 if is_composite else 2), rank)
+    rank_cell.number_format = "0"
+    if is_composite:
+        change = sheet.cell(row, column + 2, entry.get("rank_change", "") or None)
+        change.border, change.alignment = BORDER, CENTER
+    elif region == COUNTY and entry["actual_source"] == "sum_of_regions":
+        rank_cell.value = "合计"
+    for cell in (*values, rank_cell):
+        cell.border, cell.alignment = BORDER, CENTER
+    fill = _fill(entry["status"])
+    if fill is not None:
+        for cell in (*values, rank_cell) if is_composite else (*values[1:], rank_cell):
+            cell.fill = fill
+
+
+def _notes(board_cells: pd.DataFrame, registry: Registry, year: int, month: int, rules: Rules, is_example: bool):
+    """The notes under the table: the project's conventions (stated as such), how 全县 was filled,
+    and for example data the red warning."""
+    county_sources = board_cells.loc[COUNTY]["actual_source"]
     summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
     paced = "".join(
         f"；{r.name_zh}的序时进度按声明的节奏计算（{r.pacing_reason}；来源：{r.pacing_source}）"
         for r in registry.paced.itertuples()
     )
+    county_note = "全县自报值" + (f"；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）" if summed else "")
     notes = [
         "注：以下填表口径为本项目约定，方案未作规定。1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；"
         "增长类指标的进度为实际增幅（%）。",
@@ -159,17 +136,66 @@ def leaderboard_workbook(
         f"3. 排名：{len(registry.region_names) - 1} 个区域之间按完成率从高到低（增长类按实际增幅），"
         "并列取较好名次（1、2、2、4），全县不参与排名；较上月：↑ 上升、↓ 下降、– 不变。",
         "4. " + rules.describe(),
-        "5. 全县数据："
-        + (
-            "全县自报值"
-            if not summed
-            else f"全县自报值；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）"
-        )
-        + "。",
+        f"5. 全县数据：{county_note}。",
     ]
     if is_example:
         notes.append(f"6. {EXAMPLE_LABEL}：本表数据（含推算的指标）由固定种子生成器生成，仅用于演示，不代表官方数字。")
-    row += 1
+    return notes
+
+
+def leaderboard_workbook(
+    board: pd.DataFrame,
+    registry: Registry,
+    period: str,
+    county: str,
+    organisation: str = "",
+    made_at: dt.datetime | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> Workbook:
+    """The filled annex for one ``period`` of a :func:`kpi.leaderboard.build_leaderboard` table: the
+    annex's blocks and headers, 指标 / 进度 / 排名 per region coloured by status, 综合 last, the notes
+    under it, set up for A4."""
+    board = board[board["period"] == period]
+    if board.empty:
+        raise ValueError(f"no leaderboard rows for {period}")
+    year, month = int(period[:4]), int(period[5:7])
+    is_example = bool(board["is_example"].any())
+    cells = board.assign(progress_shown=published_progress(board, registry)).set_index(["region", "indicator_id"])
+    units = registry.indicators.set_index("indicator_id")["unit"]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"晾晒表{period}"
+    blocks = annex_blocks(registry)
+    width = 2 + 3 * max(len(b) for b in blocks) + 3
+    title = annex_title(year, county) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
+    row = _title_rows(sheet, title, is_example, width)
+    for number, block in enumerate(blocks):
+        row += 1 if number else 0  # a blank row between the blocks, as in the annex
+        groups = _block_header(sheet, row, block, with_composite=number == len(blocks) - 1)
+        row += 2
+        for order, region in zip(registry.regions["annex_order"], registry.regions["region"]):
+            sheet.cell(row, 1, int(order))
+            sheet.cell(row, 2, safe_cell(region))
+            column = 3
+            for _, indicator_id, subs in groups:
+                entry = cells.loc[(region, indicator_id)]
+                _indicator_cells(sheet, row, column, entry, region, indicator_id, units.get(indicator_id, ""))
+                column += len(subs)
+            for c in (1, 2):
+                sheet.cell(row, c).border, sheet.cell(row, c).alignment = BORDER, CENTER
+            row += 1
+    _write_notes(sheet, row + 1, _notes(cells, registry, year, month, rules, is_example), width)
+    sheet.column_dimensions["A"].width = 6
+    sheet.column_dimensions["B"].width = 13
+    for c in range(3, width + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 10.5
+    sheet.freeze_panes = sheet.cell(3 + is_example + 1, 3)  # title (+ note) and the first header rows
+    print_on_a4(sheet, organisation, made_at, rows_to_repeat=f"1:{3 + is_example}")
+    return workbook
+
+
+def _write_notes(sheet, row: int, notes: list[str], width: int) -> None:
+    """Each note on its own merged row, tall enough for its wrapped text; example notes in red."""
     for note in notes:
         cell = sheet.cell(row, 1, note)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -178,14 +204,6 @@ def leaderboard_workbook(
         if "示例" in note:
             cell.font = Font(color="C00000", bold=True)
         row += 1
-
-    sheet.column_dimensions["A"].width = 6
-    sheet.column_dimensions["B"].width = 13
-    for c in range(3, width + 1):
-        sheet.column_dimensions[get_column_letter(c)].width = 10.5
-    sheet.freeze_panes = sheet.cell(3 + is_example + 1, 3)  # title (+ note) and the first header rows
-    print_on_a4(sheet, organisation, made_at, rows_to_repeat=f"1:{3 + is_example}")
-    return workbook
 
 
 def print_on_a4(
