@@ -84,19 +84,8 @@ def board_cells(board: pd.DataFrame, period: str, registry: Registry) -> pd.Data
     return rows[["region", "indicator_id", "status"]].assign(text=text, status=rows["status"].astype(str))
 
 
-def bulletin(
-    board: pd.DataFrame,
-    registry: Registry,
-    period: str,
-    county: str,
-    organisation: str = "",
-    made_at: dt.datetime | None = None,
-    rules: Rules = DEFAULT_RULES,
-) -> Document:
-    """The 情况通报 of ``period`` (see the module docstring)."""
-    year, month = int(period[:4]), int(period[5:7])
-    is_example = bool(board["is_example"].any())
-    document = Document()
+def _page(document: Document, organisation: str, made_at: dt.datetime | None) -> None:
+    """A4 landscape, office margins, a footer with the compiling unit and the date."""
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
@@ -107,28 +96,9 @@ def bulletin(
     _font(footer.add_run(f"制表单位：{organisation}    " if organisation else ""), BODY_FONT, 9)
     _font(footer.add_run(f"{fmt.chinese_date(made_at or fmt.beijing_now())}"), BODY_FONT, 9)
 
-    _paragraph(document, f"{county}“139”科技创新体系建设情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(document, f"（{year}年{month}月）", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER)
-    if is_example:
-        _paragraph(
-            document, f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。", BODY_FONT, 12, True, "C00000"
-        )
 
-    _paragraph(document, "一、总体情况", HEADING_FONT, 15)
-    _paragraph(document, headline(board, period, COUNTY, registry))
-    composite = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE) & board["rank"].notna()]
-    order = "、".join(
-        f"{r.region}（{fmt.rate(r.completion_rate)}）" for r in composite.sort_values("rank").itertuples()
-    )
-    if order:
-        _paragraph(document, f"综合得分排名：{order}。")
-
-    _paragraph(document, "二、晾晒表", HEADING_FONT, 15)
-    _paragraph(
-        document,
-        "每格为“进度（排名）”；增长类指标的进度为实际增幅。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。",
-        size=10,
-    )
+def _board_table(document: Document, board: pd.DataFrame, period: str, registry: Registry) -> None:
+    """二、晾晒表: each cell “进度（排名）”, shaded by status, 综合得分 last."""
     cells = board_cells(board, period, registry).set_index(["region", "indicator_id"])
     columns = [*registry.indicators["indicator_id"], COMPOSITE]
     names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合得分"}
@@ -146,7 +116,9 @@ def bulletin(
             if entry["status"] in STATUS_COLOURS:
                 _shade(table.cell(i, j), STATUS_COLOURS[entry["status"]])
 
-    _paragraph(document, "三、滞后事项与责任单位", HEADING_FONT, 15)
+
+def _lagging_items(document: Document, board: pd.DataFrame, period: str, registry: Registry) -> None:
+    """三、滞后事项: every lagging or unmet item, grouped by the unit responsible (方案条款)."""
     behind = lagging_table(board, period, COUNTY, registry)
     if behind.empty:
         _paragraph(document, "本月无滞后或未达标事项。")
@@ -160,13 +132,42 @@ def bulletin(
                 size=11,
             )
 
+
+def bulletin(
+    board: pd.DataFrame,
+    registry: Registry,
+    period: str,
+    county: str,
+    organisation: str = "",
+    made_at: dt.datetime | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> Document:
+    """The 情况通报 of ``period`` (see the module docstring): 总体情况, 晾晒表, 滞后事项, 说明."""
+    year, month = int(period[:4]), int(period[5:7])
+    document = Document()
+    _page(document, organisation, made_at)
+    _paragraph(document, f"{county}“139”科技创新体系建设情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(document, f"（{year}年{month}月）", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if board["is_example"].any():
+        warning = f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。"
+        _paragraph(document, warning, BODY_FONT, 12, True, "C00000")
+    _paragraph(document, "一、总体情况", HEADING_FONT, 15)
+    _paragraph(document, headline(board, period, COUNTY, registry))
+    composite = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE) & board["rank"].notna()]
+    order = "、".join(
+        f"{r.region}（{fmt.rate(r.completion_rate)}）" for r in composite.sort_values("rank").itertuples()
+    )
+    if order:
+        _paragraph(document, f"综合得分排名：{order}。")
+    _paragraph(document, "二、晾晒表", HEADING_FONT, 15)
+    legend = "每格为“进度（排名）”；增长类指标的进度为实际增幅。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。"
+    _paragraph(document, legend, size=10)
+    _board_table(document, board, period, registry)
+    _paragraph(document, "三、滞后事项与责任单位", HEADING_FONT, 15)
+    _lagging_items(document, board, period, registry)
     _paragraph(document, "四、说明", HEADING_FONT, 15)
-    notes = [
-        f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。",
-        *conventions(rules, registry),
-        "未报送不计零、不排名。",
-    ]
-    for number, note in enumerate(notes, start=1):
+    notes = [f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。", *conventions(rules, registry)]
+    for number, note in enumerate([*notes, "未报送不计零、不排名。"], start=1):
         _paragraph(document, f"{number}. {note}", size=10)
     return document
 
