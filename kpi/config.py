@@ -149,11 +149,17 @@ def _county_name(county: dict, path: Path) -> str:
     return name.strip()
 
 
-def load(explicit: str | Path | None = None) -> Config:
-    """Read and check the project file. A missing or malformed file is an :class:`InputError`."""
-    path = find_config(explicit)
-    if path is None:
-        return Config(path=None)
+KNOWN_KEYS = {
+    "county": {"name", "organisation"},
+    "data": {"registry", "store", "example", *SOURCE_KEYS},
+    "output": {"processed", "reports", "notebooks"},
+    "rules": set(RULE_KEYS),
+    "pacing": None,  # one table per indicator: checked by _check_pacing
+}
+
+
+def _read_toml(path: Path) -> dict:
+    """The project file's TOML; a missing or malformed file is an :class:`InputError` (with its line)."""
     if not path.is_file():
         raise InputError(
             "找不到项目文件 / project file not found",
@@ -161,7 +167,7 @@ def load(explicit: str | Path | None = None) -> Config:
             fix="给出 kpi.toml 的路径（--config 或环境变量 KPI_CONFIG），或在项目根目录运行",
         )
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         line = re.search(r"line (\d+)", str(exc))
         raise InputError(
@@ -170,32 +176,30 @@ def load(explicit: str | Path | None = None) -> Config:
             row=int(line[1]) if line else None,
             fix="按 README“项目文件 kpi.toml”一节的格式修改",
         ) from None
-    base = path.parent.resolve()
-    known = {
-        "county": {"name", "organisation"},
-        "data": {"registry", "store", "example", *SOURCE_KEYS},
-        "output": {"processed", "reports", "notebooks"},
-        "rules": set(RULE_KEYS),
-        "pacing": None,
-    }
+
+
+def _check_sections(document: dict, path: Path) -> None:
+    """Only the sections and keys of :data:`KNOWN_KEYS` (a typo is an error, not silently ignored)."""
     for section, entries in document.items():
-        if section not in known or not isinstance(entries, dict):
+        if section not in KNOWN_KEYS or not isinstance(entries, dict):
             raise InputError(
                 f"未知的节 [{section}] / unknown section",
                 file=path,
                 value=section,
-                fix=f"可用的节：{', '.join('[' + s + ']' for s in known)}",
+                fix=f"可用的节：{', '.join('[' + s + ']' for s in KNOWN_KEYS)}",
             )
-        unknown = set(entries) - known[section] if known[section] is not None else set()
+        unknown = set(entries) - KNOWN_KEYS[section] if KNOWN_KEYS[section] is not None else set()
         if unknown:
             raise InputError(
                 f"[{section}] 中有未知的项 / unknown key",
                 file=path,
                 value=sorted(unknown),
-                fix=f"可用的项：{', '.join(sorted(known[section]))}",
+                fix=f"可用的项：{', '.join(sorted(KNOWN_KEYS[section]))}",
             )
-    county, data, output = (document.get(s, {}) for s in ("county", "data", "output"))
-    rules = document.get("rules", {})
+
+
+def _check_rules(rules: dict, path: Path) -> dict:
+    """``[rules]``: each a number within its range (:data:`RULE_KEYS`)."""
     for key, value in rules.items():
         low, high = RULE_KEYS[key]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
@@ -205,7 +209,11 @@ def load(explicit: str | Path | None = None) -> Config:
                 value=value,
                 fix=f"例如 {key} = {RULE_DEFAULTS[key]}（本项目的默认约定）",
             )
-    pacing = document.get("pacing", {})
+    return dict(rules)
+
+
+def _check_pacing(pacing: dict, path: Path) -> dict:
+    """``[pacing.<indicator_id>]``: a profile, its reason and its source, each written out."""
     for indicator_id, entry in pacing.items():
         if (
             not isinstance(entry, dict)
@@ -219,47 +227,64 @@ def load(explicit: str | Path | None = None) -> Config:
                 value=entry,
                 fix='例如 [pacing.new_hitech_enterprises] profile = "batch_hitech"，reason = "…"，source = "…"',
             )
+    return {k: dict(v) for k, v in pacing.items()}
 
-    def one(section: dict, key: str, default: Path) -> Path:
-        value = section.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(
-                f"{key} 应为一个路径字符串 / {key} must be a path",
-                file=path,
-                value=value,
-                fix=f'例如 {key} = "data/processed"',
-            )
-        return (base / value).resolve()
 
-    def many(key: str) -> tuple[Path, ...]:
-        value = data.get(key, [])
-        value = [value] if isinstance(value, str) else value
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise InputError(
-                f"[data] {key} 应为路径列表 / {key} must be a list of paths",
-                file=path,
-                value=value,
-                fix=f'例如 {key} = ["data/county/{key}.csv"]',
-            )
-        return tuple((base / v).resolve() for v in value)
+def _one_path(section: dict, key: str, default: Path | None, path: Path) -> Path | None:
+    """A path entry, relative to the project file; ``default`` when absent."""
+    value = section.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(
+            f"{key} 应为一个路径字符串 / {key} must be a path",
+            file=path,
+            value=value,
+            fix=f'例如 {key} = "data/processed"',
+        )
+    return (path.parent.resolve() / value).resolve()
 
+
+def _path_list(data: dict, key: str, path: Path) -> tuple[Path, ...]:
+    """A list of files or folders in ``[data]`` (one string is a list of one), relative to the project file."""
+    value = data.get(key, [])
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(
+            f"[data] {key} 应为路径列表 / {key} must be a list of paths",
+            file=path,
+            value=value,
+            fix=f'例如 {key} = ["data/county/{key}.csv"]',
+        )
+    return tuple((path.parent.resolve() / v).resolve() for v in value)
+
+
+def load(explicit: str | Path | None = None) -> Config:
+    """Read and check the project file (:func:`find_config`): its sections and keys, the county's
+    name, the paths (relative to the file), the rules and pacings. Anything wrong is an
+    :class:`InputError` naming the file, the entry and the fix."""
+    path = find_config(explicit)
+    if path is None:
+        return Config(path=None)
+    document = _read_toml(path)
+    _check_sections(document, path)
+    base = path.parent.resolve()
+    county, data, output = (document.get(s, {}) for s in ("county", "data", "output"))
     return Config(
         path=path.resolve(),
         county=_county_name(county, path),
         organisation=str(county.get("organisation", "")),
-        registry=one(data, "registry", base / "data" / "raw"),
-        store=one(data, "store", base / "data" / "county"),
-        annex=many("annex"),
-        progress=many("progress"),
-        county_annual=many("county_annual"),
-        example=one(data, "example", None) if data.get("example") else None,
-        processed=one(output, "processed", base / "data" / "processed"),
-        reports=one(output, "reports", base / "reports"),
-        notebooks=one(output, "notebooks", paths.NOTEBOOKS),
-        rules=dict(rules),
-        pacing={k: dict(v) for k, v in pacing.items()},
+        registry=_one_path(data, "registry", base / "data" / "raw", path),
+        store=_one_path(data, "store", base / "data" / "county", path),
+        annex=_path_list(data, "annex", path),
+        progress=_path_list(data, "progress", path),
+        county_annual=_path_list(data, "county_annual", path),
+        example=_one_path(data, "example", None, path) if data.get("example") else None,
+        processed=_one_path(output, "processed", base / "data" / "processed", path),
+        reports=_one_path(output, "reports", base / "reports", path),
+        notebooks=_one_path(output, "notebooks", paths.NOTEBOOKS, path),
+        rules=_check_rules(document.get("rules", {}), path),
+        pacing=_check_pacing(document.get("pacing", {}), path),
     )
 
 
