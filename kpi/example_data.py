@@ -148,97 +148,84 @@ def read_county_reference(raw_dir: Path) -> dict[tuple[str, int], tuple[float, s
     }
 
 
-def generate_county_annual(progress: pd.DataFrame, real: dict[tuple[str, int], tuple[float, str]]) -> pd.DataFrame:
-    """County annual values 2022–2025 for the plan's indicators: ``real`` (:func:`read_county_reference`)
-    where the reference has the figure, else example (each row's ``source`` says which)."""
-    invented = "example: invented plausible path (示例)"
-    from_monthly = "example: December year-to-date of the example monthly data (示例)"
-    rows: list[tuple] = []
-
-    def add(indicator_id, name_zh, unit, values: dict, source):
-        for year, value in values.items():
-            value, claim = real.get((indicator_id, year), (value, None))
-            rows.append((year, indicator_id, name_zh, unit, round(float(value), 4), claim is None, claim or source))
-
-    add(
-        "gdp",
-        "地区生产总值",
-        "亿元",
-        {2022: None, 2023: None, 2024: 339.9, 2025: 360.2},  # 2022, 2023: real
-        invented,
-    )
-    add("rd_intensity", "全社会R&D经费支出占GDP比重", "%", {2022: 2.45, 2023: 2.61, 2024: 2.74, 2025: 2.86}, invented)
-    add("fiscal_st_spending", "县财政科技投入", "亿元", {2022: 3.10, 2023: 3.49, 2024: 3.95, 2025: 4.41}, invented)
-    hitech_new = {
-        2022: real[("hitech_enterprises_new", 2022)][0],
-        **_county_december(progress, "new_hitech_enterprises"),
-    }
-    add("hitech_enterprises_new", "新增高新技术企业", "家", hitech_new, from_monthly)
-    stock, stocks = real[("hitech_enterprises_stock", 2022)][0], {}  # the stock of July 2022, taken as 2022's
-    for year in range(2022, 2026):  # stock: +new, −8 % whose recognition lapses (example rule)
-        stock = stock if year == 2022 else math.floor(stock * 0.92) + hitech_new[year]
-        stocks[year] = stock
-    add(
-        "hitech_enterprises_stock",
-        "高新技术企业（累计）",
-        "家",
-        stocks,
-        invented + "; stock_y = floor(0.92·stock_{y−1}) + new_y from the real 2022 stock",
-    )
-    sme_new = {2022: 118.0, **_county_december(progress, "new_sme_tech")}
-    add(
-        "sme_tech_new",
-        "新增科技型中小企业",
-        "家",
-        {2022: sme_new[2022]},
-        "example: invented (示例); the example monthly data start in 2023",
-    )
-    add("sme_tech_new", "新增科技型中小企业", "家", {y: v for y, v in sme_new.items() if y > 2022}, from_monthly)
-    sme_stock, stock = {}, real[("sme_tech_stock", 2022)][0]  # the stock of July 2022, taken as 2022's
-    for year in range(2022, 2026):
-        stock = stock if year == 2022 else stock + sme_new[year]
-        sme_stock[year] = stock
-    add(
-        "sme_tech_stock",
-        "科技型中小企业（累计）",
-        "家",
-        sme_stock,
-        invented + "; stock_y = stock_{y−1} + new_y from the real 2022 stock",
-    )
-    add("rd_institutions_stock", "省级以上研发机构（累计）", "家", {2022: 86, 2023: 99, 2024: 111, 2025: 121}, invented)
-    add("key_rd_projects", "省级及以上重点研发计划项目（当年新增）", "项", {2023: 3, 2024: 5, 2025: 4}, invented)
-    add("talent_startup_projects", "高层次人才创业创新项目（当年新增）", "个", {2023: 27, 2024: 31, 2025: 29}, invented)
-    add(
+INVENTED = "example: invented plausible path (示例)"
+FROM_MONTHLY = "example: December year-to-date of the example monthly data (示例)"
+#: the county's annual series that are invented (示例), each a plausible path: indicator_id, name,
+#: unit, {year: value}; a year the reference has a real figure for is taken from it instead
+INVENTED_SERIES = [
+    ("gdp", "地区生产总值", "亿元", {2022: None, 2023: None, 2024: 339.9, 2025: 360.2}),  # 2022, 2023: real
+    ("rd_intensity", "全社会R&D经费支出占GDP比重", "%", {2022: 2.45, 2023: 2.61, 2024: 2.74, 2025: 2.86}),
+    ("fiscal_st_spending", "县财政科技投入", "亿元", {2022: 3.10, 2023: 3.49, 2024: 3.95, 2025: 4.41}),
+    ("rd_institutions_stock", "省级以上研发机构（累计）", "家", {2022: 86, 2023: 99, 2024: 111, 2025: 121}),
+    ("key_rd_projects", "省级及以上重点研发计划项目（当年新增）", "项", {2023: 3, 2024: 5, 2025: 4}),
+    ("talent_startup_projects", "高层次人才创业创新项目（当年新增）", "个", {2023: 27, 2024: 31, 2025: 29}),
+    (
         "rd_share_of_revenue_above_scale",
         "规上工业企业研发费用支出占营业收入比重",
         "%",
         {2022: 2.62, 2023: 2.78, 2024: 2.90, 2025: 3.04},
-        invented,
-    )
-    add(
+    ),
+    (
         "hitech_share_of_industry_va",
         "高新技术产业增加值占规上工业增加值比重",
         "%",
         {2022: 57.8, 2023: 59.6, 2024: 60.9, 2025: 62.3},
-        invented,
-    )
-    add("technology_transaction_value", "技术交易额", "亿元", {2022: 6.2, 2023: 7.9, 2024: 9.6, 2025: 11.2}, invented)
-    add("national_incubator", "国家级孵化器（破零）", "家", {2022: 0, 2023: 0, 2024: 0, 2025: 1}, invented)
-    add(
-        "provincial_new_rd_institution",
-        "省级新型研发机构（零突破）",
-        "家",
-        {2022: 0, 2023: 0, 2024: 1, 2025: 1},
-        invented,
-    )
-    add(
-        "provincial_key_enterprise_institute",
-        "省级重点企业研究院（零突破）",
-        "家",
-        {2022: 0, 2023: 0, 2024: 0, 2025: 0},
-        invented,
-    )
-    add("national_st_award", "国家科学技术奖（零的突破）", "项", {2022: 0, 2023: 0, 2024: 0, 2025: 0}, invented)
+    ),
+    ("technology_transaction_value", "技术交易额", "亿元", {2022: 6.2, 2023: 7.9, 2024: 9.6, 2025: 11.2}),
+    ("national_incubator", "国家级孵化器（破零）", "家", {2022: 0, 2023: 0, 2024: 0, 2025: 1}),
+    ("provincial_new_rd_institution", "省级新型研发机构（零突破）", "家", {2022: 0, 2023: 0, 2024: 1, 2025: 1}),
+    ("provincial_key_enterprise_institute", "省级重点企业研究院（零突破）", "家", {2022: 0, 2023: 0, 2024: 0, 2025: 0}),
+    ("national_st_award", "国家科学技术奖（零的突破）", "项", {2022: 0, 2023: 0, 2024: 0, 2025: 0}),
+]
+
+
+def _enterprise_series(progress: pd.DataFrame, real: dict) -> list[tuple]:
+    """High-tech enterprises and S&T SMEs: additions from the example monthly data's December (2022:
+    the reference), and stocks from the real July-2022 stock by the example rules (示例)."""
+    hitech_new = {
+        2022: real[("hitech_enterprises_new", 2022)][0],
+        **_county_december(progress, "new_hitech_enterprises"),
+    }
+    stock, hitech_stock = real[("hitech_enterprises_stock", 2022)][0], {}
+    for year in range(2022, 2026):  # stock: +new, −8 % whose recognition lapses (example rule)
+        stock = stock if year == 2022 else math.floor(stock * 0.92) + hitech_new[year]
+        hitech_stock[year] = stock
+    sme_new = {2022: 118.0, **_county_december(progress, "new_sme_tech")}
+    stock, sme_stock = real[("sme_tech_stock", 2022)][0], {}
+    for year in range(2022, 2026):
+        stock = stock if year == 2022 else stock + sme_new[year]
+        sme_stock[year] = stock
+    rule = "; stock_y = {} from the real 2022 stock"
+    return [
+        ("hitech_enterprises_new", "新增高新技术企业", "家", hitech_new, FROM_MONTHLY),
+        (
+            "hitech_enterprises_stock",
+            "高新技术企业（累计）",
+            "家",
+            hitech_stock,
+            INVENTED + rule.format("floor(0.92·stock_{y−1}) + new_y"),
+        ),
+        (
+            "sme_tech_new",
+            "新增科技型中小企业",
+            "家",
+            {2022: sme_new[2022]},
+            "example: invented (示例); the example monthly data start in 2023",
+        ),
+        ("sme_tech_new", "新增科技型中小企业", "家", {y: v for y, v in sme_new.items() if y > 2022}, FROM_MONTHLY),
+        ("sme_tech_stock", "科技型中小企业（累计）", "家", sme_stock, INVENTED + rule.format("stock_{y−1} + new_y")),
+    ]
+
+
+def generate_county_annual(progress: pd.DataFrame, real: dict[tuple[str, int], tuple[float, str]]) -> pd.DataFrame:
+    """County annual values 2022–2025 for the plan's indicators: ``real`` (:func:`read_county_reference`)
+    where the reference has the figure, else example (each row's ``source`` says which)."""
+    series = [(*entry, INVENTED) for entry in INVENTED_SERIES] + _enterprise_series(progress, real)
+    rows = []
+    for indicator_id, name_zh, unit, values, source in series:
+        for year, value in values.items():
+            value, claim = real.get((indicator_id, year), (value, None))
+            rows.append((year, indicator_id, name_zh, unit, round(float(value), 4), claim is None, claim or source))
     table = pd.DataFrame(rows, columns=["year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"])
     return table.sort_values(["indicator_id", "year"], kind="stable").reset_index(drop=True)
 
