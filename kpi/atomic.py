@@ -41,12 +41,14 @@ def _umask() -> int:
 
 
 def write_bytes(target: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``target`` atomically (temp file, then rename); the path written."""
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     return Path(target)
 
 
 def write_text(target: str | Path, text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``target`` atomically; the path written."""
     return write_bytes(target, text.encode("utf-8"))
 
 

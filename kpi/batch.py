@@ -337,5 +337,6 @@ def run_batch(
 
 
 def summary_table(result: BatchResult) -> str:
+    """The batch's outcome as plain text, one line per report (key, outcome, seconds), for the terminal."""
     frame = pd.DataFrame([asdict(r) for r in result.results])[["key", "outcome", "seconds"]]
     return frame.to_string(index=False)

@@ -195,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``kpi`` command: its exit code (0 done, 2 bad input with one clear message, 3 nothing
+    found, 1 a fault or a file system error, 130 interrupted); never a traceback unless ``KPI_DEBUG=1``."""
     import warnings
 
     args = build_parser().parse_args(argv)

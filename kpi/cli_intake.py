@@ -136,7 +136,8 @@ def _known_progress(cfg, registry, period: str):
 
 
 def _cmd_collect(args) -> int:
-    from kpi.collect import collect, collect_annual, write_status
+    from kpi.collect import collect, collect_annual
+    from kpi.monthly import write_status
     from kpi.registry import Registry
 
     period, year = month_or_year(args, "kpi collect 回收表文件夹 --period 2026-01")

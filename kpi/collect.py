@@ -11,8 +11,8 @@ before writing anything, then merges their values into ``<store>/progress.csv``:
 
 Within one call, files are applied oldest first (by modification time, then name), so a
 correction returned after the original wins. ``kpi collect --year`` does the same for the
-county's annual figures (``<store>/county_annual.csv``). ``submission_status`` is 报送情况: who has
-reported which indicators for a period, and who is missing.
+county's annual figures (``<store>/county_annual.csv``). Each collection also writes 报送情况 (who
+has reported which indicators for the period, and who is missing: :func:`kpi.monthly.submission_status`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from kpi import atomic
 from kpi.config import Config, data_files_in
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, chinese_time
-from kpi.registry import COUNTY, Registry
+from kpi.monthly import submission_status
+from kpi.registry import Registry
 from kpi.submissions import Submission, read_annual_submission, read_submission
 
 STORE_COLUMNS = [
@@ -49,6 +50,9 @@ CORRECTION_COLUMNS = ["key", "old_value", "new_value", "old_source", "new_source
 
 @dataclass
 class CollectResult:
+    """What one ``kpi collect`` did: the files received, values new, corrected and unchanged, the
+    报送情况 of the period, the files written and the notices to print."""
+
     period: str
     received: list[Path]
     new_values: int = 0
@@ -88,6 +92,7 @@ def read_store(path: Path) -> pd.DataFrame:
 
 
 def read_corrections(path: Path) -> pd.DataFrame:
+    """The store's corrections log (``corrections.csv``; empty when nothing was ever corrected)."""
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in CORRECTION_COLUMNS})
     return pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -222,43 +227,9 @@ def _ordered(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     )
 
 
-def submission_status(store: pd.DataFrame, registry: Registry, period: str) -> pd.DataFrame:
-    """报送情况 of ``period``: per region, indicators reported, those missing, the files and the time
-    of the last submission. 全县 owes only the indicators that do not sum from the regions (for the
-    others the leaderboard takes the regions' total)."""
-    rows = store[store["period"] == period]
-    indicators = registry.indicators
-    names = dict(zip(indicators["indicator_id"], indicators["name_zh"]))
-    table = []
-    for region in registry.region_names:
-        due = (
-            indicators["indicator_id"][~indicators["sums_to_county"]]
-            if region == COUNTY
-            else indicators["indicator_id"]
-        )
-        own = rows[rows["region"] == region]
-        missing = [names[i] for i in due if i not in set(own["indicator_id"])]
-        state = "已报送" if not missing else ("未报送" if own.empty else "部分报送")
-        last = max(own["received_at"]) if not own.empty else ""
-        table.append(
-            {
-                "区域": region,
-                "状态": state,
-                "已报指标数": f"{len(due) - len(missing)}/{len(due)}",
-                "缺报指标": ("全部" if own.empty else "、".join(missing)) if missing else "",
-                "来源文件": "、".join(sorted(set(own["source_file"]))),
-                "最近报送时间": chinese_time(last) if last else "",
-            }
-        )
-    return pd.DataFrame(table)
-
-
-def write_status(status: pd.DataFrame, period: str, out_dir: Path) -> Path:
-    return atomic.write_csv(out_dir / f"报送情况_{period}.csv", status, for_people=True)
-
-
 # ---------------------------------------------------------------- the county's annual figures
 def read_annual_store(path: Path) -> pd.DataFrame:
+    """The store's annual table (``county_annual.csv``; empty when nothing was collected yet)."""
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ANNUAL_COLUMNS})
     return pd.read_csv(path, dtype={"source": str}, keep_default_na=False)[ANNUAL_COLUMNS]

@@ -65,22 +65,27 @@ class Config:
     # ------------------------------------------------------------ the store's own files
     @property
     def store_progress(self) -> Path:
+        """The store's progress table: every collected value with its provenance."""
         return self.store / "progress.csv"
 
     @property
     def store_corrections(self) -> Path:
+        """The store's corrections log: every value superseded, old and new, with both files."""
         return self.store / "corrections.csv"
 
     @property
     def store_county_annual(self) -> Path:
+        """The store's table of the county's annual figures (``kpi collect --year``)."""
         return self.store / "county_annual.csv"
 
     @property
     def store_annex(self) -> Path:
+        """The folder of the annexes imported by ``kpi import-annex``, one file per year."""
         return self.store / "annex"
 
     @property
     def store_received(self) -> Path:
+        """The folder where every received file is kept under its hash."""
         return self.store / "received"
 
     def sources(self, key: str) -> list[Path]:
@@ -88,9 +93,11 @@ class Config:
         return expand_sources(getattr(self, key), key, self.path, optional_under=self.store)
 
     def monthly_dir(self, period: str) -> Path:
+        """Where a month's 晾晒表, CSV and 报送情况 go: ``reports/monthly/YYYY-MM``."""
         return self.reports / "monthly" / period
 
     def forms_dir(self, period: str) -> Path:
+        """Where the forms sent out for a period go: ``reports/forms/YYYY-MM``."""
         return self.reports / "forms" / period
 
     # ------------------------------------------------------------ overrides for one run

@@ -24,6 +24,7 @@ class InputError(Exception):
         super().__init__(str(self))
 
     def location(self) -> str:
+        """Where the problem is, in the reader's words: 文件 …，工作表 …，第 N 行，第 X 列."""
         parts = []
         if self.file is not None:
             parts.append(f"文件 {self.file}")

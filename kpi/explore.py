@@ -221,6 +221,7 @@ def growth_needed(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of
 
 # ---------------------------------------------------------------- what the notebook displays
 def is_growth(indicator_id: str, registry: Registry) -> bool:
+    """Whether the indicator is a growth rate (judged on its growth, not on completion); 综合 is not."""
     return indicator_id != COMPOSITE and registry.indicator(indicator_id)["kind"] == "growth"
 
 

@@ -82,6 +82,7 @@ class NothingFound(ValueError):
 
 
 def read_text(path: Path) -> str:
+    """A plan's text from a .txt (UTF-8 or GB18030) or a .docx (paragraphs and tables, tab-separated)."""
     path = Path(path)
     if not path.exists():
         raise InputError("文件不存在 / file not found", file=path, fix="检查路径")
@@ -330,6 +331,7 @@ def compare(draft: pd.DataFrame, reference: pd.DataFrame) -> dict:
 
 
 def annex_csv(grid: list[list[str]]) -> str:
+    """The annex grid as CSV text (text cells made formula-safe), ready to review and import."""
     from kpi.atomic import safe_cell
 
     buffer = io.StringIO()

@@ -24,6 +24,9 @@ from kpi.extract_words import (
 
 @dataclass
 class Target:
+    """One drafted target: its name, unit, value, comparator, basis, clause and quote, target year,
+    responsible units, confidence and the review notes of the rules that guessed."""
+
     name_zh: str
     unit: str
     target_value: float
@@ -216,6 +219,8 @@ def targets_in_sentence(sentence: str, clause: str) -> list[Target]:
 
 
 def milestones(text: str, clause: str) -> list[Target]:
+    """The "zero breakthrough" milestones of a text (rule 7): ``…零突破`` / ``破零`` / ``零的突破`` (one
+    row per 、-separated subject, target 1), ``实现新突破`` (flagged), ``全覆盖`` / ``全清零`` (100 %)."""
     found = []
     for match in re.finditer(r"(?:力争)?实现(?P<subject>[^,，。；]*?)(?:零突破|零的突破|破零)", text):
         for subject in re.split(r"、|和", match["subject"]):

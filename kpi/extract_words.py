@@ -169,6 +169,8 @@ def chinese_number(text: str) -> float:
 
 
 def similar(a: str, b: str) -> float:
+    """Bigram Jaccard similarity of two names (0–1): how duplicates stated in two clauses are found."""
+
     def grams(s):
         return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
 
@@ -223,6 +225,8 @@ def is_past(sentence: str, first_target_year: int | None = None) -> bool:
 
 
 def clean_subject(subject: str) -> str:
+    """A target's name without the words around it: enumerations (一是, 首先), leading verbs (建成,
+    培育…), trailing words (达到, 累计…), punctuation and a leading year (rule 5)."""
     subject = re.sub(r"\s+", "", subject)
     subject = re.sub(
         r"^[一二三四五六七八九十]+是|^第[一二三四五六七八九十]+[,，、]?|^(首先|其次|再次|最后)[,，]?", "", subject

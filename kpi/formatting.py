@@ -93,10 +93,12 @@ def target(value, comparator: str, unit: str) -> str:
 
 
 def integer(value, missing: str = NOT_APPLICABLE) -> str:
+    """A whole number as text, or ``missing`` for a blank."""
     return missing if _blank(value) else f"{int(value)}"
 
 
 def text(value, missing: str = NOT_APPLICABLE) -> str:
+    """A text cell as text, or ``missing`` for a blank or empty one."""
     return missing if _blank(value) or value == "" else str(value)
 
 

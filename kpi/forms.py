@@ -35,6 +35,7 @@ def form_filename(period: str, region: str, slug: str) -> str:
 
 
 def previous_period(period: str) -> str:
+    """The month before ``period`` (``2026-01`` → ``2025-12``): the grey reference column of a form."""
     year, month = int(period[:4]), int(period[5:7])
     return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 

@@ -16,6 +16,9 @@ from kpi.parsing import Uncached, normalize_text
 
 @dataclass
 class Sheet:
+    """One sheet of a file as a grid of cells (a CSV is one sheet without a name), with the rows
+    Excel hides (skipped by every reader)."""
+
     name: str | None  # None for a CSV file
     rows: list[list[Any]]
     hidden_rows: frozenset[int] = frozenset()  # 0-based indexes of rows hidden in Excel (skipped)
@@ -34,6 +37,7 @@ def decode_text(data: bytes, path: Path) -> str:
 
 
 def check_file(path: Path) -> None:
+    """Refuse what cannot be a form before reading it: a missing path, a folder, an empty file."""
     if not path.exists():
         raise InputError("文件不存在 / file not found", file=path, fix="检查路径和文件名")
     if path.is_dir():

@@ -21,6 +21,7 @@ def format_target(value: float, comparator: str, unit: str) -> str:
 
 
 def indicator_header(indicator: pd.Series) -> str:
+    """An indicator's header as the annex prints it: ``name（unit）``."""
     return f"{indicator['name_zh']}（{indicator['unit']}）"
 
 
@@ -89,6 +90,7 @@ def annex_table(targets: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan's targets as readers see them: target text, basis, years, clause, units responsible."""
     from kpi import formatting as fmt
 
     return pd.DataFrame(
@@ -106,11 +108,13 @@ def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def basis_counts(plan: pd.DataFrame) -> pd.DataFrame:
+    """How many of the plan's targets are counted each way (口径 → 项数)."""
     counts = plan["basis"].map(BASIS_ZH).value_counts()
     return pd.DataFrame({"口径": counts.index, "项数": counts.to_numpy()})
 
 
 def sum_checks_table(checks: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """The annex's sum checks (全县 against the sum of its regions) as readers see them."""
     from kpi import formatting as fmt
 
     indicators = registry.indicators.set_index("indicator_id")
@@ -133,6 +137,7 @@ def sum_checks_table(checks: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 def inputs_table(inputs: pd.DataFrame) -> pd.DataFrame:
+    """The files a run read (role, name, sha256 prefix, size, example or not) as readers see them."""
     return pd.DataFrame(
         {
             "用途": inputs["role"].map(ROLE_ZH),

@@ -14,8 +14,11 @@ import pandas as pd
 
 from kpi import atomic
 from kpi.errors import InputError
+from kpi.facts import COUNTY
+from kpi.formatting import chinese_time
 from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
 from kpi.processed import Processed
+from kpi.registry import Registry
 
 MONTHLY_COLUMNS = [*LEADERBOARD_COLUMNS, "rank_change"]
 
@@ -160,3 +163,39 @@ def status_counts(board: pd.DataFrame, period: str) -> pd.DataFrame:
     rows = board[(board["period"] == period) & (board["indicator_id"] != COMPOSITE)]
     counts = rows["status"].astype(str).value_counts().reindex(list(STATUSES), fill_value=0)
     return pd.DataFrame({"状态": counts.index, "格数": counts.to_numpy()})
+
+
+def submission_status(store: pd.DataFrame, registry: Registry, period: str) -> pd.DataFrame:
+    """报送情况 of ``period``: per region, indicators reported, those missing, the files and the time
+    of the last submission. 全县 owes only the indicators that do not sum from the regions (for the
+    others the leaderboard takes the regions' total)."""
+    rows = store[store["period"] == period]
+    indicators = registry.indicators
+    names = dict(zip(indicators["indicator_id"], indicators["name_zh"]))
+    table = []
+    for region in registry.region_names:
+        due = (
+            indicators["indicator_id"][~indicators["sums_to_county"]]
+            if region == COUNTY
+            else indicators["indicator_id"]
+        )
+        own = rows[rows["region"] == region]
+        missing = [names[i] for i in due if i not in set(own["indicator_id"])]
+        state = "已报送" if not missing else ("未报送" if own.empty else "部分报送")
+        last = max(own["received_at"]) if not own.empty else ""
+        table.append(
+            {
+                "区域": region,
+                "状态": state,
+                "已报指标数": f"{len(due) - len(missing)}/{len(due)}",
+                "缺报指标": ("全部" if own.empty else "、".join(missing)) if missing else "",
+                "来源文件": "、".join(sorted(set(own["source_file"]))),
+                "最近报送时间": chinese_time(last) if last else "",
+            }
+        )
+    return pd.DataFrame(table)
+
+
+def write_status(status: pd.DataFrame, period: str, out_dir: Path) -> Path:
+    """报送情况 of ``period`` as ``报送情况_YYYY-MM.csv`` in ``out_dir`` (UTF-8 with BOM, atomically)."""
+    return atomic.write_csv(out_dir / f"报送情况_{period}.csv", status, for_people=True)

@@ -62,6 +62,7 @@ def normalize_text(value: Any) -> str:
 
 
 def is_blank(value: Any) -> bool:
+    """Whether a cell says nothing: empty, spaces, or one of the blank tokens (—, /, 无…). Never 0."""
     return normalize_text(value).lower() in BLANK_TOKENS
 
 

@@ -77,9 +77,11 @@ class PdfPrinter:
         self._thread.start()
 
     def submit(self, source: Path, target: Path) -> None:
+        """Queue an HTML report to be printed to ``target`` (a PDF) by the printer's thread."""
         self._queue.put((Path(source), Path(target)))
 
     def finish(self) -> list[Path]:
+        """Wait until every queued report is printed; the PDFs written (an error in the thread is raised here)."""
         self._queue.put(None)
         self._thread.join()
         if self.error is not None:

@@ -50,9 +50,11 @@ class Processed:
 
     @property
     def progress_is_example(self) -> bool:
+        """Whether any progress value is example data (every output then says 示例数据)."""
         return bool(self.progress["is_example"].any())
 
     def annex_years(self) -> list[int]:
+        """The years that have an annex (targets), ascending."""
         return sorted(int(y) for y in self.annex["year"].unique())
 
     def targets_for(self, year: int) -> pd.DataFrame:

@@ -93,6 +93,7 @@ class Coded:
     source: Any = None  # the raw column, taken at ``record`` when the output is built
 
     def take(self, index: np.ndarray) -> "Coded":
+        """The coded rows at ``index`` (a selection or an order), every column alike."""
         return Coded(
             self.record[index],
             self.period[index],

@@ -38,6 +38,7 @@ LOCK_TIMEOUT_SECONDS = float(os.environ.get("KPI_LOCK_TIMEOUT", 3600))  # a sche
 
 
 def sha256_of(*chunks: bytes) -> str:
+    """The sha256 (hex) of the chunks in order: a job's or the quarter's fingerprint."""
     digest = hashlib.sha256()
     for chunk in chunks:
         digest.update(chunk)
@@ -51,6 +52,8 @@ def code_fingerprint() -> str:
 
 
 def code_version() -> str:
+    """The code's version as the manifest records it: the package version and ``git describe``
+    (with ``-dirty`` for local changes), or the version alone outside a git checkout."""
     try:
         commit = subprocess.run(
             ["git", "-C", str(paths.ROOT), "describe", "--always", "--dirty"],
@@ -323,6 +326,7 @@ def _manifest_entries(jobs: list[Job], results: dict[str, JobResult], done_befor
 
 
 def batch_logger(path: Path) -> logging.Logger:
+    """The batch's logger, appending to ``path`` (``report.log`` in the build) with a time on each line."""
     log = logging.getLogger(f"kpi.batch.{path}")
     if not log.handlers:
         handler = logging.FileHandler(path, encoding="utf-8")

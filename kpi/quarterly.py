@@ -59,6 +59,7 @@ def has_reports(board: pd.DataFrame, region: str) -> bool:
 
 
 def no_data_paragraph(region: str, period: str, n_indicators: int) -> str:
+    """What a region's report says when it has reported nothing this year (and how to report)."""
     year, month = int(period[:4]), int(period[5:7])
     return (
         f"截至{year}年{month}月，{html.escape(region)}本年度{n_indicators}项晾晒指标均未报送，无法计算完成率、序时进度和排名。"

@@ -45,6 +45,7 @@ class RawTable:
     path: Path = field(default_factory=Path)
 
     def row(self, record: int) -> int:
+        """The 1-based row in the file of record ``record`` (hidden rows counted), for error messages."""
         position = int(self.positions[record]) if self.positions is not None else int(record)
         return position + self.header_row + 1
 
@@ -281,6 +282,8 @@ OPTIONAL_COLUMNS = ("is_example", "source")
 
 
 def find_columns(table: RawTable) -> dict[str, str | None]:
+    """The table's column for each field of :data:`PROGRESS_HEADERS` (Chinese or English header);
+    a missing required column is an error naming the headers found and the ones accepted."""
     lower = {c.lower(): c for c in table.columns}
     columns: dict[str, str | None] = {}
     for target, names in PROGRESS_HEADERS.items():

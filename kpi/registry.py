@@ -162,6 +162,7 @@ class Registry:
 
     @classmethod
     def load(cls, raw_dir: Path = paths.RAW) -> "Registry":
+        """The registry read from ``raw_dir`` (data/raw): every table loaded and checked."""
         return cls(
             load_indicators(raw_dir),
             load_regions(raw_dir),
@@ -191,14 +192,17 @@ class Registry:
 
     @property
     def region_names(self) -> list[str]:
+        """全县 and the regions, in annex order."""
         return self.regions["region"].tolist()
 
     @property
     def region_order(self) -> dict[str, int]:
+        """Region → its annex order (全县 first)."""
         return dict(zip(self.regions["region"], self.regions["annex_order"]))
 
     @property
     def indicator_order(self) -> dict[str, int]:
+        """indicator_id → its annex order."""
         return dict(zip(self.indicators["indicator_id"], self.indicators["annex_order"]))
 
     @property
@@ -245,6 +249,7 @@ class Registry:
         return replace(self, indicators=indicators)
 
     def indicator(self, indicator_id: str) -> pd.Series:
+        """One indicator's row of ``indicators.csv``."""
         return self.indicators.set_index("indicator_id").loc[indicator_id]
 
     def resolve_region(self, name: object) -> str:
@@ -257,6 +262,8 @@ class Registry:
         raise KeyError(f"未知区域 / unknown region. {hint}已知区域：{'、'.join(self.region_names)}")
 
     def resolve_indicator(self, name: object) -> str:
+        """indicator_id from an id, a Chinese name or a name with its unit in brackets, or ``KeyError``
+        with the closest known name in its message."""
         key = normalize_text(name)
         if key in self.indicator_lookup:
             return self.indicator_lookup[key]

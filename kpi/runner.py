@@ -24,6 +24,8 @@ if "jsonschema" not in sys.modules:
 
 
 class NotebookFailed(RuntimeError):
+    """A report notebook raised: the notebook, where its failing copy is kept, and the cause."""
+
     def __init__(self, notebook: Path, kept: Path, cause: str):
         super().__init__(f"笔记本运行失败 / notebook failed: {notebook.name}; 已保留出错副本 {kept}\n{cause}")
         self.notebook, self.kept, self.cause = notebook, kept, cause

@@ -91,6 +91,9 @@ def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Assessment:
+    """A target's assessment: verdict (English and Chinese), ratio, growth rates, projections and the
+    reason when the data cannot support one."""
+
     verdict: str
     verdict_zh: str
     ratio: float = math.nan
@@ -102,10 +105,13 @@ class Assessment:
     reason: str = ""
 
     def as_dict(self) -> dict:
+        """The assessment as a plain dict (one row of the assessments table)."""
         return asdict(self)
 
 
 def verdict_for_ratio(ratio: float) -> str:
+    """The verdict of a growth-rate ratio: on_track ≥ 0.95, acceleration_needed ≥ 0.60,
+    limited_progress ≥ 0, else deterioration (Eurostat / Open SDG thresholds)."""
     if ratio >= ON_TRACK:
         return "on_track"
     if ratio >= ACCELERATION:
@@ -116,6 +122,7 @@ def verdict_for_ratio(ratio: float) -> str:
 
 
 def insufficient(reason: str) -> Assessment:
+    """The assessment of a target whose data cannot support a verdict, with the reason."""
     return Assessment("insufficient_data", VERDICTS_ZH["insufficient_data"], reason=reason)
 
 

@@ -24,6 +24,9 @@ from kpi.runner import NotebookFailed, execute_notebook, notebook_to_html
 
 @dataclass(frozen=True)
 class Job:
+    """One notebook to run: its key (file name), title, region, notebook, output, parameters and
+    fingerprint (notebook, code, inputs, parameters)."""
+
     key: str
     title: str
     region: str | None
@@ -35,6 +38,8 @@ class Job:
 
 @dataclass
 class JobResult:
+    """How one job ended: ok, failed (with the message) or unchanged, its time and when it finished."""
+
     key: str
     outcome: str  # ok | failed | unchanged
     seconds: float = 0.0
@@ -255,6 +260,7 @@ class _Printing:
 
 @contextlib.contextmanager
 def printing(config: Config, log: logging.Logger):
+    """The batch's PDF printer for the ``with`` block; the browser is closed however the block ends."""
     printing = _Printing(config, log)
     try:
         yield printing
@@ -266,6 +272,8 @@ def printing(config: Config, log: logging.Logger):
 
 @dataclass
 class BatchResult:
+    """What a batch did: the link it published, each report's result, how many ran, the files written."""
+
     out_dir: Path
     results: list[JobResult] = field(default_factory=list)
     executed: int = 0
@@ -273,4 +281,5 @@ class BatchResult:
 
     @property
     def failures(self) -> list[JobResult]:
+        """The results of the reports that failed."""
         return [r for r in self.results if r.outcome == "failed"]

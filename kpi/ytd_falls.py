@@ -95,6 +95,7 @@ def ytd_falls(progress: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 def warn_falls(tidy: pd.DataFrame, falls: tuple[np.ndarray, np.ndarray, np.ndarray], path: Path) -> None:
+    """One :class:`DataQualityWarning` listing the first year-to-date falls of a file (and how many)."""
     records, previous_period, previous_value = falls
     head = tidy.iloc[records[:5]]
     listed = "；".join(

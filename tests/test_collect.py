@@ -12,12 +12,12 @@ from kpi import config as project
 from kpi import paths
 from kpi.annex import read_annex
 from kpi.atomic import formula_safe
-from kpi.collect import collect, import_annex, merge, submission_status
+from kpi.collect import collect, import_annex, merge
 from kpi.errors import InputError
 from kpi.formatting import BEIJING
 from kpi.forms import annual_form, monthly_form
 from kpi.leaderboard import build_leaderboard
-from kpi.monthly import rank_change
+from kpi.monthly import rank_change, submission_status
 from kpi.progress_input import read_progress
 from kpi.submissions import read_annual_submission, read_submission
 from kpi.trajectory import annual_series
