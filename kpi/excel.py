@@ -4,7 +4,7 @@ Title with the period; 序号, 区域; each indicator over 指标 / 进度 / 排
 composite (综合 得分 / 排名). 进度 and 排名 cells are coloured by status (green 超序时/达标, amber
 基本序时, red 滞后/未达标, grey 未报送); headers frozen; number formats as printed in Chinese
 offices (0.00 for 亿元, 0.0% for 进度). Notes under the table state the rules and, for example
-data, say so in red. The file reads back through :func:`kpi.ingest.read_annex`.
+data, say so in red. The file reads back through :func:`kpi.annex.read_annex`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Cell-level parsing of the spreadsheets people actually send.
 
 Every parser here takes one cell's content and returns a clean value or raises ``ValueError``
-with a short reason in Chinese and English; the callers in :mod:`kpi.ingest` add file, sheet,
+with a short reason in Chinese and English; the callers (:mod:`kpi.annex`, :mod:`kpi.submissions`…) add file, sheet,
 row and column to make an :class:`kpi.errors.InputError`. The vectorised helpers parse each
 *distinct* cell text once, so cost grows with the number of distinct texts, not rows.
 """
