@@ -255,4 +255,5 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     checks["difference"] = (checks["county"] - checks["regions_sum"]).round(6)
     checks["ok"] = checks["difference"].abs() <= SUM_TOLERANCE
     order = checks["indicator_id"].map(registry.indicator_order)
-    return checks.assign(_o=order).sort_values(["year", "_o"]).drop(columns="_o").reset_index(drop=True)
+    checks = checks.assign(_o=order).sort_values(["year", "_o"]).drop(columns="_o").reset_index(drop=True)
+    return schemas.validate(checks, schemas.SUM_CHECKS)

@@ -36,6 +36,21 @@ STATUS_COLOURS = {
     NOT_DUE: "DDEBF7",
 }
 
+#: where a leaderboard cell's value came from: the region's report, the sum of the regions (全县),
+#: nothing, or the composite of the others
+SOURCES = ("reported", "sum_of_regions", "missing", "composite")
+
+#: the verdicts on a 2027 target (kpi.trajectory, after Eurostat / Open SDG), in Chinese
+VERDICTS_ZH = {
+    "target_achieved": "已达标",
+    "on_track": "进度正常",
+    "acceleration_needed": "需加快",
+    "limited_progress": "进展有限",
+    "deterioration": "倒退",
+    "insufficient_data": "数据不足",
+    "not_yet_achieved": "尚未实现",
+}
+
 #: the words that mark a row as example data in an ``is_example`` column (lower case, any other = real)
 EXAMPLE_WORDS = frozenset({"true", "1", "是", "yes", "示例"})
 #: the words of a yes/no column in the registry's own tables

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kpi import schemas
 from kpi.facts import (
     AHEAD,
     BEHIND,
@@ -44,12 +45,12 @@ from kpi.facts import (
     NEAR,
     NOT_DUE,
     NOT_MET,
+    SOURCES,
     STATUSES,
 )
 from kpi.registry import Registry
 from kpi.rules import DEFAULT_RULES, NEAR_TOLERANCE, Rules, time_share_matrix
 
-SOURCES = ["reported", "sum_of_regions", "missing", "composite"]
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 COMPARATOR_CODES = [*COMPARATORS, ""]  # "" = no target: its code in the cube
 
@@ -215,7 +216,7 @@ def _assemble(cubes: dict, composite: dict, periods: list[str], regions: list[st
     board["status"] = categorical(stack("status", composite["status"]), list(STATUSES))
     rank_flat = stack("rank", composite["rank"])
     board["rank"] = pd.arrays.IntegerArray(rank_flat, mask=rank_flat == 0)
-    board["actual_source"] = categorical(stack("source", composite["source"]), SOURCES)
+    board["actual_source"] = categorical(stack("source", composite["source"]), list(SOURCES))
     return board
 
 
@@ -254,7 +255,7 @@ def build_leaderboard(
     del target, comparator, actual, completion, share, status, rank, source
     board = _assemble(cubes, composite, periods, regions, ids)
     board["is_example"] = bool(progress["is_example"].any()) if "is_example" in progress else False
-    return board
+    return schemas.validate_at_scale(board, schemas.LEADERBOARD)
 
 
 def published_progress(board: pd.DataFrame, registry: Registry) -> pd.Series:

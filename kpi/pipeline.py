@@ -170,9 +170,7 @@ def _summary(config, registry, annex, progress, county_annual, plan_targets, sum
 def run_ingest(config: Config) -> IngestResult:
     """Read and validate every configured input; then, and only then, write ``config.processed``."""
     registry = Registry.load(config.registry).with_pacing(config.pacing_table(), config.path)
-    plan_targets = schemas.validate(
-        registry.plan_targets, schemas.PLAN_TARGETS, file=config.registry / "plan_targets.csv"
-    )
+    plan_targets = registry.plan_targets  # checked as the registry loaded it
     annex, annex_hashes, notices = read_annex_sources(config, registry)
     sources = [config.registry / name for name in REGISTRY_FILES] + config.sources("annex")
     progress_files = config.sources("progress")

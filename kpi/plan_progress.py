@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kpi import formatting as fmt
+from kpi import schemas
 from kpi.trajectory import (
     ACCELERATION,
     ADDITIONS_FROM_STOCK,
@@ -34,49 +35,7 @@ def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> 
     return rows.set_index("year")["value"].sort_index().astype(float)
 
 
-ASSESSMENT_COLUMNS = [
-    "indicator_id",
-    "name_zh",
-    "unit",
-    "basis",
-    "target_value",
-    "comparator",
-    "target_year",
-    "base_year",
-    "clause",
-    "responsible_units",
-    "series",
-    "is_example",
-    "verdict",
-    "verdict_zh",
-    "ratio",
-    "cagr_obs",
-    "cagr_req",
-    "projected",
-    "projected_linear",
-    "unsd_ratio",
-    "reason",
-    "base_value",
-    "latest_year",
-    "latest_value",
-    "years_left",
-    "needed_change_per_year",
-    "needed_growth_per_year",
-    "best_change_so_far",
-    "best_growth_so_far",
-    "completion",
-    "expected_share",
-    "gap_points",
-    "pace_ratio",
-    "required_final",
-    "achieved_year",
-    "base_year_used",
-    "note",
-    "province_year",
-    "province_value",
-    "above_province",
-    "as_of_year",
-]
+ASSESSMENT_COLUMNS = list(schemas.ASSESSMENTS.columns)  # one row per plan target, in this order
 
 
 def province_comparison(series: pd.Series, province: pd.DataFrame, indicator_id: str) -> dict:
@@ -161,7 +120,7 @@ def assess_plan(
         rows.append(record)
     table = pd.DataFrame(rows).reindex(columns=ASSESSMENT_COLUMNS)  # every column, even when no target has data
     table["as_of_year"] = as_of_year
-    return table
+    return schemas.validate(table, schemas.ASSESSMENTS)
 
 
 def trajectory_table(

@@ -15,7 +15,7 @@ How it stays fast at scale (10^7 rows at about DuckDB's pace, ``benchmarks/``):
 - the rows are sorted only when they are not already in (period, region, indicator) order, and that
   one integer key finds the duplicates as neighbours: one pass;
 - year-to-date falls are found on a (month × region·indicator) grid of each year, not by a sort;
-- the pandera schema checks the whole table up to :data:`FULL_VALIDATION_ROWS` rows; above that it
+- the pandera schema checks the whole table up to :data:`kpi.schemas.FULL_VALIDATION_ROWS` rows; above that it
   checks the column types and a seeded sample of rows (the uniqueness it would check is the
   duplicate pass above, which always covers every row).
 
@@ -49,11 +49,6 @@ from kpi.raw_table import (
 )
 from kpi.registry import Registry
 from kpi.ytd_falls import DataQualityWarning, find_falls, period_code, period_name, warn_falls
-
-#: tables up to this many rows are validated in full by pandera; larger ones by a seeded sample
-FULL_VALIDATION_ROWS = 200_000
-SAMPLE_ROWS = 50_000
-
 
 # ---------------------------------------------------------------- the raw table
 
@@ -304,12 +299,9 @@ def _tidy(coded: Coded, registry: Registry) -> pd.DataFrame:
 
 
 def validate_progress(tidy: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """The PROGRESS schema, on every row up to :data:`FULL_VALIDATION_ROWS`, else on a seeded sample
-    (column types always on the whole table)."""
-    if len(tidy) <= FULL_VALIDATION_ROWS:
-        return schemas.validate(tidy, schemas.PROGRESS, file=path)
-    schemas.validate(tidy.sample(SAMPLE_ROWS, random_state=0), schemas.PROGRESS, file=path)
-    return tidy
+    """The PROGRESS schema (:func:`kpi.schemas.validate_at_scale`: every row of a county's table, a
+    seeded sample of a province's; uniqueness is the duplicate pass, which always sees every row)."""
+    return schemas.validate_at_scale(tidy, schemas.PROGRESS, file=path)
 
 
 def read_progress(path: str | Path, registry: Registry | None = None) -> pd.DataFrame:

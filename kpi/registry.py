@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpi import paths
+from kpi import paths, schemas
 from kpi.errors import InputError
-from kpi.facts import BASES, BOOLEAN_WORDS, COMPARATORS, COUNTY, KINDS
+from kpi.facts import BOOLEAN_WORDS, COUNTY
 from kpi.parsing import normalize_text
 
 __all__ = ["COUNTY", "Registry"]
@@ -48,40 +48,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ) from None
 
 
-def _as_bool(series: pd.Series, path: Path, column: str) -> pd.Series:
-    mapping = BOOLEAN_WORDS
-    lowered = series.str.strip().str.lower()
-    bad = ~lowered.isin(mapping)
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(
-            "应为 true/false / expected true or false",
-            file=path,
-            row=row + 2,
-            column=column,
-            value=series.iloc[row],
-            fix="填写 true 或 false",
-        )
-    return lowered.map(mapping).astype(bool)
-
-
 def load_indicators(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    """The 7 annex indicators (附件晾晒表), in annex order, with unit, kind, summing and direction."""
+    """The 7 annex indicators (附件晾晒表), in annex order, with unit, kind, summing and direction
+    (checked by :data:`kpi.schemas.INDICATORS`; yes/no columns in the words of ``BOOLEAN_WORDS``)."""
     path = raw_dir / "indicators.csv"
     table = _read_csv(path)
-    for column in ("sums_to_county", "higher_is_better"):
-        table[column] = _as_bool(table[column], path, column)
-    bad_kind = ~table["kind"].isin(KINDS)
-    if bad_kind.any():
-        row = int(bad_kind.to_numpy().nonzero()[0][0])
-        raise InputError(
-            f"kind 应为 {KINDS} 之一",
-            file=path,
-            row=row + 2,
-            column="kind",
-            value=table["kind"].iloc[row],
-            fix="改为 amount、count 或 growth",
-        )
+    flags = ["sums_to_county", "higher_is_better"]
+    table[flags] = table[flags].apply(lambda column: column.str.strip().str.lower())
+    table = schemas.validate(table, schemas.INDICATORS, file=path)
+    table[flags] = table[flags].apply(lambda column: column.map(BOOLEAN_WORDS).astype(bool))
     table["annex_block"] = table["annex_block"].astype(int)
     table["annex_order"] = table["annex_order"].astype(int)
     table["weight"] = pd.to_numeric(table["weight"].replace("", "1")).astype(float)
@@ -98,25 +73,12 @@ def load_regions(raw_dir: Path = paths.RAW) -> pd.DataFrame:
 
 
 def load_plan_targets(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    """Every quantitative target and milestone of the plan (sections 一(二), 二, 三)."""
+    """Every quantitative target and milestone of the plan (sections 一(二), 二, 三), checked by
+    :data:`kpi.schemas.PLAN_TARGETS` (basis, comparator, years, a clause and a quote for each)."""
     path = raw_dir / "plan_targets.csv"
     table = _read_csv(path)
-    for column, allowed in (("basis", BASES), ("comparator", COMPARATORS)):
-        bad = ~table[column].isin(allowed)
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            raise InputError(
-                f"{column} 应为 {allowed} 之一",
-                file=path,
-                row=row + 2,
-                column=column,
-                value=table[column].iloc[row],
-                fix=f"改为 {' / '.join(allowed)} 之一",
-            )
-    table["target_value"] = pd.to_numeric(table["target_value"]).astype(float)
-    table["base_year"] = table["base_year"].astype(int)
-    table["target_year"] = table["target_year"].astype(int)
-    return table
+    table["target_value"] = pd.to_numeric(table["target_value"], errors="coerce")  # a non-number: caught at its row
+    return schemas.validate(table, schemas.PLAN_TARGETS, file=path)
 
 
 def load_pacing_profiles(raw_dir: Path = paths.RAW) -> pd.DataFrame:

@@ -1,12 +1,23 @@
 """A pandera schema for every tidy table the project reads or writes (after PUDL's practice:
-no table leaves a module unvalidated). ``validate`` turns a failure into an ``InputError``."""
+no table leaves a module unvalidated). ``validate`` turns a failure into an ``InputError``;
+:func:`validate_at_scale` checks a large table on a seeded sample.
+
+The registry's own tables (``INDICATORS``, ``PLAN_TARGETS``) are checked as they are loaded, the
+inputs as they are read, and the tables the project computes (``LEADERBOARD``, ``SUM_CHECKS``,
+``ASSESSMENTS``) as they are built.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 
 from kpi.errors import InputError
-from kpi.registry import BASES, COMPARATORS
+from kpi.facts import BASES, BOOLEAN_WORDS, COMPARATORS, KINDS, SOURCES, STATUSES, VERDICTS_ZH
+
+#: tables up to this many rows are validated in full; larger ones by a seeded sample
+FULL_VALIDATION_ROWS = 200_000
+SAMPLE_ROWS = 50_000
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -62,14 +73,105 @@ PLAN_TARGETS = pa.DataFrameSchema(
         "target_value": pa.Column(float),
         "comparator": pa.Column(str, pa.Check.isin(COMPARATORS)),
         "basis": pa.Column(str, pa.Check.isin(BASES)),
-        "base_year": pa.Column(int),
-        "target_year": pa.Column(int),
+        "base_year": pa.Column(int, coerce=True),
+        "target_year": pa.Column(int, coerce=True),
         "clause": pa.Column(str, pa.Check.str_length(min_value=1)),
         "responsible_units": pa.Column(str, pa.Check.str_length(min_value=1)),
         "quote": pa.Column(str, pa.Check.str_length(min_value=1)),
     },
     strict=True,
     name="plan_targets（方案目标）",
+)
+
+
+INDICATORS = pa.DataFrameSchema(
+    {
+        "indicator_id": pa.Column(str, unique=True),
+        "name_zh": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "unit": pa.Column(str),
+        "kind": pa.Column(str, pa.Check.isin(KINDS)),
+        "sums_to_county": pa.Column(str, pa.Check.isin(list(BOOLEAN_WORDS))),
+        "higher_is_better": pa.Column(str, pa.Check.isin(list(BOOLEAN_WORDS))),
+        "annex_block": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
+        "annex_order": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
+        "weight": pa.Column(str, pa.Check.str_matches(r"^(\d+(\.\d+)?)?$")),
+    },
+    strict=False,  # the text columns (names, clauses, units responsible) are free text
+    name="indicators（指标登记表，读入时）",
+)
+
+
+def _categories_in(allowed) -> pa.Check:
+    """A categorical column whose categories are all among ``allowed`` (checked once, not per row)."""
+    return pa.Check(
+        lambda s: bool(pd.Index(s.cat.categories).isin(list(allowed)).all()), name=f"categories in {allowed}"
+    )
+
+
+LEADERBOARD = pa.DataFrameSchema(
+    {
+        "period": pa.Column("category", pa.Check(lambda s: _matches_once_per_value(s, PERIOD_PATTERN))),
+        "region": pa.Column("category"),
+        "indicator_id": pa.Column("category"),
+        "target": pa.Column(float, nullable=True),
+        "comparator": pa.Column("category", _categories_in([*COMPARATORS, ""])),
+        "actual": pa.Column(float, nullable=True),
+        "completion_rate": pa.Column(float, nullable=True),
+        "time_share": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "status": pa.Column("category", _categories_in(STATUSES)),
+        "rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "actual_source": pa.Column("category", _categories_in(SOURCES)),
+        "is_example": pa.Column(bool),
+    },
+    strict=True,  # one row per period × region × indicator (and 综合) by construction: the cube
+    name="leaderboard（晾晒表）",
+)
+
+SUM_CHECKS = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int, pa.Check.in_range(2000, 2100)),
+        "indicator_id": pa.Column(str),
+        "county": pa.Column(float, nullable=True),
+        "regions_sum": pa.Column(float, nullable=True),
+        "difference": pa.Column(float, nullable=True),
+        "ok": pa.Column(bool),
+    },
+    strict=True,
+    unique=["year", "indicator_id"],
+    name="annex_sum_checks（全县与各区域合计）",
+)
+
+_NUMBERS = (
+    "target_value ratio cagr_obs cagr_req projected projected_linear unsd_ratio base_value latest_year latest_value "
+    "years_left needed_change_per_year needed_growth_per_year best_change_so_far best_growth_so_far completion "
+    "expected_share gap_points pace_ratio required_final achieved_year base_year_used province_year province_value"
+).split()
+_TEXTS = "name_zh unit clause responsible_units series reason note".split()
+#: one row per plan target (kpi.plan_progress.assess_plan); its columns, in order, are ASSESSMENT_COLUMNS
+ASSESSMENTS = pa.DataFrameSchema(
+    {
+        "indicator_id": pa.Column(str, unique=True),
+        **{column: pa.Column(str) for column in _TEXTS[:2]},
+        "basis": pa.Column(str, pa.Check.isin(BASES)),
+        "target_value": pa.Column(float),
+        "comparator": pa.Column(str, pa.Check.isin(COMPARATORS)),
+        "target_year": pa.Column(int),
+        "base_year": pa.Column(int),
+        **{column: pa.Column(str) for column in _TEXTS[2:5]},
+        "is_example": pa.Column(bool),
+        "verdict": pa.Column(str, pa.Check.isin(list(VERDICTS_ZH))),
+        "verdict_zh": pa.Column(str, pa.Check.isin(list(VERDICTS_ZH.values()))),
+        **{column: pa.Column(float, nullable=True, coerce=True) for column in _NUMBERS[1:7]},
+        "reason": pa.Column(nullable=True),  # text, or all empty when every target has data
+        **{column: pa.Column(float, nullable=True, coerce=True) for column in _NUMBERS[7:23]},
+        "note": pa.Column(nullable=True),
+        **{column: pa.Column(float, nullable=True, coerce=True) for column in _NUMBERS[23:]},
+        "above_province": pa.Column(nullable=True),  # True / False where the plan compares with the province
+        "as_of_year": pa.Column(int),
+    },
+    strict=True,
+    ordered=True,
+    name="assessments（2027目标评估）",
 )
 
 
@@ -80,6 +182,15 @@ def _matches_once_per_value(series, pattern: str):
     codes, uniques = pd.factorize(series)
     ok = pd.Series(uniques).astype(str).str.fullmatch(pattern).to_numpy()
     return pd.Series(ok[codes], index=series.index)
+
+
+def validate_at_scale(frame, schema: pa.DataFrameSchema, file=None):
+    """``schema`` on every row up to :data:`FULL_VALIDATION_ROWS`, else on a seeded sample of
+    :data:`SAMPLE_ROWS` (a check that needs every row, such as uniqueness, is then the caller's)."""
+    if len(frame) <= FULL_VALIDATION_ROWS:
+        return validate(frame, schema, file)
+    validate(frame.sample(SAMPLE_ROWS, random_state=0), schema, file)
+    return frame
 
 
 def validate(frame, schema: pa.DataFrameSchema, file=None):

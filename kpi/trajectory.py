@@ -35,16 +35,8 @@ import numpy as np
 import pandas as pd
 
 from kpi import formatting as fmt
+from kpi.facts import VERDICTS_ZH
 
-VERDICTS_ZH = {
-    "target_achieved": "已达标",
-    "on_track": "进度正常",
-    "acceleration_needed": "需加快",
-    "limited_progress": "进展有限",
-    "deterioration": "倒退",
-    "insufficient_data": "数据不足",
-    "not_yet_achieved": "尚未实现",
-}
 ON_TRACK, ACCELERATION = 0.95, 0.60
 #: plan targets measured on another county series
 SERIES_FOR_TARGET = {"fiscal_st_spending_growth": "fiscal_st_spending"}
