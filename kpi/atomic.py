@@ -98,3 +98,10 @@ def formula_safe(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataF
 def file_sha256(path: str | Path) -> str:
     """The sha256 of a file's bytes (hex): how every input, table and published file is fingerprinted."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def save_document(document, target: str | Path) -> Path:
+    """An openpyxl workbook or a python-docx document saved to ``target`` atomically (both ``.save``)."""
+    with atomic_path(target) as tmp:
+        document.save(str(tmp))
+    return Path(target)

@@ -149,14 +149,7 @@ def choose_quarter(processed: Processed, year: int | None, quarter: int | None) 
     year, quarter, _ = validate_parameters(year, quarter, COUNTY, processed.registry)
     period = quarter_end(year, quarter)
     processed.targets_for(year)  # the year's annex, or a clear error
-    if period not in periods:
-        raise InputError(
-            f"进度数据中没有季末月份 {period} / no data for the quarter's closing month {period}"
-            f"（现有：{periods[0]} 至 {periods[-1]}）",
-            value=period,
-            file=processed.summary.get("config"),
-            fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送",
-        )
+    processed.require_period(period, "季末月份")
     return year, quarter, period
 
 

@@ -25,10 +25,10 @@ from docx.shared import Cm, Pt, RGBColor
 
 from kpi import EXAMPLE_LABEL, atomic
 from kpi import formatting as fmt
+from kpi.config import Imprint
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
 from kpi.quarterly import conventions, headline, lagging_table, shown_progress
 from kpi.registry import COUNTY, Registry
-from kpi.rules import DEFAULT_RULES, Rules
 
 HEADING_FONT, BODY_FONT = "黑体", "仿宋"
 
@@ -137,16 +137,15 @@ def bulletin(
     board: pd.DataFrame,
     registry: Registry,
     period: str,
-    county: str,
-    organisation: str = "",
-    made_at: dt.datetime | None = None,
-    rules: Rules = DEFAULT_RULES,
+    imprint: Imprint,
 ) -> Document:
     """The 情况通报 of ``period`` (see the module docstring): 总体情况, 晾晒表, 滞后事项, 说明."""
     year, month = int(period[:4]), int(period[5:7])
     document = Document()
-    _page(document, organisation, made_at)
-    _paragraph(document, f"{county}“139”科技创新体系建设情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _page(document, imprint.organisation, imprint.made_at)
+    _paragraph(
+        document, f"{imprint.county}“139”科技创新体系建设情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER
+    )
     _paragraph(document, f"（{year}年{month}月）", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER)
     if board["is_example"].any():
         warning = f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。"
@@ -166,7 +165,10 @@ def bulletin(
     _paragraph(document, "三、滞后事项与责任单位", HEADING_FONT, 15)
     _lagging_items(document, board, period, registry)
     _paragraph(document, "四、说明", HEADING_FONT, 15)
-    notes = [f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。", *conventions(rules, registry)]
+    notes = [
+        f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。",
+        *conventions(imprint.rules, registry),
+    ]
     for number, note in enumerate([*notes, "未报送不计零、不排名。"], start=1):
         _paragraph(document, f"{number}. {note}", size=10)
     return document
@@ -177,12 +179,7 @@ def write_bulletin(
     registry: Registry,
     period: str,
     path: Path,
-    county: str,
-    organisation: str = "",
-    rules: Rules = DEFAULT_RULES,
+    imprint: Imprint,
 ) -> Path:
     """The 情况通报 of ``period``, written atomically."""
-    document = bulletin(board, registry, period, county, organisation, rules=rules)
-    with atomic.atomic_path(path) as tmp:
-        document.save(str(tmp))
-    return Path(path)
+    return atomic.save_document(bulletin(board, registry, period, imprint), path)

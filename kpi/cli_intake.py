@@ -90,9 +90,9 @@ def _cmd_template(args) -> int:
         out = Path(args.forms) if args.forms else cfg.forms_dir(period)
         for region, slug in zip(registry.region_names, registry.regions["slug"]):
             workbook = monthly_form(registry, period, [region], previous, cfg.county, cfg.organisation)
-            written.append(_save(workbook, out / form_filename(period, region, slug), atomic))
+            written.append(atomic.save_document(workbook, out / form_filename(period, region, slug)))
         workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county, cfg.organisation)
-        written.append(_save(workbook, out / f"报送表_{period}_汇总.xlsx", atomic))
+        written.append(atomic.save_document(workbook, out / f"报送表_{period}_汇总.xlsx"))
     else:
         from kpi.collect import read_annual_store
         from kpi.trajectory import annual_series
@@ -105,16 +105,10 @@ def _cmd_template(args) -> int:
             else known
         )
         workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.county, cfg.organisation)
-        written.append(_save(workbook, out / f"年度数据表_{year}.xlsx", atomic))
+        written.append(atomic.save_document(workbook, out / f"年度数据表_{year}.xlsx"))
     for path in written:
         print(f"wrote {path}")
     return 0
-
-
-def _save(workbook, path: Path, atomic) -> Path:
-    with atomic.atomic_path(path) as tmp:
-        workbook.save(tmp)
-    return path
 
 
 def _known_progress(cfg, registry, period: str):

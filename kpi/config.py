@@ -11,6 +11,7 @@ the nearest parent, else the one beside the package.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -31,6 +32,17 @@ RULE_KEYS = {
     "composite_cap_percent": (100, 1000),
     "composite_floor_percent": (0, 100),
 }
+
+
+@dataclass(frozen=True)
+class Imprint:
+    """Who publishes a table and by which rules: the county and the compiling unit (``[county]`` in
+    kpi.toml), the date printed (default: today, Beijing time) and the conventions applied."""
+
+    county: str
+    organisation: str = ""
+    made_at: dt.datetime | None = None
+    rules: Rules = Rules()
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ from openpyxl.utils import get_column_letter
 
 from kpi import EXAMPLE_LABEL, atomic
 from kpi.atomic import safe_cell
+from kpi.config import Imprint
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
 from kpi.layout import annex_blocks, format_target, indicator_header
 from kpi.leaderboard import published_progress
 from kpi.registry import COUNTY, Registry
-from kpi.rules import DEFAULT_RULES, Rules
+from kpi.rules import Rules
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -36,16 +37,20 @@ def _fill(status: str) -> PatternFill | None:
     return PatternFill("solid", start_color=color, end_color=color) if color else None
 
 
-def _title_rows(sheet, title: str, is_example: bool, width: int) -> int:
-    """The title (and, for example data, the red warning under it); the next free row."""
+def title_rows(sheet, title: str, width: int, note: str = "", note_height: float | None = None) -> int:
+    """A sheet's title across ``width`` columns (bold, 14 pt, centred) and, when given, a note in red
+    under it (an example warning, a form's instructions); the next free row."""
     sheet.cell(1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(1, 1).alignment = CENTER
-    if not is_example:
+    if not note:
         return 2
-    warning = f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字"
-    sheet.cell(2, 1, warning).font = Font(bold=True, color="C00000")
+    cell = sheet.cell(2, 1, note)
+    cell.font = Font(bold=note_height is None, color="C00000")
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    if note_height is not None:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[2].height = note_height
     return 3
 
 
@@ -147,10 +152,7 @@ def leaderboard_workbook(
     board: pd.DataFrame,
     registry: Registry,
     period: str,
-    county: str,
-    organisation: str = "",
-    made_at: dt.datetime | None = None,
-    rules: Rules = DEFAULT_RULES,
+    imprint: Imprint,
 ) -> Workbook:
     """The filled annex for one ``period`` of a :func:`kpi.leaderboard.build_leaderboard` table: the
     annex's blocks and headers, 指标 / 进度 / 排名 per region coloured by status, 综合 last, the notes
@@ -167,8 +169,9 @@ def leaderboard_workbook(
     sheet.title = f"晾晒表{period}"
     blocks = annex_blocks(registry)
     width = 2 + 3 * max(len(b) for b in blocks) + 3
-    title = annex_title(year, county) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
-    row = _title_rows(sheet, title, is_example, width)
+    title = annex_title(year, imprint.county) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
+    warning = f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字" if is_example else ""
+    row = title_rows(sheet, title, width, warning)
     for number, block in enumerate(blocks):
         row += 1 if number else 0  # a blank row between the blocks, as in the annex
         groups = _block_header(sheet, row, block, with_composite=number == len(blocks) - 1)
@@ -184,13 +187,13 @@ def leaderboard_workbook(
             for c in (1, 2):
                 sheet.cell(row, c).border, sheet.cell(row, c).alignment = BORDER, CENTER
             row += 1
-    _write_notes(sheet, row + 1, _notes(cells, registry, year, month, rules, is_example), width)
+    _write_notes(sheet, row + 1, _notes(cells, registry, year, month, imprint.rules, is_example), width)
     sheet.column_dimensions["A"].width = 6
     sheet.column_dimensions["B"].width = 13
     for c in range(3, width + 1):
         sheet.column_dimensions[get_column_letter(c)].width = 10.5
     sheet.freeze_panes = sheet.cell(3 + is_example + 1, 3)  # title (+ note) and the first header rows
-    print_on_a4(sheet, organisation, made_at, rows_to_repeat=f"1:{3 + is_example}")
+    print_on_a4(sheet, imprint.organisation, imprint.made_at, rows_to_repeat=f"1:{3 + is_example}")
     return workbook
 
 
@@ -236,13 +239,7 @@ def write_leaderboard_xlsx(
     registry: Registry,
     period: str,
     path: Path,
-    county: str,
-    organisation: str = "",
-    made_at: dt.datetime | None = None,
-    rules: Rules = DEFAULT_RULES,
+    imprint: Imprint,
 ) -> Path:
     """The filled 晾晒表 of ``period``, written atomically (see :func:`leaderboard_workbook`)."""
-    workbook = leaderboard_workbook(board, registry, period, county, organisation, made_at, rules)
-    with atomic.atomic_path(path) as tmp:
-        workbook.save(tmp)
-    return Path(path)
+    return atomic.save_document(leaderboard_workbook(board, registry, period, imprint), path)

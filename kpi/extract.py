@@ -56,6 +56,7 @@ from kpi.extract_words import (
     sentence_year,
     similar,
 )
+from kpi.grids import decode_text
 
 HEADING_1 = re.compile(r"^([一二三四五六七八九十]+)、")
 HEADING_2 = re.compile(r"^\(([一二三四五六七八九十]+)\)")
@@ -96,13 +97,7 @@ def read_text(path: Path) -> str:
                 fix="pip install python-docx，或另存为 .txt（UTF-8）",
             ) from None
         return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError("无法识别的文本编码 / unknown encoding", file=path, fix="另存为 UTF-8 文本")
+    return decode_text(path.read_bytes(), path, fix="另存为 UTF-8 文本")
 
 
 def repair_lines(text: str) -> list[str]:

@@ -92,6 +92,11 @@ def target(value, comparator: str, unit: str) -> str:
     return f"{prefix}{number(value, unit)}{unit}{suffix}"
 
 
+def targets(frame) -> list[str]:
+    """:func:`target` of every row of a table with ``target_value``, ``comparator`` and ``unit``."""
+    return [target(v, c, u) for v, c, u in zip(frame["target_value"], frame["comparator"], frame["unit"])]
+
+
 def integer(value, missing: str = NOT_APPLICABLE) -> str:
     """A whole number as text, or ``missing`` for a blank."""
     return missing if _blank(value) else f"{int(value)}"

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi.atomic import safe_cell
-from kpi.excel import print_on_a4
+from kpi.excel import print_on_a4, title_rows
 from kpi.registry import Registry
 
 THIN = Side(style="thin", color="808080")
@@ -57,17 +57,6 @@ def _number_rule(error: str, operator: str, *bounds: str) -> DataValidation:
         errorTitle="数值有误",
         error=error,
     )
-
-
-def _title_rows(sheet, title: str, instructions: str, width: int) -> None:
-    sheet.cell(1, 1, title).font = Font(bold=True, size=14)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    sheet.cell(1, 1).alignment = WRAP
-    note = sheet.cell(2, 1, instructions)
-    note.alignment = Alignment(wrap_text=True, vertical="top")
-    note.font = Font(color="C00000")
-    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    sheet.row_dimensions[2].height = 48
 
 
 def _indicator_columns(sheet, column: int, header_row: int, indicator, regions, known: pd.Series, before: str):
@@ -113,13 +102,14 @@ def monthly_form(
     sheet.title = "报送表"
     width = 1 + 2 * len(indicators)
     who = regions[0] if len(regions) == 1 else "各区域汇总"
-    _title_rows(
+    title_rows(
         sheet,
         f"{county}“139”科技创新体系建设月度进度报送表（{year}年{month}月，{who}）",
+        width,
         f"填写说明：在白色格中填写{year}年1月至{month}月的累计值（增长类指标填同比增幅，单位%）；"
         f"无数据请留空，不要填0；灰色格为上期（{before}）累计值，仅供参考；请勿改动表头、时期和区域。"
         "填好后保存为 .xlsx 发回。",
-        width,
+        note_height=48,
     )
     sheet.cell(3, 1, "时期").font = Font(bold=True)
     sheet.cell(3, 2, period)
@@ -179,12 +169,13 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
         f"{year}年数值",
         "数据来源（如 统计公报、部门台账）",
     ]
-    _title_rows(
+    title_rows(
         sheet,
         f"{county}“139”科技创新体系建设年度数据报送表（{year}年）",
+        len(headers),
         f"填写说明：在白色格中填写{year}年的全县数值（口径见第4列：年末值，或当年新增）；无数据留空，不要填0；"
         "灰色格为上年数值，仅供参考；请注明数据来源。请勿改动其他列。",
-        len(headers),
+        note_height=48,
     )
     sheet.cell(3, 1, "年份").font = Font(bold=True)
     sheet.cell(3, 3, year).alignment = Alignment(horizontal="left")  # column B holds the hidden codes

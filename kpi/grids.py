@@ -24,16 +24,15 @@ class Sheet:
     hidden_rows: frozenset[int] = frozenset()  # 0-based indexes of rows hidden in Excel (skipped)
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312)."""
+def decode_text(data: bytes, path: Path, fix: str = "在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx") -> str:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312); neither is an
+    :class:`InputError` with ``fix``."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(
-        "无法识别的文本编码 / unknown text encoding", file=path, fix="在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx"
-    )
+    raise InputError("无法识别的文本编码 / unknown text encoding", file=path, fix=fix)
 
 
 def check_file(path: Path) -> None:

@@ -96,9 +96,7 @@ def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "目标": plan["name_zh"],
-            "2027目标": [
-                fmt.target(v, c, u) for v, c, u in zip(plan["target_value"], plan["comparator"], plan["unit"])
-            ],
+            "2027目标": fmt.targets(plan),
             "口径": plan["basis"].map(BASIS_ZH),
             "条款": plan["clause"],
             "责任单位": plan["responsible_units"],

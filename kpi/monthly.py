@@ -50,15 +50,7 @@ def month_board(processed: Processed, period: str) -> pd.DataFrame:
     year = int(period[:4])
     targets = processed.targets_for(year)
     months = processed.months_of(year, until=period)
-    if period not in months:
-        periods = sorted(processed.progress["period"].unique())
-        known = f"{periods[0]} 至 {periods[-1]}" if periods else "无"
-        raise InputError(
-            f"进度数据中没有 {period} / no progress data for {period}（现有：{known}）",
-            value=period,
-            file=processed.summary.get("config"),
-            fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送，或选择已有的月份",
-        )
+    processed.require_period(period)
     board = build_leaderboard(targets, processed.progress, processed.registry, months, processed.rules)
     # example targets make an example table, whatever the progress is
     return board.assign(
@@ -124,15 +116,12 @@ def annex_documents(
     """``晾晒表_YYYY-MM.xlsx`` (the annex layout, :mod:`kpi.excel`) and ``情况通报_YYYY-MM.docx``
     (:mod:`kpi.bulletin`) of ``period`` in ``out_dir``: the month's and the quarter's publications."""
     from kpi.bulletin import write_bulletin
+    from kpi.config import Imprint
     from kpi.excel import write_leaderboard_xlsx
 
-    registry, rules = processed.registry, processed.rules
-    xlsx_path = write_leaderboard_xlsx(
-        board, registry, period, out_dir / f"晾晒表_{period}.xlsx", county, organisation, rules=rules
-    )
-    docx_path = write_bulletin(
-        board, registry, period, out_dir / f"情况通报_{period}.docx", county, organisation, rules
-    )
+    imprint = Imprint(county, organisation, rules=processed.rules)
+    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", imprint)
+    docx_path = write_bulletin(board, processed.registry, period, out_dir / f"情况通报_{period}.docx", imprint)
     return [xlsx_path, docx_path]
 
 

@@ -70,6 +70,13 @@ def _strip_thousands(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3}(?:\D|$))", "", text)
 
 
+def _finite(number: float) -> float:
+    """The number, or a ``ValueError`` for infinity (an overflow like 1e400 is one too)."""
+    if math.isinf(number):
+        raise ValueError("无穷大不是有效数值 / infinity is not a valid number")
+    return number
+
+
 def parse_number(value: Any, unit: str = "") -> float | None:
     """One cell to a number in the indicator's ``unit``; ``None`` for a blank (—, /, empty).
 
@@ -82,19 +89,12 @@ def parse_number(value: Any, unit: str = "") -> float | None:
         raise ValueError("布尔值不是数值 / a true/false cell is not a number")
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
-        if math.isnan(number):
-            return None
-        if math.isinf(number):
-            raise ValueError("无穷大不是有效数值 / infinity is not a valid number")
-        return number
+        return None if math.isnan(number) else _finite(number)
     text = normalize_text(value)
     if text.lower() in BLANK_TOKENS:
         return None
     if re.fullmatch(rf"[+-]?(?:inf|infinity)|{_NUMBER}[eE][+-]?\d+", text.lower()):
-        number = float(text)  # 1e400, inf, Infinity
-        if math.isinf(number):
-            raise ValueError("无穷大不是有效数值 / infinity is not a valid number")
-        return number
+        return _finite(float(text))  # 1e400, inf, Infinity
     text = _strip_thousands(text)
     match = re.fullmatch(rf"({_NUMBER})(.*)", text)
     if not match:

@@ -169,9 +169,7 @@ def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
             "目标": rows["name_zh"],
             "单位": rows["unit"],
             "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], rows["unit"])],
-            "2027目标": [
-                fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])
-            ],
+            "2027目标": fmt.targets(rows),
             "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
             "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
             "历年最大增量": [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
@@ -188,9 +186,7 @@ def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "目标": rows["name_zh"],
-            "2027目标": [
-                fmt.target(t, c, u) for t, c, u in zip(rows["target_value"], rows["comparator"], rows["unit"])
-            ],
+            "2027目标": fmt.targets(rows),
             "方案条款": rows["clause"],
             "原因": rows["reason"].str.split(" / ").str[0],
         }

@@ -57,6 +57,20 @@ class Processed:
         """The years that have an annex (targets), ascending."""
         return sorted(int(y) for y in self.annex["year"].unique())
 
+    def require_period(self, period: str, what: str = "") -> None:
+        """An :class:`InputError` naming the months there are, when ``period`` has no progress data
+        (``what``: how the caller names the month, e.g. 季末月份)."""
+        periods = sorted(self.progress["period"].unique())
+        if period in periods:
+            return
+        known = f"{periods[0]} 至 {periods[-1]}" if periods else "无"
+        raise InputError(
+            f"进度数据中没有{what} {period} / no progress data for {period}（现有：{known}）",
+            value=period,
+            file=self.summary.get("config"),
+            fix=f"先用 `kpi collect 回收表文件夹 --period {period}` 收集该月报送，或选择已有的月份",
+        )
+
     def targets_for(self, year: int) -> pd.DataFrame:
         """The annex targets of ``year``; a clear error naming the command to run when there are none."""
         targets = self.annex[self.annex["year"] == year]

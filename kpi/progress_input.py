@@ -61,15 +61,8 @@ from kpi.ytd_falls import DataQualityWarning, find_falls, period_code, period_na
 
 def _failer(table: RawTable, column: str, fix: str):
     def fail(record: int, raw: Any, exc: Exception) -> None:
-        raise InputError(
-            str(exc.args[0]) if exc.args else str(exc),
-            file=table.path,
-            sheet=table.sheet,
-            row=table.row(record),
-            column=column,
-            value=raw,
-            fix=fix,
-        ) from None
+        message = str(exc.args[0]) if exc.args else str(exc)
+        raise InputError(message, value=raw, fix=fix, **table.location(record, column)) from None
 
     return fail
 
@@ -184,11 +177,8 @@ def _check_negative(coded: Coded, table: RawTable, column: str, registry: Regist
         record = int(coded.record[negative[0]])
         raise InputError(
             "累计完成值不能为负 / a year-to-date amount or count cannot be negative",
-            file=table.path,
-            sheet=table.sheet,
-            row=table.row(record),
-            column=column,
             value=_raw_value(table, column, record),
+            **table.location(record, column),
             fix="核对数值；增减变化请填在增长类指标中",
         )
 

@@ -49,6 +49,10 @@ class RawTable:
         position = int(self.positions[record]) if self.positions is not None else int(record)
         return position + self.header_row + 1
 
+    def location(self, record: int, column: str) -> dict:
+        """Where a record's cell is, as :class:`kpi.errors.InputError` takes it: file, sheet, row, column."""
+        return dict(file=self.path, sheet=self.sheet, row=self.row(record), column=column)
+
 
 def _header_names() -> set[str]:
     return {normalize_text(name).lower() for names in PROGRESS_HEADERS.values() for name in names}

@@ -20,10 +20,11 @@ FULL_VALIDATION_ROWS = 200_000
 SAMPLE_ROWS = 50_000
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+YEAR = pa.Column(int, pa.Check.in_range(2000, 2100))  # a calendar year of the plan's era
 
 ANNEX = pa.DataFrameSchema(
     {
-        "year": pa.Column(int, pa.Check.in_range(2000, 2100)),
+        "year": YEAR,
         "region": pa.Column(str),
         "indicator_id": pa.Column(str),
         "target": pa.Column(float, pa.Check(lambda s: s.notna() & (s.abs() < 1e12))),
@@ -51,7 +52,7 @@ PROGRESS = pa.DataFrameSchema(
 
 COUNTY_ANNUAL = pa.DataFrameSchema(
     {
-        "year": pa.Column(int, pa.Check.in_range(2000, 2100)),
+        "year": YEAR,
         "indicator_id": pa.Column(str),
         "name_zh": pa.Column(str),
         "unit": pa.Column(str),
@@ -129,7 +130,7 @@ LEADERBOARD = pa.DataFrameSchema(
 
 SUM_CHECKS = pa.DataFrameSchema(
     {
-        "year": pa.Column(int, pa.Check.in_range(2000, 2100)),
+        "year": YEAR,
         "indicator_id": pa.Column(str),
         "county": pa.Column(float, nullable=True),
         "regions_sum": pa.Column(float, nullable=True),

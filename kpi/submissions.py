@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.styles import Alignment, Border, PatternFill, Side
 
 from kpi.errors import InputError
 from kpi.grids import Sheet, column_name, parsed_cell, read_sheets, text_at
@@ -24,19 +23,8 @@ from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.progress_input import read_progress
 from kpi.registry import Registry
 
-THIN = Side(style="thin", color="808080")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", start_color="DDEBF7", end_color="DDEBF7")
-REFERENCE_FILL = PatternFill("solid", start_color="EDEDED", end_color="EDEDED")
-WRAP = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
 REFERENCE_MARKERS = ("参考", "上期", "上月", "备注", "说明", "来源")
-
-
 REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "region")
-
-
 PERIOD_HEADERS = ("时期", "月份", "统计期", "period")
 
 

@@ -13,6 +13,7 @@ from kpi import paths
 from kpi.annex import read_annex
 from kpi.atomic import formula_safe
 from kpi.collect import collect, import_annex, merge
+from kpi.config import Imprint
 from kpi.errors import InputError
 from kpi.formatting import BEIJING
 from kpi.forms import annual_form, monthly_form
@@ -94,7 +95,7 @@ def test_filled_leaderboard_is_read_as_progress_times_target(tmp_path, registry)
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
     progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
     board = build_leaderboard(targets, progress, registry, ["2023-09"])
-    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "晾晒表.xlsx", "缙云县")
+    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "晾晒表.xlsx", Imprint("缙云县"))
     submission = read_submission(path, registry)
     assert submission.layout == "annex" and "进度 × 指标" in submission.notices[0]
     got = submission.values.set_index(["region", "indicator_id"])["value"]

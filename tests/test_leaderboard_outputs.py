@@ -9,6 +9,7 @@ import pytest
 
 from kpi import paths
 from kpi.annex import read_annex
+from kpi.config import Imprint
 from kpi.excel import write_leaderboard_xlsx
 from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
 from kpi.progress_input import read_progress
@@ -30,7 +31,7 @@ def test_every_month_of_2023_is_scored(board_2023):
 @pytest.mark.parametrize("period", ["2023-03", "2023-09", "2023-12"])
 def test_xlsx_round_trip(tmp_path, registry, board_2023, period):
     targets, board = board_2023
-    path = write_leaderboard_xlsx(board, registry, period, tmp_path / f"晾晒表_{period}.xlsx", "缙云县")
+    path = write_leaderboard_xlsx(board, registry, period, tmp_path / f"晾晒表_{period}.xlsx", Imprint("缙云县"))
     back = read_annex(path, registry)
     columns = ["year", "region", "indicator_id", "target", "comparator"]
     pd.testing.assert_frame_equal(back[columns], targets[columns])
@@ -38,7 +39,7 @@ def test_xlsx_round_trip(tmp_path, registry, board_2023, period):
 
 def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
     _, board = board_2023
-    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "t.xlsx", "缙云县")
+    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "t.xlsx", Imprint("缙云县"))
     sheet = openpyxl.load_workbook(path).active
     assert "（截至2023年9月）" in sheet["A1"].value and sheet["A1"].value.endswith("（示例数据）")
     assert "示例数据" in sheet["A2"].value

@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from kpi import paths
+from kpi.config import Imprint
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.slow
@@ -285,7 +286,9 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     )
     board = build_leaderboard(targets, progress, poisoned, ["2023-09"])
     cells = [
-        c.value for row in leaderboard_workbook(board, poisoned, "2023-09", "缙云县").active.iter_rows() for c in row
+        c.value
+        for row in leaderboard_workbook(board, poisoned, "2023-09", Imprint("缙云县")).active.iter_rows()
+        for c in row
     ]
     cells += [
         c.value
