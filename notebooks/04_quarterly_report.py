@@ -25,7 +25,7 @@ from IPython.display import HTML, Markdown, display
 from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
 from kpi.plan_progress import assess_plan
-from kpi.plots import leaderboard_table, region_progress_chart, show, trajectory_charts, use_cjk_font
+from kpi.plots import leaderboard_table, region_progress_chart, show, use_cjk_font
 from kpi.processed import open_processed
 from kpi.quarterly import (
     check_region_series,
@@ -43,6 +43,7 @@ from kpi.quarterly import (
     validate_parameters,
 )
 from kpi.registry import COUNTY
+from kpi.trajectory_plots import trajectory_charts
 
 use_cjk_font()
 data = open_processed(processed_dir)
