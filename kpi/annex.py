@@ -138,7 +138,7 @@ def _target_of(raw, indicator: pd.Series, sheet: Sheet, column: int, location: d
 
 def _annex_records(sheets: list[Sheet], path: Path, registry: Registry, year: int, is_example: bool) -> list[dict]:
     """Every (region, indicator) target of every block; the same cell twice must agree."""
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     records: list[dict] = []
     seen: dict[tuple[str, str], tuple[dict, str]] = {}
     for sheet in sheets:

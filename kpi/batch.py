@@ -37,7 +37,7 @@ from kpi.publication import (
     switch_to,
     write_artifacts,
 )
-from kpi.quarterly import quarter_end, validate_parameters
+from kpi.quarterly import quarter_end, quarter_of, validate_parameters
 from kpi.registry import COUNTY, Registry
 from kpi.workers import BatchResult, Job, JobResult, execute_jobs, printing
 
@@ -145,7 +145,7 @@ def choose_quarter(processed: Processed, year: int | None, quarter: int | None) 
                 file=processed.summary.get("config"),
                 fix="季末月份的数据收集后再生成季度报告；月度晾晒表用 `kpi leaderboard --period YYYY-MM`",
             )
-        year, quarter = int(ends[-1][:4]), int(ends[-1][5:7]) // 3
+        year, quarter = quarter_of(ends[-1])
     year, quarter, _ = validate_parameters(year, quarter, COUNTY, processed.registry)
     period = quarter_end(year, quarter)
     processed.targets_for(year)  # the year's annex, or a clear error

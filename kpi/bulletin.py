@@ -101,7 +101,7 @@ def _board_table(document: Document, board: pd.DataFrame, period: str, registry:
     """二、晾晒表: each cell “进度（排名）”, shaded by status, 综合得分 last."""
     cells = board_cells(board, period, registry).set_index(["region", "indicator_id"])
     columns = [*registry.indicators["indicator_id"], COMPOSITE]
-    names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合得分"}
+    names = {**registry.by_id["name_zh"].to_dict(), COMPOSITE: "综合得分"}
     table = document.add_table(rows=1 + len(registry.region_names), cols=1 + len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

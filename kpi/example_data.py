@@ -56,7 +56,7 @@ REFERENCE = "shared/reference/public_figures.csv"
 
 def example_targets(annex_2023: pd.DataFrame, registry: Registry, year: int) -> pd.DataFrame:
     """Example annex targets for ``year`` by the stated rule (see module docstring)."""
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     factor = (1 + TARGET_GROWTH) ** (year - 2023)
     regions = annex_2023[annex_2023["region"] != COUNTY].copy()
     kind = regions["indicator_id"].map(indicators["kind"])
@@ -84,7 +84,7 @@ def generate_progress(targets: pd.DataFrame, registry: Registry, seed: int = SEE
     """Monthly year-to-date example values for every region, indicator and year in ``targets``."""
     rng = np.random.default_rng(seed)
     regions = [r for r in registry.region_names if r != COUNTY]
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     frames = []
     months = np.arange(1, 13)
     for year in sorted(targets["year"].unique()):

@@ -163,7 +163,7 @@ def leaderboard_workbook(
     year, month = int(period[:4]), int(period[5:7])
     is_example = bool(board["is_example"].any())
     cells = board.assign(progress_shown=published_progress(board, registry)).set_index(["region", "indicator_id"])
-    units = registry.indicators.set_index("indicator_id")["unit"]
+    units = registry.by_id["unit"]
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"晾晒表{period}"

@@ -133,8 +133,8 @@ def region_figure(rows: pd.DataFrame, registry: Registry, region: str, is_exampl
     """Small multiples: every indicator of one region through the year, against 序时 (or its target rate)."""
     from plotly.subplots import make_subplots
 
-    names = registry.indicators.set_index("indicator_id")["name_zh"]
-    kinds = registry.indicators.set_index("indicator_id")["kind"]
+    names = registry.by_id["name_zh"]
+    kinds = registry.by_id["kind"]
     ids = list(registry.indicators["indicator_id"])
     figure = make_subplots(rows=2, cols=4, subplot_titles=[names[i] for i in ids])
     for number, indicator_id in enumerate(ids):
@@ -170,7 +170,7 @@ def pace_view(table: pd.DataFrame, registry: Registry):
     """:func:`pace_table` in Chinese, formatted (HTML)."""
     from kpi.formatting import reader_table
 
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     shown = pd.DataFrame(
         {
             "区域": table["region"],

@@ -75,7 +75,7 @@ def annex_table(targets: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """One year's annex as readers see it: a row per region, a column per indicator, targets as written."""
     from kpi import formatting as fmt
 
-    units = registry.indicators.set_index("indicator_id")["unit"]
+    units = registry.by_id["unit"]
     cells = targets.assign(
         text=[
             fmt.target(v, c, units[i])
@@ -115,7 +115,7 @@ def sum_checks_table(checks: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """The annex's sum checks (全县 against the sum of its regions) as readers see them."""
     from kpi import formatting as fmt
 
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     return pd.DataFrame(
         {
             "年份": checks["year"].astype(int),

@@ -6,7 +6,7 @@ rule for filling them: 进度 as completion, the 序时 comparison, the 5-point 
 150 % cap and the 综合 column are **this project's conventions**, stated here and in every output.
 
 - ``actual``: the region's year-to-date value; for a growth indicator its year-on-year growth (%).
-  全县 uses the county's own reported value, else — for an indicator that sums — the sum of the 8
+  全县 uses the county's own reported value, else — for an indicator that sums — the sum of its
   regions when all of them reported (``actual_source`` says which).
 - ``completion_rate`` = actual / target (target / actual where lower is better); a target of 0
   means nothing was asked: any reported value is 100 %. For a growth
@@ -17,7 +17,7 @@ rule for filling them: 进度 as completion, the 序时 comparison, the 5-point 
   to growth indicators, which are judged against their target rate.
 - ``status``: 超序时 when completion_rate ≥ time_share; 基本序时 when below by at most 5 points;
   滞后 below that; growth indicators 达标 / 未达标 against the target; 未报送 without a value (never 0).
-- ``rank``: among the 8 regions (全县 excluded) by completion_rate, highest first (growth: by actual
+- ``rank``: among the regions (全县 excluded) by completion_rate, highest first (growth: by actual
   growth); ties share the better rank (1, 2, 2, 4); 未报送 gets no rank.
 - ``composite`` (综合): the weighted mean over the indicators of completion_rate kept within
   [0, 1.5] — a negative growth counts as 0 — (weights from ``indicators.csv``, equal by default),
@@ -260,7 +260,7 @@ def build_leaderboard(
 
 def published_progress(board: pd.DataFrame, registry: Registry) -> pd.Series:
     """进度 as published: completion in %, one decimal; for a growth indicator the growth itself (%)."""
-    is_growth = board["indicator_id"].map(registry.indicators.set_index("indicator_id")["kind"]) == "growth"
+    is_growth = board["indicator_id"].map(registry.by_id["kind"]) == "growth"
     return (board["actual"].where(is_growth, board["completion_rate"] * 100)).round(1)
 
 
@@ -281,7 +281,7 @@ def lagging(
     """The region × indicator cells furthest behind 序时进度 (or below a growth target), with the
     units responsible under the plan; the ``limit`` furthest, or all with ``None``. 未报送 cells
     are listed by :func:`missing_reports`."""
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     rows = board[
         ((board["region"] != COUNTY) | include_county)
         & (board["indicator_id"] != COMPOSITE)

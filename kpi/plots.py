@@ -137,8 +137,8 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
 
     part = board[board["period"] == period].copy()
     part["进度"] = published_progress(part, registry)
-    names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}
-    units = registry.indicators.set_index("indicator_id")["unit"].to_dict()
+    names = {**registry.by_id["name_zh"].to_dict(), COMPOSITE: "综合"}
+    units = registry.by_id["unit"].to_dict()
     text = pd.DataFrame(index=registry.region_names)
     css = pd.DataFrame(index=registry.region_names)
     for indicator_id in [*registry.indicators["indicator_id"], COMPOSITE]:
@@ -192,7 +192,7 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
     from kpi.leaderboard import published_progress
 
     part = board[(board["period"] == period)]
-    names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}
+    names = {**registry.by_id["name_zh"].to_dict(), COMPOSITE: "综合"}
     columns = [*registry.indicators["indicator_id"], COMPOSITE]
     wide = part.pivot(index="region", columns="indicator_id", values="completion_rate").reindex(
         index=registry.region_names, columns=columns

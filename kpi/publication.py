@@ -25,6 +25,7 @@ from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp, chinese_time
 from kpi.processed import Processed
+from kpi.quarterly import quarter_of
 from kpi.registry import COUNTY, Registry
 from kpi.workers import BatchResult, Job, JobResult
 
@@ -225,7 +226,8 @@ def write_artifacts(
     reports = _manifest_entries(plan.jobs, {r.key: r for r in result.results}, plan.done_before)
     made_at = beijing_timestamp()
     page = index_html(
-        *(int(plan.period[:4]), int(plan.period[5:7]) // 3, plan.period),
+        *quarter_of(plan.period),
+        plan.period,
         plan.jobs,
         {key: entry.get("outcome", "") for key, entry in reports.items()},
         _status_lines(board, plan.period, processed.registry),
@@ -244,9 +246,10 @@ def _manifest(processed: Processed, config: Config, plan: BatchPlan, reports: di
     """``manifest.json``: what was built from what (inputs' and packages' versions), each report's
     outcome and fingerprint, and every file's sha256 (how the next run knows what is intact)."""
     inputs = processed.inputs.assign(sha256=processed.inputs["sha256"].str[:16])
+    year, quarter = quarter_of(plan.period)
     return {
-        "year": int(plan.period[:4]),
-        "quarter": int(plan.period[5:7]) // 3,
+        "year": year,
+        "quarter": quarter,
         "period": plan.period,
         "made_at": made_at,
         "code_version": code_version(),

@@ -23,6 +23,11 @@ def quarter_end(year: int, quarter: int) -> str:
     return f"{year:04d}-{quarter * 3:02d}"
 
 
+def quarter_of(period: str) -> tuple[int, int]:
+    """The year and quarter a month falls in: ``2025-12`` → ``(2025, 4)`` (the inverse of :func:`quarter_end`)."""
+    return int(period[:4]), (int(period[5:7]) + 2) // 3
+
+
 def report_heading(year: int, quarter: int, region: str, is_example: bool) -> str:
     """The report's title (and the example banner) as HTML, every name escaped."""
     title = f"<h1>{year}年第{quarter}季度 {html.escape(region)}“139”科技创新体系建设进展报告</h1>"
@@ -45,7 +50,7 @@ def shown_progress(rows: pd.DataFrame, registry: Registry) -> list[str]:
 
 
 def _target_text(rows: pd.DataFrame, registry: Registry) -> list[str]:
-    units = registry.indicators.set_index("indicator_id")["unit"]
+    units = registry.by_id["unit"]
     return [
         fmt.NOT_APPLICABLE if i == COMPOSITE else fmt.target(t, c, units[i])
         for i, t, c in zip(rows["indicator_id"], rows["target"], rows["comparator"])
@@ -108,7 +113,7 @@ def region_table(
     完成值, 进度, 序时进度, 状态, 排名, and 环比 (rank and 进度 last month) and 同比 (进度 in the same
     month last year, when ``last_year``'s board is given)."""
     rows = board[(board["period"] == period) & (board["region"] == region)].reset_index(drop=True)
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     names = {**indicators["name_zh"].to_dict(), COMPOSITE: "综合得分"}
     units = {**indicators["unit"].to_dict(), COMPOSITE: ""}
     months = sorted(p for p in board["period"].unique() if p < period)
@@ -161,12 +166,12 @@ def quarterly_ranks(board: pd.DataFrame, year: int, region: str, registry: Regis
     未报送 where the region had not reported at that quarter end."""
     ends = [p for p in (quarter_end(year, q) for q in range(1, 5)) if p in set(board["period"])]
     rows = board[board["period"].isin(ends) & (board["region"] == region)]
-    names = {**registry.indicators.set_index("indicator_id")["name_zh"].to_dict(), COMPOSITE: "综合"}
+    names = {**registry.by_id["name_zh"].to_dict(), COMPOSITE: "综合"}
     order = [*registry.indicators["indicator_id"], COMPOSITE]
     table = pd.DataFrame({"指标": [names[i] for i in order]})
     for period in ends:
         at = rows[rows["period"] == period].set_index("indicator_id").reindex(order)
-        table[f"第{int(period[5:7]) // 3}季度末"] = [
+        table[f"第{quarter_of(period)[1]}季度末"] = [
             MISSING if s == MISSING else fmt.integer(r) for r, s in zip(at["rank"], at["status"])
         ]
     return table
@@ -181,7 +186,7 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
     behind = lagging(current, registry, limit=None)
     if region == COUNTY:
         behind = behind.sort_values(["responsible_units", "gap_points", "region"], kind="stable")
-    units = registry.indicators.set_index("indicator_id")["unit"]
+    units = registry.by_id["unit"]
     table = pd.DataFrame(
         {
             "责任单位": behind["responsible_units"],

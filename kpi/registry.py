@@ -66,7 +66,7 @@ def load_indicators(raw_dir: Path = paths.RAW) -> pd.DataFrame:
 
 
 def load_regions(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    """全县 and the 8 regions, canonical names, aliases (``|``-separated), slugs, kinds."""
+    """全县 and its regions (the annex's rows), canonical names, aliases (``|``-separated), slugs, kinds."""
     table = _read_csv(raw_dir / "regions.csv")
     table["annex_order"] = table["annex_order"].astype(int)
     return table.sort_values("annex_order", ignore_index=True)
@@ -152,6 +152,11 @@ class Registry:
                 lookup[normalize_text(name)] = row.indicator_id
         return lookup
 
+    @cached_property
+    def by_id(self) -> pd.DataFrame:
+        """``indicators`` indexed by ``indicator_id`` (a lookup every table of the reports makes)."""
+        return self.indicators.set_index("indicator_id")
+
     @property
     def region_names(self) -> list[str]:
         """全县 and the regions, in annex order."""
@@ -212,7 +217,7 @@ class Registry:
 
     def indicator(self, indicator_id: str) -> pd.Series:
         """One indicator's row of ``indicators.csv``."""
-        return self.indicators.set_index("indicator_id").loc[indicator_id]
+        return self.by_id.loc[indicator_id]
 
     def resolve_region(self, name: object) -> str:
         """Canonical region name, or ``KeyError`` with the closest known name in its message."""

@@ -107,7 +107,7 @@ def _row_period(row: list, period_column: int | None, sheet: Sheet, location: di
 def _wide_values(row: list, columns: dict[int, str], sheet: Sheet, location: dict, registry: Registry):
     """``(column, indicator_id, value)`` of each filled cell of a row; a negative year-to-date amount
     or count is an error (a growth rate may be negative)."""
-    indicators = registry.indicators.set_index("indicator_id")
+    indicators = registry.by_id
     for j, indicator_id in columns.items():
         raw = row[j] if j < len(row) else None
         unit = indicators.at[indicator_id, "unit"]
