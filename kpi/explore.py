@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
-from kpi.leaderboard import build_leaderboard
 from kpi.processed import Processed
 from kpi.registry import COUNTY, Registry
 from kpi.trajectory import effort_needed
@@ -48,10 +47,10 @@ def boards(processed: Processed) -> pd.DataFrame:
     years = set(processed.annex_years())
     periods = sorted(p for p in processed.progress["period"].unique() if int(p[:4]) in years)
     targets = processed.annex[processed.annex["year"].isin(years)]
-    board = build_leaderboard(targets, processed.progress, processed.registry, periods, processed.rules)
+    board = processed.leaderboard(targets, periods)
     for column in ("period", "region", "indicator_id", "status", "comparator"):
         board[column] = board[column].astype(str)
-    return board.assign(is_example=board["is_example"] | bool(targets["is_example"].any()))
+    return board
 
 
 def periods(board: pd.DataFrame) -> list[str]:

@@ -16,7 +16,7 @@ from kpi import atomic
 from kpi.errors import InputError
 from kpi.facts import COUNTY
 from kpi.formatting import chinese_time
-from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
+from kpi.leaderboard import LEADERBOARD_COLUMNS
 from kpi.processed import Processed
 from kpi.registry import Registry
 
@@ -51,11 +51,8 @@ def month_board(processed: Processed, period: str) -> pd.DataFrame:
     targets = processed.targets_for(year)
     months = processed.months_of(year, until=period)
     processed.require_period(period)
-    board = build_leaderboard(targets, processed.progress, processed.registry, months, processed.rules)
-    # example targets make an example table, whatever the progress is
-    return board.assign(
-        rank_change=rank_change(board), is_example=board["is_example"] | bool(targets["is_example"].any())
-    )
+    board = processed.leaderboard(targets, months)
+    return board.assign(rank_change=rank_change(board))
 
 
 def same_month_last_year(processed: Processed, period: str) -> pd.DataFrame | None:

@@ -57,6 +57,14 @@ class Processed:
         """The years that have an annex (targets), ascending."""
         return sorted(int(y) for y in self.annex["year"].unique())
 
+    def leaderboard(self, targets: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+        """:func:`kpi.leaderboard.build_leaderboard` of ``periods`` on these tables and rules; a board
+        built on example targets is an example board, whatever its progress is."""
+        from kpi.leaderboard import build_leaderboard
+
+        board = build_leaderboard(targets, self.progress, self.registry, periods, self.rules)
+        return board.assign(is_example=board["is_example"] | bool(targets["is_example"].any()))
+
     def require_period(self, period: str, what: str = "") -> None:
         """An :class:`InputError` naming the months there are, when ``period`` has no progress data
         (``what``: how the caller names the month, e.g. 季末月份)."""
