@@ -54,12 +54,8 @@ def _year_of(sheets: list[Sheet], path: Path, year: int | None) -> tuple[int, bo
             raise
         return year, False
     if year is not None and found_year != year:
-        raise InputError(
-            f"这是 {found_year} 年的晾晒表，不是 {year} 年 / the annex is for another year",
-            file=path,
-            value=found_year,
-            fix=f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}",
-        )
+        fix = f"核对文件；若确为 {year} 年的指标，把标题中的年份改为 {year}"
+        raise InputError.wrong_year(found_year, year, "晾晒表", fix, file=path, value=found_year)
     return found_year, is_example
 
 

@@ -23,6 +23,15 @@ class InputError(Exception):
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
+    @classmethod
+    def wrong_year(cls, found: int, wanted: int, what: str, fix: str, **location) -> "InputError":
+        """A file of another year than the one asked for: ``这是 2024 年的<what>，不是 2025 年``."""
+        return cls(
+            f"这是 {found} 年的{what}，不是 {wanted} 年 / a file for another year ({found}, not {wanted})",
+            fix=fix,
+            **location,
+        )
+
     def location(self) -> str:
         """Where the problem is, in the reader's words: 文件 …，工作表 …，第 N 行，第 X 列."""
         parts = []

@@ -256,15 +256,9 @@ def _annual_header(path: Path, sheet: Sheet, year: int | None):
             continue
         value_column, form_year = value_columns[0]
         if year is not None and form_year != year:
-            raise InputError(
-                f"这是 {form_year} 年的年度报送表，不是 {year} 年 / a form for another year",
-                file=path,
-                sheet=sheet.name,
-                row=index + 1,
-                column=column_name(sheet, value_column),
-                value=row[value_column],
-                fix=f"收集 {form_year} 年的表时用 --year {form_year}",
-            )
+            location = dict(file=path, sheet=sheet.name, row=index + 1, column=column_name(sheet, value_column))
+            fix = f"收集 {form_year} 年的表时用 --year {form_year}"
+            raise InputError.wrong_year(form_year, year, "年度报送表", fix, value=row[value_column], **location)
         code_column = texts.index("代码") if "代码" in texts else None
         name_column = next((j for j, t in enumerate(texts) if t.startswith("指标")), None)
         source_column = next((j for j, t in enumerate(texts) if t.startswith("数据来源")), None)
