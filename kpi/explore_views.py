@@ -227,16 +227,10 @@ def show_region(board: pd.DataFrame, registry: Registry, region: str, period: st
     display(go.FigureWidget(region_figure(region_year(board, region, period), registry, region, is_example)))
 
 
-def show_drill_down(
-    processed: Processed,
-    board: pd.DataFrame,
-    region: str,
-    indicator_id: str,
-    period: str,
-    corrections: pd.DataFrame | None = None,
-) -> None:
-    """Display :func:`drill_down` as three reader tables (``corrections``: :func:`corrections_log`, read once
-    by the caller)."""
+def show_drill_down(processed: Processed, board: pd.DataFrame, cell: tuple[str, str, str], corrections=None) -> None:
+    """Display :func:`drill_down` of ``cell`` (region, indicator_id, period) as three reader tables
+    (``corrections``: :func:`corrections_log`, read once by the caller)."""
+    region, indicator_id, period = cell
     from IPython.display import Markdown, display
 
     from kpi.formatting import reader_table
@@ -244,17 +238,17 @@ def show_drill_down(
     if indicator_id == COMPOSITE:
         display(Markdown("综合得分由各指标计算得出，没有单独的数据点；请选择一个指标查看溯源。"))
         return
-    cell = drill_down(processed, board, region, indicator_id, period, corrections)
-    points = cell["points"].rename(columns={"period": "月份", "value": "报送值", "source": "来源文件"})
+    found = drill_down(processed, board, region, indicator_id, period, corrections)
+    points = found["points"].rename(columns={"period": "月份", "value": "报送值", "source": "来源文件"})
     display(
         Markdown(f"**{region} · {indicator_names(processed.registry)[indicator_id]} · 截至 {period}**"),
         reader_table(points, {"报送值": "number"}, caption="数据点（年内累计）"),
     )
-    if cell["corrections"].empty:
+    if found["corrections"].empty:
         display(Markdown("无更正记录。"))
     else:
-        display(reader_table(cell["corrections"], caption="更正记录"))
-    history = cell["rank_history"].rename(
+        display(reader_table(found["corrections"], caption="更正记录"))
+    history = found["rank_history"].rename(
         columns={"period": "月份", "actual": "实际", "completion_rate": "完成率", "status": "状态", "rank": "排名"}
     )
     display(reader_table(history, {"实际": "number", "完成率": "rate", "排名": "integer"}, caption="历月排名"))

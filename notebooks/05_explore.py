@@ -103,7 +103,7 @@ def redraw(change=None):
         (
             drill_output,
             lambda: explore_views.show_drill_down(
-                data, board, chosen[0], shown_indicator, month_box.value, corrections
+                data, board, (chosen[0], shown_indicator, month_box.value), corrections
             ),
         ),
         (
