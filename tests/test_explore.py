@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -154,12 +155,19 @@ def _free_port() -> int:
 
 
 def _wait_for(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
+    """Until ``url`` answers: an HTTP GET, or for ``tcp://host:port`` a connection only. Voilà runs the
+    notebook for every GET of its page, so polling the page itself would start a kernel per attempt; on
+    a busy machine attempts time out, kernels pile up and the real page waits behind them all."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(f"the server exited with {server.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=5).close()
+            if url.startswith("tcp://"):
+                host, port = url.removeprefix("tcp://").rsplit(":", 1)
+                socket.create_connection((host, int(port)), timeout=5).close()
+            else:
+                urllib.request.urlopen(url, timeout=5).close()
             return
         except OSError:
             time.sleep(0.5)
@@ -182,8 +190,9 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
     executable, flags = _chromium()
     from playwright.sync_api import sync_playwright
 
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     server = subprocess.Popen(
-        command, cwd=paths.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True
+        command, cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
     )
     try:
         _wait_for(ready, server)
@@ -200,8 +209,13 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
             page.goto(url, timeout=180_000)
             yield page
             browser.close()
+    except Exception as error:  # what the server said is the first thing to read when a page test fails
+        log.seek(0)
+        raise AssertionError(f"{error}\n--- the server's last output:\n{log.read()[-3000:]}") from error
     finally:
         _stop(server)
+        log.close()
+        os.unlink(log.name)
 
 
 TREND_NAMES = "document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.name)"
@@ -214,7 +228,8 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
         pytest.skip("make not installed")
     port = _free_port()
     home = f"http://127.0.0.1:{port}/"
-    with _page_of(["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"], home, home, 1100) as page:
+    command = ["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"]
+    with _page_of(command, f"tcp://127.0.0.1:{port}", home, 1100) as page:
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
         assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
         assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
