@@ -1,5 +1,8 @@
-"""Reading the annex (附件晾晒表): a year's targets for the county and every region, in the official
-layout (:mod:`kpi.layout` writes it), checked for completeness and for regions that sum to 全县.
+"""The annex (附件晾晒表) in its official layout, read and written: a year's targets for the county and
+every region, checked for completeness and for regions that sum to 全县; and written back as the layout's
+rows (``to_layout_rows``; :mod:`kpi.excel` fills the same blocks and headers in the xlsx). Block 1 holds the three economic indicators, block 2
+the four count indicators, as in the seed: ``序号 | 区域 | <indicator (unit)> 指标 进度 排名 | …``; the
+title row names the year.
 
 ``read_annex`` accepts .xlsx or .csv (UTF-8, UTF-8 with BOM, GB18030 as
 saved by Excel on Chinese Windows), Chinese or English headers, region aliases, full-width
@@ -18,7 +21,7 @@ import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
-from kpi.facts import annex_title
+from kpi.facts import SUB_COLUMNS, annex_title
 from kpi.grids import Sheet, cell_at, column_name, parsed_cell, read_sheets
 from kpi.parsing import is_blank, normalize_text, parse_target
 from kpi.registry import COUNTY, Registry
@@ -253,3 +256,51 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     order = checks["indicator_id"].map(registry.indicator_order)
     checks = checks.assign(_o=order).sort_values(["year", "_o"]).drop(columns="_o").reset_index(drop=True)
     return schemas.validate(checks, schemas.SUM_CHECKS)
+
+
+def format_target(value: float, comparator: str, unit: str) -> str:
+    """``(15, ">=")`` → ``15以上``; amounts keep two decimals as printed in the annex."""
+    text = f"{value:.2f}" if unit in ("亿元", "万元") else f"{value:g}"
+    suffix = {">=": "以上", "<=": "以下"}.get(comparator, "")
+    prefix = {">": "超过", "<": "低于"}.get(comparator, "")
+    return f"{prefix}{text}{suffix}"
+
+
+def indicator_header(indicator: pd.Series) -> str:
+    """An indicator's header as the annex prints it: ``name（unit）``."""
+    return f"{indicator['name_zh']}（{indicator['unit']}）"
+
+
+def annex_blocks(registry: Registry) -> list[pd.DataFrame]:
+    """The indicators of each block, in annex order."""
+    table = registry.indicators
+    return [group for _, group in table.groupby("annex_block", sort=True)]
+
+
+def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str) -> list[list[object]]:
+    """Rows of the official layout, targets filled and 进度/排名 left empty (a CSV-ready grid)."""
+    pivot = targets.assign(
+        text=[
+            format_target(v, c, registry.indicator(i)["unit"])
+            for v, c, i in zip(targets["target"], targets["comparator"], targets["indicator_id"])
+        ]
+    )
+    text = pivot.pivot(index="region", columns="indicator_id", values="text")
+    width = 2 + 3 * max(len(b) for b in annex_blocks(registry))
+    rows: list[list[object]] = [[title] + [""] * (width - 1)]
+    for number, block in enumerate(annex_blocks(registry)):
+        if number:
+            rows.append([""] * width)
+        header: list[object] = ["序号", "区域"]
+        sub: list[object] = ["", ""]
+        for _, indicator in block.iterrows():
+            header += [indicator_header(indicator), "", ""]
+            sub += list(SUB_COLUMNS)
+        rows.append(header + [""] * (width - len(header)))
+        rows.append(sub + [""] * (width - len(sub)))
+        for order, region in zip(registry.regions["annex_order"], registry.regions["region"]):
+            row: list[object] = [order, region]
+            for indicator_id in block["indicator_id"]:
+                row += [text.loc[region, indicator_id], "", ""]
+            rows.append(row + [""] * (width - len(row)))
+    return rows

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from kpi import atomic
+from kpi.annex import to_layout_rows
 from kpi.facts import annex_title
-from kpi.layout import to_layout_rows
 from kpi.registry import COUNTY, Registry
 
 SEED = 139

@@ -19,10 +19,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from kpi import EXAMPLE_LABEL, atomic
+from kpi.annex import annex_blocks, format_target, indicator_header
 from kpi.atomic import safe_cell
 from kpi.config import Imprint
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
-from kpi.layout import annex_blocks, format_target, indicator_header
 from kpi.leaderboard import published_progress
 from kpi.registry import COUNTY, Registry
 from kpi.rules import Rules

@@ -132,7 +132,7 @@ def annex_targets_chart(annex: pd.DataFrame, indicators: pd.DataFrame, year: int
 def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str | None = None):
     """The 晾晒表 of ``period`` as a styled table: 指标 / 进度 / 排名 per indicator, traffic lights;
     the ``highlight`` region's row in bold."""
-    from kpi.layout import format_target
+    from kpi.annex import format_target
     from kpi.leaderboard import published_progress
 
     part = board[board["period"] == period].copy()

@@ -25,7 +25,7 @@ from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
 from kpi.formatting import reader_table
-from kpi.layout import (
+from kpi.input_tables import (
     annex_table,
     basis_counts,
     county_annual_table,
