@@ -22,7 +22,7 @@ import pandas as pd
 from kpi import schemas
 from kpi.errors import InputError
 from kpi.facts import SUB_COLUMNS, annex_title
-from kpi.grids import Sheet, cell_at, column_name, parsed_cell, read_sheets
+from kpi.grids import Sheet, cell_at, column_name, parsed_cell, read_sheets, values_without_region, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_target
 from kpi.registry import COUNTY, Registry
 
@@ -92,13 +92,10 @@ def annex_columns(sheet: Sheet, path: Path, registry: Registry):
         yield header_index, region_column, columns
 
 
-def _block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int, columns, registry: Registry):
+def block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int, columns, registry: Registry):
     """``(row_index, row, region)`` of each region of one block, down to its end (a blank row, the
     next header, or the notes under the table); hidden rows skipped."""
-    for row_index in range(header_index + 2, len(sheet.rows)):
-        if row_index in sheet.hidden_rows:
-            continue
-        row = sheet.rows[row_index]
+    for row_index, row in visible_rows(sheet, header_index + 2):
         region_cell = cell_at(row, region_column)
         if normalize_text(region_cell) in ("区域", "序号"):
             break
@@ -106,12 +103,7 @@ def _block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int,
         if is_blank(region_cell):
             if all(is_blank(cell_at(row, j)) for j, _ in columns):
                 break  # end of the block
-            raise InputError(
-                "区域为空但有数值 / values without a region",
-                column=column_name(sheet, region_column),
-                fix="填写区域名称",
-                **location,
-            )
+            raise values_without_region(sheet, region_column, location)
         if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
             break
         fix = "改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名"
@@ -135,34 +127,41 @@ def _target_of(raw, indicator: pd.Series, sheet: Sheet, column: int, location: d
     return target, comparator
 
 
+def annex_cells(sheets: list[Sheet], path: Path, registry: Registry):
+    """Every region × indicator cell of every block of the annex layout: ``(sheet, row_index, row,
+    region, column of 指标, indicator_id, location)`` (进度 and 排名 are the next two columns)."""
+    for sheet in sheets:
+        for header_index, region_column, columns in annex_columns(sheet, path, registry):
+            for row_index, row, region in block_rows(sheet, path, header_index, region_column, columns, registry):
+                location = dict(file=path, sheet=sheet.name, row=row_index + 1)
+                for j, indicator_id in columns:
+                    yield sheet, row_index, row, region, j, indicator_id, location
+
+
 def _annex_records(sheets: list[Sheet], path: Path, registry: Registry, year: int, is_example: bool) -> list[dict]:
     """Every (region, indicator) target of every block; the same cell twice must agree."""
     indicators = registry.by_id
     records: list[dict] = []
     seen: dict[tuple[str, str], tuple[dict, str]] = {}
-    for sheet in sheets:
-        for header_index, region_column, columns in annex_columns(sheet, path, registry):
-            for row_index, row, region in _block_rows(sheet, path, header_index, region_column, columns, registry):
-                location = dict(file=path, sheet=sheet.name, row=row_index + 1)
-                for j, indicator_id in columns:
-                    raw = cell_at(row, j)
-                    target, comparator = _target_of(raw, indicators.loc[indicator_id], sheet, j, location)
-                    record = dict(year=year, region=region, indicator_id=indicator_id, target=target)
-                    record |= dict(comparator=comparator, is_example=is_example)
-                    where = f"{sheet.name or ''} 第 {row_index + 1} 行 {column_name(sheet, j)}".strip()
-                    previous, previous_where = seen.get((region, indicator_id), (None, ""))
-                    if previous is None:
-                        seen[(region, indicator_id)] = (record, where)
-                        records.append(record)
-                    elif (previous["target"], previous["comparator"]) != (target, comparator):
-                        raise InputError(
-                            f"同一区域和指标出现两个不同的目标（另见 {previous_where}，值 {previous['target']}）"
-                            " / duplicate key with conflicting values",
-                            value=raw,
-                            column=column_name(sheet, j),
-                            fix="删除重复的一行，或改正其中一个数值",
-                            **location,
-                        )
+    for sheet, row_index, row, region, j, indicator_id, location in annex_cells(sheets, path, registry):
+        raw = cell_at(row, j)
+        target, comparator = _target_of(raw, indicators.loc[indicator_id], sheet, j, location)
+        record = dict(year=year, region=region, indicator_id=indicator_id, target=target)
+        record |= dict(comparator=comparator, is_example=is_example)
+        where = f"{sheet.name or ''} 第 {row_index + 1} 行 {column_name(sheet, j)}".strip()
+        previous, previous_where = seen.get((region, indicator_id), (None, ""))
+        if previous is None:
+            seen[(region, indicator_id)] = (record, where)
+            records.append(record)
+        elif (previous["target"], previous["comparator"]) != (target, comparator):
+            raise InputError(
+                f"同一区域和指标出现两个不同的目标（另见 {previous_where}，值 {previous['target']}）"
+                " / duplicate key with conflicting values",
+                value=raw,
+                column=column_name(sheet, j),
+                fix="删除重复的一行，或改正其中一个数值",
+                **location,
+            )
     return records
 
 

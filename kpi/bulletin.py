@@ -12,7 +12,6 @@ its CJK default (Noto Sans CJK on Debian), so the text always shows.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 from docx import Document
@@ -23,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from kpi import EXAMPLE_LABEL, atomic
+from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
 from kpi.config import Imprint
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
@@ -133,12 +132,7 @@ def _lagging_items(document: Document, board: pd.DataFrame, period: str, registr
             )
 
 
-def bulletin(
-    board: pd.DataFrame,
-    registry: Registry,
-    period: str,
-    imprint: Imprint,
-) -> Document:
+def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Imprint) -> Document:
     """The 情况通报 of ``period`` (see the module docstring): 总体情况, 晾晒表, 滞后事项, 说明."""
     year, month = int(period[:4]), int(period[5:7])
     document = Document()
@@ -172,14 +166,3 @@ def bulletin(
     for number, note in enumerate([*notes, "未报送不计零、不排名。"], start=1):
         _paragraph(document, f"{number}. {note}", size=10)
     return document
-
-
-def write_bulletin(
-    board: pd.DataFrame,
-    registry: Registry,
-    period: str,
-    path: Path,
-    imprint: Imprint,
-) -> Path:
-    """The 情况通报 of ``period``, written atomically."""
-    return atomic.save_document(bulletin(board, registry, period, imprint), path)

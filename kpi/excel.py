@@ -148,12 +148,7 @@ def _notes(board_cells: pd.DataFrame, registry: Registry, year: int, month: int,
     return notes
 
 
-def leaderboard_workbook(
-    board: pd.DataFrame,
-    registry: Registry,
-    period: str,
-    imprint: Imprint,
-) -> Workbook:
+def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, imprint: Imprint) -> Workbook:
     """The filled annex for one ``period`` of a :func:`kpi.leaderboard.build_leaderboard` table: the
     annex's blocks and headers, 指标 / 进度 / 排名 per region coloured by status, 综合 last, the notes
     under it, set up for A4."""

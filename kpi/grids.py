@@ -152,3 +152,20 @@ def parsed_cell(parse, raw, sheet: Sheet, column: int, location: dict, fix: str)
 def text_at(cells: list, column: int | None) -> str:
     """The normalised text of a cell of a row ('' beyond the row's end or without a column)."""
     return normalize_text(cells[column]) if column is not None and column < len(cells) else ""
+
+
+def visible_rows(sheet: Sheet, start: int):
+    """``(row_index, row)`` of the sheet from ``start`` on, the rows Excel hides skipped (0-based index)."""
+    for row_index in range(start, len(sheet.rows)):
+        if row_index not in sheet.hidden_rows:
+            yield row_index, sheet.rows[row_index]
+
+
+def values_without_region(sheet: Sheet, region_column: int, location: dict) -> InputError:
+    """The error for a row with values but no region (file, sheet, row, the region's column)."""
+    return InputError(
+        "区域为空但有数值 / values without a region",
+        column=column_name(sheet, region_column),
+        fix="填写区域名称",
+        **location,
+    )

@@ -112,13 +112,14 @@ def annex_documents(
 ) -> list[Path]:
     """``晾晒表_YYYY-MM.xlsx`` (the annex layout, :mod:`kpi.excel`) and ``情况通报_YYYY-MM.docx``
     (:mod:`kpi.bulletin`) of ``period`` in ``out_dir``: the month's and the quarter's publications."""
-    from kpi.bulletin import write_bulletin
+    from kpi.bulletin import bulletin
     from kpi.config import Imprint
     from kpi.excel import write_leaderboard_xlsx
 
     imprint = Imprint(county, organisation, rules=processed.rules)
     xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", imprint)
-    docx_path = write_bulletin(board, processed.registry, period, out_dir / f"情况通报_{period}.docx", imprint)
+    docx = bulletin(board, processed.registry, period, imprint)
+    docx_path = atomic.save_document(docx, out_dir / f"情况通报_{period}.docx")
     return [xlsx_path, docx_path]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.grids import Sheet, column_name, parsed_cell, read_sheets, text_at
+from kpi.grids import Sheet, column_name, parsed_cell, read_sheets, text_at, values_without_region, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.progress_input import read_progress
 from kpi.registry import Registry
@@ -134,21 +134,13 @@ def _read_wide(path: Path, sheet: Sheet, found, registry: Registry, period: str 
     header_index, region_column, columns, period_column = found
     top_period = _period_in_top(sheet.rows, header_index) or period
     records = []
-    for row_index in range(header_index + 1, len(sheet.rows)):
-        if row_index in sheet.hidden_rows:
-            continue
-        row = sheet.rows[row_index]
+    for row_index, row in visible_rows(sheet, header_index + 1):
         cell = row[region_column] if region_column < len(row) else None
         location = dict(file=path, sheet=sheet.name, row=row_index + 1)
         if is_blank(cell):
             if all(is_blank(row[j]) for j in columns if j < len(row)):
                 continue  # a blank row a clerk left between regions: the table goes on below it
-            raise InputError(
-                "区域为空但有数值 / values without a region",
-                column=column_name(sheet, region_column),
-                fix="填写区域名称",
-                **location,
-            )
+            raise values_without_region(sheet, region_column, location)
         if normalize_text(cell).startswith(("注", "说明", "备注", "填表", "审核", "负责人")):
             break
         fix = "改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名"
@@ -179,24 +171,17 @@ def _annex_month(path: Path, sheets: list[Sheet]) -> int:
     return month
 
 
-def _annex_progress(sheet: Sheet, header_index: int, region_column: int, column: int, path: Path, registry):
-    """``(row_index, region, 进度 as printed)`` down one indicator's 进度 column (未报送 and blanks skipped)."""
-    for row_index in range(header_index + 2, len(sheet.rows)):
-        row = sheet.rows[row_index]
-        cell = row[region_column] if region_column < len(row) else None
-        if is_blank(cell) or normalize_text(cell) in ("区域", "序号") or normalize_text(cell).startswith("注"):
-            break
-        raw = row[column] if column < len(row) else None
-        if is_blank(raw) or normalize_text(raw) == "未报送":
-            continue
-        location = dict(file=path, sheet=sheet.name, row=row_index + 1)
-        shown = parsed_cell(lambda text: parse_number(text, "%"), raw, sheet, column, location, "进度填百分比数值")
-        yield row_index, registry.resolve_region(cell), shown
+def _progress_shown(row: list, column: int, sheet: Sheet, location: dict) -> float | None:
+    """进度 as printed in a filled 晾晒表 (a percent), or None for 未报送 or a blank."""
+    raw = row[column] if column < len(row) else None
+    if is_blank(raw) or normalize_text(raw) == "未报送":
+        return None
+    return parsed_cell(lambda text: parse_number(text, "%"), raw, sheet, column, location, "进度填百分比数值")
 
 
 def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, list[str]]:
     """Values from a filled 晾晒表: 进度 × 指标 (growth: 进度 itself)."""
-    from kpi.annex import annex_columns, read_annex
+    from kpi.annex import annex_cells, read_annex
 
     targets = read_annex(path, registry, check_sums=False)
     sheets = read_sheets(path)
@@ -204,15 +189,14 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
     kinds = dict(zip(registry.indicators["indicator_id"], registry.indicators["kind"]))
     target = targets.set_index(["region", "indicator_id"])["target"]
     records = []
-    for sheet in sheets:
-        for header_index, region_column, columns in annex_columns(sheet, path, registry):
-            for j, indicator_id in columns:
-                progress = _annex_progress(sheet, header_index, region_column, j + 1, path, registry)
-                for row_index, region, shown in progress:
-                    growth = kinds[indicator_id] == "growth"
-                    value = shown if growth else round(shown / 100 * target[(region, indicator_id)], 6)
-                    cell = (sheet.name or "", row_index + 1, column_name(sheet, j + 1))
-                    records.append((period, region, indicator_id, value, *cell))
+    for sheet, row_index, row, region, j, indicator_id, location in annex_cells(sheets, path, registry):
+        shown = _progress_shown(row, j + 1, sheet, location)
+        if shown is not None:
+            growth = kinds[indicator_id] == "growth"
+            value = shown if growth else round(shown / 100 * target[(region, indicator_id)], 6)
+            records.append(
+                (period, region, indicator_id, value, sheet.name or "", row_index + 1, column_name(sheet, j + 1))
+            )
     notice = (
         f"{path.name}：按晾晒表读入，累计值 = 进度 × 指标，精度受进度取整影响"
         " / read from a filled 晾晒表: values are 进度 × target, as precise as 进度 was rounded"
@@ -271,8 +255,7 @@ def _annual_rows(path: Path, sheet: Sheet, header, series: pd.DataFrame):
     index, value_column, form_year, code_column, name_column, source_column = header
     by_name = {normalize_text(n): s for n, s in zip(series["name_zh"], series["series_id"])}
     known = set(series["series_id"])
-    for row_index in range(index + 1, len(sheet.rows)):
-        cells = sheet.rows[row_index]
+    for row_index, cells in visible_rows(sheet, index + 1):
         code, name = text_at(cells, code_column), text_at(cells, name_column)
         if not code and not name:
             break
