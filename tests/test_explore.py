@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import warnings
 
 import pandas as pd
 import pytest
@@ -183,6 +184,17 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def _twice(check) -> None:
+    """Run a browser check; if it fails, once more, saying why in a warning. Twice in this project's CI
+    (about 1 full run in 4 locally) a kernel started by Voilà or JupyterLab never answered, at random
+    and never twice running; the first failure's page and server output are kept in the warning."""
+    try:
+        check()
+    except AssertionError as first:
+        warnings.warn(f"browser check retried once after: {str(first)[:4000]}", stacklevel=2)
+        check()
+
+
 @contextlib.contextmanager
 def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | None = None):
     """A server started by ``command`` (its own process group), a Chromium page on ``url`` once
@@ -206,12 +218,17 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
                 lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
                 lambda route: (page.foreign_requests.append(route.request.url), route.abort()),
             )
-            page.goto(url, timeout=180_000)
+            page.goto(url, timeout=90_000)
             yield page
             browser.close()
-    except Exception as error:  # what the server said is the first thing to read when a page test fails
+    except Exception as error:  # what the server said, and what the page shows, are the first things to read
         log.seek(0)
-        raise AssertionError(f"{error}\n--- the server's last output:\n{log.read()[-3000:]}") from error
+        shown = ""
+        with contextlib.suppress(Exception):
+            shown = page.inner_text("body", timeout=5_000)[-1500:]
+        raise AssertionError(
+            f"{error}\n--- the page shows:\n{shown}\n--- the server's last output:\n{log.read()[-3000:]}"
+        ) from error
     finally:
         _stop(server)
         log.close()
@@ -226,79 +243,86 @@ TREND_TITLE = "document.querySelectorAll('.js-plotly-plot')[0].layout.title.text
 def test_make_explore_serves_the_explorer_and_follows_the_controls():
     if shutil.which("make") is None:
         pytest.skip("make not installed")
-    port = _free_port()
-    home = f"http://127.0.0.1:{port}/"
-    command = ["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"]
-    with _page_of(command, f"tcp://127.0.0.1:{port}", home, 1100) as page:
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=180_000)
-        assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
-        assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
-        assert page.locator("text=def redraw").count() == 0  # no code on the page
-        assert page.foreign_requests == []  # the offline template (notebooks/voila/templates/offline)
-        page.locator(".widget-select-multiple select").select_option(label="东方镇")
-        page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")
-        page.wait_for_function(
-            f"{TREND_NAMES}[0] === '东方镇' && {TREND_TITLE}.includes('新增发明专利')", timeout=60_000
-        )
-        compare_title = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].layout.title.text")
-        assert "新增发明专利" in compare_title
-        page.wait_for_timeout(500)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "explore_voila.png"))
+
+    def check():
+        port = _free_port()
+        home = f"http://127.0.0.1:{port}/"
+        command = ["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"]
+        with _page_of(command, f"tcp://127.0.0.1:{port}", home, 1100) as page:
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
+            assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
+            assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
+            assert page.locator("text=def redraw").count() == 0  # no code on the page
+            assert page.foreign_requests == []  # the offline template (notebooks/voila/templates/offline)
+            page.locator(".widget-select-multiple select").select_option(label="东方镇")
+            page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")
+            page.wait_for_function(
+                f"{TREND_NAMES}[0] === '东方镇' && {TREND_TITLE}.includes('新增发明专利')", timeout=60_000
+            )
+            compare_title = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].layout.title.text")
+            assert "新增发明专利" in compare_title
+            page.wait_for_timeout(500)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "explore_voila.png"))
+
+    _twice(check)
 
 
 @pytest.mark.slow
 def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
-    port = _free_port()
-    command = [
-        str(paths.ROOT / ".venv" / "bin" / "jupyter"),
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.token=",
-        "--ServerApp.password=",
-        "--allow-root",
-        f"--ServerApp.root_dir={paths.ROOT}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    # JupyterLab would autosave the run notebook, outputs and all, into the repository
-    settings = tmp_path / "config" / "lab" / "user-settings" / "@jupyterlab" / "docmanager-extension"
-    settings.mkdir(parents=True)
-    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
-    with _page_of(
-        command,
-        f"http://127.0.0.1:{port}/api",
-        f"http://127.0.0.1:{port}/lab/tree/notebooks/05_explore.ipynb",
-        1000,
-        env,
-    ) as page:
-        page.wait_for_selector(".jp-Notebook", timeout=180_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        try:
-            page.wait_for_selector(".widget-select-multiple select", timeout=180_000)
-        except Exception as error:  # say what the page shows: a kernel error, or cells never run
-            shown = page.locator(".jp-OutputArea-output, .jp-Notebook-ExecutionIndicator").all_inner_texts()
-            raise AssertionError(f"no widgets after Run All; the page shows: {shown[-5:]}") from error
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=180_000)
-        assert page.locator(".widget-dropdown select").count() >= 2
-        assert page.locator(".widget-select-multiple select option").count() == 9
-        page.wait_for_selector("table.kpi td.text", timeout=120_000)
-        # names in the tables stay on one line in JupyterLab's narrow output area (no 丽/缙/高/新/区)
-        heights = page.evaluate("""Array.from(document.querySelectorAll('table.kpi td.text'))
-            .filter(td => /镇|街道|高新区/.test(td.textContent))
-            .map(td => td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).fontSize))""")
-        assert heights and max(heights) < 2.5, heights
-        assert page.foreign_requests == []
-        page.screenshot(path=str(tmp_path / "explore_jupyterlab.png"))  # for a look when it fails; not kept
+    def check():
+        port = _free_port()
+        command = [
+            str(paths.ROOT / ".venv" / "bin" / "jupyter"),
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.token=",
+            "--ServerApp.password=",
+            "--allow-root",
+            f"--ServerApp.root_dir={paths.ROOT}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        # JupyterLab would autosave the run notebook, outputs and all, into the repository
+        settings = tmp_path / "config" / "lab" / "user-settings" / "@jupyterlab" / "docmanager-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        }
+        with _page_of(
+            command,
+            f"http://127.0.0.1:{port}/api",
+            f"http://127.0.0.1:{port}/lab/tree/notebooks/05_explore.ipynb",
+            1000,
+            env,
+        ) as page:
+            page.wait_for_selector(".jp-Notebook", timeout=90_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            try:
+                page.wait_for_selector(".widget-select-multiple select", timeout=90_000)
+            except Exception as error:  # say what the page shows: a kernel error, or cells never run
+                shown = page.locator(".jp-OutputArea-output, .jp-Notebook-ExecutionIndicator").all_inner_texts()
+                raise AssertionError(f"no widgets after Run All; the page shows: {shown[-5:]}") from error
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=90_000)
+            assert page.locator(".widget-dropdown select").count() >= 2
+            assert page.locator(".widget-select-multiple select option").count() == 9
+            page.wait_for_selector("table.kpi td.text", timeout=120_000)
+            # names in the tables stay on one line in JupyterLab's narrow output area (no 丽/缙/高/新/区)
+            heights = page.evaluate("""Array.from(document.querySelectorAll('table.kpi td.text'))
+                .filter(td => /镇|街道|高新区/.test(td.textContent))
+                .map(td => td.getBoundingClientRect().height / parseFloat(getComputedStyle(td).fontSize))""")
+            assert heights and max(heights) < 2.5, heights
+            assert page.foreign_requests == []
+            page.screenshot(path=str(tmp_path / "explore_jupyterlab.png"))  # for a look when it fails; not kept
+
+    _twice(check)
 
 
 # ---------------------------------------------------------------- parameters of the analysis notebooks
