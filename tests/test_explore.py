@@ -213,7 +213,10 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
             page = browser.new_page(viewport={"width": 1400, "height": height})
             # nothing is fetched from another host: a CI runner or an office network may have no internet,
             # and a stylesheet waiting on a CDN held the page's load for minutes (CI, stop 20)
-            page.foreign_requests = []
+            page.foreign_requests, page.events = [], []  # the events: what a failure's message shows
+            page.on("crash", lambda _: page.events.append("the page's renderer crashed"))
+            page.on("pageerror", lambda error: page.events.append(f"page error: {error}"))
+            page.on("console", lambda message: message.type == "error" and page.events.append(message.text[:300]))
             page.route(
                 lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
                 lambda route: (page.foreign_requests.append(route.request.url), route.abort()),
@@ -223,11 +226,13 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
             browser.close()
     except Exception as error:  # what the server said, and what the page shows, are the first things to read
         log.seek(0)
-        shown = ""
+        shown, events = "", []
         with contextlib.suppress(Exception):
+            events = page.events[-15:]
             shown = page.inner_text("body", timeout=5_000)[-1500:]
         raise AssertionError(
-            f"{error}\n--- the page shows:\n{shown}\n--- the server's last output:\n{log.read()[-3000:]}"
+            f"{error}\n--- the page's events: {events}\n--- the page shows:\n{shown}"
+            f"\n--- the server's last output:\n{log.read()[-3000:]}"
         ) from error
     finally:
         _stop(server)
