@@ -1,5 +1,8 @@
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,20 @@ from kpi.registry import Registry
 
 ROOT = paths.ROOT
 SEED_DIR = ROOT.parent / "shared" / "seeds"
+
+
+def run_kpi(*args, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The ``kpi`` command as a user runs it: its own process, no input, output captured; the project
+    file found from ``cwd`` (``KPI_CONFIG`` of the test's own environment not passed on), ``env`` added."""
+    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "kpi.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="session")

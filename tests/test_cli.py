@@ -1,14 +1,7 @@
 """End to end: the installed ``kpi`` command on a temporary copy of the data."""
 
-import subprocess
-import sys
-
 from kpi import paths
-from tests.conftest import tree_hashes
-
-
-def run_kpi(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "kpi.cli", *args], capture_output=True, text=True, cwd=cwd)
+from tests.conftest import run_kpi, tree_hashes
 
 
 def test_help():

@@ -1,8 +1,5 @@
 """kpi extract-targets: recall ≥ 95 % and precision ≥ 90 % on the seed and on a second plan of the genre."""
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 
@@ -10,7 +7,7 @@ from kpi import paths
 from kpi.annex import read_annex
 from kpi.extract import compare, extract, fill_years, read_text, repair_lines
 from kpi.extract_words import chinese_number
-from tests.conftest import PLAN_TEXT
+from tests.conftest import PLAN_TEXT, run_kpi
 
 FIXTURES = paths.ROOT / "tests" / "fixtures"
 
@@ -75,20 +72,8 @@ def test_line_repair():
 
 def test_cli_writes_a_draft_and_compares(tmp_path):
     out = tmp_path / "draft.csv"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kpi.cli",
-            "extract-targets",
-            str(PLAN_TEXT),
-            "--out",
-            str(out),
-            "--compare",
-            str(paths.RAW / "plan_targets.csv"),
-        ],
-        capture_output=True,
-        text=True,
+    result = run_kpi(
+        "extract-targets", str(PLAN_TEXT), "--out", str(out), "--compare", str(paths.RAW / "plan_targets.csv")
     )
     assert result.returncode == 0, result.stderr
     assert "recall 100.0%" in result.stdout and "precision 100.0%" in result.stdout
@@ -99,11 +84,7 @@ def test_cli_writes_a_draft_and_compares(tmp_path):
 
 def test_cli_never_writes_into_raw(tmp_path):
     before = sorted(p.name for p in paths.RAW.iterdir())
-    result = subprocess.run(
-        [sys.executable, "-m", "kpi.cli", "extract-targets", str(PLAN_TEXT), "--out", str(paths.RAW / "draft.csv")],
-        capture_output=True,
-        text=True,
-    )
+    result = run_kpi("extract-targets", str(PLAN_TEXT), "--out", str(paths.RAW / "draft.csv"))
     assert result.returncode == 2 and "data/raw" in result.stderr
     assert sorted(p.name for p in paths.RAW.iterdir()) == before
 
@@ -248,11 +229,7 @@ def test_nothing_found_says_why_and_exits_3(tmp_path, text, reason):
     plan = tmp_path / "plan.txt"
     plan.write_text(text, encoding="utf-8")
     out = tmp_path / "draft.csv"
-    result = subprocess.run(
-        [sys.executable, "-m", "kpi.cli", "extract-targets", str(plan), "--out", str(out)],
-        capture_output=True,
-        text=True,
-    )
+    result = run_kpi("extract-targets", str(plan), "--out", str(out))
     assert result.returncode == 3 and reason in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
 

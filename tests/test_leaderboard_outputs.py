@@ -1,8 +1,5 @@
 """The filled 晾晒表: CSV columns, the xlsx layout and colours, and its round trip through read_annex."""
 
-import subprocess
-import sys
-
 import openpyxl
 import pandas as pd
 import pytest
@@ -13,6 +10,7 @@ from kpi.config import Imprint
 from kpi.excel import write_leaderboard_xlsx
 from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
 from kpi.progress_input import read_progress
+from tests.conftest import run_kpi
 
 
 @pytest.fixture(scope="module")
@@ -68,21 +66,8 @@ def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
 
 
 def test_cli_fills_every_month(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kpi.cli",
-            "leaderboard",
-            "--period",
-            "2023",
-            "--out",
-            str(tmp_path),
-            "--processed",
-            str(tmp_path / "processed"),
-        ],
-        capture_output=True,
-        text=True,
+    result = run_kpi(
+        "leaderboard", "--period", "2023", "--out", str(tmp_path), "--processed", str(tmp_path / "processed")
     )
     assert result.returncode == 0, result.stderr
     assert len(list(tmp_path.glob("monthly/2023-*/leaderboard_2023-*.csv"))) == 12
@@ -96,20 +81,7 @@ def test_cli_fills_every_month(tmp_path):
 
 
 def test_cli_unknown_period(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kpi.cli",
-            "leaderboard",
-            "--period",
-            "2031-01",
-            "--out",
-            str(tmp_path),
-            "--processed",
-            str(tmp_path / "processed"),
-        ],
-        capture_output=True,
-        text=True,
+    result = run_kpi(
+        "leaderboard", "--period", "2031-01", "--out", str(tmp_path), "--processed", str(tmp_path / "processed")
     )
     assert result.returncode == 2 and "没有 2031 年的晾晒表指标" in result.stderr and "Traceback" not in result.stderr

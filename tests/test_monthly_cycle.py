@@ -3,11 +3,8 @@ templates → eight returned forms (one late, one corrected in a second file) �
 monthly 晾晒表 → two months later the quarter's reports. Every number must trace to a form."""
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -18,6 +15,7 @@ import pytest
 from kpi import paths
 from kpi.registry import Registry
 from tests.conftest import ANNEX_INDICATOR_IDS as INDICATORS
+from tests.conftest import run_kpi
 
 pytestmark = pytest.mark.slow
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
@@ -40,15 +38,8 @@ reports = "reports"
 
 
 def kpi(project: Path, *args):
-    env = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
-    return subprocess.run(
-        [sys.executable, "-m", "kpi.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=project,
-        env=env,
-        stdin=subprocess.DEVNULL,
-    )
+    """``kpi`` run in the project's folder, as the README's monthly cycle runs it."""
+    return run_kpi(*args, cwd=project)
 
 
 def value_for(region: str, indicator: str, month: int) -> float:

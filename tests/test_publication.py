@@ -7,7 +7,6 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -16,23 +15,17 @@ import pandas as pd
 import pytest
 
 from kpi import paths
-from tests.conftest import ANNEX_INDICATOR_IDS, write_config
+from tests.conftest import ANNEX_INDICATOR_IDS, run_kpi, write_config
 
 pytestmark = pytest.mark.slow
 PERIOD = "2025-12"
-
-
-def kpi(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "kpi.cli", *args], capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
 
 
 @pytest.fixture(scope="module")
 def month(tmp_path_factory):
     base = tmp_path_factory.mktemp("publication")
     project = write_config(base)
-    result = kpi("leaderboard", "--period", PERIOD, "--config", str(project))
+    result = run_kpi("leaderboard", "--period", PERIOD, "--config", str(project))
     assert result.returncode == 0, result.stderr
     folder = base / "reports" / "monthly" / PERIOD
     board = pd.read_csv(folder / f"leaderboard_{PERIOD}.csv", encoding="utf-8-sig")
@@ -169,7 +162,7 @@ def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
     progress = progress[~((progress["region"] == "东方镇") & progress["period"].str.startswith("2025"))]
     progress.to_csv(tmp_path / "progress.csv", index=False)
     project = write_config(tmp_path / "p", progress=[tmp_path / "progress.csv"])
-    assert kpi("ingest", "--config", str(project)).returncode == 0
+    assert run_kpi("ingest", "--config", str(project)).returncode == 0
     import papermill
 
     out = tmp_path / "dongfang.ipynb"

@@ -2,30 +2,18 @@
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from kpi import paths
-from tests.conftest import tree_hashes
+from tests.conftest import run_kpi, tree_hashes
 
 pytestmark = pytest.mark.slow
 SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shuhong", "dongfang", "lijin-hitech"]
-
-
-def kpi(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "kpi.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +22,7 @@ def report_run(tmp_path_factory):
     raw = base / "raw"
     shutil.copytree(paths.RAW, raw)
     before = tree_hashes(raw)
-    result = kpi(
+    result = run_kpi(
         "report",
         "--year",
         "2025",
@@ -107,7 +95,7 @@ def test_second_run_executes_nothing(report_run):
     base, _ = report_run
     out = base / "reports" / "2025-Q4"
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != "report.log"}
-    result = kpi(
+    result = run_kpi(
         "report",
         "--year",
         "2025",
@@ -149,7 +137,7 @@ def test_a_broken_input_fails_one_region_cleanly(tmp_path):
         "--out",
         str(tmp_path / "reports"),
     ]
-    assert kpi(*args).returncode == 0
+    assert run_kpi(*args).returncode == 0
     out = tmp_path / "reports" / "2025-Q4"
     good = (out / "dongfang.html").read_bytes()
     # 东方镇's November year-to-date patent count falls below October's: its own series is inconsistent
@@ -158,7 +146,7 @@ def test_a_broken_input_fails_one_region_cleanly(tmp_path):
     index = next(i for i, line in enumerate(lines) if line.startswith("2025-11,东方镇,new_invention_patents,"))
     lines[index] = "2025-11,东方镇,new_invention_patents,0,True"
     progress.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = kpi(*args)
+    result = run_kpi(*args)
     assert result.returncode == 1
     assert "dongfang" in result.stderr and "年内累计值下降" in result.stderr and "Traceback (most" not in result.stdout
     assert (out / "failed" / "dongfang.ipynb").exists()
@@ -174,7 +162,7 @@ def test_overlapping_runs_are_serialised_by_a_lock(tmp_path):
 
     (tmp_path / "reports").mkdir()
     with FileLock(str(tmp_path / "reports" / ".kpi-report.lock")):
-        result = kpi(
+        result = run_kpi(
             "report",
             "--regions",
             "全县",
@@ -190,7 +178,7 @@ def test_overlapping_runs_are_serialised_by_a_lock(tmp_path):
 
 @pytest.mark.parametrize("args, message", [(["--year", "2025"], "同时给出"), (["--regions", "火星镇"], "未知区域")])
 def test_parameters_are_validated_before_anything_runs(tmp_path, args, message):
-    result = kpi("report", *args, "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "reports"))
+    result = run_kpi("report", *args, "--processed", str(tmp_path / "p"), "--out", str(tmp_path / "reports"))
     assert result.returncode == 2 and message in result.stderr
     assert not (tmp_path / "reports" / "2025-Q4").exists() or not list(
         (tmp_path / "reports" / "2025-Q4").glob("*.ipynb")
@@ -236,7 +224,7 @@ def test_one_region_rerun_keeps_the_others_in_index_and_manifest(report_run):
     base, _ = report_run
     out = base / "reports" / "2025-Q4"
     before = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
-    result = kpi(
+    result = run_kpi(
         "report",
         "--regions",
         "壶山",
@@ -286,10 +274,10 @@ def test_last_years_filled_table_as_a_new_annex(report_run, tmp_path):
     from tests.conftest import write_config
 
     project = write_config(tmp_path / "p")
-    result = kpi("import-annex", str(tmp_path / "2026.xlsx"), "--year", "2026", "--config", str(project))
+    result = run_kpi("import-annex", str(tmp_path / "2026.xlsx"), "--year", "2026", "--config", str(project))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "p" / "store" / "annex" / "annex_2026.xlsx").exists()
-    result = kpi("ingest", "--config", str(project))
+    result = run_kpi("ingest", "--config", str(project))
     assert result.returncode == 0 and "annex targets: 252 (2023, 2024, 2025, 2026)" in result.stdout, result.stderr
 
 
@@ -320,7 +308,6 @@ def test_no_raw_pandas_in_any_page(report_run):
 
 @pytest.mark.parametrize("slug", ["county", "hushan"])
 def test_printed_to_a4_pdf(report_run, slug):
-    import subprocess
 
     pdf = report_run[0] / "reports" / "2025-Q4" / f"{slug}.pdf"
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
