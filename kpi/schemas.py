@@ -142,31 +142,55 @@ SUM_CHECKS = pa.DataFrameSchema(
     name="annex_sum_checks（全县与各区域合计）",
 )
 
-_NUMBERS = (
-    "target_value ratio cagr_obs cagr_req projected projected_linear unsd_ratio base_value latest_year latest_value "
-    "years_left needed_change_per_year needed_growth_per_year best_change_so_far best_growth_so_far completion "
-    "expected_share gap_points pace_ratio required_final achieved_year base_year_used province_year province_value"
-).split()
-_TEXTS = "name_zh unit clause responsible_units series reason note".split()
+
+def _number() -> pa.Column:
+    """A figure of an assessment: a float, empty where the method has none (coerced: an all-empty
+    column arrives as object)."""
+    return pa.Column(float, nullable=True, coerce=True)
+
+
 #: one row per plan target (kpi.plan_progress.assess_plan); its columns, in order, are ASSESSMENT_COLUMNS
 ASSESSMENTS = pa.DataFrameSchema(
     {
         "indicator_id": pa.Column(str, unique=True),
-        **{column: pa.Column(str) for column in _TEXTS[:2]},
+        "name_zh": pa.Column(str),
+        "unit": pa.Column(str),
         "basis": pa.Column(str, pa.Check.isin(BASES)),
         "target_value": pa.Column(float),
         "comparator": pa.Column(str, pa.Check.isin(COMPARATORS)),
         "target_year": pa.Column(int),
         "base_year": pa.Column(int),
-        **{column: pa.Column(str) for column in _TEXTS[2:5]},
+        "clause": pa.Column(str),
+        "responsible_units": pa.Column(str),
+        "series": pa.Column(str),
         "is_example": pa.Column(bool),
         "verdict": pa.Column(str, pa.Check.isin(list(VERDICTS_ZH))),
         "verdict_zh": pa.Column(str, pa.Check.isin(list(VERDICTS_ZH.values()))),
-        **{column: pa.Column(float, nullable=True, coerce=True) for column in _NUMBERS[1:7]},
+        "ratio": _number(),
+        "cagr_obs": _number(),
+        "cagr_req": _number(),
+        "projected": _number(),
+        "projected_linear": _number(),
+        "unsd_ratio": _number(),
         "reason": pa.Column(nullable=True),  # text, or all empty when every target has data
-        **{column: pa.Column(float, nullable=True, coerce=True) for column in _NUMBERS[7:23]},
+        "base_value": _number(),
+        "latest_year": _number(),
+        "latest_value": _number(),
+        "years_left": _number(),
+        "needed_change_per_year": _number(),
+        "needed_growth_per_year": _number(),
+        "best_change_so_far": _number(),
+        "best_growth_so_far": _number(),
+        "completion": _number(),
+        "expected_share": _number(),
+        "gap_points": _number(),
+        "pace_ratio": _number(),
+        "required_final": _number(),
+        "achieved_year": _number(),
+        "base_year_used": _number(),
         "note": pa.Column(nullable=True),
-        **{column: pa.Column(float, nullable=True, coerce=True) for column in _NUMBERS[23:]},
+        "province_year": _number(),
+        "province_value": _number(),
         "above_province": pa.Column(nullable=True),  # True / False where the plan compares with the province
         "as_of_year": pa.Column(int),
     },
@@ -178,8 +202,6 @@ ASSESSMENTS = pa.DataFrameSchema(
 
 def _matches_once_per_value(series, pattern: str):
     """A regex check that tests each distinct value once (periods repeat millions of times)."""
-    import pandas as pd
-
     codes, uniques = pd.factorize(series)
     ok = pd.Series(uniques).astype(str).str.fullmatch(pattern).to_numpy()
     return pd.Series(ok[codes], index=series.index)
