@@ -10,9 +10,8 @@ import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
-from kpi.facts import EXAMPLE_WORDS
 from kpi.grids import check_file, decode_text
-from kpi.parsing import parse_numbers
+from kpi.parsing import is_example_text, parse_numbers
 
 
 def read_county_annual(path: str | Path) -> pd.DataFrame:
@@ -46,5 +45,5 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
         raise InputError(str(exc), file=path, row=int(label) + 2, column="value", value=raw, fix="填写数值") from None
 
     frame["value"] = parse_numbers(frame["value"], "", on_error)
-    frame["is_example"] = frame["is_example"].str.strip().str.lower().isin(EXAMPLE_WORDS)
+    frame["is_example"] = frame["is_example"].map(is_example_text).astype(bool)
     return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)

@@ -78,10 +78,6 @@ COLUMNS = [
 EXTRA_COLUMNS = ["base_value", "confidence", "review"]
 
 
-class NothingFound(ValueError):
-    """No target in the text; the message says the likely reason."""
-
-
 def read_text(path: Path) -> str:
     """A plan's text from a .txt (UTF-8 or GB18030) or a .docx (paragraphs and tables, tab-separated)."""
     path = Path(path)

@@ -67,8 +67,3 @@ SUB_COLUMNS = ("指标", "进度", "排名")
 def annex_title(year: int, county: str) -> str:
     """The annex's title for ``year``, e.g. ``2023年<county>“139”科技创新体系建设争先创优晾晒表`` (附件)."""
     return ANNEX_TITLE.format(year=year, county=county)
-
-
-def is_example_word(text: str) -> bool:
-    """Whether an ``is_example`` cell says "example" (:data:`EXAMPLE_WORDS`, case and spaces ignored)."""
-    return str(text).strip().lower() in EXAMPLE_WORDS

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpi.facts import EXAMPLE_WORDS
+
 #: Texts that mean "no value" (未填报). Never read as zero.
 BLANK_TOKENS = frozenset(
     {"", "-", "—", "——", "–", "/", "\\", "nan", "none", "null", "n/a", "na", "无", "空", "暂无", "未报", "未报送"}
@@ -59,6 +61,12 @@ def normalize_text(value: Any) -> str:
         return ""
     text = unicodedata.normalize("NFKC", str(value))
     return re.sub(r"\s+", "", text)
+
+
+def is_example_text(value: Any) -> bool:
+    """Whether an ``is_example`` cell says "example" (:data:`kpi.facts.EXAMPLE_WORDS`, after
+    :func:`normalize_text`; anything else is real data)."""
+    return normalize_text(value).lower() in EXAMPLE_WORDS
 
 
 def is_blank(value: Any) -> bool:

@@ -131,11 +131,3 @@ class PdfPrinter:
                 footer_template=self.footer,
             )
         self.written.append(target)
-
-
-def print_pdfs(pages: list[tuple[Path, Path]], footer_left: str = "") -> list[Path]:
-    """Print each (HTML, PDF) pair, each PDF written atomically. Raises RuntimeError when it cannot."""
-    printer = PdfPrinter(footer_left)
-    for source, target in pages:
-        printer.submit(source, target)
-    return printer.finish()

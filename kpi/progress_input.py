@@ -36,8 +36,7 @@ import pyarrow as pa
 
 from kpi import schemas
 from kpi.errors import InputError
-from kpi.facts import EXAMPLE_WORDS
-from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
+from kpi.parsing import is_blank, is_example_text, parse_number, parse_period
 from kpi.raw_table import (
     RawTable,
     Values,
@@ -128,7 +127,7 @@ def _code(table: RawTable, columns: dict, registry: Registry) -> tuple[Coded, Va
         flags = parse_distinct(
             codes,
             uniques,
-            lambda v: normalize_text(v).lower() in EXAMPLE_WORDS,
+            is_example_text,
             rows,
             _failer(table, columns["is_example"], "填写 true 或 false"),
         )

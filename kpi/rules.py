@@ -46,17 +46,6 @@ DEFAULT_RULES = Rules()
 NEAR_TOLERANCE = DEFAULT_RULES.near_tolerance
 
 
-COMPOSITE_RULE = (
-    DEFAULT_RULES.describe()
-    + " / composite = weighted mean of completion rates capped at 150%, regions reporting every indicator only"
-)
-
-
-def periods_of_year(year: int) -> list[str]:
-    """The twelve months of ``year`` as periods: ``2025-01`` … ``2025-12``."""
-    return [f"{year}-{month:02d}" for month in range(1, 13)]
-
-
 def time_share_matrix(periods: list[str], registry: Registry) -> np.ndarray:
     """序时进度 as a (period × indicator) array: month / 12, or the indicator's pacing profile when
     ``indicators.csv`` names one; NaN for growth indicators, judged against their target rate."""
