@@ -16,27 +16,19 @@ pytestmark = pytest.mark.slow
 SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shuhong", "dongfang", "lijin-hitech"]
 
 
+def _report_q4(base: Path, *options: str):
+    """``kpi report`` of 2025-Q4 on the copy of the raw data in ``base``, into ``base``."""
+    folders = ["--raw", str(base / "raw"), "--processed", str(base / "processed"), "--out", str(base / "reports")]
+    return run_kpi("report", "--year", "2025", "--quarter", "4", *options, *folders)
+
+
 @pytest.fixture(scope="module")
 def report_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("report")
     raw = base / "raw"
     shutil.copytree(paths.RAW, raw)
     before = tree_hashes(raw)
-    result = run_kpi(
-        "report",
-        "--year",
-        "2025",
-        "--quarter",
-        "4",
-        "--jobs",
-        "2",
-        "--raw",
-        str(raw),
-        "--processed",
-        str(base / "processed"),
-        "--out",
-        str(base / "reports"),
-    )
+    result = _report_q4(base, "--jobs", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert tree_hashes(raw) == before  # raw is never modified
     return base, result
@@ -95,19 +87,7 @@ def test_second_run_executes_nothing(report_run):
     base, _ = report_run
     out = base / "reports" / "2025-Q4"
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != "report.log"}
-    result = run_kpi(
-        "report",
-        "--year",
-        "2025",
-        "--quarter",
-        "4",
-        "--raw",
-        str(base / "raw"),
-        "--processed",
-        str(base / "processed"),
-        "--out",
-        str(base / "reports"),
-    )
+    result = _report_q4(base)
     assert result.returncode == 0, result.stderr
     assert "nothing executed" in result.stdout
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.is_file() and p.name != "report.log"}
