@@ -9,6 +9,10 @@ inputs as they are read, and the tables the project computes (``LEADERBOARD``, `
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import sys
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -216,8 +220,26 @@ def validate_at_scale(frame, schema: pa.DataFrameSchema, file=None):
     return frame
 
 
+@functools.cache
+def _load_pandera_without_data_synthesis() -> None:
+    """pandera's first validation in a process loads its data-synthesis strategies, which import
+    hypothesis (0.09 s of every report kernel and ``kpi`` command); the project never synthesises data
+    with pandera. They are loaded here with hypothesis hidden, as if it were not installed; hypothesis
+    itself stays importable (the property tests use it). Where hypothesis is already imported, or
+    pandera's modules moved, nothing is changed."""
+    if "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # an import of it now fails as if it were absent
+    try:
+        with contextlib.suppress(ImportError):
+            import pandera.strategies.pandas_strategies  # noqa: F401
+    finally:
+        del sys.modules["hypothesis"]
+
+
 def validate(frame, schema: pa.DataFrameSchema, file=None):
     """Validate ``frame``; on failure raise an ``InputError`` naming the first failing cell."""
+    _load_pandera_without_data_synthesis()
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:

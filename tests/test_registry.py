@@ -158,3 +158,31 @@ def test_data_notes_say_what_each_input_is(registry):
     assert nature["progress_example.csv|value"] == "示例" and nature["kpi.toml|[rules], [pacing]"] == "本项目约定"
     real = registry.provenance(["annex_2026.xlsx", "progress.csv"])
     assert "示例" not in "".join(real["nature"])
+
+
+def test_a_processed_copy_loads_as_the_checked_registry(registry, tmp_path):
+    """A processed folder's registry copy (checked when ingest wrote it, its hash verified on reading)
+    is not checked again, and loads to the same tables, dtypes included."""
+    import pandas as pd
+
+    from kpi.registry import REGISTRY_FILES, Registry
+
+    for name in REGISTRY_FILES:
+        (tmp_path / name).write_bytes((paths.RAW / name).read_bytes())
+    copy = Registry.load(tmp_path, checked_before=True)
+    for table in ("indicators", "regions", "plan_targets", "pacing_profiles", "provenance_table", "province"):
+        pd.testing.assert_frame_equal(getattr(copy, table), getattr(registry, table))
+
+
+def test_validation_does_not_import_hypothesis():
+    """pandera's data synthesis (hypothesis, 0.09 s a process) is not loaded by a validation; hypothesis
+    stays importable afterwards."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom kpi.registry import Registry\nRegistry.load()\n"
+        "assert 'hypothesis' not in sys.modules, 'hypothesis imported'\nimport hypothesis\nprint('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.ROOT)
+    assert result.stdout.strip() == "ok", result.stderr[-2000:]
