@@ -7,7 +7,9 @@ last good report is left untouched.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import os
 import shutil
 import sys
@@ -35,9 +37,14 @@ class NotebookFailed(RuntimeError):
 
 
 def execute_notebook(
-    notebook: Path, output: Path, parameters: dict | None = None, kernel_name: str = "python3"
+    notebook: Path,
+    output: Path,
+    parameters: dict | None = None,
+    kernel_name: str = "python3",
+    kernel: KernelSession | None = None,
 ) -> Path:
-    """Execute ``notebook`` with ``parameters`` into ``output`` (atomic), cwd = the notebook's folder."""
+    """Execute ``notebook`` with ``parameters`` into ``output`` (atomic), cwd = the notebook's folder:
+    in a kernel of its own, or in ``kernel``'s (reused, its namespace cleared, see :class:`KernelSession`)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -45,6 +52,7 @@ def execute_notebook(
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.stem}.running.ipynb")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    ok = False
     try:
         for attempt in (1, 2):
             try:
@@ -57,14 +65,18 @@ def execute_notebook(
                     progress_bar=False,
                     log_output=False,
                     shutdown_kernel="immediate",
-                    request_save_on_cell_execute=False,
-                )  # written once at the end
+                    request_save_on_cell_execute=False,  # written once at the end
+                    **({"km": kernel.manager(kernel_name, notebook.parent)} if kernel else {}),
+                )
                 break
             except RuntimeError as exc:
                 # two kernels started at one moment can pick the same free TCP port; the loser dies
                 # before its first reply. Nothing has run yet: start it once more.
                 if attempt == 2 or "Kernel died before replying" not in str(exc):
                     raise
+                if kernel:
+                    kernel.close()
+        ok = True
     except PapermillExecutionError as exc:
         raise NotebookFailed(
             notebook, _keep_failed(tmp, output, f"{exc.ename}: {exc.evalue}"), f"{exc.ename}: {exc.evalue}"
@@ -75,8 +87,88 @@ def execute_notebook(
     except Exception as exc:  # a dead kernel, a full disk: kept under failed/ all the same
         cause = f"{type(exc).__name__}: {exc}"
         raise NotebookFailed(notebook, _keep_failed(tmp, output, cause), cause) from None
+    finally:
+        if kernel:
+            kernel.finished(ok)
     os.replace(tmp, output)
     return output
+
+
+#: run in a reused kernel after each notebook: its variables and numbering go, its imports stay (its
+#: figures went as each cell ended: the inline backend closes them)
+_CLEAR_NAMESPACE = """\
+get_ipython().run_line_magic("reset", "-f")
+import gc as _gc
+_gc.collect()
+_gc.freeze()  # what is left (modules, caches) stays: the next notebook's collections skip it
+del _gc
+get_ipython().execution_count = 1
+"""
+
+
+class KernelSession:
+    """One kernel kept for the notebooks a process runs one after another (a batch's worker), instead
+    of a kernel started, loaded with pandas, matplotlib and kpi, and shut down for every notebook.
+
+    papermill takes the kernel's manager (``km``, which it hands to nbclient and leaves running).
+    After a notebook that ran to the end, the kernel's namespace is cleared (``%reset -f``: every
+    variable and output; the execution count back to 1), so the next notebook starts as
+    in a fresh kernel with its modules already imported. After a failure the kernel is shut down and
+    the next notebook gets a new one. :meth:`close` shuts it down."""
+
+    def __init__(self):
+        self._manager = None
+        self._key: tuple[str, Path] | None = None
+
+    def manager(self, kernel_name: str, cwd: Path):
+        """The kernel manager for a notebook run in ``cwd`` (a new kernel if the name or folder changed)."""
+        from jupyter_client import AsyncKernelManager
+
+        class RecordingManager(AsyncKernelManager):  # keeps nbclient's client, to clear and close it
+            client_used = None
+
+            def client(self, **kwargs):
+                self.client_used = super().client(**kwargs)
+                return self.client_used
+
+        if self._key != (kernel_name, Path(cwd)):
+            self.close()
+            self._manager, self._key = RecordingManager(kernel_name=kernel_name), (kernel_name, Path(cwd))
+        return self._manager
+
+    def finished(self, ok: bool) -> None:
+        """After a notebook: clear the namespace when it ran to the end, else shut the kernel down."""
+        from jupyter_core.utils import run_sync
+
+        manager = self._manager
+        client, manager.client_used = (manager.client_used, None) if manager else (None, None)
+        try:
+            if ok and client is not None:
+                run_sync(self._clear)(client)
+        except Exception as exc:  # a kernel that cannot be cleared is not used again
+            logging.getLogger(__name__).warning(f"kernel not reused / 内核未能清空，下一份报告换新内核: {exc}")
+            ok = False
+        finally:
+            if client is not None:
+                client.stop_channels()
+        if not ok:
+            self.close()
+
+    @staticmethod
+    async def _clear(client) -> None:
+        client.execute(_CLEAR_NAMESPACE, silent=True, store_history=False)
+        reply = await client.get_shell_msg(timeout=60)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"namespace not cleared: {reply['content']}")
+
+    def close(self) -> None:
+        """Shut the kernel down (now), if there is one."""
+        from jupyter_core.utils import run_sync
+
+        manager, self._manager, self._key = self._manager, None, None
+        if manager is not None and manager.has_kernel:
+            with contextlib.suppress(Exception):
+                run_sync(manager.shutdown_kernel)(now=True)
 
 
 def _keep_failed(tmp: Path, output: Path, cause: str) -> Path:

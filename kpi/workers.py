@@ -19,7 +19,11 @@ from pathlib import Path
 from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp
-from kpi.runner import NotebookFailed, execute_notebook, notebook_to_html
+from kpi.runner import KernelSession, NotebookFailed, execute_notebook, notebook_to_html
+
+#: the kernel a local worker process keeps for its notebooks (set by its initialiser; Dask's
+#: workers start one per notebook: a cluster's processes outlive the batch and must not keep kernels)
+_worker_kernel: KernelSession | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def run_job(job: Job) -> JobResult:
     """Execute one report notebook and render its HTML (top-level, so worker processes can run it)."""
     start = time.monotonic()
     try:
-        executed = execute_notebook(Path(job.notebook), Path(job.output), job.parameters)
+        executed = execute_notebook(Path(job.notebook), Path(job.output), job.parameters, kernel=_worker_kernel)
         notebook_to_html(executed, executed.with_suffix(".html"))
         outcome, message = "ok", ""
     except NotebookFailed as exc:
@@ -94,9 +98,15 @@ def _die_with_parent() -> None:
 
 
 def _start_worker(path: str, parent: int) -> None:
-    """Worker initialiser: stop with the run, taking this worker's kernels along; the kernels' own
-    chatter (TCP warnings, shutdown notices) goes to the log."""
+    """Worker initialiser: one kernel kept for this worker's notebooks, shut down when the worker
+    ends; stop with the run, taking this worker's kernels along; the kernels' own chatter (TCP
+    warnings, shutdown notices) goes to the log."""
     import signal
+    from multiprocessing.util import Finalize
+
+    global _worker_kernel
+    _worker_kernel = KernelSession()
+    Finalize(_worker_kernel, _worker_kernel.close, exitpriority=10)  # run as the pool's worker exits
 
     def stop(signum, frame):
         end_descendants()

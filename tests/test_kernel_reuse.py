@@ -1,0 +1,133 @@
+"""A batch's worker keeps one kernel for its notebooks (kpi.runner.KernelSession): each notebook must
+start as in a fresh kernel (no variable, figure or numbering of the one before), a failure must not
+reach the next notebook, and no kernel may outlive its worker."""
+
+import json
+import logging
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from kpi import paths
+from kpi.runner import KernelSession, NotebookFailed, execute_notebook
+
+PROBE = [
+    "value = 0  # parameters",
+    "import os\nif value == 'fail':\n    raise ValueError('asked to fail')\n"
+    "seen = sorted(k for k in globals() if not k.startswith('_') and k not in {'In', 'Out', 'get_ipython', 'exit', 'quit', 'open'})",
+    "import matplotlib.pyplot as plt\nplt.figure()\n"
+    "print(value, seen, get_ipython().execution_count, len(plt.get_fignums()), os.getpid())",
+]
+
+
+def _probe(folder: Path) -> Path:
+    cells = [nbformat.v4.new_code_cell(source) for source in PROBE]
+    cells[0].metadata["tags"] = ["parameters"]
+    notebook = nbformat.v4.new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
+    path = folder / "probe.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def _printed(notebook: Path) -> list:
+    """What the probe's last cell printed: value, names in the namespace, execution count, open figures, pid."""
+    text = nbformat.read(notebook, as_version=4).cells[-1].outputs[0]["text"].strip()
+    head, rest = text.split(" [", 1)
+    names, tail = rest.split("] ", 1)
+    count, figures, pid = tail.split()
+    return [head, names, int(count), int(figures), int(pid)]
+
+
+def test_each_notebook_in_a_reused_kernel_starts_as_in_a_fresh_one(tmp_path):
+    probe = _probe(tmp_path)
+    fresh = _printed(execute_notebook(probe, tmp_path / "fresh.ipynb", {"value": 2}))
+    session = KernelSession()
+    try:
+        runs = [
+            _printed(execute_notebook(probe, tmp_path / f"run{i}.ipynb", {"value": i}, kernel=session))
+            for i in (1, 2, 3)
+        ]
+    finally:
+        session.close()
+    assert len({run[4] for run in runs}) == 1, "the three notebooks did not share a kernel"
+    assert not psutil.pid_exists(runs[0][4]) or psutil.Process(runs[0][4]).status() == psutil.STATUS_ZOMBIE
+    # the same namespace, numbering and figures as in a fresh kernel: nothing of the notebook before
+    assert runs[1][:4] == fresh[:4]
+    assert [run[1:4] for run in runs] == [fresh[1:4]] * 3
+
+
+def test_a_failure_in_a_reused_kernel_gives_the_next_notebook_a_new_kernel(tmp_path):
+    probe = _probe(tmp_path)
+    session = KernelSession()
+    try:
+        first = _printed(execute_notebook(probe, tmp_path / "a.ipynb", {"value": 1}, kernel=session))
+        with pytest.raises(NotebookFailed, match="asked to fail"):
+            execute_notebook(probe, tmp_path / "b.ipynb", {"value": "fail"}, kernel=session)
+        after = _printed(execute_notebook(probe, tmp_path / "c.ipynb", {"value": 3}, kernel=session))
+    finally:
+        session.close()
+    assert after[4] != first[4] and after[1:4] == first[1:4]
+
+
+def test_a_kernel_that_cannot_be_cleared_is_replaced_and_said(tmp_path, monkeypatch, caplog):
+    import kpi.runner
+
+    probe = _probe(tmp_path)
+    monkeypatch.setattr(kpi.runner, "_CLEAR_NAMESPACE", "raise RuntimeError('cannot clear')")
+    session = KernelSession()
+    try:
+        with caplog.at_level(logging.WARNING, logger="kpi.runner"):
+            first = _printed(execute_notebook(probe, tmp_path / "a.ipynb", {"value": 1}, kernel=session))
+            second = _printed(execute_notebook(probe, tmp_path / "b.ipynb", {"value": 1}, kernel=session))
+    finally:
+        session.close()
+    assert first[4] != second[4] and first[:4] == second[:4]
+    assert "kernel not reused" in caplog.text
+
+
+def _outputs(notebook: Path) -> list:
+    """Every code cell's execution count and outputs; a Styler's plain-text repr (an address) left out."""
+    cells = []
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code":
+            for output in cell.get("outputs", []):
+                output.get("data", {}).pop("text/plain", None) if "Styler at 0x" in str(output) else None
+            cells.append((cell.get("execution_count"), cell.get("outputs")))
+    return cells
+
+
+def test_a_region_report_after_the_county_one_equals_a_fresh_run(tmp_path):
+    from kpi import config as project
+    from kpi.pipeline import run_ingest
+
+    processed = tmp_path / "processed"
+    run_ingest(project.load().with_overrides(processed=processed))
+    notebook = paths.NOTEBOOKS / "04_quarterly_report.ipynb"
+    common = {"processed_dir": str(processed), "made_at": "2026-01-05T09:00:00+08:00"}
+    fresh = execute_notebook(notebook, tmp_path / "fresh.ipynb", {**common, "region": "壶山镇"})
+    session = KernelSession()
+    try:
+        execute_notebook(notebook, tmp_path / "county.ipynb", {**common, "region": "全县"}, kernel=session)
+        reused = execute_notebook(notebook, tmp_path / "reused.ipynb", {**common, "region": "壶山镇"}, kernel=session)
+    finally:
+        session.close()
+    assert _outputs(reused) == _outputs(fresh)
+
+
+def test_a_local_batch_reuses_one_kernel_per_worker_and_leaves_none_running(tmp_path):
+    from kpi.workers import Job, execute_jobs
+
+    probe = _probe(tmp_path)
+    jobs = [
+        Job(f"probe{i}", "probe", None, str(probe), str(tmp_path / f"probe{i}.ipynb"), {"value": i}, str(i))
+        for i in range(3)
+    ]
+    results = execute_jobs(jobs, 1, logging.getLogger("test"), tmp_path / "worker.log")
+    assert [r.outcome for r in results] == ["ok"] * 3
+    pids = {_printed(tmp_path / f"probe{i}.ipynb")[4] for i in range(3)}
+    assert len(pids) == 1
+    assert not [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
