@@ -35,7 +35,8 @@ from kpi.publication import (
     report_lock,
     sha256_of,
     switch_to,
-    write_artifacts,
+    write_annex_documents,
+    write_index_and_manifest,
 )
 from kpi.quarterly import quarter_end, quarter_of, validate_parameters
 from kpi.registry import COUNTY, Registry
@@ -322,8 +323,9 @@ def run_batch(
             for failure in result.failures:
                 log.error(f"FAILED {failure.key}: {failure.message}")
             unprinted = [j for j in plan.chosen if not Path(j.output).with_suffix(".pdf").exists()]
-            result.written += printer.finish(unprinted)
-            write_artifacts(processed, config, plan, result, log)
+            board, documents = write_annex_documents(processed, config, plan)  # while the last PDFs print
+            result.written += documents + printer.finish(unprinted)
+            write_index_and_manifest(processed, config, plan, result, board, documents[0])
         _publish(plan, log)
         result.written = [plan.link / Path(p).relative_to(plan.staging) for p in result.written]
         return result

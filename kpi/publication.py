@@ -211,18 +211,21 @@ def job_files(job: Job, build: Path) -> list[str]:
     return [output.with_suffix(s).as_posix() for s in (".ipynb", ".html", ".pdf")]
 
 
-def write_artifacts(
-    processed: Processed, config: Config, plan: BatchPlan, result: BatchResult, log: logging.Logger
-) -> None:
-    """The quarter's 晾晒表 and 情况通报 (:func:`kpi.monthly.annex_documents`), ``index.html`` and
-    ``manifest.json`` (with every file's sha256), in the plan's staging build."""
+def write_annex_documents(processed: Processed, config: Config, plan: BatchPlan) -> tuple[pd.DataFrame, list[Path]]:
+    """The quarter's 晾晒表 and 情况通报 (:func:`kpi.monthly.annex_documents`) in the plan's staging
+    build (they need no report: the batch writes them while the last PDFs print); the quarter-end board
+    and the two files."""
     from kpi.monthly import annex_documents, month_board
 
     board = month_board(processed, plan.period)
-    xlsx_path, docx_path = annex_documents(
-        board, processed, plan.period, plan.staging, config.county, config.organisation
-    )
-    result.written += [xlsx_path, docx_path]
+    return board, annex_documents(board, processed, plan.period, plan.staging, config.county, config.organisation)
+
+
+def write_index_and_manifest(
+    processed: Processed, config: Config, plan: BatchPlan, result: BatchResult, board: pd.DataFrame, xlsx_path: Path
+) -> None:
+    """``index.html`` and ``manifest.json`` (with every file's sha256) in the plan's staging build,
+    once every report and PDF is there."""
     reports = _manifest_entries(plan.jobs, {r.key: r for r in result.results}, plan.done_before)
     made_at = beijing_timestamp()
     page = index_html(
