@@ -29,4 +29,4 @@ lab: setup            ## JupyterLab on 127.0.0.1 (as root too), the notebooks fo
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/
 
 explore: setup        ## the explorer (notebooks/05_explore) as a web page with no code: http://127.0.0.1:$(EXPLORE_PORT)/ ; Ctrl+C stops it
-	JUPYTER_PATH=$(CURDIR)/notebooks $(BIN)/voila notebooks/05_explore.ipynb --template=offline --no-browser --Voila.ip=127.0.0.1 --port=$(EXPLORE_PORT)
+	JUPYTER_PATH=$(CURDIR)/notebooks $(BIN)/voila notebooks/05_explore.ipynb --template=offline --VoilaExporter.language_code=zh --no-browser --Voila.ip=127.0.0.1 --port=$(EXPLORE_PORT)

@@ -193,7 +193,9 @@ def _html_exporter():
     """One exporter per process: its templates are loaded once, not for every report."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # lang="zh": browsers then draw the Chinese text in the CJK font's Simplified Chinese forms; with
+    # nbconvert's default "en", Chromium picks the first Noto Sans CJK face, Japanese (关, 令, 直 drawn the Japanese way)
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, language_code="zh")
 
 
 def notebook_to_html(notebook: Path, html: Path) -> Path:

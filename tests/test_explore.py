@@ -258,6 +258,7 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
             assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
             assert page.locator("text=def redraw").count() == 0  # no code on the page
+            assert page.evaluate("document.documentElement.lang") == "zh"  # Simplified forms, not Japanese
             assert page.foreign_requests == []  # the offline template (notebooks/voila/templates/offline)
             page.locator(".widget-select-multiple select").select_option(label="东方镇")
             page.locator(".widget-dropdown select").first.select_option(label="新增发明专利")

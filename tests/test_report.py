@@ -77,6 +77,7 @@ def test_reports_read_well(report_run):
     html = (out / "hushan.html").read_text(encoding="utf-8")
     assert "2025年第4季度 壶山镇" in html and "示例数据" in html and "各季度末排名" in html
     assert "from kpi" not in html and "check_region_series" not in html  # code hidden
+    assert '<html lang="zh">' in html  # else Chromium draws the Chinese in Noto Sans CJK's Japanese forms
     county = (out / "county.html").read_text(encoding="utf-8")
     assert "迈向2027" in county and "进度正常" in county
     index = (out / "index.html").read_text(encoding="utf-8")
