@@ -255,13 +255,31 @@ def _stage(plan: BatchPlan) -> logging.Logger:
 
     plan.staging.mkdir(parents=True)
     for job in plan.jobs:
-        for relative in job_files(job, plan.staging):
-            if plan.current is not None and relative in plan.intact:
-                (plan.staging / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(plan.current / relative, plan.staging / relative)
+        _carry_over(plan, job)
     if plan.current is not None and (plan.current / "report.log").exists():
         shutil.copy2(plan.current / "report.log", plan.staging / "report.log")
     return batch_logger(plan.staging / "report.log")
+
+
+def _carry_over(plan: BatchPlan, job: Job) -> None:
+    """A job's intact files of the published build (its last good report), copied into the staging build."""
+    import shutil
+
+    for relative in job_files(job, plan.staging):
+        if plan.current is not None and relative in plan.intact:
+            (plan.staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(plan.current / relative, plan.staging / relative)
+
+
+def _keep_last_good(plan: BatchPlan, result: BatchResult, log: logging.Logger) -> None:
+    """Each failed report logged, and its files in the staging build put back to its last good ones:
+    what the failed run wrote of it (a notebook and page whose PDF could not be printed) goes."""
+    jobs = {job.key: job for job in plan.chosen}
+    for failure in result.failures:
+        log.error(f"FAILED {failure.key}: {failure.message}")
+        for relative in job_files(jobs[failure.key], plan.staging):
+            (plan.staging / relative).unlink(missing_ok=True)
+        _carry_over(plan, jobs[failure.key])
 
 
 def _publish(plan: BatchPlan, log: logging.Logger) -> None:
@@ -315,14 +333,23 @@ def run_batch(
             ran = {
                 r.key: r
                 for r in execute_jobs(
-                    plan.todo, workers, log, plan.staging / "report.log", executor, scheduler, printer.report_done
+                    plan.todo,
+                    workers,
+                    log,
+                    plan.staging / "report.log",
+                    executor,
+                    scheduler,
+                    printer.report_done,
+                    pdf_footer=printer.worker_footer,
                 )
             }
             result.executed = len(ran)
             result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in plan.chosen]
-            for failure in result.failures:
-                log.error(f"FAILED {failure.key}: {failure.message}")
-            unprinted = [j for j in plan.chosen if not Path(j.output).with_suffix(".pdf").exists()]
+            _keep_last_good(plan, result, log)
+            failed = {failure.key for failure in result.failures}
+            unprinted = [
+                j for j in plan.chosen if j.key not in failed and not Path(j.output).with_suffix(".pdf").exists()
+            ]
             board, documents = write_annex_documents(processed, config, plan)  # while the last PDFs print
             result.written += documents + printer.finish(unprinted)
             write_index_and_manifest(processed, config, plan, result, board, documents[0])

@@ -8,6 +8,7 @@ the footer numbers the pages (第 x 页 / 共 y 页) beside the unit that compil
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
 
 from kpi import atomic
@@ -58,9 +59,10 @@ def why_no_pdf() -> str | None:
 
 class PdfPrinter:
     """One Chromium in a thread of its own, printing each (HTML, PDF) pair handed to :meth:`submit` while
-    the caller goes on (the batch hands over each report as its notebook finishes, so printing overlaps
-    the notebooks still running). :meth:`finish` waits for the last one and returns the PDFs written;
-    an error in printing is raised there. Each PDF is written atomically."""
+    the caller goes on; :meth:`submit` returns a future of the PDF (a batch's worker waits for its own
+    report's; the batch's process hands over reports and waits at the end). :meth:`finish` waits for
+    the last one and returns the PDFs written; an error in printing is raised there. Each PDF is
+    written atomically."""
 
     def __init__(self, footer_left: str = ""):
         import queue
@@ -76,9 +78,12 @@ class PdfPrinter:
         self._thread = threading.Thread(target=self._run, name="kpi-pdf", daemon=True)
         self._thread.start()
 
-    def submit(self, source: Path, target: Path) -> None:
-        """Queue an HTML report to be printed to ``target`` (a PDF) by the printer's thread."""
-        self._queue.put((Path(source), Path(target)))
+    def submit(self, source: Path, target: Path) -> Future:
+        """Queue an HTML report to be printed to ``target`` (a PDF) by the printer's thread; the future
+        holds ``target`` once printed, or the error."""
+        future: Future = Future()
+        self._queue.put((Path(source), Path(target), future))
+        return future
 
     def finish(self) -> list[Path]:
         """Wait until every queued report is printed; the PDFs written (an error in the thread is raised here)."""
@@ -108,14 +113,24 @@ class PdfPrinter:
                 try:
                     page = browser.new_page()
                     while (item := self._queue.get()) is not None:
-                        self._print(page, *item)
+                        source, target, future = item
+                        try:
+                            self._print(page, source, target)
+                        except Exception as exc:  # this report's future says so; finish() raises it
+                            self.error = self.error or exc
+                            future.set_exception(exc)
+                        else:
+                            future.set_result(target)
                     finished = True
                 finally:
                     browser.close()
         except BaseException as exc:  # kept for finish(); the queue is drained so nobody waits forever
-            self.error = exc
+            self.error = self.error or exc
             while not finished:
-                finished = self._queue.get() is None
+                item = self._queue.get()
+                finished = item is None
+                if item is not None:
+                    item[2].set_exception(exc)
 
     def _print(self, page, source: Path, target: Path) -> None:
         page.goto(source.resolve().as_uri(), wait_until="load")

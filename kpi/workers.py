@@ -21,9 +21,12 @@ from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp
 from kpi.runner import KernelSession, NotebookFailed, execute_notebook, notebook_to_html
 
-#: the kernel a local worker process keeps for its notebooks (set by its initialiser; Dask's
-#: workers start one per notebook: a cluster's processes outlive the batch and must not keep kernels)
+#: what a local worker process keeps for its reports, set by its initialiser: one kernel for its
+#: notebooks, and (where PDFs can be printed) the footer of the PDFs it prints with a Chromium of its own.
+#: Dask's workers keep neither: a cluster's processes outlive the batch; its PDFs are printed by the batch.
 _worker_kernel: KernelSession | None = None
+_worker_pdf_footer: str | None = None
+_worker_printer = None
 
 
 @dataclass(frozen=True)
@@ -49,20 +52,39 @@ class JobResult:
     seconds: float = 0.0
     message: str = ""
     finished_at: str = ""
+    printed: bool = False  # its PDF printed by the worker itself
 
 
 def run_job(job: Job) -> JobResult:
-    """Execute one report notebook and render its HTML (top-level, so worker processes can run it)."""
+    """Execute one report notebook, render its HTML and, in a local worker that prints, its PDF
+    (top-level, so worker processes can run it)."""
     start = time.monotonic()
+    printed = False
     try:
         executed = execute_notebook(Path(job.notebook), Path(job.output), job.parameters, kernel=_worker_kernel)
-        notebook_to_html(executed, executed.with_suffix(".html"))
+        html = notebook_to_html(executed, executed.with_suffix(".html"))
+        if _worker_pdf_footer is not None and job.region is not None:
+            _printer().submit(html, html.with_suffix(".pdf")).result()
+            printed = True
         outcome, message = "ok", ""
     except NotebookFailed as exc:
         outcome, message = "failed", str(exc)
     except Exception as exc:  # a kernel that died, a disk that filled: reported, never swallowed silently
         outcome, message = "failed", f"{type(exc).__name__}: {exc}"
-    return JobResult(job.key, outcome, round(time.monotonic() - start, 2), message, beijing_timestamp())
+    return JobResult(job.key, outcome, round(time.monotonic() - start, 2), message, beijing_timestamp(), printed)
+
+
+def _printer():
+    """This worker's PDF printer, its browser started with the first report and closed as the worker ends."""
+    global _worker_printer
+    if _worker_printer is None:
+        from multiprocessing.util import Finalize
+
+        from kpi.pdf import PdfPrinter
+
+        _worker_printer = PdfPrinter(_worker_pdf_footer)
+        Finalize(_worker_printer, _worker_printer.finish, exitpriority=10)
+    return _worker_printer
 
 
 def end_descendants(signum: int | None = None, frame=None) -> None:
@@ -97,15 +119,15 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parent's own handler still ends its workers on SIGTERM/SIGINT
 
 
-def _start_worker(path: str, parent: int) -> None:
+def _start_worker(path: str, parent: int, pdf_footer: str | None) -> None:
     """Worker initialiser: one kernel kept for this worker's notebooks, shut down when the worker
-    ends; stop with the run, taking this worker's kernels along; the kernels' own chatter (TCP
-    warnings, shutdown notices) goes to the log."""
+    ends, and its reports' PDFs printed here when ``pdf_footer`` is given; stop with the run, taking
+    this worker's kernels along; the kernels' own chatter (TCP warnings, shutdown notices) goes to the log."""
     import signal
     from multiprocessing.util import Finalize
 
-    global _worker_kernel
-    _worker_kernel = KernelSession()
+    global _worker_kernel, _worker_pdf_footer
+    _worker_kernel, _worker_pdf_footer = KernelSession(), pdf_footer
     Finalize(_worker_kernel, _worker_kernel.close, exitpriority=10)  # run as the pool's worker exits
 
     def stop(signum, frame):
@@ -172,8 +194,10 @@ def execute_jobs(
     executor: str = "local",
     scheduler: str | None = None,
     on_result=lambda job, result: None,
+    pdf_footer: str | None = None,
 ) -> list[JobResult]:
-    """Run the jobs N at a time; ``on_result(job, result)`` is called as each one finishes."""
+    """Run the jobs N at a time; ``on_result(job, result)`` is called as each one finishes. With
+    ``pdf_footer``, local workers print their reports' PDFs themselves (a Chromium each)."""
     results = []
     if not jobs:
         return results
@@ -188,7 +212,9 @@ def execute_jobs(
     with (
         _ends_its_processes(),
         ProcessPoolExecutor(
-            max_workers=max(1, min(n_jobs, len(jobs))), initializer=_start_worker, initargs=(str(log_path), os.getpid())
+            max_workers=max(1, min(n_jobs, len(jobs))),
+            initializer=_start_worker,
+            initargs=(str(log_path), os.getpid(), pdf_footer),
         ) as pool,
     ):
         futures = {pool.submit(run_job, job): job for job in jobs}
@@ -230,10 +256,12 @@ def _ends_its_processes():
 
 
 class _Printing:
-    """The batch's PDFs: each report is handed to the printer as its notebook finishes (printing
-    overlaps the notebooks still running); where PDFs cannot be printed here, it says why once.
-    The printer's thread starts with the first report, after the worker processes were forked: a
-    process forked while another of its threads runs can inherit a lock held by that thread."""
+    """The batch's PDFs. Local workers print their own reports' (``worker_footer``: each prints its
+    report after its notebook, in parallel); a report no worker printed (Dask's, or one carried over
+    from a build that had none) is handed to this process's printer as it finishes, printing while
+    the notebooks still run. Where PDFs cannot be printed here, it says why once. The printer's thread
+    starts with the first such report, after the worker processes were forked: a process forked while
+    another of its threads runs can inherit a lock held by that thread."""
 
     def __init__(self, config: Config, log: logging.Logger):
         from kpi.pdf import why_no_pdf
@@ -243,12 +271,22 @@ class _Printing:
         self.footer = f"制表单位：{config.organisation}" if config.organisation else ""
         self.printer = None
         self.submitted: set[str] = set()
+        self.printed_by_workers: list[Path] = []
+
+    @property
+    def worker_footer(self) -> str | None:
+        """The footer local workers print with, or None where PDFs cannot be printed."""
+        return self.footer if self.reason is None else None
 
     def report_done(self, job: Job, result: JobResult) -> None:
+        """A report finished: its PDF counted if its worker printed it, else queued to print here."""
         from kpi.pdf import PdfPrinter
 
         html = Path(job.output).with_suffix(".html")
-        if self.reason is None and result.outcome == "ok" and job.region is not None and html.exists():
+        if result.printed:
+            self.printed_by_workers.append(html.with_suffix(".pdf"))
+            self.submitted.add(job.key)
+        elif self.reason is None and result.outcome == "ok" and job.region is not None and html.exists():
             self.printer = self.printer or PdfPrinter(self.footer)
             self.printer.submit(html, html.with_suffix(".pdf"))
             self.submitted.add(job.key)
@@ -265,7 +303,7 @@ class _Printing:
             if job.key not in self.submitted:
                 self.report_done(job, JobResult(job.key, "ok"))
         printer, self.printer = self.printer, None
-        return printer.finish() if printer is not None else []
+        return self.printed_by_workers + (printer.finish() if printer is not None else [])
 
 
 @contextlib.contextmanager

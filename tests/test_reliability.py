@@ -97,20 +97,29 @@ def test_a_truncated_manifest_means_rebuild_not_failure(project):
     assert actual == recorded
 
 
+def _command(process: psutil.Process) -> str:
+    """A process's command line, or "" once it has gone."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_no_worker_or_kernel_outlives_a_killed_run(project, sig):
+def test_no_worker_kernel_or_browser_outlives_a_killed_run(project, sig):
     config, _, _ = project
     run = subprocess.Popen(
         kpi(config, "report", "--force", *SUBSET), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     descendants = []
-    while time.monotonic() < deadline:  # wait until the workers have started their kernels
+    while time.monotonic() < deadline and run.poll() is None:  # until a worker has started its kernel and browser
         descendants = psutil.Process(run.pid).children(recursive=True)
-        if len(descendants) >= 3:
+        if any("ipykernel" in _command(p) for p in descendants) and any("chrom" in _command(p) for p in descendants):
             break
         time.sleep(0.2)
     assert len(descendants) >= 3, "the run never started its workers"
+    assert any("chrom" in _command(p) for p in descendants), "no worker started its browser"
     run.send_signal(sig)
     run.wait()
     time.sleep(5)

@@ -67,6 +67,7 @@ def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_
 def test_batch_on_a_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     from kpi.batch import run_batch
+    from kpi.pdf import why_no_pdf
     from kpi.pipeline import run_ingest
     from kpi.processed import load_processed
     from tests.conftest import config_for
@@ -89,3 +90,5 @@ def test_batch_on_a_dask_local_cluster(tmp_path):
     assert not result.failures and result.executed == 2
     out = tmp_path / "2025-Q4"
     assert (out / "county.html").exists() and (out / "hushan.html").exists() and (out / "index.html").exists()
+    if why_no_pdf() is None:  # Dask's workers do not print: the batch's own printer does
+        assert (out / "county.pdf").exists() and (out / "hushan.pdf").exists()

@@ -1,6 +1,7 @@
-"""A batch's worker keeps one kernel for its notebooks (kpi.runner.KernelSession): each notebook must
-start as in a fresh kernel (no variable, figure or numbering of the one before), a failure must not
-reach the next notebook, and no kernel may outlive its worker."""
+"""A batch's local worker keeps one kernel for its notebooks (kpi.runner.KernelSession) and prints its
+own reports' PDFs: each notebook must start as in a fresh kernel (no variable, figure or numbering of
+the one before), a failure must not reach the next notebook or report, and no kernel may outlive its
+worker."""
 
 import json
 import logging
@@ -131,3 +132,40 @@ def test_a_local_batch_reuses_one_kernel_per_worker_and_leaves_none_running(tmp_
     pids = {_printed(tmp_path / f"probe{i}.ipynb")[4] for i in range(3)}
     assert len(pids) == 1
     assert not [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+
+
+def test_a_pdf_that_cannot_be_printed_fails_its_report_only_and_keeps_its_last_good_one(tmp_path, monkeypatch):
+    from kpi import pdf
+    from kpi.batch import run_batch
+    from kpi.pipeline import run_ingest
+    from kpi.processed import load_processed
+    from tests.conftest import config_for
+
+    if pdf.why_no_pdf():
+        pytest.skip(pdf.why_no_pdf())
+    config = config_for(paths.RAW, tmp_path / "processed", tmp_path)
+    run_ingest(config)
+    processed = load_processed(config.processed)
+    out = tmp_path / "2025-Q4"
+
+    def batch():
+        return run_batch(processed, config, 2025, 4, ["全县", "壶山镇"], 1, True, analysis=False)
+
+    assert not batch().failures
+    good = {p.name: p.read_bytes() for p in out.iterdir() if p.stem == "hushan"}
+    assert set(good) == {"hushan.ipynb", "hushan.html", "hushan.pdf"}
+    real_print = pdf.PdfPrinter._print
+
+    def print_or_fail(self, page, source, target):  # the workers are forked: they inherit this
+        if target.name == "hushan.pdf":
+            raise RuntimeError("printer out of paper")
+        return real_print(self, page, source, target)
+
+    monkeypatch.setattr(pdf.PdfPrinter, "_print", print_or_fail)
+    result = batch()
+    outcomes = {r.key: (r.outcome, r.printed, r.message) for r in result.results}
+    assert outcomes["county"][:2] == ("ok", True)
+    assert outcomes["hushan"][0] == "failed" and "printer out of paper" in outcomes["hushan"][2]
+    # the new notebook and page (whose PDF failed) are not published: the last good three stay
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.stem == "hushan"} == good
+    assert (out / "county.pdf").exists()
