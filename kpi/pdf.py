@@ -134,8 +134,10 @@ class PdfPrinter:
 
     def _print(self, page, source: Path, target: Path) -> None:
         page.goto(source.resolve().as_uri(), wait_until="load")
-        page.add_style_tag(content=PRINT_CSS)
-        page.emulate_media(media="print")
+        if not page.evaluate(
+            "document.getElementById('kpi-print') !== null"
+        ):  # a page made before it held the stylesheet
+            page.add_style_tag(content=PRINT_CSS)
         with atomic.atomic_path(target) as tmp:
             page.pdf(
                 path=str(tmp),

@@ -190,17 +190,28 @@ def _keep_failed(tmp: Path, output: Path, cause: str) -> Path:
 
 @functools.cache
 def _html_exporter():
-    """One exporter per process: its templates are loaded once, not for every report."""
+    """One exporter per process: its templates are loaded once, not for every report. The template is
+    nbconvert's lab one with the print stylesheet added (``kpi/templates/nbconvert/report``)."""
     from nbconvert import HTMLExporter
 
     # lang="zh": browsers then draw the Chinese text in the CJK font's Simplified Chinese forms; with
     # nbconvert's default "en", Chromium picks the first Noto Sans CJK face, Japanese (关, 令, 直 drawn the Japanese way)
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, language_code="zh")
+    return HTMLExporter(
+        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
+        template_name="report",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code="zh",
+    )
 
 
 def notebook_to_html(notebook: Path, html: Path) -> Path:
-    """HTML with code cells hidden (the reader sees text, tables and charts)."""
+    """HTML with code cells hidden (the reader sees text, tables and charts) and the A4 print stylesheet."""
     import nbformat
 
-    body, _ = _html_exporter().from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    from kpi.pdf import PRINT_CSS
+
+    notebook_node = nbformat.read(str(notebook), as_version=4)
+    body, _ = _html_exporter().from_notebook_node(notebook_node, resources={"kpi_print_css": PRINT_CSS})
     return atomic.write_text(html, body)
