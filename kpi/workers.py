@@ -142,6 +142,8 @@ def _start_worker(path: str, parent: int, pdf_footer: str | None) -> None:
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(handle, 2)
     os.close(handle)
+    if pdf_footer is not None:
+        _printer()  # its browser starts while the first notebook runs
 
 
 def _execute_dask(
