@@ -184,7 +184,8 @@ def bench_batch(jobs: int, repeats: int) -> dict:
     from dataclasses import replace
 
     from kpi import config as project
-    from kpi.batch import plan_jobs, run_batch
+    from kpi.batch import run_batch
+    from kpi.batch_plan import plan_jobs
     from kpi.pipeline import run_ingest
     from kpi.processed import load_processed
     from kpi.runner import execute_notebook

@@ -88,7 +88,7 @@ def _cmd_report(args) -> int:
 
 def _check_report_options(args, cfg) -> list[str]:
     """Year, quarter, regions (aliases resolved, each once) and jobs, checked against the registry."""
-    from kpi.batch import selected_regions
+    from kpi.batch_plan import selected_regions
     from kpi.quarterly import validate_parameters
     from kpi.registry import COUNTY, Registry
 

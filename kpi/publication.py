@@ -30,7 +30,7 @@ from kpi.registry import COUNTY, Registry
 from kpi.workers import BatchResult, Job, JobResult
 
 if TYPE_CHECKING:
-    from kpi.batch import BatchPlan
+    from kpi.batch_plan import BatchPlan
 
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "openpyxl", "pandera", "papermill", "nbconvert", "ipykernel")
 

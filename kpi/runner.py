@@ -140,8 +140,9 @@ class KernelSession:
         """After a notebook: clear the namespace when it ran to the end, else shut the kernel down."""
         from jupyter_core.utils import run_sync
 
-        manager = self._manager
-        client, manager.client_used = (manager.client_used, None) if manager else (None, None)
+        client = self._manager.client_used if self._manager else None
+        if self._manager:
+            self._manager.client_used = None
         try:
             if ok and client is not None:
                 run_sync(self._clear)(client)
@@ -156,8 +157,10 @@ class KernelSession:
 
     @staticmethod
     async def _clear(client) -> None:
-        client.execute(_CLEAR_NAMESPACE, silent=True, store_history=False)
+        request = client.execute(_CLEAR_NAMESPACE, silent=True, store_history=False)
         reply = await client.get_shell_msg(timeout=60)
+        while reply["parent_header"].get("msg_id") != request:  # a late reply to an earlier request
+            reply = await client.get_shell_msg(timeout=60)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"namespace not cleared: {reply['content']}")
 

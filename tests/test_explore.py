@@ -349,7 +349,7 @@ def _run(notebook: str, tmp_path, **parameters):
 
 @pytest.mark.slow
 def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
-    from kpi.batch import notebook_parameters
+    from kpi.batch_plan import notebook_parameters
 
     assert {"period", "region", "indicator"} <= notebook_parameters(paths.NOTEBOOKS / "02_leaderboard.ipynb")
     assert {"as_of_year", "indicator"} <= notebook_parameters(paths.NOTEBOOKS / "03_trajectories.ipynb")

@@ -230,7 +230,7 @@ def test_one_region_rerun_keeps_the_others_in_index_and_manifest(report_run):
 
 
 def test_every_parameter_sent_is_declared(tmp_path):
-    from kpi.batch import check_parameters, notebook_parameters, plan_jobs
+    from kpi.batch_plan import check_parameters, notebook_parameters, plan_jobs
     from kpi.errors import InputError
     from kpi.registry import Registry
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kpi.atomic import formula_safe
-from kpi.batch import plan_jobs
+from kpi.batch_plan import plan_jobs
 from kpi.errors import InputError
 from kpi.publication import index_html
 from kpi.quarterly import validate_parameters
