@@ -270,6 +270,10 @@ def rank_bump_chart(board: pd.DataFrame, registry, year: int, indicator_id: str 
 # ---------------------------------------------------------------- trajectories toward 2027
 
 
+#: a step line of a single month draws nothing: it is drawn as a dash at that month instead
+ONE_MONTH = {"marker": "_", "markersize": 14}
+
+
 def region_progress_chart(board: pd.DataFrame, registry, region: str, period: str) -> plt.Figure:
     """A region's completion month by month through the year against 序时进度, one panel per indicator."""
     year = period[:4]
@@ -280,14 +284,19 @@ def region_progress_chart(board: pd.DataFrame, registry, region: str, period: st
     for ax, (_, indicator) in zip(axes.flat, indicators.iterrows()):
         rows = part[part["indicator_id"] == indicator["indicator_id"]]
         months = rows["period"].astype(str).str[5:7].astype(int)
+        reference = ONE_MONTH if len(months) == 1 else {}
         if indicator["kind"] == "growth":  # the growth itself against its target rate, in %
             ax.plot(months, rows["actual"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
-            ax.step(months, rows["target"], where="mid", color="#cf222e", ls="--", lw=1.2, label="目标增幅")
+            ax.step(
+                months, rows["target"], where="mid", color="#cf222e", ls="--", lw=1.2, label="目标增幅", **reference
+            )
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(100))
             ax.set_title(f"{indicator['name_zh']}（增幅）", fontsize=10, y=1.0)
         else:
             ax.plot(months, rows["completion_rate"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
-            ax.step(months, rows["time_share"], where="mid", color="#57606a", ls="--", lw=1.2, label="序时进度")
+            ax.step(
+                months, rows["time_share"], where="mid", color="#57606a", ls="--", lw=1.2, label="序时进度", **reference
+            )
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
             ax.set_title(indicator["name_zh"], fontsize=10, y=1.0)
         ax.set_xticks(range(1, 13, 2))

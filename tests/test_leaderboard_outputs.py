@@ -85,3 +85,21 @@ def test_cli_unknown_period(tmp_path):
         "leaderboard", "--period", "2031-01", "--out", str(tmp_path), "--processed", str(tmp_path / "processed")
     )
     assert result.returncode == 2 and "没有 2031 年的晾晒表指标" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("months, dashes", [(["2023-01"], True), ([f"2023-{m:02d}" for m in range(1, 13)], False)])
+def test_region_chart_shows_the_reference_lines_of_a_single_month(registry, board_2023, months, dashes):
+    """A step line of one point draws nothing: a Q1 report made from March alone would lose its 序时 and
+    target lines; they are then drawn as a dash at that month (and as plain dashed steps otherwise)."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    from kpi.plots import region_progress_chart, use_cjk_font
+
+    use_cjk_font()
+    _, board = board_2023
+    board = board[board["period"].isin(months)]
+    figure = region_progress_chart(board, registry, "壶山镇", months[-1])
+    references = [line for ax in figure.axes for line in ax.get_lines() if line.get_label() in ("序时进度", "目标增幅")]
+    assert len(references) == 7  # one per indicator
+    assert all((line.get_marker() == "_") is dashes for line in references)
