@@ -130,10 +130,7 @@ def run_batch(
             result.executed = len(ran)
             result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in plan.chosen]
             _keep_last_good(plan, result, log)
-            failed = {failure.key for failure in result.failures}
-            unprinted = [
-                j for j in plan.chosen if j.key not in failed and not Path(j.output).with_suffix(".pdf").exists()
-            ]
+            unprinted = [j for j in plan.chosen if not Path(j.output).with_suffix(".pdf").exists()]
             board, documents = write_annex_documents(processed, config, plan)  # while the last PDFs print
             result.written += documents + printer.finish(unprinted)
             write_index_and_manifest(processed, config, plan, result, board, documents[0])
