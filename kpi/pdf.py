@@ -134,9 +134,8 @@ class PdfPrinter:
 
     def _print(self, page, source: Path, target: Path) -> None:
         page.goto(source.resolve().as_uri(), wait_until="load")
-        if not page.evaluate(
-            "document.getElementById('kpi-print') !== null"
-        ):  # a page made before it held the stylesheet
+        has_stylesheet = page.evaluate("document.getElementById('kpi-print') !== null")
+        if not has_stylesheet:  # a page made before the print stylesheet was part of it
             page.add_style_tag(content=PRINT_CSS)
         with atomic.atomic_path(target) as tmp:
             page.pdf(
