@@ -2,9 +2,9 @@
 
 ``run_batch`` takes the plan (:mod:`kpi.batch_plan`: one job per report; those whose fingerprint
 matches the last successful run are skipped), builds the quarter in a staging build, executes the
-rest in worker processes (:mod:`kpi.workers`: each keeps one kernel and prints its own PDFs), writes
-the filled 晾晒表, 情况通报, ``index.html`` and ``manifest.json``, and publishes the build with one
-atomic switch. A failing report is kept under ``failed/`` and the last good report of that region
+rest in worker processes (:mod:`kpi.workers`: each keeps one kernel; each report's PDF prints in this
+process while the workers go on), writes the filled 晾晒表, 情况通报, ``index.html`` and
+``manifest.json``, and publishes the build with one atomic switch. A failing report is kept under ``failed/`` and the last good report of that region
 stays in place. A lock serialises overlapping runs; a log file is kept beside the reports.
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pandas as pd
@@ -81,6 +82,43 @@ def _publish(plan: BatchPlan, log: logging.Logger) -> None:
         shutil.rmtree(plan.current, ignore_errors=True)
 
 
+def _build(
+    plan: BatchPlan,
+    processed: Processed,
+    config: Config,
+    result: BatchResult,
+    log: logging.Logger,
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+) -> None:
+    """The staging build: the reports executed by the workers, each one's PDF printed here as it finishes
+    and the 晾晒表 and 情况通报 written here meanwhile; failed reports put back to their last good files;
+    then the index and the manifest."""
+    with printing(config, log, workers) as printer, ThreadPoolExecutor(1, "kpi-annex") as beside:
+        documents = []
+
+        def start_beside() -> None:  # called once the workers are forked: only then may threads start here
+            if not documents:
+                printer.start()
+                documents.append(beside.submit(write_annex_documents, processed, config, plan))
+
+        jobs = execute_jobs(
+            plan.todo, workers, log, plan.staging / "report.log", executor, scheduler, printer.report_done, start_beside
+        )
+        start_beside()
+        ran = {r.key: r for r in jobs}
+        board, written = documents[0].result()
+        for key, message in printer.settle().items():
+            ran[key] = replace(ran[key], outcome="failed", message=message)
+        result.executed = len(ran)
+        result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in plan.chosen]
+        _keep_last_good(plan, result, log)
+        unprinted = [j for j in plan.chosen if not Path(j.output).with_suffix(".pdf").exists()]
+        result.written += written + printer.finish(unprinted)
+        write_index_and_manifest(processed, config, plan, result, board, written[0])
+
+
 def run_batch(
     processed: Processed,
     config: Config,
@@ -113,27 +151,7 @@ def run_batch(
         log = _stage(plan)
         workers = n_jobs or os.cpu_count() or 1
         log.info(f"{plan.name}: {len(plan.todo)} of {len(plan.chosen)} reports to run, {workers} at a time")
-        with printing(config, log) as printer:
-            ran = {
-                r.key: r
-                for r in execute_jobs(
-                    plan.todo,
-                    workers,
-                    log,
-                    plan.staging / "report.log",
-                    executor,
-                    scheduler,
-                    printer.report_done,
-                    pdf_footer=printer.worker_footer,
-                )
-            }
-            result.executed = len(ran)
-            result.results = [ran.get(j.key, JobResult(j.key, "unchanged")) for j in plan.chosen]
-            _keep_last_good(plan, result, log)
-            unprinted = [j for j in plan.chosen if not Path(j.output).with_suffix(".pdf").exists()]
-            board, documents = write_annex_documents(processed, config, plan)  # while the last PDFs print
-            result.written += documents + printer.finish(unprinted)
-            write_index_and_manifest(processed, config, plan, result, board, documents[0])
+        _build(plan, processed, config, result, log, workers, executor, scheduler)
         _publish(plan, log)
         result.written = [plan.link / Path(p).relative_to(plan.staging) for p in result.written]
         return result

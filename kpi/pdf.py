@@ -58,37 +58,44 @@ def why_no_pdf() -> str | None:
 
 
 class PdfPrinter:
-    """One Chromium in a thread of its own, printing each (HTML, PDF) pair handed to :meth:`submit` while
-    the caller goes on; :meth:`submit` returns a future of the PDF (a batch's worker waits for its own
-    report's; the batch's process hands over reports and waits at the end). :meth:`finish` waits for
-    the last one and returns the PDFs written; an error in printing is raised there. Each PDF is
-    written atomically."""
+    """One Chromium in a thread of its own, printing the (HTML, PDF) pairs handed to :meth:`submit` while
+    the caller goes on, ``pages`` at a time (a tab each, so a renderer process each: a batch's reports print
+    in parallel as they finish, the notebooks after them running meanwhile). :meth:`submit` returns a
+    future of the PDF, which holds that report's error if it failed. :meth:`finish` waits for the last one
+    and returns the PDFs written; it raises only what stopped the printer itself (a browser that did not
+    start or died). Each PDF is written atomically."""
 
-    def __init__(self, footer_left: str = ""):
-        import queue
+    def __init__(self, footer_left: str = "", pages: int = 1):
+        import asyncio
         import threading
 
         reason = why_no_pdf()
         if reason:
             raise RuntimeError(reason)
         self.footer = self._footer(footer_left)
+        self.pages = max(1, pages)
         self.written: list[Path] = []
         self.error: BaseException | None = None
-        self._queue: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="kpi-pdf", daemon=True)
+        self._tabs_ended = 0
+        self._loop = asyncio.new_event_loop()
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._serve(),), name="kpi-pdf")
+        self._thread.daemon = True
         self._thread.start()
 
     def submit(self, source: Path, target: Path) -> Future:
-        """Queue an HTML report to be printed to ``target`` (a PDF) by the printer's thread; the future
-        holds ``target`` once printed, or the error."""
+        """Queue an HTML report to be printed to ``target`` (a PDF); the future holds ``target`` once
+        printed, or the error."""
         future: Future = Future()
-        self._queue.put((Path(source), Path(target), future))
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, (Path(source), Path(target), future))
         return future
 
     def finish(self) -> list[Path]:
-        """Wait until every queued report is printed; the PDFs written (an error in the thread is raised here)."""
-        self._queue.put(None)
+        """Wait until every queued report is printed; the PDFs written (a printer that failed is raised here)."""
+        for _ in range(self.pages):
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, None)
         self._thread.join()
+        self._loop.close()
         if self.error is not None:
             raise self.error
         return self.written
@@ -97,48 +104,55 @@ class PdfPrinter:
     def _footer(footer_left: str) -> str:
         import html
 
+        family = '"Noto Sans CJK SC"'
         return (
             f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
-            f'font-family:"Noto Sans CJK SC",sans-serif\'><span>{html.escape(footer_left)}</span>'
+            f"font-family:{family},sans-serif'><span>{html.escape(footer_left)}</span>"
             "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>"
         )
 
-    def _run(self) -> None:
-        from playwright.sync_api import sync_playwright
+    async def _serve(self) -> None:
+        """The browser, and ``pages`` tabs taking reports from the queue until each gets its end mark."""
+        import asyncio
 
-        finished = False
+        from playwright.async_api import async_playwright
+
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
                 try:
-                    page = browser.new_page()
-                    while (item := self._queue.get()) is not None:
-                        source, target, future = item
-                        try:
-                            self._print(page, source, target)
-                        except Exception as exc:  # this report's future says so; finish() raises it
-                            self.error = self.error or exc
-                            future.set_exception(exc)
-                        else:
-                            future.set_result(target)
-                    finished = True
+                    await asyncio.gather(*(self._tab(browser) for _ in range(self.pages)))
                 finally:
-                    browser.close()
-        except BaseException as exc:  # kept for finish(); the queue is drained so nobody waits forever
+                    await browser.close()
+        except BaseException as exc:  # kept for finish(); what is still queued is failed, so nobody waits forever
             self.error = self.error or exc
-            while not finished:
-                item = self._queue.get()
-                finished = item is None
-                if item is not None:
+            while self._tabs_ended < self.pages:
+                item = await self._queue.get()
+                self._tabs_ended += item is None
+                if item is not None and not item[2].done():
                     item[2].set_exception(exc)
 
-    def _print(self, page, source: Path, target: Path) -> None:
-        page.goto(source.resolve().as_uri(), wait_until="load")
-        has_stylesheet = page.evaluate("document.getElementById('kpi-print') !== null")
+    async def _tab(self, browser) -> None:
+        """One tab's share of the queue: opened with its first report, each report's error kept in its future."""
+        page = None
+        while (item := await self._queue.get()) is not None:
+            source, target, future = item
+            try:
+                page = page or await browser.new_page()
+                await self._print(page, source, target)
+            except Exception as exc:  # this report's future says so
+                future.set_exception(exc)
+            else:
+                future.set_result(target)
+        self._tabs_ended += 1
+
+    async def _print(self, page, source: Path, target: Path) -> None:
+        await page.goto(source.resolve().as_uri(), wait_until="load")
+        has_stylesheet = await page.evaluate("document.getElementById('kpi-print') !== null")
         if not has_stylesheet:  # a page made before the print stylesheet was part of it
-            page.add_style_tag(content=PRINT_CSS)
+            await page.add_style_tag(content=PRINT_CSS)
         with atomic.atomic_path(target) as tmp:
-            page.pdf(
+            await page.pdf(
                 path=str(tmp),
                 prefer_css_page_size=True,
                 print_background=True,

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +21,9 @@ from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp
 from kpi.runner import KernelSession, NotebookFailed, execute_notebook, notebook_to_html
 
-#: what a local worker process keeps for its reports, set by its initialiser: one kernel for its
-#: notebooks, and (where PDFs can be printed) the footer of the PDFs it prints with a Chromium of its own.
-#: Dask's workers keep neither: a cluster's processes outlive the batch; its PDFs are printed by the batch.
+#: the kernel a local worker keeps for its notebooks, set by its initialiser. Dask's workers keep none
+#: (a cluster's processes outlive the batch).
 _worker_kernel: KernelSession | None = None
-_worker_pdf_footer: str | None = None
-_worker_printer = None
 
 
 @dataclass(frozen=True)
@@ -52,39 +49,21 @@ class JobResult:
     seconds: float = 0.0
     message: str = ""
     finished_at: str = ""
-    printed: bool = False  # its PDF printed by the worker itself
 
 
 def run_job(job: Job) -> JobResult:
-    """Execute one report notebook, render its HTML and, in a local worker that prints, its PDF
-    (top-level, so worker processes can run it)."""
+    """Execute one report notebook and render its HTML (top-level, so worker processes can run it); its PDF
+    is printed by the batch's process while this worker goes on to its next notebook."""
     start = time.monotonic()
-    printed = False
     try:
         executed = execute_notebook(Path(job.notebook), Path(job.output), job.parameters, kernel=_worker_kernel)
-        html = notebook_to_html(executed, executed.with_suffix(".html"))
-        if _worker_pdf_footer is not None and job.region is not None:
-            _printer().submit(html, html.with_suffix(".pdf")).result()
-            printed = True
+        notebook_to_html(executed, executed.with_suffix(".html"))
         outcome, message = "ok", ""
     except NotebookFailed as exc:
         outcome, message = "failed", str(exc)
     except Exception as exc:  # a kernel that died, a disk that filled: reported, never swallowed silently
         outcome, message = "failed", f"{type(exc).__name__}: {exc}"
-    return JobResult(job.key, outcome, round(time.monotonic() - start, 2), message, beijing_timestamp(), printed)
-
-
-def _printer():
-    """This worker's PDF printer, its browser started with the first report and closed as the worker ends."""
-    global _worker_printer
-    if _worker_printer is None:
-        from multiprocessing.util import Finalize
-
-        from kpi.pdf import PdfPrinter
-
-        _worker_printer = PdfPrinter(_worker_pdf_footer)
-        Finalize(_worker_printer, _worker_printer.finish, exitpriority=10)
-    return _worker_printer
+    return JobResult(job.key, outcome, round(time.monotonic() - start, 2), message, beijing_timestamp())
 
 
 def end_descendants(signum: int | None = None, frame=None) -> None:
@@ -119,15 +98,15 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parent's own handler still ends its workers on SIGTERM/SIGINT
 
 
-def _start_worker(path: str, parent: int, pdf_footer: str | None) -> None:
+def _start_worker(path: str, parent: int) -> None:
     """Worker initialiser: one kernel kept for this worker's notebooks, shut down when the worker
-    ends, and its reports' PDFs printed here when ``pdf_footer`` is given; stop with the run, taking
-    this worker's kernels along; the kernels' own chatter (TCP warnings, shutdown notices) goes to the log."""
+    ends; stop with the run, taking this worker's kernels along; the kernels' own chatter (TCP
+    warnings, shutdown notices) goes to the log."""
     import signal
     from multiprocessing.util import Finalize
 
-    global _worker_kernel, _worker_pdf_footer
-    _worker_kernel, _worker_pdf_footer = KernelSession(), pdf_footer
+    global _worker_kernel
+    _worker_kernel = KernelSession()
     Finalize(_worker_kernel, _worker_kernel.close, exitpriority=10)  # run as the pool's worker exits
 
     def stop(signum, frame):
@@ -142,12 +121,10 @@ def _start_worker(path: str, parent: int, pdf_footer: str | None) -> None:
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(handle, 2)
     os.close(handle)
-    if pdf_footer is not None:
-        _printer()  # its browser starts while the first notebook runs
 
 
 def _execute_dask(
-    jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None, on_result=lambda job, result: None
+    jobs: list[Job], n_jobs: int, log: logging.Logger, scheduler: str | None, on_result, on_started
 ) -> list[JobResult]:
     """The same task function on a Dask cluster: ``scheduler`` is its address (tcp://host:8786), or
     None for a LocalCluster of ``n_jobs`` single-threaded worker processes. Workers must see the
@@ -174,6 +151,7 @@ def _execute_dask(
             run_job, jobs, pure=False, key=[f"kpi-report-{job.key}-{job.fingerprint[:8]}" for job in jobs]
         )
         by_key = {future.key: job for future, job in zip(futures, jobs)}
+        on_started()
         for done, future in enumerate(dask_as_completed(futures), start=1):
             result = future.result()
             results.append(result)
@@ -196,15 +174,15 @@ def execute_jobs(
     executor: str = "local",
     scheduler: str | None = None,
     on_result=lambda job, result: None,
-    pdf_footer: str | None = None,
+    on_started=lambda: None,
 ) -> list[JobResult]:
-    """Run the jobs N at a time; ``on_result(job, result)`` is called as each one finishes. With
-    ``pdf_footer``, local workers print their reports' PDFs themselves (a Chromium each)."""
+    """Run the jobs N at a time; ``on_result(job, result)`` is called as each one finishes, and
+    ``on_started()`` once the workers are running (local ones forked: this process may start threads)."""
     results = []
     if not jobs:
         return results
     if executor == "dask":
-        return _execute_dask(jobs, n_jobs, log, scheduler, on_result)
+        return _execute_dask(jobs, n_jobs, log, scheduler, on_result, on_started)
     show_bar = sys.stderr.isatty()
     bar = None
     if show_bar:
@@ -216,10 +194,11 @@ def execute_jobs(
         ProcessPoolExecutor(
             max_workers=max(1, min(n_jobs, len(jobs))),
             initializer=_start_worker,
-            initargs=(str(log_path), os.getpid(), pdf_footer),
+            initargs=(str(log_path), os.getpid()),
         ) as pool,
     ):
-        futures = {pool.submit(run_job, job): job for job in jobs}
+        futures = {pool.submit(run_job, job): job for job in jobs}  # forks every worker (fork: not on demand)
+        on_started()
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
             results.append(result)
@@ -258,60 +237,69 @@ def _ends_its_processes():
 
 
 class _Printing:
-    """The batch's PDFs. Local workers print their own reports' (``worker_footer``: each prints its
-    report after its notebook, in parallel); a report no worker printed (Dask's, or one carried over
-    from a build that had none) is handed to this process's printer as it finishes, printing while
-    the notebooks still run. Where PDFs cannot be printed here, it says why once. The printer's thread
-    starts with the first such report, after the worker processes were forked: a process forked while
-    another of its threads runs can inherit a lock held by that thread."""
+    """The batch's PDFs, printed in this process by one Chromium with a tab per worker: each report is
+    handed over as its notebook finishes (local workers and Dask's alike) and prints while the next
+    notebooks run. A report whose PDF fails is a failed report (:meth:`settle`); pages carried over
+    from a build that had none are printed last (:meth:`finish`). Where PDFs cannot be printed here, it
+    says why once. The browser starts once the workers are forked (:meth:`start`): a process forked
+    while another of its threads runs can inherit a lock held by that thread."""
 
-    def __init__(self, config: Config, log: logging.Logger):
+    def __init__(self, config: Config, log: logging.Logger, tabs: int):
         from kpi.pdf import why_no_pdf
 
         self.reason = why_no_pdf()
         self.log = log
+        self.tabs = tabs
         self.footer = f"制表单位：{config.organisation}" if config.organisation else ""
         self.printer = None
-        self.submitted: set[str] = set()
-        self.printed_by_workers: list[Path] = []
+        self.pending: dict[str, Future] = {}
 
-    @property
-    def worker_footer(self) -> str | None:
-        """The footer local workers print with, or None where PDFs cannot be printed."""
-        return self.footer if self.reason is None else None
-
-    def report_done(self, job: Job, result: JobResult) -> None:
-        """A report finished: its PDF counted if its worker printed it, else queued to print here."""
+    def start(self) -> None:
+        """Start the browser (once), so that it is ready by the first report."""
         from kpi.pdf import PdfPrinter
 
+        if self.reason is None and self.printer is None:
+            self.printer = PdfPrinter(self.footer, self.tabs)
+
+    def report_done(self, job: Job, result: JobResult) -> None:
+        """A report finished: its PDF queued to print."""
         html = Path(job.output).with_suffix(".html")
-        if result.printed:
-            self.printed_by_workers.append(html.with_suffix(".pdf"))
-            self.submitted.add(job.key)
-        elif self.reason is None and result.outcome == "ok" and job.region is not None and html.exists():
-            self.printer = self.printer or PdfPrinter(self.footer)
-            self.printer.submit(html, html.with_suffix(".pdf"))
-            self.submitted.add(job.key)
+        if self.reason is None and result.outcome == "ok" and job.region is not None and html.exists():
+            self.start()
+            self.pending[job.key] = self.printer.submit(html, html.with_suffix(".pdf"))
+
+    def settle(self) -> dict[str, str]:
+        """Wait for the reports' PDFs; what went wrong with each that could not be printed, by report."""
+        failed = {}
+        for key, future in self.pending.items():
+            if (error := future.exception()) is not None:
+                failed[key] = f"PDF 打印失败 / printing the PDF failed: {type(error).__name__}: {error}"
+        return failed
 
     def finish(self, missing: list[Job]) -> list[Path]:
         """Print the reports still without a PDF (carried over from a build that had none), wait for
-        the last page, and return the PDFs written."""
+        the last page, and return the PDFs written; a carried-over page that cannot be printed is raised."""
         if self.reason:
             if missing:
                 self.log.warning(f"PDF 未生成 / no PDFs: {self.reason}")
                 print(f"注意：PDF 未生成 / no PDFs: {self.reason}", file=sys.stderr)
             return []
-        for job in missing:
-            if job.key not in self.submitted:
-                self.report_done(job, JobResult(job.key, "ok"))
+        carried = [job for job in missing if job.key not in self.pending]
+        for job in carried:
+            self.report_done(job, JobResult(job.key, "ok"))
         printer, self.printer = self.printer, None
-        return self.printed_by_workers + (printer.finish() if printer is not None else [])
+        written = printer.finish() if printer is not None else []
+        for job in carried:
+            if job.key in self.pending and (error := self.pending[job.key].exception()) is not None:
+                raise error
+        return written
 
 
 @contextlib.contextmanager
-def printing(config: Config, log: logging.Logger):
-    """The batch's PDF printer for the ``with`` block; the browser is closed however the block ends."""
-    printing = _Printing(config, log)
+def printing(config: Config, log: logging.Logger, tabs: int):
+    """The batch's PDF printer for the ``with`` block (``tabs`` reports at a time); the browser is
+    closed however the block ends."""
+    printing = _Printing(config, log, tabs)
     try:
         yield printing
     finally:

@@ -1,7 +1,7 @@
-"""A batch's local worker keeps one kernel for its notebooks (kpi.runner.KernelSession) and prints its
-own reports' PDFs: each notebook must start as in a fresh kernel (no variable, figure or numbering of
-the one before), a failure must not reach the next notebook or report, and no kernel may outlive its
-worker."""
+"""A batch's local worker keeps one kernel for its notebooks (kpi.runner.KernelSession), and the batch
+prints each report's PDF as it finishes: each notebook must start as in a fresh kernel (no variable,
+figure or numbering of the one before), a failure (of a notebook or of its PDF) must not reach the next
+notebook or report, and no kernel may outlive its worker."""
 
 import json
 import logging
@@ -156,16 +156,16 @@ def test_a_pdf_that_cannot_be_printed_fails_its_report_only_and_keeps_its_last_g
     assert set(good) == {"hushan.ipynb", "hushan.html", "hushan.pdf"}
     real_print = pdf.PdfPrinter._print
 
-    def print_or_fail(self, page, source, target):  # the workers are forked: they inherit this
+    async def print_or_fail(self, page, source, target):
         if target.name == "hushan.pdf":
             raise RuntimeError("printer out of paper")
-        return real_print(self, page, source, target)
+        return await real_print(self, page, source, target)
 
     monkeypatch.setattr(pdf.PdfPrinter, "_print", print_or_fail)
     result = batch()
-    outcomes = {r.key: (r.outcome, r.printed, r.message) for r in result.results}
-    assert outcomes["county"][:2] == ("ok", True)
-    assert outcomes["hushan"][0] == "failed" and "printer out of paper" in outcomes["hushan"][2]
+    outcomes = {r.key: (r.outcome, r.message) for r in result.results}
+    assert outcomes["county"] == ("ok", "")
+    assert outcomes["hushan"][0] == "failed" and "printer out of paper" in outcomes["hushan"][1]
     # the new notebook and page (whose PDF failed) are not published: the last good three stay
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.stem == "hushan"} == good
     assert (out / "county.pdf").exists()
