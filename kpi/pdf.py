@@ -11,7 +11,7 @@ import shutil
 from concurrent.futures import Future
 from pathlib import Path
 
-from kpi import atomic
+from kpi import atomic, print_font
 
 PRINT_CSS = """
 @page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm; }
@@ -72,7 +72,8 @@ class PdfPrinter:
         reason = why_no_pdf()
         if reason:
             raise RuntimeError(reason)
-        self.footer = self._footer(footer_left)
+        self.print_font = len(print_font.built_faces()) == len(print_font.FACES)
+        self.footer = self._footer(footer_left, self.print_font)
         self.pages = max(1, pages)
         self.written: list[Path] = []
         self.error: BaseException | None = None
@@ -101,15 +102,23 @@ class PdfPrinter:
         return self.written
 
     @staticmethod
-    def _footer(footer_left: str) -> str:
+    def _footer(footer_left: str, with_print_font: bool) -> str:
         import html
 
-        family = '"Noto Sans CJK SC"'
+        family = f'"{print_font.FAMILY}","Noto Sans CJK SC"' if with_print_font else '"Noto Sans CJK SC"'
         return (
             f"<div style='font-size:8px;width:100%;padding:0 10mm;display:flex;justify-content:space-between;"
             f"font-family:{family},sans-serif'><span>{html.escape(footer_left)}</span>"
             "<span>第 <span class='pageNumber'></span> 页，共 <span class='totalPages'></span> 页</span></div>"
         )
+
+    def _env(self) -> dict[str, str]:
+        """The browser's environment: this process's, with the print font's fontconfig file when built."""
+        import os
+
+        if not self.print_font:
+            return dict(os.environ)
+        return {**os.environ, "FONTCONFIG_FILE": str(print_font.fontconfig_file())}
 
     async def _serve(self) -> None:
         """The browser, and ``pages`` tabs taking reports from the queue until each gets its end mark."""
@@ -119,7 +128,7 @@ class PdfPrinter:
 
         try:
             async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+                browser = await playwright.chromium.launch(executable_path=chromium(), args=FLAGS, env=self._env())
                 try:
                     await asyncio.gather(*(self._tab(browser) for _ in range(self.pages)))
                 finally:
@@ -151,6 +160,8 @@ class PdfPrinter:
         has_stylesheet = await page.evaluate("document.getElementById('kpi-print') !== null")
         if not has_stylesheet:  # a page made before the print stylesheet was part of it
             await page.add_style_tag(content=PRINT_CSS)
+        if self.print_font:  # the TrueType print font (kpi.print_font) before the system's CJK fonts
+            await page.add_style_tag(content=print_font.family_css())
         with atomic.atomic_path(target) as tmp:
             await page.pdf(
                 path=str(tmp),

@@ -54,6 +54,14 @@ else
     say "CJK font installed"
 fi
 
+# 3b. The PDFs' Chinese font: that Noto Sans CJK SC converted to TrueType (kpi/print_font.py says why), once.
+#     fontconfig's fc-match finds the face Chromium uses; without it the PDFs keep the system font (slower).
+if ! command -v fc-match >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    say "installing fontconfig (Debian)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fontconfig >/dev/null 2>&1 || true
+fi
+"$VENV/bin/python" -m kpi.print_font
+
 # 4. Chromium prints the reports to PDF (and the browser test reads them). Debian's package; no download by playwright.
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
     say "Chromium present"

@@ -315,6 +315,25 @@ def test_printed_to_a4_pdf(report_run, slug):
     assert "841.92 x 594.96" in info or "842 x 595" in info  # A4 landscape
 
 
+def test_the_pdfs_embed_real_fonts_the_print_font_for_the_chinese(report_run):
+    """Every font in the PDFs is an embedded TrueType subset: the Chinese in the print font (kpi.print_font),
+    regular and bold, none written as Type 3 glyph procedures (what Chromium makes of a CFF font)."""
+    from kpi import print_font
+
+    if not shutil.which("pdffonts"):
+        pytest.skip("pdffonts (Debian poppler-utils) is not installed; make test installs it as root")
+    if print_font.source_face(print_font.FACES["Regular"][0]) is None:
+        pytest.skip("no Noto Sans CJK SC found through fontconfig: the PDFs keep the system's font")
+    for slug in ("county", "hushan"):
+        listing = subprocess.run(
+            ["pdffonts", str(report_run[0] / "reports" / "2025-Q4" / f"{slug}.pdf")], capture_output=True, text=True
+        ).stdout.splitlines()[2:]
+        assert listing and not [line for line in listing if "Type 3" in line], slug
+        assert all(" CID TrueType " in line and " yes yes yes " in line for line in listing), slug
+        names = {line.split()[0].split("+")[-1] for line in listing}
+        assert {"KPIPrintSansSC-Regular", "KPIPrintSansSC-Bold"} <= names, (slug, names)
+
+
 def test_board_fits_the_printed_page_and_names_do_not_break(report_run):
     executable, why = _chromium()
     if executable is None:
