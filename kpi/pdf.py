@@ -78,16 +78,23 @@ class PdfPrinter:
         self.written: list[Path] = []
         self.error: BaseException | None = None
         self._tabs_ended = 0
+        self._futures: list[Future] = []
         self._loop = asyncio.new_event_loop()
         self._queue: asyncio.Queue = asyncio.Queue()
         self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._serve(),), name="kpi-pdf")
         self._thread.daemon = True
         self._thread.start()
 
+    @property
+    def waiting(self) -> int:
+        """How many reports handed to this printer are not printed yet."""
+        return sum(not future.done() for future in self._futures)
+
     def submit(self, source: Path, target: Path) -> Future:
         """Queue an HTML report to be printed to ``target`` (a PDF); the future holds ``target`` once
         printed, or the error."""
         future: Future = Future()
+        self._futures.append(future)
         self._loop.call_soon_threadsafe(self._queue.put_nowait, (Path(source), Path(target), future))
         return future
 

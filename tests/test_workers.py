@@ -169,3 +169,28 @@ def test_a_pdf_that_cannot_be_printed_fails_its_report_only_and_keeps_its_last_g
     # the new notebook and page (whose PDF failed) are not published: the last good three stay
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.stem == "hushan"} == good
     assert (out / "county.pdf").exists()
+
+
+def test_more_workers_than_one_browser_prints_for_get_a_second_browser(tmp_path):
+    """Three workers: two browsers (a tab per worker, at most two a browser); each report goes to the
+    browser with the fewest waiting, and every PDF is written."""
+    from types import SimpleNamespace
+
+    from kpi import pdf
+    from kpi.workers import Job, JobResult, _Printing
+
+    if pdf.why_no_pdf():
+        pytest.skip(pdf.why_no_pdf())
+    printing = _Printing(SimpleNamespace(organisation="测试单位"), logging.getLogger("test"), 3)
+    jobs = []
+    for i in range(4):
+        (tmp_path / f"r{i}.html").write_text(f"<html lang='zh'><body><h1>报告 {i}</h1></body></html>", encoding="utf-8")
+        jobs.append(Job(f"r{i}", f"报告 {i}", "壶山镇", "", str(tmp_path / f"r{i}.ipynb"), {}, ""))
+    printing.start()
+    assert [p.pages for p in printing.printers] == [2, 2]
+    for job in jobs:
+        printing.report_done(job, JobResult(job.key, "ok"))
+    assert all(p._futures for p in printing.printers)  # both browsers were given reports
+    assert printing.settle() == {}
+    assert sorted(p.name for p in printing.finish([])) == [f"r{i}.pdf" for i in range(4)]
+    assert all((tmp_path / f"r{i}.pdf").read_bytes()[:5] == b"%PDF-" for i in range(4))
