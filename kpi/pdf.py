@@ -98,13 +98,15 @@ class PdfPrinter:
         self._loop.call_soon_threadsafe(self._queue.put_nowait, (Path(source), Path(target), future))
         return future
 
-    def finish(self) -> list[Path]:
-        """Wait until every queued report is printed; the PDFs written (a printer that failed is raised here)."""
+    def finish(self, raise_error: bool = True) -> list[Path]:
+        """Wait until every queued report is printed; the PDFs written. A printer that failed (its
+        browser did not start or died: :attr:`error`, also in each unprinted report's future) is raised
+        here unless ``raise_error`` is false."""
         for _ in range(self.pages):
             self._loop.call_soon_threadsafe(self._queue.put_nowait, None)
         self._thread.join()
         self._loop.close()
-        if self.error is not None:
+        if self.error is not None and raise_error:
             raise self.error
         return self.written
 

@@ -287,11 +287,11 @@ class _Printing:
 
     def finish(self, missing: list[Job]) -> list[Path]:
         """Print the reports still without a PDF (carried over from a build that had none), wait for
-        the last page, and return the PDFs written; a carried-over page that cannot be printed is raised."""
+        the last page, and return the PDFs written. A carried-over page that cannot be printed stays as
+        it was published, without a PDF, and the log says so."""
         if self.reason:
             if missing:
-                self.log.warning(f"PDF 未生成 / no PDFs: {self.reason}")
-                print(f"注意：PDF 未生成 / no PDFs: {self.reason}", file=sys.stderr)
+                self._warn(f"PDF 未生成 / no PDFs: {self.reason}")
             return []
         carried = [job for job in missing if job.key not in self.pending]
         for job in carried:
@@ -299,21 +299,26 @@ class _Printing:
         written = self.close()
         for job in carried:
             if job.key in self.pending and (error := self.pending[job.key].exception()) is not None:
-                raise error
+                self._warn(f"{job.key}: 沿用的报告未能打印 PDF / a carried-over report's PDF failed: {error}")
         return written
 
     def close(self) -> list[Path]:
-        """Wait for every browser's last page and close it (each, even when one failed); the PDFs written."""
+        """Wait for every browser's last page and close it; the PDFs written. A browser that failed is
+        logged: each report it did not print holds the error in its future (:meth:`settle`)."""
         printers, self.printers = self.printers, []
-        written, errors = [], []
+        written = []
         for printer in printers:
-            try:
-                written += printer.finish()
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            raise errors[0]
+            written += printer.finish(raise_error=False)
+            if printer.error is not None:
+                self.log.error(
+                    f"PDF 打印机出错 / a PDF printer failed: {type(printer.error).__name__}: {printer.error}"
+                )
         return written
+
+    def _warn(self, message: str) -> None:
+        """Said in the log and on the terminal."""
+        self.log.warning(message)
+        print(f"注意：{message}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -325,8 +330,7 @@ def printing(config: Config, log: logging.Logger, workers: int):
         yield printing
     finally:
         if printing.printers:  # left early (an error, a signal): close the browsers
-            with contextlib.suppress(Exception):
-                printing.close()
+            printing.close()
 
 
 @dataclass

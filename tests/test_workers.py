@@ -134,7 +134,9 @@ def test_a_local_batch_reuses_one_kernel_per_worker_and_leaves_none_running(tmp_
     assert not [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
 
 
-def test_a_pdf_that_cannot_be_printed_fails_its_report_only_and_keeps_its_last_good_one(tmp_path, monkeypatch):
+@pytest.fixture
+def two_reports(tmp_path):
+    """A batch of 全县 and 壶山镇 (one worker) on the shipped data, into ``tmp_path/2025-Q4``: (out, run)."""
     from kpi import pdf
     from kpi.batch import run_batch
     from kpi.pipeline import run_ingest
@@ -146,11 +148,15 @@ def test_a_pdf_that_cannot_be_printed_fails_its_report_only_and_keeps_its_last_g
     config = config_for(paths.RAW, tmp_path / "processed", tmp_path)
     run_ingest(config)
     processed = load_processed(config.processed)
-    out = tmp_path / "2025-Q4"
+    return tmp_path / "2025-Q4", lambda: run_batch(
+        processed, config, 2025, 4, ["全县", "壶山镇"], 1, True, analysis=False
+    )
 
-    def batch():
-        return run_batch(processed, config, 2025, 4, ["全县", "壶山镇"], 1, True, analysis=False)
 
+def test_a_pdf_that_cannot_be_printed_fails_its_report_only_and_keeps_its_last_good_one(two_reports, monkeypatch):
+    from kpi import pdf
+
+    out, batch = two_reports
     assert not batch().failures
     good = {p.name: p.read_bytes() for p in out.iterdir() if p.stem == "hushan"}
     assert set(good) == {"hushan.ipynb", "hushan.html", "hushan.pdf"}
@@ -194,3 +200,17 @@ def test_more_workers_than_one_browser_prints_for_get_a_second_browser(tmp_path)
     assert printing.settle() == {}
     assert sorted(p.name for p in printing.finish([])) == [f"r{i}.pdf" for i in range(4)]
     assert all((tmp_path / f"r{i}.pdf").read_bytes()[:5] == b"%PDF-" for i in range(4))
+
+
+def test_a_browser_that_does_not_start_fails_the_reports_and_keeps_the_last_good_ones(two_reports, monkeypatch):
+    from kpi import pdf
+
+    out, batch = two_reports
+    assert not batch().failures
+    good = {p.name: p.read_bytes() for p in out.iterdir() if p.stem in {"county", "hushan"}}
+    monkeypatch.setattr(pdf, "chromium", lambda: "/bin/false")  # exits at once: playwright cannot connect
+    result = batch()  # says so per report; never a traceback
+    assert {r.key: r.outcome for r in result.results} == {"county": "failed", "hushan": "failed"}
+    assert all("PDF 打印失败" in r.message for r in result.results)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.stem in {"county", "hushan"}} == good
+    assert "PDF 打印机出错" in (out / "report.log").read_text(encoding="utf-8")
