@@ -4,8 +4,9 @@
 matches the last successful run are skipped), builds the quarter in a staging build, executes the
 rest in worker processes (:mod:`kpi.workers`: each keeps one kernel; each report's PDF prints in this
 process while the workers go on), writes the filled 晾晒表, 情况通报, ``index.html`` and
-``manifest.json``, and publishes the build with one atomic switch. A failing report is kept under ``failed/`` and the last good report of that region
-stays in place. A lock serialises overlapping runs; a log file is kept beside the reports.
+``manifest.json``, and publishes the build with one atomic switch. A failing report is kept under
+``failed/`` and the last good report of that region stays in place. A lock serialises overlapping
+runs; a log file is kept beside the reports.
 """
 
 from __future__ import annotations
@@ -99,14 +100,14 @@ def _build(
         documents = []
 
         def start_beside() -> None:  # called once the workers are forked: only then may threads start here
-            if not documents:
-                printer.start()
-                documents.append(beside.submit(write_annex_documents, processed, config, plan))
+            documents.append(beside.submit(write_annex_documents, processed, config, plan))
+            printer.start()
 
         jobs = execute_jobs(
             plan.todo, workers, log, plan.staging / "report.log", executor, scheduler, printer.report_done, start_beside
         )
-        start_beside()
+        if not documents:  # no worker was started
+            documents.append(beside.submit(write_annex_documents, processed, config, plan))
         ran = {r.key: r for r in jobs}
         board, written = documents[0].result()
         for key, message in printer.settle().items():
