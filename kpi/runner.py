@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from kpi import atomic
@@ -122,7 +123,14 @@ class KernelSession:
 
     def manager(self, kernel_name: str, cwd: Path):
         """The kernel manager for a notebook run in ``cwd`` (a new kernel if the name or folder changed)."""
-        from jupyter_client import AsyncKernelManager
+        from jupyter_client import AsyncKernelClient, AsyncKernelManager
+
+        class ReadyClient(AsyncKernelClient):
+            async def wait_for_ready(self, timeout: float | None = None) -> None:
+                """jupyter_client's handshake (kernel_info answered on the shell channel, IOPub delivering)
+                without its last step, a 0.2 s wait for IOPub to fall silent before every notebook: nbclient
+                reads only the messages of its own requests, so none left there is taken for a cell's output."""
+                await _handshake(self, 60.0 if timeout is None else timeout)
 
         class RecordingManager(AsyncKernelManager):  # keeps nbclient's client, to clear and close it
             client_used = None
@@ -133,7 +141,8 @@ class KernelSession:
 
         if self._key != (kernel_name, Path(cwd)):
             self.close()
-            self._manager, self._key = RecordingManager(kernel_name=kernel_name), (kernel_name, Path(cwd))
+            self._manager = RecordingManager(kernel_name=kernel_name, client_factory=ReadyClient)
+            self._key = (kernel_name, Path(cwd))
         return self._manager
 
     def finished(self, ok: bool) -> None:
@@ -172,6 +181,31 @@ class KernelSession:
         if manager is not None and manager.has_kernel:
             with contextlib.suppress(Exception):
                 run_sync(manager.shutdown_kernel)(now=True)
+
+
+async def _handshake(client, timeout: float) -> None:
+    """Ask for kernel_info until the shell channel answers and IOPub delivers that request's status."""
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        client.kernel_info()
+        try:
+            reply = await client.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:
+                await client.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                pass  # IOPub not connected yet: ask again
+            else:
+                client._handle_kernel_info_reply(reply)
+                return
+        if not await client._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
 def _keep_failed(tmp: Path, output: Path, cause: str) -> Path:
