@@ -16,7 +16,7 @@ SAMPLE = "缙云县科技局壶山镇晾晒表序时进度，（）：《》“�
 
 
 def _source(style: str):
-    source = print_font.source_face(print_font.FACES[style][0])
+    source = print_font.source_face(print_font.FACES[style])
     if source is None:
         pytest.skip("no Noto Sans CJK SC found through fontconfig (make test installs fonts-noto-cjk)")
     return source
@@ -70,8 +70,7 @@ def test_a_font_built_from_another_source_or_recipe_is_not_used(tmp_path, monkey
     for name in ("built.json", "fonts.conf"):
         shutil.copy(built / name, tmp_path / name)
     for style in print_font.FACES:
-        name = f"{print_font.FAMILY.replace(' ', '')}-{style}.ttf"
-        (tmp_path / name).symlink_to(built / name)
+        print_font.face_file(tmp_path, style).symlink_to(print_font.face_file(built, style))
     assert set(print_font.built_faces(tmp_path)) == set(print_font.FACES)
     stamps = json.loads((tmp_path / "built.json").read_text(encoding="utf-8"))
     stamps["Bold"]["mtime"] += 1  # the system's font was updated since

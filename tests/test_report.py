@@ -322,7 +322,7 @@ def test_the_pdfs_embed_real_fonts_the_print_font_for_the_chinese(report_run):
 
     if not shutil.which("pdffonts"):
         pytest.skip("pdffonts (Debian poppler-utils) is not installed; make test installs it as root")
-    if print_font.source_face(print_font.FACES["Regular"][0]) is None:
+    if print_font.source_face(print_font.FACES["Regular"]) is None:
         pytest.skip("no Noto Sans CJK SC found through fontconfig: the PDFs keep the system's font")
     for slug in ("county", "hushan"):
         listing = subprocess.run(
