@@ -319,9 +319,13 @@ def test_the_explorer_renders_its_widgets_in_jupyterlab(tmp_path):
             page.locator(run_all, has_text="Run All Cells").first.click(timeout=30_000)
             try:
                 page.wait_for_selector(".widget-select-multiple select", timeout=90_000)
-            except Exception as error:  # say what the page shows: a kernel error, or cells never run
+            except Exception as error:  # say what the page shows: a kernel error, cells never run or one stuck
                 shown = page.locator(".jp-OutputArea-output, .jp-Notebook-ExecutionIndicator").all_inner_texts()
-                raise AssertionError(f"no widgets after Run All; the page shows: {shown[-5:]}") from error
+                prompts = page.locator(".jp-InputPrompt").all_inner_texts()[:8]  # [*]: running, [ ]: never run
+                status = page.locator(".jp-Notebook-ExecutionIndicator").first.get_attribute("data-status")
+                raise AssertionError(
+                    f"no widgets after Run All; the page shows: {shown[-5:]}; prompts {prompts}; kernel {status}"
+                ) from error
             page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1", timeout=90_000)
             assert page.locator(".widget-dropdown select").count() >= 2
             assert page.locator(".widget-select-multiple select option").count() == 9
