@@ -197,6 +197,20 @@ def _twice(check) -> None:
         check()
 
 
+def _dump_kernels(server: subprocess.Popen) -> None:
+    """Each of the server's kernels prints its threads' stacks into the server's output (SIGABRT with
+    PYTHONFAULTHANDLER set): where a kernel that never answered is stuck."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        kernels = [
+            p for p in psutil.Process(server.pid).children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
+        ]
+        for kernel in kernels:
+            kernel.send_signal(signal.SIGABRT)
+        psutil.wait_procs(kernels, timeout=5)
+
+
 @contextlib.contextmanager
 def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | None = None):
     """A server started by ``command`` (its own process group), a Chromium page on ``url`` once
@@ -205,6 +219,7 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
     from playwright.sync_api import sync_playwright
 
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    env = {**(env or os.environ), "PYTHONFAULTHANDLER": "1"}  # a kernel sent SIGABRT prints where it was
     server = subprocess.Popen(
         command, cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
     )
@@ -227,14 +242,15 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
             yield page
             browser.close()
     except Exception as error:  # what the server said, and what the page shows, are the first things to read
-        log.seek(0)
         shown, events = "", []
         with contextlib.suppress(Exception):
             events = page.events[-15:]
             shown = page.inner_text("body", timeout=5_000)[-1500:]
+        _dump_kernels(server)
+        log.seek(0)
         raise AssertionError(
             f"{error}\n--- the page's events: {events}\n--- the page shows:\n{shown}"
-            f"\n--- the server's last output:\n{log.read()[-3000:]}"
+            f"\n--- the server's last output (with its kernels' stacks):\n{log.read()[-12000:]}"
         ) from error
     finally:
         _stop(server)
