@@ -193,7 +193,7 @@ def _twice(check) -> None:
     try:
         check()
     except AssertionError as first:
-        warnings.warn(f"browser check retried once after: {str(first)[:4000]}", stacklevel=2)
+        warnings.warn(f"browser check retried once after: {str(first)[:16000]}", stacklevel=2)
         check()
 
 
