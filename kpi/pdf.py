@@ -72,8 +72,8 @@ class PdfPrinter:
         reason = why_no_pdf()
         if reason:
             raise RuntimeError(reason)
-        self.print_font = len(print_font.built_faces()) == len(print_font.FACES)
-        self.footer = self._footer(footer_left, self.print_font)
+        self.with_print_font = len(print_font.built_faces()) == len(print_font.FACES)
+        self.footer = self._footer(footer_left, self.with_print_font)
         self.pages = max(1, pages)
         self.written: list[Path] = []
         self.error: BaseException | None = None
@@ -125,7 +125,7 @@ class PdfPrinter:
         """The browser's environment: this process's, with the print font's fontconfig file when built."""
         import os
 
-        if not self.print_font:
+        if not self.with_print_font:
             return dict(os.environ)
         return {**os.environ, "FONTCONFIG_FILE": str(print_font.fontconfig_file())}
 
@@ -169,7 +169,7 @@ class PdfPrinter:
         has_stylesheet = await page.evaluate("document.getElementById('kpi-print') !== null")
         if not has_stylesheet:  # a page made before the print stylesheet was part of it
             await page.add_style_tag(content=PRINT_CSS)
-        if self.print_font:  # the TrueType print font (kpi.print_font) before the system's CJK fonts
+        if self.with_print_font:  # the TrueType print font (kpi.print_font) before the system's CJK fonts
             await page.add_style_tag(content=print_font.family_css())
         with atomic.atomic_path(target) as tmp:
             await page.pdf(
