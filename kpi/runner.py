@@ -123,23 +123,24 @@ class KernelSession:
 
     def manager(self, kernel_name: str, cwd: Path):
         """The kernel manager for a notebook run in ``cwd`` (a new kernel if the name or folder changed)."""
-        from jupyter_client import AsyncKernelClient, AsyncKernelManager
-
-        class ReadyClient(AsyncKernelClient):
-            async def wait_for_ready(self, timeout: float | None = None) -> None:
-                """jupyter_client's handshake (kernel_info answered on the shell channel, IOPub delivering)
-                without its last step, a 0.2 s wait for IOPub to fall silent before every notebook: nbclient
-                reads only the messages of its own requests, so none left there is taken for a cell's output."""
-                await _handshake(self, 60.0 if timeout is None else timeout)
-
-        class RecordingManager(AsyncKernelManager):  # keeps nbclient's client, to clear and close it
-            client_used = None
-
-            def client(self, **kwargs):
-                self.client_used = super().client(**kwargs)
-                return self.client_used
-
         if self._key != (kernel_name, Path(cwd)):
+            from jupyter_client import AsyncKernelClient, AsyncKernelManager
+
+            class ReadyClient(AsyncKernelClient):
+                async def wait_for_ready(self, timeout: float | None = None) -> None:
+                    """jupyter_client's handshake (kernel_info answered on the shell channel, IOPub
+                    delivering) without its last step, a 0.2 s wait for IOPub to fall silent before every
+                    notebook: nbclient reads only the messages of its own requests, so none left there is
+                    taken for a cell's output."""
+                    await _handshake(self, 60.0 if timeout is None else timeout)
+
+            class RecordingManager(AsyncKernelManager):  # keeps nbclient's client, to clear and close it
+                client_used = None
+
+                def client(self, **kwargs):
+                    self.client_used = super().client(**kwargs)
+                    return self.client_used
+
             self.close()
             self._manager = RecordingManager(kernel_name=kernel_name, client_factory=ReadyClient)
             self._key = (kernel_name, Path(cwd))
