@@ -99,15 +99,18 @@ def _build(
     with printing(config, log, workers) as printer, ThreadPoolExecutor(1, "kpi-annex") as beside:
         documents = []
 
+        def write_documents() -> None:  # once, in the thread beside
+            if not documents:
+                documents.append(beside.submit(write_annex_documents, processed, config, plan))
+
         def start_beside() -> None:  # called once the workers are forked: only then may threads start here
-            documents.append(beside.submit(write_annex_documents, processed, config, plan))
+            write_documents()
             printer.start()
 
         jobs = execute_jobs(
             plan.todo, workers, log, plan.staging / "report.log", executor, scheduler, printer.report_done, start_beside
         )
-        if not documents:  # no worker was started
-            documents.append(beside.submit(write_annex_documents, processed, config, plan))
+        write_documents()  # no worker was started: not yet written
         ran = {r.key: r for r in jobs}
         board, written = documents[0].result()
         for key, message in printer.settle().items():
