@@ -3,8 +3,8 @@
 Chromium's PDF backend (Skia) embeds a TrueType font as a subset, but writes a font with CFF outlines,
 as Noto Sans CJK has, as Type 3 glyph procedures (a few hundred font objects per report). With the same
 design as TrueType a PDF prints in about 0.13 CPU-s less (of about 0.55), is less than half the size, and
-carries real fonts that every viewer and print shop handles. So the set-up (``python -m kpi.print_font``) builds, from the very
-faces Chromium finds through fontconfig (Regular and Bold, Simplified Chinese forms), a TrueType copy of
+carries real fonts that every viewer and print shop handles. So the set-up (``python -m kpi.print_font``)
+builds, from the very faces Chromium finds through fontconfig (Regular and Bold, Simplified Chinese forms), a TrueType copy of
 the characters of GB 2312 with ASCII, Latin-1 and the CJK and full-width punctuation, renamed (OFL 1.1:
 a modified font takes a name of its own; copyright and licence are kept). The printer's Chromium sees it
 as an installed font (a fontconfig file of its own) and the page lists it before the generic families;
