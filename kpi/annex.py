@@ -106,7 +106,7 @@ def block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int, 
             raise values_without_region(sheet, region_column, location)
         if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
             break
-        fix = "改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名"
+        fix = registry.region_fix(region_cell)
         yield row_index, row, parsed_cell(registry.resolve_region, region_cell, sheet, region_column, location, fix)
 
 

@@ -1,17 +1,20 @@
 """Reading the county's annual series (``year, indicator_id, name_zh, unit, value, is_example,
-source``): the figures behind the plan's 2027 targets, one row per year and series."""
+source``): the figures behind the plan's 2027 targets, one row per year and series; and the annual form
+(``kpi template --year``) as a county office returns it (``read_annual_submission``)."""
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
-from kpi.grids import check_file, decode_text
-from kpi.parsing import is_example_text, parse_numbers
+from kpi.form_cells import Submission
+from kpi.grids import Sheet, check_file, column_name, decode_text, parsed_cell, read_sheets, text_at, visible_rows
+from kpi.parsing import is_example_text, normalize_text, parse_number, parse_numbers
 
 
 def read_county_annual(path: str | Path) -> pd.DataFrame:
@@ -47,3 +50,67 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
     frame["value"] = parse_numbers(frame["value"], "", on_error)
     frame["is_example"] = frame["is_example"].map(is_example_text).astype(bool)
     return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)
+
+
+ANNUAL_COLUMNS = ["year", "indicator_id", "value", "note", "sheet", "row", "column"]
+
+
+def _annual_header(path: Path, sheet: Sheet, year: int | None):
+    """``(header_index, value_column, form_year, code_column, name_column, source_column)`` of an annual
+    form's header (the row with ``YYYY年数值``), or None; a form of another year than ``year`` is an error."""
+    for index, row in enumerate(sheet.rows[:20]):
+        texts = [normalize_text(v) for v in row]
+        value_columns = [(j, int(m[1])) for j, t in enumerate(texts) if (m := re.fullmatch(r"(20\d{2})年数值", t))]
+        if not value_columns:
+            continue
+        value_column, form_year = value_columns[0]
+        if year is not None and form_year != year:
+            location = dict(file=path, sheet=sheet.name, row=index + 1, column=column_name(sheet, value_column))
+            fix = f"收集 {form_year} 年的表时用 --year {form_year}"
+            raise InputError.wrong_year(form_year, year, "年度报送表", fix, value=row[value_column], **location)
+        code_column = texts.index("代码") if "代码" in texts else None
+        name_column = next((j for j, t in enumerate(texts) if t.startswith("指标")), None)
+        source_column = next((j for j, t in enumerate(texts) if t.startswith("数据来源")), None)
+        return index, value_column, form_year, code_column, name_column, source_column
+    return None
+
+
+def _annual_rows(path: Path, sheet: Sheet, header, series: pd.DataFrame):
+    """The records of an annual form below its header, each series found by its code or its name."""
+    index, value_column, form_year, code_column, name_column, source_column = header
+    by_name = {normalize_text(n): s for n, s in zip(series["name_zh"], series["series_id"])}
+    known = set(series["series_id"])
+    for row_index, cells in visible_rows(sheet, index + 1):
+        code, name = text_at(cells, code_column), text_at(cells, name_column)
+        if not code and not name:
+            break
+        series_id = code if code in known else by_name.get(name)
+        location = dict(file=path, sheet=sheet.name, row=row_index + 1)
+        if series_id is None:
+            raise InputError(
+                "未知的年度指标 / unknown annual series",
+                value=code or name,
+                column=column_name(sheet, code_column if code else name_column),
+                fix="使用 `kpi template --year` 生成的表，不要改动代码和指标列",
+                **location,
+            )
+        raw = cells[value_column] if value_column < len(cells) else None
+        value = parsed_cell(parse_number, raw, sheet, value_column, location, "填写数值，无数据留空")
+        if value is not None:
+            note = text_at(cells, source_column)
+            yield form_year, series_id, value, note, sheet.name or "", row_index + 1, column_name(sheet, value_column)
+
+
+def read_annual_submission(path: str | Path, series: pd.DataFrame, year: int | None = None) -> Submission:
+    """A returned annual form: the ``代码`` column (or the 指标 name) and the ``YYYY年数值`` column."""
+    path = Path(path)
+    for sheet in read_sheets(path):
+        header = _annual_header(path, sheet, year)
+        if header is not None:
+            records = list(_annual_rows(path, sheet, header, series))
+            return Submission(path, "annual", pd.DataFrame.from_records(records, columns=ANNUAL_COLUMNS))
+    raise InputError(
+        "不是年度报送表：找不到“YYYY年数值”列 / not an annual form",
+        file=path,
+        fix="用 `kpi template --year YYYY` 生成年度报送表填写",
+    )

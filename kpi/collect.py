@@ -24,12 +24,13 @@ from pathlib import Path
 import pandas as pd
 
 from kpi import atomic
+from kpi.annual_input import read_annual_submission
 from kpi.config import Config, data_files_in
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, chinese_time
 from kpi.monthly import submission_status
 from kpi.registry import Registry
-from kpi.submissions import Submission, read_annual_submission, read_submission
+from kpi.submissions import Submission, read_submission
 
 STORE_COLUMNS = [
     "period",

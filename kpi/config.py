@@ -23,7 +23,7 @@ from kpi.errors import InputError
 from kpi.rules import Rules
 
 CONFIG_NAME = "kpi.toml"
-DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
+DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".et", ".ods", ".parquet")
 SOURCE_KEYS = ("annex", "progress", "county_annual")
 #: the conventions' defaults, as a project file writes them (kpi.rules.Rules holds them)
 RULE_DEFAULTS = {key: int(value) if float(value).is_integer() else value for key, value in asdict(Rules()).items()}

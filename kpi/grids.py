@@ -48,14 +48,17 @@ def check_file(path: Path) -> None:
 MAX_SHEET_XML_BYTES = 40 * 2**20  # a county's forms are kilobytes; 40 MB of sheet XML is not a form
 
 
-def _check_workbook_size(path: Path) -> bool:
-    """Refuse, before parsing, a workbook whose sheets unpack to more than ``MAX_SHEET_XML_BYTES``
-    (a zip bomb costs seconds and gigabytes to parse); say whether any sheet holds a formula."""
+def _is_sheet_xml(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+
+
+def _check_workbook_size(path: Path, members=_is_sheet_xml) -> bool:
+    """Refuse, before parsing, a workbook whose sheets (``members``) unpack to more than
+    ``MAX_SHEET_XML_BYTES`` (a zip bomb costs seconds and gigabytes to parse); say whether any sheet
+    holds a formula."""
     try:
         with zipfile.ZipFile(path) as archive:
-            sheets = [
-                i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
-            ]
+            sheets = [i for i in archive.infolist() if members(i.filename)]
             unpacked = sum(i.file_size for i in sheets)
             if unpacked > MAX_SHEET_XML_BYTES:
                 raise InputError(
@@ -81,14 +84,14 @@ def read_sheets(path: Path) -> list[Sheet]:
     if suffix == ".csv" or suffix == ".txt":
         text = decode_text(path.read_bytes(), path)
         return [Sheet(None, [row for row in csv.reader(io.StringIO(text, newline=""))])]
-    if suffix == ".xls":
-        raise InputError(
-            "不支持旧版 .xls 格式 / legacy .xls is not supported",
-            file=path,
-            fix="在 Excel 或 WPS 中“另存为” .xlsx 后再导入",
-        )
+    if suffix in CALAMINE_SUFFIXES:
+        return _calamine_sheets(path)
     if suffix not in (".xlsx", ".xlsm"):
-        raise InputError(f"不支持的文件类型 {suffix} / unsupported file type", file=path, fix="提供 .xlsx 或 .csv 文件")
+        raise InputError(
+            f"不支持的文件类型 {suffix} / unsupported file type",
+            file=path,
+            fix="提供 .xlsx、.xls、.et、.ods 或 .csv 文件",
+        )
     import openpyxl
 
     has_formulas = _check_workbook_size(path)
@@ -124,6 +127,47 @@ def read_sheets(path: Path) -> list[Sheet]:
         hidden = frozenset(index - 1 for index, dimension in worksheet.row_dimensions.items() if dimension.hidden)
         sheets.append(Sheet(worksheet.title, rows, hidden))
     return sheets
+
+
+#: Old Excel (.xls), WPS (.et: the same BIFF compound file) and OpenDocument (.ods): read by calamine.
+CALAMINE_SUFFIXES = (".xls", ".et", ".ods")
+MAX_LEGACY_BYTES = 20 * 2**20  # an .xls form is tens of kilobytes
+
+
+def _calamine_sheets(path: Path) -> list[Sheet]:
+    """The visible sheets of an .xls, .et or .ods file (calamine, a maintained Rust reader; the format
+    is told from the file's first bytes, so an .et saved as either kind reads). Calamine gives values,
+    not number formats: a percent-formatted 0.125 comes as 0.125 (a growth fraction is then held by the
+    plausibility check, never guessed)."""
+    import python_calamine
+
+    if path.stat().st_size > MAX_LEGACY_BYTES:
+        raise InputError(
+            f"文件过大（上限 {MAX_LEGACY_BYTES // 2**20} MB）/ the file is larger than a form can be",
+            file=path,
+            fix="只保留报送表所在的工作表，另存为 .xlsx",
+        )
+    if path.read_bytes()[:4] == b"PK\x03\x04":
+        _check_workbook_size(path, members=lambda name: name.endswith(".xml"))
+    try:
+        with path.open("rb") as handle:
+            workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
+            return [
+                Sheet(meta.name, workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False))
+                for meta in workbook.sheets_metadata
+                if meta.visible == python_calamine.SheetVisibleEnum.Visible
+                and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+            ]
+    except python_calamine.PasswordError:
+        raise InputError(
+            "文件设有密码 / the file is password-protected", file=path, fix="取消密码后另存再发回"
+        ) from None
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+        raise InputError(
+            f"无法读取该表格文件 / unreadable spreadsheet ({type(exc).__name__})",
+            file=path,
+            fix="用 Excel 或 WPS 打开确认能读，再另存为 .xlsx",
+        ) from None
 
 
 def cell_at(row: list[Any], column: int) -> Any:

@@ -18,19 +18,12 @@ import numpy as np
 import pandas as pd
 
 from kpi.facts import EXAMPLE_WORDS
+from kpi.units import conversion_factor, unit_family
 
 #: Texts that mean "no value" (未填报). Never read as zero.
 BLANK_TOKENS = frozenset(
     {"", "-", "—", "——", "–", "/", "\\", "nan", "none", "null", "n/a", "na", "无", "空", "暂无", "未报", "未报送"}
 )
-
-#: Suffix units and their factor relative to the indicator's own unit.
-_UNIT_FACTORS: dict[str, dict[str, float]] = {
-    "亿元": {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "元": 1e-8},
-    "万元": {"万元": 1.0, "万": 1.0, "亿元": 1e4, "亿": 1e4, "元": 1e-4},
-    "%": {"%": 1.0, "个百分点": 1.0},
-}
-_COUNT_UNITS = {"家", "件", "个", "项", "人", "人次", "名", "套"}
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _GE_PREFIX = ("≥", ">=", "不低于", "不少于", "至少", "大于等于", "大于或等于")
@@ -112,16 +105,14 @@ def parse_number(value: Any, unit: str = "") -> float | None:
         return number
     if re.search(r"[0-9.,+\-]", suffix):
         raise ValueError("不是数值 / not a number")
-    factors = _UNIT_FACTORS.get(unit, {})
-    if suffix in factors:
-        return number * factors[suffix]
-    if unit in _COUNT_UNITS and suffix == unit:
-        return number
-    if unit in _COUNT_UNITS and suffix in ("万", "万" + unit):
-        return number * 1e4
-    raise ValueError(
-        f"单位“{suffix}”与指标单位“{unit}”不符 / unit '{suffix}' does not match the indicator's unit '{unit}'"
-    )
+    if suffix == "万" and (unit_family(unit) or "").startswith("count"):
+        return number * 1e4  # 1.2万 (件)
+    try:
+        return number * conversion_factor(suffix, unit)
+    except ValueError:
+        raise ValueError(
+            f"单位“{suffix}”与指标单位“{unit}”不符 / unit '{suffix}' does not match the indicator's unit '{unit}'"
+        ) from None
 
 
 def parse_target(value: Any, unit: str = "") -> tuple[float, str]:

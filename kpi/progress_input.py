@@ -110,7 +110,7 @@ def _code(table: RawTable, columns: dict, registry: Registry) -> tuple[Coded, Va
         (
             "region",
             lambda v: region_position[registry.resolve_region(v)],
-            "改为已知区域名称，或在 data/raw/regions.csv 登记别名",
+            "改为已知区域名称，或登记别名：kpi alias 表中的名称 区域名称",
         ),
         (
             "indicator_id",

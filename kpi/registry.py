@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from kpi.facts import BOOLEAN_WORDS, COUNTY
 from kpi.parsing import normalize_text
 
 __all__ = ["COUNTY", "Registry"]
+ALIAS_COLUMNS = ["kind", "alias", "name", "added_at"]
 REGISTRY_FILES = (
     "indicators.csv",
     "regions.csv",
@@ -110,6 +111,8 @@ class Registry:
     pacing_profiles: pd.DataFrame
     provenance_table: pd.DataFrame
     province: pd.DataFrame  # the province's figures a target is compared with (超过全省平均水平)
+    #: the county's own names for regions and indicators (``kind, alias, name``; ``kpi alias``, kept in the store)
+    aliases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALIAS_COLUMNS))
 
     def provenance(self, file_names: list[str]) -> pd.DataFrame:
         """What is official, what is example, what is an assumption, for the files named (patterns in
@@ -148,7 +151,8 @@ class Registry:
         for region, aliases in zip(self.regions["region"], self.regions["aliases"]):
             for name in [region, *filter(None, aliases.split("|"))]:
                 lookup[normalize_text(name)] = region
-        return lookup
+        own = self.aliases[self.aliases["kind"] == "region"]
+        return lookup | {normalize_text(a): n for a, n in zip(own["alias"], own["name"])}
 
     @cached_property
     def indicator_lookup(self) -> dict[str, str]:
@@ -157,7 +161,8 @@ class Registry:
         for row in self.indicators.itertuples():
             for name in (row.indicator_id, row.name_zh, f"{row.name_zh}({row.unit})"):
                 lookup[normalize_text(name)] = row.indicator_id
-        return lookup
+        own = self.aliases[self.aliases["kind"] == "indicator"]
+        return lookup | {normalize_text(a): n for a, n in zip(own["alias"], own["name"])}
 
     @cached_property
     def by_id(self) -> pd.DataFrame:
@@ -188,8 +193,6 @@ class Registry:
         """The registry with monthly pacing profiles for some indicators (``indicator_id, profile,
         reason, source``, from ``[pacing]`` in kpi.toml). Each must name a known indicator that is
         not a growth rate, and a profile of ``pacing_profiles.csv`` covering months 1–12."""
-        from dataclasses import replace
-
         indicators = self.indicators.copy()
         for row in pacing.itertuples():
             if row.indicator_id not in set(indicators["indicator_id"]):
@@ -226,13 +229,51 @@ class Registry:
         """One indicator's row of ``indicators.csv``."""
         return self.by_id.loc[indicator_id]
 
+    def with_aliases(self, aliases: pd.DataFrame, where: Path | None = None) -> "Registry":
+        """The registry with the county's own aliases (``kind`` region or indicator, ``alias``, ``name``);
+        each must name a known region or indicator, and an alias may not stand for two of them."""
+        if aliases.empty:
+            return self
+        known = {"region": set(self.region_names), "indicator": set(self.indicators["indicator_id"])}
+        for row in aliases.itertuples():
+            if row.kind not in known or row.name not in known[row.kind]:
+                raise InputError(
+                    "别名指向未登记的区域或指标 / an alias names an unknown region or indicator",
+                    file=where,
+                    value=f"{row.alias} → {row.name}",
+                    fix="用 kpi alias --remove 删去该别名，再用已登记的名称重新登记",
+                )
+        return replace(self, aliases=aliases[ALIAS_COLUMNS].reset_index(drop=True))
+
+    def suggest_region(self, name: object) -> str | None:
+        """The region a name probably means, for a suggestion (never resolved by itself): a known name
+        or alias inside it (``丽水高新技术产业园区`` holds ``丽水高新``, ``壶山镇人民政府`` holds ``壶山镇``),
+        a known name inside which it stands (``壶山``), else the closest spelling."""
+        key = normalize_text(name)
+        for known, region in sorted(self.region_lookup.items(), key=lambda item: -len(item[0])):
+            if len(known) >= 2 and len(key) >= 2 and (known in key or key in known) and region != COUNTY:
+                return region
+        close = difflib.get_close_matches(key, list(self.region_lookup), n=1, cutoff=0.5)
+        return self.region_lookup[close[0]] if close else None
+
+    def region_fix(self, name: object) -> str:
+        """How to fix an unknown region's cell: the suggestion and the command that registers it."""
+        key = normalize_text(name)
+        suggestion = self.suggest_region(key)
+        if suggestion:
+            return (
+                f"若“{key}”就是“{suggestion}”，登记别名后重新收集：kpi alias {key} {suggestion}；"
+                "否则改为已知区域名称"
+            )
+        return f"改为已知区域名称（{'、'.join(self.region_names)}），或登记别名：kpi alias {key} 区域名称"
+
     def resolve_region(self, name: object) -> str:
-        """Canonical region name, or ``KeyError`` with the closest known name in its message."""
+        """Canonical region name, or ``KeyError`` with the likely region in its message."""
         key = normalize_text(name)
         if key in self.region_lookup:
             return self.region_lookup[key]
-        close = difflib.get_close_matches(key, list(self.region_lookup), n=1, cutoff=0.3)
-        hint = f"最接近的是“{self.region_lookup[close[0]]}”；" if close else ""
+        close = self.suggest_region(key)
+        hint = f"最接近的是“{close}”；" if close else ""
         raise KeyError(f"未知区域 / unknown region. {hint}已知区域：{'、'.join(self.region_names)}")
 
     def resolve_indicator(self, name: object) -> str:

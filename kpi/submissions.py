@@ -1,90 +1,110 @@
-"""Reading a returned form (:mod:`kpi.forms`) in any accepted layout:
+"""Reading a returned form (:mod:`kpi.forms`) in any layout an office makes:
 
-- the wide form (header ``区域`` + indicator columns; a ``时期`` column, a ``时期`` cell above the
-  table, or a title ``2026年1月`` gives the period);
+- the wide form (header ``区域`` + indicator columns, a unit in a header or in a 单位 row under it);
+- a one-region vertical sheet (indicator per row, a value column such as 本月累计 / 累计值 / 完成值,
+  optional 单位 and 备注 columns), its region and period in the lines above it, its title, its sheet
+  name or its file name (:mod:`kpi.form_context`);
 - a long table (时期/区域/指标/数值, or period/region/indicator_id/value), through ``read_progress``;
 - a filled 晾晒表 in the annex layout: 进度 is completion, so the value is 进度 × 指标 (the growth
   indicator's 进度 is the growth itself), approximate to the rounding of 进度 (said in a notice).
 
-Every value keeps its provenance: file, sheet, row and column. Pure readers: nothing is written.
+Lines above and below a table (填报人, 联系电话, 填报日期, 注 …) are furniture, never data or the
+period. Every value keeps its provenance: file, sheet, row, column and the cell as written; values are
+converted to the registry's units (:mod:`kpi.form_cells`). Pure readers: nothing is written.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from kpi.errors import InputError
+from kpi.form_cells import VALUE_COLUMNS, Submission, cell_value, column_unit, indicator_of_label, value_record
+from kpi.form_context import form_period, form_region, is_furniture_row, period_evidence, table_unit
 from kpi.grids import Sheet, column_name, parsed_cell, read_sheets, text_at, values_without_region, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.progress_input import read_progress
 from kpi.registry import Registry
+from kpi.units import is_unit, split_unit
 
-REFERENCE_MARKERS = ("参考", "上期", "上月", "备注", "说明", "来源")
-REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "region")
+REFERENCE_MARKERS = ("参考", "上期", "上月", "上年", "同期", "去年", "备注", "说明", "来源", "目标", "计划", "任务")
+REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "填报单位", "region")
 PERIOD_HEADERS = ("时期", "月份", "统计期", "period")
+LABEL_HEADERS = ("指标", "指标名称", "项目", "名称", "指标项目", "考核指标")
+VALUE_HEADERS = ("完成值", "完成数", "数值", "完成情况", "实际完成", "完成", "实绩", "value")
+UNIT_HEADERS = ("单位", "计量单位")
+LONG_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "region", "时期", "period")
 
 
-@dataclass
-class Submission:
-    """What one returned file holds: tidy values with their provenance, and notices for the reader."""
-
-    path: Path
-    layout: str  # wide | long | annex | annual
-    values: pd.DataFrame  # period (or year), region, indicator_id, value, sheet, row, column
-    notices: list[str] = field(default_factory=list)
-
-
-def _indicator_of(label: object, registry: Registry) -> str | None:
+def _indicator_of(label: object, registry: Registry) -> tuple[str, str | None] | None:
+    """``(indicator_id, unit written in the header)`` of a header cell, None for any other header."""
     text = normalize_text(label)
     if not text or any(marker in text for marker in REFERENCE_MARKERS):
         return None
-    try:
-        return registry.resolve_indicator(text)
-    except KeyError:
+    name, unit = split_unit(text)
+    indicator_id = indicator_of_label(name, registry)
+    return None if indicator_id is None else (indicator_id, unit)
+
+
+def _above(sheet: Sheet, header_index: int) -> list[list]:
+    return [row for index, row in visible_rows(sheet, 0) if index < header_index]
+
+
+def _form_period(sheet: Sheet, header_index: int, path: Path, expected: str | None) -> str | None:
+    """The period the form names around its table (title, 时期, sheet name, file name), else ``expected``."""
+    evidence = period_evidence(_above(sheet, header_index), sheet.name, path)
+    return form_period(evidence, path, sheet.name, expected) or expected
+
+
+@dataclass
+class WideHeader:
+    """Where a wide table is: its header row, region column, indicator columns (with the unit each is
+    written in) and period column, and the first data row (after a 单位 row, if there is one)."""
+
+    index: int
+    region_column: int
+    columns: dict[int, tuple[str, str | None]]
+    period_column: int | None
+    first_row: int
+
+
+def _unit_row(sheet: Sheet, header: WideHeader) -> dict[int, str] | None:
+    """A 单位 row under the header (``万元 | 家 | %`` under the indicators), as {column: unit}."""
+    if header.index + 1 >= len(sheet.rows):
         return None
-
-
-def _period_in_top(rows: list[list], header_index: int) -> str | None:
-    """A period written above the table: a ``时期`` cell followed by its value, or a title ``2026年1月``."""
-    for row in rows[:header_index]:
-        texts = [normalize_text(v) for v in row]
-        for j, text in enumerate(texts):
-            if text in PERIOD_HEADERS:
-                following = next((row[k] for k in range(j + 1, len(row)) if not is_blank(row[k])), None)
-                if following is not None:
-                    try:
-                        return parse_period(following)
-                    except ValueError:
-                        return None
-    for row in rows[:header_index]:
-        for value in row:
-            match = re.search(r"(20\d{2})年(\d{1,2})月", normalize_text(value))
-            if match:
-                return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+    row = sheet.rows[header.index + 1]
+    cells = {j: normalize_text(row[j]) for j in header.columns if j < len(row) and not is_blank(row[j])}
+    region_cell = text_at(row, header.region_column)
+    if cells and region_cell in ("", "单位", "计量单位") and all(is_unit(t) for t in cells.values()):
+        return cells
     return None
 
 
-def _wide_header(sheet: Sheet, registry: Registry) -> tuple[int, int, dict[int, str], int | None] | None:
-    """(header row, region column, {column: indicator}, period column) of a wide table, if any."""
-    for index, row in enumerate(sheet.rows[:20]):
+def _wide_header(sheet: Sheet, registry: Registry) -> WideHeader | None:
+    """The wide table of a sheet, if it has one (a header row with 区域 and indicator columns)."""
+    for index, row in enumerate(sheet.rows[:30]):
         texts = [normalize_text(v) for v in row]
-        region_column = next((j for j, t in enumerate(texts) if t in REGION_HEADERS), None)
+        region_column = next((j for j, t in enumerate(texts) if split_unit(t)[0] in REGION_HEADERS), None)
         if region_column is None:
             continue
         if index + 1 < len(sheet.rows) and "指标" in [normalize_text(v) for v in sheet.rows[index + 1]]:
             return None  # the annex layout
         columns = {
-            j: ind
+            j: found
             for j, value in enumerate(row)
-            if j != region_column and (ind := _indicator_of(value, registry)) is not None
+            if j != region_column and (found := _indicator_of(value, registry)) is not None
         }
         if columns:
             period_column = next((j for j, t in enumerate(texts) if t in PERIOD_HEADERS), None)
-            return index, region_column, columns, period_column
+            header = WideHeader(index, region_column, columns, period_column, index + 1)
+            units = _unit_row(sheet, header)
+            if units:
+                header.columns = {j: (i, units.get(j, u)) for j, (i, u) in columns.items()}
+                header.first_row = index + 2
+            return header
     return None
 
 
@@ -104,53 +124,141 @@ def _row_period(row: list, period_column: int | None, sheet: Sheet, location: di
     return row_period
 
 
-def _wide_values(row: list, columns: dict[int, str], sheet: Sheet, location: dict, registry: Registry):
-    """``(column, indicator_id, value)`` of each filled cell of a row; a negative year-to-date amount
-    or count is an error (a growth rate may be negative)."""
-    indicators = registry.by_id
-    for j, indicator_id in columns.items():
-        raw = row[j] if j < len(row) else None
-        unit = indicators.at[indicator_id, "unit"]
-        fix = "填写数值（可带单位，如 15.44亿元），无数据留空"
-        value = parsed_cell(lambda text: parse_number(text, unit), raw, sheet, j, location, fix)
-        if value is None:
-            continue
-        if indicators.at[indicator_id, "kind"] != "growth" and value < 0:
-            raise InputError(
-                "累计完成值不能为负 / a year-to-date amount or count cannot be negative",
-                column=column_name(sheet, j),
-                value=raw,
-                fix="核对数值",
-                **location,
-            )
-        yield j, indicator_id, value
-
-
-WIDE_COLUMNS = ["period", "region", "indicator_id", "value", "sheet", "row", "column"]
-
-
-def _read_wide(path: Path, sheet: Sheet, found, registry: Registry, period: str | None) -> pd.DataFrame:
+def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry, period: str | None) -> pd.DataFrame:
     """The values of a wide form (one row per region, one column per indicator), each with its cell."""
-    header_index, region_column, columns, period_column = found
-    top_period = _period_in_top(sheet.rows, header_index) or period
+    top_period = _form_period(sheet, header.index, path, period)
+    above_unit = table_unit(_above(sheet, header.index))
+    header_location = dict(file=path, sheet=sheet.name, row=header.index + 1)
+    units = {
+        j: column_unit(
+            unit, above_unit, registry.indicator(indicator_id), sheet, j, header_location, sheet.rows[header.index][j]
+        )
+        for j, (indicator_id, unit) in header.columns.items()
+    }
+    region_column = header.region_column
     records = []
-    for row_index, row in visible_rows(sheet, header_index + 1):
+    for row_index, row in visible_rows(sheet, header.first_row):
         cell = row[region_column] if region_column < len(row) else None
         location = dict(file=path, sheet=sheet.name, row=row_index + 1)
+        if is_furniture_row(row):
+            break  # 填报人, 联系电话, 注 …: the table has ended
         if is_blank(cell):
-            if all(is_blank(row[j]) for j in columns if j < len(row)):
+            if all(is_blank(row[j]) for j in header.columns if j < len(row)):
                 continue  # a blank row a clerk left between regions: the table goes on below it
             raise values_without_region(sheet, region_column, location)
-        if normalize_text(cell).startswith(("注", "说明", "备注", "填表", "审核", "负责人")):
+        region = parsed_cell(registry.resolve_region, cell, sheet, region_column, location, registry.region_fix(cell))
+        row_period = _row_period(row, header.period_column, sheet, location, top_period)
+        for j, (indicator_id, _) in header.columns.items():
+            raw = row[j] if j < len(row) else None
+            value, flag = cell_value(raw, registry.indicator(indicator_id), units[j], sheet, j, location)
+            if value is not None:
+                records.append(value_record(row_period, region, indicator_id, value, sheet, row_index, j, raw, flag))
+    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
+
+
+# ---------------------------------------------------------------- a one-region vertical sheet
+def _value_columns(texts: list[str]) -> list[int]:
+    """The columns that may hold year-to-date values in a vertical header (本月累计, 累计值, 1-3月累计,
+    完成值 …); more than one is an error for the caller to raise."""
+    candidates = []
+    for j, text in enumerate(texts):
+        label = split_unit(text)[0]
+        if any(marker in label for marker in REFERENCE_MARKERS):
+            continue
+        if "累计" in label or label in VALUE_HEADERS:
+            candidates.append(j)
+    return candidates
+
+
+def _vertical_header(sheet: Sheet, path: Path) -> tuple[int, int, list[int], int | None] | None:
+    """``(header row, label column, value columns, unit column)`` of a vertical table, if any."""
+    for index, row in enumerate(sheet.rows[:30]):
+        texts = [normalize_text(v) for v in row]
+        label_column = next((j for j, t in enumerate(texts) if split_unit(t)[0] in LABEL_HEADERS), None)
+        if label_column is None or any(t in LONG_HEADERS for t in texts):
+            continue  # no indicator column, or a long table (a row per region and period)
+        values = [j for j in _value_columns(texts) if j != label_column]
+        unit_column = next((j for j, t in enumerate(texts) if t in UNIT_HEADERS), None)
+        if values:
+            return index, label_column, values, unit_column
+        if any("本月" in t or "当月" in t for t in texts):
+            raise InputError(
+                "表中只有本月数，没有累计数 / the sheet has this month's figures but no year-to-date column",
+                file=path,
+                sheet=sheet.name,
+                row=index + 1,
+                fix="报送1月至本月的累计值（列名如“本月累计”或“累计值”）",
+            )
+    return None
+
+
+def _read_vertical(path: Path, sheet: Sheet, found, registry: Registry, period: str | None) -> pd.DataFrame:
+    """A one-region sheet: one indicator per row, the region and period named around the table."""
+    header_index, label_column, value_columns, unit_column = found
+    header = sheet.rows[header_index]
+    if len(value_columns) > 1:
+        names = "、".join(f"“{normalize_text(header[j])}”" for j in value_columns)
+        raise InputError(
+            f"有多列可能是累计值：{names} / more than one column could hold the values",
+            file=path,
+            sheet=sheet.name,
+            row=header_index + 1,
+            fix="只保留一列累计值（其余列名中注明“参考”或删去）",
+        )
+    value_column = value_columns[0]
+    above = _above(sheet, header_index)
+    region = form_region(above, sheet.name, path, registry)
+    form_month = _form_period(sheet, header_index, path, period)
+    location = dict(file=path, sheet=sheet.name, row=header_index + 1)
+    if form_month is None:
+        raise InputError(
+            "表中找不到时期 / no period in the form", fix="在标题中写明“2026年3月”，或在命令中给出 --period", **location
+        )
+    header_unit = split_unit(normalize_text(header[value_column]))[1]
+    above_unit = table_unit(above)
+    records = []
+    for row_index, row in visible_rows(sheet, header_index + 1):
+        location = dict(file=path, sheet=sheet.name, row=row_index + 1)
+        label, raw = (
+            row[label_column] if label_column < len(row) else None,
+            row[value_column] if value_column < len(row) else None,
+        )
+        if is_furniture_row(row) and indicator_of_label(label, registry) is None:
             break
-        fix = "改为已知区域名称，或在 data/raw/regions.csv 的 aliases 中登记别名"
-        region = parsed_cell(registry.resolve_region, cell, sheet, region_column, location, fix)
-        row_period = _row_period(row, period_column, sheet, location, top_period)
-        records += [
-            (row_period, region, indicator_id, value, sheet.name or "", row_index + 1, column_name(sheet, j))
-            for j, indicator_id, value in _wide_values(row, columns, sheet, location, registry)
-        ]
-    return pd.DataFrame.from_records(records, columns=WIDE_COLUMNS)
+        if is_blank(label):
+            if is_blank(raw):
+                continue
+            raise InputError(
+                "有数值但没有指标名称 / a value without its indicator",
+                column=column_name(sheet, label_column),
+                fix="填写指标名称",
+                **location,
+            )
+        name, label_unit = split_unit(normalize_text(label))
+        indicator_id = indicator_of_label(name, registry)
+        if indicator_id is None:
+            if is_blank(raw):
+                continue  # a section heading (一、科技投入)
+            parsed_cell(
+                registry.resolve_indicator, name, sheet, label_column, location, "改为登记的指标名称，或删去该行"
+            )
+        own_unit = text_at(row, unit_column) or label_unit or header_unit
+        indicator = registry.indicator(indicator_id)
+        unit = column_unit(
+            own_unit or None,
+            above_unit,
+            indicator,
+            sheet,
+            unit_column if text_at(row, unit_column) else label_column,
+            location,
+            own_unit,
+        )
+        value, flag = cell_value(raw, indicator, unit, sheet, value_column, location)
+        if value is not None:
+            records.append(
+                value_record(form_month, region, indicator_id, value, sheet, row_index, value_column, raw, flag)
+            )
+    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
 
 
 def _annex_month(path: Path, sheets: list[Sheet]) -> int:
@@ -194,26 +302,22 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
         if shown is not None:
             growth = kinds[indicator_id] == "growth"
             value = shown if growth else round(shown / 100 * target[(region, indicator_id)], 6)
-            records.append(
-                (period, region, indicator_id, value, sheet.name or "", row_index + 1, column_name(sheet, j + 1))
-            )
+            raw = row[j + 1]
+            records.append(value_record(period, region, indicator_id, value, sheet, row_index, j + 1, raw, ""))
     notice = (
         f"{path.name}：按晾晒表读入，累计值 = 进度 × 指标，精度受进度取整影响"
         " / read from a filled 晾晒表: values are 进度 × target, as precise as 进度 was rounded"
     )
-    return pd.DataFrame.from_records(records, columns=WIDE_COLUMNS), [notice]
+    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS), [notice]
 
 
-def read_submission(path: str | Path, registry: Registry, period: str | None = None) -> Submission:
-    """A returned monthly form in any accepted layout (see the module docstring)."""
-    path = Path(path)
-    sheets = read_sheets(path)
+def _layout(path: Path, sheets: list[Sheet], registry: Registry, period: str | None) -> Submission:
     for sheet in sheets:
         found = _wide_header(sheet, registry)
         if found is not None:
             return Submission(path, "wide", _read_wide(path, sheet, found, registry, period))
     for sheet in sheets:
-        for index, row in enumerate(sheet.rows[:20]):
+        for index, row in enumerate(sheet.rows[:30]):
             texts = [normalize_text(v) for v in row]
             if (
                 "区域" in texts
@@ -222,70 +326,35 @@ def read_submission(path: str | Path, registry: Registry, period: str | None = N
             ):
                 values, notices = _read_filled_annex(path, registry)
                 return Submission(path, "annex", values, notices)
+    parts = [
+        _read_vertical(path, sheet, found, registry, period)
+        for sheet in sheets
+        if (found := _vertical_header(sheet, path)) is not None
+    ]
+    if parts:
+        return Submission(path, "vertical", pd.concat(parts, ignore_index=True))
     tidy = read_progress(path, registry)  # the long layout; its own errors name the file and cell
-    values = tidy[["period", "region", "indicator_id", "value"]].assign(sheet="", row=0, column="")
-    return Submission(path, "long", values)
+    values = tidy[["period", "region", "indicator_id", "value"]].assign(sheet="", row=0, column="", raw="", flag="")
+    return Submission(path, "long", values[VALUE_COLUMNS])
 
 
-ANNUAL_COLUMNS = ["year", "indicator_id", "value", "note", "sheet", "row", "column"]
-
-
-def _annual_header(path: Path, sheet: Sheet, year: int | None):
-    """``(header_index, value_column, form_year, code_column, name_column, source_column)`` of an annual
-    form's header (the row with ``YYYY年数值``), or None; a form of another year than ``year`` is an error."""
-    for index, row in enumerate(sheet.rows[:20]):
-        texts = [normalize_text(v) for v in row]
-        value_columns = [(j, int(m[1])) for j, t in enumerate(texts) if (m := re.fullmatch(r"(20\d{2})年数值", t))]
-        if not value_columns:
-            continue
-        value_column, form_year = value_columns[0]
-        if year is not None and form_year != year:
-            location = dict(file=path, sheet=sheet.name, row=index + 1, column=column_name(sheet, value_column))
-            fix = f"收集 {form_year} 年的表时用 --year {form_year}"
-            raise InputError.wrong_year(form_year, year, "年度报送表", fix, value=row[value_column], **location)
-        code_column = texts.index("代码") if "代码" in texts else None
-        name_column = next((j for j, t in enumerate(texts) if t.startswith("指标")), None)
-        source_column = next((j for j, t in enumerate(texts) if t.startswith("数据来源")), None)
-        return index, value_column, form_year, code_column, name_column, source_column
-    return None
-
-
-def _annual_rows(path: Path, sheet: Sheet, header, series: pd.DataFrame):
-    """The records of an annual form below its header, each series found by its code or its name."""
-    index, value_column, form_year, code_column, name_column, source_column = header
-    by_name = {normalize_text(n): s for n, s in zip(series["name_zh"], series["series_id"])}
-    known = set(series["series_id"])
-    for row_index, cells in visible_rows(sheet, index + 1):
-        code, name = text_at(cells, code_column), text_at(cells, name_column)
-        if not code and not name:
-            break
-        series_id = code if code in known else by_name.get(name)
-        location = dict(file=path, sheet=sheet.name, row=row_index + 1)
-        if series_id is None:
-            raise InputError(
-                "未知的年度指标 / unknown annual series",
-                value=code or name,
-                column=column_name(sheet, code_column if code else name_column),
-                fix="使用 `kpi template --year` 生成的表，不要改动代码和指标列",
-                **location,
-            )
-        raw = cells[value_column] if value_column < len(cells) else None
-        value = parsed_cell(parse_number, raw, sheet, value_column, location, "填写数值，无数据留空")
-        if value is not None:
-            note = text_at(cells, source_column)
-            yield form_year, series_id, value, note, sheet.name or "", row_index + 1, column_name(sheet, value_column)
-
-
-def read_annual_submission(path: str | Path, series: pd.DataFrame, year: int | None = None) -> Submission:
-    """A returned annual form: the ``代码`` column (or the 指标 name) and the ``YYYY年数值`` column."""
+def read_submission(path: str | Path, registry: Registry, period: str | None = None) -> Submission:
+    """A returned monthly form in any accepted layout (see the module docstring). One cell given twice
+    in one form (two rows for a region, two columns for an indicator) is refused, naming both."""
     path = Path(path)
-    for sheet in read_sheets(path):
-        header = _annual_header(path, sheet, year)
-        if header is not None:
-            records = list(_annual_rows(path, sheet, header, series))
-            return Submission(path, "annual", pd.DataFrame.from_records(records, columns=ANNUAL_COLUMNS))
-    raise InputError(
-        "不是年度报送表：找不到“YYYY年数值”列 / not an annual form",
-        file=path,
-        fix="用 `kpi template --year YYYY` 生成年度报送表填写",
-    )
+    submission = _layout(path, read_sheets(path), registry, period)
+    values = submission.values
+    twice = values[values.duplicated(["period", "region", "indicator_id"], keep=False)]
+    if not twice.empty:
+        first, second = twice.iloc[0], twice.iloc[1]
+        raise InputError(
+            f"同一格填了两次：{first['region']} {first['indicator_id']} {first['period']}，"
+            f"第 {first['row']} 行 {first['column']} 与第 {second['row']} 行 {second['column']}"
+            " / one value given twice in one form",
+            file=path,
+            sheet=first["sheet"] or None,
+            row=int(second["row"]) or None,
+            value=[first["raw"], second["raw"]],
+            fix="删去重复的行或列，只保留正确的一个",
+        )
+    return submission

@@ -11,6 +11,7 @@ import pytest
 from kpi import config as project
 from kpi import paths
 from kpi.annex import read_annex
+from kpi.annual_input import read_annual_submission
 from kpi.atomic import formula_safe
 from kpi.collect import collect, import_annex, merge
 from kpi.config import Imprint
@@ -20,7 +21,7 @@ from kpi.forms import annual_form, monthly_form
 from kpi.leaderboard import build_leaderboard
 from kpi.monthly import rank_change, submission_status
 from kpi.progress_input import read_progress
-from kpi.submissions import read_annual_submission, read_submission
+from kpi.submissions import read_submission
 from kpi.trajectory import annual_series
 from tests.conftest import write_config
 

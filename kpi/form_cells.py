@@ -1,0 +1,129 @@
+"""One value cell of a returned form, read the same way in every layout: its number in the unit its
+column or row is written in, converted to the registry's unit (:mod:`kpi.units`), checked for what the
+indicator's kind allows (no negative year-to-date amount, whole counts), and flagged where a person must
+say what it is (a growth rate written as a bare fraction, 0.125: 12.5 % or 0.125 %?)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpi.errors import InputError
+from kpi.grids import Sheet, column_name, parsed_cell
+from kpi.parsing import normalize_text, parse_number
+from kpi.registry import Registry
+from kpi.units import conversion_factor, unit_family
+
+#: The columns every layout's reader returns: the value and where it came from, what the cell held,
+#: and a flag for the plausibility check (``growth_fraction``: a growth rate given as 0 < |x| < 1).
+VALUE_COLUMNS = ["period", "region", "indicator_id", "value", "sheet", "row", "column", "raw", "flag"]
+
+
+@dataclass
+class Submission:
+    """What one returned file holds: tidy values with their provenance, and notices for the reader."""
+
+    path: Path
+    layout: str  # wide | vertical | long | annex | annual
+    values: pd.DataFrame  # VALUE_COLUMNS (annual: ANNUAL_COLUMNS)
+    notices: list[str] = field(default_factory=list)
+
+
+VALUE_FIX = "填写数值（可带单位，如 15.44亿元），无数据留空"
+
+
+def column_unit(
+    given: str | None,
+    table_unit: str | None,
+    indicator: pd.Series,
+    sheet: Sheet,
+    column: int,
+    location: dict,
+    header: Any,
+) -> str | None:
+    """The unit a column (or row) is written in: its own (a header's ``（万元）``, a 单位 cell), else the
+    table's (``单位：万元`` above it) where that fits the indicator, else None (the registry's). A unit
+    of its own that cannot convert (``%`` over a count, ``亿元`` for 家) is an error at that cell."""
+    if given is not None:
+        try:
+            conversion_factor(given, indicator["unit"])
+        except ValueError as exc:
+            raise InputError(
+                str(exc),
+                column=column_name(sheet, column),
+                value=header,
+                fix=f"{indicator['name_zh']}的单位是“{indicator['unit']}”：改正表头或单位栏中的单位",
+                **location,
+            ) from None
+        return given
+    if table_unit is not None and unit_family(table_unit) == unit_family(indicator["unit"]):
+        return table_unit
+    return None
+
+
+def cell_value(raw: Any, indicator: pd.Series, unit: str | None, sheet: Sheet, column: int, location: dict):
+    """``(value in the registry's unit, flag)`` of one cell, or ``(None, "")`` for a blank (未报送)."""
+    registry_unit = indicator["unit"]
+    written = unit or registry_unit
+    value = parsed_cell(lambda text: parse_number(text, written), raw, sheet, column, location, VALUE_FIX)
+    if value is None:
+        return None, ""
+    value *= conversion_factor(written, registry_unit)
+    where = dict(column=column_name(sheet, column), value=raw, **location)
+    kind = indicator["kind"]
+    if kind != "growth" and value < 0:
+        raise InputError(
+            "累计完成值不能为负 / a year-to-date amount or count cannot be negative", fix="核对数值", **where
+        )
+    if kind == "count" and abs(value - round(value)) > 1e-6:
+        raise InputError(
+            f"{indicator['name_zh']}是个数，应为整数 / a count must be a whole number",
+            fix=f"填写整数（单位：{registry_unit}）",
+            **where,
+        )
+    percent_written = unit == "%" or "%" in normalize_text(raw)
+    flag = "growth_fraction" if kind == "growth" and not percent_written and 0 < abs(value) < 1 else ""
+    return (round(value) if kind == "count" else value), flag
+
+
+def value_record(
+    period: str,
+    region: str,
+    indicator_id: str,
+    value: float,
+    sheet: Sheet,
+    row_index: int,
+    column: int,
+    raw: Any,
+    flag: str,
+) -> tuple:
+    """One row of :data:`VALUE_COLUMNS`."""
+    raw_text = "" if raw is None else str(raw)
+    return (
+        period,
+        region,
+        indicator_id,
+        value,
+        sheet.name or "",
+        row_index + 1,
+        column_name(sheet, column),
+        raw_text,
+        flag,
+    )
+
+
+def indicator_of_label(label: str, registry: Registry) -> str | None:
+    """The indicator a header or row label names (id, Chinese name, leading ``1.``/``（一）`` numbering
+    stripped), or None."""
+    import re
+
+    text = re.sub(r"^(?:\d+[.、)]|\(\w{1,3}\)|[一二三四五六七八九十]+、)", "", normalize_text(label))
+    if not text:
+        return None
+    try:
+        return registry.resolve_indicator(text)
+    except KeyError:
+        return None
