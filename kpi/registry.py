@@ -262,8 +262,7 @@ class Registry:
         suggestion = self.suggest_region(key)
         if suggestion:
             return (
-                f"若“{key}”就是“{suggestion}”，登记别名后重新收集：kpi alias {key} {suggestion}；"
-                "否则改为已知区域名称"
+                f"若“{key}”就是“{suggestion}”，登记别名后重新收集：kpi alias {key} {suggestion}；否则改为已知区域名称"
             )
         return f"改为已知区域名称（{'、'.join(self.region_names)}），或登记别名：kpi alias {key} 区域名称"
 
