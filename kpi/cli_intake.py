@@ -13,6 +13,8 @@ from kpi.errors import InputError
 
 def add_intake_commands(sub, common) -> None:
     """Register the intake commands' parsers (``sub``: the ``kpi`` subparsers; ``common``: --config)."""
+    from kpi.cli_collect import cmd_alias, cmd_collect
+
     template = sub.add_parser(
         "template", parents=[common], help="生成报送表：--period 月度（每个区域一份及汇总表），--year 全县年度数据"
     )
@@ -29,9 +31,25 @@ def add_intake_commands(sub, common) -> None:
     collect.add_argument("files", nargs="+", help="发回的 .xlsx/.csv 文件，或存放它们的文件夹")
     collect.add_argument("--period", help="月度报送的时期 YYYY-MM（表中时期不符则拒收）")
     collect.add_argument("--year", type=int, help="年度数据表的年份")
+    collect.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="FILE:CELL",
+        help="确认一个被暂缓的数值（照抄列出的“文件:单元格”）",
+    )
+    collect.add_argument("--dry-run", action="store_true", help="只检查并列出将存入的数值，不写任何文件")
+    collect.add_argument("--received", help="文件收到的时间（默认：文件的修改时间），如 2026-04-03 10:00")
     collect.add_argument("--raw", help=argparse.SUPPRESS)
     collect.add_argument("--out", help=argparse.SUPPRESS)
-    collect.set_defaults(func=_cmd_collect)
+    collect.set_defaults(func=cmd_collect)
+
+    alias = sub.add_parser("alias", parents=[common], help="登记本县的别名：表中的写法 → 登记表中的区域或指标")
+    alias.add_argument("alias", nargs="?", help="表中的写法，例如 壶山镇人民政府")
+    alias.add_argument("name", nargs="?", help="登记表中的名称，例如 壶山镇")
+    alias.add_argument("--indicator", action="store_true", help="这是指标的别名（默认：区域）")
+    alias.add_argument("--raw", help=argparse.SUPPRESS)
+    alias.set_defaults(func=cmd_alias)
 
     annex = sub.add_parser("import-annex", parents=[common], help="校验并导入某年的晾晒表指标（附件），供 ingest 使用")
     annex.add_argument("file", help="该年的晾晒表 .xlsx 或 .csv（附件格式）")
@@ -74,8 +92,8 @@ def _cmd_make_example(args) -> int:
 
 def _cmd_template(args) -> int:
     from kpi import atomic
+    from kpi.collect import project_registry
     from kpi.forms import annual_form, form_filename, monthly_form, previous_period
-    from kpi.registry import Registry
 
     period, year = month_or_year(args, "kpi template --period 2026-01")
     cfg = project_config(args)
@@ -83,7 +101,7 @@ def _cmd_template(args) -> int:
         from kpi.pipeline import ensure_outside
 
         ensure_outside(Path(args.forms), cfg.registry, "forms")
-    registry = Registry.load(cfg.registry)
+    registry = project_registry(cfg)
     written = []
     if period:
         previous = _known_progress(cfg, registry, previous_period(period))
@@ -129,49 +147,11 @@ def _known_progress(cfg, registry, period: str):
     return progress[progress["period"] == period]
 
 
-def _cmd_collect(args) -> int:
-    from kpi.collect import collect, collect_annual
-    from kpi.monthly import write_status
-    from kpi.registry import Registry
-
-    period, year = month_or_year(args, "kpi collect 回收表文件夹 --period 2026-01")
-    cfg = project_config(args)
-    registry = Registry.load(cfg.registry)
-    if year is not None:
-        from kpi.trajectory import annual_series
-
-        result = collect_annual(cfg, annual_series(registry.plan_targets), args.files, year)
-    else:
-        result = collect(cfg, registry, args.files, period)
-        result.written.append(write_status(result.status, period, cfg.monthly_dir(period)))
-    print(
-        f"读取 {len(result.received)} 个文件 / read {len(result.received)} files: "
-        + "、".join(p.name for p in result.received)
-    )
-    print(
-        f"新增 {result.new_values} 个数值，更正 {len(result.corrections)} 个，相同 {result.unchanged} 个"
-        f" / {result.new_values} new, {len(result.corrections)} corrected, {result.unchanged} unchanged"
-    )
-    for row in result.corrections.itertuples():
-        print(f"  更正 / corrected: {row.key}: {row.old_value} → {row.new_value}（{row.new_source}）")
-    for notice in result.notices:
-        print(notice)
-    if result.status is not None:
-        print(f"\n报送情况 / submissions {result.period}:")
-        print(result.status[["区域", "状态", "已报指标数", "缺报指标"]].to_string(index=False))
-        missing = result.status.loc[result.status["状态"] != "已报送", "区域"].tolist()
-        print("未报齐 / incomplete: " + ("、".join(missing) if missing else "无 / none"))
-    for path in result.written:
-        print(f"wrote {path}")
-    return 0
-
-
 def _cmd_import_annex(args) -> int:
-    from kpi.collect import import_annex
-    from kpi.registry import Registry
+    from kpi.collect import import_annex, project_registry
 
     cfg = project_config(args)
-    registry = Registry.load(cfg.registry)
+    registry = project_registry(cfg)
     for path in import_annex(cfg, registry, Path(args.file), args.year):
         print(f"wrote {path}")
     if cfg.store_annex not in cfg.annex:

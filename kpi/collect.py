@@ -1,7 +1,7 @@
 """The store: what the county receives, kept with its provenance, never overwritten silently.
 
-``kpi collect`` reads every returned form (``kpi.submissions.read_submission``), checks all of them
-before writing anything, then merges their values into ``<store>/progress.csv``:
+``kpi collect`` (:mod:`kpi.returns`) reads every returned form, checks all of them before writing
+anything, then merges the values it can vouch for into ``<store>/progress.csv``:
 
 - each value keeps its source file, that file's sha256, sheet, row and column, and when it was
   received (Beijing time);
@@ -13,6 +13,7 @@ Within one call, files are applied oldest first (by modification time, then name
 correction returned after the original wins. ``kpi collect --year`` does the same for the
 county's annual figures (``<store>/county_annual.csv``). Each collection also writes 报送情况 (who
 has reported which indicators for the period, and who is missing: :func:`kpi.monthly.submission_status`).
+Implausible values wait in ``<store>/held.csv`` until a person confirms or corrects them.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import pandas as pd
 
 from kpi import atomic
 from kpi.annual_input import read_annual_submission
-from kpi.config import Config, data_files_in
+from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, chinese_time
-from kpi.monthly import submission_status
-from kpi.registry import Registry
-from kpi.submissions import Submission, read_submission
+from kpi.parsing import normalize_text
+from kpi.registry import ALIAS_COLUMNS, Registry
+from kpi.sources import ignore_rule
 
 STORE_COLUMNS = [
     "period",
@@ -49,10 +50,29 @@ ANNUAL_COLUMNS = ["year", "indicator_id", "name_zh", "unit", "value", "is_exampl
 CORRECTION_COLUMNS = ["key", "old_value", "new_value", "old_source", "new_source", "corrected_at"]
 
 
+HELD_COLUMNS = [
+    "period",
+    "region",
+    "indicator_id",
+    "value",
+    "likely_value",
+    "reason",
+    "cell",
+    "source_file",
+    "source_sha256",
+    "received_at",
+    "status",
+    "resolved_at",
+    "resolution",
+]
+HELD, ACCEPTED, SUPERSEDED = "待确认", "已确认", "已更正"
+
+
 @dataclass
 class CollectResult:
-    """What one ``kpi collect`` did: the files received, values new, corrected and unchanged, the
-    报送情况 of the period, the files written and the notices to print."""
+    """What one ``kpi collect`` did: the files received (read), refused (with the error) and ignored
+    (with the rule), values new, corrected, unchanged, held and accepted, the 报送情况 of the period,
+    the files written and the notices to print. ``dry_run``: nothing was written."""
 
     period: str
     received: list[Path]
@@ -62,25 +82,35 @@ class CollectResult:
     status: pd.DataFrame | None = None
     notices: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    refused: list[tuple[Path, InputError]] = field(default_factory=list)
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
+    held: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HELD_COLUMNS))
+    accepted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HELD_COLUMNS))
+    stored: pd.DataFrame | None = None  # what was (or, in a dry run, would be) stored
+    dry_run: bool = False
 
 
-def submission_files(paths: list[str | Path]) -> list[Path]:
-    """Folders expanded to their data files; oldest first (modification time, then name)."""
+def submission_files(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to read, oldest first (modification time, then name), and the files of the given
+    folders that are not read, each with its rule. A file named on the command line is always read."""
     files: list[Path] = []
+    ignored: list[tuple[Path, str]] = []
     for given in map(Path, paths):
         if given.is_dir():
-            files += data_files_in(given)
+            for entry in sorted(given.iterdir()):
+                rule = ignore_rule(entry)
+                (ignored.append((entry, rule)) if rule else files.append(entry))
         elif given.exists():
             files.append(given)
         else:
             raise InputError("文件不存在 / file not found", file=given, fix="检查路径和文件名")
     if not files:
         raise InputError(
-            "没有找到可读取的回收表（.xlsx/.csv）/ no forms found",
+            "没有找到可读取的回收表（.xlsx/.xls/.et/.ods/.csv）/ no forms found",
             file=", ".join(map(str, paths)),
             fix="把各区域发回的报送表放进一个文件夹，再运行 kpi collect 该文件夹 --period YYYY-MM",
         )
-    return sorted(set(files), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    return sorted(set(files), key=lambda p: (p.stat().st_mtime_ns, p.name)), ignored
 
 
 def read_store(path: Path) -> pd.DataFrame:
@@ -90,6 +120,40 @@ def read_store(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"period": str, "source_sheet": str, "source_column": str}, keep_default_na=False)[
         STORE_COLUMNS
     ]
+
+
+def read_aliases(path: Path) -> pd.DataFrame:
+    """The county's own aliases (``aliases.csv``: kind, alias, name, added_at; empty when none)."""
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ALIAS_COLUMNS})
+    return pd.read_csv(path, dtype=str, keep_default_na=False)[ALIAS_COLUMNS]
+
+
+def project_registry(config: Config) -> Registry:
+    """The registry the project file names, with the county's own aliases from the store."""
+    return Registry.load(config.registry).with_aliases(read_aliases(config.store_aliases), config.store_aliases)
+
+
+def add_alias(config: Config, registry: Registry, alias: str, name: str, kind: str, now: dt.datetime) -> Path:
+    """Register ``alias`` for a region (or an indicator) in ``<store>/aliases.csv``. The name must be
+    known; an alias already meaning something else is refused (one name, one meaning)."""
+    alias, resolve = normalize_text(alias), registry.resolve_region if kind == "region" else registry.resolve_indicator
+    try:
+        target = resolve(name)
+    except KeyError as exc:
+        raise InputError(exc.args[0], value=name, fix="第二个参数写登记表中的名称（区域名或指标名）") from None
+    lookup = registry.region_lookup if kind == "region" else registry.indicator_lookup
+    if alias in lookup:
+        if lookup[alias] == target:
+            return config.store_aliases
+        raise InputError(
+            f"“{alias}”已表示“{lookup[alias]}” / the alias already means something else",
+            value=alias,
+            fix="换一个别名；一个名称只能指一个区域或指标",
+        )
+    row = pd.DataFrame([{"kind": kind, "alias": alias, "name": target, "added_at": now.isoformat()}])
+    table = pd.concat([read_aliases(config.store_aliases), row], ignore_index=True)
+    return atomic.write_csv(config.store_aliases, atomic.formula_safe(table))
 
 
 def read_corrections(path: Path) -> pd.DataFrame:
@@ -131,7 +195,8 @@ def merge(
     return merged, pd.DataFrame(corrections, columns=CORRECTION_COLUMNS), added, unchanged
 
 
-def _describe(row: dict) -> str:
+def describe(row: dict) -> str:
+    """A value's source for the corrections log: ``file（sheet，第N行，C）``."""
     where = "，".join(
         x
         for x in (
@@ -144,59 +209,7 @@ def _describe(row: dict) -> str:
     return f"{row['source_file']}" + (f"（{where}）" if where else "")
 
 
-def collect(
-    config: Config, registry: Registry, files: list[str | Path], period: str, now: dt.datetime | None = None
-) -> CollectResult:
-    """Read, check and merge the returned monthly forms of ``period`` into the store (see module)."""
-    now = now or beijing_now()
-    received = submission_files(files)
-    submissions: list[tuple[Path, str, Submission]] = []
-    for path in received:  # everything is read and checked before anything is written
-        submission = read_submission(path, registry, period)
-        wrong = submission.values[submission.values["period"] != period]
-        if not wrong.empty:
-            first = wrong.iloc[0]
-            raise InputError(
-                f"这是 {first['period']} 的报送表，不是 {period} / a form for the wrong period",
-                file=path,
-                sheet=first["sheet"] or None,
-                row=int(first["row"]) or None,
-                value=first["period"],
-                fix=f"核对文件；收集 {first['period']} 的表时用 --period {first['period']}",
-            )
-        if submission.values.empty:
-            raise InputError(
-                "报送表中没有任何数值 / the form holds no values",
-                file=path,
-                fix="填写后保存再发回；若确实无数据，不必收集此文件",
-            )
-        submissions.append((path, atomic.file_sha256(path), submission))
-    at = now.isoformat()
-    incoming = pd.concat(
-        [s.values.assign(source_file=p.name, source_sha256=h, _at=at) for p, h, s in submissions], ignore_index=True
-    )
-    incoming = incoming.rename(columns={"sheet": "source_sheet", "row": "source_row", "column": "source_column"})
-    incoming = incoming.assign(is_example=False, received_at=at)
-    store = read_store(config.store_progress)
-    merged, corrections, added, unchanged = merge(store, incoming, ["period", "region", "indicator_id"], _describe)
-    merged = _ordered(merged[STORE_COLUMNS], registry)
-    result = CollectResult(
-        period, received, added, corrections, unchanged, notices=[n for _, _, s in submissions for n in s.notices]
-    )
-    result.written += _store(
-        config, [(p, h) for p, h, _ in submissions], period, config.store_progress, merged, corrections
-    )
-    result.status = submission_status(merged, registry, period)
-    if config.store_progress not in config.progress and config.store_progress.parent not in config.progress:
-        result.notices.append(
-            f"注意：kpi.toml 的 [data] progress 未包含 {config.store_progress}，报表不会用到本次收集的数据；"
-            f'改为 progress = ["{config.store_progress.relative_to(config.path.parent) if config.path else config.store_progress}"]'
-            " / the project file does not read the store yet"
-        )
-    return result
-
-
-def _store(
+def store_received(
     config: Config,
     received: list[tuple[Path, str]],
     folder: str,
@@ -217,7 +230,8 @@ def _store(
     return written
 
 
-def _ordered(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+def ordered(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """The store's rows by period, then region and indicator in annex order."""
     return (
         table.assign(
             _r=table["region"].map(registry.region_order), _i=table["indicator_id"].map(registry.indicator_order)
@@ -241,7 +255,7 @@ def collect_annual(
 ) -> CollectResult:
     """Merge returned annual forms of ``year`` into ``<store>/county_annual.csv`` (same rules)."""
     now = now or beijing_now()
-    received = submission_files(files)
+    received, _ = submission_files(files)
     parts = []
     for path in received:
         submission = read_annual_submission(path, series, year)
@@ -265,7 +279,7 @@ def collect_annual(
     merged, corrections, added, unchanged = merge(store, incoming, ["year", "indicator_id"], lambda row: row["source"])
     merged = merged[ANNUAL_COLUMNS].sort_values(["indicator_id", "year"]).reset_index(drop=True)
     result = CollectResult(str(year), received, added, corrections, unchanged)
-    result.written += _store(
+    result.written += store_received(
         config,
         [(p, atomic.file_sha256(p)) for p in received],
         f"{year}-annual",

@@ -20,13 +20,15 @@ from pathlib import Path
 
 from kpi import paths
 from kpi.errors import InputError
+from kpi.plausibility import CHECK_KEYS, Checks
 from kpi.rules import Rules
+from kpi.sources import expand_sources
 
 CONFIG_NAME = "kpi.toml"
-DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".et", ".ods", ".parquet")
 SOURCE_KEYS = ("annex", "progress", "county_annual")
 #: the conventions' defaults, as a project file writes them (kpi.rules.Rules holds them)
 RULE_DEFAULTS = {key: int(value) if float(value).is_integer() else value for key, value in asdict(Rules()).items()}
+CHECK_DEFAULTS = asdict(Checks())
 RULE_KEYS = {
     "near_tolerance_points": (0, 100),
     "composite_cap_percent": (100, 1000),
@@ -63,7 +65,12 @@ class Config:
     notebooks: Path = paths.NOTEBOOKS
     rules: dict = field(default_factory=dict)  # [rules]: this project's conventions, restated or changed
     pacing: dict = field(default_factory=dict)  # [pacing.<indicator_id>]: profile, reason, source
+    checks: dict = field(default_factory=dict)  # [checks]: plausibility thresholds of kpi collect
     overrides: dict = field(default_factory=dict)
+
+    def plausibility_checks(self) -> Checks:
+        """``[checks]`` as :class:`kpi.plausibility.Checks` (the defaults for what it does not say)."""
+        return Checks(**self.checks)
 
     def pacing_table(self):
         """``[pacing]`` as a table: ``indicator_id, profile, reason, source``."""
@@ -89,6 +96,16 @@ class Config:
     def store_county_annual(self) -> Path:
         """The store's table of the county's annual figures (``kpi collect --year``)."""
         return self.store / "county_annual.csv"
+
+    @property
+    def store_held(self) -> Path:
+        """The store's held values: collected, implausible, waiting for a person (``--accept`` or a new file)."""
+        return self.store / "held.csv"
+
+    @property
+    def store_aliases(self) -> Path:
+        """The county's own names for its regions and indicators (``kpi alias``)."""
+        return self.store / "aliases.csv"
 
     @property
     def store_annex(self) -> Path:
@@ -173,6 +190,7 @@ KNOWN_KEYS = {
     "data": {"registry", "store", "example", *SOURCE_KEYS},
     "output": {"processed", "reports", "notebooks"},
     "rules": set(RULE_KEYS),
+    "checks": set(CHECK_KEYS),
     "pacing": None,  # one table per indicator: checked by _check_pacing
 }
 
@@ -217,18 +235,18 @@ def _check_sections(document: dict, path: Path) -> None:
             )
 
 
-def _check_rules(rules: dict, path: Path) -> dict:
-    """``[rules]``: each a number within its range (:data:`RULE_KEYS`)."""
-    for key, value in rules.items():
-        low, high = RULE_KEYS[key]
+def _check_numbers(section: str, entries: dict, ranges: dict, defaults: dict, path: Path) -> dict:
+    """``[rules]`` or ``[checks]``: each a number within its range."""
+    for key, value in entries.items():
+        low, high = ranges[key]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
             raise InputError(
-                f"[rules] {key} 应为 {low}—{high} 之间的数 / out of range",
+                f"[{section}] {key} 应为 {low}—{high} 之间的数 / out of range",
                 file=path,
                 value=value,
-                fix=f"例如 {key} = {RULE_DEFAULTS[key]}（本项目的默认约定）",
+                fix=f"例如 {key} = {defaults[key]}（本项目的默认约定）",
             )
-    return dict(rules)
+    return dict(entries)
 
 
 def _check_pacing(pacing: dict, path: Path) -> dict:
@@ -302,38 +320,7 @@ def load(explicit: str | Path | None = None) -> Config:
         processed=_one_path(output, "processed", base / "data" / "processed", path),
         reports=_one_path(output, "reports", base / "reports", path),
         notebooks=_one_path(output, "notebooks", paths.NOTEBOOKS, path),
-        rules=_check_rules(document.get("rules", {}), path),
+        rules=_check_numbers("rules", document.get("rules", {}), RULE_KEYS, RULE_DEFAULTS, path),
+        checks=_check_numbers("checks", document.get("checks", {}), CHECK_KEYS, CHECK_DEFAULTS, path),
         pacing=_check_pacing(document.get("pacing", {}), path),
     )
-
-
-def data_files_in(folder: Path) -> list[Path]:
-    """The data files of a folder (.csv, .xlsx, .parquet…), sorted; hidden files and Excel's ``~$``
-    lock files skipped."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
-
-
-def expand_sources(
-    sources: tuple[Path, ...], key: str, config_path: Path | None, optional_under: Path | None = None
-) -> list[Path]:
-    """Files named by a source list: a file as it is, a folder as every data file in it (sorted;
-    hidden files and Excel's ``~$`` lock files skipped). A listed file must exist, except inside
-    ``optional_under`` (the store: nothing collected yet); a folder may not exist yet."""
-    files: list[Path] = []
-    for source in sources:
-        if source.is_dir():
-            files += data_files_in(source)
-        elif source.exists():
-            files.append(source)
-        elif source.suffix and not (optional_under and source.is_relative_to(optional_under)):
-            raise InputError(
-                f"kpi.toml 的 [data] {key} 列出的文件不存在 / a listed {key} file does not exist",
-                file=config_path,
-                value=str(source),
-                fix="改正路径，或从 kpi.toml 中删去这一项",
-            )
-    return files

@@ -19,6 +19,8 @@ from kpi.units import conversion_factor, unit_family
 
 #: The columns every layout's reader returns: the value and where it came from, what the cell held,
 #: and a flag for the plausibility check (``growth_fraction``: a growth rate given as 0 < |x| < 1).
+#: Header words of columns that hold something other than this period's values (上期, 上年同期, 目标 …).
+REFERENCE_MARKERS = ("参考", "上期", "上月", "上年", "同期", "去年", "备注", "说明", "来源", "目标", "计划", "任务")
 VALUE_COLUMNS = ["period", "region", "indicator_id", "value", "sheet", "row", "column", "raw", "flag"]
 
 

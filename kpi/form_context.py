@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpi.errors import InputError
+from kpi.grids import Sheet, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_period
 from kpi.registry import COUNTY, Registry
 from kpi.units import unit_line
@@ -250,3 +251,14 @@ def table_unit(above: list[list]) -> str | None:
             if unit:
                 return unit
     return None
+
+
+def rows_above(sheet: Sheet, header_index: int) -> list[list]:
+    """The visible rows above a table's header: its title, 时期, 填报单位 and unit lines."""
+    return [row for index, row in visible_rows(sheet, 0) if index < header_index]
+
+
+def sheet_period(sheet: Sheet, header_index: int, path: Path, expected: str | None) -> str | None:
+    """The period the form names around its table (title, 时期, sheet name, file name), else ``expected``."""
+    evidence = period_evidence(rows_above(sheet, header_index), sheet.name, path)
+    return form_period(evidence, path, sheet.name, expected) or expected

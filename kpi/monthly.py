@@ -152,11 +152,18 @@ def status_counts(board: pd.DataFrame, period: str) -> pd.DataFrame:
     return pd.DataFrame({"状态": counts.index, "格数": counts.to_numpy()})
 
 
-def submission_status(store: pd.DataFrame, registry: Registry, period: str) -> pd.DataFrame:
-    """报送情况 of ``period``: per region, indicators reported, those missing, the files and the time
-    of the last submission. 全县 owes only the indicators that do not sum from the regions (for the
-    others the leaderboard takes the regions' total)."""
+def submission_status(
+    store: pd.DataFrame, registry: Registry, period: str, held: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """报送情况 of ``period``: per region, indicators reported, those missing, those held for a person
+    (待确认, from ``held.csv``), the files and when the last one came in. 全县 owes only the indicators
+    that do not sum from the regions (for the others the leaderboard takes the regions' total)."""
     rows = store[store["period"] == period]
+    pending = (
+        held[(held["period"] == period) & (held["status"] == "待确认")]
+        if held is not None
+        else pd.DataFrame(columns=["region", "indicator_id"])
+    )
     indicators = registry.indicators
     names = dict(zip(indicators["indicator_id"], indicators["name_zh"]))
     table = []
@@ -176,6 +183,9 @@ def submission_status(store: pd.DataFrame, registry: Registry, period: str) -> p
                 "状态": state,
                 "已报指标数": f"{len(due) - len(missing)}/{len(due)}",
                 "缺报指标": ("全部" if own.empty else "、".join(missing)) if missing else "",
+                "待确认指标": "、".join(
+                    dict.fromkeys(names[i] for i in pending.loc[pending["region"] == region, "indicator_id"])
+                ),
                 "来源文件": "、".join(sorted(set(own["source_file"]))),
                 "最近报送时间": chinese_time(last) if last else "",
             }

@@ -19,6 +19,7 @@ import pandas as pd
 from kpi import atomic, schemas
 from kpi.annex import annex_sum_checks, read_annex
 from kpi.annual_input import read_county_annual
+from kpi.collect import project_registry
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
 from kpi.processed import IngestResult, write_processed
@@ -169,7 +170,7 @@ def _summary(config, registry, annex, progress, county_annual, plan_targets, sum
 
 def run_ingest(config: Config) -> IngestResult:
     """Read and validate every configured input; then, and only then, write ``config.processed``."""
-    registry = Registry.load(config.registry).with_pacing(config.pacing_table(), config.path)
+    registry = project_registry(config).with_pacing(config.pacing_table(), config.path)
     plan_targets = registry.plan_targets  # checked as the registry loaded it
     annex, annex_hashes, notices = read_annex_sources(config, registry)
     sources = [config.registry / name for name in REGISTRY_FILES] + config.sources("annex")

@@ -22,21 +22,25 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.form_cells import VALUE_COLUMNS, Submission, cell_value, column_unit, indicator_of_label, value_record
-from kpi.form_context import form_period, form_region, is_furniture_row, period_evidence, table_unit
-from kpi.grids import Sheet, column_name, parsed_cell, read_sheets, text_at, values_without_region, visible_rows
+from kpi.form_cells import (
+    REFERENCE_MARKERS,
+    VALUE_COLUMNS,
+    Submission,
+    cell_value,
+    column_unit,
+    indicator_of_label,
+    value_record,
+)
+from kpi.form_context import is_furniture_row, rows_above, sheet_period, table_unit
+from kpi.grids import Sheet, parsed_cell, read_sheets, text_at, values_without_region, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.progress_input import read_progress
 from kpi.registry import Registry
 from kpi.units import is_unit, split_unit
+from kpi.vertical_form import read_vertical, vertical_header
 
-REFERENCE_MARKERS = ("参考", "上期", "上月", "上年", "同期", "去年", "备注", "说明", "来源", "目标", "计划", "任务")
 REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "填报单位", "region")
 PERIOD_HEADERS = ("时期", "月份", "统计期", "period")
-LABEL_HEADERS = ("指标", "指标名称", "项目", "名称", "指标项目", "考核指标")
-VALUE_HEADERS = ("完成值", "完成数", "数值", "完成情况", "实际完成", "完成", "实绩", "value")
-UNIT_HEADERS = ("单位", "计量单位")
-LONG_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "region", "时期", "period")
 
 
 def _indicator_of(label: object, registry: Registry) -> tuple[str, str | None] | None:
@@ -47,16 +51,6 @@ def _indicator_of(label: object, registry: Registry) -> tuple[str, str | None] |
     name, unit = split_unit(text)
     indicator_id = indicator_of_label(name, registry)
     return None if indicator_id is None else (indicator_id, unit)
-
-
-def _above(sheet: Sheet, header_index: int) -> list[list]:
-    return [row for index, row in visible_rows(sheet, 0) if index < header_index]
-
-
-def _form_period(sheet: Sheet, header_index: int, path: Path, expected: str | None) -> str | None:
-    """The period the form names around its table (title, 时期, sheet name, file name), else ``expected``."""
-    evidence = period_evidence(_above(sheet, header_index), sheet.name, path)
-    return form_period(evidence, path, sheet.name, expected) or expected
 
 
 @dataclass
@@ -126,8 +120,8 @@ def _row_period(row: list, period_column: int | None, sheet: Sheet, location: di
 
 def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry, period: str | None) -> pd.DataFrame:
     """The values of a wide form (one row per region, one column per indicator), each with its cell."""
-    top_period = _form_period(sheet, header.index, path, period)
-    above_unit = table_unit(_above(sheet, header.index))
+    top_period = sheet_period(sheet, header.index, path, period)
+    above_unit = table_unit(rows_above(sheet, header.index))
     header_location = dict(file=path, sheet=sheet.name, row=header.index + 1)
     units = {
         j: column_unit(
@@ -153,111 +147,6 @@ def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry,
             value, flag = cell_value(raw, registry.indicator(indicator_id), units[j], sheet, j, location)
             if value is not None:
                 records.append(value_record(row_period, region, indicator_id, value, sheet, row_index, j, raw, flag))
-    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
-
-
-# ---------------------------------------------------------------- a one-region vertical sheet
-def _value_columns(texts: list[str]) -> list[int]:
-    """The columns that may hold year-to-date values in a vertical header (本月累计, 累计值, 1-3月累计,
-    完成值 …); more than one is an error for the caller to raise."""
-    candidates = []
-    for j, text in enumerate(texts):
-        label = split_unit(text)[0]
-        if any(marker in label for marker in REFERENCE_MARKERS):
-            continue
-        if "累计" in label or label in VALUE_HEADERS:
-            candidates.append(j)
-    return candidates
-
-
-def _vertical_header(sheet: Sheet, path: Path) -> tuple[int, int, list[int], int | None] | None:
-    """``(header row, label column, value columns, unit column)`` of a vertical table, if any."""
-    for index, row in enumerate(sheet.rows[:30]):
-        texts = [normalize_text(v) for v in row]
-        label_column = next((j for j, t in enumerate(texts) if split_unit(t)[0] in LABEL_HEADERS), None)
-        if label_column is None or any(t in LONG_HEADERS for t in texts):
-            continue  # no indicator column, or a long table (a row per region and period)
-        values = [j for j in _value_columns(texts) if j != label_column]
-        unit_column = next((j for j, t in enumerate(texts) if t in UNIT_HEADERS), None)
-        if values:
-            return index, label_column, values, unit_column
-        if any("本月" in t or "当月" in t for t in texts):
-            raise InputError(
-                "表中只有本月数，没有累计数 / the sheet has this month's figures but no year-to-date column",
-                file=path,
-                sheet=sheet.name,
-                row=index + 1,
-                fix="报送1月至本月的累计值（列名如“本月累计”或“累计值”）",
-            )
-    return None
-
-
-def _read_vertical(path: Path, sheet: Sheet, found, registry: Registry, period: str | None) -> pd.DataFrame:
-    """A one-region sheet: one indicator per row, the region and period named around the table."""
-    header_index, label_column, value_columns, unit_column = found
-    header = sheet.rows[header_index]
-    if len(value_columns) > 1:
-        names = "、".join(f"“{normalize_text(header[j])}”" for j in value_columns)
-        raise InputError(
-            f"有多列可能是累计值：{names} / more than one column could hold the values",
-            file=path,
-            sheet=sheet.name,
-            row=header_index + 1,
-            fix="只保留一列累计值（其余列名中注明“参考”或删去）",
-        )
-    value_column = value_columns[0]
-    above = _above(sheet, header_index)
-    region = form_region(above, sheet.name, path, registry)
-    form_month = _form_period(sheet, header_index, path, period)
-    location = dict(file=path, sheet=sheet.name, row=header_index + 1)
-    if form_month is None:
-        raise InputError(
-            "表中找不到时期 / no period in the form", fix="在标题中写明“2026年3月”，或在命令中给出 --period", **location
-        )
-    header_unit = split_unit(normalize_text(header[value_column]))[1]
-    above_unit = table_unit(above)
-    records = []
-    for row_index, row in visible_rows(sheet, header_index + 1):
-        location = dict(file=path, sheet=sheet.name, row=row_index + 1)
-        label, raw = (
-            row[label_column] if label_column < len(row) else None,
-            row[value_column] if value_column < len(row) else None,
-        )
-        if is_furniture_row(row) and indicator_of_label(label, registry) is None:
-            break
-        if is_blank(label):
-            if is_blank(raw):
-                continue
-            raise InputError(
-                "有数值但没有指标名称 / a value without its indicator",
-                column=column_name(sheet, label_column),
-                fix="填写指标名称",
-                **location,
-            )
-        name, label_unit = split_unit(normalize_text(label))
-        indicator_id = indicator_of_label(name, registry)
-        if indicator_id is None:
-            if is_blank(raw):
-                continue  # a section heading (一、科技投入)
-            parsed_cell(
-                registry.resolve_indicator, name, sheet, label_column, location, "改为登记的指标名称，或删去该行"
-            )
-        own_unit = text_at(row, unit_column) or label_unit or header_unit
-        indicator = registry.indicator(indicator_id)
-        unit = column_unit(
-            own_unit or None,
-            above_unit,
-            indicator,
-            sheet,
-            unit_column if text_at(row, unit_column) else label_column,
-            location,
-            own_unit,
-        )
-        value, flag = cell_value(raw, indicator, unit, sheet, value_column, location)
-        if value is not None:
-            records.append(
-                value_record(form_month, region, indicator_id, value, sheet, row_index, value_column, raw, flag)
-            )
     return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
 
 
@@ -327,9 +216,9 @@ def _layout(path: Path, sheets: list[Sheet], registry: Registry, period: str | N
                 values, notices = _read_filled_annex(path, registry)
                 return Submission(path, "annex", values, notices)
     parts = [
-        _read_vertical(path, sheet, found, registry, period)
+        read_vertical(path, sheet, found, registry, period)
         for sheet in sheets
-        if (found := _vertical_header(sheet, path)) is not None
+        if (found := vertical_header(sheet, path)) is not None
     ]
     if parts:
         return Submission(path, "vertical", pd.concat(parts, ignore_index=True))

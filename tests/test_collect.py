@@ -13,7 +13,7 @@ from kpi import paths
 from kpi.annex import read_annex
 from kpi.annual_input import read_annual_submission
 from kpi.atomic import formula_safe
-from kpi.collect import collect, import_annex, merge
+from kpi.collect import import_annex, merge
 from kpi.config import Imprint
 from kpi.errors import InputError
 from kpi.formatting import BEIJING
@@ -21,6 +21,7 @@ from kpi.forms import annual_form, monthly_form
 from kpi.leaderboard import build_leaderboard
 from kpi.monthly import rank_change, submission_status
 from kpi.progress_input import read_progress
+from kpi.returns import collect
 from kpi.submissions import read_submission
 from kpi.trajectory import annual_series
 from tests.conftest import write_config
@@ -176,21 +177,23 @@ def test_merge_supersedes_logs_and_keeps_identical(tmp_path):
     assert merged.set_index("region")["source_file"].to_dict() == {"壶山镇": "b.xlsx", "东方镇": "c.xlsx"}
 
 
-def test_collect_checks_every_file_before_writing(tmp_path, registry):
+def test_collect_reads_every_file_stores_the_good_and_refuses_the_wrong_month(tmp_path, registry):
     config = store_config(tmp_path)
     good, bad = tmp_path / "in" / "a.csv", tmp_path / "in" / "b.csv"
     good.parent.mkdir()
     good.write_text("时期,区域,新增发明专利\n2026-01,壶山镇,3\n", encoding="utf-8")
     bad.write_text("时期,区域,新增发明专利\n2026-02,东方镇,3\n", encoding="utf-8")
-    with pytest.raises(InputError, match="不是 2026-01"):
-        collect(config, registry, [good.parent], "2026-01", now=NOW)
-    assert not config.store.exists()  # nothing written, not even the good file
-    bad.unlink()
-    result = collect(config, registry, [good.parent], "2026-01", now=NOW)
+    received = dt.datetime(2026, 2, 1, 9, 30, tzinfo=BEIJING)
+    result = collect(config, registry, [good.parent], "2026-01", now=NOW, received=received)
+    [(path, error)] = result.refused
+    assert path == bad and "不是 2026-01" in error.problem
+    assert f'kpi collect "{bad}" --period 2026-02' in error.fix  # its own month, from its own 时期 column
     assert result.new_values == 1 and config.store_progress.exists()
-    stored = pd.read_csv(config.store_progress, dtype=str).iloc[0]
+    stored = pd.read_csv(config.store_progress, dtype=str)
+    assert stored["region"].tolist() == ["壶山镇"]  # 东方镇's February value is not stored under January
+    stored = stored.iloc[0]
     assert (stored["source_file"], stored["source_row"], stored["source_column"]) == ("a.csv", "2", "第 3 列")
-    assert stored["received_at"] == "2026-02-03T14:05:00+08:00"
+    assert stored["received_at"] == "2026-02-01T09:30:00+08:00"  # when it came in, not when collect ran
     assert (config.store / "received" / "2026-01").iterdir().__next__().name.endswith("_a.csv")
 
 

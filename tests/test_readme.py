@@ -61,6 +61,8 @@ def _fill_form(form: Path, out: Path, scale: float = 1.0) -> None:
                 value = 11.0 if indicator == "hitech_investment_growth" else None
             else:
                 value = round(scale * (registry.indicator_order[indicator] + registry.region_order[region]) / 10, 2)
+                if registry.indicator(indicator)["kind"] == "count":
+                    value = round(value * 10)  # a count is whole
             sheet.cell(row, column, value)
     out.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(out)
