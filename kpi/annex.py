@@ -22,9 +22,11 @@ import pandas as pd
 from kpi import schemas
 from kpi.errors import InputError
 from kpi.facts import SUB_COLUMNS, annex_title
+from kpi.form_cells import column_unit
 from kpi.grids import Sheet, cell_at, column_name, parsed_cell, read_sheets, values_without_region, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_target
 from kpi.registry import COUNTY, Registry
+from kpi.units import conversion_factor, split_unit
 
 
 # ---------------------------------------------------------------- the annex
@@ -88,7 +90,10 @@ def annex_columns(sheet: Sheet, path: Path, registry: Registry):
             label = next(
                 (header[k] for k in range(j, region_column, -1) if k < len(header) and not is_blank(header[k])), None
             )
-            columns.append((j, parsed_cell(registry.resolve_indicator, label, sheet, j, location, fix)))
+            name, unit = split_unit(label)
+            indicator_id = parsed_cell(registry.resolve_indicator, name, sheet, j, location, fix)
+            indicator = registry.indicator(indicator_id)
+            columns.append((j, indicator_id, column_unit(unit, None, indicator, sheet, j, location, label)))
         yield header_index, region_column, columns
 
 
@@ -101,7 +106,7 @@ def block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int, 
             break
         location = dict(file=path, sheet=sheet.name, row=row_index + 1)
         if is_blank(region_cell):
-            if all(is_blank(cell_at(row, j)) for j, _ in columns):
+            if all(is_blank(cell_at(row, j)) for j, *_ in columns):
                 break  # end of the block
             raise values_without_region(sheet, region_column, location)
         if normalize_text(region_cell).startswith(("注", "说明", "备注", "数据来源")):
@@ -110,12 +115,13 @@ def block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int, 
         yield row_index, row, parsed_cell(registry.resolve_region, region_cell, sheet, region_column, location, fix)
 
 
-def _target_of(raw, indicator: pd.Series, sheet: Sheet, column: int, location: dict) -> tuple[float, str]:
-    """A target cell (``15以上`` → 15, ``>=``); a negative count or amount is an error."""
+def _target_of(raw, indicator: pd.Series, unit, sheet: Sheet, column: int, location: dict) -> tuple[float, str]:
+    """A target cell (``15以上`` → 15, ``>=``) in the registry's unit (``unit``: the header's, if it gives
+    one); a negative count or amount is an error."""
     fix = "填写数值，可带“以上”，例如 15 或 15以上"
-    target, comparator = parsed_cell(
-        lambda text: parse_target(text, indicator["unit"]), raw, sheet, column, location, fix
-    )
+    written = unit or indicator["unit"]
+    target, comparator = parsed_cell(lambda text: parse_target(text, written), raw, sheet, column, location, fix)
+    target *= conversion_factor(written, indicator["unit"])
     if target < 0 and indicator["kind"] != "growth":
         raise InputError(
             "数量或金额类指标的目标不能为负 / a count or amount target cannot be negative",
@@ -129,13 +135,14 @@ def _target_of(raw, indicator: pd.Series, sheet: Sheet, column: int, location: d
 
 def annex_cells(sheets: list[Sheet], path: Path, registry: Registry):
     """Every region × indicator cell of every block of the annex layout: ``(sheet, row_index, row,
-    region, column of 指标, indicator_id, location)`` (进度 and 排名 are the next two columns)."""
+    region, column of 指标, indicator_id, unit, location)`` (进度 and 排名 are the next two columns;
+    ``unit``: the one the indicator's header gives, ``（万元）``, None for the registry's)."""
     for sheet in sheets:
         for header_index, region_column, columns in annex_columns(sheet, path, registry):
             for row_index, row, region in block_rows(sheet, path, header_index, region_column, columns, registry):
                 location = dict(file=path, sheet=sheet.name, row=row_index + 1)
-                for j, indicator_id in columns:
-                    yield sheet, row_index, row, region, j, indicator_id, location
+                for j, indicator_id, unit in columns:
+                    yield sheet, row_index, row, region, j, indicator_id, unit, location
 
 
 def _annex_records(sheets: list[Sheet], path: Path, registry: Registry, year: int, is_example: bool) -> list[dict]:
@@ -143,9 +150,9 @@ def _annex_records(sheets: list[Sheet], path: Path, registry: Registry, year: in
     indicators = registry.by_id
     records: list[dict] = []
     seen: dict[tuple[str, str], tuple[dict, str]] = {}
-    for sheet, row_index, row, region, j, indicator_id, location in annex_cells(sheets, path, registry):
+    for sheet, row_index, row, region, j, indicator_id, unit, location in annex_cells(sheets, path, registry):
         raw = cell_at(row, j)
-        target, comparator = _target_of(raw, indicators.loc[indicator_id], sheet, j, location)
+        target, comparator = _target_of(raw, indicators.loc[indicator_id], unit, sheet, j, location)
         record = dict(year=year, region=region, indicator_id=indicator_id, target=target)
         record |= dict(comparator=comparator, is_example=is_example)
         where = f"{sheet.name or ''} 第 {row_index + 1} 行 {column_name(sheet, j)}".strip()

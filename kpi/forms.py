@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi.atomic import safe_cell
 from kpi.excel import print_on_a4, title_rows
-from kpi.registry import Registry
+from kpi.registry import COUNTY, Registry
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -76,8 +76,11 @@ def _indicator_columns(sheet, column: int, header_row: int, indicator, regions, 
     for offset, region in enumerate(regions):
         row = header_row + 1 + offset
         entry = sheet.cell(row, column)
-        entry.protection = Protection(locked=False)
         entry.border = BORDER
+        if region == COUNTY and indicator.sums_to_county:  # 全县 owes only what does not sum
+            entry.value, entry.fill, entry.font = "由各区域合计", REFERENCE_FILL, Font(color="808080")
+            continue
+        entry.protection = Protection(locked=False)
         entry.number_format = "0.00" if indicator.unit in ("亿元", "万元", "%") else "0"
         rule.add(entry)
         reference = sheet.cell(row, column + 1, known.get((region, indicator.indicator_id)))
@@ -97,6 +100,8 @@ def monthly_form(
     year, month = int(period[:4]), int(period[5:7])
     before = previous_period(period)
     indicators = registry.indicators
+    if regions == [COUNTY]:  # the county's own form asks only what the county owes
+        indicators = indicators[~indicators["sums_to_county"]]
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "报送表"
@@ -106,7 +111,8 @@ def monthly_form(
         sheet,
         f"{county}“139”科技创新体系建设月度进度报送表（{year}年{month}月，{who}）",
         width,
-        f"填写说明：在白色格中填写{year}年1月至{month}月的累计值（增长类指标填同比增幅，单位%）；"
+        f"填写说明：在白色格中填写{year}年{'1月' if month == 1 else f'1月至{month}月'}的累计值"
+        "（增长类指标填同比增幅，单位%）；"
         f"无数据请留空，不要填0；灰色格为上期（{before}）累计值，仅供参考；请勿改动表头、时期和区域。"
         "填好后保存为 .xlsx 发回。",
         note_height=48,

@@ -174,18 +174,20 @@ def submission_status(
             else indicators["indicator_id"]
         )
         own = rows[rows["region"] == region]
-        missing = [names[i] for i in due if i not in set(own["indicator_id"])]
-        state = "已报送" if not missing else ("未报送" if own.empty else "部分报送")
+        waiting = set(pending.loc[pending["region"] == region, "indicator_id"]) - set(own["indicator_id"])
+        missing = [names[i] for i in due if i not in set(own["indicator_id"]) and i not in waiting]
+        if not missing:
+            state = "待确认" if waiting else "已报送"
+        else:
+            state = "未报送" if own.empty and not waiting else "部分报送"
         last = max(own["received_at"]) if not own.empty else ""
         table.append(
             {
                 "区域": region,
                 "状态": state,
-                "已报指标数": f"{len(due) - len(missing)}/{len(due)}",
-                "缺报指标": ("全部" if own.empty else "、".join(missing)) if missing else "",
-                "待确认指标": "、".join(
-                    dict.fromkeys(names[i] for i in pending.loc[pending["region"] == region, "indicator_id"])
-                ),
+                "已报指标数": f"{len(set(due) & set(own['indicator_id']))}/{len(due)}",
+                "缺报指标": ("全部" if own.empty and not waiting else "、".join(missing)) if missing else "",
+                "待确认指标": "、".join(names[i] for i in due if i in waiting),
                 "来源文件": "、".join(sorted(set(own["source_file"]))),
                 "最近报送时间": chinese_time(last) if last else "",
             }

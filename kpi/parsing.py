@@ -22,7 +22,26 @@ from kpi.units import conversion_factor, unit_family
 
 #: Texts that mean "no value" (未填报). Never read as zero.
 BLANK_TOKENS = frozenset(
-    {"", "-", "—", "——", "–", "/", "\\", "nan", "none", "null", "n/a", "na", "无", "空", "暂无", "未报", "未报送"}
+    {
+        "",
+        "-",
+        "—",
+        "——",
+        "–",
+        "/",
+        "\\",
+        "nan",
+        "none",
+        "null",
+        "n/a",
+        "na",
+        "无",
+        "空",
+        "暂无",
+        "未报",
+        "未报送",
+        "由各区域合计",
+    }
 )
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"

@@ -32,15 +32,21 @@ from kpi.form_cells import (
     value_record,
 )
 from kpi.form_context import is_furniture_row, rows_above, sheet_period, table_unit
-from kpi.grids import Sheet, parsed_cell, read_sheets, text_at, values_without_region, visible_rows
+from kpi.grids import Sheet, cell_at, parsed_cell, read_sheets, text_at, values_without_region, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.progress_input import read_progress
+from kpi.raw_table import PROGRESS_HEADERS
 from kpi.registry import Registry
 from kpi.units import is_unit, split_unit
 from kpi.vertical_form import read_vertical, vertical_header
 
 REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "填报单位", "region")
 PERIOD_HEADERS = ("时期", "月份", "统计期", "period")
+#: a long table's headers (:data:`kpi.raw_table.PROGRESS_HEADERS`, and an optional 单位 column)
+LONG_FIELDS = {
+    **{field: {normalize_text(n).lower() for n in names} for field, names in PROGRESS_HEADERS.items()},
+    "unit": {"单位", "计量单位", "unit"},
+}
 
 
 def _indicator_of(label: object, registry: Registry) -> tuple[str, str | None] | None:
@@ -150,6 +156,53 @@ def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry,
     return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
 
 
+# ---------------------------------------------------------------- a long table, cell by cell
+def _long_header(sheet: Sheet) -> tuple[int, dict[str, int | None]] | None:
+    """``(header row, {field: column})`` of a long table (时期, 区域, 指标, 数值; an optional 单位 column)."""
+    for index, row in enumerate(sheet.rows[:30]):
+        labels = [split_unit(normalize_text(v))[0].lower() for v in row]
+        columns: dict[str, int | None] = {
+            field: next((j for j, label in enumerate(labels) if label in names), None)
+            for field, names in LONG_FIELDS.items()
+        }
+        if all(columns[f] is not None for f in ("period", "region", "indicator_id", "value")):
+            return index, columns
+    return None
+
+
+def _read_long(path: Path, sheet: Sheet, found, registry: Registry) -> pd.DataFrame:
+    """A long table read cell by cell (a form-sized file): each value with its row and column, in the
+    unit its 单位 cell, its indicator's name (``新增发明专利（件）``) or the 数值 header gives."""
+    header_index, columns = found
+    value_column, unit_column = columns["value"], columns["unit"]
+    header_unit = split_unit(normalize_text(sheet.rows[header_index][value_column]))[1]
+    above_unit = table_unit(rows_above(sheet, header_index))
+    records = []
+    for row_index, row in visible_rows(sheet, header_index + 1):
+        location = dict(file=path, sheet=sheet.name, row=row_index + 1)
+        if is_furniture_row(row):
+            break
+        raw = cell_at(row, value_column)
+        cells = {field: cell_at(row, j) for field, j in columns.items() if j is not None}
+        if all(is_blank(cells[f]) for f in ("region", "indicator_id", "value")):
+            continue
+        period = parsed_cell(parse_period, cells["period"], sheet, columns["period"], location, "写成 YYYY-MM")
+        region_cell = cells["region"]
+        fix = registry.region_fix(region_cell)
+        region = parsed_cell(registry.resolve_region, region_cell, sheet, columns["region"], location, fix)
+        name, name_unit = split_unit(normalize_text(cells["indicator_id"]))
+        fix = "用登记表中的指标名称或 indicator_id"
+        indicator_id = parsed_cell(registry.resolve_indicator, name, sheet, columns["indicator_id"], location, fix)
+        indicator = registry.indicator(indicator_id)
+        own = text_at(row, unit_column) or name_unit or header_unit
+        where = unit_column if text_at(row, unit_column) else columns["indicator_id"]
+        unit = column_unit(own or None, above_unit, indicator, sheet, where, location, own)
+        value, flag = cell_value(raw, indicator, unit, sheet, value_column, location)
+        if value is not None:
+            records.append(value_record(period, region, indicator_id, value, sheet, row_index, value_column, raw, flag))
+    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
+
+
 def _annex_month(path: Path, sheets: list[Sheet]) -> int:
     """The month of a filled 晾晒表, from its title (``截至2026年1月``)."""
     month = None
@@ -186,7 +239,7 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
     kinds = dict(zip(registry.indicators["indicator_id"], registry.indicators["kind"]))
     target = targets.set_index(["region", "indicator_id"])["target"]
     records = []
-    for sheet, row_index, row, region, j, indicator_id, location in annex_cells(sheets, path, registry):
+    for sheet, row_index, row, region, j, indicator_id, _, location in annex_cells(sheets, path, registry):
         shown = _progress_shown(row, j + 1, sheet, location)
         if shown is not None:
             growth = kinds[indicator_id] == "growth"
@@ -215,6 +268,10 @@ def _layout(path: Path, sheets: list[Sheet], registry: Registry, period: str | N
             ):
                 values, notices = _read_filled_annex(path, registry)
                 return Submission(path, "annex", values, notices)
+    for sheet in sheets:
+        found = _long_header(sheet)
+        if found is not None:
+            return Submission(path, "long", _read_long(path, sheet, found, registry))
     parts = [
         read_vertical(path, sheet, found, registry, period)
         for sheet in sheets
@@ -222,7 +279,7 @@ def _layout(path: Path, sheets: list[Sheet], registry: Registry, period: str | N
     ]
     if parts:
         return Submission(path, "vertical", pd.concat(parts, ignore_index=True))
-    tidy = read_progress(path, registry)  # the long layout; its own errors name the file and cell
+    tidy = read_progress(path, registry)  # a long table without a header row of its own (Parquet)
     values = tidy[["period", "region", "indicator_id", "value"]].assign(sheet="", row=0, column="", raw="", flag="")
     return Submission(path, "long", values[VALUE_COLUMNS])
 
