@@ -1,0 +1,316 @@
+"""Each rule of reading a real return, on a small file made as an office makes it, worked out by hand:
+units in headers and lines, furniture, where the period comes from, the vertical sheet, names, holds,
+``--accept``, ``--dry-run``, and the command line's refusals."""
+
+import datetime as dt
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from kpi import config as project
+from kpi import paths
+from kpi.annex import read_annex
+from kpi.collect import add_alias, project_registry
+from kpi.errors import InputError
+from kpi.form_context import period_in_text
+from kpi.formatting import BEIJING
+from kpi.forms import monthly_form
+from kpi.plausibility import Checks, check_values
+from kpi.returns import collect
+from kpi.submissions import read_submission
+from kpi.units import conversion_factor, split_unit
+from tests.conftest import run_kpi, write_config
+from tests.test_quarter_returns import write_xls, write_xlsx
+
+NOW = dt.datetime(2026, 4, 5, 9, 0, tzinfo=BEIJING)
+
+
+def store_config(tmp_path):
+    return replace(project.load(write_config(tmp_path)), store=tmp_path / "store")
+
+
+def values_of(path, registry, period=None):
+    got = read_submission(path, registry, period).values
+    return {(r.region, r.indicator_id): r.value for r in got.itertuples()}
+
+
+# ---------------------------------------------------------------- units
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("规上工业企业研发费用（万元）", ("规上工业企业研发费用", "万元")),
+        ("规上工业企业研发费用(单位：万元)", ("规上工业企业研发费用", "万元")),
+        ("规上工业企业研发费用/万元", ("规上工业企业研发费用", "万元")),
+        ("规上工业企业研发费用，单位：亿元", ("规上工业企业研发费用", "亿元")),
+        ("上期2026-02（参考）", ("上期2026-02(参考)", None)),
+    ],
+)
+def test_a_header_names_its_unit(header, expected):
+    assert split_unit(header) == expected
+
+
+def test_units_convert_within_a_family_only():
+    assert conversion_factor("万元", "亿元") == 1e-4 and conversion_factor("亿元", "万元") == 1e4
+    assert conversion_factor("万家", "家") == 1e4
+    for given, wanted in (("%", "件"), ("亿元", "家"), ("家", "件")):
+        with pytest.raises(ValueError, match="不能换算"):
+            conversion_factor(given, wanted)
+
+
+def test_a_wan_yuan_header_converts_to_the_registrys_yi_yuan(tmp_path, registry):
+    path = tmp_path / "壶山镇.csv"
+    path.write_text('时期,2026-03\n区域,规上工业企业研发费用（万元）,新增发明专利（件）\n壶山镇,"1,520",3\n', "gb18030")
+    assert values_of(path, registry) == {
+        ("壶山镇", "rd_expense_above_scale"): pytest.approx(0.152),
+        ("壶山镇", "new_invention_patents"): 3,
+    }
+
+
+def test_a_unit_line_above_and_a_unit_row_under_the_header(tmp_path, registry):
+    above = tmp_path / "a.csv"
+    above.write_text(
+        "2026年3月科技指标\n单位：万元\n区域,规上工业企业研发费用,新增发明专利（件）\n新建镇,530,2\n", "utf-8"
+    )
+    assert values_of(above, registry)[("新建镇", "rd_expense_above_scale")] == pytest.approx(0.053)
+    assert values_of(above, registry)[("新建镇", "new_invention_patents")] == 2  # 万元 is no unit of a count
+    row = tmp_path / "b.csv"
+    row.write_text("时期,2026-03\n区域,规上工业企业研发费用,新增发明专利\n单位,万元,件\n东渡镇,260,4\n", "utf-8")
+    assert values_of(row, registry) == {
+        ("东渡镇", "rd_expense_above_scale"): pytest.approx(0.026),
+        ("东渡镇", "new_invention_patents"): 4,
+    }
+
+
+def test_a_unit_that_cannot_convert_is_refused_at_its_header_cell(tmp_path, registry):
+    path = tmp_path / "c.xlsx"
+    write_xlsx(path, [["时期", "2026-03"], ["区域", "新增发明专利（%）"], ["东方镇", 3]], "报送表")
+    with pytest.raises(InputError) as caught:
+        read_submission(path, registry)
+    error = caught.value
+    assert "不能换算" in error.problem and (error.row, error.column, error.value) == (2, "B", "新增发明专利（%）")
+
+
+def test_an_annex_header_in_wan_yuan_converts_its_targets(tmp_path, registry):
+    text = (
+        (paths.RAW / "annex_2023.csv")
+        .read_text("utf-8")
+        .replace("规上工业企业研发费用 (亿元)", "规上工业企业研发费用 (万元)")
+    )
+    text = text.replace(",15.44,", ",154400,").replace(",4.26,", ",42600,")
+    path = tmp_path / "annex.csv"
+    path.write_text(text, "utf-8")
+    targets = read_annex(path, registry, check_sums=False).set_index(["region", "indicator_id"])["target"]
+    assert targets[("全县", "rd_expense_above_scale")] == pytest.approx(15.44)
+    assert targets[("壶山镇", "rd_expense_above_scale")] == pytest.approx(4.26)
+
+
+def test_a_count_must_be_whole(tmp_path, registry):
+    path = tmp_path / "d.csv"
+    path.write_text("时期,2026-03\n区域,新增高新技术企业数（家）\n壶山镇,2.5\n", "utf-8")
+    with pytest.raises(InputError, match="整数"):
+        read_submission(path, registry)
+
+
+# ---------------------------------------------------------------- furniture and the period
+def test_furniture_lines_are_never_data_or_the_period(tmp_path, registry):
+    path = tmp_path / "e.xlsx"
+    rows = [
+        ["缙云县科技创新指标报送表（2026年2月）"],
+        ["填报日期：2026年3月4日", None, "填报单位（盖章）："],
+        ["区域", "新增发明专利（件）", "新增省科技型中小企业（家）"],
+        ["壶山镇", 5, 2],
+        [None],
+        ["填报人：张三", "联系电话：13800000000"],
+        ["审核人：李四"],
+        ["注：数据截至2026年2月底"],
+    ]
+    write_xlsx(path, rows, "Sheet1")
+    got = read_submission(path, registry).values
+    assert set(got["period"]) == {"2026-02"} and set(got["region"]) == {"壶山镇"} and len(got) == 2
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026年1-3月累计", (2026, 3)),
+        ("2026年1月至3月", (2026, 3)),
+        ("截至2026年3月底", (2026, 3)),
+        ("202603", (2026, 3)),
+        ("3月", (None, 3)),
+        ("2026年4月2日", None),
+        ("壶山镇20260402", None),
+    ],
+)
+def test_what_a_piece_of_text_says_about_the_period(text, expected):
+    assert period_in_text(text) == expected
+
+
+def test_a_title_and_a_file_name_that_disagree_are_refused_with_both_named(tmp_path, registry):
+    path = tmp_path / "壶山镇2026年2月.xlsx"
+    write_xlsx(path, [["壶山镇2026年3月科技指标"], ["区域", "新增发明专利（件）"], ["壶山镇", 5]], "Sheet1")
+    with pytest.raises(InputError) as caught:
+        read_submission(path, registry, "2026-03")
+    assert "标题“壶山镇2026年3月科技指标”" in caught.value.problem and "文件名“壶山镇2026年2月”" in caught.value.problem
+
+
+# ---------------------------------------------------------------- a township's own vertical sheet
+def test_a_one_region_vertical_sheet_in_an_old_xls(tmp_path, registry):
+    rows = [
+        ["科技创新主要指标完成情况表"],
+        ["单位（盖章）：", None, "时间：2026年3月"],
+        ["序号", "指标名称", "计量单位", "本月累计", "上年同期累计", "备注"],
+        [1, "规上工业企业研发费用", "万元", 4260, 3900, ""],
+        [2, "高新技术产业投资增长", "%", 15.2, 12.0, "同比"],
+        [3, "新增发明专利", "件", 9, 7, ""],
+        [4, "新增质押渠道高价值发明专利", None, None, None, "本月无"],
+        ["填报人：王五", None, "联系电话：0578-1234567"],
+    ]
+    path = write_xls(tmp_path / "东渡镇.xls", rows, "Sheet1")
+    got = read_submission(path, registry).values
+    assert read_submission(path, registry).layout == "vertical"
+    assert {(r.region, r.period, r.indicator_id): r.value for r in got.itertuples()} == {
+        ("东渡镇", "2026-03", "rd_expense_above_scale"): pytest.approx(0.426),
+        ("东渡镇", "2026-03", "hitech_investment_growth"): 15.2,
+        ("东渡镇", "2026-03", "new_invention_patents"): 9,
+    }
+    assert got["column"].tolist() == ["D", "D", "D"] and got["row"].tolist() == [4, 5, 6]
+
+
+def test_a_vertical_sheet_with_only_this_months_figures_is_refused(tmp_path, registry):
+    path = write_xlsx(tmp_path / "新建镇2026年3月.xlsx", [["指标", "本月数"], ["新增发明专利", 2]], "Sheet1")
+    with pytest.raises(InputError, match="没有累计数"):
+        read_submission(path, registry)
+
+
+def test_a_vertical_sheet_without_a_region_says_where_to_write_it(tmp_path, registry):
+    path = write_xlsx(tmp_path / "报表2026年3月.xlsx", [["指标", "累计值"], ["新增发明专利", 2]], "Sheet1")
+    with pytest.raises(InputError, match="哪个区域") as caught:
+        read_submission(path, registry)
+    assert "填报单位" in caught.value.fix
+
+
+def test_one_cell_given_twice_in_one_form_is_refused(tmp_path, registry):
+    path = tmp_path / "f.csv"
+    path.write_text("时期,2026-03\n区域,新增发明专利\n壶山镇,3\n壶山,4\n", "utf-8")
+    with pytest.raises(InputError, match="同一格填了两次"):
+        read_submission(path, registry)
+
+
+# ---------------------------------------------------------------- names
+def test_long_official_names_and_names_without_suffix_are_suggested_not_guessed(tmp_path, registry):
+    assert registry.suggest_region("丽缙高新技术产业园区") == "丽缙高新区"  # holds the alias 丽缙高新
+    assert registry.suggest_region("丽水高新技术产业园区") == "丽水高新区"
+    assert registry.suggest_region("新建镇人民政府") == "新建镇"
+    assert registry.suggest_region("舒红镇") == "舒洪镇"
+    with pytest.raises(KeyError):
+        registry.resolve_region("丽水高新技术产业园区")
+    assert "kpi alias 丽水高新技术产业园区 丽水高新区" in registry.region_fix("丽水高新技术产业园区")
+
+
+def test_an_alias_is_kept_in_the_store_and_used(tmp_path, registry):
+    config = store_config(tmp_path)
+    add_alias(config, registry, "丽水高新技术产业园区", "丽水高新区", "region", NOW)
+    with_alias = project_registry(config)
+    assert with_alias.resolve_region("丽水高新技术产业园区") == "丽水高新区"
+    assert not (paths.RAW / "aliases.csv").exists() and config.store_aliases.exists()
+    with pytest.raises(InputError, match="已表示"):
+        add_alias(config, with_alias, "丽水高新技术产业园区", "壶山镇", "region", NOW)
+
+
+# ---------------------------------------------------------------- holds, --accept, --dry-run
+def _slip_case(tmp_path):
+    config = store_config(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "二月.csv").write_text("时期,2026-02\n区域,规上工业企业研发费用（亿元）\n壶山镇,0.6\n", "utf-8")
+    (inbox / "三月.csv").write_text("时期,2026-03\n区域,规上工业企业研发费用（亿元）\n壶山镇,9200\n", "utf-8")
+    return config, inbox
+
+
+def test_a_unit_slip_is_held_until_accepted(tmp_path, registry):
+    config, inbox = _slip_case(tmp_path)
+    collect(config, registry, [inbox / "二月.csv"], "2026-02", now=NOW)
+    held = collect(config, registry, [inbox / "三月.csv"], "2026-03", now=NOW)
+    [row] = held.held.itertuples()
+    assert row.cell == "B3" and "疑似单位错误" in row.hold_reason and row.likely_value == pytest.approx(0.92)
+    store = pd.read_csv(config.store_progress, dtype=str)
+    assert "2026-03" not in set(store["period"])  # held, not stored
+    with pytest.raises(InputError, match="没有对应"):
+        collect(config, registry, [inbox / "三月.csv"], "2026-03", now=NOW, accept=["三月.csv:C9"])
+    accepted = collect(config, registry, [inbox / "三月.csv"], "2026-03", now=NOW, accept=["三月.csv:B3"])
+    assert accepted.new_values == 1 and len(accepted.accepted) == 1 and accepted.held.empty
+    log = pd.read_csv(config.store_held, dtype=str)
+    assert log[["cell", "status", "resolution"]].values.tolist() == [["B3", "已确认", "--accept"]]
+
+
+def test_a_fall_below_last_month_is_held(tmp_path, registry):
+    config = store_config(tmp_path)
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("时期,2026-02\n区域,新增发明专利\n东方镇,5\n", "utf-8")
+    second.write_text("时期,2026-03\n区域,新增发明专利\n东方镇,3\n", "utf-8")
+    collect(config, registry, [first], "2026-02", now=NOW)
+    result = collect(config, registry, [second], "2026-03", now=NOW)
+    assert "低于上月累计 5" in result.held["hold_reason"].iloc[0]
+
+
+def test_growth_written_as_a_fraction_is_held_unless_its_header_says_percent(tmp_path, registry):
+    bare, percent = tmp_path / "a.csv", tmp_path / "b.csv"
+    bare.write_text("时期,2026-03\n区域,高新技术产业投资增长\n新建镇,0.125\n", "utf-8")
+    percent.write_text("时期,2026-03\n区域,高新技术产业投资增长(%)\n新建镇,0.125\n", "utf-8")
+    for path, flagged in ((bare, True), (percent, False)):
+        incoming = read_submission(path, registry).values
+        checked = check_values(incoming, incoming.iloc[:0], pd.DataFrame(), registry)
+        assert (checked["hold_reason"].iloc[0] != "") == flagged, path
+    assert checked["value"].iloc[0] == 0.125  # resolved by its header: 0.125 %
+
+
+def test_a_completion_far_above_target_is_held_without_a_previous_month(registry):
+    incoming = pd.DataFrame(
+        {
+            "period": "2026-03",
+            "region": ["壶山镇", "新建镇"],
+            "indicator_id": "rd_expense_above_scale",
+            "value": [4260.0, 0.1],
+            "flag": "",
+        }
+    )
+    targets = pd.DataFrame(
+        {"year": 2026, "region": ["壶山镇", "新建镇"], "indicator_id": "rd_expense_above_scale", "target": [4.26, 0.53]}
+    )
+    checked = check_values(incoming, incoming.iloc[:0], targets, registry, Checks())
+    assert checked["hold_reason"].tolist()[1] == "" and "远超" in checked["hold_reason"].iloc[0]
+    assert checked["likely_value"].iloc[0] == pytest.approx(0.426)  # 100 000 % vs 25 % due: ÷ 10^4 → 10 %
+
+
+def test_dry_run_writes_nothing_and_says_what_it_would_store(tmp_path, registry):
+    config, inbox = _slip_case(tmp_path)
+    result = collect(config, registry, [inbox], "2026-02", now=NOW, dry_run=True)
+    assert result.stored["value"].tolist() == [0.6] and not config.store.exists()
+    assert [p.name for p, _ in result.refused] == ["三月.csv"]  # its own month, named in the fix
+
+
+# ---------------------------------------------------------------- the forms sent out
+def test_the_county_form_asks_only_what_the_county_owes_and_january_reads_right(registry):
+    sheet = monthly_form(registry, "2026-01", ["全县"], pd.DataFrame(), "缙云县").active
+    headers = [c.value for c in sheet[4] if c.value and "参考" not in c.value]
+    assert headers == ["区域", "高新技术产业投资增长（%）"]
+    assert "2026年1月的累计值" in sheet["A2"].value and "1月至1月" not in sheet["A2"].value
+
+
+# ---------------------------------------------------------------- the command line
+def test_the_command_reports_every_problem_and_exits_2(tmp_path):
+    write_config(tmp_path, progress=[tmp_path / "store" / "progress.csv"])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.csv").write_text("时期,2026-03\n区域,新增发明专利\n舒红镇,3\n", "utf-8")
+    (inbox / "b.xls").write_bytes(b"\xd0\xcf\x11\xe0 not really")
+    (inbox / "c.csv").write_text("时期,2026-03\n区域,新增发明专利\n东方镇,3\n", "utf-8")
+    result = run_kpi("collect", str(inbox), "--period", "2026-03", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 2 and "拒收 2 个文件" in result.stderr and "a.csv" in result.stderr
+    assert "b.xls" in result.stderr and "Traceback" not in result.stderr
+    assert "试运行" in result.stdout and not (tmp_path / "store").exists()
+    alias = run_kpi("alias", "舒红镇", "舒洪镇", cwd=tmp_path)
+    assert alias.returncode == 0 and (tmp_path / "store" / "aliases.csv").exists()
+    listed = run_kpi("alias", cwd=tmp_path)
+    assert "舒红镇" in listed.stdout and "舒洪镇" in listed.stdout
