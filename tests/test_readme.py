@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from kpi import paths
@@ -56,6 +57,8 @@ def _fill_form(form: Path, out: Path, scale: float = 1.0) -> None:
     for row in range(5, sheet.max_row + 1):
         region = sheet.cell(row, 1).value
         for column in range(2, sheet.max_column + 1, 2):
+            if sheet.cell(4, column).value is None:
+                continue  # the 全县 form has only the indicators the county owes
             indicator = registry.resolve_indicator(sheet.cell(4, column).value)
             if region == "全县":
                 value = 11.0 if indicator == "hitech_investment_growth" else None
@@ -90,6 +93,33 @@ def _late(project: Path) -> None:
     _fill_form(forms / "报送表_2026-01_壶山镇.xlsx", project / "inbox" / "2026-01-late" / "壶山镇更正.xlsx", scale=1.5)
 
 
+def _february(project: Path) -> None:
+    """February as offices send it: 壶山镇's CSV under its official name in 万元, 东渡镇's own vertical sheet
+    with furniture, 新建镇's R&D typed in 万元 into the 亿元 column (×10⁴), 东方镇's growth 0.5 without a %."""
+    inbox = project / "inbox" / "2026-02"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "壶山镇.csv").write_text(
+        "时期,2026-02\n区域,规上工业企业研发费用（万元）,新增发明专利（件）\n壶山镇人民政府,8000,18\n填报人：张三,电话：123\n",
+        encoding="gb18030",
+    )
+    workbook = openpyxl.Workbook()
+    for row in (
+        ["东渡镇2026年1-2月科技创新指标完成情况"],
+        ["填报单位：东渡镇人民政府", None, "填报日期：2026年3月3日"],
+        ["序号", "指标", "单位", "本月累计", "备注"],
+        [1, "规上工业企业研发费用", "万元", 12000, None],
+        [2, "新增发明专利", "件", 20, None],
+        ["填报人：李四", None, "联系电话：0578-3000000"],
+    ):
+        workbook.active.append(row)
+    workbook.save(inbox / "东渡镇.xlsx")
+    (inbox / "新建镇.csv").write_text("时期,2026-02\n区域,规上工业企业研发费用\n新建镇,10000\n", encoding="utf-8")
+    (inbox / "东方镇.csv").write_text("时期,2026-02\n区域,高新技术产业投资增长\n东方镇,0.5\n", encoding="utf-8")
+    resent = project / "inbox" / "2026-02-resent"
+    resent.mkdir(parents=True, exist_ok=True)
+    (resent / "新建镇（更正）.csv").write_text("时期,2026-02\n区域,规上工业企业研发费用（亿元）\n新建镇,1.0\n", encoding="utf-8")
+
+
 def _annual(project: Path) -> None:
     workbook = openpyxl.load_workbook(project / "reports" / "forms" / "2025-annual" / "年度数据表_2025.xlsx")
     sheet = workbook.active
@@ -104,6 +134,7 @@ PREPARE = {
     "inbox/2026-01 ": _inbox,
     "inbox/2026-01-late": _late,
     "inbox/年度数据_2025.xlsx": _annual,
+    "inbox/2026-02 ": _february,
 }
 
 
@@ -162,5 +193,17 @@ def test_every_readme_command_does_what_the_readme_says(project):
     assert (project / "data" / "county" / "corrections.csv").exists()
     assert (project / "reports" / "monthly" / "2026-01" / "报送情况_2026-01.csv").exists()
     assert (project / "data" / "county" / "county_annual.csv").exists()
+    stored = pd.read_csv(project / "data" / "county" / "progress.csv", dtype={"period": str})
+    february = stored[stored["period"] == "2026-02"].set_index(["region", "indicator_id"])["value"]
+    assert february.to_dict() == {
+        ("壶山镇", "rd_expense_above_scale"): 0.8,  # 8000 万元
+        ("壶山镇", "new_invention_patents"): 18,
+        ("东渡镇", "rd_expense_above_scale"): 1.2,  # 12000 万元, its own sheet
+        ("东渡镇", "new_invention_patents"): 20,
+        ("新建镇", "rd_expense_above_scale"): 1.0,  # the corrected file, not 10000
+        ("东方镇", "hitech_investment_growth"): 0.5,  # accepted as written
+    }
+    held = pd.read_csv(project / "data" / "county" / "held.csv", dtype=str).set_index("source_file")["status"]
+    assert held.to_dict() == {"新建镇.csv": "已更正", "东方镇.csv": "已确认"}
     for name in ("progress_example.csv", "annex_2024_example.csv", "county_annual_example.csv"):  # make-example
         assert (project / "data" / "raw" / "example" / name).read_bytes() == (paths.RAW / "example" / name).read_bytes()
