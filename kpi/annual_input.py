@@ -15,6 +15,7 @@ from kpi.errors import InputError
 from kpi.form_cells import Submission
 from kpi.grids import Sheet, check_file, column_name, decode_text, parsed_cell, read_sheets, text_at, visible_rows
 from kpi.parsing import is_example_text, normalize_text, parse_number, parse_numbers
+from kpi.units import conversion_factor, split_unit
 
 
 def read_county_annual(path: str | Path) -> pd.DataFrame:
@@ -60,7 +61,10 @@ def _annual_header(path: Path, sheet: Sheet, year: int | None):
     form's header (the row with ``YYYY年数值``), or None; a form of another year than ``year`` is an error."""
     for index, row in enumerate(sheet.rows[:20]):
         texts = [normalize_text(v) for v in row]
-        value_columns = [(j, int(m[1])) for j, t in enumerate(texts) if (m := re.fullmatch(r"(20\d{2})年数值", t))]
+        labels = [split_unit(t) for t in texts]
+        value_columns = [
+            (j, int(m[1])) for j, (label, _) in enumerate(labels) if (m := re.fullmatch(r"(20\d{2})年数值", label))
+        ]
         if not value_columns:
             continue
         value_column, form_year = value_columns[0]
@@ -71,14 +75,17 @@ def _annual_header(path: Path, sheet: Sheet, year: int | None):
         code_column = texts.index("代码") if "代码" in texts else None
         name_column = next((j for j, t in enumerate(texts) if t.startswith("指标")), None)
         source_column = next((j for j, t in enumerate(texts) if t.startswith("数据来源")), None)
-        return index, value_column, form_year, code_column, name_column, source_column
+        unit_column = texts.index("单位") if "单位" in texts else None
+        units = (unit_column, labels[value_column][1])  # a 单位 column; a unit in the value's header
+        return index, value_column, form_year, code_column, name_column, source_column, units
     return None
 
 
 def _annual_rows(path: Path, sheet: Sheet, header, series: pd.DataFrame):
     """The records of an annual form below its header, each series found by its code or its name."""
-    index, value_column, form_year, code_column, name_column, source_column = header
+    index, value_column, form_year, code_column, name_column, source_column, (unit_column, header_unit) = header
     by_name = {normalize_text(n): s for n, s in zip(series["name_zh"], series["series_id"])}
+    unit_of = dict(zip(series["series_id"], series["unit"]))
     known = set(series["series_id"])
     for row_index, cells in visible_rows(sheet, index + 1):
         code, name = text_at(cells, code_column), text_at(cells, name_column)
@@ -95,8 +102,21 @@ def _annual_rows(path: Path, sheet: Sheet, header, series: pd.DataFrame):
                 **location,
             )
         raw = cells[value_column] if value_column < len(cells) else None
-        value = parsed_cell(parse_number, raw, sheet, value_column, location, "填写数值，无数据留空")
+        written = text_at(cells, unit_column) or header_unit or unit_of[series_id]
+        fix = f"该指标的单位是“{unit_of[series_id]}”：改正单位栏，或按该单位填写"
+        factor = parsed_cell(
+            lambda u: conversion_factor(u, unit_of[series_id]),
+            written,
+            sheet,
+            unit_column if text_at(cells, unit_column) else value_column,
+            location,
+            fix,
+        )
+        value = parsed_cell(
+            lambda t: parse_number(t, written), raw, sheet, value_column, location, "填写数值，无数据留空"
+        )
         if value is not None:
+            value *= factor
             note = text_at(cells, source_column)
             yield form_year, series_id, value, note, sheet.name or "", row_index + 1, column_name(sheet, value_column)
 

@@ -18,19 +18,11 @@ import pytest
 import xlwt
 
 from kpi import paths
+from tests.conftest import ANNEX_INDICATOR_IDS as IDS
 from tests.conftest import run_kpi, write_config
 
 pytestmark = pytest.mark.slow
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
-IDS = [
-    "rd_expense_above_scale",
-    "hitech_value_added",
-    "hitech_investment_growth",
-    "new_hitech_enterprises",
-    "new_sme_tech",
-    "new_invention_patents",
-    "new_pledge_hv_patents",
-]
 NAMES = [
     "规上工业企业研发费用",
     "高新技术产业增加值",

@@ -117,7 +117,9 @@ def _february(project: Path) -> None:
     (inbox / "东方镇.csv").write_text("时期,2026-02\n区域,高新技术产业投资增长\n东方镇,0.5\n", encoding="utf-8")
     resent = project / "inbox" / "2026-02-resent"
     resent.mkdir(parents=True, exist_ok=True)
-    (resent / "新建镇（更正）.csv").write_text("时期,2026-02\n区域,规上工业企业研发费用（亿元）\n新建镇,1.0\n", encoding="utf-8")
+    (resent / "新建镇（更正）.csv").write_text(
+        "时期,2026-02\n区域,规上工业企业研发费用（亿元）\n新建镇,1.0\n", encoding="utf-8"
+    )
 
 
 def _annual(project: Path) -> None:

@@ -314,3 +314,32 @@ def test_the_command_reports_every_problem_and_exits_2(tmp_path):
     assert alias.returncode == 0 and (tmp_path / "store" / "aliases.csv").exists()
     listed = run_kpi("alias", cwd=tmp_path)
     assert "舒红镇" in listed.stdout and "舒洪镇" in listed.stdout
+
+
+def test_an_annual_figure_in_another_unit_converts_by_its_unit_cell(tmp_path, registry):
+    from kpi.annual_input import read_annual_submission
+    from kpi.forms import annual_form
+    from kpi.trajectory import annual_series
+
+    series = annual_series(registry.plan_targets)
+    workbook = annual_form(series, 2025, pd.DataFrame(columns=["year", "indicator_id", "value"]), "缙云县")
+    sheet = workbook.active
+    header = [c.value for c in sheet[4]]
+    code, unit, value = header.index("代码") + 1, header.index("单位") + 1, header.index("2025年数值") + 1
+    for row in range(5, sheet.max_row + 1):
+        if sheet.cell(row, code).value == "fiscal_st_spending":
+            sheet.cell(row, unit, "万元")
+            sheet.cell(row, value, 15000)
+        if sheet.cell(row, code).value == "hitech_enterprises_stock":
+            sheet.cell(row, unit, "%")
+            sheet.cell(row, value, 180)
+    path = tmp_path / "年度.xlsx"
+    workbook.save(path)
+    with pytest.raises(InputError, match="不能换算"):  # 家 written as %
+        read_annual_submission(path, series, 2025)
+    for row in range(5, sheet.max_row + 1):
+        if sheet.cell(row, code).value == "hitech_enterprises_stock":
+            sheet.cell(row, unit, "家")
+    workbook.save(path)
+    got = read_annual_submission(path, series, 2025).values.set_index("indicator_id")["value"]
+    assert got["fiscal_st_spending"] == pytest.approx(1.5) and got["hitech_enterprises_stock"] == 180
