@@ -19,6 +19,7 @@ from kpi import paths, schemas
 from kpi.errors import InputError
 from kpi.facts import BOOLEAN_WORDS, COUNTY
 from kpi.parsing import normalize_text
+from kpi.units import split_unit
 
 __all__ = ["COUNTY", "Registry"]
 ALIAS_COLUMNS = ["kind", "alias", "name", "added_at"]
@@ -250,9 +251,13 @@ class Registry:
         or alias inside it (``丽水高新技术产业园区`` holds ``丽水高新``, ``壶山镇人民政府`` holds ``壶山镇``),
         a known name inside which it stands (``壶山``), else the closest spelling."""
         key = normalize_text(name)
-        for known, region in sorted(self.region_lookup.items(), key=lambda item: -len(item[0])):
-            if len(known) >= 2 and len(key) >= 2 and (known in key or key in known) and region != COUNTY:
-                return region
+        inside = {
+            region
+            for known, region in self.region_lookup.items()
+            if len(known) >= 2 and len(key) >= 2 and (known in key or key in known) and region != COUNTY
+        }
+        if inside:
+            return inside.pop() if len(inside) == 1 else None  # 高新区: two zones, no suggestion
         close = difflib.get_close_matches(key, list(self.region_lookup), n=1, cutoff=0.5)
         return self.region_lookup[close[0]] if close else None
 
@@ -281,11 +286,32 @@ class Registry:
         key = normalize_text(name)
         if key in self.indicator_lookup:
             return self.indicator_lookup[key]
-        # 规上工业企业研发费用 (亿元) → strip a trailing unit in brackets
+        label, unit = split_unit(key)  # 规上工业企业研发费用 (亿元): the registry's unit, or refused
+        if unit is not None and label in self.indicator_lookup:
+            indicator_id = self.indicator_lookup[label]
+            registry_unit = self.by_id.at[indicator_id, "unit"]
+            if unit != registry_unit:
+                raise KeyError(
+                    f"名称中的单位“{unit}”不是登记单位“{registry_unit}” / the unit in the name is not the "
+                    "indicator's: give the values in the registry's unit (or use a form, whose headers convert)"
+                )
+            return indicator_id
         stripped = re.sub(r"\([^()]*\)$", "", key)
         if stripped in self.indicator_lookup:
             return self.indicator_lookup[stripped]
         names = self.indicators["name_zh"].tolist()
-        close = difflib.get_close_matches(stripped, names, n=1, cutoff=0.3)
-        hint = f"最接近的是“{close[0]}”；" if close else ""
+        close = self.suggest_indicator(stripped)
+        hint = f"最接近的是“{self.by_id.at[close, 'name_zh']}”；" if close else ""
         raise KeyError(f"未知指标 / unknown indicator. {hint}已知指标：{'、'.join(names)}")
+
+    def suggest_indicator(self, name: object) -> str | None:
+        """The indicator a name probably means, for a suggestion (never resolved by itself): a known name
+        inside it or containing it (``研发费用`` → 规上工业企业研发费用), else the closest spelling."""
+        key = re.sub(r"\([^()]*\)$", "", normalize_text(name))
+        if len(key) < 2:
+            return None
+        inside = {i for known, i in self.indicator_lookup.items() if len(known) >= 4 and (known in key or key in known)}
+        if inside:
+            return inside.pop() if len(inside) == 1 else None  # 专利: two indicators, no suggestion
+        close = difflib.get_close_matches(key, list(self.indicator_lookup), n=1, cutoff=0.5)
+        return self.indicator_lookup[close[0]] if close else None

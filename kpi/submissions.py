@@ -16,7 +16,7 @@ converted to the registry's units (:mod:`kpi.form_cells`). Pure readers: nothing
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +32,16 @@ from kpi.form_cells import (
     value_record,
 )
 from kpi.form_context import is_furniture_row, rows_above, sheet_period, table_unit
-from kpi.grids import Sheet, cell_at, parsed_cell, read_sheets, text_at, values_without_region, visible_rows
+from kpi.grids import (
+    Sheet,
+    cell_at,
+    column_name,
+    parsed_cell,
+    read_sheets,
+    text_at,
+    values_without_region,
+    visible_rows,
+)
 from kpi.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.progress_input import read_progress
 from kpi.raw_table import PROGRESS_HEADERS
@@ -69,6 +78,7 @@ class WideHeader:
     columns: dict[int, tuple[str, str | None]]
     period_column: int | None
     first_row: int
+    unknown: dict[int, str | None] = field(default_factory=dict)  # other columns: the indicator each may mean
 
 
 def _unit_row(sheet: Sheet, header: WideHeader) -> dict[int, str] | None:
@@ -97,9 +107,17 @@ def _wide_header(sheet: Sheet, registry: Registry) -> WideHeader | None:
             for j, value in enumerate(row)
             if j != region_column and (found := _indicator_of(value, registry)) is not None
         }
-        if columns:
-            period_column = next((j for j, t in enumerate(texts) if t in PERIOD_HEADERS), None)
-            header = WideHeader(index, region_column, columns, period_column, index + 1)
+        period_column = next((j for j, t in enumerate(texts) if t in PERIOD_HEADERS), None)
+        unknown = {
+            j: registry.suggest_indicator(split_unit(t)[0])
+            for j, t in enumerate(texts)
+            if t
+            and j not in columns
+            and j not in (region_column, period_column)
+            and not any(marker in t for marker in REFERENCE_MARKERS)
+        }
+        if columns or any(unknown.values()):
+            header = WideHeader(index, region_column, columns, period_column, index + 1, unknown)
             units = _unit_row(sheet, header)
             if units:
                 header.columns = {j: (i, units.get(j, u)) for j, (i, u) in columns.items()}
@@ -124,8 +142,9 @@ def _row_period(row: list, period_column: int | None, sheet: Sheet, location: di
     return row_period
 
 
-def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry, period: str | None) -> pd.DataFrame:
-    """The values of a wide form (one row per region, one column per indicator), each with its cell."""
+def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry, period: str | None):
+    """The values of a wide form (one row per region, one column per indicator), each with its cell,
+    and notices of the filled columns that were not read."""
     top_period = sheet_period(sheet, header.index, path, period)
     above_unit = table_unit(rows_above(sheet, header.index))
     header_location = dict(file=path, sheet=sheet.name, row=header.index + 1)
@@ -136,7 +155,7 @@ def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry,
         for j, (indicator_id, unit) in header.columns.items()
     }
     region_column = header.region_column
-    records = []
+    records, filled = [], set()
     for row_index, row in visible_rows(sheet, header.first_row):
         cell = row[region_column] if region_column < len(row) else None
         location = dict(file=path, sheet=sheet.name, row=row_index + 1)
@@ -153,7 +172,32 @@ def _read_wide(path: Path, sheet: Sheet, header: WideHeader, registry: Registry,
             value, flag = cell_value(raw, registry.indicator(indicator_id), units[j], sheet, j, location)
             if value is not None:
                 records.append(value_record(row_period, region, indicator_id, value, sheet, row_index, j, raw, flag))
-    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
+        filled |= {j for j in header.unknown if not is_blank(cell_at(row, j))}
+    notices = _unknown_columns(path, sheet, header, filled, registry)
+    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS), notices
+
+
+def _unknown_columns(path: Path, sheet: Sheet, header: WideHeader, filled: set[int], registry: Registry) -> list[str]:
+    """Filled columns whose header names no registered indicator: refused when it looks like one
+    (``研发费用`` for 规上工业企业研发费用: an alias makes it so), otherwise listed as not read."""
+    notices = []
+    for j in sorted(filled):
+        text = normalize_text(sheet.rows[header.index][j])
+        suggestion = header.unknown[j]
+        if suggestion is None:
+            notices.append(f"{path.name}：未读取列“{text}”（不是登记的指标）/ a column that is no indicator, not read")
+            continue
+        label, name = split_unit(text)[0], registry.by_id.at[suggestion, "name_zh"]
+        raise InputError(
+            f"未识别的指标列“{text}”，可能是“{name}” / a column the registry does not know",
+            file=path,
+            sheet=sheet.name,
+            row=header.index + 1,
+            column=column_name(sheet, j),
+            value=text,
+            fix=f"若就是“{name}”，登记别名后重新收集：kpi alias {label} {name} --indicator；否则把列名改为登记的指标名称",
+        )
+    return notices
 
 
 # ---------------------------------------------------------------- a long table, cell by cell
@@ -257,7 +301,7 @@ def _layout(path: Path, sheets: list[Sheet], registry: Registry, period: str | N
     for sheet in sheets:
         found = _wide_header(sheet, registry)
         if found is not None:
-            return Submission(path, "wide", _read_wide(path, sheet, found, registry, period))
+            return Submission(path, "wide", *_read_wide(path, sheet, found, registry, period))
     for sheet in sheets:
         for index, row in enumerate(sheet.rows[:30]):
             texts = [normalize_text(v) for v in row]

@@ -343,3 +343,32 @@ def test_an_annual_figure_in_another_unit_converts_by_its_unit_cell(tmp_path, re
     workbook.save(path)
     got = read_annual_submission(path, series, 2025).values.set_index("indicator_id")["value"]
     assert got["fiscal_st_spending"] == pytest.approx(1.5) and got["hitech_enterprises_stock"] == 180
+
+
+def test_a_column_that_looks_like_an_indicator_is_refused_until_its_alias_exists(tmp_path, registry):
+    config = store_config(tmp_path)
+    path = tmp_path / "a.csv"
+    path.write_text("时期,2026-03\n区域,研发费用（万元）,新增发明专利,排名\n壶山镇,1520,3,2\n", "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_submission(path, registry)
+    assert (
+        caught.value.column == "第 2 列" and "kpi alias 研发费用 规上工业企业研发费用 --indicator" in caught.value.fix
+    )
+    add_alias(config, registry, "研发费用", "规上工业企业研发费用", "indicator", NOW)
+    submission = read_submission(path, project_registry(config))
+    assert values_of(path, project_registry(config)) == {
+        ("壶山镇", "rd_expense_above_scale"): pytest.approx(0.152),  # its header's 万元, converted
+        ("壶山镇", "new_invention_patents"): 3,
+    }
+    assert submission.notices == ["a.csv：未读取列“排名”（不是登记的指标）/ a column that is no indicator, not read"]
+
+
+def test_a_bulk_long_table_with_another_unit_in_the_indicator_name_is_refused(tmp_path, registry):
+    from kpi.progress_input import read_progress
+
+    path = tmp_path / "bulk.csv"
+    path.write_text("period,region,indicator_id,value\n2026-03,壶山镇,规上工业企业研发费用(万元),1520\n", "utf-8")
+    with pytest.raises(InputError, match="不是登记单位"):
+        read_progress(path, registry)
+    path.write_text("period,region,indicator_id,value\n2026-03,壶山镇,规上工业企业研发费用(亿元),0.152\n", "utf-8")
+    assert read_progress(path, registry)["value"].tolist() == [0.152]
