@@ -271,6 +271,15 @@ class Registry:
             )
         return f"改为已知区域名称（{'、'.join(self.region_names)}），或登记别名：kpi alias {key} 区域名称"
 
+    def indicator_fix(self, name: object) -> str:
+        """How to fix an unknown indicator's cell: the suggestion and the command that registers it."""
+        key = re.sub(r"\([^()]*\)$", "", normalize_text(name))
+        suggestion = self.suggest_indicator(key)
+        if suggestion:
+            known = self.by_id.at[suggestion, "name_zh"]
+            return f"若“{key}”就是“{known}”，登记别名后重新收集：kpi alias {key} {known} --indicator；否则改为登记的指标名称"
+        return "改为登记的指标名称，或删去该行"
+
     def resolve_region(self, name: object) -> str:
         """Canonical region name, or ``KeyError`` with the likely region in its message."""
         key = normalize_text(name)

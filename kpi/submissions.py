@@ -187,7 +187,7 @@ def _unknown_columns(path: Path, sheet: Sheet, header: WideHeader, filled: set[i
         if suggestion is None:
             notices.append(f"{path.name}：未读取列“{text}”（不是登记的指标）/ a column that is no indicator, not read")
             continue
-        label, name = split_unit(text)[0], registry.by_id.at[suggestion, "name_zh"]
+        name = registry.by_id.at[suggestion, "name_zh"]
         raise InputError(
             f"未识别的指标列“{text}”，可能是“{name}” / a column the registry does not know",
             file=path,
@@ -195,7 +195,7 @@ def _unknown_columns(path: Path, sheet: Sheet, header: WideHeader, filled: set[i
             row=header.index + 1,
             column=column_name(sheet, j),
             value=text,
-            fix=f"若就是“{name}”，登记别名后重新收集：kpi alias {label} {name} --indicator；否则把列名改为登记的指标名称",
+            fix=registry.indicator_fix(split_unit(text)[0]),
         )
     return notices
 
@@ -235,7 +235,7 @@ def _read_long(path: Path, sheet: Sheet, found, registry: Registry) -> pd.DataFr
         fix = registry.region_fix(region_cell)
         region = parsed_cell(registry.resolve_region, region_cell, sheet, columns["region"], location, fix)
         name, name_unit = split_unit(normalize_text(cells["indicator_id"]))
-        fix = "用登记表中的指标名称或 indicator_id"
+        fix = registry.indicator_fix(name)
         indicator_id = parsed_cell(registry.resolve_indicator, name, sheet, columns["indicator_id"], location, fix)
         indicator = registry.indicator(indicator_id)
         own = text_at(row, unit_column) or name_unit or header_unit

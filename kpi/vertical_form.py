@@ -88,7 +88,7 @@ def _row_indicator(label, raw, sheet: Sheet, label_column: int, location: dict, 
     indicator_id = indicator_of_label(split_unit(normalize_text(label))[0], registry)
     if indicator_id is None and not is_blank(raw):
         name = split_unit(normalize_text(label))[0]
-        parsed_cell(registry.resolve_indicator, name, sheet, label_column, location, "改为登记的指标名称，或删去该行")
+        parsed_cell(registry.resolve_indicator, name, sheet, label_column, location, registry.indicator_fix(name))
     return indicator_id
 
 

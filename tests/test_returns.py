@@ -372,3 +372,12 @@ def test_a_bulk_long_table_with_another_unit_in_the_indicator_name_is_refused(tm
         read_progress(path, registry)
     path.write_text("period,region,indicator_id,value\n2026-03,壶山镇,规上工业企业研发费用(亿元),0.152\n", "utf-8")
     assert read_progress(path, registry)["value"].tolist() == [0.152]
+
+
+def test_a_misspelt_indicator_in_a_vertical_sheet_is_refused_with_its_alias_command(tmp_path, registry):
+    rows = [["壶山镇2026年3月指标"], ["指标", "累计值"], ["新增发明专理", 4]]
+    path = write_xlsx(tmp_path / "壶山镇.xlsx", rows, "Sheet1")
+    with pytest.raises(InputError) as caught:
+        read_submission(path, registry)
+    assert (caught.value.row, caught.value.column) == (3, "A")
+    assert "kpi alias 新增发明专理 新增发明专利 --indicator" in caught.value.fix
