@@ -264,9 +264,10 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return schemas.validate(checks, schemas.SUM_CHECKS)
 
 
-def format_target(value: float, comparator: str, unit: str) -> str:
-    """``(15, ">=")`` → ``15以上``; amounts keep two decimals as printed in the annex."""
-    text = f"{value:.2f}" if unit in ("亿元", "万元") else f"{value:g}"
+def format_target(value: float, comparator: str, unit: str, exact: bool = False) -> str:
+    """``(15, ">=")`` → ``15以上``; amounts keep two decimals as printed in the annex (``exact``: every
+    digit, for a file the project reads back)."""
+    text = f"{value:.10g}" if exact else f"{value:.2f}" if unit in ("亿元", "万元") else f"{value:g}"
     suffix = {">=": "以上", "<=": "以下"}.get(comparator, "")
     prefix = {">": "超过", "<": "低于"}.get(comparator, "")
     return f"{prefix}{text}{suffix}"
@@ -283,11 +284,11 @@ def annex_blocks(registry: Registry) -> list[pd.DataFrame]:
     return [group for _, group in table.groupby("annex_block", sort=True)]
 
 
-def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str) -> list[list[object]]:
+def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str, exact: bool = False) -> list[list[object]]:
     """Rows of the official layout, targets filled and 进度/排名 left empty (a CSV-ready grid)."""
     pivot = targets.assign(
         text=[
-            format_target(v, c, registry.indicator(i)["unit"])
+            format_target(v, c, registry.indicator(i)["unit"], exact)
             for v, c, i in zip(targets["target"], targets["comparator"], targets["indicator_id"])
         ]
     )

@@ -10,12 +10,12 @@ from kpi.errors import InputError
 def cmd_alias(args) -> int:
     """``kpi alias [ALIAS NAME] [--indicator]``: register the county's own name for a region (or an
     indicator) in the store; without arguments, list them. Returns the exit code."""
-    from kpi.collect import add_alias, project_registry, read_aliases
+    from kpi.collect import add_alias, project_registry, stored
     from kpi.formatting import beijing_now
 
     cfg = project_config(args)
     if args.alias is None:
-        table = read_aliases(cfg.store_aliases)
+        table = stored(cfg, "aliases")
         print(table.to_string(index=False) if not table.empty else "尚未登记别名 / no aliases yet")
         return 0
     if args.name is None:

@@ -112,11 +112,11 @@ def _cmd_template(args) -> int:
         workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county, cfg.organisation)
         written.append(atomic.save_document(workbook, out / f"报送表_{period}_汇总.xlsx"))
     else:
-        from kpi.collect import read_annual_store
+        from kpi.collect import stored
         from kpi.trajectory import annual_series
 
         out = Path(args.forms) if args.forms else cfg.reports / "forms" / f"{year}-annual"
-        known = read_annual_store(cfg.store_county_annual)
+        known = stored(cfg, "county_annual")
         known = (
             known.assign(year=known["year"].astype(int), value=known["value"].astype(float))
             if not known.empty
@@ -133,10 +133,10 @@ def _known_progress(cfg, registry, period: str):
     """The progress already known for ``period`` (from the store, else the configured sources)."""
     import pandas as pd
 
-    from kpi.collect import read_store
+    from kpi.collect import stored
     from kpi.pipeline import read_progress_sources
 
-    store = read_store(cfg.store_progress)
+    store = stored(cfg, "progress")
     if not store.empty:
         rows = store[store["period"] == period]
         return rows.assign(value=rows["value"].astype(float))
@@ -234,7 +234,7 @@ def _cmd_extract_targets(args) -> int:
 def project_config(args):
     """The project file with this run's overrides, checked: no output inside the raw folder."""
     from kpi import config as project
-    from kpi.pipeline import ensure_outside
+    from kpi.pipeline import ensure_apart, ensure_outside
 
     cfg = project.load(getattr(args, "config", None)).with_overrides(
         registry=getattr(args, "raw", None),
@@ -245,6 +245,9 @@ def project_config(args):
     ensure_outside(cfg.processed, cfg.registry, "processed tables")
     ensure_outside(cfg.reports, cfg.registry, "reports")
     ensure_outside(cfg.store, cfg.registry, "the store")
+    for path, what in ((cfg.processed, "processed 文件夹"), (cfg.reports, "reports 文件夹")):
+        ensure_apart(path, cfg.store, what, "存储文件夹 store")
+        ensure_apart(path, cfg.registry, what, "原始数据文件夹 registry")
     return cfg
 
 

@@ -1,24 +1,29 @@
-"""The store: what the county receives, kept with its provenance, never overwritten silently.
+"""What the county receives, kept with its provenance in the store (:mod:`kpi.store`), never
+overwritten silently.
 
 ``kpi collect`` (:mod:`kpi.returns`) reads every returned form, checks all of them before writing
-anything, then merges the values it can vouch for into ``<store>/progress.csv``:
+anything, then merges the values it can vouch for into the store's ``progress`` table, in one
+transaction with everything else the collection changes:
 
 - each value keeps its source file, that file's sha256, sheet, row and column, and when it was
   received (Beijing time);
-- a later value for the same cell supersedes the earlier one, and the change is appended to
-  ``<store>/corrections.csv`` (old value, new value, both files, time): nothing is lost;
-- every received file is copied to ``<store>/received/<period>/`` under its hash.
+- a later value for the same cell supersedes the earlier one, and the change is a row of
+  ``corrections`` (old value, new value, both files, time): nothing is lost;
+- every received file is copied to ``<store>/received/<period>/`` under its hash (before the
+  transaction: a copy that no committed row names is harmless, and reused by the rerun).
 
 Within one call, files are applied oldest first (by modification time, then name), so a
 correction returned after the original wins. ``kpi collect --year`` does the same for the
-county's annual figures (``<store>/county_annual.csv``). Each collection also writes 报送情况 (who
-has reported which indicators for the period, and who is missing: :func:`kpi.monthly.submission_status`).
-Implausible values wait in ``<store>/held.csv`` until a person confirms or corrects them.
+county's annual figures. Each collection also writes 报送情况 (who has reported which indicators for the
+period, and who is missing: :func:`kpi.monthly.submission_status`). Implausible values wait in
+``held`` until a person confirms or corrects them. The CSVs a person reads are exports of the store.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,41 +35,14 @@ from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, chinese_time
 from kpi.parsing import normalize_text
-from kpi.registry import ALIAS_COLUMNS, Registry
+from kpi.registry import Registry
 from kpi.sources import ignore_rule
+from kpi.store import TABLES, Store, replace_rows
 
-STORE_COLUMNS = [
-    "period",
-    "region",
-    "indicator_id",
-    "value",
-    "is_example",
-    "source_file",
-    "source_sha256",
-    "source_sheet",
-    "source_row",
-    "source_column",
-    "received_at",
-]
-ANNUAL_COLUMNS = ["year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"]
-CORRECTION_COLUMNS = ["key", "old_value", "new_value", "old_source", "new_source", "corrected_at"]
-
-
-HELD_COLUMNS = [
-    "period",
-    "region",
-    "indicator_id",
-    "value",
-    "likely_value",
-    "reason",
-    "cell",
-    "source_file",
-    "source_sha256",
-    "received_at",
-    "status",
-    "resolved_at",
-    "resolution",
-]
+STORE_COLUMNS = TABLES["progress"][0]
+ANNUAL_COLUMNS = TABLES["county_annual"][0]
+CORRECTION_COLUMNS = TABLES["corrections"][0]
+HELD_COLUMNS = TABLES["held"][0]
 HELD, ACCEPTED, SUPERSEDED = "待确认", "已确认", "已更正"
 
 
@@ -113,54 +91,43 @@ def submission_files(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Pa
     return sorted(set(files), key=lambda p: (p.stat().st_mtime_ns, p.name)), ignored
 
 
-def read_store(path: Path) -> pd.DataFrame:
-    """The store's progress table (empty when nothing has been collected yet)."""
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in STORE_COLUMNS})
-    return pd.read_csv(path, dtype={"period": str, "source_sheet": str, "source_column": str}, keep_default_na=False)[
-        STORE_COLUMNS
-    ]
+def open_store(config: Config) -> Store:
+    """The project's store: ``[data] database`` when kpi.toml names one, else ``<store>/store.sqlite``."""
+    return Store(config.store, config.database)
 
 
-def read_aliases(path: Path) -> pd.DataFrame:
-    """The county's own aliases (``aliases.csv``: kind, alias, name, added_at; empty when none)."""
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ALIAS_COLUMNS})
-    return pd.read_csv(path, dtype=str, keep_default_na=False)[ALIAS_COLUMNS]
+def stored(config: Config, table: str) -> pd.DataFrame:
+    """One table of the store as its CSV export holds it (empty when nothing was stored yet)."""
+    return open_store(config).frame(table)
 
 
 def project_registry(config: Config) -> Registry:
     """The registry the project file names, with the county's own aliases from the store."""
-    return Registry.load(config.registry).with_aliases(read_aliases(config.store_aliases), config.store_aliases)
+    return Registry.load(config.registry).with_aliases(stored(config, "aliases"), config.store / "aliases.csv")
 
 
 def add_alias(config: Config, registry: Registry, alias: str, name: str, kind: str, now: dt.datetime) -> Path:
-    """Register ``alias`` for a region (or an indicator) in ``<store>/aliases.csv``. The name must be
-    known; an alias already meaning something else is refused (one name, one meaning)."""
+    """Register ``alias`` for a region (or an indicator) in the store (exported to ``aliases.csv``). The
+    name must be known; an alias already meaning something else is refused (one name, one meaning)."""
     alias, resolve = normalize_text(alias), registry.resolve_region if kind == "region" else registry.resolve_indicator
     try:
         target = resolve(name)
     except KeyError as exc:
         raise InputError(exc.args[0], value=name, fix="第二个参数写登记表中的名称（区域名或指标名）") from None
     lookup = registry.region_lookup if kind == "region" else registry.indicator_lookup
-    if alias in lookup:
-        if lookup[alias] == target:
-            return config.store_aliases
+    if alias in lookup and lookup[alias] != target:
         raise InputError(
             f"“{alias}”已表示“{lookup[alias]}” / the alias already means something else",
             value=alias,
             fix="换一个别名；一个名称只能指一个区域或指标",
         )
-    row = pd.DataFrame([{"kind": kind, "alias": alias, "name": target, "added_at": now.isoformat()}])
-    table = pd.concat([read_aliases(config.store_aliases), row], ignore_index=True)
-    return atomic.write_csv(config.store_aliases, atomic.formula_safe(table))
-
-
-def read_corrections(path: Path) -> pd.DataFrame:
-    """The store's corrections log (``corrections.csv``; empty when nothing was ever corrected)."""
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CORRECTION_COLUMNS})
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    store = open_store(config)
+    if alias not in lookup:
+        row = pd.DataFrame([{"kind": kind, "alias": alias, "name": target, "added_at": now.isoformat()}])
+        with store.writing("kpi alias") as connection:
+            replace_rows(connection, "aliases", atomic.formula_safe(row))
+        store.export()
+    return config.store / "aliases.csv"
 
 
 def merge(
@@ -209,25 +176,42 @@ def describe(row: dict) -> str:
     return f"{row['source_file']}" + (f"（{where}）" if where else "")
 
 
-def store_received(
-    config: Config,
-    received: list[tuple[Path, str]],
-    folder: str,
-    table_path: Path,
-    table: pd.DataFrame,
-    corrections: pd.DataFrame,
-) -> list[Path]:
-    """Keep every received file whole under its hash, write the merged table, append the corrections."""
+def keep_files(config: Config, received: list[tuple[Path, str]], folder: str) -> list[tuple[Path, Path]]:
+    """Every received file copied whole to ``<store>/received/<folder>/<hash>_<name>``: ``(file, copy)``."""
     from kpi.pipeline import copy_into
 
-    written = [
-        copy_into(path, config.store_received / folder / f"{digest[:12]}_{path.name}") for path, digest in received
+    return [
+        (path, copy_into(path, config.store / "received" / folder / f"{digest[:12]}_{path.name}"))
+        for path, digest in received
     ]
-    written.append(atomic.write_csv(table_path, table, float_format="%.10g"))
-    if not corrections.empty:
-        log = pd.concat([read_corrections(config.store_corrections), corrections], ignore_index=True)
-        written.append(atomic.write_csv(config.store_corrections, log))
-    return written
+
+
+def record_files(connection, kept: list[tuple[Path, Path]], digests: dict, folder: str, times: dict, at: str) -> None:
+    """The received files' record, in the collection's transaction."""
+    rows = pd.DataFrame(
+        [
+            {
+                "sha256": digests[path],
+                "file_name": path.name,
+                "folder": folder,
+                "kept_as": str(copy.relative_to(copy.parents[2])),
+                "received_at": times.get(path, at),
+                "collected_at": at,
+            }
+            for path, copy in kept
+        ],
+        columns=TABLES["received"][0],
+    )
+    replace_rows(connection, "received", rows)
+
+
+def changed_rows(merged: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The rows of ``merged`` that are new or differ from ``before`` (what a transaction writes)."""
+    if before.empty:
+        return merged
+    columns = list(merged.columns)
+    both = merged.astype(str).merge(before[columns].astype(str), how="left", indicator=True)
+    return merged[(both["_merge"] == "left_only").to_numpy()]
 
 
 def ordered(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -243,13 +227,6 @@ def ordered(table: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- the county's annual figures
-def read_annual_store(path: Path) -> pd.DataFrame:
-    """The store's annual table (``county_annual.csv``; empty when nothing was collected yet)."""
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ANNUAL_COLUMNS})
-    return pd.read_csv(path, dtype={"source": str}, keep_default_na=False)[ANNUAL_COLUMNS]
-
-
 def collect_annual(
     config: Config, series: pd.DataFrame, files: list[str | Path], year: int, now: dt.datetime | None = None
 ) -> CollectResult:
@@ -275,21 +252,22 @@ def collect_annual(
             for file, sheet, row, note in zip(incoming["_file"], incoming["sheet"], incoming["row"], incoming["note"])
         ],
     )
-    store = read_annual_store(config.store_county_annual)
-    merged, corrections, added, unchanged = merge(store, incoming, ["year", "indicator_id"], lambda row: row["source"])
-    merged = merged[ANNUAL_COLUMNS].sort_values(["indicator_id", "year"]).reset_index(drop=True)
+    store = open_store(config)
+    digests = {p: atomic.file_sha256(p) for p in received}
+    keys = ["year", "indicator_id"]
+    with store.writing("kpi collect --year") as connection:
+        kept = keep_files(config, list(digests.items()), f"{year}-annual")
+        before = store.frame("county_annual", connection)
+        merged, corrections, added, unchanged = merge(before, incoming, keys, lambda row: row["source"])
+        replace_rows(connection, "county_annual", changed_rows(merged[ANNUAL_COLUMNS], before, keys))
+        replace_rows(connection, "corrections", corrections)
+        record_files(connection, kept, digests, f"{year}-annual", {}, at)
     result = CollectResult(str(year), received, added, corrections, unchanged)
-    result.written += store_received(
-        config,
-        [(p, atomic.file_sha256(p)) for p in received],
-        f"{year}-annual",
-        config.store_county_annual,
-        merged,
-        corrections,
-    )
-    if config.store_county_annual not in config.county_annual:
+    result.written += [copy for _, copy in kept] + store.export()
+    annual_export = config.store / "county_annual.csv"
+    if annual_export not in config.county_annual:
         result.notices.append(
-            f"注意：kpi.toml 的 [data] county_annual 未包含 {config.store_county_annual}"
+            f"注意：kpi.toml 的 [data] county_annual 未包含 {annual_export}"
             " / the project file does not read the annual store yet"
         )
     return result
@@ -301,10 +279,13 @@ def import_annex(
 ) -> list[Path]:
     """Check a year's annex (the official layout: every region × indicator, 全县 = Σ regions where
     the indicator sums, the year in its title) and store it as ``<store>/annex/annex_<year>``,
-    where ingest finds it. A previous import of that year is kept under ``replaced/``."""
+    where ingest finds it: the layout written back with every digit, replacing the previous one whole
+    (one atomic rename, under the store's lock). Each imported file is kept as it came, under
+    ``received/annex-<year>/`` by its hash, and recorded in the store; nothing is deleted."""
     import warnings
 
-    from kpi.annex import SumMismatchWarning, read_annex
+    from kpi.annex import SumMismatchWarning, read_annex, to_layout_rows
+    from kpi.facts import annex_title
     from kpi.pipeline import copy_into
 
     path = Path(path)
@@ -326,10 +307,19 @@ def import_annex(
             fix="每个区域（含全县）的每个指标各填一个目标值",
         )
     now = now or beijing_now()
-    folder = config.store_annex
-    written = []
-    for old in sorted(folder.glob(f"annex_{year}.*")) if folder.exists() else []:
-        written.append(copy_into(old, folder / "replaced" / f"annex_{year}_{now:%Y%m%d%H%M%S}{old.suffix}"))
-        old.unlink()
-    written.append(copy_into(path, folder / f"annex_{year}{path.suffix.lower()}"))
-    return written
+    digest = atomic.file_sha256(path)
+    title = annex_title(year, config.county) + ("（示例）" if targets["is_example"].any() else "")
+    layout = io.StringIO()
+    csv.writer(layout, lineterminator="\n").writerows(to_layout_rows(targets, registry, title, exact=True))
+    live = config.store_annex / f"annex_{year}.csv"
+    store = open_store(config)
+    with store.writing("kpi import-annex") as connection:  # imports serialised; the live file replaced whole
+        [(_, kept)] = keep_files(config, [(path, digest)], f"annex-{year}")
+        written = [atomic.write_text(live, layout.getvalue())]
+        record_files(connection, [(path, kept)], {path: digest}, f"annex-{year}", {}, now.isoformat())
+        for legacy in sorted(config.store_annex.glob(f"annex_{year}.*")):  # an import of before: kept, moved
+            if legacy != live:
+                moved = config.store_annex / "replaced" / f"{atomic.file_sha256(legacy)[:12]}_{legacy.name}"
+                copy_into(legacy, moved)
+                legacy.unlink()
+    return written + [kept] + store.export()

@@ -56,6 +56,7 @@ class Config:
     organisation: str = ""
     registry: Path = paths.RAW
     store: Path = paths.ROOT / "data" / "county"
+    database: str | None = None  # [data] database: a server's URL (PostgreSQL); default SQLite in the store
     annex: tuple[Path, ...] = ()
     progress: tuple[Path, ...] = ()
     county_annual: tuple[Path, ...] = ()
@@ -187,7 +188,7 @@ def _county_name(county: dict, path: Path) -> str:
 
 KNOWN_KEYS = {
     "county": {"name", "organisation"},
-    "data": {"registry", "store", "example", *SOURCE_KEYS},
+    "data": {"registry", "store", "database", "example", *SOURCE_KEYS},
     "output": {"processed", "reports", "notebooks"},
     "rules": set(RULE_KEYS),
     "checks": set(CHECK_KEYS),
@@ -282,6 +283,20 @@ def _one_path(section: dict, key: str, default: Path | None, path: Path) -> Path
     return (path.parent.resolve() / value).resolve()
 
 
+def _database_url(value, path: Path) -> str | None:
+    """``[data] database``: a SQLAlchemy URL of a PostgreSQL server, or absent (the store's SQLite file)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
+        raise InputError(
+            "[data] database 应为数据库地址 / database must be a URL",
+            file=path,
+            value=value,
+            fix='例如 database = "postgresql+psycopg://kpi@localhost/jinyun"；不写则用存储文件夹中的 SQLite 文件',
+        )
+    return value
+
+
 def _path_list(data: dict, key: str, path: Path) -> tuple[Path, ...]:
     """A list of files or folders in ``[data]`` (one string is a list of one), relative to the project file."""
     value = data.get(key, [])
@@ -313,6 +328,7 @@ def load(explicit: str | Path | None = None) -> Config:
         organisation=str(county.get("organisation", "")),
         registry=_one_path(data, "registry", base / "data" / "raw", path),
         store=_one_path(data, "store", base / "data" / "county", path),
+        database=_database_url(data.get("database"), path),
         annex=_path_list(data, "annex", path),
         progress=_path_list(data, "progress", path),
         county_annual=_path_list(data, "county_annual", path),

@@ -225,14 +225,13 @@ def is_growth(indicator_id: str, registry: Registry) -> bool:
 
 
 def corrections_log(processed: Processed) -> pd.DataFrame:
-    """The collection's corrections log (``<store>/corrections.csv`` of the project file this ingest
-    used), or an empty table when there is none."""
+    """The collection's corrections log (the store of the project file this ingest used), or an empty
+    table when there is none."""
     from kpi import config as project
-    from kpi.collect import read_corrections
+    from kpi.collect import stored
 
     config_path = processed.summary.get("config")
-    store = project.load(config_path).store if config_path else project.load().store
-    return read_corrections(store / "corrections.csv")
+    return stored(project.load(config_path) if config_path else project.load(), "corrections")
 
 
 def indicator_names(registry: Registry) -> dict[str, str]:

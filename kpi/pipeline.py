@@ -19,7 +19,7 @@ import pandas as pd
 from kpi import atomic, schemas
 from kpi.annex import annex_sum_checks, read_annex
 from kpi.annual_input import read_county_annual
-from kpi.collect import project_registry
+from kpi.collect import open_store, project_registry
 from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
 from kpi.processed import IngestResult, write_processed
@@ -170,6 +170,7 @@ def _summary(config, registry, annex, progress, county_annual, plan_targets, sum
 
 def run_ingest(config: Config) -> IngestResult:
     """Read and validate every configured input; then, and only then, write ``config.processed``."""
+    refresh_store_exports(config)
     registry = project_registry(config).with_pacing(config.pacing_table(), config.path)
     plan_targets = registry.plan_targets  # checked as the registry loaded it
     annex, annex_hashes, notices = read_annex_sources(config, registry)
@@ -225,6 +226,27 @@ def ensure_outside(path: Path, forbidden: Path, what: str) -> None:
             file=path,
             fix="写到别处（例如 data/processed、reports 或 data/county）",
         )
+
+
+def ensure_apart(path: Path, other: Path, what: str, other_what: str) -> None:
+    """Refuse a derived folder that is, contains or lies inside the store or the registry (an ingest
+    into the store would overwrite what the county sent)."""
+    mine, theirs = Path(path).resolve(), Path(other).resolve()
+    if mine.is_relative_to(theirs) or theirs.is_relative_to(mine):
+        raise InputError(
+            f"{what}不能与{other_what}（{other}）重合或互相包含 / {what} must lie apart from {other_what}",
+            file=path,
+            fix='在 kpi.toml 的 [output] 中给出单独的文件夹，例如 processed = "data/processed"',
+        )
+
+
+def refresh_store_exports(config: Config) -> None:
+    """The store's CSV exports made current from one snapshot, under the writers' lock (a collection
+    killed between its commit and its exports leaves them behind), before ingest reads and hashes them."""
+    sources = config.progress + config.county_annual
+    store = open_store(config)
+    if store.exists() and any(Path(p).resolve().is_relative_to(config.store.resolve()) for p in sources):
+        store.export()
 
 
 def copy_into(source: Path, target: Path) -> Path:

@@ -7,7 +7,7 @@ value either stored, held for a person, or refused with its file named.
    collects it under its own month (the period it names comes from its title, 时期, sheet or file name,
    never a filing date: :mod:`kpi.form_context`).
 3. Each value is checked for sense (:mod:`kpi.plausibility`). An implausible one is **held** in
-   ``<store>/held.csv`` (待确认) and not published until ``--accept FILE:CELL`` (已确认) or a new file
+   the store's ``held`` table (待确认, exported to ``held.csv``) and not published until ``--accept FILE:CELL`` (已确认) or a new file
    that replaces it (已更正); nothing is silently changed.
 4. The rest is merged into the store (:func:`kpi.collect.merge`: new values, logged corrections), each
    value with its file, sha256, sheet, row, column and when the file came in (its modification time,
@@ -29,11 +29,13 @@ from kpi.collect import (
     STORE_COLUMNS,
     SUPERSEDED,
     CollectResult,
+    changed_rows,
     describe,
+    keep_files,
     merge,
+    open_store,
     ordered,
-    read_store,
-    store_received,
+    record_files,
     submission_files,
 )
 from kpi.config import Config
@@ -42,16 +44,10 @@ from kpi.formatting import BEIJING, beijing_now
 from kpi.monthly import submission_status
 from kpi.plausibility import check_values
 from kpi.registry import Registry
+from kpi.store import replace_rows, replace_table
 from kpi.submissions import Submission, read_submission
 
 KEY = ["period", "region", "indicator_id"]
-
-
-def read_held(path: Path) -> pd.DataFrame:
-    """The store's held values (``held.csv``; empty when nothing was ever held)."""
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in HELD_COLUMNS})
-    return pd.read_csv(path, dtype=str, keep_default_na=False)[HELD_COLUMNS]
 
 
 def _one_month(path: Path, registry: Registry, period: str) -> Submission:
@@ -181,6 +177,18 @@ def _read_all(paths: list[Path], registry: Registry, period: str):
     return read, refused
 
 
+def _settle(checked: pd.DataFrame, accept: list[str], store: pd.DataFrame, held_before: pd.DataFrame, at: str):
+    """What a collection does to the store's tables (pure): ``(publish, merged, corrections, added,
+    unchanged, held log, held mask, accepted mask)``."""
+    accepted = _accepted(checked, list(accept))
+    held = (checked["hold_reason"] != "") & ~accepted
+    publish = checked[~held].rename(columns={"sheet": "source_sheet", "row": "source_row", "column": "source_column"})
+    publish = publish.assign(is_example=False, _at=at)
+    merged, corrections, added, unchanged = merge(store, publish, KEY, describe)
+    log = _held_log(held_before, checked, held, accepted, publish[KEY + ["source_file"]], at)
+    return publish, merged[STORE_COLUMNS], corrections, added, unchanged, log, held, accepted
+
+
 def collect(
     config: Config,
     registry: Registry,
@@ -192,9 +200,10 @@ def collect(
     dry_run: bool = False,
     received: dt.datetime | None = None,
 ) -> CollectResult:
-    """Collect a month's returns (see the module docstring). ``targets``: the annex targets the
-    plausibility check compares with (``year, region, indicator_id, target``; none: that check is skipped)."""
-    now = now or beijing_now()
+    """Collect a month's returns (see the module docstring) in one transaction of the store.
+    ``targets``: the annex targets the plausibility check compares with (``year, region, indicator_id,
+    target``; none: that check is skipped)."""
+    now, at = now or beijing_now(), (now or beijing_now()).isoformat()
     paths, ignored = submission_files(files)
     result = CollectResult(period, [], ignored=ignored, dry_run=dry_run)
     read, result.refused = _read_all(paths, registry, period)
@@ -207,34 +216,37 @@ def collect(
         ignore_index=True,
     )
     incoming["cell"] = cell_refs(incoming)
-    store = read_store(config.store_progress)
-    known = store.assign(value=store["value"].astype(float))
-    empty = pd.DataFrame(columns=["year", "region", "indicator_id", "target"])
-    checked = check_values(
-        incoming, known, empty if targets is None else targets, registry, config.plausibility_checks()
-    )
-    accepted = _accepted(checked, list(accept))
-    held = (checked["hold_reason"] != "") & ~accepted
-    publish = checked[~held].rename(columns={"sheet": "source_sheet", "row": "source_row", "column": "source_column"})
-    publish = publish.assign(is_example=False, _at=now.isoformat())
-    merged, corrections, added, unchanged = merge(store, publish, KEY, describe)
-    merged = ordered(merged[STORE_COLUMNS], registry)
-    at = now.isoformat()
-    log = _held_log(read_held(config.store_held), checked, held, accepted, publish[KEY + ["source_file"]], at)
+    targets = pd.DataFrame(columns=["year", "region", "indicator_id", "target"]) if targets is None else targets
+    store = open_store(config)
+
+    def settle(connection=None):
+        current = store.frame("progress", connection)
+        known = current.assign(value=current["value"].astype(float))
+        checked = check_values(incoming, known, targets, registry, config.plausibility_checks())
+        return checked, current, _settle(checked, accept, current, store.frame("held", connection), at)
+
+    if dry_run:
+        checked, current, settled = settle()
+    else:
+        digests = {p: h for p, h, _ in read}
+        with store.writing("kpi collect") as connection:  # every write below commits together, or none
+            kept = keep_files(config, list(digests.items()), period)
+            checked, current, settled = settle(connection)
+            publish, merged, corrections, *_, log, held, accepted = settled
+            replace_rows(connection, "progress", changed_rows(merged, current, KEY))
+            replace_rows(connection, "corrections", corrections)
+            replace_table(connection, "held", log)
+            record_files(connection, kept, digests, period, times, at)
+        result.written += [copy for _, copy in kept] + store.export()
+    publish, merged, corrections, added, unchanged, log, held, accepted = settled
     result.new_values, result.corrections, result.unchanged = added, corrections, unchanged
-    result.held, result.accepted = checked[held], checked[accepted]
-    result.stored = publish
+    result.held, result.accepted, result.stored = checked[held], checked[accepted], publish
     result.notices = [n for _, _, s in read for n in s.notices]
-    result.status = submission_status(merged, registry, period, log)
-    if not dry_run:
-        result.written += store_received(
-            config, [(p, h) for p, h, _ in read], period, config.store_progress, merged, corrections
-        )
-        if not log.empty:
-            result.written.append(atomic.write_csv(config.store_held, log))
-    if config.store_progress not in config.progress and config.store_progress.parent not in config.progress:
+    result.status = submission_status(ordered(merged, registry), registry, period, log)
+    export = config.store / "progress.csv"
+    if export not in config.progress and config.store not in config.progress:
         result.notices.append(
-            f"注意：kpi.toml 的 [data] progress 未包含 {config.store_progress}，报表不会用到本次收集的数据"
+            f"注意：kpi.toml 的 [data] progress 未包含 {export}，报表不会用到本次收集的数据"
             " / the project file does not read the store yet"
         )
     return result

@@ -234,9 +234,19 @@ def test_import_annex_checks_year_and_sums_and_keeps_the_replaced_one(tmp_path, 
     assert not config.store.exists()
     source.write_text(text.replace("2023年", "2024年", 1), encoding="utf-8")
     import_annex(config, registry, source, 2024, now=NOW)
-    import_annex(config, registry, source, 2024, now=NOW)
-    assert (config.store_annex / "annex_2024.csv").exists()
-    assert [p.name for p in (config.store_annex / "replaced").iterdir()] == ["annex_2024_20260203140500.csv"]
+    live = config.store_annex / "annex_2024.csv"
+    import_annex(config, registry, live, 2024, now=NOW)  # re-importing the stored file itself loses nothing
+    pd.testing.assert_frame_equal(read_annex(live, registry), read_annex(source, registry))
+    source.write_text(
+        text.replace("2023年", "2024年", 1).replace(",0.04,", ",0.045,").replace(",15.44,", ",15.445,"),
+        encoding="utf-8",
+    )
+    import_annex(config, registry, source, 2024, now=NOW)  # a corrected annex, a second later or not
+    targets = read_annex(live, registry).set_index(["region", "indicator_id"])["target"]
+    assert targets[("五云街道", "rd_expense_above_scale")] == 0.045  # every digit, not the printed two
+    kept = sorted(p.name[13:] for p in (config.store / "received" / "annex-2024").iterdir())
+    assert kept == ["annex.csv", "annex.csv", "annex_2024.csv"]  # each version as it came, by its hash
+    assert list(config.store_annex.iterdir()) == [live]
 
 
 def test_annual_form_round_trip(tmp_path, registry):

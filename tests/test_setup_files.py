@@ -15,7 +15,7 @@ ROOT = paths.ROOT
 def _requirement(spec: str) -> tuple[str, str]:
     spec = spec.split("#")[0].strip()
     name = re.match(r"[A-Za-z0-9_.\-]+", spec).group(0).lower()
-    return name, spec[len(name) :].replace(" ", "")
+    return name, re.sub(r"^\[[^\]]*\]", "", spec[len(name) :].replace(" ", ""))  # extras are not bounds
 
 
 def test_environment_yml_matches_pyproject():
