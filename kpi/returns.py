@@ -243,13 +243,18 @@ def collect(
     result.held, result.accepted, result.stored = checked[held], checked[accepted], publish
     result.notices = [n for _, _, s in read for n in s.notices]
     result.status = submission_status(ordered(merged, registry), registry, period, log)
-    export = config.store / "progress.csv"
-    if export not in config.progress and config.store not in config.progress:
-        result.notices.append(
-            f"注意：kpi.toml 的 [data] progress 未包含 {export}，报表不会用到本次收集的数据"
-            " / the project file does not read the store yet"
-        )
+    result.notices += _unread_store(config)
     return result
+
+
+def _unread_store(config: Config) -> list[str]:
+    """A notice when the project file does not read what collect stores."""
+    export = config.store / "progress.csv"
+    if export in config.progress or config.store in config.progress:
+        return []
+    return [
+        f"注意：kpi.toml 的 [data] progress 未包含 {export}，报表不会用到本次收集的数据 / the project file does not read the store yet"
+    ]
 
 
 def _rerun(files: list[str], period: str, accept: str) -> str:

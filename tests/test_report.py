@@ -257,7 +257,8 @@ def test_last_years_filled_table_as_a_new_annex(report_run, tmp_path):
     project = write_config(tmp_path / "p")
     result = run_kpi("import-annex", str(tmp_path / "2026.xlsx"), "--year", "2026", "--config", str(project))
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "p" / "store" / "annex" / "annex_2026.xlsx").exists()
+    assert [p.name for p in (tmp_path / "p" / "store" / "annex").iterdir()] == ["annex_2026.csv"]  # the live one
+    assert [p.name[13:] for p in (tmp_path / "p" / "store" / "received" / "annex-2026").iterdir()] == ["2026.xlsx"]
     result = run_kpi("ingest", "--config", str(project))
     assert result.returncode == 0 and "annex targets: 252 (2023, 2024, 2025, 2026)" in result.stdout, result.stderr
 
