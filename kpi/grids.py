@@ -58,16 +58,17 @@ def _check_workbook_size(path: Path, members=_is_sheet_xml) -> bool:
     holds a formula."""
     try:
         with zipfile.ZipFile(path) as archive:
-            sheets = [i for i in archive.infolist() if members(i.filename)]
-            unpacked = sum(i.file_size for i in sheets)
+            parts = archive.infolist()
+            unpacked = sum(i.file_size for i in parts)  # every part: shared strings can be the bomb too
             if unpacked > MAX_SHEET_XML_BYTES:
+                largest = max(parts, key=lambda i: i.file_size)
                 raise InputError(
-                    f"工作簿过大：工作表解压后 {unpacked / 2**20:.0f} MB，上限 {MAX_SHEET_XML_BYTES // 2**20} MB"
-                    " / the workbook unpacks to more than the limit",
+                    f"工作簿过大：解压后 {unpacked / 2**20:.0f} MB（最大的部分 {largest.filename}），"
+                    f"上限 {MAX_SHEET_XML_BYTES // 2**20} MB / the workbook unpacks to more than the limit",
                     file=path,
                     fix="只保留报送表所在的工作表，删除多余的行列后另存",
                 )
-            return any(b"<f" in archive.read(i) for i in sheets)
+            return any(b"<f" in archive.read(i) for i in parts if members(i.filename))
     except zipfile.BadZipFile:
         raise InputError(
             "不是有效的 Excel 文件 / not a valid .xlsx workbook (BadZipFile)",
@@ -82,9 +83,8 @@ def read_sheets(path: Path) -> list[Sheet]:
     check_file(path)
     suffix = path.suffix.lower()
     if suffix == ".csv" or suffix == ".txt":
-        text = decode_text(path.read_bytes(), path)
-        return [Sheet(None, [row for row in csv.reader(io.StringIO(text, newline=""))])]
-    if suffix in CALAMINE_SUFFIXES:
+        return [_csv_sheet(path)]
+    if suffix in CALAMINE_SUFFIXES or path.read_bytes()[:4] == OLE_MAGIC:  # an encrypted .xlsx is OLE too
         return _calamine_sheets(path)
     if suffix not in (".xlsx", ".xlsm"):
         raise InputError(
@@ -134,6 +134,44 @@ CALAMINE_SUFFIXES = (".xls", ".et", ".ods")
 MAX_LEGACY_BYTES = 20 * 2**20  # an .xls form is tens of kilobytes
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a compound file: .xls, .et, or an .xlsx saved with a password
+#: a returned form is kilobytes: beyond these it is no form, and is refused before it is parsed
+MAX_FORM_BYTES = 20 * 2**20
+MAX_FORM_COLUMNS = 1000
+MAX_FIELD_CHARS = 32_768
+
+
+def _csv_sheet(path: Path) -> Sheet:
+    """A CSV form as one sheet, its size, width and fields bounded before and while it is read."""
+    size = path.stat().st_size
+    if size > MAX_FORM_BYTES:
+        raise InputError(
+            f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_FORM_BYTES // 2**20} MB）/ larger than a form can be",
+            file=path,
+            fix="报送表只需各区域的几行；大批量数据请按 README“输入格式”作为进度数据源列入 kpi.toml",
+        )
+    text = decode_text(path.read_bytes(), path)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(
+            "文件中有空字符（NUL）/ a NUL byte in the file", file=path, row=line, fix="用 Excel 或 WPS 另存为 CSV"
+        )
+    rows: list[list[str]] = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline="")):
+            if len(row) > MAX_FORM_COLUMNS or any(len(cell) > MAX_FIELD_CHARS for cell in row):
+                raise csv.Error("wide")
+            rows.append(row)
+    except csv.Error:  # a row past the bounds, or a field past the csv module's own limit
+        raise InputError(
+            f"第 {len(rows) + 1} 行过宽（上限 {MAX_FORM_COLUMNS} 列、每格 {MAX_FIELD_CHARS} 字）/ a row beyond a form's size",
+            file=path,
+            row=len(rows) + 1,
+            fix="核对文件是否为报送表；删去多余的列后另存",
+        ) from None
+    return Sheet(None, rows)
+
+
 def _calamine_sheets(path: Path) -> list[Sheet]:
     """The visible sheets of an .xls, .et or .ods file (calamine, a maintained Rust reader; the format
     is told from the file's first bytes, so an .et saved as either kind reads). Calamine gives values,
@@ -147,7 +185,7 @@ def _calamine_sheets(path: Path) -> list[Sheet]:
             file=path,
             fix="只保留报送表所在的工作表，另存为 .xlsx",
         )
-    if path.read_bytes()[:4] == b"PK\x03\x04":
+    if path.read_bytes()[:4] == b"PK\x03\x04":  # an .ods (or an .xlsx named otherwise): a zip
         _check_workbook_size(path, members=lambda name: name.endswith(".xml"))
     try:
         with path.open("rb") as handle:

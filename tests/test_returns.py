@@ -381,3 +381,40 @@ def test_a_misspelt_indicator_in_a_vertical_sheet_is_refused_with_its_alias_comm
         read_submission(path, registry)
     assert (caught.value.row, caught.value.column) == (3, "A")
     assert "kpi alias 新增发明专理 新增发明专利 --indicator" in caught.value.fix
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("wide.csv", "区域," + ",".join(f"c{i}" for i in range(2000)) + "\n", "过宽"),
+        ("long_cell.csv", "时期,2026-03\n区域,新增发明专利\n壶山镇," + "9" * 200_000 + "\n", "过宽"),
+        ("nul.csv", "时期,2026-03\n区域,新增发明专利\n壶山镇,3\x00\n", "空字符"),
+    ],
+)
+def test_a_form_past_a_forms_bounds_is_refused_before_it_is_parsed(tmp_path, registry, name, content, message):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_submission(path, registry)
+
+
+def test_a_workbook_whose_shared_strings_unpack_past_the_limit_is_refused(tmp_path, registry):
+    import zipfile
+
+    path = write_xlsx(tmp_path / "bomb.xlsx", [["区域", "新增发明专利"], ["壶山镇", 3]], "Sheet1")
+    with zipfile.ZipFile(path, "a") as archive:  # 50 MB of padding that compresses to almost nothing
+        archive.writestr("xl/sharedStrings2.xml", b" " * (50 * 2**20), compress_type=zipfile.ZIP_DEFLATED)
+    with pytest.raises(InputError, match="工作簿过大") as caught:
+        read_submission(path, registry)
+    assert "sharedStrings2.xml" in caught.value.problem
+
+
+def test_a_compound_file_named_xlsx_is_read_as_one_and_a_broken_one_refused_clearly(tmp_path, registry):
+    rows = [["时期", "2026-03"], ["区域", "新增发明专利（件）"], ["壶山镇", 3]]
+    renamed = write_xls(tmp_path / "saved_as_xls.xlsx", rows, "Sheet1")  # an .xls given the .xlsx name
+    assert values_of(renamed, registry) == {("壶山镇", "new_invention_patents"): 3}
+    broken = tmp_path / "locked.xlsx"  # Excel saves an encrypted .xlsx as a compound file too
+    broken.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4096)
+    with pytest.raises(InputError) as caught:
+        read_submission(broken, registry)
+    assert "无法读取该表格文件" in caught.value.problem and caught.value.file == broken
