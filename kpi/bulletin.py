@@ -165,4 +165,16 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
     ]
     for number, note in enumerate([*notes, "未报送不计零、不排名。"], start=1):
         _paragraph(document, f"{number}. {note}", size=10)
+    _properties(document, f"{imprint.county}“139”科技创新体系建设情况通报（{year}年{month}月）", imprint)
     return document
+
+
+def _properties(document: Document, title: str, imprint: Imprint) -> None:
+    """The document's own properties from the project (python-docx's template says 2013, python-docx)."""
+    made = (imprint.made_at or fmt.beijing_now()).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    properties = document.core_properties
+    properties.title, properties.subject = title, "情况通报"
+    properties.author = properties.last_modified_by = imprint.organisation or imprint.county
+    properties.created = properties.modified = made
+    properties.revision, properties.language = 1, "zh-CN"
+    properties.comments = properties.keywords = properties.category = ""

@@ -4,6 +4,8 @@ Chinese headers, formatted by :mod:`kpi.formatting`."""
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from kpi.registry import Registry
@@ -103,3 +105,15 @@ def county_annual_table(county_annual: pd.DataFrame) -> pd.DataFrame:
     wide = cells.pivot_table(index=["name_zh", "unit"], columns="year", values="text", aggfunc="first", sort=False)
     wide.columns = [f"{int(y)}年" for y in wide.columns]
     return wide.fillna(fmt.NOT_APPLICABLE).rename_axis(["指标", "单位"]).reset_index()
+
+
+def progress_summary(progress: pd.DataFrame, missing: pd.DataFrame) -> str:
+    """One sentence on the progress read: how many values, which months, from which files, which
+    region-months are wholly missing. File names come from outside (a clerk names them): HTML-escaped,
+    so that a name such as ``<img onerror=…>`` is shown as text in every published page."""
+    files = "、".join(html.escape(name) for name in sorted(progress["source"].astype(str).unique()))
+    gaps = "、".join(f"{p} {html.escape(str(r))}" for p, r in missing.itertuples(index=False)) or "无"
+    return (
+        f"{len(progress)} 个数值，时期 {progress['period'].min()} 至 {progress['period'].max()}；"
+        f"来源文件：{files}；整月未报送：{gaps}。"
+    )

@@ -197,4 +197,4 @@ def submission_status(
 
 def write_status(status: pd.DataFrame, period: str, out_dir: Path) -> Path:
     """报送情况 of ``period`` as ``报送情况_YYYY-MM.csv`` in ``out_dir`` (UTF-8 with BOM, atomically)."""
-    return atomic.write_csv(out_dir / f"报送情况_{period}.csv", status, for_people=True)
+    return atomic.write_csv(out_dir / f"报送情况_{period}.csv", atomic.formula_safe(status), for_people=True)

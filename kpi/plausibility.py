@@ -32,6 +32,7 @@ class Checks:
     outlier_factor: float = 10.0  # above this × the other regions' median completion: held
     growth_limit_percent: float = 200.0  # a growth rate beyond ± this: held
     fall_tolerance_percent: float = 0.0  # a year-to-date value this much below last month's is still fine
+    ceiling: float = 1e6  # no county indicator reaches this in its own unit (亿元, 家, 件): held above it
 
 
 #: ``[checks]``: the plausibility thresholds (:class:`Checks`) and the range each may take
@@ -41,6 +42,7 @@ CHECK_KEYS = {
     "outlier_factor": (2, 1000),
     "growth_limit_percent": (10, 10000),
     "fall_tolerance_percent": (0, 100),
+    "ceiling": (1, 1e12),
 }
 
 
@@ -136,11 +138,16 @@ def check_values(
 
     growth = (kind == "growth").to_numpy()
     fraction = growth & (out["flag"] == "growth_fraction").to_numpy()
-    hold(fraction, "增长率写成了小数：是百分之几？/ a growth rate written as a fraction", value * 100)
+    with np.errstate(over="ignore"):  # a value near the float limit is held below by its ceiling
+        hundred = value * 100
+    hold(fraction, "增长率写成了小数：是百分之几？/ a growth rate written as a fraction", hundred)
     limit = checks.growth_limit_percent
     hold(growth & (np.abs(value) > limit), f"增长率超出 ±{limit:g}% / a growth rate out of range")
 
     cumulative = ~growth
+    hold(
+        cumulative & (np.abs(value) > checks.ceiling), f"超过上限 {checks.ceiling:g} / above the ceiling of any county"
+    )
     before, month_before = _previous(out, known)
     before, month_before = before.to_numpy(), month_before.to_numpy()
     pace = _pace(registry, out["indicator_id"], month)

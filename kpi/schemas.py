@@ -40,12 +40,20 @@ ANNEX = pa.DataFrameSchema(
     name="annex_targets（晾晒表指标）",
 )
 
+MAX_VALUE = 1e12  # the largest plausible value of any indicator in its own unit (亿元, 家, %)
 PROGRESS = pa.DataFrameSchema(
     {
         "period": pa.Column(str, pa.Check(lambda s: _matches_once_per_value(s, PERIOD_PATTERN), name="period YYYY-MM")),
         "region": pa.Column(str),
         "indicator_id": pa.Column(str),
-        "value": pa.Column(float, pa.Check(lambda s: s.notna())),
+        "value": pa.Column(
+            float,
+            [
+                pa.Check(lambda s: s.notna()),
+                # no county's figure is near 10^12 of its unit: beyond it is a slip, and sums could overflow
+                pa.Check(lambda s: s.abs() <= MAX_VALUE, name=f"|value| ≤ {MAX_VALUE:.0e}"),
+            ],
+        ),
         "is_example": pa.Column(bool),
         "source": pa.Column(str, required=False),  # the file (form) the value came from
     },

@@ -31,6 +31,7 @@ from kpi.input_tables import (
     county_annual_table,
     inputs_table,
     plan_targets_table,
+    progress_summary,
     sum_checks_table,
 )
 from kpi.plots import annex_targets_chart, show, use_cjk_font
@@ -91,13 +92,7 @@ progress = data.progress
 if data.progress_is_example:
     display(Markdown(f"**⚠ {EXAMPLE_LABEL}**：区域进度数据不公开，以下为固定种子生成的示例数据，不代表官方数字。"))
 missing = data.missing_reports()
-display(
-    Markdown(
-        f"{len(progress)} 个数值，时期 {progress['period'].min()} 至 {progress['period'].max()}；"
-        f"来源文件：{'、'.join(sorted(progress['source'].astype(str).unique()))}；"
-        f"整月未报送：{'、'.join(f'{p} {r}' for p, r in missing.itertuples(index=False)) or '无'}。"
-    )
-)
+display(Markdown(progress_summary(progress, missing)))
 
 # %%
 reader_table(county_annual_table(data.county_annual)) if len(data.county_annual) else Markdown("尚无全县年度数据。")

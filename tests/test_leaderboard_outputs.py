@@ -103,3 +103,20 @@ def test_region_chart_shows_the_reference_lines_of_a_single_month(registry, boar
     references = [line for ax in figure.axes for line in ax.get_lines() if line.get_label() in ("序时进度", "目标增幅")]
     assert len(references) == 7  # one per indicator
     assert all((line.get_marker() == "_") is dashes for line in references)
+
+
+def test_the_bulletins_properties_come_from_the_project(registry, board_2023):
+    import datetime as dt
+
+    from kpi.bulletin import bulletin
+    from kpi.formatting import BEIJING
+
+    made = dt.datetime(2026, 4, 5, 9, 30, tzinfo=BEIJING)
+    _, board = board_2023
+    document = bulletin(board, registry, "2023-09", Imprint("缙云县", "缙云县科技局", made))
+    properties = document.core_properties
+    assert properties.title == "缙云县“139”科技创新体系建设情况通报（2023年9月）"
+    assert (properties.author, properties.last_modified_by) == ("缙云县科技局", "缙云县科技局")
+    assert (
+        properties.created == dt.datetime(2026, 4, 5, 1, 30, tzinfo=dt.timezone.utc) and properties.language == "zh-CN"
+    )

@@ -418,3 +418,40 @@ def test_a_compound_file_named_xlsx_is_read_as_one_and_a_broken_one_refused_clea
     with pytest.raises(InputError) as caught:
         read_submission(broken, registry)
     assert "无法读取该表格文件" in caught.value.problem and caught.value.file == broken
+
+
+def test_a_hostile_file_name_is_text_in_the_ingest_page_and_in_the_status_csv(tmp_path, registry):
+    from kpi.input_tables import progress_summary
+    from kpi.monthly import write_status
+
+    name = '<img src=x onerror="alert(1)">.csv'
+    progress = pd.DataFrame({"period": ["2026-03"], "source": [name]})
+    sentence = progress_summary(progress, pd.DataFrame(columns=["period", "region"]))
+    assert "<img" not in sentence and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.csv" in sentence
+    config = store_config(tmp_path)
+    path = tmp_path / "=HYPERLINK(1).csv"
+    path.write_text("时期,2026-03\n区域,新增发明专利\n壶山镇,3\n", "utf-8")
+    result = collect(config, registry, [path], "2026-03", now=NOW)
+    written = write_status(result.status, "2026-03", tmp_path / "out")
+    cells = pd.read_csv(written, encoding="utf-8-sig", dtype=str)["来源文件"].dropna().tolist()
+    assert cells == ["'=HYPERLINK(1).csv"]  # shown as text by Excel, never run as a formula
+
+
+def test_values_past_any_countys_scale_are_held_or_refused(tmp_path, registry):
+    from kpi.progress_input import read_progress
+
+    incoming = pd.DataFrame(
+        {
+            "period": "2026-03",
+            "region": ["壶山镇", "新建镇"],
+            "indicator_id": "new_invention_patents",
+            "value": [1.7e308, 3.0],
+            "flag": "",
+        }
+    )
+    checked = check_values(incoming, incoming.iloc[:0], pd.DataFrame(), registry)
+    assert "超过上限" in checked["hold_reason"].iloc[0] and checked["hold_reason"].iloc[1] == ""
+    bulk = tmp_path / "bulk.csv"
+    bulk.write_text("period,region,indicator_id,value\n2026-03,壶山镇,new_invention_patents,1e15\n", "utf-8")
+    with pytest.raises(InputError, match="1e\\+12"):  # a bulk source is refused: its sum could overflow
+        read_progress(bulk, registry)
