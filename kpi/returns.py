@@ -203,7 +203,8 @@ def collect(
     """Collect a month's returns (see the module docstring) in one transaction of the store.
     ``targets``: the annex targets the plausibility check compares with (``year, region, indicator_id,
     target``; none: that check is skipped)."""
-    now, at = now or beijing_now(), (now or beijing_now()).isoformat()
+    now = now or beijing_now()
+    at = now.isoformat()
     paths, ignored = submission_files(files)
     result = CollectResult(period, [], ignored=ignored, dry_run=dry_run)
     read, result.refused = _read_all(paths, registry, period)

@@ -318,14 +318,23 @@ def _migrate(connection: sa.Connection, folder: Path) -> None:
             )
         if len(frame):
             connection.execute(METADATA.tables[table].insert(), _records(frame[columns], table))
-        arrived = _read(connection, table)
-        same = len(arrived) == len(frame) and all(
-            pd.to_numeric(arrived[c]).tolist() == pd.to_numeric(frame[c].replace("", None)).tolist()
-            if _TYPES.get(table, {}).get(c) in (sa.Float, sa.Integer)
-            else arrived[c].astype(str).tolist() == frame[c].astype(str).tolist()
-            if c not in _TYPES.get(table, {})
-            else True
-            for c in columns
-        )
-        if not same:
+        if not _arrived(_read(connection, table), frame, table):
             raise InputError(f"迁移 {name} 时数据不符 / the migration did not bring every value", file=path)
+
+
+def _arrived(arrived: pd.DataFrame, sent: pd.DataFrame, table: str) -> bool:
+    """Whether every row and value of a migrated CSV is in the table: numbers equal as numbers, text
+    equal as text (flags are rewritten as true/false and compared by their meaning)."""
+    if len(arrived) != len(sent):
+        return False
+    for column in TABLES[table][0]:
+        kind = _TYPES.get(table, {}).get(column)
+        if kind is sa.Boolean:
+            continue
+        if kind is None:
+            same = arrived[column].astype(str).tolist() == sent[column].astype(str).tolist()
+        else:
+            same = pd.to_numeric(arrived[column]).tolist() == pd.to_numeric(sent[column].replace("", None)).tolist()
+        if not same:
+            return False
+    return True
