@@ -154,7 +154,8 @@ def _held_log(
     accepted_id = set(_identity(new_accepts))
     pending = log["status"] == HELD
     log.loc[pending & log_id.isin(accepted_id), ["status", "resolved_at", "resolution"]] = [ACCEPTED, now, "--accept"]
-    replaced = log[KEY].merge(stored_keys, on=KEY, how="left")["source_file"]
+    latest = stored_keys.drop_duplicates(KEY, keep="last")  # two files for one cell: the later one stands
+    replaced = log[KEY].merge(latest, on=KEY, how="left")["source_file"]
     superseded = pending & ~log_id.isin(accepted_id) & replaced.notna().to_numpy()
     log.loc[superseded, "status"] = SUPERSEDED
     log.loc[superseded, "resolved_at"] = now

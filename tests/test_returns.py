@@ -455,3 +455,17 @@ def test_values_past_any_countys_scale_are_held_or_refused(tmp_path, registry):
     bulk.write_text("period,region,indicator_id,value\n2026-03,壶山镇,new_invention_patents,1e15\n", "utf-8")
     with pytest.raises(InputError, match="1e\\+12"):  # a bulk source is refused: its sum could overflow
         read_progress(bulk, registry)
+
+
+def test_a_held_value_replaced_by_two_files_in_one_run_is_logged_once(tmp_path, registry):
+    config, inbox = _slip_case(tmp_path)
+    collect(config, registry, [inbox / "二月.csv"], "2026-02", now=NOW)
+    collect(config, registry, [inbox / "三月.csv"], "2026-03", now=NOW)  # 9200: held
+    fixes = []
+    for name, value in (("甲.csv", "0.9"), ("乙.csv", "0.95")):
+        fixes.append(tmp_path / name)
+        fixes[-1].write_text(f"时期,2026-03\n区域,规上工业企业研发费用（亿元）\n壶山镇,{value}\n", "utf-8")
+    result = collect(config, registry, fixes, "2026-03", now=NOW)
+    assert result.new_values == 1 and len(result.corrections) == 1  # 0.9, then 0.95 over it
+    log = pd.read_csv(config.store_held, dtype=str)
+    assert log[["status", "resolution"]].values.tolist() == [["已更正", "新文件 乙.csv"]]
