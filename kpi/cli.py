@@ -46,6 +46,7 @@ def _cmd_ingest(args) -> int:
 
 def _cmd_report(args) -> int:
     from kpi.batch import run_batch, summary_table
+    from kpi.processed import load_processed, snapshot_processed
 
     if (args.year is None) != (args.quarter is None):
         raise InputError(
@@ -58,7 +59,9 @@ def _cmd_report(args) -> int:
         )
     cfg = project_config(args)
     regions = _check_report_options(args, cfg)  # every option checked before anything is written
-    _, processed = _ingest(cfg)
+    _ingest(cfg)
+    # the batch reads a snapshot: an ingest during it (a collect, a notebook opened) cannot reach it
+    processed = load_processed(snapshot_processed(cfg.processed))
     result = run_batch(
         processed,
         cfg,

@@ -17,6 +17,7 @@ import pandas as pd
 from kpi import atomic
 from kpi.config import Config
 from kpi.errors import InputError
+from kpi.faults import fault_point
 from kpi.registry import REGISTRY_FILES, Registry
 from kpi.rules import Rules
 
@@ -126,6 +127,46 @@ def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dic
             atomic.write_text(folder / "ingest_summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         )
     return written
+
+
+SNAPSHOTS_KEPT = 3  # the newest snapshots kept; older ones go once a day has passed (no batch runs that long)
+
+
+def snapshot_processed(folder: Path) -> Path:
+    """A snapshot of the processed folder that nothing later can change, for one ``kpi report``: the
+    files of the last ingest hard-linked (ingest replaces a file, never rewrites it, so a link keeps the
+    old bytes) into ``.<folder>-snapshots/<content hash>/``, taken under ingest's own lock and published
+    with one rename. The same content gives the same folder, so a rerun's fingerprints do not change."""
+    import hashlib
+    import os
+    import shutil
+    import time
+
+    from filelock import FileLock
+
+    folder = Path(folder)
+    home = folder.parent / f".{folder.name}-snapshots"
+    with FileLock(str(folder / ".kpi-ingest.lock")):
+        summary = json.loads((folder / "ingest_summary.json").read_text(encoding="utf-8"))
+        names = [*summary.get("sha256", {}), "ingest_summary.json"]
+        key = hashlib.sha256(json.dumps(summary.get("sha256", {}), sort_keys=True).encode()).hexdigest()[:16]
+        target = home / key
+        if not target.exists():
+            partial = home / f".{key}.{os.getpid()}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir(parents=True)
+            for name in names:
+                try:
+                    os.link(folder / name, partial / name)
+                except OSError:  # another file system: a copy
+                    shutil.copy2(folder / name, partial / name)
+            os.replace(partial, target)
+        os.utime(target)
+        for old in sorted(home.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)[SNAPSHOTS_KEPT:]:
+            if old.name.startswith(".") or time.time() - old.stat().st_mtime > 86_400:
+                shutil.rmtree(old, ignore_errors=True)  # under the lock: no snapshot is being made
+    fault_point("after-snapshot")
+    return target
 
 
 def load_processed(folder: Path) -> Processed:

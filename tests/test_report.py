@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from kpi import paths
@@ -360,3 +362,50 @@ def test_board_fits_the_printed_page_and_names_do_not_break(report_run):
                 .map(c => { const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })""")
             assert heights and max(heights) == 1, name  # each region name on one line
         browser.close()
+
+
+def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path):
+    """``kpi report`` paused just after its snapshot; meanwhile a value changes and ``kpi ingest`` runs:
+    the report, its notebook's parameters and its manifest are the snapshot's, not the new data's."""
+    import sys
+    import time
+
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW, raw)
+    folders = ["--raw", str(raw), "--processed", str(tmp_path / "processed"), "--out", str(tmp_path / "reports")]
+    command = [sys.executable, "-m", "kpi.cli", "report", "--year", "2025", "--quarter", "4", "--regions", "壶山镇"]
+    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
+    environment |= {"KPI_FAULT_AT": "after-snapshot:pause", "KPI_FAULT_PAUSE": "6"}
+    report = subprocess.Popen(
+        [*command, "--no-analysis", *folders],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    snapshots = tmp_path / ".processed-snapshots"
+    deadline = time.monotonic() + 60
+    while not (snapshots.exists() and any(p.name[0] != "." for p in snapshots.iterdir())):
+        assert time.monotonic() < deadline and report.poll() is None
+        time.sleep(0.2)
+    [snapshot] = [p for p in snapshots.iterdir() if p.name[0] != "."]
+    progress = raw / "example" / "progress_example.csv"
+    progress.write_text(
+        progress.read_text("utf-8").replace(",壶山镇,new_invention_patents,", ",壶山镇,new_invention_patents,1", 1),
+        "utf-8",
+    )
+    changed = run_kpi("ingest", *folders[:4])
+    assert changed.returncode == 0, changed.stderr
+    out, err = report.communicate(timeout=300)
+    assert report.returncode == 0, err[-3000:]
+    summary = json.loads((tmp_path / "processed" / "ingest_summary.json").read_text("utf-8"))
+    kept = json.loads((snapshot / "ingest_summary.json").read_text("utf-8"))
+    assert summary["sha256"]["progress.csv"] != kept["sha256"]["progress.csv"]  # the ingest did change the data
+    executed = (tmp_path / "reports" / "2025-Q4" / "hushan.ipynb").read_text("utf-8")
+    assert json.dumps(str(snapshot))[1:-1] in executed  # the report read the snapshot
+    manifest = json.loads((tmp_path / "reports" / "2025-Q4" / "manifest.json").read_text("utf-8"))
+    recorded = {i["file"]: i["sha256"] for i in manifest["inputs"]}["progress_example.csv"]
+    snapshot_inputs = pd.read_csv(snapshot / "inputs.csv", dtype=str).set_index("file")["sha256"]
+    current_inputs = pd.read_csv(tmp_path / "processed" / "inputs.csv", dtype=str).set_index("file")["sha256"]
+    assert recorded == snapshot_inputs["progress_example.csv"][:16] != current_inputs["progress_example.csv"][:16]
