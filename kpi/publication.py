@@ -256,7 +256,7 @@ def _manifest(processed: Processed, config: Config, plan: BatchPlan, reports: di
         "period": plan.period,
         "made_at": made_at,
         "code_version": code_version(),
-        "project_file": str(config.path) if config.path else None,
+        "project_file": config.path.name if config.path else None,  # no machine's path in a published file
         "example_data": is_example,
         "inputs": inputs[["role", "file", "sha256", "bytes", "is_example"]].to_dict(orient="records"),
         "packages": _package_versions(),

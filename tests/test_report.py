@@ -65,6 +65,8 @@ def test_manifest(report_run):
         f"analysis/{n}" for n in ("01_ingest", "02_leaderboard", "03_trajectories")
     }
     assert all(r["outcome"] == "ok" and r["seconds"] > 0 for r in manifest["reports"].values())
+    text = (base / "reports" / "2025-Q4" / "manifest.json").read_text(encoding="utf-8")
+    assert manifest["project_file"] == "kpi.toml" and str(base) not in text and str(paths.ROOT) not in text
 
 
 def test_reports_read_well(report_run):
