@@ -226,7 +226,8 @@ class Store:
         if connection is None and not self.exists():
             if not any((self.folder / name).exists() for _, _, name in TABLES.values() if name):
                 return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-            self.export()  # a store of CSV files: migrated (once, under the lock) before it is read
+            with self.writing("migrate") as migrating:  # a store of CSV files: migrated once, under the lock
+                return _read(migrating, table)
         if connection is not None:
             return _read(connection, table)
         with self.engine().connect() as reading:
@@ -239,9 +240,9 @@ class Store:
         return not self.is_sqlite or (self.folder / DATABASE_NAME).exists()
 
     def export(self, connection: sa.Connection | None = None) -> list[Path]:
-        """The CSVs a person reads, each rewritten atomically from one snapshot (``connection``'s, or a
-        read transaction's of its own)."""
-        if connection is None:  # under the writers' lock: no two exports cross, and leftovers are swept
+        """The CSVs a person reads, each rewritten atomically from one snapshot: ``connection``'s, or, without
+        one, a transaction of its own under the writers' lock (no two exports cross; leftovers swept)."""
+        if connection is None:
             if not self.exists():
                 return []
             with self.writing("export") as locked:

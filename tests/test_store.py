@@ -183,6 +183,8 @@ def test_a_csv_store_is_migrated_once_with_every_value(tmp_path):
         encoding="utf-8",
     )
     before = (store / "progress.csv").read_text("utf-8")
+    read_first = stored(project.load(folder / "kpi.toml"), "progress")  # a reader migrates it too, then reads
+    assert read_first["value"].tolist() == [4.0, 0.1234567891] and (store / "store.sqlite").exists()
     result = run_kpi(
         "collect", str(form(folder / "in" / "b.csv", "2026-02", {"壶山镇": 6})), "--period", "2026-02", cwd=folder
     )
