@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kpi.facts import EXAMPLE_WORDS
+from kpi.text import normalize_text
 from kpi.units import conversion_factor, unit_family
 
 #: Texts that mean "no value" (未填报). Never read as zero.
@@ -62,17 +62,6 @@ UNCACHED_MESSAGE = (
     "公式没有计算结果（文件未在 Excel 中保存过）/ a formula without a cached value; "
     "open the file in Excel or WPS and save it, or paste the values"
 )
-
-
-def normalize_text(value: Any) -> str:
-    """NFKC (full-width digits, letters and punctuation to ASCII), no whitespace at all.
-
-    Region and indicator names never contain meaningful spaces, so ``"壶山 镇 "`` is ``"壶山镇"``.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", "", text)
 
 
 def is_example_text(value: Any) -> bool:

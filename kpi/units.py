@@ -10,7 +10,8 @@ a silent ×1. Pure functions, no pandas.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from kpi.text import normalize_text
 
 #: Each family's units and their size in the family's base (元, a count, a percent).
 UNIT_FAMILIES: dict[str, dict[str, float]] = {
@@ -32,42 +33,37 @@ _HEADER_UNIT = (
 _UNIT_LINE = re.compile(r"(?:金额|计量)?单位[:：](?P<unit>.+)")
 
 
-def _normal(text: object) -> str:
-    """NFKC, no whitespace (what :func:`kpi.parsing.normalize_text` does, without importing it)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", "" if text is None else str(text)))
-
-
 def unit_family(unit: str) -> str | None:
     """``money``, ``percent`` or ``count:<unit>`` for a known unit (``万元`` → money), else None."""
-    return _FAMILY_OF.get(_normal(unit))
+    return _FAMILY_OF.get(normalize_text(unit))
 
 
 def is_unit(text: object) -> bool:
     """Whether a cell's text is a unit and nothing else (``万元``, ``%``, ``家``)."""
-    return unit_family(_normal(text)) is not None
+    return unit_family(normalize_text(text)) is not None
 
 
 def split_unit(header: object) -> tuple[str, str | None]:
     """A header's label and the unit written in it: ``研发费用（万元）`` → ``("研发费用", "万元")``; a bracket
     that holds no known unit (``上期（参考）``) is part of the label: ``(header, None)``."""
-    text = _normal(header)
+    text = normalize_text(header)
     for pattern in _HEADER_UNIT:
         match = pattern.fullmatch(text)
         if match and is_unit(match["unit"]):
-            return match["label"], _normal(match["unit"])
+            return match["label"], normalize_text(match["unit"])
     return text, None
 
 
 def unit_line(text: object) -> str | None:
     """The unit of a line above a table, ``单位：万元`` / ``金额单位：万元`` / ``（单位：万元）``, else None."""
-    match = _UNIT_LINE.fullmatch(_normal(text).strip("()"))
-    return _normal(match["unit"]) if match and is_unit(match["unit"]) else None
+    match = _UNIT_LINE.fullmatch(normalize_text(text).strip("()"))
+    return normalize_text(match["unit"]) if match and is_unit(match["unit"]) else None
 
 
 def conversion_factor(given: str, registry_unit: str) -> float:
     """What a value written in ``given`` is multiplied by to be in ``registry_unit``: ``万元`` → ``亿元`` is
     1e-4. Units of different families (``亿元`` for 家, a count under ``%``) are a ``ValueError``."""
-    given, registry_unit = _normal(given), _normal(registry_unit)
+    given, registry_unit = normalize_text(given), normalize_text(registry_unit)
     if given == registry_unit:
         return 1.0
     family, wanted = unit_family(given), unit_family(registry_unit)
