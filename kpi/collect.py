@@ -9,8 +9,8 @@ transaction with everything else the collection changes:
   received (Beijing time);
 - a later value for the same cell supersedes the earlier one, and the change is a row of
   ``corrections`` (old value, new value, both files, time): nothing is lost;
-- every received file is copied to ``<store>/received/<period>/`` under its hash (before the
-  transaction: a copy that no committed row names is harmless, and reused by the rerun).
+- every received file is copied to ``<store>/received/<period>/`` under its hash (under the store's
+  lock; a copy that no committed row names is harmless, and reused by the rerun).
 
 Within one call, files are applied oldest first (by modification time, then name), so a
 correction returned after the original wins. ``kpi collect --year`` does the same for the
@@ -103,7 +103,7 @@ def stored(config: Config, table: str) -> pd.DataFrame:
 
 def project_registry(config: Config) -> Registry:
     """The registry the project file names, with the county's own aliases from the store."""
-    return Registry.load(config.registry).with_aliases(stored(config, "aliases"), config.store / "aliases.csv")
+    return Registry.load(config.registry).with_aliases(stored(config, "aliases"), config.store_aliases)
 
 
 def add_alias(config: Config, registry: Registry, alias: str, name: str, kind: str, now: dt.datetime) -> Path:
@@ -127,7 +127,7 @@ def add_alias(config: Config, registry: Registry, alias: str, name: str, kind: s
         with store.writing("kpi alias") as connection:
             replace_rows(connection, "aliases", atomic.formula_safe(row))
         store.export()
-    return config.store / "aliases.csv"
+    return config.store_aliases
 
 
 def merge(
@@ -181,7 +181,7 @@ def keep_files(config: Config, received: list[tuple[Path, str]], folder: str) ->
     from kpi.pipeline import copy_into
 
     return [
-        (path, copy_into(path, config.store / "received" / folder / f"{digest[:12]}_{path.name}"))
+        (path, copy_into(path, config.store_received / folder / f"{digest[:12]}_{path.name}"))
         for path, digest in received
     ]
 
@@ -264,10 +264,9 @@ def collect_annual(
         record_files(connection, kept, digests, f"{year}-annual", {}, at)
     result = CollectResult(str(year), received, added, corrections, unchanged)
     result.written += [copy for _, copy in kept] + store.export()
-    annual_export = config.store / "county_annual.csv"
-    if annual_export not in config.county_annual:
+    if config.store_county_annual not in config.county_annual:
         result.notices.append(
-            f"注意：kpi.toml 的 [data] county_annual 未包含 {annual_export}"
+            f"注意：kpi.toml 的 [data] county_annual 未包含 {config.store_county_annual}"
             " / the project file does not read the annual store yet"
         )
     return result

@@ -5,6 +5,7 @@ say what it is (a growth rate written as a bare fraction, 0.125: 12.5 % or 0.125
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,10 @@ from kpi.parsing import normalize_text, parse_number
 from kpi.registry import Registry
 from kpi.units import conversion_factor, unit_family
 
-#: The columns every layout's reader returns: the value and where it came from, what the cell held,
-#: and a flag for the plausibility check (``growth_fraction``: a growth rate given as 0 < |x| < 1).
 #: Header words of columns that hold something other than this period's values (上期, 上年同期, 目标 …).
 REFERENCE_MARKERS = ("参考", "上期", "上月", "上年", "同期", "去年", "备注", "说明", "来源", "目标", "计划", "任务")
+#: The columns every layout's reader returns: the value and where it came from, what the cell held,
+#: and a flag for the plausibility check (``growth_fraction``: a growth rate given as 0 < |x| < 1).
 VALUE_COLUMNS = ["period", "region", "indicator_id", "value", "sheet", "row", "column", "raw", "flag"]
 
 
@@ -120,8 +121,6 @@ def value_record(
 def indicator_of_label(label: str, registry: Registry) -> str | None:
     """The indicator a header or row label names (id, Chinese name, leading ``1.``/``（一）`` numbering
     stripped), or None."""
-    import re
-
     text = re.sub(r"^(?:\d+[.、)]|\(\w{1,3}\)|[一二三四五六七八九十]+、)", "", normalize_text(label))
     if not text:
         return None

@@ -1,7 +1,7 @@
 """A month's returns collected (``kpi collect FILE|DIR … --period``): every file accounted for, every
 value either stored, held for a person, or refused with its file named.
 
-1. Every file of a folder is read, refused (with why) or ignored by a printed rule (:func:`kpi.collect.ignore_rule`);
+1. Every file of a folder is read, refused (with why) or ignored by a printed rule (:func:`kpi.sources.ignore_rule`);
    all files are checked before anything is written, and all problems are reported in one run.
 2. A file for another month is refused, never stored under this one; its fix is the command that
    collects it under its own month (the period it names comes from its title, 时期, sheet or file name,
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from kpi import atomic
 from kpi.collect import (
@@ -75,20 +77,12 @@ def _one_month(path: Path, registry: Registry, period: str) -> Submission:
     return submission
 
 
-def _letters(number: int) -> str:
-    text = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        text = chr(65 + rest) + text
-    return text
-
-
 def cell_refs(values: pd.DataFrame) -> pd.Series:
     """Each value's cell as a person finds it: ``C5`` (a CSV's ``第 3 列`` too), the sheet first when the
     file has several (``3月!C5``); a long table's row has no cell: ``区域/indicator_id``."""
     column = values["column"].astype(str)
     number = column.str.extract(r"第 (\d+) 列", expand=False)
-    letters = column.where(number.isna(), number.fillna("0").astype(int).map(_letters))
+    letters = column.where(number.isna(), number.fillna("1").astype(int).map(get_column_letter))
     refs = letters + values["row"].astype(str)
     refs = refs.where(values["row"].astype(int) > 0, values["region"] + "/" + values["indicator_id"])
     several = values.groupby("source_file")["sheet"].transform("nunique") > 1
@@ -178,16 +172,30 @@ def _read_all(paths: list[Path], registry: Registry, period: str):
     return read, refused
 
 
-def _settle(checked: pd.DataFrame, accept: list[str], store: pd.DataFrame, held_before: pd.DataFrame, at: str):
-    """What a collection does to the store's tables (pure): ``(publish, merged, corrections, added,
-    unchanged, held log, held mask, accepted mask)``."""
+class Settled(NamedTuple):
+    """What a collection does to the store's tables, worked out before anything is written."""
+
+    checked: pd.DataFrame  # every incoming value with its hold reason and likely value
+    current: pd.DataFrame  # the store's progress before it
+    publish: pd.DataFrame  # the values stored
+    merged: pd.DataFrame  # the progress after it
+    corrections: pd.DataFrame
+    added: int
+    unchanged: int
+    log: pd.DataFrame  # the held log after it
+    held: pd.Series  # which of ``checked`` are held
+    accepted: pd.Series  # which of ``checked`` were accepted
+
+
+def _settle(checked: pd.DataFrame, accept: list[str], current: pd.DataFrame, held_before: pd.DataFrame, at: str):
+    """The :class:`Settled` outcome of ``checked`` values over the store's ``current`` progress (pure)."""
     accepted = _accepted(checked, list(accept))
     held = (checked["hold_reason"] != "") & ~accepted
     publish = checked[~held].rename(columns={"sheet": "source_sheet", "row": "source_row", "column": "source_column"})
     publish = publish.assign(is_example=False, _at=at)
-    merged, corrections, added, unchanged = merge(store, publish, KEY, describe)
+    merged, corrections, added, unchanged = merge(current, publish, KEY, describe)
     log = _held_log(held_before, checked, held, accepted, publish[KEY + ["source_file"]], at)
-    return publish, merged[STORE_COLUMNS], corrections, added, unchanged, log, held, accepted
+    return Settled(checked, current, publish, merged[STORE_COLUMNS], corrections, added, unchanged, log, held, accepted)
 
 
 def collect(
@@ -221,37 +229,36 @@ def collect(
     targets = pd.DataFrame(columns=["year", "region", "indicator_id", "target"]) if targets is None else targets
     store = open_store(config)
 
-    def settle(connection=None):
+    def settle(connection=None) -> Settled:
         current = store.frame("progress", connection)
         known = current.assign(value=current["value"].astype(float))
         checked = check_values(incoming, known, targets, registry, config.plausibility_checks())
-        return checked, current, _settle(checked, accept, current, store.frame("held", connection), at)
+        return _settle(checked, accept, current, store.frame("held", connection), at)
 
     if dry_run:
-        checked, current, settled = settle()
+        settled = settle()
     else:
         digests = {p: h for p, h, _ in read}
         with store.writing("kpi collect") as connection:  # every write below commits together, or none
             kept = keep_files(config, list(digests.items()), period)
-            checked, current, settled = settle(connection)
-            publish, merged, corrections, *_, log, held, accepted = settled
-            replace_rows(connection, "progress", changed_rows(merged, current, KEY))
-            replace_rows(connection, "corrections", corrections)
-            replace_table(connection, "held", log)
+            settled = settle(connection)
+            replace_rows(connection, "progress", changed_rows(settled.merged, settled.current, KEY))
+            replace_rows(connection, "corrections", settled.corrections)
+            replace_table(connection, "held", settled.log)
             record_files(connection, kept, digests, period, times, at)
         result.written += [copy for _, copy in kept] + store.export()
-    publish, merged, corrections, added, unchanged, log, held, accepted = settled
-    result.new_values, result.corrections, result.unchanged = added, corrections, unchanged
-    result.held, result.accepted, result.stored = checked[held], checked[accepted], publish
+    result.new_values, result.corrections, result.unchanged = settled.added, settled.corrections, settled.unchanged
+    result.held, result.accepted = settled.checked[settled.held], settled.checked[settled.accepted]
+    result.stored = settled.publish
     result.notices = [n for _, _, s in read for n in s.notices]
-    result.status = submission_status(ordered(merged, registry), registry, period, log)
+    result.status = submission_status(ordered(settled.merged, registry), registry, period, settled.log)
     result.notices += _unread_store(config)
     return result
 
 
 def _unread_store(config: Config) -> list[str]:
     """A notice when the project file does not read what collect stores."""
-    export = config.store / "progress.csv"
+    export = config.store_progress
     if export in config.progress or config.store in config.progress:
         return []
     return [
