@@ -8,7 +8,11 @@ every table's hash: the commit mark of a complete, consistent set.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,11 +141,6 @@ def snapshot_processed(folder: Path) -> Path:
     files of the last ingest hard-linked (ingest replaces a file, never rewrites it, so a link keeps the
     old bytes) into ``.<folder>-snapshots/<content hash>/``, taken under ingest's own lock and published
     with one rename. The same content gives the same folder, so a rerun's fingerprints do not change."""
-    import hashlib
-    import os
-    import shutil
-    import time
-
     from filelock import FileLock
 
     folder = Path(folder)
