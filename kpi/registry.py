@@ -258,8 +258,8 @@ class Registry:
         }
         if inside:
             return inside.pop() if len(inside) == 1 else None  # 高新区: two zones, no suggestion
-        close = difflib.get_close_matches(key, list(self.region_lookup), n=1, cutoff=0.5)
-        return self.region_lookup[close[0]] if close else None
+        close = _closest(key, self.region_lookup)
+        return close.pop() if len(close) == 1 else None  # 东放镇: as close to 东方镇 as to 东渡镇
 
     def region_fix(self, name: object) -> str:
         """How to fix an unknown region's cell: the suggestion and the command that registers it."""
@@ -269,7 +269,9 @@ class Registry:
             return (
                 f"若“{key}”就是“{suggestion}”，登记别名后重新收集：kpi alias {key} {suggestion}；否则改为已知区域名称"
             )
-        return f"改为已知区域名称（{'、'.join(self.region_names)}），或登记别名：kpi alias {key} 区域名称"
+        close = sorted(_closest(key, self.region_lookup), key=self.region_names.index)
+        maybe = f"可能是{'或'.join(f'“{r}”' for r in close)}；" if len(close) > 1 else ""
+        return f"{maybe}改为已知区域名称（{'、'.join(self.region_names)}），或登记别名：kpi alias {key} 区域名称"
 
     def indicator_fix(self, name: object) -> str:
         """How to fix an unknown indicator's cell: the suggestion and the command that registers it."""
@@ -322,5 +324,13 @@ class Registry:
         inside = {i for known, i in self.indicator_lookup.items() if len(known) >= 4 and (known in key or key in known)}
         if inside:
             return inside.pop() if len(inside) == 1 else None  # 专利: two indicators, no suggestion
-        close = difflib.get_close_matches(key, list(self.indicator_lookup), n=1, cutoff=0.5)
-        return self.indicator_lookup[close[0]] if close else None
+        close = _closest(key, self.indicator_lookup)
+        return close.pop() if len(close) == 1 else None
+
+
+def _closest(key: str, lookup: dict[str, str], cutoff: float = 0.5) -> set[str]:
+    """The names ``lookup`` maps to from the spellings closest to ``key`` (difflib's ratio, at least
+    ``cutoff``): one name for a clear suggestion, several when they are equally close."""
+    scores = {known: difflib.SequenceMatcher(None, key, known).ratio() for known in lookup}
+    best = max(scores.values(), default=0.0)
+    return {lookup[known] for known, score in scores.items() if score == best} if best >= cutoff else set()

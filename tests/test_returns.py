@@ -469,3 +469,9 @@ def test_a_held_value_replaced_by_two_files_in_one_run_is_logged_once(tmp_path, 
     assert result.new_values == 1 and len(result.corrections) == 1  # 0.9, then 0.95 over it
     log = pd.read_csv(config.store_held, dtype=str)
     assert log[["status", "resolution"]].values.tolist() == [["已更正", "新文件 乙.csv"]]
+
+
+def test_a_name_as_close_to_two_regions_suggests_neither_alone(registry):
+    assert registry.suggest_region("东放镇") is None  # 东方镇 and 东渡镇 are equally close
+    fix = registry.region_fix("东放镇")
+    assert "可能是“东渡镇”或“东方镇”" in fix and "kpi alias 东放镇 区域名称" in fix
