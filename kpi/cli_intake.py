@@ -83,9 +83,10 @@ def _cmd_make_example(args) -> int:
             file=cfg.path,
             fix='在 kpi.toml 的 [data] 中写 example = "示例数据文件夹"，或用 --out 指定',
         )
+    registry = Path(args.raw) if args.raw else cfg.registry
     if args.seed < 0:
         raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
-    for path in write_example(Path(args.raw) if args.raw else cfg.registry, out, cfg.county, seed=args.seed):
+    for path in write_example(registry, out, cfg.county, seed=args.seed):
         print(f"wrote {path}")
     return 0
 

@@ -233,10 +233,13 @@ def generate_county_annual(progress: pd.DataFrame, real: dict[tuple[str, int], t
 def write_example(raw_dir: Path, out_dir: Path, county: str, seed: int = SEED) -> list[Path]:
     """(Re)write the example folder (``[data] example`` in kpi.toml): example annex targets
     2024–2025, monthly progress 2023–2025, county annual series, built on the official 2023 annex
-    in ``raw_dir``. Deterministic: the same seed writes the same bytes."""
+    in ``raw_dir``. Deterministic: the same seed writes the same bytes. Refuses an ``out_dir`` inside
+    ``raw_dir``, which no command writes."""
     from kpi.annex import read_annex
+    from kpi.pipeline import ensure_outside
 
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    ensure_outside(out_dir, raw_dir, "the example data")
     registry = Registry.load(raw_dir)
     annex_2023 = read_annex(raw_dir / "annex_2023.csv", registry)
     written = []

@@ -8,4 +8,5 @@ from pathlib import Path
 
 ROOT = Path(os.environ.get("KPI_ROOT", Path(__file__).resolve().parent.parent))
 RAW = ROOT / "data" / "raw"
+EXAMPLE = ROOT / "data" / "example"  # the shipped example dataset, made by `kpi make-example`
 NOTEBOOKS = ROOT / "notebooks"

@@ -70,7 +70,14 @@ def tree_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def config_for(raw: Path, processed: Path, reports: Path | None = None, store: Path | None = None):
+def example_hashes(folder: Path) -> dict[str, str]:
+    """The generated files of an example folder (its README is written by hand)."""
+    return {name: digest for name, digest in tree_hashes(folder).items() if name.endswith(".csv")}
+
+
+def config_for(
+    raw: Path, processed: Path, reports: Path | None = None, store: Path | None = None, progress: Path | None = None
+):
     """The shipped project file, with the registry moved to ``raw`` (its sources with it) and the
     outputs (and store) in temporary folders."""
     from dataclasses import replace
@@ -78,7 +85,10 @@ def config_for(raw: Path, processed: Path, reports: Path | None = None, store: P
     from kpi import config as project
 
     config = project.load(ROOT / "kpi.toml").with_overrides(
-        registry=raw, processed=processed, reports=reports or processed.parent / "reports"
+        registry=raw,
+        processed=processed,
+        reports=reports or processed.parent / "reports",
+        progress=[progress] if progress else None,
     )
     return replace(config, store=store or processed.parent / "store")
 
@@ -88,6 +98,7 @@ def project_copy(tmp_path) -> Path:
     """A temporary copy of the project's data and project file (code and notebooks stay shared)."""
     target = tmp_path / "project"
     shutil.copytree(paths.RAW, target / "data" / "raw")
+    shutil.copytree(paths.EXAMPLE, target / "data" / "example")
     shutil.copy(ROOT / "kpi.toml", target / "kpi.toml")
     return target
 
@@ -98,10 +109,10 @@ def write_config(
     progress: list[Path] | None = None,
     annex: list[Path] | None = None,
     county_annual: list[Path] | None = None,
+    example: Path = paths.EXAMPLE,
 ) -> Path:
     """A project file in ``folder`` (store, processed and reports inside it); sources default to the
-    shipped example ones, taken from ``raw``."""
-    example = raw / "example"
+    registry ``raw`` and the shipped example ones in ``example``."""
     progress = [example / "progress_example.csv"] if progress is None else progress
     annex = (
         [

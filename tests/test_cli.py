@@ -1,7 +1,7 @@
 """End to end: the installed ``kpi`` command on a temporary copy of the data."""
 
 from kpi import paths
-from tests.conftest import run_kpi, tree_hashes
+from tests.conftest import example_hashes, run_kpi, tree_hashes
 
 
 def test_help():
@@ -35,6 +35,15 @@ def test_bad_input_prints_one_message_and_exits_2(raw_copy, tmp_path):
 
 def test_make_example_is_deterministic(raw_copy):
     before = tree_hashes(raw_copy)
-    assert run_kpi("make-example", "--raw", str(raw_copy), "--out", str(raw_copy / "example")).returncode == 0
+    assert run_kpi("make-example", "--raw", str(raw_copy), "--out", str(raw_copy.parent / "example")).returncode == 0
     assert tree_hashes(raw_copy) == before
-    assert tree_hashes(raw_copy / "example") == tree_hashes(paths.RAW / "example")
+    assert example_hashes(raw_copy.parent / "example") == example_hashes(paths.EXAMPLE)
+
+
+def test_make_example_never_writes_into_the_registry(raw_copy):
+    """data/raw is written by no command: make-example refuses it (and any folder inside it), exit 2."""
+    before = tree_hashes(raw_copy)
+    for out in (raw_copy, raw_copy / "example"):
+        result = run_kpi("make-example", "--raw", str(raw_copy), "--out", str(out))
+        assert result.returncode == 2 and "不能写入原始数据文件夹" in result.stderr and "Traceback" not in result.stderr
+    assert tree_hashes(raw_copy) == before

@@ -95,7 +95,7 @@ def test_filled_leaderboard_is_read_as_progress_times_target(tmp_path, registry)
     from kpi.excel import write_leaderboard_xlsx
 
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
-    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
+    progress = read_progress(paths.EXAMPLE / "progress_example.csv", registry)
     board = build_leaderboard(targets, progress, registry, ["2023-09"])
     path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "晾晒表.xlsx", Imprint("缙云县"))
     submission = read_submission(path, registry)
@@ -280,9 +280,10 @@ def test_project_file_errors_and_overrides(tmp_path):
     with pytest.raises(InputError, match="TOML"):
         project.load(bad)
     config = project.load(paths.ROOT / "kpi.toml")
-    assert config.progress == (paths.RAW / "example" / "progress_example.csv",)
+    assert config.progress == (paths.EXAMPLE / "progress_example.csv",)
     moved = config.with_overrides(registry=tmp_path / "raw")
-    assert moved.progress == (tmp_path / "raw" / "example" / "progress_example.csv",)
+    assert moved.annex[0] == tmp_path / "raw" / "annex_2023.csv"  # inside the registry: moved with it
+    assert moved.progress == config.progress  # the example data lie outside the registry: unchanged
     assert moved.annex[-1] == config.annex[-1]  # the store's folder is not inside the registry: unchanged
     missing = replace(config, progress=(tmp_path / "nowhere.csv",))
     with pytest.raises(InputError, match="不存在"):
@@ -295,7 +296,12 @@ def test_no_code_path_names_an_example_file():
         if path.name == "example_data.py":  # the generator names what it writes
             continue
         text = path.read_text(encoding="utf-8")
-        assert "_example.csv" not in text and "raw/example" not in text and '"example" /' not in text, path.name
+        assert (
+            "_example.csv" not in text
+            and "data/example" not in text
+            and "raw/example" not in text
+            and '"example" /' not in text
+        ), path.name
 
 
 # ---------------------------------------------------------------- the monthly board

@@ -7,13 +7,13 @@ from kpi.annex import read_annex
 from kpi.annual_input import read_county_annual
 from kpi.example_data import example_targets, write_example
 from kpi.progress_input import read_progress
-from tests.conftest import tree_hashes
+from tests.conftest import example_hashes
 
 
 def test_generator_reproduces_the_shipped_files(raw_copy):
-    shipped = tree_hashes(paths.RAW / "example")
-    write_example(raw_copy, raw_copy / "example", "缙云县")
-    assert tree_hashes(raw_copy / "example") == shipped
+    shipped = example_hashes(paths.EXAMPLE)
+    write_example(raw_copy, raw_copy.parent / "example", "缙云县")
+    assert example_hashes(raw_copy.parent / "example") == shipped
 
 
 def test_example_target_rule(registry):
@@ -23,13 +23,13 @@ def test_example_target_rule(registry):
     assert t2025[("丽水高新区", "rd_expense_above_scale")] == 7.33
     assert t2025[("丽水高新区", "new_hitech_enterprises")] == 22
     assert t2025[("五云街道", "hitech_investment_growth")] == 15
-    shipped = read_annex(paths.RAW / "example" / "annex_2025_example.csv", registry)
+    shipped = read_annex(paths.EXAMPLE / "annex_2025_example.csv", registry)
     assert shipped["is_example"].all()
     assert shipped.set_index(["region", "indicator_id"])["target"].equals(t2025)
 
 
 def test_progress_is_consistent(registry):
-    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
+    progress = read_progress(paths.EXAMPLE / "progress_example.csv", registry)
     wide = progress.pivot_table(index=["period", "indicator_id"], columns="region", values="value")
     summing = registry.indicators.loc[registry.indicators["sums_to_county"], "indicator_id"]
     complete = wide.drop(index="2023-09", level="period")
@@ -48,7 +48,7 @@ def test_progress_is_consistent(registry):
 
 
 def test_county_annual_uses_real_figures_where_known():
-    annual = read_county_annual(paths.RAW / "example" / "county_annual_example.csv").set_index(["indicator_id", "year"])
+    annual = read_county_annual(paths.EXAMPLE / "county_annual_example.csv").set_index(["indicator_id", "year"])
     assert annual.loc[("gdp", 2022), "value"] == 301.51 and not annual.loc[("gdp", 2022), "is_example"]
     assert annual.loc[("gdp", 2023), "value"] == 319.73 and not annual.loc[("gdp", 2023), "is_example"]
     assert annual.loc[("hitech_enterprises_new", 2022), "value"] == 46
@@ -57,7 +57,7 @@ def test_county_annual_uses_real_figures_where_known():
     invented = annual[annual["is_example"]]
     assert invented["source"].str.startswith("example").all()
     # the annex-indicator years come from the monthly example data (December, year to date)
-    progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv")
+    progress = pd.read_csv(paths.EXAMPLE / "progress_example.csv")
     december = progress.query("period == '2024-12' and region == '全县' and indicator_id == 'new_hitech_enterprises'")
     assert annual.loc[("hitech_enterprises_new", 2024), "value"] == december["value"].iloc[0]
 
@@ -68,7 +68,7 @@ def test_every_real_figure_is_literally_in_the_reference():
     import pytest
 
     reference_path = paths.ROOT.parent / "shared" / "reference" / "public_figures.csv"
-    annual = pd.read_csv(paths.RAW / "example" / "county_annual_example.csv")
+    annual = pd.read_csv(paths.EXAMPLE / "county_annual_example.csv")
     real = annual[~annual["is_example"]]
     assert len(real) == 5 and set(real["indicator_id"]) == {
         "gdp",

@@ -47,7 +47,7 @@ def big_input(tmp_path_factory):
     base = tmp_path_factory.mktemp("faults")
     raw = base / "raw"
     shutil.copytree(paths.RAW, raw)
-    progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv", dtype={"period": str})
+    progress = pd.read_csv(paths.EXAMPLE / "progress_example.csv", dtype={"period": str})
     copies = [
         progress.assign(
             period=(progress["period"].str[:4].astype(int) + 3 * k).astype(str) + progress["period"].str[4:]
@@ -57,9 +57,7 @@ def big_input(tmp_path_factory):
     big = base / "progress_big.csv"
     pd.concat(copies).to_csv(big, index=False)
     old, new = base / "expected_old", base / "expected_new"
-    assert (
-        subprocess.run(ingest(raw, old, raw / "example" / "progress_example.csv"), capture_output=True).returncode == 0
-    )
+    assert subprocess.run(ingest(raw, old, paths.EXAMPLE / "progress_example.csv"), capture_output=True).returncode == 0
     assert subprocess.run(ingest(raw, new, big), capture_output=True).returncode == 0
     return raw, big, outputs(old), outputs(new), old
 

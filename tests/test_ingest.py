@@ -2,6 +2,7 @@
 
 import csv
 import io
+import shutil
 import warnings
 
 import openpyxl
@@ -173,7 +174,7 @@ def test_missing_file(tmp_path, registry):
 
 # ------------------------------------------------------------------ progress
 def test_shipped_progress(registry):
-    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
+    progress = read_progress(paths.EXAMPLE / "progress_example.csv", registry)
     assert len(progress) == 9 * 7 * 36 - 7  # 东渡镇 sends nothing for 2023-09
     assert progress["is_example"].all()
     assert list(progress.columns) == ["period", "region", "indicator_id", "value", "is_example"]
@@ -262,9 +263,10 @@ def test_run_ingest_writes_validated_tables(raw_copy, tmp_path):
 
 def test_bad_input_writes_nothing_and_keeps_last_good(raw_copy, tmp_path):
     processed = tmp_path / "processed"
-    run_ingest(config_for(raw_copy, processed))
+    progress = tmp_path / "progress_example.csv"
+    shutil.copy(paths.EXAMPLE / progress.name, progress)
+    run_ingest(config_for(raw_copy, processed, progress=progress))
     good = {k: v for k, v in tree_hashes(processed).items() if not k.endswith(".lock")}
-    progress = raw_copy / "example" / "progress_example.csv"
     progress.write_text(
         progress.read_text(encoding="utf-8").replace(
             "2025-12,全县,rd_expense_above_scale,", "2025-12,全县,rd_expense_above_scale,x"
@@ -272,7 +274,7 @@ def test_bad_input_writes_nothing_and_keeps_last_good(raw_copy, tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(InputError):
-        run_ingest(config_for(raw_copy, processed))
+        run_ingest(config_for(raw_copy, processed, progress=progress))
     assert {k: v for k, v in tree_hashes(processed).items() if not k.endswith(".lock")} == good
     assert not [
         p for p in processed.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")

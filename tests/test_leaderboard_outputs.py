@@ -16,7 +16,7 @@ from tests.conftest import run_kpi
 @pytest.fixture(scope="module")
 def board_2023(registry):
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
-    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry)
+    progress = read_progress(paths.EXAMPLE / "progress_example.csv", registry)
     return targets, build_leaderboard(targets, progress, registry)
 
 

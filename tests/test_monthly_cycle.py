@@ -77,7 +77,7 @@ def fill(form: Path, out: Path, month: int, override: dict | None = None) -> Pat
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
     project = tmp_path_factory.mktemp("county")
-    shutil.copytree(paths.RAW, project / "data" / "raw", ignore=shutil.ignore_patterns("example"))
+    shutil.copytree(paths.RAW, project / "data" / "raw")
     (project / "kpi.toml").write_text(REAL_CONFIG, encoding="utf-8")
     annex_2026 = project / "incoming" / "2026年晾晒表.csv"  # the county's 2026 targets (here: 2023's, retitled)
     annex_2026.parent.mkdir()

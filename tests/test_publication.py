@@ -158,7 +158,7 @@ def test_libreoffice_opens_the_xlsx_and_the_docx(month, tmp_path):
 
 
 def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
-    progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv", dtype={"period": str})
+    progress = pd.read_csv(paths.EXAMPLE / "progress_example.csv", dtype={"period": str})
     progress = progress[~((progress["region"] == "东方镇") & progress["period"].str.startswith("2025"))]
     progress.to_csv(tmp_path / "progress.csv", index=False)
     project = write_config(tmp_path / "p", progress=[tmp_path / "progress.csv"])

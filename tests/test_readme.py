@@ -157,6 +157,7 @@ def run(command: str, project: Path, env=None) -> subprocess.CompletedProcess:
 def project(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("readme") / "jinyun-139"
     shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
+    shutil.copytree(ROOT / "data" / "example", target / "data" / "example")
     shutil.copytree(ROOT / "notebooks", target / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(ROOT / "scripts", target / "scripts")
     for name in ("kpi.toml", "kpi.county.toml", "Makefile", "pyproject.toml", "constraints.txt"):
@@ -208,4 +209,4 @@ def test_every_readme_command_does_what_the_readme_says(project):
     held = pd.read_csv(project / "data" / "county" / "held.csv", dtype=str).set_index("source_file")["status"]
     assert held.to_dict() == {"新建镇.csv": "已更正", "东方镇.csv": "已确认"}
     for name in ("progress_example.csv", "annex_2024_example.csv", "county_annual_example.csv"):  # make-example
-        assert (project / "data" / "raw" / "example" / name).read_bytes() == (paths.RAW / "example" / name).read_bytes()
+        assert (project / "data" / "example" / name).read_bytes() == (paths.EXAMPLE / name).read_bytes()

@@ -41,7 +41,7 @@ def published(reports: Path) -> tuple[dict, dict]:
 def project(tmp_path_factory):
     base = tmp_path_factory.mktemp("reliability")
     config = write_config(base / "a")
-    progress = pd.read_csv(paths.RAW / "example" / "progress_example.csv", dtype={"period": str})
+    progress = pd.read_csv(paths.EXAMPLE / "progress_example.csv", dtype={"period": str})
     zeroed = progress.assign(
         value=progress["value"].where(~((progress["period"] == "2025-12") & (progress["region"] != "全县")), 0.0)
     )
@@ -290,7 +290,7 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     regions.loc[3, "region"] = "@SUM(A1)"
     poisoned = replace(registry, indicators=indicators, regions=regions)
     targets = read_annex(paths.RAW / "annex_2023.csv", registry).replace({"region": {"壶山镇": "@SUM(A1)"}})
-    progress = read_progress(paths.RAW / "example" / "progress_example.csv", registry).replace(
+    progress = read_progress(paths.EXAMPLE / "progress_example.csv", registry).replace(
         {"region": {"壶山镇": "@SUM(A1)"}}
     )
     board = build_leaderboard(targets, progress, poisoned, ["2023-09"])

@@ -17,9 +17,9 @@ sys.path.insert(0, str(paths.ROOT / "benchmarks"))
 
 
 def example_inputs(registry):
-    files = [paths.RAW / "annex_2023.csv", *(paths.RAW / "example" / f"annex_{y}_example.csv" for y in (2024, 2025))]
+    files = [paths.RAW / "annex_2023.csv", *(paths.EXAMPLE / f"annex_{y}_example.csv" for y in (2024, 2025))]
     targets = pd.concat([read_annex(path, registry) for path in files], ignore_index=True)
-    return registry, targets, paths.RAW / "example" / "progress_example.csv"
+    return registry, targets, paths.EXAMPLE / "progress_example.csv"
 
 
 def synthetic_inputs(registry):

@@ -146,7 +146,7 @@ def test_required_paths_and_effort():
 
 
 def test_assess_plan_on_the_example_series(registry):
-    annual = read_county_annual(paths.RAW / "example" / "county_annual_example.csv")
+    annual = read_county_annual(paths.EXAMPLE / "county_annual_example.csv")
     table = assess_plan(registry.plan_targets, annual).set_index("indicator_id")
     assert len(table) == 31
     assert table.loc["rd_intensity", "verdict"] == "acceleration_needed"
