@@ -100,6 +100,7 @@ def plan_jobs(
     input_hash: str,
     code_hash: str,
     analysis: bool = True,
+    project: Path | None = None,
 ) -> list[Job]:
     """One job per region report (全县 and every region) and, with ``analysis``, the three analysis
     notebooks; each notebook gets the processed folder and nothing else to read. A job's fingerprint
@@ -122,7 +123,7 @@ def plan_jobs(
         if notebook not in checked:
             check_parameters(notebook, parameters)
             checked.add(notebook)
-        jobs.append(Job(key, title, region, str(notebook), str(output), parameters, fingerprint))
+        jobs.append(Job(key, title, region, str(notebook), str(output), parameters, fingerprint, str(project or "")))
     return jobs
 
 
@@ -209,7 +210,9 @@ def plan_batch(processed: Processed, config: Config, year, quarter, regions, ana
     intact = intact_reports(current, previous)
     done_before = previous.get("reports", {})
     staging = root / BUILDS / f"{name}.{beijing_now():%Y%m%dT%H%M%S}.{os.getpid()}.partial"
-    jobs = plan_jobs(year, quarter, registry, staging, processed.folder, config.notebooks, input_hash, code_hash)
+    jobs = plan_jobs(
+        year, quarter, registry, staging, processed.folder, config.notebooks, input_hash, code_hash, project=config.root
+    )
     artifact_fingerprint = sha256_of(input_hash.encode(), code_hash.encode(), period.encode())
 
     def unchanged(job: Job) -> bool:

@@ -69,6 +69,12 @@ class Config:
     checks: dict = field(default_factory=dict)  # [checks]: plausibility thresholds of kpi collect
     overrides: dict = field(default_factory=dict)
 
+    @property
+    def root(self) -> Path:
+        """The project folder: where the project file is (the code's folder when there is none). Published
+        notebooks name paths relative to it."""
+        return self.path.resolve().parent if self.path else paths.ROOT
+
     def plausibility_checks(self) -> Checks:
         """``[checks]`` as :class:`kpi.plausibility.Checks` (the defaults for what it does not say)."""
         return Checks(**self.checks)

@@ -236,12 +236,14 @@ def inputs_changed(config: Config, processed_dir: Path) -> bool:
 
 
 def open_processed(processed_dir: str | Path | None = None) -> Processed:
-    """What a notebook loads. Given a folder (as ``kpi report`` gives it), exactly that folder's
-    tables. Given none (an analyst in JupyterLab, or nbval), the folder named in ``kpi.toml``,
+    """What a notebook loads. Given a folder (as ``kpi report`` gives it; a relative one, as a
+    published notebook names it, lies in the project folder), exactly that folder's tables. Given none (an analyst in JupyterLab, or nbval), the folder named in ``kpi.toml``,
     brought up to date first by :func:`run_ingest` when its inputs changed."""
-    if processed_dir is not None:
-        return load_processed(Path(processed_dir))
     from kpi import config as project
+
+    if processed_dir is not None:
+        folder = Path(processed_dir)  # relative (a published notebook's): to the project folder
+        return load_processed(folder if folder.is_absolute() else project.load().root / folder)
     from kpi.pipeline import run_ingest
 
     config = project.load()

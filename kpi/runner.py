@@ -43,9 +43,12 @@ def execute_notebook(
     parameters: dict | None = None,
     kernel_name: str = "python3",
     kernel: KernelSession | None = None,
+    relative_to: Path | None = None,
 ) -> Path:
     """Execute ``notebook`` with ``parameters`` into ``output`` (atomic), cwd = the notebook's folder:
-    in a kernel of its own, or in ``kernel``'s (reused, its namespace cleared, see :class:`KernelSession`)."""
+    in a kernel of its own, or in ``kernel``'s (reused, its namespace cleared, see :class:`KernelSession`).
+    With ``relative_to`` (the project folder) the written notebook names its paths relative to it, not
+    this machine's absolute ones (see :func:`project_relative`)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -57,7 +60,7 @@ def execute_notebook(
     try:
         for attempt in (1, 2):
             try:
-                papermill.execute_notebook(
+                executed = papermill.execute_notebook(
                     str(notebook),
                     str(tmp),
                     parameters=parameters or {},
@@ -91,8 +94,35 @@ def execute_notebook(
     finally:
         if kernel:
             kernel.finished(ok)
+    if relative_to is not None:
+        import nbformat
+
+        nbformat.write(project_relative(executed, Path(relative_to), output.name), str(tmp))
     os.replace(tmp, output)
     return output
+
+
+def project_relative(notebook_node, project: Path, output_name: str):
+    """``notebook_node`` with the absolute paths papermill recorded made relative: parameters (in its
+    metadata and the injected cell) to ``project``, the notebook run to the code's folder
+    (``notebooks/NAME``), the output to the file's name (it was run in a temporary folder). Returns the
+    node, changed in place."""
+    meta = notebook_node.metadata.get("papermill", {})
+    replaced = {}
+    for name, value in meta.get("parameters", {}).items():
+        if isinstance(value, str) and os.path.isabs(value):
+            replaced[value] = Path(os.path.relpath(value, project)).as_posix()
+            meta["parameters"][name] = replaced[value]
+    if meta.get("input_path"):  # the code's notebook: notebooks/NAME
+        source = Path(meta["input_path"])
+        meta["input_path"] = source.relative_to(source.parent.parent).as_posix()
+    if meta.get("output_path"):
+        meta["output_path"] = output_name
+    for cell in notebook_node.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            for absolute, relative in replaced.items():
+                cell.source = cell.source.replace(f'"{absolute}"', f'"{relative}"')
+    return notebook_node
 
 
 #: run in a reused kernel after each notebook: its variables and numbering go, its imports stay (its

@@ -28,8 +28,8 @@ _worker_kernel: KernelSession | None = None
 
 @dataclass(frozen=True)
 class Job:
-    """One notebook to run: its key (file name), title, region, notebook, output, parameters and
-    fingerprint (notebook, code, inputs, parameters)."""
+    """One notebook to run: its key (file name), title, region, notebook, output, parameters,
+    fingerprint (notebook, code, inputs, parameters) and project folder."""
 
     key: str
     title: str
@@ -38,6 +38,7 @@ class Job:
     output: str
     parameters: dict
     fingerprint: str
+    project: str = ""  # the project folder: the published notebook names its paths relative to it
 
 
 @dataclass
@@ -56,7 +57,13 @@ def run_job(job: Job) -> JobResult:
     is printed by the batch's process while this worker goes on to its next notebook."""
     start = time.monotonic()
     try:
-        executed = execute_notebook(Path(job.notebook), Path(job.output), job.parameters, kernel=_worker_kernel)
+        executed = execute_notebook(
+            Path(job.notebook),
+            Path(job.output),
+            job.parameters,
+            kernel=_worker_kernel,
+            relative_to=Path(job.project) if job.project else None,
+        )
         notebook_to_html(executed, executed.with_suffix(".html"))
         outcome, message = "ok", ""
     except NotebookFailed as exc:

@@ -47,12 +47,26 @@ def test_quarter_folder_holds_every_report(report_run):
     assert not list(out.glob(".*")) and not (out / "failed").exists()  # no temporary or failed files
 
 
+def test_published_notebooks_record_relative_paths(report_run):
+    """A published notebook names the snapshot relative to the project (the shipped kpi.toml's folder
+    here), the notebook it ran as notebooks/NAME and itself by name (not its temporary folder)."""
+    base, _ = report_run
+    notebook = json.loads((base / "reports" / "2025-Q4" / "hushan.ipynb").read_text(encoding="utf-8"))
+    recorded = notebook["metadata"]["papermill"]
+    assert recorded["output_path"] == "hushan.ipynb"
+    assert recorded["input_path"] == "notebooks/04_quarterly_report.ipynb"
+    folder = recorded["parameters"]["processed_dir"]
+    assert not os.path.isabs(folder) and (paths.ROOT / folder).resolve().parent == base / ".processed-snapshots"
+    injected = next(c for c in notebook["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    assert f'processed_dir = "{folder}"' in "".join(injected["source"])
+
+
 def test_manifest(report_run):
     base, _ = report_run
     manifest = json.loads((base / "reports" / "2025-Q4" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["period"] == "2025-12" and manifest["example_data"] is True
     assert {r["file"] for r in manifest["inputs"]} >= {"progress_example.csv", "annex_2025_example.csv"}
-    progress = (base / "raw" / "example" / "progress_example.csv").read_bytes()
+    progress = (paths.EXAMPLE / "progress_example.csv").read_bytes()
     assert {
         "role": "progress",
         "file": "progress_example.csv",
@@ -100,8 +114,8 @@ def test_second_run_executes_nothing(report_run):
 
 
 def test_a_broken_input_fails_one_region_cleanly(tmp_path):
-    raw = tmp_path / "raw"
-    shutil.copytree(paths.RAW, raw)
+    progress = tmp_path / "progress_example.csv"
+    shutil.copy(paths.EXAMPLE / progress.name, progress)
     args = [
         "report",
         "--year",
@@ -115,8 +129,8 @@ def test_a_broken_input_fails_one_region_cleanly(tmp_path):
         "--no-analysis",
         "--jobs",
         "2",
-        "--raw",
-        str(raw),
+        "--progress",
+        str(progress),
         "--processed",
         str(tmp_path / "processed"),
         "--out",
@@ -126,7 +140,6 @@ def test_a_broken_input_fails_one_region_cleanly(tmp_path):
     out = tmp_path / "reports" / "2025-Q4"
     good = (out / "dongfang.html").read_bytes()
     # 东方镇's November year-to-date patent count falls below October's: its own series is inconsistent
-    progress = raw / "example" / "progress_example.csv"
     lines = progress.read_text(encoding="utf-8").splitlines()
     index = next(i for i, line in enumerate(lines) if line.startswith("2025-11,东方镇,new_invention_patents,"))
     lines[index] = "2025-11,东方镇,new_invention_patents,0,True"
@@ -372,9 +385,16 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path)
     import sys
     import time
 
-    raw = tmp_path / "raw"
-    shutil.copytree(paths.RAW, raw)
-    folders = ["--raw", str(raw), "--processed", str(tmp_path / "processed"), "--out", str(tmp_path / "reports")]
+    progress = tmp_path / "progress_example.csv"
+    shutil.copy(paths.EXAMPLE / progress.name, progress)
+    folders = [
+        "--progress",
+        str(progress),
+        "--processed",
+        str(tmp_path / "processed"),
+        "--out",
+        str(tmp_path / "reports"),
+    ]
     command = [sys.executable, "-m", "kpi.cli", "report", "--year", "2025", "--quarter", "4", "--regions", "壶山镇"]
     environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
     environment |= {"KPI_FAULT_AT": "after-snapshot:pause", "KPI_FAULT_PAUSE": "6"}
@@ -392,7 +412,6 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path)
         assert time.monotonic() < deadline and report.poll() is None
         time.sleep(0.2)
     [snapshot] = [p for p in snapshots.iterdir() if p.name[0] != "."]
-    progress = raw / "example" / "progress_example.csv"
     progress.write_text(
         progress.read_text("utf-8").replace(",壶山镇,new_invention_patents,", ",壶山镇,new_invention_patents,1", 1),
         "utf-8",
