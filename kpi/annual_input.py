@@ -15,6 +15,7 @@ from kpi.errors import InputError
 from kpi.form_cells import Submission
 from kpi.grids import Sheet, check_file, column_name, decode_text, parsed_cell, read_sheets, text_at, visible_rows
 from kpi.parsing import is_example_text, normalize_text, parse_number, parse_numbers
+from kpi.text import MARKED_FORMULA
 from kpi.units import conversion_factor, split_unit
 
 
@@ -50,6 +51,7 @@ def read_county_annual(path: str | Path) -> pd.DataFrame:
 
     frame["value"] = parse_numbers(frame["value"], "", on_error)
     frame["is_example"] = frame["is_example"].map(is_example_text).astype(bool)
+    frame["source"] = frame["source"].str.replace(MARKED_FORMULA, "", regex=True)  # as an export marks it
     return schemas.validate(frame, schemas.COUNTY_ANNUAL, file=path)
 
 

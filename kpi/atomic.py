@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpi.text import FORMULA_PREFIXES
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]:
@@ -60,9 +62,6 @@ def write_csv(target: str | Path, frame: pd.DataFrame, for_people: bool = False,
     with atomic_path(target) as tmp:
         frame.to_csv(tmp, encoding="utf-8-sig" if for_people else "utf-8", **kwargs)
     return Path(target)
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def safe_cell(value: object) -> object:

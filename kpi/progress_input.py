@@ -47,6 +47,7 @@ from kpi.raw_table import (
     read_raw_table,
 )
 from kpi.registry import Registry
+from kpi.text import MARKED_FORMULA
 from kpi.ytd_falls import DataQualityWarning, find_falls, period_code, period_name, warn_falls
 
 # ---------------------------------------------------------------- the raw table
@@ -284,6 +285,7 @@ def _tidy(coded: Coded, registry: Registry) -> pd.DataFrame:
             frame["source"] = source.iloc[coded.record].astype(str).to_numpy()
         else:
             frame["source"] = pd.Series(source.take(pa.array(coded.record)).cast(pa.string()), dtype="str")
+        frame["source"] = frame["source"].str.replace(MARKED_FORMULA, "", regex=True)  # as an export marks it
     return frame
 
 

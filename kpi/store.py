@@ -241,7 +241,8 @@ class Store:
 
     def export(self, connection: sa.Connection | None = None) -> list[Path]:
         """The CSVs a person reads, each rewritten atomically from one snapshot: ``connection``'s, or, without
-        one, a transaction of its own under the writers' lock (no two exports cross; leftovers swept)."""
+        one, a transaction of its own under the writers' lock (no two exports cross; leftovers swept).
+        Text a spreadsheet would run as a formula is written as text (:func:`kpi.atomic.formula_safe`)."""
         if connection is None:
             if not self.exists():
                 return []
@@ -251,7 +252,8 @@ class Store:
         for table, (_, _, name) in TABLES.items():
             frame = self.frame(table, connection)
             if name and (not frame.empty or (self.folder / name).exists()):
-                written.append(atomic.write_csv(self.folder / name, frame, float_format=_FLOAT_FORMAT.get(table)))
+                safe = atomic.formula_safe(frame)  # a file or sheet name may start with =, +, - or @
+                written.append(atomic.write_csv(self.folder / name, safe, float_format=_FLOAT_FORMAT.get(table)))
         return written
 
 
