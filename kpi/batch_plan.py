@@ -123,7 +123,20 @@ def plan_jobs(
         if notebook not in checked:
             check_parameters(notebook, parameters)
             checked.add(notebook)
-        jobs.append(Job(key, title, region, str(notebook), str(output), parameters, fingerprint, str(project or "")))
+        document_title = f"{year}年第{quarter}季度 {title}"
+        jobs.append(
+            Job(
+                key,
+                title,
+                region,
+                str(notebook),
+                str(output),
+                parameters,
+                fingerprint,
+                str(project or ""),
+                document_title,
+            )
+        )
     return jobs
 
 

@@ -57,6 +57,21 @@ def why_no_pdf() -> str | None:
     return None
 
 
+def stamp_metadata(pdf: Path, title: str, author: str) -> Path:
+    """The PDF's document properties set from the project: its title (the page's), author (the
+    organisation of kpi.toml) and creator; Chromium's creation date (the moment it printed) is kept. An
+    incremental update: the printed bytes stay as they were, the new properties are appended."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(io.BytesIO(Path(pdf).read_bytes()), incremental=True)
+    writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "jinyun-139 kpi report"})
+    with open(pdf, "wb") as handle:
+        writer.write(handle)
+    return Path(pdf)
+
+
 class PdfPrinter:
     """One Chromium in a thread of its own, printing the (HTML, PDF) pairs handed to :meth:`submit` while
     the caller goes on, ``pages`` at a time (a tab each, so a renderer process each: a batch's reports print
@@ -65,7 +80,7 @@ class PdfPrinter:
     and returns the PDFs written; it raises only what stopped the printer itself (a browser that did not
     start or died). Each PDF is written atomically."""
 
-    def __init__(self, footer_left: str = "", pages: int = 1):
+    def __init__(self, footer_left: str = "", pages: int = 1, author: str = ""):
         import asyncio
         import threading
 
@@ -74,6 +89,7 @@ class PdfPrinter:
             raise RuntimeError(reason)
         self.with_print_font = len(print_font.built_faces()) == len(print_font.FACES)
         self.footer = self._footer(footer_left, self.with_print_font)
+        self.author = author
         self.pages = max(1, pages)
         self.written: list[Path] = []
         self.error: BaseException | None = None
@@ -180,4 +196,5 @@ class PdfPrinter:
                 header_template="<span></span>",
                 footer_template=self.footer,
             )
+            stamp_metadata(tmp, await page.title(), self.author)
         self.written.append(target)

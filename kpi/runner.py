@@ -274,12 +274,15 @@ def _html_exporter():
     )
 
 
-def notebook_to_html(notebook: Path, html: Path) -> Path:
-    """HTML with code cells hidden (the reader sees text, tables and charts) and the A4 print stylesheet."""
+def notebook_to_html(notebook: Path, html: Path, title: str | None = None) -> Path:
+    """HTML with code cells hidden (the reader sees text, tables and charts) and the A4 print stylesheet;
+    ``title`` is the page's (and its PDF's) title."""
     import nbformat
 
     from kpi.pdf import PRINT_CSS
 
     notebook_node = nbformat.read(str(notebook), as_version=4)
+    if title:
+        notebook_node.metadata["title"] = title
     body, _ = _html_exporter().from_notebook_node(notebook_node, resources={"kpi_print_css": PRINT_CSS})
     return atomic.write_text(html, body)

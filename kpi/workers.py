@@ -29,7 +29,7 @@ _worker_kernel: KernelSession | None = None
 @dataclass(frozen=True)
 class Job:
     """One notebook to run: its key (file name), title, region, notebook, output, parameters,
-    fingerprint (notebook, code, inputs, parameters) and project folder."""
+    fingerprint (notebook, code, inputs, parameters), project folder and the title its pages carry."""
 
     key: str
     title: str
@@ -39,6 +39,7 @@ class Job:
     parameters: dict
     fingerprint: str
     project: str = ""  # the project folder: the published notebook names its paths relative to it
+    document_title: str = ""  # the page's and the PDF's title
 
 
 @dataclass
@@ -64,7 +65,7 @@ def run_job(job: Job) -> JobResult:
             kernel=_worker_kernel,
             relative_to=Path(job.project) if job.project else None,
         )
-        notebook_to_html(executed, executed.with_suffix(".html"))
+        notebook_to_html(executed, executed.with_suffix(".html"), job.document_title)
         outcome, message = "ok", ""
     except NotebookFailed as exc:
         outcome, message = "failed", str(exc)
@@ -264,6 +265,7 @@ class _Printing:
         self.log = log
         self.workers = max(1, workers)
         self.footer = f"制表单位：{config.organisation}" if config.organisation else ""
+        self.author = config.organisation or config.county
         self.printers: list = []
         self.pending: dict[str, Future] = {}
 
@@ -274,7 +276,7 @@ class _Printing:
         if self.reason is None and not self.printers:
             browsers = -(-self.workers // TABS_PER_BROWSER)
             tabs = min(self.workers, TABS_PER_BROWSER)
-            self.printers = [PdfPrinter(self.footer, tabs) for _ in range(browsers)]
+            self.printers = [PdfPrinter(self.footer, tabs, self.author) for _ in range(browsers)]
 
     def report_done(self, job: Job, result: JobResult) -> None:
         """A report finished: its PDF queued to print, in the browser with the fewest reports waiting."""

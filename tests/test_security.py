@@ -177,8 +177,10 @@ def test_published_files_name_no_path_of_this_machine(hostile_project):
 
 def test_docx_and_pdf_print_hostile_names_as_text(hostile_project):
     import subprocess
+    import time
 
     import docx
+    import pypdf
 
     bulletins = _published(hostile_project / "reports", ".docx")
     assert len(bulletins) == 2  # the month's and the quarter's
@@ -188,9 +190,15 @@ def test_docx_and_pdf_print_hostile_names_as_text(hostile_project):
             cell.text for table in document.tables for row in table.rows for cell in row.cells
         )
         assert HOSTILE_REGION in text, path
+        properties = document.core_properties  # the project's, not python-docx's template's
+        assert properties.author == "缙云县科技局" and "情况通报" in properties.title, path
+        assert abs(properties.created.timestamp() - time.time()) < 3600, path
     pdfs = _published(hostile_project / "reports", ".pdf")
     if not pdfs:
         pytest.skip("no PDF printed (Chromium missing)")
     for path in pdfs:
         printed = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
         assert HOSTILE_REGION in printed, path
+        info = pypdf.PdfReader(path).metadata
+        assert info.author == "缙云县科技局" and info.title.startswith("2023年第1季度 ") and "季度报告" in info.title
+        assert abs(info.creation_date.timestamp() - time.time()) < 3600, path
