@@ -4,6 +4,10 @@ BIN := $(VENV)/bin
 
 .PHONY: setup report test bench ingest example lab explore
 EXPLORE_PORT ?= 8866
+# the explorer: its address (another only behind the office's reverse proxy), and how long a page's kernel
+# may stay idle with no browser attached before it is shut down
+EXPLORE_IP ?= 127.0.0.1
+EXPLORE_IDLE_SECONDS ?= 600
 setup:
 	@bash scripts/setup.sh
 
@@ -28,5 +32,10 @@ example: setup         ## regenerate the shipped example dataset (seeded; byte-i
 lab: setup            ## JupyterLab on 127.0.0.1 (as root too), the notebooks folder open
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/
 
-explore: setup        ## the explorer (notebooks/05_explore) as a web page with no code: http://127.0.0.1:$(EXPLORE_PORT)/ ; Ctrl+C stops it
-	JUPYTER_PATH=$(CURDIR)/notebooks $(BIN)/voila notebooks/05_explore.ipynb --template=offline --VoilaExporter.language_code=zh --no-browser --Voila.ip=127.0.0.1 --port=$(EXPLORE_PORT)
+explore: setup        ## the explorer (notebooks/05_explore) as a web page with no code, behind a token; Ctrl+C stops it
+	@token="$${EXPLORE_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))')}"; \
+	echo "探索页 / the explorer: http://$(EXPLORE_IP):$(EXPLORE_PORT)/?token=$$token"; \
+	JUPYTER_PATH=$(CURDIR)/notebooks exec $(BIN)/voila notebooks/05_explore.ipynb --template=offline \
+		--VoilaExporter.language_code=zh --no-browser --Voila.ip=$(EXPLORE_IP) --port=$(EXPLORE_PORT) \
+		--Voila.token="$$token" --MappingKernelManager.cull_interval=60 \
+		--MappingKernelManager.cull_idle_timeout=$(EXPLORE_IDLE_SECONDS)

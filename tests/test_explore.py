@@ -268,10 +268,19 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
         pytest.skip("make not installed")
 
     def check():
-        port = _free_port()
-        home = f"http://127.0.0.1:{port}/"
+        import http.client
+
+        port, token = _free_port(), "a-test-token"
+        home = f"http://127.0.0.1:{port}/?token={token}"
         command = ["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"]
-        with _page_of(command, f"tcp://127.0.0.1:{port}", home, 1100) as page:
+        environment = {**os.environ, "EXPLORE_TOKEN": token}
+        with _page_of(command, f"tcp://127.0.0.1:{port}", home, 1100, env=environment) as page:
+            for path in ("/", "/?token=wrong", "/voila/render/05_explore.ipynb"):  # no token, no page, no kernel
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", path)
+                answer = connection.getresponse()
+                assert answer.status in (302, 403) and "/login" in (answer.getheader("Location") or "/login"), path
+                connection.close()
             page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
             assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
             assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
