@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+MAX_VALUE_SHOWN = 200  # characters of a value a message prints
+
 
 @dataclass
 class InputError(Exception):
@@ -52,7 +54,10 @@ class InputError(Exception):
             text += f"：{where}"
         text += f"\n  问题 / problem: {self.problem}"
         if self.value is not None:
-            text += f"\n  值 / value: {self.value!r}"
+            shown = repr(self.value)
+            if len(shown) > MAX_VALUE_SHOWN:  # a 200 KB cell is named, not printed
+                shown = f"{shown[:MAX_VALUE_SHOWN]}…（共 {len(shown):,} 个字符 / {len(shown):,} characters）"
+            text += f"\n  值 / value: {shown}"
         if self.fix:
             text += f"\n  修改方法 / fix: {self.fix}"
         return text

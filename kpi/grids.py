@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,12 +29,28 @@ class Sheet:
 def decode_text(data: bytes, path: Path, fix: str = "在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx") -> str:
     """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK and GB2312); neither is an
     :class:`InputError` with ``fix``."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InputError("无法识别的文本编码 / unknown text encoding", file=path, fix=fix) from None
+    if _PRIVATE_USE.search(text):  # Chinese in GB18030 never maps there: another encoding read as GB18030
         try:
-            return data.decode(encoding)
+            data.decode("big5")
         except UnicodeDecodeError:
-            continue
-    raise InputError("无法识别的文本编码 / unknown text encoding", file=path, fix=fix)
+            raise InputError("无法识别的文本编码 / unknown text encoding", file=path, fix=fix) from None
+        raise InputError(
+            "文件似乎是繁体中文 Big5 编码（台湾、香港的 Excel 默认如此）/ the file looks Big5-encoded",
+            file=path,
+            fix=fix,
+        )
+    return text
+
+
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
 def check_file(path: Path) -> None:
@@ -99,9 +117,15 @@ def read_sheets(path: Path) -> list[Sheet]:
         workbook = openpyxl.load_workbook(path, data_only=True)
         # a second reading only where formulas exist, to tell an uncached formula from an empty cell
         formulas = openpyxl.load_workbook(path, data_only=False) if has_formulas else workbook
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError, EOFError, zlib.error) as exc:
         raise InputError(
             f"不是有效的 Excel 文件 / not a valid .xlsx workbook ({type(exc).__name__})",
+            file=path,
+            fix="用 Excel 打开确认能读，再另存为 .xlsx",
+        ) from None
+    except SyntaxError as exc:  # a sheet's XML cut short or damaged (ElementTree's and lxml's ParseError)
+        raise InputError(
+            f"工作簿已损坏：其中的表格 XML 不完整 / a damaged workbook: broken sheet XML ({exc})",
             file=path,
             fix="用 Excel 打开确认能读，再另存为 .xlsx",
         ) from None

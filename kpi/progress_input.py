@@ -170,7 +170,8 @@ def _messy_values(coded: Coded, values: Values, table: RawTable, column: str, re
     return percent_sign
 
 
-def _check_negative(coded: Coded, table: RawTable, column: str, registry: Registry) -> None:
+def _check_cumulative(coded: Coded, table: RawTable, column: str, registry: Registry) -> None:
+    """Year-to-date amounts and counts are never negative; counts are whole (the forms' rule too)."""
     cumulative = (registry.indicators["kind"] != "growth").to_numpy()
     negative = np.flatnonzero(cumulative[coded.indicator] & (coded.value < 0))
     if len(negative):
@@ -180,6 +181,17 @@ def _check_negative(coded: Coded, table: RawTable, column: str, registry: Regist
             value=_raw_value(table, column, record),
             **table.location(record, column),
             fix="核对数值；增减变化请填在增长类指标中",
+        )
+    counts = (registry.indicators["kind"] == "count").to_numpy()
+    fractional = np.flatnonzero(counts[coded.indicator] & (np.abs(coded.value - np.round(coded.value)) > 1e-6))
+    if len(fractional):  # 2.5 家: a count is whole, as the forms' reader says too
+        record = int(coded.record[fractional[0]])
+        indicator = registry.indicators.iloc[int(coded.indicator[fractional[0]])]
+        raise InputError(
+            f"{indicator['name_zh']}是个数，应为整数 / a count must be a whole number",
+            value=_raw_value(table, column, record),
+            **table.location(record, column),
+            fix=f"填写整数（单位：{indicator['unit']}）",
         )
 
 
@@ -309,7 +321,7 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
     columns = find_columns(table)
     coded, values = _code(table, columns, registry)
     percent_sign = _messy_values(coded, values, table, columns["value"], registry)
-    _check_negative(coded, table, columns["value"], registry)
+    _check_cumulative(coded, table, columns["value"], registry)
     _resolve_percent_fractions(coded, percent_sign, registry, path)
     coded = coded.take(np.flatnonzero(~np.isnan(coded.value)))
     coded = _sorted_unique(coded, registry, table, columns["value"])

@@ -107,25 +107,30 @@ def _die_with_parent() -> None:
 
 
 def _start_worker(path: str, parent: int) -> None:
-    """Worker initialiser: one kernel kept for this worker's notebooks, shut down when the worker
-    ends; stop with the run, taking this worker's kernels along; the kernels' own chatter (TCP
-    warnings, shutdown notices) goes to the log."""
+    """Worker initialiser: stop with the run, taking this worker's kernels along (set up first, before
+    anything is started); one kernel kept for this worker's notebooks, shut down when the worker ends;
+    the kernels' own chatter (TCP warnings, shutdown notices) goes to the log. The stop handler imports
+    nothing and cannot fail to exit: a signal that lands while a module is half imported cannot make it
+    raise and leave the worker running (psutil is imported before the handler is installed)."""
     import signal
     from multiprocessing.util import Finalize
 
-    global _worker_kernel
-    _worker_kernel = KernelSession()
-    Finalize(_worker_kernel, _worker_kernel.close, exitpriority=10)  # run as the pool's worker exits
+    import psutil  # noqa: F401  (end_descendants' import is then a lookup)
 
     def stop(signum, frame):
-        end_descendants()
-        os._exit(128 + signum)
+        try:
+            end_descendants()
+        finally:
+            os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     _die_with_parent()
     if os.getppid() != parent:  # the run died before this worker could ask to follow it
         stop(signal.SIGTERM, None)
+    global _worker_kernel
+    _worker_kernel = KernelSession()
+    Finalize(_worker_kernel, _worker_kernel.close, exitpriority=10)  # run as the pool's worker exits
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(handle, 2)
     os.close(handle)

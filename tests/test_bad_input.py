@@ -98,6 +98,37 @@ def _no_annex_sheet(workbook, sheet):
     workbook.create_sheet("汇总").append(["说明", "本表无数据"])
 
 
+def _truncated_xlsx(tmp):
+    """A progress workbook whose sheet XML was cut off halfway (a copy interrupted, a mail gateway)."""
+    import zipfile
+
+    whole = progress_xlsx(tmp, [("2023-09", "东方镇", "new_sme_tech", 3)])
+    cut = tmp / "cut.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data[: len(data) // 2] if item.filename.startswith("xl/worksheets/") else data)
+    return cut
+
+
+def _binary_parquet(tmp):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp / "progress.parquet"
+    table = {"period": ["2023-09"], "region": ["东方镇"], "indicator_id": ["new_sme_tech"]}
+    pq.write_table(pa.table({**table, "value": pa.array([b"\x00\x03"], pa.binary())}), path)
+    return path
+
+
+def _sparse(tmp, size):
+    path = tmp / "progress.csv"
+    with open(path, "wb") as handle:  # a hole: no disk used
+        handle.write(HEADER.encode())
+        handle.truncate(size)
+    return path
+
+
 # id → (description, build(tmp) → path, reader, expected): expected is "ok", ("ok", check) or
 # ("error", message fragment, row, column)
 CASES = {
@@ -232,6 +263,12 @@ CASES = {
         "progress",
         ("error", "不能为负", 2, "value"),
     ),
+    "value-fractional-count": (
+        "计数带小数 2.5 家",
+        lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech,2.5\n"),
+        "progress",
+        ("error", "应为整数", 2, "value"),
+    ),
     "value-ytd-falls": (
         "年内累计值下降",
         lambda t: progress_csv(t, "2023-08,东方镇,new_sme_tech,5\n2023-09,东方镇,new_sme_tech,3\n"),
@@ -301,6 +338,44 @@ CASES = {
         lambda t: progress_csv(t, "2023-09,壶山乡,new_sme_tech,3\n"),
         "progress",
         ("error", "最接近的是“壶山镇”", 2, "region"),
+    ),
+    "enc-big5": (
+        "繁体中文 Big5 编码（台湾、香港的 Excel）",
+        lambda t: progress_csv(t, "2023-09,壺山鎮,new_sme_tech,3\n", encoding="big5"),
+        "progress",
+        ("error", "Big5", None, None),
+    ),
+    "enc-nul": (
+        "空字符（NUL，UTF-16 或损坏的文件）",
+        lambda t: progress_csv(t, "2023-09,东方镇\x00,new_sme_tech,3\n"),
+        "progress",
+        ("error", "空字符", 2, None),
+    ),
+    "file-truncated-xml": ("工作表 XML 被截断", _truncated_xlsx, "progress", ("error", "XML 不完整", None, None)),
+    "file-parquet-binary": ("Parquet 的二进制列", _binary_parquet, "progress", ("error", "二进制", None, "value")),
+    "file-too-big": (
+        "超过 1 GB 的进度 CSV",
+        lambda t: _sparse(t, 2**30 + 1),
+        "progress",
+        ("error", "上限 1 GB", None, None),
+    ),
+    "file-too-many-lines": (
+        "超过 2000 万行（例如大量空行）",
+        lambda t: progress_csv(t, "\n" * 20_000_001),
+        "progress",
+        ("error", "20,000,000 行", None, None),
+    ),
+    "file-too-wide": (
+        "表头超过 64 列",
+        lambda t: progress_csv(t, "", header=HEADER.strip() + "".join(f",c{i}" for i in range(61)) + "\n"),
+        "progress",
+        ("error", "超过上限 64", 1, None),
+    ),
+    "value-huge-cell": (
+        "20 万字的单元格",
+        lambda t: progress_csv(t, "2023-09,东方镇,new_sme_tech," + "x" * 200_000 + "\n"),
+        "progress",
+        ("error", "共 200,002 个字符", 2, "value"),
     ),
     "column-missing": (
         "缺少数值列",

@@ -127,6 +127,47 @@ def test_no_worker_kernel_or_browser_outlives_a_killed_run(project, sig):
     assert not alive, [" ".join(p.cmdline())[:100] for p in alive]
 
 
+def _marked(mark: str) -> list[psutil.Process]:
+    """The live processes whose environment carries ``KPI_TEST_RUN=mark`` (a run's workers, kernels and
+    browsers inherit it, and keep it once their parent is gone)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("KPI_TEST_RUN") == mark and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_a_run_killed_as_its_workers_start_leaves_no_process(project):
+    """SIGKILL of ``kpi report`` at the moment its worker processes appear, at five delays after it (0 to
+    0.4 s: before, during and after a worker installs its handler and starts its kernel): every worker,
+    kernel and browser of the run is gone within seconds. A worker's stop handler used to import a module
+    the worker was still importing, raise, and leave the worker and its kernel running for good."""
+    import os
+
+    config, _, _ = project
+    for attempt, delay in enumerate((0.0, 0.05, 0.1, 0.2, 0.4)):
+        mark = f"{os.getpid()}-{attempt}"
+        run = subprocess.Popen(
+            kpi(config, "report", "--force", *SUBSET),
+            env={**os.environ, "KPI_TEST_RUN": mark},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and run.poll() is None and not psutil.Process(run.pid).children():
+            time.sleep(0.005)
+        time.sleep(delay)
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 20
+        while (left := _marked(mark)) and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert not left, (delay, [_command(p)[:100] for p in left])
+
+
 def test_a_second_run_says_who_holds_the_lock(project, tmp_path):
     config, _, reports = project
     from filelock import FileLock
