@@ -63,6 +63,10 @@ ANNEX_TITLE = "{year}年{county}“139”科技创新体系建设争先创优晾
 #: the three sub-columns of each indicator in the annex
 SUB_COLUMNS = ("指标", "进度", "排名")
 
+#: the largest value of any indicator in its own unit (亿元, 家, %) that can be real: beyond it a value is
+#: refused wherever it arrives (a form, a bulk file), so no sum of regions can overflow to infinity
+MAX_VALUE = 1e12
+
 
 def annex_title(year: int, county: str) -> str:
     """The annex's title for ``year``, e.g. ``2023年<county>“139”科技创新体系建设争先创优晾晒表`` (附件)."""

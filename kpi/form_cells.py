@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from kpi.errors import InputError
+from kpi.facts import MAX_VALUE
 from kpi.grids import Sheet, column_name, parsed_cell
 from kpi.parsing import normalize_text, parse_number
 from kpi.registry import Registry
@@ -76,6 +77,12 @@ def cell_value(raw: Any, indicator: pd.Series, unit: str | None, sheet: Sheet, c
         return None, ""
     value *= conversion_factor(written, registry_unit)
     where = dict(column=column_name(sheet, column), value=raw, **location)
+    if abs(value) > MAX_VALUE:  # not a slip to confirm: no county has it (and two would sum to infinity)
+        raise InputError(
+            f"数值 {value:.3g} 超出任何指标可能的范围（上限 {MAX_VALUE:.0e} {registry_unit}）/ beyond any real value",
+            fix=f"核对数值与单位（{indicator['name_zh']}的单位是{registry_unit}）",
+            **where,
+        )
     kind = indicator["kind"]
     if kind != "growth" and value < 0:
         raise InputError(

@@ -159,6 +159,7 @@ MAX_LEGACY_BYTES = 20 * 2**20  # an .xls form is tens of kilobytes
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a compound file: .xls, .et, or an .xlsx saved with a password
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted .xlsx is kept in
 #: a returned form is kilobytes: beyond these it is no form, and is refused before it is parsed
 MAX_FORM_BYTES = 20 * 2**20
 MAX_FORM_COLUMNS = 1000
@@ -209,7 +210,12 @@ def _calamine_sheets(path: Path) -> list[Sheet]:
             file=path,
             fix="只保留报送表所在的工作表，另存为 .xlsx",
         )
-    if path.read_bytes()[:4] == b"PK\x03\x04":  # an .ods (or an .xlsx named otherwise): a zip
+    data = path.read_bytes()
+    if data[:4] == OLE_MAGIC and ENCRYPTED_PACKAGE in data:  # an .xlsx saved with a password to open it
+        raise InputError(
+            "文件设有打开密码 / the file is password-protected", file=path, fix="在 Excel 或 WPS 中取消密码后另存再发回"
+        )
+    if data[:4] == b"PK\x03\x04":  # an .ods (or an .xlsx named otherwise): a zip
         _check_workbook_size(path, members=lambda name: name.endswith(".xml"))
     try:
         with path.open("rb") as handle:
@@ -222,7 +228,7 @@ def _calamine_sheets(path: Path) -> list[Sheet]:
             ]
     except python_calamine.PasswordError:
         raise InputError(
-            "文件设有密码 / the file is password-protected", file=path, fix="取消密码后另存再发回"
+            "文件设有打开密码 / the file is password-protected", file=path, fix="在 Excel 或 WPS 中取消密码后另存再发回"
         ) from None
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
         raise InputError(

@@ -17,7 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from kpi.errors import InputError
-from kpi.facts import BASES, BOOLEAN_WORDS, COMPARATORS, KINDS, SOURCES, STATUSES, VERDICTS_ZH
+from kpi.facts import BASES, BOOLEAN_WORDS, COMPARATORS, KINDS, MAX_VALUE, SOURCES, STATUSES, VERDICTS_ZH
 
 #: tables up to this many rows are validated in full; larger ones by a seeded sample
 FULL_VALIDATION_ROWS = 200_000
@@ -40,7 +40,6 @@ ANNEX = pa.DataFrameSchema(
     name="annex_targets（晾晒表指标）",
 )
 
-MAX_VALUE = 1e12  # the largest plausible value of any indicator in its own unit (亿元, 家, %)
 PROGRESS = pa.DataFrameSchema(
     {
         "period": pa.Column(str, pa.Check(lambda s: _matches_once_per_value(s, PERIOD_PATTERN), name="period YYYY-MM")),
@@ -68,7 +67,7 @@ COUNTY_ANNUAL = pa.DataFrameSchema(
         "indicator_id": pa.Column(str),
         "name_zh": pa.Column(str),
         "unit": pa.Column(str),
-        "value": pa.Column(float),
+        "value": pa.Column(float, pa.Check(lambda s: s.abs() <= MAX_VALUE, name=f"|value| ≤ {MAX_VALUE:.0e}")),
         "is_example": pa.Column(bool),
         "source": pa.Column(str),
     },

@@ -111,6 +111,17 @@ def _truncated_xlsx(tmp):
     return cut
 
 
+def _password_xlsx(tmp):
+    """A progress workbook saved with a password to open it (encrypted as Excel does: an OLE file)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = progress_xlsx(tmp, [("2023-09", "东方镇", "new_sme_tech", 3)])
+    locked = tmp / "locked.xlsx"
+    with open(plain, "rb") as source, open(locked, "wb") as target:
+        OOXMLFile(source).encrypt("139", target)
+    return locked
+
+
 def _binary_parquet(tmp):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -352,6 +363,7 @@ CASES = {
         ("error", "空字符", 2, None),
     ),
     "file-truncated-xml": ("工作表 XML 被截断", _truncated_xlsx, "progress", ("error", "XML 不完整", None, None)),
+    "file-password": ("设有打开密码的 .xlsx", _password_xlsx, "progress", ("error", "文件设有打开密码", None, None)),
     "file-parquet-binary": ("Parquet 的二进制列", _binary_parquet, "progress", ("error", "二进制", None, "value")),
     "file-too-big": (
         "超过 1 GB 的进度 CSV",

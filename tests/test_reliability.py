@@ -195,6 +195,22 @@ def test_infinite_values_are_refused(tmp_path, registry, cell):
     assert (caught.value.row, caught.value.column) == (2, "value")
 
 
+@pytest.mark.parametrize("cell", ["1.7e308", "1e15"])
+def test_a_value_beyond_any_real_one_is_refused_at_collection(tmp_path, cell):
+    """1.7e308 亿元 in two regions once summed to 全县 = inf and was published; 1e15 was accepted. Beyond
+    the bound of any indicator (kpi.facts.MAX_VALUE) a form is refused, not held for a person to accept."""
+    from tests.conftest import run_kpi
+
+    write_config(tmp_path, progress=[tmp_path / "store" / "progress.csv"])
+    form = tmp_path / "form.csv"
+    form.write_text(
+        f"时期,2023年9月\n区域,规上工业企业研发费用（亿元）\n壶山镇,{cell}\n东方镇,{cell}\n", encoding="utf-8"
+    )
+    result = run_kpi("collect", str(form), "--period", "2023-09", cwd=tmp_path)
+    assert result.returncode == 2 and "超出任何指标可能的范围" in result.stdout + result.stderr
+    assert not (tmp_path / "store" / "progress.csv").exists()
+
+
 def test_a_target_of_zero_means_reported_is_done(registry):
     from kpi.annex import read_annex
     from kpi.leaderboard import build_leaderboard
