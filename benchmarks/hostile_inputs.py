@@ -67,7 +67,7 @@ def main() -> None:
         project = folder / "kpi.toml"
         raw = (ROOT / "data" / "raw").as_posix()
         project.write_text(
-            f'[county]\nname = "缙云县"\n[data]\nregistry = "{raw}"\nstore = "store"\n'
+            f'[county]\nname = "某县"\n[data]\nregistry = "{raw}"\nstore = "store"\n'
             f'annex = ["{raw}/annex_2023.csv"]\nprogress = []\ncounty_annual = []\n'
             '[output]\nprocessed = "processed"\nreports = "reports"\n',
             encoding="utf-8",

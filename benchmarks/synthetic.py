@@ -56,6 +56,8 @@ def tables(base: Registry, n_rows: int, seed: int = 7) -> tuple[Registry, pd.Dat
         [periods, regions, indicators], names=["period", "region", "indicator_id"]
     ).to_frame(index=False)
     month = progress["period"].str[5:7].astype(int).to_numpy()
-    progress["value"] = (rng.uniform(0.5, 1.5, len(progress)) * month / 12 * 50).round(3)
+    value = rng.uniform(0.5, 1.5, len(progress)) * month / 12 * 50
+    counts = progress["indicator_id"].map(registry.indicators.set_index("indicator_id")["kind"]).eq("count")
+    progress["value"] = np.where(counts, value.round(0), value.round(3))  # a count is whole
     progress["is_example"] = True
     return registry, target_grid, progress

@@ -44,6 +44,7 @@ ANNUAL_COLUMNS = TABLES["county_annual"][0]
 CORRECTION_COLUMNS = TABLES["corrections"][0]
 HELD_COLUMNS = TABLES["held"][0]
 HELD, ACCEPTED, SUPERSEDED = "待确认", "已确认", "已更正"
+ACCEPTED_BY = "kpi collect --accept"  # how a held value was confirmed (held.csv resolution)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from kpi import atomic
 from kpi.collect import (
     ACCEPTED,
+    ACCEPTED_BY,
     HELD,
     HELD_COLUMNS,
     STORE_COLUMNS,
@@ -142,12 +143,12 @@ def _held_log(
         resolution="",
     )
     new_holds = rows[held].assign(status=HELD)
-    new_accepts = rows[accepted].assign(status=ACCEPTED, resolved_at=now, resolution="--accept")
+    new_accepts = rows[accepted].assign(status=ACCEPTED, resolved_at=now, resolution=ACCEPTED_BY)
     log = held_before.copy()
     log_id = _identity(log)
     accepted_id = set(_identity(new_accepts))
     pending = log["status"] == HELD
-    log.loc[pending & log_id.isin(accepted_id), ["status", "resolved_at", "resolution"]] = [ACCEPTED, now, "--accept"]
+    log.loc[pending & log_id.isin(accepted_id), ["status", "resolved_at", "resolution"]] = [ACCEPTED, now, ACCEPTED_BY]
     latest = stored_keys.drop_duplicates(KEY, keep="last")  # two files for one cell: the later one stands
     replaced = log[KEY].merge(latest, on=KEY, how="left")["source_file"]
     superseded = pending & ~log_id.isin(accepted_id) & replaced.notna().to_numpy()

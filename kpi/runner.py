@@ -46,9 +46,8 @@ def execute_notebook(
     relative_to: Path | None = None,
 ) -> Path:
     """Execute ``notebook`` with ``parameters`` into ``output`` (atomic), cwd = the notebook's folder:
-    in a kernel of its own, or in ``kernel``'s (reused, its namespace cleared, see :class:`KernelSession`).
-    With ``relative_to`` (the project folder) the written notebook names its paths relative to it, not
-    this machine's absolute ones (see :func:`project_relative`)."""
+    in a kernel of its own, or in ``kernel``'s (reused, its namespace cleared, see :class:`KernelSession`);
+    with ``relative_to`` (the project folder) its paths are written relative to it (:func:`project_relative`)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -94,12 +93,16 @@ def execute_notebook(
     finally:
         if kernel:
             kernel.finished(ok)
-    if relative_to is not None:
-        import nbformat
-
-        nbformat.write(project_relative(executed, Path(relative_to), output.name), str(tmp))
+    if relative_to is not None:  # rewritten before it is published: the paths of this machine never are
+        _nbformat().write(project_relative(executed, Path(relative_to), output.name), str(tmp))
     os.replace(tmp, output)
     return output
+
+
+def _nbformat():
+    import nbformat
+
+    return nbformat
 
 
 def project_relative(notebook_node, project: Path, output_name: str):

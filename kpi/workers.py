@@ -19,6 +19,7 @@ from pathlib import Path
 from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp
+from kpi.processes import die_with_parent, end_descendants
 from kpi.runner import KernelSession, NotebookFailed, execute_notebook, notebook_to_html
 
 #: the kernel a local worker keeps for its notebooks, set by its initialiser. Dask's workers keep none
@@ -74,48 +75,14 @@ def run_job(job: Job) -> JobResult:
     return JobResult(job.key, outcome, round(time.monotonic() - start, 2), message, beijing_timestamp())
 
 
-def end_descendants(signum: int | None = None, frame=None) -> None:
-    """End every process this one started (workers, kernels), children first asked, then killed."""
-    import psutil
-
-    try:
-        children = psutil.Process().children(recursive=True)
-    except psutil.Error:
-        children = []
-    for child in children:
-        try:
-            child.terminate()
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(children, timeout=3)
-    for child in alive:
-        try:
-            child.kill()
-        except psutil.Error:
-            pass
-
-
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGTERM when its parent dies, even by SIGKILL (prctl PR_SET_PDEATHSIG)."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the parent's own handler still ends its workers on SIGTERM/SIGINT
-
-
 def _start_worker(path: str, parent: int) -> None:
     """Worker initialiser: stop with the run, taking this worker's kernels along (set up first, before
     anything is started); one kernel kept for this worker's notebooks, shut down when the worker ends;
     the kernels' own chatter (TCP warnings, shutdown notices) goes to the log. The stop handler imports
     nothing and cannot fail to exit: a signal that lands while a module is half imported cannot make it
-    raise and leave the worker running (psutil is imported before the handler is installed)."""
+    raise and leave the worker running (:mod:`kpi.processes` imports what it uses with itself)."""
     import signal
     from multiprocessing.util import Finalize
-
-    import psutil  # noqa: F401  (end_descendants' import is then a lookup)
 
     def stop(signum, frame):
         try:
@@ -125,7 +92,7 @@ def _start_worker(path: str, parent: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != parent:  # the run died before this worker could ask to follow it
         stop(signal.SIGTERM, None)
     global _worker_kernel

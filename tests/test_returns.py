@@ -241,7 +241,7 @@ def test_a_unit_slip_is_held_until_accepted(tmp_path, registry):
     accepted = collect(config, registry, [inbox / "三月.csv"], "2026-03", now=NOW, accept=["三月.csv:B3"])
     assert accepted.new_values == 1 and len(accepted.accepted) == 1 and accepted.held.empty
     log = pd.read_csv(config.store_held, dtype=str)
-    assert log[["cell", "status", "resolution"]].values.tolist() == [["B3", "已确认", "--accept"]]
+    assert log[["cell", "status", "resolution"]].values.tolist() == [["B3", "已确认", "kpi collect --accept"]]
 
 
 def test_a_fall_below_last_month_is_held(tmp_path, registry):
