@@ -45,7 +45,7 @@ def _find_year(sheets: list[Sheet], path: Path) -> tuple[int, bool]:
     raise InputError(
         "找不到年份：标题行应含“2023年…晾晒表” / no year in the title or file name",
         file=path,
-        fix=f"在第一行写标题，例如“{annex_title(2023, '某某县')}”",
+        fix=f"在第一行写标题，例如“{annex_title(2023, '某某县“某某”科技创新体系建设')}”",
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_now, beijing_timestamp
+from kpi.identity import PlanIdentity
 from kpi.processed import Processed
 from kpi.publication import (
     BUILDS,
@@ -37,7 +38,7 @@ REPORT_NOTEBOOK = "04_quarterly_report.ipynb"
 ANALYSIS_NOTEBOOKS = {
     "01_ingest": "01 数据读取与校验",
     "02_leaderboard": "02 晾晒表分析",
-    "03_trajectories": "03 迈向2027：目标轨迹",
+    "03_trajectories": "03 {toward}：目标轨迹",  # 迈向 the plan's target year
 }
 
 
@@ -78,8 +79,9 @@ def _planned_reports(year: int, quarter: int, registry: Registry, out_dir: Path,
         yield slug, f"{region}季度报告", region, notebooks / REPORT_NOTEBOOK, out_dir / f"{slug}.ipynb", parameters
 
 
-def _planned_analysis(year: int, quarter: int, out_dir: Path, notebooks: Path, base: dict):
-    """The same for the three analysis notebooks, each with the parameters of the quarter."""
+def _planned_analysis(year: int, quarter: int, out_dir: Path, notebooks: Path, base: dict, toward: str):
+    """The same for the three analysis notebooks, each with the parameters of the quarter; ``toward``:
+    the heading toward the plan's targets (:attr:`PlanIdentity.toward`)."""
     extra = {
         "01_ingest": {},
         "02_leaderboard": {"period": quarter_end(year, quarter)},
@@ -87,7 +89,14 @@ def _planned_analysis(year: int, quarter: int, out_dir: Path, notebooks: Path, b
     }
     for name, title in ANALYSIS_NOTEBOOKS.items():
         output = out_dir / "analysis" / f"{name}.ipynb"
-        yield f"analysis/{name}", title, None, notebooks / f"{name}.ipynb", output, {**base, **extra[name]}
+        yield (
+            f"analysis/{name}",
+            title.format(toward=toward),
+            None,
+            notebooks / f"{name}.ipynb",
+            output,
+            {**base, **extra[name]},
+        )
 
 
 def plan_jobs(
@@ -101,6 +110,7 @@ def plan_jobs(
     code_hash: str,
     analysis: bool = True,
     project: Path | None = None,
+    plan: PlanIdentity = PlanIdentity(),
 ) -> list[Job]:
     """One job per region report (全县 and every region) and, with ``analysis``, the three analysis
     notebooks; each notebook gets the processed folder and nothing else to read. A job's fingerprint
@@ -109,7 +119,7 @@ def plan_jobs(
     base = {"processed_dir": str(Path(processed_dir).resolve())}
     planned = list(_planned_reports(year, quarter, registry, out_dir, notebooks, base))
     if analysis:
-        planned += _planned_analysis(year, quarter, out_dir, notebooks, base)
+        planned += _planned_analysis(year, quarter, out_dir, notebooks, base, plan.toward)
     jobs, checked = [], set()
     for key, title, region, notebook, output, parameters in planned:
         fingerprint = sha256_of(
@@ -224,7 +234,16 @@ def plan_batch(processed: Processed, config: Config, year, quarter, regions, ana
     done_before = previous.get("reports", {})
     staging = root / BUILDS / f"{name}.{beijing_now():%Y%m%dT%H%M%S}.{os.getpid()}.partial"
     jobs = plan_jobs(
-        year, quarter, registry, staging, processed.folder, config.notebooks, input_hash, code_hash, project=config.root
+        year,
+        quarter,
+        registry,
+        staging,
+        processed.folder,
+        config.notebooks,
+        input_hash,
+        code_hash,
+        project=config.root,
+        plan=processed.plan,
     )
     artifact_fingerprint = sha256_of(input_hash.encode(), code_hash.encode(), period.encode())
 

@@ -24,8 +24,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
-from kpi.config import Imprint
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
+from kpi.identity import Imprint
 from kpi.quarterly import conventions, headline, lagging_table, shown_progress
 from kpi.registry import COUNTY, Registry
 
@@ -137,9 +137,7 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
     year, month = int(period[:4]), int(period[5:7])
     document = Document()
     _page(document, imprint.organisation, imprint.made_at)
-    _paragraph(
-        document, f"{imprint.county}“139”科技创新体系建设情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER
-    )
+    _paragraph(document, f"{imprint.plan.headline}情况通报", HEADING_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(document, f"（{year}年{month}月）", BODY_FONT, 14, align=WD_ALIGN_PARAGRAPH.CENTER)
     if board["is_example"].any():
         warning = f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。"
@@ -165,7 +163,7 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
     ]
     for number, note in enumerate([*notes, "未报送不计零、不排名。"], start=1):
         _paragraph(document, f"{number}. {note}", size=10)
-    _properties(document, f"{imprint.county}“139”科技创新体系建设情况通报（{year}年{month}月）", imprint)
+    _properties(document, f"{imprint.plan.headline}情况通报（{year}年{month}月）", imprint)
     return document
 
 

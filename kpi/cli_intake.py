@@ -86,7 +86,7 @@ def _cmd_make_example(args) -> int:
     registry = Path(args.raw) if args.raw else cfg.registry
     if args.seed < 0:
         raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
-    for path in write_example(registry, out, cfg.county, seed=args.seed):
+    for path in write_example(registry, out, cfg.plan.headline, seed=args.seed):
         print(f"wrote {path}")
     return 0
 
@@ -108,9 +108,9 @@ def _cmd_template(args) -> int:
         previous = _known_progress(cfg, registry, previous_period(period))
         out = Path(args.forms) if args.forms else cfg.forms_dir(period)
         for region, slug in zip(registry.region_names, registry.regions["slug"]):
-            workbook = monthly_form(registry, period, [region], previous, cfg.county, cfg.organisation)
+            workbook = monthly_form(registry, period, [region], previous, cfg.plan, cfg.organisation)
             written.append(atomic.save_document(workbook, out / form_filename(period, region, slug)))
-        workbook = monthly_form(registry, period, registry.region_names, previous, cfg.county, cfg.organisation)
+        workbook = monthly_form(registry, period, registry.region_names, previous, cfg.plan, cfg.organisation)
         written.append(atomic.save_document(workbook, out / f"报送表_{period}_汇总.xlsx"))
     else:
         from kpi.collect import stored
@@ -123,7 +123,7 @@ def _cmd_template(args) -> int:
             if not known.empty
             else known
         )
-        workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.county, cfg.organisation)
+        workbook = annual_form(annual_series(registry.plan_targets), year, known, cfg.plan, cfg.organisation)
         written.append(atomic.save_document(workbook, out / f"年度数据表_{year}.xlsx"))
     for path in written:
         print(f"wrote {path}")

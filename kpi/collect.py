@@ -308,7 +308,7 @@ def import_annex(
         )
     now = now or beijing_now()
     digest = atomic.file_sha256(path)
-    title = annex_title(year, config.county) + ("（示例）" if targets["is_example"].any() else "")
+    title = annex_title(year, config.plan.headline) + ("（示例）" if targets["is_example"].any() else "")
     layout = io.StringIO()
     csv.writer(layout, lineterminator="\n").writerows(to_layout_rows(targets, registry, title, exact=True))
     live = config.store_annex / f"annex_{year}.csv"

@@ -11,7 +11,6 @@ the nearest parent, else the one beside the package.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import tomllib
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from kpi import paths
 from kpi.errors import InputError
+from kpi.identity import PLAN_KEYS, PlanIdentity, read_identity
 from kpi.plausibility import CHECK_KEYS, Checks
 from kpi.rules import Rules
 from kpi.sources import expand_sources
@@ -37,22 +37,11 @@ RULE_KEYS = {
 
 
 @dataclass(frozen=True)
-class Imprint:
-    """Who publishes a table and by which rules: the county and the compiling unit (``[county]`` in
-    kpi.toml), the date printed (default: today, Beijing time) and the conventions applied."""
-
-    county: str
-    organisation: str = ""
-    made_at: dt.datetime | None = None
-    rules: Rules = Rules()
-
-
-@dataclass(frozen=True)
 class Config:
     """The resolved project file: absolute paths, lists of sources."""
 
     path: Path | None
-    county: str = ""  # [county] name; every project file names it
+    plan: PlanIdentity = PlanIdentity()  # [county] name and total_name, [plan]: what titles print
     organisation: str = ""
     registry: Path = paths.RAW
     store: Path = paths.ROOT / "data" / "county"
@@ -74,6 +63,11 @@ class Config:
         """The project folder: where the project file is (the code's folder when there is none). Published
         notebooks name paths relative to it."""
         return self.path.resolve().parent if self.path else paths.ROOT
+
+    @property
+    def county(self) -> str:
+        """``[county] name``."""
+        return self.plan.county
 
     def plausibility_checks(self) -> Checks:
         """``[checks]`` as :class:`kpi.plausibility.Checks` (the defaults for what it does not say)."""
@@ -194,6 +188,7 @@ def _county_name(county: dict, path: Path) -> str:
 
 KNOWN_KEYS = {
     "county": {"name", "organisation"},
+    "plan": set(PLAN_KEYS),
     "data": {"registry", "store", "database", "example", *SOURCE_KEYS},
     "output": {"processed", "reports", "notebooks"},
     "rules": set(RULE_KEYS),
@@ -330,7 +325,7 @@ def load(explicit: str | Path | None = None) -> Config:
     county, data, output = (document.get(s, {}) for s in ("county", "data", "output"))
     return Config(
         path=path.resolve(),
-        county=_county_name(county, path),
+        plan=read_identity({**county, "name": _county_name(county, path)}, document.get("plan", {}), path),
         organisation=str(county.get("organisation", "")),
         registry=_one_path(data, "registry", base / "data" / "raw", path),
         store=_one_path(data, "store", base / "data" / "county", path),

@@ -230,10 +230,10 @@ def generate_county_annual(progress: pd.DataFrame, real: dict[tuple[str, int], t
     return table.sort_values(["indicator_id", "year"], kind="stable").reset_index(drop=True)
 
 
-def write_example(raw_dir: Path, out_dir: Path, county: str, seed: int = SEED) -> list[Path]:
+def write_example(raw_dir: Path, out_dir: Path, headline: str, seed: int = SEED) -> list[Path]:
     """(Re)write the example folder (``[data] example`` in kpi.toml): example annex targets
     2024–2025, monthly progress 2023–2025, county annual series, built on the official 2023 annex
-    in ``raw_dir``. Deterministic: the same seed writes the same bytes. Refuses an ``out_dir`` inside
+    in ``raw_dir``, the annexes titled with ``headline`` (the county and its programme). Deterministic: the same seed writes the same bytes. Refuses an ``out_dir`` inside
     ``raw_dir``, which no command writes."""
     from kpi.annex import read_annex
     from kpi.pipeline import ensure_outside
@@ -247,7 +247,7 @@ def write_example(raw_dir: Path, out_dir: Path, county: str, seed: int = SEED) -
     for year in YEARS[1:]:
         targets = example_targets(annex_2023, registry, year)
         all_targets.append(targets)
-        grid = to_layout_rows(targets, registry, annex_title(year, county) + EXAMPLE_TITLE_NOTE)
+        grid = to_layout_rows(targets, registry, annex_title(year, headline) + EXAMPLE_TITLE_NOTE)
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(grid)
         text = buffer.getvalue()

@@ -21,8 +21,8 @@ from openpyxl.utils import get_column_letter
 from kpi import EXAMPLE_LABEL, atomic
 from kpi.annex import annex_blocks, format_target, indicator_header
 from kpi.atomic import safe_cell
-from kpi.config import Imprint
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
+from kpi.identity import Imprint
 from kpi.leaderboard import published_progress
 from kpi.registry import COUNTY, Registry
 from kpi.rules import Rules
@@ -164,7 +164,9 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, i
     sheet.title = f"晾晒表{period}"
     blocks = annex_blocks(registry)
     width = 2 + 3 * max(len(b) for b in blocks) + 3
-    title = annex_title(year, imprint.county) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
+    title = (
+        annex_title(year, imprint.plan.headline) + f"（截至{year}年{month}月）" + ("（示例数据）" if is_example else "")
+    )
     warning = f"注意：本表含{EXAMPLE_LABEL}（进度和/或指标），不是官方数字" if is_example else ""
     row = title_rows(sheet, title, width, warning)
     for number, block in enumerate(blocks):

@@ -191,14 +191,16 @@ def pace_view(table: pd.DataFrame, registry: Registry):
 def growth_view(table: pd.DataFrame):
     """:func:`growth_needed` in Chinese, formatted (HTML)."""
     from kpi.formatting import reader_table
+    from kpi.identity import target_column
 
+    target = target_column(table)  # 2027目标: the plan's own target year
     shown = pd.DataFrame(
         {
             "目标": table["name_zh"],
             "单位": table["unit"],
             "最新年份": table["latest_year"],
             "最新值": table["latest_value"],
-            "2027年目标": table["target_value"],
+            target: table["target_value"],
             "剩余年数": table["years_left"],
             "今后每年需增长": table["growth_needed"],
             "历年最好增速": table["best_growth_so_far"],
@@ -210,12 +212,12 @@ def growth_view(table: pd.DataFrame):
         {
             "最新年份": "integer",
             "最新值": "number",
-            "2027年目标": "number",
+            target: "number",
             "剩余年数": "integer",
             "今后每年需增长": "rate",
             "历年最好增速": "rate",
         },
-        caption="实现2027年目标所需的年均增速（复合增长，本项目测算）",
+        caption=f"实现{target}所需的年均增速（复合增长，本项目测算）",
     )
 
 

@@ -59,7 +59,7 @@ BOOLEAN_WORDS = {"true": True, "false": False, "1": True, "0": False, "是": Tru
 EXAMPLE_MARK = "示例数据 · 非官方"
 
 #: the annex's title (附件), for a year and the county named in kpi.toml
-ANNEX_TITLE = "{year}年{county}“139”科技创新体系建设争先创优晾晒表"
+ANNEX_TITLE = "{year}年{headline}争先创优晾晒表"
 #: the three sub-columns of each indicator in the annex
 SUB_COLUMNS = ("指标", "进度", "排名")
 
@@ -68,6 +68,7 @@ SUB_COLUMNS = ("指标", "进度", "排名")
 MAX_VALUE = 1e12
 
 
-def annex_title(year: int, county: str) -> str:
-    """The annex's title for ``year``, e.g. ``2023年<county>“139”科技创新体系建设争先创优晾晒表`` (附件)."""
-    return ANNEX_TITLE.format(year=year, county=county)
+def annex_title(year: int, headline: str) -> str:
+    """The annex's title for ``year``: ``2023年<headline>争先创优晾晒表`` (附件), the headline being the
+    county and its programme (:attr:`kpi.identity.PlanIdentity.headline`)."""
+    return ANNEX_TITLE.format(year=year, headline=headline)

@@ -2,7 +2,7 @@
 sends — one row per region, one column per indicator, Chinese headers with units — with the period
 and region filled in, last period's year-to-date value beside each cell (grey, for reference), data
 validation, locked headers and a line of instructions. ``annual_form`` does the same for the
-county's annual figures behind the plan's 2027 targets. :mod:`kpi.submissions` reads them back.
+county's annual figures behind the plan's targets. :mod:`kpi.submissions` reads them back.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi.atomic import safe_cell
 from kpi.excel import print_on_a4, title_rows
+from kpi.identity import PlanIdentity
 from kpi.registry import COUNTY, Registry
 
 THIN = Side(style="thin", color="808080")
@@ -92,11 +93,11 @@ def monthly_form(
     period: str,
     regions: list[str],
     previous: pd.DataFrame,
-    county: str,
+    plan: PlanIdentity,
     organisation: str = "",
 ) -> Workbook:
-    """The monthly submission form of ``period`` for ``regions`` (one row each). ``previous``: the
-    tidy progress of the previous period (for the grey reference cells; may be empty)."""
+    """The monthly submission form of ``period`` for ``regions`` (one row each), titled with ``plan``'s
+    headline. ``previous``: the tidy progress of the previous period (grey reference cells; may be empty)."""
     year, month = int(period[:4]), int(period[5:7])
     before = previous_period(period)
     indicators = registry.indicators
@@ -109,7 +110,7 @@ def monthly_form(
     who = regions[0] if len(regions) == 1 else "各区域汇总"
     title_rows(
         sheet,
-        f"{county}“139”科技创新体系建设月度进度报送表（{year}年{month}月，{who}）",
+        f"{plan.headline}月度进度报送表（{year}年{month}月，{who}）",
         width,
         f"填写说明：在白色格中填写{year}年{'1月' if month == 1 else f'1月至{month}月'}的累计值"
         "（增长类指标填同比增幅，单位%）；"
@@ -138,7 +139,7 @@ def monthly_form(
 
 
 def _annual_rows(sheet, header_row: int, series: pd.DataFrame, last: pd.Series) -> None:
-    """One row per series: its code (hidden), name, measure, unit, 2027 target and last year's value
+    """One row per series: its code (hidden), name, measure, unit, the plan's target and last year's value
     (grey), then the white cells for this year's value (validated) and its source."""
     rule = _number_rule("请填写数值；无数据留空", "between", "-1000000", "1000000")
     sheet.add_data_validation(rule)
@@ -157,10 +158,12 @@ def _annual_rows(sheet, header_row: int, series: pd.DataFrame, last: pd.Series) 
         rule.add(sheet.cell(row, 8))
 
 
-def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: str, organisation: str = "") -> Workbook:
-    """The county's annual form of ``year``: one row per series behind the plan's 2027 targets
-    (``kpi.trajectory.annual_series``), with the 2027 target, last year's value for reference, and
-    a white cell for the value and one for its source."""
+def annual_form(
+    series: pd.DataFrame, year: int, known: pd.DataFrame, plan: PlanIdentity, organisation: str = ""
+) -> Workbook:
+    """The county's annual form of ``year``: one row per series behind the plan's targets
+    (``kpi.trajectory.annual_series``), with the target (``plan.target_label``), last year's value for
+    reference, and a white cell for the value and one for its source."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "年度数据"
@@ -170,14 +173,14 @@ def annual_form(series: pd.DataFrame, year: int, known: pd.DataFrame, county: st
         "指标（方案名称）",
         "口径",
         "单位",
-        "2027年目标",
+        plan.target_label,
         f"{year - 1}年（参考）",
         f"{year}年数值",
         "数据来源（如 统计公报、部门台账）",
     ]
     title_rows(
         sheet,
-        f"{county}“139”科技创新体系建设年度数据报送表（{year}年）",
+        f"{plan.headline}年度数据报送表（{year}年）",
         len(headers),
         f"填写说明：在白色格中填写{year}年的全县数值（口径见第4列：年末值，或当年新增）；无数据留空，不要填0；"
         "灰色格为上年数值，仅供参考；请注明数据来源。请勿改动其他列。",

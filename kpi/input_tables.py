@@ -8,11 +8,12 @@ import html
 
 import pandas as pd
 
+from kpi.identity import target_column
 from kpi.registry import Registry
 
 BASIS_ZH = {
     "level": "水平值",
-    "new_since_base": "新增（2023—2027累计）",
+    "new_since_base": "新增（{start}—{end}累计）",  # the target's own span
     "cumulative": "存量",
     "annual_growth": "年均增长",
     "milestone": "零突破（里程碑）",
@@ -38,6 +39,18 @@ def annex_table(targets: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return wide.rename_axis("区域").reset_index()
 
 
+def basis_labels(plan: pd.DataFrame) -> pd.Series:
+    """Each target's 口径 in words (:data:`BASIS_ZH`), additions with their own span: ``新增（2023—2027累计）``."""
+    return pd.Series(
+        [
+            BASIS_ZH[basis].format(start=int(base) + 1, end=int(target))
+            for basis, base, target in zip(plan["basis"], plan["base_year"], plan["target_year"])
+        ],
+        index=plan.index,
+        dtype=object,
+    )
+
+
 def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan's targets as readers see them: target text, basis, years, clause, units responsible."""
     from kpi import formatting as fmt
@@ -45,8 +58,8 @@ def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "目标": plan["name_zh"],
-            "2027目标": fmt.targets(plan),
-            "口径": plan["basis"].map(BASIS_ZH),
+            target_column(plan): fmt.targets(plan),
+            "口径": basis_labels(plan),
             "条款": plan["clause"],
             "责任单位": plan["responsible_units"],
             "原文": plan["quote"],
@@ -56,7 +69,7 @@ def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
 
 def basis_counts(plan: pd.DataFrame) -> pd.DataFrame:
     """How many of the plan's targets are counted each way (口径 → 项数)."""
-    counts = plan["basis"].map(BASIS_ZH).value_counts()
+    counts = basis_labels(plan).value_counts()
     return pd.DataFrame({"口径": counts.index, "项数": counts.to_numpy()})
 
 

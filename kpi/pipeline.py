@@ -152,6 +152,10 @@ def _summary(config, registry, annex, progress, county_annual, plan_targets, sum
     periods = sorted(progress["period"].unique())
     return {
         "config": str(config.path) if config.path else None,
+        "plan": config.plan.with_years(
+            int(plan_targets["base_year"].min()) if len(plan_targets) else None,
+            int(plan_targets["target_year"].max()) if len(plan_targets) else None,
+        ).as_dict(),
         "annex_years": sorted(int(y) for y in annex["year"].unique()),
         "annex_targets": int(len(annex)),
         "annex_example_years": sorted(int(y) for y in annex.loc[annex["is_example"], "year"].unique()),

@@ -1,4 +1,4 @@
-"""The plan's 2027 targets assessed together: one row per target (:func:`assess_plan`, by the methods
+"""The plan's targets assessed together: one row per target (:func:`assess_plan`, by the methods
 of :mod:`kpi.trajectory`), the vectorised equivalent for many series (:func:`assess_frame`), and the
 tables the reports print from them (verdict counts, effort needed, targets without data)."""
 
@@ -11,6 +11,7 @@ import pandas as pd
 
 from kpi import formatting as fmt
 from kpi import schemas
+from kpi.identity import target_column
 from kpi.trajectory import (
     ACCELERATION,
     ADDITIONS_FROM_STOCK,
@@ -169,7 +170,7 @@ def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
             "目标": rows["name_zh"],
             "单位": rows["unit"],
             "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], rows["unit"])],
-            "2027目标": fmt.targets(rows),
+            target_column(assessments): fmt.targets(rows),
             "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
             "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
             "历年最大增量": [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
@@ -186,7 +187,7 @@ def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "目标": rows["name_zh"],
-            "2027目标": fmt.targets(rows),
+            target_column(assessments): fmt.targets(rows),
             "方案条款": rows["clause"],
             "原因": rows["reason"].str.split(" / ").str[0],
         }
@@ -194,7 +195,7 @@ def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_targets_of(registry, indicator_id: str = "") -> pd.DataFrame:
-    """The plan's 2027 targets, or the one named (``indicator_id`` of plan_targets.csv); an unknown
+    """The plan's targets, or the one named (``indicator_id`` of plan_targets.csv); an unknown
     name is an ``InputError`` listing the known ones."""
     from kpi.errors import InputError
 

@@ -22,6 +22,7 @@ from kpi import atomic
 from kpi.config import Config
 from kpi.errors import InputError
 from kpi.faults import fault_point
+from kpi.identity import PlanIdentity
 from kpi.registry import REGISTRY_FILES, Registry
 from kpi.rules import Rules
 
@@ -41,6 +42,12 @@ class Processed:
     sum_checks: pd.DataFrame
     inputs: pd.DataFrame
     summary: dict
+
+    @property
+    def plan(self) -> PlanIdentity:
+        """The plan and county this ingest was made for (``[plan]``, ``[county]`` of kpi.toml), its span
+        filled from the plan's targets where the project file is silent."""
+        return PlanIdentity.from_dict(self.summary.get("plan"))
 
     @property
     def rules(self) -> Rules:

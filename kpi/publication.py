@@ -103,7 +103,7 @@ def index_html(
     xlsx_name: str,
     is_example: bool,
     made_at: str,
-    county: str,
+    headline: str,
     docx_name: str = "",
 ) -> str:
     """The landing page: one line per report with its PDF and status (Jinja2, every value escaped)."""
@@ -127,7 +127,7 @@ def index_html(
     return environment.get_template("index.html.j2").render(
         year=year,
         quarter=quarter,
-        county=county,
+        headline=headline,
         period_zh=f"{period[:4]}年{int(period[5:7])}月",
         rows=rows,
         xlsx_name=xlsx_name,
@@ -218,7 +218,7 @@ def write_annex_documents(processed: Processed, config: Config, plan: BatchPlan)
     from kpi.monthly import annex_documents, month_board
 
     board = month_board(processed, plan.period)
-    return board, annex_documents(board, processed, plan.period, plan.staging, config.county, config.organisation)
+    return board, annex_documents(board, processed, plan.period, plan.staging, config.organisation)
 
 
 def write_index_and_manifest(
@@ -237,7 +237,7 @@ def write_index_and_manifest(
         xlsx_path.name,
         bool(board["is_example"].any()),
         made_at,
-        config.county,
+        processed.plan.headline,
     )
     result.written.append(atomic.write_text(plan.staging / "index.html", page))
     manifest = _manifest(processed, config, plan, reports, made_at, bool(board["is_example"].any()))

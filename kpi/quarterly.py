@@ -12,6 +12,7 @@ import pandas as pd
 from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
 from kpi.facts import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET
+from kpi.identity import target_column
 from kpi.leaderboard import lagging, published_progress
 from kpi.registry import COUNTY, Registry
 
@@ -28,9 +29,10 @@ def quarter_of(period: str) -> tuple[int, int]:
     return int(period[:4]), (int(period[5:7]) + 2) // 3
 
 
-def report_heading(year: int, quarter: int, region: str, is_example: bool) -> str:
-    """The report's title (and the example banner) as HTML, every name escaped."""
-    title = f"<h1>{year}年第{quarter}季度 {html.escape(region)}“139”科技创新体系建设进展报告</h1>"
+def report_heading(year: int, quarter: int, region: str, programme: str, is_example: bool) -> str:
+    """The report's title (the region and the plan's ``programme``, :attr:`PlanIdentity.programme`) and
+    the example banner, as HTML, every name escaped."""
+    title = f"<h1>{year}年第{quarter}季度 {html.escape(region)}{html.escape(programme)}进展报告</h1>"
     banner = (
         (
             f"<div style='border:2px solid #c00000;padding:6px;color:#c00000'><b>⚠ {html.escape(EXAMPLE_LABEL)}</b>："
@@ -211,7 +213,7 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
 
 
 def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
-    """The 2027 targets that have data, as the reader sees them. A growth target shows the growth
+    """The plan's targets that have data, as the reader sees them. A growth target shows the growth
     achieved (%) against its target rate, with the level beside it in its own unit. 增长率比 is the
     Eurostat / Open SDG growth-rate ratio; 新增进度比 (targets counted as new since 2022) is the share
     added so far over the share of years elapsed: two quantities, two columns."""
@@ -226,7 +228,7 @@ def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
                 fmt.percent(g) + f"（{fmt.number(v, '亿元')}亿元）" if is_growth else fmt.number(v, u)
                 for is_growth, g, v, u in zip(growth, achieved, known["latest_value"], known["unit"])
             ],
-            "2027目标": [
+            target_column(assessments): [
                 ("年均增长 " if is_growth else "") + fmt.target(t, c, u)
                 for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])
             ],

@@ -51,6 +51,14 @@ def series_for(indicator_id: str) -> str:
     return ADDITIONS_FROM_STOCK.get(indicator_id, SERIES_FOR_TARGET.get(indicator_id, indicator_id))
 
 
+def series_label(target: pd.Series) -> tuple[str, str]:
+    """The name and unit of the annual series a plan target (a row of plan_targets) is judged on."""
+    series_id = series_for(target["indicator_id"])
+    if series_id == target["indicator_id"]:
+        return target["name_zh"], target["unit"]
+    return SERIES_NAMES.get(series_id, (target["name_zh"], target["unit"]))
+
+
 def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
     """The county's annual series behind the plan's targets, one row each, in plan order: what the
     annual form asks for. ``measure`` says what a year's value is: 年末值 (a level or a stock), or

@@ -1,4 +1,4 @@
-"""Charts of the 2027 trajectories (notebook 03 and the quarterly report): each target's observed
+"""Charts of the trajectories toward the plan's targets (notebook 03 and the quarterly report): each target's observed
 series against its required path, coloured by verdict, and the additions of the new-since-2023
 targets; drawn with the shared CJK font and fixed margins of :mod:`kpi.plots`."""
 
@@ -12,6 +12,7 @@ import matplotlib.ticker
 import pandas as pd
 
 from kpi.plots import fixed_margins, mark_example
+from kpi.trajectory import series_label
 
 VERDICT_COLORS = {
     "target_achieved": "#1a7f37",
@@ -26,7 +27,7 @@ VERDICT_COLORS = {
 
 def _trajectory_panel(ax, target: pd.Series, table: pd.DataFrame, verdicts: pd.DataFrame, province) -> None:
     """One target's panel: actual, the required compound (dashed) and linear (dotted) paths, the
-    projection range, the 2027 target, and the province's figures where the plan compares with them."""
+    projection range, the plan's target, and the province's figures where the plan compares with them."""
     verdict = verdicts.loc[target["indicator_id"]]
     ax.plot(table["year"], table["required_compound"], "--", color="#57606a", lw=1.2, label="要求路径（复合）")
     ax.plot(table["year"], table["required_linear"], ":", color="#57606a", lw=1.2, label="要求路径（线性）")
@@ -34,16 +35,17 @@ def _trajectory_panel(ax, target: pd.Series, table: pd.DataFrame, verdicts: pd.D
     ax.fill_between(table["year"], *projected, color="#54aeff", alpha=0.25, label="预测区间")
     ax.plot(table["year"], table["actual"], "o-", color="#0969da", lw=2, label="实际")
     end = (table["year"].iloc[-1], table["required_compound"].iloc[-1])
-    ax.plot(*end, "*", ms=13, color="#cf222e", label="2027目标")
+    ax.plot(*end, "*", ms=13, color="#cf222e", label=f"{int(target['target_year'])}目标")
     if province is not None:  # the plan's second condition: above the provincial average
         figures = province[province["indicator_id"] == target["indicator_id"]]
         if not figures.empty:
             ax.plot(figures["year"], figures["value"], "s--", color="#8250df", ms=5, lw=1, label="全省（对照）")
-    growth = target["basis"] == "annual_growth"
-    title = "县财政科技投入（年均+15%）" if growth else target["name_zh"]
+    growth = target["basis"] == "annual_growth"  # drawn on its level series, in that series' unit
+    series_name, series_unit = series_label(target)
+    title = f"{series_name}（年均+{target['target_value']:g}%）" if growth else target["name_zh"]
     colour = VERDICT_COLORS.get(verdict["verdict"], "black")
     ax.set_title(f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）", fontsize=10, y=1.0, color=colour)
-    ax.set_ylabel("亿元" if growth else target["unit"], fontsize=9)
+    ax.set_ylabel(series_unit, fontsize=9)
     ax.set_xticks(table["year"])
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3)
@@ -57,7 +59,7 @@ def trajectory_charts(
     province: pd.DataFrame | None = None,
 ) -> plt.Figure:
     """Small multiples for the level, cumulative and annual-growth targets that have data: actual,
-    the required compound (dashed) and linear (dotted) paths, and the projection range to 2027."""
+    the required compound (dashed) and linear (dotted) paths, and the projection range to the target year."""
     from kpi.plan_progress import trajectory_table
 
     verdicts = assessments.set_index("indicator_id")
@@ -92,7 +94,7 @@ def trajectory_charts(
             fontsize=9,
             frameon=False,
         )
-    fig.suptitle(f"迈向2027：实际值、要求路径与预测（截至{as_of_year}年）", fontsize=13)
+    fig.suptitle(f"迈向{int(chosen['target_year'].max())}：实际值、要求路径与预测（截至{as_of_year}年）", fontsize=13)
     mark_example(fig, bool(chosen["indicator_id"].map(verdicts["is_example"]).any()))
     return fig
 
@@ -121,6 +123,7 @@ def additions_chart(assessments: pd.DataFrame) -> plt.Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 1.1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title("2023—2027 新增类目标：累计完成率（黑线 = 按年均匀推进应达到的比例）")
+    span = f"{int(rows['base_year'].min()) + 1}—{int(rows['target_year'].max())}"
+    ax.set_title(f"{span} 新增类目标：累计完成率（黑线 = 按年均匀推进应达到的比例）")
     mark_example(fig, bool(rows["is_example"].any()))
     return fig

@@ -62,7 +62,7 @@ reader_table(plan_targets_table(plan), wrap=("责任单位", "原文"))
 
 # %% [markdown]
 # ## 各年晾晒表指标
-# 2023年为方案附件（官方，逐字转录）；其余年份的来源见上方输入文件。
+# 方案附件的年份为官方（逐字转录）；其余年份的来源见上方输入文件。
 
 # %%
 # NBVAL_CHECK_OUTPUT

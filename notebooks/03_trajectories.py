@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # 03 迈向2027：目标轨迹 / Trajectories toward 2027
+# # 03 目标轨迹 / Trajectories toward the plan's targets
 #
 # 每项方案目标：应当走到哪里（要求路径）、实际走到哪里、按现在的速度能否达标、剩余年份每年需要完成多少。
 # 方法（按目标类型）：水平类与存量类用 Eurostat 的增长率比值法（Statistics Canada / Open SDG 实现），
@@ -21,7 +21,7 @@
 
 # %% tags=["parameters"]
 as_of_year = 2025  # 截至年份
-indicator = ""  # one 2027 target (an indicator_id of plan_targets.csv), or "" for all; the plan's targets are county-wide, so no region
+indicator = ""  # one plan target (an indicator_id of plan_targets.csv), or "" for all; the plan's targets are county-wide, so no region
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%

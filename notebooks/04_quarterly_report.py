@@ -54,7 +54,7 @@ check_region_series(data.progress, region, registry)
 board = month_board(data, period)
 last_year = same_month_last_year(data, period)
 reported = has_reports(board, region)
-display(HTML(report_heading(year, quarter, region, bool(board["is_example"].any()))))
+display(HTML(report_heading(year, quarter, region, data.plan.programme, bool(board["is_example"].any()))))
 
 # %% [markdown]
 # ## 一、总体情况
@@ -90,26 +90,25 @@ if reported:
 if reported:
     show(region_progress_chart(board, registry, region, period))
 
-# %% [markdown]
-# ## 四、迈向2027（全县报告）
-
 # %%
+display(Markdown(f"## 四、{data.plan.toward}（全县报告）"))
 if region == COUNTY:
     assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year, province=registry.province)
-    targets_2027 = plan_table(assessments)
+    plan_rows = plan_table(assessments)
     if data.county_annual["is_example"].any():
         display(HTML("<p style='color:#c00000'><b>⚠ 全县年度数据含示例数据</b>（真实数字见数据说明的来源）。</p>"))
-    if targets_2027.empty:
+    if plan_rows.empty:
         display(
             Markdown(
-                "尚无全县年度数据，2027年目标暂不作判断（用 `kpi template --year` 与 `kpi collect --year` 录入）。"
+                f"尚无全县年度数据，{data.plan.target_label}暂不作判断"
+                "（用 `kpi template --year` 与 `kpi collect --year` 录入）。"
             )
         )
     else:
-        display(reader_table(targets_2027, wrap=("责任单位",)))
+        display(reader_table(plan_rows, wrap=("责任单位",)))
         show(trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province))
 else:
-    display(Markdown("区域报告不含2027年轨迹（方案目标为全县口径），见全县报告。"))
+    display(Markdown(f"区域报告不含{data.plan.target_label}轨迹（方案目标为全县口径），见全县报告。"))
 
 # %% [markdown]
 # ## 五、滞后事项与责任单位

@@ -11,6 +11,15 @@ from kpi import paths
 from kpi.registry import Registry
 
 ROOT = paths.ROOT
+
+
+def shipped_plan():
+    """The plan and county of the shipped project file (Jinyun's), as titles print them."""
+    from kpi import config as project
+
+    return project.load(ROOT / "kpi.toml").plan
+
+
 SEED_DIR = ROOT.parent / "shared" / "seeds"
 
 
@@ -135,6 +144,14 @@ def write_config(
         f"""[county]
 name = "缙云县"
 organisation = "缙云县科技局"
+
+[plan]
+name = "缙云县“139”科技创新体系建设工程实施方案（2023—2027年）"
+short_name = "139"
+subject = "科技创新体系建设"
+document_number = "缙政办发〔2023〕25号"
+base_year = 2022
+target_year = 2027
 
 [data]
 registry = "{raw.as_posix()}"

@@ -14,17 +14,17 @@ from kpi.annex import read_annex
 from kpi.annual_input import read_annual_submission
 from kpi.atomic import formula_safe
 from kpi.collect import import_annex, merge
-from kpi.config import Imprint
 from kpi.errors import InputError
 from kpi.formatting import BEIJING
 from kpi.forms import annual_form, monthly_form
+from kpi.identity import Imprint
 from kpi.leaderboard import build_leaderboard
 from kpi.monthly import rank_change, submission_status
 from kpi.progress_input import read_progress
 from kpi.returns import collect
 from kpi.submissions import read_submission
 from kpi.trajectory import annual_series
-from tests.conftest import write_config
+from tests.conftest import shipped_plan, write_config
 
 NOW = dt.datetime(2026, 2, 3, 14, 5, tzinfo=BEIJING)
 
@@ -97,7 +97,7 @@ def test_filled_leaderboard_is_read_as_progress_times_target(tmp_path, registry)
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
     progress = read_progress(paths.EXAMPLE / "progress_example.csv", registry)
     board = build_leaderboard(targets, progress, registry, ["2023-09"])
-    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "晾晒表.xlsx", Imprint("缙云县"))
+    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "晾晒表.xlsx", Imprint(shipped_plan()))
     submission = read_submission(path, registry)
     assert submission.layout == "annex" and "进度 × 指标" in submission.notices[0]
     got = submission.values.set_index(["region", "indicator_id"])["value"]
@@ -120,7 +120,7 @@ def test_filled_leaderboard_is_read_as_progress_times_target(tmp_path, registry)
 
 def test_template_round_trip(tmp_path, registry):
     previous = pd.DataFrame({"region": ["壶山镇"], "indicator_id": ["new_sme_tech"], "value": [12.0]})
-    workbook = monthly_form(registry, "2026-02", ["壶山镇", "东方镇"], previous, "缙云县")
+    workbook = monthly_form(registry, "2026-02", ["壶山镇", "东方镇"], previous, shipped_plan())
     sheet = workbook.active
     assert sheet["J4"].value == "新增省科技型中小企业（家）"
     assert sheet["K5"].value == 12.0 and sheet["K4"].value == "上期2026-01（参考）"  # beside its cell
@@ -254,7 +254,7 @@ def test_annual_form_round_trip(tmp_path, registry):
     assert len(series) == 30 and series["series_id"].is_unique  # 31 targets; two share the R&D institutions stock
     assert series.set_index("series_id").loc["fiscal_st_spending", "unit"] == "亿元"
     known = pd.DataFrame({"year": [2024], "indicator_id": ["sme_tech_stock"], "value": [300.0]})
-    workbook = annual_form(series, 2025, known, "缙云县")
+    workbook = annual_form(series, 2025, known, shipped_plan())
     sheet = workbook.active
     row = next(r for r in range(5, sheet.max_row + 1) if sheet.cell(r, 2).value == "sme_tech_stock")
     assert sheet.cell(row, 7).value == 300.0 and sheet.cell(row, 3).value == "科技型中小企业（累计）"

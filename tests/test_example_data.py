@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from kpi import paths
+from kpi import config, paths
 from kpi.annex import read_annex
 from kpi.annual_input import read_county_annual
 from kpi.example_data import example_targets, write_example
@@ -12,7 +12,7 @@ from tests.conftest import example_hashes
 
 def test_generator_reproduces_the_shipped_files(raw_copy):
     shipped = example_hashes(paths.EXAMPLE)
-    write_example(raw_copy, raw_copy.parent / "example", "缙云县")
+    write_example(raw_copy, raw_copy.parent / "example", config.load(paths.ROOT / "kpi.toml").plan.headline)
     assert example_hashes(raw_copy.parent / "example") == shipped
 
 

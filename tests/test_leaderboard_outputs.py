@@ -6,11 +6,11 @@ import pytest
 
 from kpi import paths
 from kpi.annex import read_annex
-from kpi.config import Imprint
 from kpi.excel import write_leaderboard_xlsx
+from kpi.identity import Imprint
 from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
 from kpi.progress_input import read_progress
-from tests.conftest import run_kpi
+from tests.conftest import run_kpi, shipped_plan
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_every_month_of_2023_is_scored(board_2023):
 @pytest.mark.parametrize("period", ["2023-03", "2023-09", "2023-12"])
 def test_xlsx_round_trip(tmp_path, registry, board_2023, period):
     targets, board = board_2023
-    path = write_leaderboard_xlsx(board, registry, period, tmp_path / f"晾晒表_{period}.xlsx", Imprint("缙云县"))
+    path = write_leaderboard_xlsx(board, registry, period, tmp_path / f"晾晒表_{period}.xlsx", Imprint(shipped_plan()))
     back = read_annex(path, registry)
     columns = ["year", "region", "indicator_id", "target", "comparator"]
     pd.testing.assert_frame_equal(back[columns], targets[columns])
@@ -37,7 +37,7 @@ def test_xlsx_round_trip(tmp_path, registry, board_2023, period):
 
 def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
     _, board = board_2023
-    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "t.xlsx", Imprint("缙云县"))
+    path = write_leaderboard_xlsx(board, registry, "2023-09", tmp_path / "t.xlsx", Imprint(shipped_plan()))
     sheet = openpyxl.load_workbook(path).active
     assert "（截至2023年9月）" in sheet["A1"].value and sheet["A1"].value.endswith("（示例数据）")
     assert "示例数据" in sheet["A2"].value
@@ -113,7 +113,7 @@ def test_the_bulletins_properties_come_from_the_project(registry, board_2023):
 
     made = dt.datetime(2026, 4, 5, 9, 30, tzinfo=BEIJING)
     _, board = board_2023
-    document = bulletin(board, registry, "2023-09", Imprint("缙云县", "缙云县科技局", made))
+    document = bulletin(board, registry, "2023-09", Imprint(shipped_plan(), "缙云县科技局", made))
     properties = document.core_properties
     assert properties.title == "缙云县“139”科技创新体系建设情况通报（2023年9月）"
     assert (properties.author, properties.last_modified_by) == ("缙云县科技局", "缙云县科技局")

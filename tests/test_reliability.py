@@ -14,8 +14,8 @@ import psutil
 import pytest
 
 from kpi import paths
-from kpi.config import Imprint
-from tests.conftest import write_config
+from kpi.identity import Imprint
+from tests.conftest import shipped_plan, write_config
 
 pytestmark = pytest.mark.slow
 SUBSET = ["--regions", "全县", "壶山镇", "东方镇", "--no-analysis", "--jobs", "2"]
@@ -353,13 +353,13 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     board = build_leaderboard(targets, progress, poisoned, ["2023-09"])
     cells = [
         c.value
-        for row in leaderboard_workbook(board, poisoned, "2023-09", Imprint("缙云县")).active.iter_rows()
+        for row in leaderboard_workbook(board, poisoned, "2023-09", Imprint(shipped_plan())).active.iter_rows()
         for c in row
     ]
     cells += [
         c.value
         for row in monthly_form(
-            poisoned, "2023-10", poisoned.region_names, progress.head(0), "缙云县"
+            poisoned, "2023-10", poisoned.region_names, progress.head(0), shipped_plan()
         ).active.iter_rows()
         for c in row
     ]

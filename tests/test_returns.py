@@ -20,7 +20,7 @@ from kpi.plausibility import Checks, check_values
 from kpi.returns import collect
 from kpi.submissions import read_submission
 from kpi.units import conversion_factor, split_unit
-from tests.conftest import run_kpi, write_config
+from tests.conftest import run_kpi, shipped_plan, write_config
 from tests.test_quarter_returns import write_xls, write_xlsx
 
 NOW = dt.datetime(2026, 4, 5, 9, 0, tzinfo=BEIJING)
@@ -292,7 +292,7 @@ def test_dry_run_writes_nothing_and_says_what_it_would_store(tmp_path, registry)
 
 # ---------------------------------------------------------------- the forms sent out
 def test_the_county_form_asks_only_what_the_county_owes_and_january_reads_right(registry):
-    sheet = monthly_form(registry, "2026-01", ["全县"], pd.DataFrame(), "缙云县").active
+    sheet = monthly_form(registry, "2026-01", ["全县"], pd.DataFrame(), shipped_plan()).active
     headers = [c.value for c in sheet[4] if c.value and "参考" not in c.value]
     assert headers == ["区域", "高新技术产业投资增长（%）"]
     assert "2026年1月的累计值" in sheet["A2"].value and "1月至1月" not in sheet["A2"].value
@@ -322,7 +322,7 @@ def test_an_annual_figure_in_another_unit_converts_by_its_unit_cell(tmp_path, re
     from kpi.trajectory import annual_series
 
     series = annual_series(registry.plan_targets)
-    workbook = annual_form(series, 2025, pd.DataFrame(columns=["year", "indicator_id", "value"]), "缙云县")
+    workbook = annual_form(series, 2025, pd.DataFrame(columns=["year", "indicator_id", "value"]), shipped_plan())
     sheet = workbook.active
     header = [c.value for c in sheet[4]]
     code, unit, value = header.index("代码") + 1, header.index("单位") + 1, header.index("2025年数值") + 1
