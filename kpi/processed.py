@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpi import atomic
-from kpi.config import Config
+from kpi.config import RULE_DEFAULTS, Config
 from kpi.errors import InputError
 from kpi.faults import fault_point
 from kpi.identity import PlanIdentity
@@ -221,6 +221,15 @@ def load_processed(folder: Path) -> Processed:
     )
 
 
+def _declared_changed(config: Config, summary_path: Path) -> bool:
+    """Whether what the project file declares for the outputs ([plan], [rules]) differs from what the
+    processed tables were made with (a span the file leaves out is the one the plan's targets gave)."""
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    made = PlanIdentity.from_dict(summary.get("plan"))
+    declared = config.plan.with_years(made.base_year, made.target_year)
+    return declared != made or {**RULE_DEFAULTS, **config.rules} != summary.get("rules")
+
+
 def inputs_changed(config: Config, processed_dir: Path) -> bool:
     """Whether ``processed_dir`` is missing, damaged, or older than the inputs it was made from
     (any configured file added, removed or changed since)."""
@@ -238,14 +247,17 @@ def inputs_changed(config: Config, processed_dir: Path) -> bool:
         return True
     if sorted(map(str, current)) != considered:
         return True
+    if _declared_changed(config, summary_path):
+        return True
     digests = dict(zip(recorded["path"].astype(str), recorded["sha256"]))
     return any(atomic.file_sha256(Path(path)) != digest for path, digest in digests.items())
 
 
 def open_processed(processed_dir: str | Path | None = None) -> Processed:
     """What a notebook loads. Given a folder (as ``kpi report`` gives it; a relative one, as a
-    published notebook names it, lies in the project folder), exactly that folder's tables. Given none (an analyst in JupyterLab, or nbval), the folder named in ``kpi.toml``,
-    brought up to date first by :func:`run_ingest` when its inputs changed."""
+    published notebook names it, lies in the project folder), exactly that folder's tables. Given
+    none (an analyst in JupyterLab, or nbval), the folder named in ``kpi.toml``, brought up to date
+    first by :func:`run_ingest` when its inputs or its declared [plan] and [rules] changed."""
     from kpi import config as project
 
     if processed_dir is not None:

@@ -1,6 +1,8 @@
 """The plan's identity is data (``[plan]`` and ``[county]`` of kpi.toml): titles, headings and labels read it,
 so another county's plan prints as its own and no output says “139” or 缙云 unless its project file does."""
 
+from dataclasses import replace
+
 import docx
 import openpyxl
 import pytest
@@ -39,7 +41,12 @@ def test_jinyun_states_its_own_identity():
 
 def test_a_project_file_without_a_plan_prints_no_one_elses():
     plan = PlanIdentity(county="某县")
-    assert (plan.headline, plan.target_label, plan.toward, plan.horizon) == ("某县科技创新", "规划目标", "迈向规划目标", "")
+    assert (plan.headline, plan.target_label, plan.toward, plan.horizon) == (
+        "某县科技创新",
+        "规划目标",
+        "迈向规划目标",
+        "",
+    )
     assert plan.with_years(2022, 2027).horizon == "2023—2027年"
 
 
@@ -65,7 +72,11 @@ def test_another_countys_titles_are_its_own(tmp_path):
     """The month's 晾晒表, 情况通报 and forms of a county whose plan is “528” to 2028: its name and short name
     in every title, nothing of Jinyun's."""
     other_county(tmp_path)
-    for command in (("leaderboard", "--period", "2023-09"), ("template", "--period", "2023-10"), ("template", "--year", "2024")):
+    for command in (
+        ("leaderboard", "--period", "2023-09"),
+        ("template", "--period", "2023-10"),
+        ("template", "--year", "2024"),
+    ):
         result = run_kpi(*command, cwd=tmp_path)
         assert result.returncode == 0, (command, result.stderr[-2000:])
     month = tmp_path / "reports" / "monthly" / "2023-09"
@@ -82,3 +93,16 @@ def test_another_countys_titles_are_its_own(tmp_path):
             texts += [c.value for row in worksheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("2028年目标" == t for t in texts)  # the annual form's target column
     assert [t for t in texts if "139" in t or "缙云" in t] == []
+
+
+def test_a_changed_plan_brings_the_processed_tables_up_to_date(tmp_path):
+    """A notebook opened after [plan] changed re-ingests (its titles would print the old plan otherwise)."""
+    from kpi.pipeline import run_ingest
+    from kpi.processed import inputs_changed
+
+    path = write_config(tmp_path)
+    config = project.load(path)
+    run_ingest(config)
+    assert not inputs_changed(config, config.processed)
+    other = project.load(other_county(tmp_path / "other"))
+    assert inputs_changed(replace(config, plan=other.plan), config.processed)
