@@ -20,7 +20,7 @@ def cmd_alias(args) -> int:
         return 0
     if args.name is None:
         raise InputError(
-            "给出别名和它所指的名称 / give the alias and the name", fix="例如 kpi alias 壶山镇人民政府 壶山镇"
+            "给出别名和它所指的名称 / give the alias and the name", fix="例如 kpi alias 某某镇人民政府 某某镇"
         )
     kind = "indicator" if args.indicator else "region"
     path = add_alias(cfg, project_registry(cfg), args.alias, args.name, kind, beijing_now())

@@ -45,8 +45,8 @@ def add_intake_commands(sub, common) -> None:
     collect.set_defaults(func=cmd_collect)
 
     alias = sub.add_parser("alias", parents=[common], help="登记本县的别名：表中的写法 → 登记表中的区域或指标")
-    alias.add_argument("alias", nargs="?", help="表中的写法，例如 壶山镇人民政府")
-    alias.add_argument("name", nargs="?", help="登记表中的名称，例如 壶山镇")
+    alias.add_argument("alias", nargs="?", help="表中的写法，例如 某某镇人民政府")
+    alias.add_argument("name", nargs="?", help="登记表中的名称，例如 某某镇")
     alias.add_argument("--indicator", action="store_true", help="这是指标的别名（默认：区域）")
     alias.add_argument("--raw", help=argparse.SUPPRESS)
     alias.set_defaults(func=cmd_alias)

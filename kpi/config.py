@@ -264,7 +264,7 @@ def _check_pacing(pacing: dict, path: Path) -> dict:
                 "profile, reason and source",
                 file=path,
                 value=entry,
-                fix='例如 [pacing.new_hitech_enterprises] profile = "batch_hitech"，reason = "…"，source = "…"',
+                fix='例如 [pacing.指标代码] profile = "batch_hitech"，reason = "…"，source = "…"',
             )
     return {k: dict(v) for k, v in pacing.items()}
 

@@ -53,6 +53,16 @@ def boards(processed: Processed) -> pd.DataFrame:
     return board
 
 
+def selection(registry: Registry, region: str = "", indicator: str = "") -> tuple[str, str]:
+    """The region and indicator a view starts on, resolved from any registered name or alias: those
+    given, else the registry's first region after the total and its first indicator (so that a notebook
+    opens on any county's data with no parameter given)."""
+    region = registry.resolve_region(region) if region else next(r for r in registry.region_names if r != COUNTY)
+    if not indicator:
+        return region, registry.indicators["indicator_id"].iloc[0]
+    return region, indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator)
+
+
 def periods(board: pd.DataFrame) -> list[str]:
     """The months the board covers, in order."""
     return sorted(board["period"].unique())

@@ -57,24 +57,13 @@ from kpi.extract_words import (
     similar,
 )
 from kpi.grids import decode_text
+from kpi.registry import SERIES_COLUMNS
+from kpi.schemas import PLAN_TARGETS
 
 HEADING_1 = re.compile(r"^([一二三四五六七八九十]+)、")
 HEADING_2 = re.compile(r"^\(([一二三四五六七八九十]+)\)")
 HEADING_3 = re.compile(r"^(\d+)[.、](?!\d)|^\((\d+)\)")  # 1. or (1)
-COLUMNS = [
-    "indicator_id",
-    "name_zh",
-    "name_en",
-    "unit",
-    "target_value",
-    "comparator",
-    "basis",
-    "base_year",
-    "target_year",
-    "clause",
-    "responsible_units",
-    "quote",
-]
+COLUMNS = list(PLAN_TARGETS.columns)  # the draft has plan_targets.csv's columns, from its one schema
 EXTRA_COLUMNS = ["base_value", "confidence", "review"]
 
 
@@ -274,6 +263,7 @@ def _merge(targets: list[Target]) -> pd.DataFrame:
                 "clause": t.clause,
                 "responsible_units": t.responsible_units,
                 "quote": t.quote,
+                **dict.fromkeys(SERIES_COLUMNS, ""),  # a person names another series where one is meant
                 "base_value": t.base_value,
                 "confidence": t.confidence,
                 "review": "; ".join(t.review),

@@ -14,10 +14,10 @@ from kpi import schemas
 from kpi.identity import target_column
 from kpi.trajectory import (
     ACCELERATION,
-    ADDITIONS_FROM_STOCK,
     ON_TRACK,
     VERDICTS_ZH,
     ZERO_SUBSTITUTE,
+    additions_from_stock,
     assess,
     assess_annual_growth,
     assess_milestone,
@@ -98,8 +98,8 @@ def assess_plan(
     example_series = set(county_annual.loc[county_annual["is_example"], "indicator_id"])
     rows = []
     for target in plan_targets.itertuples():
-        from_stock = target.indicator_id in ADDITIONS_FROM_STOCK
-        source_id = series_for(target.indicator_id)
+        from_stock = additions_from_stock(target)
+        source_id = series_for(target)
         series = _series(county_annual, source_id, as_of_year)
         if from_stock:  # yearly additions are the differences of the stock
             series = series.diff().dropna()
@@ -130,7 +130,7 @@ def trajectory_table(
     """Year by year for one level / cumulative / annual-growth target: actual, the required compound
     and linear paths, and the compound and linear projections from the latest year."""
     as_of_year = as_of_year or int(county_annual["year"].max())
-    series_id = series_for(plan_target["indicator_id"])
+    series_id = series_for(plan_target)
     series = _series(county_annual, series_id, as_of_year)
     target_year = int(plan_target["target_year"])
     base_year, base, _ = base_of(series, int(plan_target["base_year"]))

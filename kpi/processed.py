@@ -50,6 +50,13 @@ class Processed:
         return PlanIdentity.from_dict(self.summary.get("plan"))
 
     @property
+    def latest_period(self) -> str:
+        """The latest month with progress data (``YYYY-MM``)."""
+        if self.progress.empty:
+            raise InputError("没有进度数据 / no progress data", file=self.folder, fix="先收集报送（kpi collect）再运行")
+        return str(self.progress["period"].max())
+
+    @property
     def rules(self) -> Rules:
         """The leaderboard's conventions this ingest was made with (``[rules]`` in kpi.toml)."""
         return Rules(**self.summary.get("rules", {}))

@@ -76,12 +76,17 @@ def load_regions(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     return table.sort_values("annex_order", ignore_index=True)
 
 
+SERIES_COLUMNS = ("series_id", "series_name", "series_unit")
+
+
 def load_plan_targets(raw_dir: Path = paths.RAW, check: bool = True) -> pd.DataFrame:
     """Every quantitative target and milestone of the plan (sections 一(二), 二, 三), checked by
     :data:`kpi.schemas.PLAN_TARGETS` unless ``check`` is off (basis, comparator, years, a clause and a
     quote for each)."""
     path = raw_dir / "plan_targets.csv"
     table = _read_csv(path)
+    for column in SERIES_COLUMNS:  # optional: blank means the target's own series
+        table[column] = table[column].fillna("").astype(str) if column in table else ""
     table["target_value"] = pd.to_numeric(table["target_value"], errors="coerce")  # a non-number: caught at its row
     if check:
         return schemas.validate(table, schemas.PLAN_TARGETS, file=path)

@@ -103,7 +103,7 @@ def _accepted(incoming: pd.DataFrame, accept: list[str]) -> pd.Series:
             raise InputError(
                 "--accept 没有对应的待确认数值 / --accept names no held value",
                 value=key,
-                fix="照抄 kpi collect 列出的“文件:单元格”，例如 --accept 壶山镇.xlsx:C5",
+                fix="照抄 kpi collect 列出的“文件:单元格”，例如 --accept 某某镇.xlsx:C5",
             )
         chosen |= match
     return chosen

@@ -90,6 +90,11 @@ PLAN_TARGETS = pa.DataFrameSchema(
         "clause": pa.Column(str, pa.Check.str_length(min_value=1)),
         "responsible_units": pa.Column(str, pa.Check.str_length(min_value=1)),
         "quote": pa.Column(str, pa.Check.str_length(min_value=1)),
+        # the annual series the target is judged on when not its own: a growth rate's level, a "new since
+        # base" target's stock (its yearly additions are the stock's differences); blank = its own
+        "series_id": pa.Column(str),
+        "series_name": pa.Column(str),
+        "series_unit": pa.Column(str),
     },
     strict=True,
     name="plan_targets（方案目标）",

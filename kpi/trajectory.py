@@ -38,25 +38,34 @@ from kpi import formatting as fmt
 from kpi.facts import VERDICTS_ZH
 
 ON_TRACK, ACCELERATION = 0.95, 0.60
-#: plan targets measured on another county series
-SERIES_FOR_TARGET = {"fiscal_st_spending_growth": "fiscal_st_spending"}
-#: new_since_base targets whose yearly additions are the differences of a stock series
-ADDITIONS_FROM_STOCK = {"rd_institutions_new": "rd_institutions_stock"}
-#: series that are not themselves a plan target: their name and unit
-SERIES_NAMES = {"fiscal_st_spending": ("县财政科技投入", "亿元")}
 
 
-def series_for(indicator_id: str) -> str:
-    """The annual series a plan target is judged on (its own, a level for a growth rate, or a stock)."""
-    return ADDITIONS_FROM_STOCK.get(indicator_id, SERIES_FOR_TARGET.get(indicator_id, indicator_id))
+def series_for(target) -> str:
+    """The annual series a plan target (a row of plan_targets) is judged on: its own, or the one its
+    ``series_id`` names (a level for a growth rate, a stock for additions since the base year)."""
+    return _field(target, "series_id") or _field(target, "indicator_id")
 
 
-def series_label(target: pd.Series) -> tuple[str, str]:
-    """The name and unit of the annual series a plan target (a row of plan_targets) is judged on."""
-    series_id = series_for(target["indicator_id"])
-    if series_id == target["indicator_id"]:
-        return target["name_zh"], target["unit"]
-    return SERIES_NAMES.get(series_id, (target["name_zh"], target["unit"]))
+def additions_from_stock(target) -> bool:
+    """Whether a target counted as new since the base year is judged on a stock series, its yearly
+    additions being the stock's differences."""
+    return _field(target, "basis") == "new_since_base" and series_for(target) != _field(target, "indicator_id")
+
+
+def series_label(target) -> tuple[str, str]:
+    """The name and unit of the annual series a plan target is judged on: ``series_name`` and
+    ``series_unit`` where it names another series, else the target's own."""
+    if series_for(target) == _field(target, "indicator_id"):
+        return _field(target, "name_zh"), _field(target, "unit")
+    return _field(target, "series_name") or _field(target, "name_zh"), _field(target, "series_unit") or _field(
+        target, "unit"
+    )
+
+
+def _field(target, name: str):
+    """A field of a plan_targets row, given as a Series or an itertuples() row ('' when absent)."""
+    value = target[name] if isinstance(target, pd.Series) else getattr(target, name, "")
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
 def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +75,7 @@ def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
     own = {row.indicator_id: (row.name_zh, row.unit) for row in plan_targets.itertuples()}
     rows: dict[str, dict] = {}
     for target in plan_targets.itertuples():
-        series_id = series_for(target.indicator_id)
+        series_id = series_for(target)
         target_text = fmt.target(target.target_value, target.comparator, target.unit)
         if target.basis == "annual_growth":
             target_text = f"年均增长{target_text}"
@@ -75,7 +84,7 @@ def annual_series(plan_targets: pd.DataFrame) -> pd.DataFrame:
         if series_id in rows:
             rows[series_id]["target_text"] += f"；{target.name_zh} {target_text}"
             continue
-        name, unit = SERIES_NAMES.get(series_id) or own.get(series_id, (target.name_zh, target.unit))
+        name, unit = own.get(series_id) or series_label(target)
         measure = "当年新增" if target.basis == "new_since_base" and series_id == target.indicator_id else "年末值"
         if target.basis == "milestone":
             measure = "年末数量（0 = 尚未实现）"

@@ -18,7 +18,7 @@
 # 规则见 `kpi/leaderboard.py`（每条规则的出处写在其文档字符串中）。
 
 # %% tags=["parameters"]
-period = "2023-09"  # YYYY-MM (2023-9, 2023年9月 also accepted)
+period = ""  # YYYY-MM (2023-9, 2023年9月 also accepted); default: the latest month with data
 region = ""  # a region to highlight in the 晾晒表 (any registered name or alias), or "" for none
 indicator = "composite"  # the indicator of the monthly rank chart: an indicator_id, or composite
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
@@ -38,9 +38,9 @@ from kpi.quarterly import conventions, lagging_table
 from kpi.registry import COUNTY
 
 use_cjk_font()
-period = parse_period(period)
-year = int(period[:4])
 data = open_processed(processed_dir)
+period = parse_period(period) if period else data.latest_period
+year = int(period[:4])
 registry = data.registry
 region = registry.resolve_region(region) if region else None
 indicator = indicator if indicator == "composite" else registry.resolve_indicator(indicator)

@@ -21,8 +21,8 @@
 # 用 `make explore` 可作为网页打开（不显示代码）。
 
 # %% tags=["parameters"]
-region = "壶山镇"  # a region's name (or 全县)
-indicator = "new_hitech_enterprises"  # an indicator_id of data/raw/indicators.csv, or composite
+region = ""  # a region's name or alias (or the total); default: the first region of the registry
+indicator = ""  # an indicator_id or name of the registry, or composite; default: its first indicator
 start = ""  # first month shown, YYYY-MM (default: the first with data)
 end = ""  # last month shown (default: the latest)
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
@@ -32,7 +32,7 @@ import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from kpi import explore, explore_views
-from kpi.facts import COMPOSITE, EXAMPLE_MARK
+from kpi.facts import EXAMPLE_MARK
 from kpi.parsing import parse_period
 from kpi.processed import open_processed
 
@@ -41,10 +41,7 @@ registry = data.registry
 board = explore.boards(data)
 months = explore.periods(board)
 start, end = parse_period(start) if start else months[0], parse_period(end) if end else months[-1]
-region, indicator = (
-    registry.resolve_region(region),
-    indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator),
-)
+region, indicator = explore.selection(registry, region, indicator)
 is_example = bool(board["is_example"].any())
 names = explore.indicator_names(registry)
 corrections = explore.corrections_log(data)

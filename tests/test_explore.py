@@ -37,6 +37,14 @@ def board(processed):
     return explore.boards(processed)
 
 
+def test_the_views_start_on_the_registrys_first_region_and_indicator(processed):
+    registry = processed.registry
+    assert explore.selection(registry) == ("五云街道", "rd_expense_above_scale")
+    assert explore.selection(registry, "东方", "新增发明专利") == ("东方镇", "new_invention_patents")
+    assert explore.selection(registry, "全县", "composite") == ("全县", "composite")
+    assert processed.latest_period == "2025-12"
+
+
 # ---------------------------------------------------------------- what-if, by hand
 @pytest.mark.parametrize(
     "actual, target, month, needed",
@@ -282,8 +290,9 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
                 assert answer.status in (302, 403) and "/login" in (answer.getheader("Location") or "/login"), path
                 connection.close()
             page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
-            assert page.evaluate(TREND_NAMES)[0] == "壶山镇"
-            assert "新增高新技术企业数" in page.evaluate(TREND_TITLE)
+            # no parameter given: the registry's first region after the total, and its first indicator
+            assert page.evaluate(TREND_NAMES)[0] == "五云街道"
+            assert "规上工业企业研发费用" in page.evaluate(TREND_TITLE)
             assert page.locator("text=def redraw").count() == 0  # no code on the page
             assert page.evaluate("document.documentElement.lang") == "zh"  # Simplified forms, not Japanese
             assert page.foreign_requests == []  # the offline template (notebooks/voila/templates/offline)

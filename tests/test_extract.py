@@ -78,7 +78,7 @@ def test_cli_writes_a_draft_and_compares(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "recall 100.0%" in result.stdout and "precision 100.0%" in result.stdout
     draft = pd.read_csv(out)
-    assert draft.columns[:12].tolist() == pd.read_csv(paths.RAW / "plan_targets.csv").columns.tolist()
+    assert draft.columns[:15].tolist() == pd.read_csv(paths.RAW / "plan_targets.csv").columns.tolist()
     assert {"confidence", "review"} <= set(draft.columns)
 
 
