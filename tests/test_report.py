@@ -113,29 +113,19 @@ def test_second_run_executes_nothing(report_run):
     assert after == before
 
 
-def test_a_broken_input_fails_one_region_cleanly(tmp_path):
+def _own_progress(tmp_path) -> tuple[Path, list[str]]:
+    """A copy of the example progress (the test changes it), and the options pointing a run at it, with
+    processed tables and reports of the test's own."""
     progress = tmp_path / "progress_example.csv"
     shutil.copy(paths.EXAMPLE / progress.name, progress)
-    args = [
-        "report",
-        "--year",
-        "2025",
-        "--quarter",
-        "4",
-        "--regions",
-        "全县",
-        "壶山镇",
-        "东方镇",
-        "--no-analysis",
-        "--jobs",
-        "2",
-        "--progress",
-        str(progress),
-        "--processed",
-        str(tmp_path / "processed"),
-        "--out",
-        str(tmp_path / "reports"),
-    ]
+    folders = ["--processed", str(tmp_path / "processed"), "--out", str(tmp_path / "reports")]
+    return progress, ["--progress", str(progress), *folders]
+
+
+def test_a_broken_input_fails_one_region_cleanly(tmp_path):
+    progress, folders = _own_progress(tmp_path)
+    regions = ["--regions", "全县", "壶山镇", "东方镇", "--no-analysis", "--jobs", "2"]
+    args = ["report", "--year", "2025", "--quarter", "4", *regions, *folders]
     assert run_kpi(*args).returncode == 0
     out = tmp_path / "reports" / "2025-Q4"
     good = (out / "dongfang.html").read_bytes()
@@ -385,16 +375,7 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path)
     import sys
     import time
 
-    progress = tmp_path / "progress_example.csv"
-    shutil.copy(paths.EXAMPLE / progress.name, progress)
-    folders = [
-        "--progress",
-        str(progress),
-        "--processed",
-        str(tmp_path / "processed"),
-        "--out",
-        str(tmp_path / "reports"),
-    ]
+    progress, folders = _own_progress(tmp_path)
     command = [sys.executable, "-m", "kpi.cli", "report", "--year", "2025", "--quarter", "4", "--regions", "壶山镇"]
     environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
     environment |= {"KPI_FAULT_AT": "after-snapshot:pause", "KPI_FAULT_PAUSE": "6"}
