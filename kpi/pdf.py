@@ -66,7 +66,7 @@ def stamp_metadata(pdf: Path, title: str, author: str) -> Path:
     from pypdf import PdfWriter
 
     writer = PdfWriter(io.BytesIO(Path(pdf).read_bytes()), incremental=True)
-    writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "jinyun-139 kpi report"})
+    writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "kpi report"})
     with open(pdf, "wb") as handle:
         writer.write(handle)
     return Path(pdf)

@@ -201,4 +201,5 @@ def test_docx_and_pdf_print_hostile_names_as_text(hostile_project):
         assert HOSTILE_REGION in printed, path
         info = pypdf.PdfReader(path).metadata
         assert info.author == "缙云县科技局" and info.title.startswith("2023年第1季度 ") and "季度报告" in info.title
+        assert "139" not in info.creator and "jinyun" not in info.creator  # the tool's name, not a county's
         assert abs(info.creation_date.timestamp() - time.time()) < 3600, path
