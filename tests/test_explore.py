@@ -246,7 +246,7 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
                 lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
                 lambda route: (page.foreign_requests.append(route.request.url), route.abort()),
             )
-            page.goto(url, timeout=90_000)
+            page.goto(url, timeout=60_000)  # a normal first page takes 5–20 s; a stuck one never loads
             yield page
             browser.close()
     except Exception as error:  # what the server said, and what the page shows, are the first things to read
