@@ -28,6 +28,7 @@ from kpi.trajectory import (
     insufficient,
     required_paths,
     series_for,
+    series_label,
 )
 
 
@@ -115,6 +116,7 @@ def assess_plan(
             "clause": target.clause,
             "responsible_units": target.responsible_units,
             "series": f"diff({source_id})" if from_stock else source_id,
+            "series_unit": series_label(target)[1],
             "is_example": source_id in example_series,
         }
         record.update(_assessed(target, series, province))

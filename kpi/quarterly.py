@@ -225,8 +225,10 @@ def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
             "目标": known["name_zh"],
             "最新年份": [fmt.integer(y) for y in known["latest_year"]],
             "最新值": [
-                fmt.percent(g) + f"（{fmt.number(v, '亿元')}亿元）" if is_growth else fmt.number(v, u)
-                for is_growth, g, v, u in zip(growth, achieved, known["latest_value"], known["unit"])
+                fmt.percent(g) + f"（{fmt.number(v, s)}{s}）" if is_growth else fmt.number(v, u)
+                for is_growth, g, v, u, s in zip(
+                    growth, achieved, known["latest_value"], known["unit"], known["series_unit"]
+                )
             ],
             target_column(assessments): [
                 ("年均增长 " if is_growth else "") + fmt.target(t, c, u)

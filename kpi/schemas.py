@@ -179,6 +179,7 @@ ASSESSMENTS = pa.DataFrameSchema(
         "clause": pa.Column(str),
         "responsible_units": pa.Column(str),
         "series": pa.Column(str),
+        "series_unit": pa.Column(str),  # the unit of the series judged (a growth target's level: 亿元)
         "is_example": pa.Column(bool),
         "verdict": pa.Column(str, pa.Check.isin(list(VERDICTS_ZH))),
         "verdict_zh": pa.Column(str, pa.Check.isin(list(VERDICTS_ZH.values()))),
