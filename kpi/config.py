@@ -41,7 +41,7 @@ class Config:
     """The resolved project file: absolute paths, lists of sources."""
 
     path: Path | None
-    plan: PlanIdentity = PlanIdentity()  # [county] name and total_name, [plan]: what titles print
+    plan: PlanIdentity = PlanIdentity()  # [county] name and [plan]: what titles print
     organisation: str = ""
     registry: Path = paths.RAW
     store: Path = paths.ROOT / "data" / "county"

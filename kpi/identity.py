@@ -1,13 +1,14 @@
 """The plan a project tracks and the county that tracks it, as its project file says (``[plan]`` and
 ``[county]`` of kpi.toml): every title, heading, column label and chart label is built from here, so
-that another county's plan (another short name, another horizon) is printed as its own, and one county's words appear only where its own kpi.toml says them. It travels with the processed
-tables (``ingest_summary.json``), so a report built from a snapshot prints the identity it was made with.
+that another county's plan (another short name, another horizon) is printed as its own, and one
+county's words appear only where its own kpi.toml says them. It travels with the processed tables
+(``ingest_summary.json``), so a report built from a snapshot prints the identity it was made with.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from kpi.errors import InputError
@@ -19,9 +20,10 @@ PLAN_KEYS = ("name", "short_name", "subject", "document_number", "base_year", "t
 
 @dataclass(frozen=True)
 class PlanIdentity:
-    """Who tracks which plan: the county (``[county] name``); the plan's full title (``name``), its short name as titles quote it (``short_name``,
-    e.g. 139), its subject (``subject``), 文号 (``document_number``), and its span (``base_year`` … ``target_year``,
-    the years its targets are counted from and due by; ``None`` when the plan's targets say)."""
+    """Who tracks which plan: the county (``[county] name``); the plan's full title (``name``), its short
+    name as titles quote it (``short_name``, e.g. 139), its subject (``subject``), 文号
+    (``document_number``), and its span (``base_year`` … ``target_year``, the years its targets are
+    counted from and due by; ``None`` when the plan's targets say)."""
 
     county: str = ""
     name: str = ""
@@ -60,8 +62,6 @@ class PlanIdentity:
 
     def with_years(self, base_year: int | None, target_year: int | None) -> "PlanIdentity":
         """The same identity, its span filled from the plan's targets where the project file is silent."""
-        from dataclasses import replace
-
         return replace(self, base_year=self.base_year or base_year, target_year=self.target_year or target_year)
 
     def as_dict(self) -> dict:

@@ -228,10 +228,10 @@ def load_processed(folder: Path) -> Processed:
     )
 
 
-def _declared_changed(config: Config, summary_path: Path) -> bool:
+def _declared_changed(config: Config, summary: dict) -> bool:
     """Whether what the project file declares for the outputs ([plan], [rules]) differs from what the
-    processed tables were made with (a span the file leaves out is the one the plan's targets gave)."""
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    processed tables were made with (``summary``; a span the file leaves out is the one the plan's
+    targets gave)."""
     made = PlanIdentity.from_dict(summary.get("plan"))
     declared = config.plan.with_years(made.base_year, made.target_year)
     return declared != made or {**RULE_DEFAULTS, **config.rules} != summary.get("rules")
@@ -239,7 +239,7 @@ def _declared_changed(config: Config, summary_path: Path) -> bool:
 
 def inputs_changed(config: Config, processed_dir: Path) -> bool:
     """Whether ``processed_dir`` is missing, damaged, or older than the inputs it was made from
-    (any configured file added, removed or changed since)."""
+    (any configured file added, removed or changed since), or made with another [plan] or [rules]."""
     summary_path = Path(processed_dir) / "ingest_summary.json"
     inputs_path = Path(processed_dir) / "inputs.csv"
     if not summary_path.exists() or not inputs_path.exists():
@@ -249,12 +249,10 @@ def inputs_changed(config: Config, processed_dir: Path) -> bool:
     for key in ("annex", "progress", "county_annual"):
         current += config.sources(key)
     try:
-        considered = json.loads(summary_path.read_text(encoding="utf-8")).get("sources")
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         return True
-    if sorted(map(str, current)) != considered:
-        return True
-    if _declared_changed(config, summary_path):
+    if sorted(map(str, current)) != summary.get("sources") or _declared_changed(config, summary):
         return True
     digests = dict(zip(recorded["path"].astype(str), recorded["sha256"]))
     return any(atomic.file_sha256(Path(path)) != digest for path, digest in digests.items())

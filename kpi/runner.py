@@ -94,15 +94,18 @@ def execute_notebook(
         if kernel:
             kernel.finished(ok)
     if relative_to is not None:  # rewritten before it is published: the paths of this machine never are
-        _nbformat().write(project_relative(executed, Path(relative_to), output.name), str(tmp))
+        write_project_relative(executed, tmp, Path(relative_to), output.name)
     os.replace(tmp, output)
     return output
 
 
-def _nbformat():
+def write_project_relative(notebook_node, path: Path, project: Path, output_name: str) -> Path:
+    """Write the executed ``notebook_node`` to ``path`` with its paths made relative
+    (:func:`project_relative`); returns ``path``."""
     import nbformat
 
-    return nbformat
+    nbformat.write(project_relative(notebook_node, project, output_name), str(path))
+    return path
 
 
 def project_relative(notebook_node, project: Path, output_name: str):
