@@ -17,7 +17,7 @@ from kpi.facts import MAX_VALUE
 from kpi.grids import Sheet, column_name, parsed_cell
 from kpi.parsing import normalize_text, parse_number
 from kpi.registry import Registry
-from kpi.units import conversion_factor, unit_family
+from kpi.units import conversion_factor, split_unit, unit_family
 
 #: Header words of columns that hold something other than this period's values (上期, 上年同期, 目标 …).
 REFERENCE_MARKERS = ("参考", "上期", "上月", "上年", "同期", "去年", "备注", "说明", "来源", "目标", "计划", "任务")
@@ -135,3 +135,42 @@ def indicator_of_label(label: str, registry: Registry) -> str | None:
         return registry.resolve_indicator(text)
     except KeyError:
         return None
+
+
+#: the headers of a wide table's region column
+REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "填报单位", "region")
+
+
+def header_indicator(label: object, registry: Registry) -> tuple[str, str | None] | None:
+    """``(indicator_id, unit written in the header)`` of a header cell, None for any other header."""
+    text = normalize_text(label)
+    if not text or any(marker in text for marker in REFERENCE_MARKERS):
+        return None
+    name, unit = split_unit(text)
+    indicator_id = indicator_of_label(name, registry)
+    return None if indicator_id is None else (indicator_id, unit)
+
+
+def no_layout(path: Path, sheets: list[Sheet], registry: Registry) -> InputError:
+    """The refusal of a returned sheet in none of the layouts read: where a header row names indicators
+    but its region column has another heading (``项目``), that row and the headings accepted; otherwise
+    the layouts accepted."""
+    for sheet in sheets:
+        for index, row in enumerate(sheet.rows[:30]):
+            named = [v for v in row if header_indicator(v, registry)]
+            if named:
+                return InputError(
+                    f"第 {index + 1} 行像表头（有指标“{normalize_text(named[0])}”），但没有区域列：区域列的表头应为"
+                    f"{'、'.join(REGION_HEADERS[:-1])}之一 / a header row without a region column",
+                    file=path,
+                    sheet=sheet.name,
+                    row=index + 1,
+                    value=row[0],
+                    fix="把区域所在列的表头改为“区域”，再收集；或改用 kpi template 生成的报送表",
+                )
+    return InputError(
+        "认不出报送表的格式 / no known layout",
+        file=path,
+        fix="每个区域一行、每个指标一列（区域列表头写“区域”），或一列 指标、一列 本月累计，"
+        "或 时期、区域、指标、数值 四列；最简单是用 kpi template 生成的报送表",
+    )

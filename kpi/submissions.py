@@ -24,11 +24,13 @@ import pandas as pd
 from kpi.errors import InputError
 from kpi.form_cells import (
     REFERENCE_MARKERS,
+    REGION_HEADERS,
     VALUE_COLUMNS,
     Submission,
     cell_value,
     column_unit,
-    indicator_of_label,
+    header_indicator,
+    no_layout,
     value_record,
 )
 from kpi.form_context import is_furniture_row, rows_above, sheet_period, table_unit
@@ -49,23 +51,12 @@ from kpi.registry import Registry
 from kpi.units import is_unit, split_unit
 from kpi.vertical_form import read_vertical, vertical_header
 
-REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "填报单位", "region")
 PERIOD_HEADERS = ("时期", "月份", "统计期", "period")
 #: a long table's headers (:data:`kpi.raw_table.PROGRESS_HEADERS`, and an optional 单位 column)
 LONG_FIELDS = {
     **{field: {normalize_text(n).lower() for n in names} for field, names in PROGRESS_HEADERS.items()},
     "unit": {"单位", "计量单位", "unit"},
 }
-
-
-def _indicator_of(label: object, registry: Registry) -> tuple[str, str | None] | None:
-    """``(indicator_id, unit written in the header)`` of a header cell, None for any other header."""
-    text = normalize_text(label)
-    if not text or any(marker in text for marker in REFERENCE_MARKERS):
-        return None
-    name, unit = split_unit(text)
-    indicator_id = indicator_of_label(name, registry)
-    return None if indicator_id is None else (indicator_id, unit)
 
 
 @dataclass
@@ -105,7 +96,7 @@ def _wide_header(sheet: Sheet, registry: Registry) -> WideHeader | None:
         columns = {
             j: found
             for j, value in enumerate(row)
-            if j != region_column and (found := _indicator_of(value, registry)) is not None
+            if j != region_column and (found := header_indicator(value, registry)) is not None
         }
         period_column = next((j for j, t in enumerate(texts) if t in PERIOD_HEADERS), None)
         unknown = {
@@ -323,6 +314,8 @@ def _layout(path: Path, sheets: list[Sheet], registry: Registry, period: str | N
     ]
     if parts:
         return Submission(path, "vertical", pd.concat(parts, ignore_index=True))
+    if path.suffix.lower() != ".parquet":  # a sheet of no layout this reads: say what it lacks
+        raise no_layout(path, sheets, registry)
     tidy = read_progress(path, registry)  # a long table without a header row of its own (Parquet)
     values = tidy[["period", "region", "indicator_id", "value"]].assign(sheet="", row=0, column="", raw="", flag="")
     return Submission(path, "long", values[VALUE_COLUMNS])

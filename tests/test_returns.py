@@ -112,6 +112,38 @@ def test_a_count_must_be_whole(tmp_path, registry):
         read_submission(path, registry)
 
 
+def test_a_sheet_whose_region_column_is_headed_otherwise_is_refused_at_that_row(tmp_path, registry):
+    """An office's own sheet heads its region column 项目: refused at the header row, the headings accepted
+    named; following the fix (区域) reads it, 3975 万元 as 0.3975 亿元. A sheet with no table at all is
+    refused naming the layouts read."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (
+        ["新建镇科技指标报表（2026年3月）"],
+        ["项目", "规上工业企业研发费用（万元）", "新增发明专利（件）"],
+        ["新建镇", 3975, 4],
+        ["填报人：王芳"],
+    ):
+        sheet.append(row)
+    path = tmp_path / "新建镇.xlsx"
+    workbook.save(path)
+    with pytest.raises(InputError, match="没有区域列") as caught:
+        read_submission(path, registry)
+    assert (caught.value.row, caught.value.value) == (2, "项目") and "区域" in caught.value.fix
+    sheet["A2"] = "区域"
+    workbook.save(path)
+    assert values_of(path, registry) == {
+        ("新建镇", "rd_expense_above_scale"): 0.3975,
+        ("新建镇", "new_invention_patents"): 4,
+    }
+    other = tmp_path / "说明.csv"
+    other.write_text("本月无变化\n详见附件\n", "utf-8")
+    with pytest.raises(InputError, match="认不出报送表的格式"):
+        read_submission(other, registry)
+
+
 # ---------------------------------------------------------------- furniture and the period
 def test_furniture_lines_are_never_data_or_the_period(tmp_path, registry):
     path = tmp_path / "e.xlsx"
