@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 
 
 def shape_for(n_rows: int) -> tuple[int, int]:
@@ -27,7 +27,7 @@ def registry_for(base: Registry, n_regions: int) -> Registry:
     regions = pd.DataFrame(
         {
             "annex_order": range(n_regions + 1),
-            "region": [COUNTY, *names],
+            "region": [base.total_name, *names],
             "name_en": ["county", *names],
             "slug": ["county", *[f"t{i:05d}" for i in range(1, n_regions + 1)]],
             "kind": ["县", *["镇"] * n_regions],

@@ -21,11 +21,11 @@ import pandas as pd
 
 from kpi import schemas
 from kpi.errors import InputError
-from kpi.facts import SUB_COLUMNS, annex_title
+from kpi.facts import KIND_RULES, SUB_COLUMNS, annex_title
 from kpi.form_cells import column_unit
 from kpi.grids import Sheet, cell_at, column_name, parsed_cell, read_sheets, values_without_region, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_target
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 from kpi.units import conversion_factor, split_unit
 
 
@@ -122,9 +122,10 @@ def _target_of(raw, indicator: pd.Series, unit, sheet: Sheet, column: int, locat
     written = unit or indicator["unit"]
     target, comparator = parsed_cell(lambda text: parse_target(text, written), raw, sheet, column, location, fix)
     target *= conversion_factor(written, indicator["unit"])
-    if target < 0 and indicator["kind"] != "growth":
+    minimum = KIND_RULES[indicator["kind"]]["minimum"]
+    if minimum is not None and target < minimum:
         raise InputError(
-            "数量或金额类指标的目标不能为负 / a count or amount target cannot be negative",
+            f"{indicator['name_zh']}的目标不能小于 {minimum} / a target below the kind's minimum",
             value=raw,
             column=column_name(sheet, column),
             fix="改为 0 或正数",
@@ -252,7 +253,7 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """For each year and summing indicator: 全县, Σ regions, difference, ``ok`` within 0.005."""
     summing = registry.indicators.loc[registry.indicators["sums_to_county"], "indicator_id"]
     part = annex[annex["indicator_id"].isin(summing)]
-    is_county = part["region"] == COUNTY
+    is_county = part["region"] == registry.total_name
     county = part[is_county].set_index(["year", "indicator_id"])["target"]
     regions_sum = part[~is_county].groupby(["year", "indicator_id"])["target"].sum()
     checks = pd.DataFrame({"county": county, "regions_sum": regions_sum}).reset_index()

@@ -29,7 +29,7 @@ from kpi.publication import (
     sha256_of,
 )
 from kpi.quarterly import quarter_end, quarter_of, validate_parameters
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 from kpi.workers import Job
 
 REPORT_NOTEBOOK = "04_quarterly_report.ipynb"
@@ -164,7 +164,7 @@ def choose_quarter(processed: Processed, year: int | None, quarter: int | None) 
                 fix="季末月份的数据收集后再生成季度报告；月度晾晒表用 `kpi leaderboard --period YYYY-MM`",
             )
         year, quarter = quarter_of(ends[-1])
-    year, quarter, _ = validate_parameters(year, quarter, COUNTY, processed.registry)
+    year, quarter, _ = validate_parameters(year, quarter, processed.registry.total_name, processed.registry)
     period = quarter_end(year, quarter)
     processed.targets_for(year)  # the year's annex, or a clear error
     processed.require_period(period, "季末月份")

@@ -27,7 +27,7 @@ from kpi import formatting as fmt
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
 from kpi.identity import Imprint
 from kpi.quarterly import conventions, headline, lagging_table, shown_progress
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 
 HEADING_FONT, BODY_FONT = "黑体", "仿宋"
 
@@ -118,7 +118,7 @@ def _board_table(document: Document, board: pd.DataFrame, period: str, registry:
 
 def _lagging_items(document: Document, board: pd.DataFrame, period: str, registry: Registry) -> None:
     """三、滞后事项: every lagging or unmet item, grouped by the unit responsible (方案条款)."""
-    behind = lagging_table(board, period, COUNTY, registry)
+    behind = lagging_table(board, period, registry.total_name, registry)
     if behind.empty:
         _paragraph(document, "本月无滞后或未达标事项。")
     for unit, items in behind.groupby("责任单位", sort=False):
@@ -143,7 +143,7 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
         warning = f"注意：本通报基于{EXAMPLE_LABEL}，数字不是官方数据，仅演示格式。"
         _paragraph(document, warning, BODY_FONT, 12, True, "C00000")
     _paragraph(document, "一、总体情况", HEADING_FONT, 15)
-    _paragraph(document, headline(board, period, COUNTY, registry))
+    _paragraph(document, headline(board, period, registry.total_name, registry))
     composite = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE) & board["rank"].notna()]
     order = "、".join(
         f"{r.region}（{fmt.rate(r.completion_rate)}）" for r in composite.sort_values("rank").itertuples()

@@ -93,11 +93,11 @@ def _check_report_options(args, cfg) -> list[str]:
     """Year, quarter, regions (aliases resolved, each once) and jobs, checked against the registry."""
     from kpi.batch_plan import selected_regions
     from kpi.quarterly import validate_parameters
-    from kpi.registry import COUNTY, Registry
+    from kpi.registry import Registry
 
     registry = Registry.load(cfg.registry)
     if args.year is not None:
-        validate_parameters(args.year, args.quarter, COUNTY, registry)
+        validate_parameters(args.year, args.quarter, registry.total_name, registry)
     if args.jobs is not None and not 1 <= args.jobs <= 256:
         raise InputError("--jobs 应为 1—256 / --jobs must be 1 to 256", value=args.jobs, fix="例如 --jobs 2")
     return selected_regions(args.regions, registry)

@@ -104,7 +104,8 @@ def stored(config: Config, table: str) -> pd.DataFrame:
 
 def project_registry(config: Config) -> Registry:
     """The registry the project file names, with the county's own aliases from the store."""
-    return Registry.load(config.registry).with_aliases(stored(config, "aliases"), config.store_aliases)
+    registry = Registry.load(config.registry).check_total(config.total_name, config.path)
+    return registry.with_aliases(stored(config, "aliases"), config.store_aliases)
 
 
 def add_alias(config: Config, registry: Registry, alias: str, name: str, kind: str, now: dt.datetime) -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kpi import paths
 from kpi.errors import InputError
+from kpi.facts import DEFAULT_TOTAL_NAME
 from kpi.identity import PLAN_KEYS, PlanIdentity, read_identity
 from kpi.plausibility import CHECK_KEYS, Checks
 from kpi.rules import Rules
@@ -43,6 +44,7 @@ class Config:
     path: Path | None
     plan: PlanIdentity = PlanIdentity()  # [county] name and [plan]: what titles print
     organisation: str = ""
+    total_name: str = DEFAULT_TOTAL_NAME  # [county] total_name: the annex's total row (全县, 全区, 全市)
     registry: Path = paths.RAW
     store: Path = paths.ROOT / "data" / "county"
     database: str | None = None  # [data] database: a server's URL (PostgreSQL); default SQLite in the store
@@ -187,7 +189,7 @@ def _county_name(county: dict, path: Path) -> str:
 
 
 KNOWN_KEYS = {
-    "county": {"name", "organisation"},
+    "county": {"name", "organisation", "total_name"},
     "plan": set(PLAN_KEYS),
     "data": {"registry", "store", "database", "example", *SOURCE_KEYS},
     "output": {"processed", "reports", "notebooks"},
@@ -327,6 +329,7 @@ def load(explicit: str | Path | None = None) -> Config:
         path=path.resolve(),
         plan=read_identity({**county, "name": _county_name(county, path)}, document.get("plan", {}), path),
         organisation=str(county.get("organisation", "")),
+        total_name=str(county.get("total_name", DEFAULT_TOTAL_NAME)).strip(),
         registry=_one_path(data, "registry", base / "data" / "raw", path),
         store=_one_path(data, "store", base / "data" / "county", path),
         database=_database_url(data.get("database"), path),

@@ -22,9 +22,10 @@ from kpi import EXAMPLE_LABEL, atomic
 from kpi.annex import annex_blocks, format_target, indicator_header
 from kpi.atomic import safe_cell
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
+from kpi.formatting import EXCEL_FORMATS
 from kpi.identity import Imprint
 from kpi.leaderboard import published_progress
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 from kpi.rules import Rules
 
 THIN = Side(style="thin", color="808080")
@@ -90,19 +91,23 @@ def _value_cells(sheet, row: int, column: int, entry: pd.Series, indicator_id: s
         return [score]
     if entry["comparator"] == "=":
         target = sheet.cell(row, column, float(entry["target"]))
-        target.number_format = "0.00" if unit in ("亿元", "万元") else "0"
+        target.number_format = "0.00" if unit in ("亿元", "万元") or entry["kind"] == "ratio" else "0"
     else:
         target = sheet.cell(row, column, format_target(entry["target"], entry["comparator"], unit))
     progress = sheet.cell(row, column + 1)
     if entry["status"] == MISSING:
         progress.value = MISSING
     else:
-        progress.value, progress.number_format = float(entry["progress_shown"]) / 100, "0.0%"
+        kind, shown = entry["kind"], float(entry["progress_shown"])
+        if kind in EXCEL_FORMATS and not (kind == "ratio" and unit == "%"):
+            progress.value, progress.number_format = shown, EXCEL_FORMATS[kind]
+        else:  # a completion, a growth or a ratio in %: a percent cell
+            progress.value, progress.number_format = shown / 100, "0.00%" if kind == "ratio" else "0.0%"
     return [target, progress]
 
 
-def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, region: str, indicator_id: str, unit: str):
-    """One region × indicator: values, rank (``合计`` where 全县 is the sum of its regions), the
+def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, is_total: bool, indicator_id: str, unit: str):
+    """One region × indicator: values, rank (``合计`` where the total row is the sum of its regions), the
     composite's rank change, each cell bordered and coloured by status (target cells stay white)."""
     values = _value_cells(sheet, row, column, entry, indicator_id, unit)
     is_composite = indicator_id == COMPOSITE
@@ -112,7 +117,7 @@ def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, region: str
     if is_composite:
         change = sheet.cell(row, column + 2, entry.get("rank_change", "") or None)
         change.border, change.alignment = BORDER, CENTER
-    elif region == COUNTY and entry["actual_source"] == "sum_of_regions":
+    elif is_total and entry["actual_source"] == "sum_of_regions":
         rank_cell.value = "合计"
     for cell in (*values, rank_cell):
         cell.border, cell.alignment = BORDER, CENTER
@@ -125,7 +130,7 @@ def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, region: str
 def _notes(board_cells: pd.DataFrame, registry: Registry, year: int, month: int, rules: Rules, is_example: bool):
     """The notes under the table: the project's conventions (stated as such), how 全县 was filled,
     and for example data the red warning."""
-    county_sources = board_cells.loc[COUNTY]["actual_source"]
+    county_sources = board_cells.loc[registry.total_name]["actual_source"]
     summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
     paced = "".join(
         f"；{r.name_zh}的序时进度按声明的节奏计算（{r.pacing_reason}；来源：{r.pacing_source}）"
@@ -157,7 +162,9 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, i
         raise ValueError(f"no leaderboard rows for {period}")
     year, month = int(period[:4]), int(period[5:7])
     is_example = bool(board["is_example"].any())
-    cells = board.assign(progress_shown=published_progress(board, registry)).set_index(["region", "indicator_id"])
+    kinds = board["indicator_id"].map(registry.by_id["kind"]).astype(object).fillna("")
+    cells = board.assign(progress_shown=published_progress(board, registry), kind=kinds)
+    cells = cells.set_index(["region", "indicator_id"])
     units = registry.by_id["unit"]
     workbook = Workbook()
     sheet = workbook.active
@@ -179,7 +186,9 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, i
             column = 3
             for _, indicator_id, subs in groups:
                 entry = cells.loc[(region, indicator_id)]
-                _indicator_cells(sheet, row, column, entry, region, indicator_id, units.get(indicator_id, ""))
+                _indicator_cells(
+                    sheet, row, column, entry, region == registry.total_name, indicator_id, units.get(indicator_id, "")
+                )
                 column += len(subs)
             for c in (1, 2):
                 sheet.cell(row, c).border, sheet.cell(row, c).alignment = BORDER, CENTER

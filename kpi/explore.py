@@ -23,9 +23,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
+from kpi.facts import COMPOSITE, LEVEL_MEASURES, MISSING, POINT_IN_TIME, STATUS_COLOURS
 from kpi.processed import Processed
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 from kpi.trajectory import effort_needed
 
 EXPLORE_COLUMNS = [
@@ -57,7 +57,11 @@ def selection(registry: Registry, region: str = "", indicator: str = "") -> tupl
     """The region and indicator a view starts on, resolved from any registered name or alias: those
     given, else the registry's first region after the total and its first indicator (so that a notebook
     opens on any county's data with no parameter given)."""
-    region = registry.resolve_region(region) if region else next(r for r in registry.region_names if r != COUNTY)
+    region = (
+        registry.resolve_region(region)
+        if region
+        else next(r for r in registry.region_names if r != registry.total_name)
+    )
     if not indicator:
         return region, registry.indicators["indicator_id"].iloc[0]
     return region, indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator)
@@ -90,13 +94,15 @@ def trend(board: pd.DataFrame, regions: list[str], indicator_id: str, start: str
 
 def compare(board: pd.DataFrame, period: str, indicator_id: str, registry: Registry) -> pd.DataFrame:
     """Every region (全县 last) on one indicator for one month, best first: by completion, or by the
-    growth itself for a growth indicator; with the status colour of each."""
+    value itself for a point-in-time indicator (a rank: lowest first); with the status colour of each."""
     rows = board[(board["period"] == period) & (board["indicator_id"] == indicator_id)].copy()
-    growth = is_growth(indicator_id, registry)
-    rows["shown"] = rows["actual"] if growth else rows["completion_rate"] * 100
+    measure = measure_of(indicator_id, registry)
+    rows["shown"] = rows["actual"] if measure["level"] else rows["completion_rate"] * 100
     rows["colour"] = "#" + rows["status"].map(STATUS_COLOURS).fillna(STATUS_COLOURS[MISSING])
-    regional = rows[rows["region"] != COUNTY].sort_values("shown", ascending=False, na_position="last", kind="stable")
-    return pd.concat([regional, rows[rows["region"] == COUNTY]], ignore_index=True)[
+    regional = rows[rows["region"] != registry.total_name].sort_values(
+        "shown", ascending=measure["lower_is_better"], na_position="last", kind="stable"
+    )
+    return pd.concat([regional, rows[rows["region"] == registry.total_name]], ignore_index=True)[
         ["region", "shown", "actual", "target", "completion_rate", "time_share", "status", "rank", "colour"]
     ]
 
@@ -164,7 +170,7 @@ def pace_table(board: pd.DataFrame, period: str, registry: Registry, region: str
     year's target, the pace so far (value ÷ months elapsed), the pace needed per remaining month
     (:func:`monthly_pace_needed`) and their ratio (above 1: faster than so far)."""
     month = int(period[5:7])
-    cumulative = registry.indicators.loc[registry.indicators["kind"] != "growth", "indicator_id"]
+    cumulative = registry.indicators.loc[registry.year_to_date, "indicator_id"]
     rows = board[(board["period"] == period) & board["indicator_id"].isin(cumulative)]
     if region is not None:
         rows = rows[rows["region"] == region]
@@ -229,9 +235,28 @@ def growth_needed(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of
 
 
 # ---------------------------------------------------------------- what the notebook displays
-def is_growth(indicator_id: str, registry: Registry) -> bool:
-    """Whether the indicator is a growth rate (judged on its growth, not on completion); 综合 is not."""
-    return indicator_id != COMPOSITE and registry.indicator(indicator_id)["kind"] == "growth"
+def is_point_in_time(indicator_id: str, registry: Registry) -> bool:
+    """Whether the indicator is judged on its value against the target (growth, ratio, rank), not on
+    completion against 序时; 综合 is not."""
+    return indicator_id != COMPOSITE and registry.indicator(indicator_id)["kind"] in POINT_IN_TIME
+
+
+def measure_of(indicator_id: str, registry: Registry) -> dict:
+    """What a chart of the indicator plots: ``level`` (its value, not completion), ``name`` and
+    ``reference`` (完成率 against 序时进度, or e.g. 位次 against 目标位次), the value's ``suffix`` and
+    ``lower_is_better`` (a rank's axis runs downward, the best on top)."""
+    if not is_point_in_time(indicator_id, registry):
+        return {"level": False, "name": "完成率", "reference": "序时进度", "suffix": "%", "lower_is_better": False}
+    indicator = registry.indicator(indicator_id)
+    name, reference = LEVEL_MEASURES[indicator["kind"]]
+    suffix = "%" if indicator["unit"] == "%" else ""
+    return {
+        "level": True,
+        "name": name,
+        "reference": reference,
+        "suffix": suffix,
+        "lower_is_better": not indicator["higher_is_better"],
+    }
 
 
 def corrections_log(processed: Processed) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from kpi.explore import drill_down, indicator_names, region_year
+from kpi.explore import drill_down, indicator_names, measure_of, region_year
 from kpi.facts import COMPOSITE, EXAMPLE_MARK
 from kpi.processed import Processed
 from kpi.registry import Registry
@@ -60,17 +60,17 @@ def _layout(figure, title: str, is_example: bool):
     return figure
 
 
-def _region_traces(rows: pd.DataFrame, value: str, scale: float, growth: bool) -> list:
-    """Each region's line (completion or growth, broken where a year starts), and for completion its
-    last year's value against this year's target, dotted (同比)."""
+def _region_traces(rows: pd.DataFrame, value: str, scale: float, level: bool) -> list:
+    """Each region's line (completion, or a point-in-time value, broken where a year starts), and for
+    completion its last year's value against this year's target, dotted (同比)."""
     import plotly.graph_objects as go
 
     traces = []
     for region, part in rows.groupby("region", sort=False):
         xs, ys = _break_at_years(part["period"], part[value] * scale)
-        hover = "%{x} " + region + "：%{y:.1f}%<extra></extra>"
+        hover = "%{x} " + region + "：%{y:.4~g}<extra></extra>"
         traces.append(go.Scatter(x=xs, y=ys, mode="lines+markers", name=region, hovertemplate=hover))
-        if not growth and part["last_year"].notna().any():
+        if not level and part["last_year"].notna().any():
             xs, ys = _break_at_years(part["period"], part["last_year"] / part["target"] * 100)
             hover = "%{x} 上年同期：%{y:.1f}%<extra></extra>"
             dotted = dict(dash="dot")
@@ -80,18 +80,22 @@ def _region_traces(rows: pd.DataFrame, value: str, scale: float, growth: bool) -
     return traces
 
 
-def trend_figure(rows: pd.DataFrame, indicator_name: str, growth: bool, is_example: bool, figure=None):
-    """Lines per region: completion (or growth) month by month, 序时进度 dashed, 同比 dotted. Pass a
-    ``go.FigureWidget`` as ``figure`` to redraw it in place."""
+def trend_figure(rows: pd.DataFrame, indicator_name: str, measure: dict, is_example: bool, figure=None):
+    """Lines per region: completion month by month against 序时进度 dashed, 同比 dotted; or a
+    point-in-time value against its target (``measure``: :func:`kpi.explore.measure_of`; a rank's
+    axis runs downward). Pass a ``go.FigureWidget`` as ``figure`` to redraw it in place."""
     import plotly.graph_objects as go
 
     figure = figure if figure is not None else go.FigureWidget()
-    traces = _region_traces(rows, "actual" if growth else "completion_rate", 1 if growth else 100, growth)
+    level = measure["level"]
+    traces = _region_traces(rows, "actual" if level else "completion_rate", 1 if level else 100, level)
     reference = rows.drop_duplicates("period")
-    if growth:
+    if level:
         line = dict(dash="dash", color="#cf222e")
         traces.append(
-            go.Scatter(x=reference["period"], y=_gaps(reference["target"]), mode="lines", name="目标增幅", line=line)
+            go.Scatter(
+                x=reference["period"], y=_gaps(reference["target"]), mode="lines", name=measure["reference"], line=line
+            )
         )
     else:
         xs, ys = _break_at_years(reference["period"], reference["time_share"] * 100)
@@ -100,15 +104,16 @@ def trend_figure(rows: pd.DataFrame, indicator_name: str, growth: bool, is_examp
     with figure.batch_update():
         figure.data = []
         figure.add_traces(traces)
-        measure, reference_name = ("增幅", "目标增幅") if growth else ("完成率", "序时进度")
-        _layout(figure, f"{indicator_name}：{measure}与{reference_name}（%）", is_example)
-        figure.update_yaxes(ticksuffix="%")
+        unit = f"（{measure['suffix']}）" if measure["suffix"] else ""
+        _layout(figure, f"{indicator_name}：{measure['name']}与{measure['reference']}{unit}", is_example)
+        figure.update_yaxes(ticksuffix=measure["suffix"], autorange="reversed" if measure["lower_is_better"] else True)
         figure.update_xaxes(tickformat="%Y-%m", hoverformat="%Y-%m")
     return figure
 
 
-def compare_figure(rows: pd.DataFrame, title: str, is_example: bool, figure=None):
-    """One bar per region, best first, coloured by status; hover shows value, target and rank."""
+def compare_figure(rows: pd.DataFrame, title: str, measure: dict, is_example: bool, figure=None):
+    """One bar per region, best first, coloured by status; hover shows value, target and rank
+    (``measure``: :func:`kpi.explore.measure_of`)."""
     import plotly.graph_objects as go
 
     figure = figure if figure is not None else go.FigureWidget()
@@ -117,15 +122,17 @@ def compare_figure(rows: pd.DataFrame, title: str, is_example: bool, figure=None
         x=list(rows["region"]),
         y=_gaps(rows["shown"]),
         marker_color=list(rows["colour"]),
-        name="完成率",
+        name=measure["name"],
         customdata=[[status, rank] for status, rank in zip(rows["status"], ranks)],
-        hovertemplate="%{x}：%{y:.1f}%<br>%{customdata[0]}，排名 %{customdata[1]}<extra></extra>",
+        hovertemplate="%{x}：%{y:.4~g}"
+        + measure["suffix"]
+        + "<br>%{customdata[0]}，排名 %{customdata[1]}<extra></extra>",
     )
     with figure.batch_update():
         figure.data = []
         figure.add_trace(bar)
         _layout(figure, title, is_example)
-        figure.update_yaxes(ticksuffix="%")
+        figure.update_yaxes(ticksuffix=measure["suffix"])
     return figure
 
 
@@ -134,16 +141,16 @@ def region_figure(rows: pd.DataFrame, registry: Registry, region: str, is_exampl
     from plotly.subplots import make_subplots
 
     names = registry.by_id["name_zh"]
-    kinds = registry.by_id["kind"]
     ids = list(registry.indicators["indicator_id"])
-    figure = make_subplots(rows=2, cols=4, subplot_titles=[names[i] for i in ids])
+    grid_rows = -(-len(ids) // 4)
+    figure = make_subplots(rows=grid_rows, cols=4, subplot_titles=[names[i] for i in ids])
     for number, indicator_id in enumerate(ids):
         part = rows[rows["indicator_id"] == indicator_id]
-        growth = kinds[indicator_id] == "growth"
+        level = measure_of(indicator_id, registry)["level"]
         row, col = number // 4 + 1, number % 4 + 1
         figure.add_scatter(
             x=part["period"].str[5:],
-            y=_gaps(part["actual"] if growth else part["completion_rate"] * 100),
+            y=_gaps(part["actual"] if level else part["completion_rate"] * 100),
             mode="lines+markers",
             name=names[indicator_id],
             showlegend=False,
@@ -151,7 +158,7 @@ def region_figure(rows: pd.DataFrame, registry: Registry, region: str, is_exampl
             col=col,
             line=dict(color="#0969da"),
         )
-        reference = part["target"] if growth else part["time_share"] * 100
+        reference = part["target"] if level else part["time_share"] * 100
         figure.add_scatter(
             x=part["period"].str[5:],
             y=_gaps(reference),
@@ -159,10 +166,10 @@ def region_figure(rows: pd.DataFrame, registry: Registry, region: str, is_exampl
             showlegend=False,
             row=row,
             col=col,
-            line=dict(dash="dash", color="#cf222e" if growth else "#57606a"),
+            line=dict(dash="dash", color="#cf222e" if level else "#57606a"),
         )
-    _layout(figure, f"{region} 各指标（蓝：完成率或增幅；虚线：序时进度或目标增幅，%）", is_example)
-    figure.update_layout(height=520, hovermode="closest")
+    _layout(figure, f"{region} 各指标（蓝：完成率，或增幅、比率、位次本身；虚线：序时进度或目标）", is_example)
+    figure.update_layout(height=260 * grid_rows, hovermode="closest")
     return figure
 
 

@@ -57,7 +57,7 @@ from kpi.extract_words import (
     similar,
 )
 from kpi.grids import decode_text
-from kpi.registry import SERIES_COLUMNS
+from kpi.registry_tables import SERIES_COLUMNS
 from kpi.schemas import PLAN_TARGETS
 
 HEADING_1 = re.compile(r"^([一二三四五六七八九十]+)、")

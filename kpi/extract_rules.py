@@ -20,6 +20,7 @@ from kpi.extract_words import (
     split_respectively,
     subject_of,
 )
+from kpi.parsing import comparator_words, parse_target
 
 
 @dataclass
@@ -57,23 +58,17 @@ def _basis(clause_text: str, subject: str, unit: str, inherited: str | None) -> 
 
 
 def _comparator(comma_clause: str, match: re.Match, group_word: str | None) -> str:
-    """The comparator in the text's own words around the number (rule 4)."""
+    """The comparator in the text's own words around the number (rule 4): the target grammar an annex
+    cell is read by too (:func:`kpi.parsing.comparator_words`), and 左右/约 for "about"."""
     suffix = match["above"] or ""
     before = comma_clause[max(0, match.start() - 5) : match.start()]
     if match.re is RANK or match.groupdict().get("unit") in ("位", "名") and re.search(r"前$", before):
         return "<="
-    if suffix in ("以上", "及以上", "或以上"):
-        return ">="
     if suffix == "左右" or before.endswith("约"):
         return "≈"
-    if suffix in ("以内", "以下", "及以下") or re.search(r"(不超过|不高于|不多于|控制在)$", before):
-        return "<="
-    if re.search(r"(不少于|不低于|至少|≥)$", before):
-        return ">="
-    if re.search(r"(突破|超过|高于|大于|超)$", before):
-        return ">"
-    if re.search(r"低于$", before):
-        return "<"
+    said = comparator_words(before, suffix)
+    if said:
+        return said
     if group_word:
         return group_word
     if re.search(r"力争|确保", comma_clause[: match.start()]):
@@ -292,6 +287,18 @@ def _table_columns(header: list[str]) -> dict[str, int] | None:
     return columns if {"name", "target"} <= set(columns) else None
 
 
+def _table_target(text: str) -> tuple[float, str] | None:
+    """A target cell of a plan's indicator table by the annex's grammar (:func:`kpi.parsing.parse_target`;
+    ``3.5左右``: about, ``≈``), or None where the cell holds no target (the table has ended)."""
+    about = re.fullmatch(r"(\d+(?:\.\d+)?)\s*左右", text)
+    if about:
+        return float(about[1]), "≈"
+    try:
+        return parse_target(text) if re.search(r"\d", text) else None
+    except ValueError:
+        return None
+
+
 def indicator_table(lines: list[str], start: int, clause: str, year: int | None) -> tuple[list[Target], int]:
     """Rows of a 主要指标 table from its header line on; returns them and the index after the table."""
     header = [c.strip() for c in TABLE_SPLIT.split(lines[start].strip())]
@@ -311,11 +318,10 @@ def indicator_table(lines: list[str], start: int, clause: str, year: int | None)
         def cell(key):
             return cells[columns[key] + offset] if key in columns and 0 <= columns[key] + offset < len(cells) else ""
 
-        target = re.fullmatch(r"[≥>≤<]?\s*(\d+(?:\.\d+)?)\s*(以上|左右|以内)?", cell("target"))
+        target = _table_target(cell("target"))
         if not target:
             break
         base = re.fullmatch(r"\d+(?:\.\d+)?", cell("base"))
-        words = {"以上": ">=", "左右": "≈", "以内": "<="}
         name, unit = cell("name"), cell("unit").replace("％", "%")
         bracketed = re.fullmatch(r"(.+?)[(（]([^()（）]+)[)）]", name)
         if not unit and bracketed:  # 研发经费投入强度（%）: the unit in the name
@@ -324,8 +330,7 @@ def indicator_table(lines: list[str], start: int, clause: str, year: int | None)
             Target(
                 name,
                 unit,
-                float(target[1]),
-                words.get(target[2] or "", "="),
+                *target,
                 _basis(name, name, unit, None)[0],
                 clause,
                 lines[index].strip(),

@@ -8,8 +8,8 @@ the statuses this project prints and their colours, and how an "example" flag is
 
 from __future__ import annotations
 
-#: the county's own row in the annex (附件晾晒表: 全县 above the regions)
-COUNTY = "全县"
+#: the total row of the annex when the project file names none ([county] total_name; 全区, 全市 elsewhere)
+DEFAULT_TOTAL_NAME = "全县"
 #: the composite column of the leaderboard (综合), this project's convention
 COMPOSITE = "composite"
 
@@ -18,8 +18,32 @@ COMPOSITE = "composite"
 BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
 #: a target's comparator in the plan's words: 以上 >=, 超过 >, 达到 =, 以下 <=, 低于 <
 COMPARATORS = (">=", ">", "=", "<=", "<")
-#: what an annex indicator measures: an amount (sums to the county), a count, a growth rate
-KINDS = ("amount", "count", "growth")
+#: what an annex indicator measures, how a month's value is read and how it is judged: the one table of
+#: kinds (README “指标类型”). ``year_to_date``: the value accumulates over the year and is judged against
+#: 序时进度; otherwise it is a level at that month (it may rise or fall) judged met / not met against the
+#: target. ``may_sum``: the regions may add up to the county. ``minimum``: the smallest value that can be
+#: real (None: any sign). ``whole``: a whole number. ``lower_is_better``: the kind's fixed direction (a
+#: rank); None: the indicator's own (``higher_is_better`` in indicators.csv).
+KIND_RULES = {
+    "amount": {"zh": "总量", "year_to_date": True, "may_sum": True, "minimum": 0, "whole": False},
+    "count": {"zh": "个数", "year_to_date": True, "may_sum": True, "minimum": 0, "whole": True},
+    "growth": {"zh": "增长率", "year_to_date": False, "may_sum": False, "minimum": None, "whole": False},
+    "ratio": {"zh": "比率", "year_to_date": False, "may_sum": False, "minimum": 0, "whole": False},
+    "rank": {
+        "zh": "位次",
+        "year_to_date": False,
+        "may_sum": False,
+        "minimum": 1,
+        "whole": True,
+        "lower_is_better": True,
+    },
+}
+KINDS = tuple(KIND_RULES)
+#: the kinds whose value is a level at its month, judged met / not met (no 序时, never "a value that falls")
+POINT_IN_TIME = frozenset(kind for kind, rule in KIND_RULES.items() if not rule["year_to_date"])
+
+#: what a chart of a point-in-time kind plots, and its reference line
+LEVEL_MEASURES = {"growth": ("增幅", "目标增幅"), "ratio": ("比率", "目标"), "rank": ("位次", "目标位次")}
 
 #: the leaderboard's statuses (this project's conventions, kpi.leaderboard)
 AHEAD, NEAR, BEHIND = "超序时", "基本序时", "滞后"

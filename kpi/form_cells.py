@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.facts import MAX_VALUE
+from kpi.facts import KIND_RULES, MAX_VALUE
 from kpi.grids import Sheet, column_name, parsed_cell
 from kpi.parsing import normalize_text, parse_number
 from kpi.registry import Registry
@@ -84,19 +84,24 @@ def cell_value(raw: Any, indicator: pd.Series, unit: str | None, sheet: Sheet, c
             **where,
         )
     kind = indicator["kind"]
-    if kind != "growth" and value < 0:
-        raise InputError(
-            "累计完成值不能为负 / a year-to-date amount or count cannot be negative", fix="核对数值", **where
-        )
-    if kind == "count" and abs(value - round(value)) > 1e-6:
-        raise InputError(
-            f"{indicator['name_zh']}是个数，应为整数 / a count must be a whole number",
-            fix=f"填写整数（单位：{registry_unit}）",
-            **where,
-        )
+    refusal = kind_refusal(kind, value, indicator["name_zh"], registry_unit)
+    if refusal:
+        raise InputError(refusal[0], fix=refusal[1], **where)
     percent_written = unit == "%" or "%" in normalize_text(raw)
     flag = "growth_fraction" if kind == "growth" and not percent_written and 0 < abs(value) < 1 else ""
-    return (round(value) if kind == "count" else value), flag
+    return (round(value) if KIND_RULES[kind]["whole"] else value), flag
+
+
+def kind_refusal(kind: str, value: float, name: str, unit: str) -> tuple[str, str] | None:
+    """Why ``value`` cannot be a value of an indicator of ``kind`` (its minimum, a whole number:
+    :data:`kpi.facts.KIND_RULES`), as ``(problem, fix)``; None when it can."""
+    rule = KIND_RULES[kind]
+    if rule["minimum"] is not None and value < rule["minimum"]:
+        what = "累计完成值不能为负" if rule["year_to_date"] else f"{rule['zh']}不能小于 {rule['minimum']}"
+        return f"{name}：{what} / a {kind} below {rule['minimum']}", "核对数值；增减变化请填在增长类指标中"
+    if rule["whole"] and abs(value - round(value)) > 1e-6:
+        return f"{name}是{rule['zh']}，应为整数 / a {kind} is a whole number", f"填写整数（单位：{unit}）"
+    return None
 
 
 def value_record(

@@ -21,7 +21,7 @@ from pathlib import Path
 from kpi.errors import InputError
 from kpi.grids import Sheet, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_period
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 from kpi.units import unit_line
 
 #: Labels of the lines around a table that are about the form, not data (the colon is optional).
@@ -208,7 +208,7 @@ def regions_in_text(text: str, registry: Registry) -> set[str]:
         if len(name) >= 2 and name in text:
             found.add(region)
             text = text.replace(name, "|")
-    return found - {COUNTY} if found - {COUNTY} else found
+    return found - {registry.total_name} if found - {registry.total_name} else found
 
 
 def form_region(above: list[list], sheet_name: str | None, path: Path, registry: Registry) -> str:
@@ -224,8 +224,8 @@ def form_region(above: list[list], sheet_name: str | None, path: Path, registry:
         for text in texts:
             for region in sorted(regions_in_text(text, registry)):
                 named.append((source, text, region))
-    if any(region != COUNTY for _, _, region in named):  # every title names the county
-        named = [n for n in named if n[2] != COUNTY]
+    if any(region != registry.total_name for _, _, region in named):  # every title names the county
+        named = [n for n in named if n[2] != registry.total_name]
     regions = {region for _, _, region in named}
     if len(regions) > 1:
         a, b = named[0], next(n for n in named if n[2] != named[0][2])

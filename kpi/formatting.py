@@ -87,6 +87,8 @@ def target(value, comparator: str, unit: str) -> str:
     """A target with its unit and comparator, as a plan writes it: ``15%以上``, ``260家以上``, ``15.44亿元``."""
     if _blank(value):
         return NOT_APPLICABLE
+    if unit == "位" and comparator == "<=":  # a rank: 前30位
+        return f"前{number(value)}位"
     prefix = {">": "超过", "<": "低于"}.get(comparator, "")
     suffix = {">=": "以上", "<=": "以下"}.get(comparator, "")
     return f"{prefix}{number(value, unit)}{unit}{suffix}"
@@ -105,6 +107,23 @@ def integer(value, missing: str = NOT_APPLICABLE) -> str:
 def text(value, missing: str = NOT_APPLICABLE) -> str:
     """A text cell as text, or ``missing`` for a blank or empty one."""
     return missing if _blank(value) or value == "" else str(value)
+
+
+def progress(value, kind: str, unit: str, missing: str = NOT_APPLICABLE) -> str:
+    """进度 as published (:func:`kpi.leaderboard.published_progress`): a completion or a growth in % with
+    one decimal; a ratio in its unit, two decimals at most (``2.85%``, ``18.4件/万人``); a rank as
+    ``第25位``. ``kind`` is the indicator's (empty for 综合, a completion)."""
+    if _blank(value):
+        return missing
+    if kind == "rank":
+        return f"第{round(float(value))}位"
+    if kind == "ratio":
+        return f"{float(value):,.2f}".rstrip("0").rstrip(".") + unit
+    return percent(value)
+
+
+#: how a point-in-time value's cell is formatted in a workbook (the value stored in its unit)
+EXCEL_FORMATS = {"rank": '"第"0"位"', "ratio": "0.00"}
 
 
 FORMATTERS = {"rate": rate, "percent": percent, "integer": integer, "text": text, "number": number}

@@ -18,8 +18,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi.atomic import safe_cell
 from kpi.excel import print_on_a4, title_rows
+from kpi.facts import KIND_RULES
 from kpi.identity import PlanIdentity
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -60,7 +61,9 @@ def _number_rule(error: str, operator: str, *bounds: str) -> DataValidation:
     )
 
 
-def _indicator_columns(sheet, column: int, header_row: int, indicator, regions, known: pd.Series, before: str):
+def _indicator_columns(
+    sheet, column: int, header_row: int, indicator, regions, known: pd.Series, before: str, total_name: str
+):
     """One indicator's two columns of the monthly form: the white cells to fill (validated: a growth
     rate, or a year-to-date value not below 0) and last period's value beside them, grey."""
     label = f"{indicator.name_zh}（{indicator.unit}）"
@@ -70,6 +73,10 @@ def _indicator_columns(sheet, column: int, header_row: int, indicator, regions, 
     sheet.column_dimensions[get_column_letter(column + 1)].width = 11
     if indicator.kind == "growth":
         rule = _number_rule("请填写同比增幅（%），例如 15.2；无数据留空", "between", "-1000", "10000")
+    elif indicator.kind == "rank":
+        rule = _number_rule("请填写本月位次（整数，1 以上）；无数据留空", "greaterThanOrEqual", "1")
+    elif indicator.kind == "ratio":
+        rule = _number_rule(f"请填写本月末的数值（{indicator.unit}），不小于0；无数据留空", "greaterThanOrEqual", "0")
     else:
         error = f"请填写年初至今累计值（{indicator.unit}），不小于0；无数据留空"
         rule = _number_rule(error, "greaterThanOrEqual", "0")
@@ -78,11 +85,11 @@ def _indicator_columns(sheet, column: int, header_row: int, indicator, regions, 
         row = header_row + 1 + offset
         entry = sheet.cell(row, column)
         entry.border = BORDER
-        if region == COUNTY and indicator.sums_to_county:  # 全县 owes only what does not sum
+        if region == total_name and indicator.sums_to_county:  # the total row owes only what does not sum
             entry.value, entry.fill, entry.font = "由各区域合计", REFERENCE_FILL, Font(color="808080")
             continue
         entry.protection = Protection(locked=False)
-        entry.number_format = "0.00" if indicator.unit in ("亿元", "万元", "%") else "0"
+        entry.number_format = "0" if KIND_RULES[indicator.kind]["whole"] else "0.00"
         rule.add(entry)
         reference = sheet.cell(row, column + 1, known.get((region, indicator.indicator_id)))
         reference.fill, reference.border, reference.font = REFERENCE_FILL, BORDER, Font(color="808080")
@@ -101,7 +108,7 @@ def monthly_form(
     year, month = int(period[:4]), int(period[5:7])
     before = previous_period(period)
     indicators = registry.indicators
-    if regions == [COUNTY]:  # the county's own form asks only what the county owes
+    if regions == [registry.total_name]:  # the county's own form asks only what the county owes
         indicators = indicators[~indicators["sums_to_county"]]
     workbook = Workbook()
     sheet = workbook.active
@@ -126,7 +133,7 @@ def monthly_form(
     _style_header(sheet.cell(header_row, 1, "区域"))
     known = previous.set_index(["region", "indicator_id"])["value"] if not previous.empty else pd.Series(dtype=float)
     for number, indicator in enumerate(indicators.itertuples()):
-        _indicator_columns(sheet, 2 + 2 * number, header_row, indicator, regions, known, before)
+        _indicator_columns(sheet, 2 + 2 * number, header_row, indicator, regions, known, before, registry.total_name)
     for offset, region in enumerate(regions):
         cell = sheet.cell(header_row + 1 + offset, 1, safe_cell(region))
         cell.border, cell.font = BORDER, Font(bold=True)

@@ -5,25 +5,31 @@ year-to-date values. The plan names the columns and asks for 晾晒 (三(五) �
 rule for filling them: 进度 as completion, the 序时 comparison, the 5-point band, the tie rule, the
 150 % cap and the 综合 column are **this project's conventions**, stated here and in every output.
 
-- ``actual``: the region's year-to-date value; for a growth indicator its year-on-year growth (%).
-  全县 uses the county's own reported value, else — for an indicator that sums — the sum of its
-  regions when all of them reported (``actual_source`` says which).
-- ``completion_rate`` = actual / target (target / actual where lower is better); a target of 0
-  means nothing was asked: any reported value is 100 %. For a growth
-  indicator it is growth ÷ target rate and is used only inside the composite: what readers see for
-  growth is the growth itself against its target rate (:func:`published_progress`).
+Each indicator is read and judged by its kind (:data:`kpi.facts.KIND_RULES`, README “指标类型”):
+an amount or a count is a year-to-date value judged against 序时; a growth rate, a ratio or a rank is
+a level at its month (*point in time*), judged met / not met against the target.
+
+- ``actual``: the region's year-to-date value; for a point-in-time indicator its value that month
+  (a growth in %, a ratio, a rank). The total row (全县) uses the county's own reported value, else —
+  for an indicator that sums — the sum of its regions when all of them reported (``actual_source``).
+- ``completion_rate`` = actual / target (target / actual where lower is better: a rank of 25 against
+  "前30位" is 1.2); a target of 0 means nothing was asked: any reported value is 100 %. For a
+  point-in-time indicator it is used only inside the composite: what readers see is the value itself
+  against its target (:func:`published_progress`).
 - ``time_share`` (序时进度) = month / 12, or the indicator's monthly pacing profile
   (``pacing_profiles.csv``, e.g. batch recognition of high-tech enterprises). Not applicable (NaN)
-  to growth indicators, which are judged against their target rate.
+  to a point-in-time indicator.
 - ``status``: 超序时 when completion_rate ≥ time_share; 基本序时 when below by at most 5 points;
-  滞后 below that; growth indicators 达标 / 未达标 against the target; 未报送 without a value (never 0).
-- ``rank``: among the regions (全县 excluded) by completion_rate, highest first (growth: by actual
-  growth); ties share the better rank (1, 2, 2, 4); 未报送 gets no rank.
+  滞后 below that; a point-in-time indicator 达标 / 未达标 by its comparator (a rank of 30 against
+  "≤ 30" is 达标, 31 is not); 未报送 without a value (never 0).
+- ``rank``: among the regions (the total excluded) by completion_rate, highest first (point in time:
+  by the value, lowest first where lower is better); ties share the better rank (1, 2, 2, 4); 未报送
+  gets no rank.
 - ``composite`` (综合): the weighted mean over the indicators of completion_rate kept within
   [0, 1.5] — a negative growth counts as 0 — (weights from ``indicators.csv``, equal by default),
   only for a region that reported every
-  indicator; its time_share is the same weighted mean of the indicators' time shares (growth
-  counting as 1); status and rank by the same rules.
+  indicator; its time_share is the same weighted mean of the indicators' time shares (a point-in-time
+  indicator counting as 1); status and rank by the same rules.
 
 Everything is vectorised over periods × regions × indicators: one call scores a whole year.
 """
@@ -39,12 +45,12 @@ from kpi.facts import (
     BEHIND,
     COMPARATORS,
     COMPOSITE,
-    COUNTY,
     MET,
     MISSING,
     NEAR,
     NOT_DUE,
     NOT_MET,
+    POINT_IN_TIME,
     SOURCES,
     STATUSES,
 )
@@ -148,9 +154,9 @@ def _county_from_regions(actual: np.ndarray, indicators: pd.DataFrame) -> np.nda
 
 
 def _judge(actual, target, comparator, share, indicators: pd.DataFrame, rules: Rules):
-    """Completion, status and rank of every cell by the module's rules (growth: against its target rate)."""
+    """Completion, status and rank of every cell by the module's rules (point in time: against its target)."""
     higher = indicators["higher_is_better"].to_numpy(bool)[None, None, :]
-    is_growth = (indicators["kind"] == "growth").to_numpy()[None, None, :]
+    level = indicators["kind"].isin(POINT_IN_TIME).to_numpy()[None, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         completion = np.where(higher, actual / target, target / actual)
     # a target of 0 (nothing asked this year): a reported value means done, 100 % — never inf
@@ -161,13 +167,13 @@ def _judge(actual, target, comparator, share, indicators: pd.DataFrame, rules: R
             [actual > target, actual < target, actual <= target],
             default=actual >= target,
         )
-    growth_status = np.where(
+    level_status = np.where(
         np.isnan(actual), STATUS_CODE[MISSING], np.where(meets, STATUS_CODE[MET], STATUS_CODE[NOT_MET])
     ).astype(np.int8)
-    status = np.where(is_growth, growth_status, _status(completion, share, rules.near_tolerance))
+    status = np.where(level, level_status, _status(completion, share, rules.near_tolerance))
     # nothing due and nothing done is no achievement: such a cell is not ranked (no tie of everybody at 1)
-    idle = ~is_growth & (share <= 0) & (completion == 0)
-    rank_key = np.where(is_growth, actual * np.where(higher, 1, -1), np.where(idle, np.nan, completion))
+    idle = ~level & (share <= 0) & (completion == 0)
+    rank_key = np.where(level, actual * np.where(higher, 1, -1), np.where(idle, np.nan, completion))
     return completion, status, _rank_cube(rank_key)
 
 
@@ -249,9 +255,9 @@ def build_leaderboard(
     share = np.broadcast_to(time_share_matrix(periods, registry)[:, None, :], actual.shape)
     completion, status, rank = _judge(actual, target, comparator, share, indicators, rules)
     composite = _composite(completion, share, indicators, rules)
-    is_growth = (indicators["kind"] == "growth").to_numpy()[None, None, :]
+    level = indicators["kind"].isin(POINT_IN_TIME).to_numpy()[None, None, :]
     cubes = {"target": target, "comparator": comparator, "actual": actual, "completion_rate": completion}
-    cubes |= {"time_share": np.where(is_growth, np.nan, share), "status": status, "rank": rank, "source": source}
+    cubes |= {"time_share": np.where(level, np.nan, share), "status": status, "rank": rank, "source": source}
     del target, comparator, actual, completion, share, status, rank, source
     board = _assemble(cubes, composite, periods, regions, ids)
     board["is_example"] = bool(progress["is_example"].any()) if "is_example" in progress else False
@@ -259,9 +265,12 @@ def build_leaderboard(
 
 
 def published_progress(board: pd.DataFrame, registry: Registry) -> pd.Series:
-    """进度 as published: completion in %, one decimal; for a growth indicator the growth itself (%)."""
-    is_growth = board["indicator_id"].map(registry.by_id["kind"]) == "growth"
-    return (board["actual"].where(is_growth, board["completion_rate"] * 100)).round(1)
+    """进度 as published: completion in %, one decimal; for a point-in-time indicator the value itself
+    (a growth in %, one decimal; a ratio in its unit, two; a rank)."""
+    kind = board["indicator_id"].map(registry.by_id["kind"])
+    scale = np.where(kind == "ratio", 100.0, 10.0)
+    value = np.where(kind.isin(POINT_IN_TIME), board["actual"], board["completion_rate"] * 100)
+    return pd.Series(np.round(value * scale) / scale, index=board.index)
 
 
 def missing_reports(board: pd.DataFrame) -> pd.DataFrame:
@@ -278,20 +287,22 @@ def missing_reports(board: pd.DataFrame) -> pd.DataFrame:
 def lagging(
     board: pd.DataFrame, registry: Registry, limit: int | None = 10, include_county: bool = False
 ) -> pd.DataFrame:
-    """The region × indicator cells furthest behind 序时进度 (or below a growth target), with the
-    units responsible under the plan; the ``limit`` furthest, or all with ``None``. 未报送 cells
-    are listed by :func:`missing_reports`."""
+    """The region × indicator cells furthest behind 序时进度 (or short of a point-in-time target), with
+    the units responsible under the plan; the ``limit`` furthest, or all with ``None``. ``gap_points``:
+    percentage points behind 序时, or for a point-in-time indicator how far from its target in its own
+    unit (negative: short of it; a rank of 33 against 30 is −3). 未报送 cells are listed by
+    :func:`missing_reports`."""
     indicators = registry.by_id
     rows = board[
-        ((board["region"] != COUNTY) | include_county)
+        ((board["region"] != registry.total_name) | include_county)
         & (board["indicator_id"] != COMPOSITE)
         & board["status"].isin([BEHIND, NOT_MET])
     ].copy()
-    is_growth = rows["indicator_id"].map(indicators["kind"]).eq("growth").astype(bool)
-    # percentage points behind: completion against 序时进度, or the growth against its target rate
+    level = rows["indicator_id"].map(indicators["kind"]).isin(POINT_IN_TIME).astype(bool)
+    direction = np.where(rows["indicator_id"].map(indicators["higher_is_better"]).astype(bool), 1, -1)
     rows["gap_points"] = (
         ((rows["completion_rate"] - rows["time_share"]) * 100)
-        .where(~is_growth, rows["actual"] - rows["target"])
+        .where(~level, (rows["actual"] - rows["target"]) * direction)
         .round(1)
     )
     rows["indicator"] = rows["indicator_id"].map(indicators["name_zh"])

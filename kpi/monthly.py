@@ -14,7 +14,6 @@ import pandas as pd
 
 from kpi import atomic
 from kpi.errors import InputError
-from kpi.facts import COUNTY
 from kpi.formatting import chinese_time
 from kpi.leaderboard import LEADERBOARD_COLUMNS
 from kpi.processed import Processed
@@ -169,7 +168,7 @@ def submission_status(
     for region in registry.region_names:
         due = (
             indicators["indicator_id"][~indicators["sums_to_county"]]
-            if region == COUNTY
+            if region == registry.total_name
             else indicators["indicator_id"]
         )
         own = rows[rows["region"] == region]

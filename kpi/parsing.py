@@ -45,12 +45,32 @@ BLANK_TOKENS = frozenset(
 )
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+# The one target grammar (README “目标的写法”), for an annex cell (parse_target) and a plan's sentence
+# (kpi.extract_rules): the words before a number and after it that say its comparator, a rank's phrase
+# (进入全省前30位, 前30位, 30位以内: lower is better, "<="), and a range (3.0—3.5: its lower bound, ">=").
 _GE_PREFIX = ("≥", ">=", "不低于", "不少于", "至少", "大于等于", "大于或等于")
-_GT_PREFIX = (">", "超过", "高于", "大于")
-_LE_PREFIX = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "至多")
+_GT_PREFIX = (">", "超过", "高于", "大于", "突破", "超")
+_LE_PREFIX = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "至多", "控制在")
 _LT_PREFIX = ("<", "低于", "小于")
 _GE_SUFFIX = ("及以上", "以上", "或以上")
 _LE_SUFFIX = ("及以下", "以下", "以内")
+RANK_VERBS = "进入|跻身|位居|位列|保持|跃居|稳居|排名|排"
+#: a rank target in a cell: 前30位, 进入全省前30位, 全市前5名
+RANK_PHRASE = re.compile(rf"(?:{RANK_VERBS})?[^前\d]{{0,6}}?前(?P<number>\d+)(?:位|名|强)?")
+#: a range: 3.0—3.5, 10~15, 3至5
+RANGE_PHRASE = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|—|~|～|至|到)\s*(?P<high>\d+(?:\.\d+)?)")
+
+
+def comparator_words(before: str, after: str) -> str | None:
+    """The comparator the words right before a target's number (``不低于``, ``超过``, ``控制在``…) or
+    right after it (``以上``, ``以内``…) say, or None when they say none. A prefix wins over a suffix."""
+    for prefixes, symbol in ((_GE_PREFIX, ">="), (_LE_PREFIX, "<="), (_GT_PREFIX, ">"), (_LT_PREFIX, "<")):
+        if before.endswith(prefixes):
+            return symbol
+    for suffixes, symbol in ((_GE_SUFFIX, ">="), (_LE_SUFFIX, "<=")):
+        if after.startswith(suffixes):
+            return symbol
+    return None
 
 
 class Uncached(str):
@@ -126,9 +146,11 @@ def parse_number(value: Any, unit: str = "") -> float | None:
 def parse_target(value: Any, unit: str = "") -> tuple[float, str]:
     """A target cell (指标) to ``(value, comparator)``.
 
-    ``15以上`` / ``不低于15`` / ``≥15`` → ``(15, ">=")``; ``超过15`` → ``">"``; ``15以下`` → ``"<="``;
-    a plain figure → ``"="``, read as "reach the stated figure" (the plan's own wording has no 以上).
-    A blank target raises ``ValueError``: a leaderboard row without a target cannot be scored.
+    ``15以上`` / ``不低于15`` / ``≥15`` → ``(15, ">=")``; ``超过15`` → ``">"``; ``15以下`` /
+    ``15以内`` / ``不超过15`` → ``"<="``; a rank — ``前30位``, ``进入全省前30位``, ``30位以内`` — →
+    ``(30, "<=")``; a range ``3.0—3.5`` → its lower bound, ``(3.0, ">=")``; a plain figure → ``"="``,
+    read as "reach the stated figure" (the plan's own wording has no 以上). A blank target raises
+    ``ValueError``: a leaderboard row without a target cannot be scored.
     """
     if isinstance(value, Uncached):
         raise ValueError(UNCACHED_MESSAGE)
@@ -140,13 +162,19 @@ def parse_target(value: Any, unit: str = "") -> tuple[float, str]:
     text = normalize_text(value)
     if text.lower() in BLANK_TOKENS:
         raise ValueError("目标为空 / the target is blank")
+    if rank := RANK_PHRASE.fullmatch(text):
+        return float(rank["number"]), "<="
+    if span := RANGE_PHRASE.fullmatch(text):
+        low, high = float(span["low"]), float(span["high"])
+        if low > high:
+            raise ValueError("范围的下限大于上限 / a range whose lower bound is above its upper")
+        return low, ">="
+    text = re.sub(r"(?<=\d)(?:位|名)(?=以内$)", "", text)  # 30位以内
     comparator = "="
     for prefixes, symbol in ((_GE_PREFIX, ">="), (_LE_PREFIX, "<="), (_GT_PREFIX, ">"), (_LT_PREFIX, "<")):
-        for prefix in prefixes:
-            if text.startswith(prefix):
-                text, comparator = text[len(prefix) :], symbol
-                break
-        if comparator != "=":
+        prefix = next((p for p in sorted(prefixes, key=len, reverse=True) if text.startswith(p)), None)
+        if prefix:
+            text, comparator = text[len(prefix) :], symbol
             break
     for suffixes, symbol in ((_GE_SUFFIX, ">="), (_LE_SUFFIX, "<=")):
         for suffix in suffixes:

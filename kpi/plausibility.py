@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi.registry import COUNTY, Registry
+from kpi.facts import POINT_IN_TIME
+from kpi.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ def _slip(ratio: np.ndarray, tolerance: float) -> np.ndarray:
     return np.where(near, nearest, 0).astype(int)
 
 
-def _far_from_target(out: pd.DataFrame, value: np.ndarray, pace: np.ndarray, targets: pd.DataFrame, checks: Checks):
+def _far_from_target(
+    out: pd.DataFrame, value: np.ndarray, pace: np.ndarray, targets: pd.DataFrame, checks: Checks, total_name: str
+):
     """Values whose completion of the annual target is far above the target or the other regions'
     median: ``(mask, likely value, reason)``. Applied to amounts only: a count has no unit to slip, and
     a count's small target (2 家) makes any completion ratio noisy."""
@@ -100,7 +103,7 @@ def _far_from_target(out: pd.DataFrame, value: np.ndarray, pace: np.ndarray, tar
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         completion = np.where(target > 0, value / target * 100, np.nan)
-    regions_only = np.where(out["region"].to_numpy() == COUNTY, np.nan, completion)  # 全县 is not a peer
+    regions_only = np.where(out["region"].to_numpy() == total_name, np.nan, completion)  # 全县 is not a peer
     others = pd.DataFrame({"key": out["period"] + out["indicator_id"], "c": regions_only})
     median = others.groupby("key")["c"].transform(lambda c: c.median() if c.notna().sum() >= 4 else np.nan)
     median = median.to_numpy()
@@ -158,12 +161,14 @@ def check_values(
     has_before = cumulative & np.isfinite(before) & (before > 0)
     words = np.array([f"与上月累计相比差约 {10.0 ** abs(k):,.0f} 倍，疑似单位错误 / a unit slip?" for k in slip])
     hold(has_before & (slip != 0), words, value / 10.0**slip)
-    fall = has_before & (value < before * (1 - checks.fall_tolerance_percent / 100))
+    # a level (ratio, rank) may fall from one month to the next; a year-to-date total may not
+    year_to_date = ~kind.isin(POINT_IN_TIME).to_numpy()
+    fall = has_before & year_to_date & (value < before * (1 - checks.fall_tolerance_percent / 100))
     texts = np.array([f"低于上月累计 {b:g} / below last month's year-to-date value" for b in before])
     hold(fall, texts)
 
     if not targets.empty:
-        far, guess, texts = _far_from_target(out, value, pace, targets, checks)
+        far, guess, texts = _far_from_target(out, value, pace, targets, checks, registry.total_name)
         hold(far & (kind == "amount").to_numpy(), texts, guess)
     out["hold_reason"] = reason
     out["likely_value"] = likely

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 
-from kpi.facts import COMPOSITE, EXAMPLE_MARK, MISSING, STATUS_COLOURS
+from kpi import formatting as fmt
+from kpi.facts import COMPOSITE, EXAMPLE_MARK, LEVEL_MEASURES, MISSING, STATUS_COLOURS
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Zen Hei")
 FONT_CANDIDATES = (
@@ -109,10 +110,12 @@ def mark_example(fig: plt.Figure, is_example: bool) -> None:
     )
 
 
-def annex_targets_chart(annex: pd.DataFrame, indicators: pd.DataFrame, year: int) -> plt.Figure:
-    """Small multiples: each indicator's target by region (全县 excluded), one bar per region."""
-    data = annex[(annex["year"] == year) & (annex["region"] != "全县")]
-    fig, axes = plt.subplots(2, 4, figsize=(14, 6.5), constrained_layout=True)
+def annex_targets_chart(annex: pd.DataFrame, registry, year: int) -> plt.Figure:
+    """Small multiples: each indicator's target by region (the total row excluded), one bar per region."""
+    indicators = registry.indicators
+    data = annex[(annex["year"] == year) & (annex["region"] != registry.total_name)]
+    rows = max(1, -(-len(indicators) // 4))
+    fig, axes = plt.subplots(rows, 4, figsize=(14, 3.25 * rows), constrained_layout=True, squeeze=False)
     for ax, (_, indicator) in zip(axes.flat, indicators.iterrows()):
         part = data[data["indicator_id"] == indicator["indicator_id"]]
         ax.barh(part["region"], part["target"], color="#3b6ea8")
@@ -185,8 +188,9 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
 
 
 def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure:
-    """Completion by region × indicator for ``period``. A growth indicator's cells show the growth
-    itself (its colour: growth ÷ target rate, as in the composite), never a completion rate."""
+    """Completion by region × indicator for ``period``. A point-in-time indicator's cells show its value
+    (增12.5%, 2.85%, 第25位; the colour: its completion against the target, as in the composite), never
+    a completion rate."""
     import seaborn as sns
 
     from kpi.leaderboard import published_progress
@@ -197,14 +201,15 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
     wide = part.pivot(index="region", columns="indicator_id", values="completion_rate").reindex(
         index=registry.region_names, columns=columns
     )
-    growth = registry.indicators.loc[registry.indicators["kind"] == "growth", "indicator_id"].tolist()
+    level = registry.indicators[~registry.year_to_date]
     shown = part.assign(shown=published_progress(part, registry))
     labels = wide.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
-    for indicator_id in growth:
+    for indicator_id, kind, unit in zip(level["indicator_id"], level["kind"], level["unit"]):
         values = (
             shown[shown["indicator_id"] == indicator_id].set_index("region")["shown"].reindex(registry.region_names)
         )
-        labels[indicator_id] = values.map(lambda v: "" if pd.isna(v) else f"增{v:.1f}%")
+        prefix = "增" if kind == "growth" else ""
+        labels[indicator_id] = values.map(lambda v: "" if pd.isna(v) else prefix + fmt.progress(v, kind, unit))
     wide, labels = wide.rename(columns=names), labels.rename(columns=names)
     fig, ax = plt.subplots(figsize=(12, 5.2), constrained_layout=True)
     sns.heatmap(
@@ -233,7 +238,9 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
 def rank_bump_chart(board: pd.DataFrame, registry, year: int, indicator_id: str = "composite") -> plt.Figure:
     """Each region's rank month by month through ``year`` (a bump chart); gaps where 未报送."""
     part = board[
-        (board["period"].str[:4] == str(year)) & (board["indicator_id"] == indicator_id) & (board["region"] != "全县")
+        (board["period"].str[:4] == str(year))
+        & (board["indicator_id"] == indicator_id)
+        & (board["region"] != registry.total_name)
     ]
     wide = part.pivot(index="period", columns="region", values="rank").astype(float)
     months = [int(p[5:]) for p in wide.index]
@@ -279,21 +286,28 @@ def region_progress_chart(board: pd.DataFrame, registry, region: str, period: st
     year = period[:4]
     part = board[(board["region"] == region) & (board["period"].str[:4] == year) & (board["period"] <= period)]
     indicators = registry.indicators
-    fig, axes = plt.subplots(2, 4, figsize=(14, 6), sharex=True)
+    panels = max(1, -(-(len(indicators) + 1) // 4))  # one more panel for the legend
+    level_words = "、".join(LEVEL_MEASURES[k][0] for k in dict.fromkeys(indicators["kind"]) if k in LEVEL_MEASURES)
+    actual_label = f"完成率（{level_words}：实际值）" if level_words else "完成率"
+    fig, axes = plt.subplots(panels, 4, figsize=(14, 3 * panels), sharex=True, squeeze=False)
     fixed_margins(fig, top_inches=0.75, bottom_inches=0.65, wspace=0.32, hspace=0.3)
     for ax, (_, indicator) in zip(axes.flat, indicators.iterrows()):
         rows = part[part["indicator_id"] == indicator["indicator_id"]]
         months = rows["period"].astype(str).str[5:7].astype(int)
         reference = ONE_MONTH if len(months) == 1 else {}
-        if indicator["kind"] == "growth":  # the growth itself against its target rate, in %
-            ax.plot(months, rows["actual"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
+        if indicator["kind"] in LEVEL_MEASURES:  # the value itself against its target (kpi.explore)
+            measure, target_name = LEVEL_MEASURES[indicator["kind"]]
+            ax.plot(months, rows["actual"], "o-", color="#0969da", lw=2, label=actual_label)
             ax.step(
-                months, rows["target"], where="mid", color="#cf222e", ls="--", lw=1.2, label="目标增幅", **reference
+                months, rows["target"], where="mid", color="#cf222e", ls="--", lw=1.2, label=target_name, **reference
             )
-            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(100))
-            ax.set_title(f"{indicator['name_zh']}（增幅）", fontsize=10, y=1.0)
+            if indicator["unit"] == "%":
+                ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(100))
+            if indicator["kind"] == "rank":  # the best on top
+                ax.invert_yaxis()
+            ax.set_title(f"{indicator['name_zh']}（{measure}）", fontsize=10, y=1.0)
         else:
-            ax.plot(months, rows["completion_rate"], "o-", color="#0969da", lw=2, label="完成率（增长类：实际增幅）")
+            ax.plot(months, rows["completion_rate"], "o-", color="#0969da", lw=2, label=actual_label)
             ax.step(
                 months, rows["time_share"], where="mid", color="#57606a", ls="--", lw=1.2, label="序时进度", **reference
             )
@@ -302,7 +316,8 @@ def region_progress_chart(board: pd.DataFrame, registry, region: str, period: st
         ax.set_xticks(range(1, 13, 2))
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-    axes.flat[-1].axis("off")
+    for ax in list(axes.flat)[len(indicators) :]:
+        ax.axis("off")
     legend = {}
     for ax in axes.flat:  # each line once: completion, 序时进度, and the growth target
         for handle, label in zip(*ax.get_legend_handles_labels()):

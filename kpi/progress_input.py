@@ -36,6 +36,8 @@ import pyarrow as pa
 
 from kpi import schemas
 from kpi.errors import InputError
+from kpi.facts import KIND_RULES
+from kpi.form_cells import kind_refusal
 from kpi.parsing import is_blank, is_example_text, parse_number, parse_period
 from kpi.raw_table import (
     RawTable,
@@ -170,29 +172,24 @@ def _messy_values(coded: Coded, values: Values, table: RawTable, column: str, re
     return percent_sign
 
 
-def _check_cumulative(coded: Coded, table: RawTable, column: str, registry: Registry) -> None:
-    """Year-to-date amounts and counts are never negative; counts are whole (the forms' rule too)."""
-    cumulative = (registry.indicators["kind"] != "growth").to_numpy()
-    negative = np.flatnonzero(cumulative[coded.indicator] & (coded.value < 0))
-    if len(negative):
-        record = int(coded.record[negative[0]])
-        raise InputError(
-            "累计完成值不能为负 / a year-to-date amount or count cannot be negative",
-            value=_raw_value(table, column, record),
-            **table.location(record, column),
-            fix="核对数值；增减变化请填在增长类指标中",
+def _check_kinds(coded: Coded, table: RawTable, column: str, registry: Registry) -> None:
+    """Each value within what its kind allows (:func:`kpi.form_cells.kind_refusal`, the forms' rule too):
+    nothing below the kind's minimum (a year-to-date amount is never negative, a rank at least 1), whole
+    counts and ranks. Found on the whole column at once; the first offender is named."""
+    kinds = registry.indicators["kind"]
+    minimum = kinds.map(lambda k: KIND_RULES[k]["minimum"]).astype(float).fillna(-np.inf).to_numpy()
+    whole = kinds.map(lambda k: KIND_RULES[k]["whole"]).to_numpy(bool)
+    with np.errstate(invalid="ignore"):
+        wrong = (coded.value < minimum[coded.indicator]) | (
+            whole[coded.indicator] & (np.abs(coded.value - np.round(coded.value)) > 1e-6)
         )
-    counts = (registry.indicators["kind"] == "count").to_numpy()
-    fractional = np.flatnonzero(counts[coded.indicator] & (np.abs(coded.value - np.round(coded.value)) > 1e-6))
-    if len(fractional):  # 2.5 家: a count is whole, as the forms' reader says too
-        record = int(coded.record[fractional[0]])
-        indicator = registry.indicators.iloc[int(coded.indicator[fractional[0]])]
-        raise InputError(
-            f"{indicator['name_zh']}是个数，应为整数 / a count must be a whole number",
-            value=_raw_value(table, column, record),
-            **table.location(record, column),
-            fix=f"填写整数（单位：{indicator['unit']}）",
-        )
+    offenders = np.flatnonzero(wrong)
+    if len(offenders):
+        record = int(coded.record[offenders[0]])
+        indicator = registry.indicators.iloc[int(coded.indicator[offenders[0]])]
+        value = float(coded.value[offenders[0]])
+        problem, fix = kind_refusal(indicator["kind"], value, indicator["name_zh"], indicator["unit"])
+        raise InputError(problem, value=_raw_value(table, column, record), **table.location(record, column), fix=fix)
 
 
 def _raw_value(table: RawTable, column: str, record: int) -> Any:
@@ -321,7 +318,7 @@ def read_progress(path: str | Path, registry: Registry | None = None) -> pd.Data
     columns = find_columns(table)
     coded, values = _code(table, columns, registry)
     percent_sign = _messy_values(coded, values, table, columns["value"], registry)
-    _check_cumulative(coded, table, columns["value"], registry)
+    _check_kinds(coded, table, columns["value"], registry)
     _resolve_percent_fractions(coded, percent_sign, registry, path)
     coded = coded.take(np.flatnonzero(~np.isnan(coded.value)))
     coded = _sorted_unique(coded, registry, table, columns["value"])

@@ -26,7 +26,7 @@ from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp, chinese_time
 from kpi.processed import Processed
 from kpi.quarterly import quarter_of
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 from kpi.workers import BatchResult, Job, JobResult
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[
         counts = own[own["indicator_id"] != COMPOSITE]["status"].value_counts().reindex(STATUSES).dropna().astype(int)
         composite = own[own["indicator_id"] == COMPOSITE].iloc[0]
         summary = " · ".join(f"{status}{count}" for status, count in counts.items())
-        if region != COUNTY and pd.notna(composite["rank"]):
+        if region != registry.total_name and pd.notna(composite["rank"]):
             summary = f"综合 {composite['completion_rate']:.1%}，第{int(composite['rank'])}名；" + summary
         lines[region] = summary
     return lines

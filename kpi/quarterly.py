@@ -11,10 +11,10 @@ import pandas as pd
 
 from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
-from kpi.facts import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET
+from kpi.facts import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET, POINT_IN_TIME
 from kpi.identity import target_column
 from kpi.leaderboard import lagging, published_progress
-from kpi.registry import COUNTY, Registry
+from kpi.registry import Registry
 
 
 def quarter_end(year: int, quarter: int) -> str:
@@ -45,10 +45,13 @@ def report_heading(year: int, quarter: int, region: str, programme: str, is_exam
 
 
 def shown_progress(rows: pd.DataFrame, registry: Registry) -> list[str]:
-    """进度 as every output shows it: completion in % (one decimal); for a growth indicator the
-    growth itself; the composite's score; 未报送 where there is no value."""
+    """进度 as every output shows it (:func:`kpi.formatting.progress`): completion in % (one decimal);
+    for a point-in-time indicator the value itself (growth %, a ratio, a rank); the composite's score;
+    未报送 where there is no value."""
     values = published_progress(rows, registry).where(rows["indicator_id"] != COMPOSITE, rows["completion_rate"] * 100)
-    return [fmt.percent(v, missing=MISSING) for v in values]
+    kinds = rows["indicator_id"].map({**registry.by_id["kind"].to_dict(), COMPOSITE: ""})
+    units = rows["indicator_id"].map({**registry.by_id["unit"].to_dict(), COMPOSITE: ""})
+    return [fmt.progress(v, k, u, missing=MISSING) for v, k, u in zip(values, kinds, units)]
 
 
 def _target_text(rows: pd.DataFrame, registry: Registry) -> list[str]:
@@ -101,9 +104,9 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
         text += "落后于序时进度或目标的有：" + "；".join(described) + "。"
     composite = rows[rows["indicator_id"] == COMPOSITE].iloc[0]
     ranked = len(registry.region_names) - 1
-    if region != COUNTY and pd.notna(composite["rank"]):
+    if region != registry.total_name and pd.notna(composite["rank"]):
         text += f"综合得分{composite['completion_rate']:.1%}，在{ranked}个区域中排第{int(composite['rank'])}位。"
-    elif region == COUNTY and pd.notna(composite["completion_rate"]):
+    elif region == registry.total_name and pd.notna(composite["completion_rate"]):
         text += f"全县综合得分{composite['completion_rate']:.1%}（综合序时{composite['time_share']:.1%}）。"
     return text
 
@@ -130,7 +133,7 @@ def region_table(
             ],
             "进度": shown_progress(rows, registry),
             "序时进度": [
-                fmt.rate(v) if k != "growth" else "目标 " + t
+                fmt.rate(v) if k not in POINT_IN_TIME else "目标 " + t
                 for v, k, t in zip(
                     rows["time_share"],
                     rows["indicator_id"].map({**indicators["kind"].to_dict(), COMPOSITE: ""}),
@@ -141,12 +144,12 @@ def region_table(
             "排名": [fmt.integer(v, missing=fmt.NOT_APPLICABLE) for v in rows["rank"]],
         }
     )
-    if region == COUNTY:
+    if region == registry.total_name:
         table = table.drop(columns="排名")
     if months:
         before = board[(board["period"] == months[-1]) & (board["region"] == region)].reset_index(drop=True)
         table["上月进度"] = shown_progress(before, registry)
-        if region != COUNTY:
+        if region != registry.total_name:
             table["排名较上月"] = (
                 rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE).tolist()
                 if "rank_change" in rows
@@ -183,10 +186,10 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
     """Every lagging item of ``region`` (全县: of every region, grouped by the unit responsible under
     the plan), as the reader sees it."""
     current = board[board["period"] == period]
-    if region != COUNTY:
+    if region != registry.total_name:
         current = current[current["region"] == region]
     behind = lagging(current, registry, limit=None)
-    if region == COUNTY:
+    if region == registry.total_name:
         behind = behind.sort_values(["responsible_units", "gap_points", "region"], kind="stable")
     units = registry.by_id["unit"]
     table = pd.DataFrame(
@@ -207,7 +210,7 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
             "方案条款": behind["clause"],
         }
     )
-    if region != COUNTY:
+    if region != registry.total_name:
         table = table.drop(columns="区域")
     return table.reset_index(drop=True)
 

@@ -13,15 +13,24 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from kpi import paths, schemas
+from kpi import paths
 from kpi.errors import InputError
-from kpi.facts import BOOLEAN_WORDS, COUNTY
+from kpi.facts import POINT_IN_TIME
 from kpi.parsing import normalize_text
+from kpi.registry_tables import (
+    load_indicators,
+    load_pacing_profiles,
+    load_plan_targets,
+    load_province,
+    load_regions,
+    read_registry_csv,
+)
 from kpi.units import split_unit
 
-__all__ = ["COUNTY", "Registry"]
+__all__ = ["Registry"]
 ALIAS_COLUMNS = ["kind", "alias", "name", "added_at"]
 REGISTRY_FILES = (
     "indicators.csv",
@@ -31,80 +40,6 @@ REGISTRY_FILES = (
     "provenance.csv",
     "province_reference.csv",
 )
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(
-            "找不到登记表文件 / registry file not found",
-            file=path,
-            fix="从仓库恢复 data/raw/ 下的文件（git checkout -- data/raw）",
-        )
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"登记表无法读取 / registry file unreadable: {type(exc).__name__}",
-            file=path,
-            fix="用 UTF-8 保存；每行列数应与表头一致；或 git checkout -- data/raw 恢复",
-        ) from None
-
-
-def load_indicators(raw_dir: Path = paths.RAW, check: bool = True) -> pd.DataFrame:
-    """The 7 annex indicators (附件晾晒表), in annex order, with unit, kind, summing and direction
-    (checked by :data:`kpi.schemas.INDICATORS` unless ``check`` is off; yes/no columns in the words
-    of ``BOOLEAN_WORDS``)."""
-    path = raw_dir / "indicators.csv"
-    table = _read_csv(path)
-    flags = ["sums_to_county", "higher_is_better"]
-    table[flags] = table[flags].apply(lambda column: column.str.strip().str.lower())
-    if check:
-        table = schemas.validate(table, schemas.INDICATORS, file=path)
-    table[flags] = table[flags].apply(lambda column: column.map(BOOLEAN_WORDS).astype(bool))
-    table["annex_block"] = table["annex_block"].astype(int)
-    table["annex_order"] = table["annex_order"].astype(int)
-    table["weight"] = pd.to_numeric(table["weight"].replace("", "1")).astype(float)
-    # 序时 is linear unless the project file declares a pacing profile for the indicator (Registry.with_pacing)
-    table["pacing_profile"], table["pacing_reason"], table["pacing_source"] = "linear", "", ""
-    return table.sort_values("annex_order", ignore_index=True)
-
-
-def load_regions(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    """全县 and its regions (the annex's rows), canonical names, aliases (``|``-separated), slugs, kinds."""
-    table = _read_csv(raw_dir / "regions.csv")
-    table["annex_order"] = table["annex_order"].astype(int)
-    return table.sort_values("annex_order", ignore_index=True)
-
-
-SERIES_COLUMNS = ("series_id", "series_name", "series_unit")
-
-
-def load_plan_targets(raw_dir: Path = paths.RAW, check: bool = True) -> pd.DataFrame:
-    """Every quantitative target and milestone of the plan (sections 一(二), 二, 三), checked by
-    :data:`kpi.schemas.PLAN_TARGETS` unless ``check`` is off (basis, comparator, years, a clause and a
-    quote for each)."""
-    path = raw_dir / "plan_targets.csv"
-    table = _read_csv(path)
-    for column in SERIES_COLUMNS:  # optional: blank means the target's own series
-        table[column] = table[column].fillna("").astype(str) if column in table else ""
-    table["target_value"] = pd.to_numeric(table["target_value"], errors="coerce")  # a non-number: caught at its row
-    if check:
-        return schemas.validate(table, schemas.PLAN_TARGETS, file=path)
-    return table.astype({"base_year": int, "target_year": int})  # what the schema coerces
-
-
-def load_pacing_profiles(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    """Monthly 序时进度 profiles for indicators whose results arrive in batches."""
-    table = _read_csv(raw_dir / "pacing_profiles.csv")
-    table["month"] = table["month"].astype(int)
-    table["time_share"] = table["time_share"].astype(float)
-    return table[["profile", "month", "time_share", "note"]]
-
-
-def load_province(raw_dir: Path = paths.RAW) -> pd.DataFrame:
-    """The province's figures (浙江省), each with its quote and source."""
-    table = _read_csv(raw_dir / "province_reference.csv")
-    return table.assign(year=table["year"].astype(int), value=table["value"].astype(float))
 
 
 @dataclass(frozen=True)
@@ -146,7 +81,7 @@ class Registry:
             load_regions(raw_dir),
             load_plan_targets(raw_dir, check=not checked_before),
             load_pacing_profiles(raw_dir),
-            _read_csv(raw_dir / "provenance.csv"),
+            read_registry_csv(raw_dir / "provenance.csv"),
             load_province(raw_dir),
         )
 
@@ -176,8 +111,25 @@ class Registry:
         return self.indicators.set_index("indicator_id")
 
     @property
+    def total_name(self) -> str:
+        """The total row's name (全县, 全区, 全市: ``annex_order`` 0 of regions.csv): the county's own value,
+        or the sum of its regions; not ranked."""
+        return str(self.regions["region"].iloc[0])
+
+    def check_total(self, declared: str, where: Path | None = None) -> "Registry":
+        """The registry, if its total row is the one the project file declares (``[county] total_name``)."""
+        if declared != self.total_name:
+            raise InputError(
+                f"项目文件的总计行“{declared}”与区域表的“{self.total_name}”不一致 / the total row differs",
+                file=where,
+                value=declared,
+                fix=f'在 kpi.toml 的 [county] 中写 total_name = "{self.total_name}"，或改 regions.csv 中 annex_order 为 0 的行',
+            )
+        return self
+
+    @property
     def region_names(self) -> list[str]:
-        """全县 and the regions, in annex order."""
+        """The total row and the regions, in annex order."""
         return self.regions["region"].tolist()
 
     @property
@@ -189,6 +141,12 @@ class Registry:
     def indicator_order(self) -> dict[str, int]:
         """indicator_id → its annex order."""
         return dict(zip(self.indicators["indicator_id"], self.indicators["annex_order"]))
+
+    @cached_property
+    def year_to_date(self) -> np.ndarray:
+        """Per indicator (annex order): True where its monthly value accumulates over the year (an amount,
+        a count), False for a level at its month (growth, ratio, rank: :data:`kpi.facts.POINT_IN_TIME`)."""
+        return ~self.indicators["kind"].isin(POINT_IN_TIME).to_numpy()
 
     @property
     def paced(self) -> pd.DataFrame:
@@ -216,9 +174,9 @@ class Registry:
                     value=row.profile,
                     fix="在 data/raw/pacing_profiles.csv 中为该节奏写 1—12 月的序时进度",
                 )
-            if indicators.loc[indicators["indicator_id"] == row.indicator_id, "kind"].iloc[0] == "growth":
+            if indicators.loc[indicators["indicator_id"] == row.indicator_id, "kind"].iloc[0] in POINT_IN_TIME:
                 raise InputError(
-                    "增长类指标没有序时进度，不能设节奏 / a growth rate has no pacing",
+                    "增长率、比率、位次类指标没有序时进度，不能设节奏 / a point-in-time indicator has no pacing",
                     file=where,
                     value=row.indicator_id,
                     fix="从 [pacing] 中删去该指标",
@@ -259,7 +217,7 @@ class Registry:
         inside = {
             region
             for known, region in self.region_lookup.items()
-            if len(known) >= 2 and len(key) >= 2 and (known in key or key in known) and region != COUNTY
+            if len(known) >= 2 and len(key) >= 2 and (known in key or key in known) and region != self.total_name
         }
         if inside:
             return inside.pop() if len(inside) == 1 else None  # 高新区: two zones, no suggestion

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kpi.facts import POINT_IN_TIME
+
 if TYPE_CHECKING:
     from kpi.registry import Registry
 
@@ -48,12 +50,12 @@ NEAR_TOLERANCE = DEFAULT_RULES.near_tolerance
 
 def time_share_matrix(periods: list[str], registry: Registry) -> np.ndarray:
     """序时进度 as a (period × indicator) array: month / 12, or the indicator's pacing profile when
-    ``indicators.csv`` names one; NaN for growth indicators, judged against their target rate."""
+    ``indicators.csv`` names one; NaN for a point-in-time indicator (growth, ratio, rank), judged against its target."""
     months = np.array([int(p[5:7]) for p in periods])
     profiles = registry.pacing_profiles.set_index(["profile", "month"])["time_share"]
     columns = []
     for indicator in registry.indicators.itertuples():
-        if indicator.kind == "growth":
+        if indicator.kind in POINT_IN_TIME:
             columns.append(np.full(len(months), np.nan))
         elif indicator.pacing_profile == "linear":
             columns.append(months / 12.0)

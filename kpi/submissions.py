@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.errors import InputError
+from kpi.facts import POINT_IN_TIME
 from kpi.form_cells import (
     REFERENCE_MARKERS,
     REGION_HEADERS,
@@ -277,8 +278,8 @@ def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, li
     for sheet, row_index, row, region, j, indicator_id, _, location in annex_cells(sheets, path, registry):
         shown = _progress_shown(row, j + 1, sheet, location)
         if shown is not None:
-            growth = kinds[indicator_id] == "growth"
-            value = shown if growth else round(shown / 100 * target[(region, indicator_id)], 6)
+            level = kinds[indicator_id] in POINT_IN_TIME  # 进度 is the value itself
+            value = shown if level else round(shown / 100 * target[(region, indicator_id)], 6)
             raw = row[j + 1]
             records.append(value_record(period, region, indicator_id, value, sheet, row_index, j + 1, raw, ""))
     notice = (

@@ -31,7 +31,7 @@ def find_falls(
     Each year's values are laid on a (12 months × regions·indicators) grid and scanned month by
     month, carrying the last reported value forward: linear, with no sort.
     """
-    cumulative = (registry.indicators["kind"] != "growth").to_numpy()
+    cumulative = registry.year_to_date
     n_indicators = len(cumulative)
     cells_per_month = len(registry.region_names) * n_indicators
     candidates = np.flatnonzero(cumulative[indicator]) if len(indicator) else np.zeros(0, np.int64)

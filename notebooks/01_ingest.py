@@ -81,7 +81,7 @@ display(Markdown("全部通过 / all passed" if data.sum_checks["ok"].all() else
 
 # %%
 first_year = data.annex_years()[0]
-show(annex_targets_chart(data.targets_for(first_year), registry.indicators, first_year))
+show(annex_targets_chart(data.targets_for(first_year), registry, first_year))
 
 # %% [markdown]
 # ## 月度进度数据

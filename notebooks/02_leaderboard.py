@@ -35,7 +35,6 @@ from kpi.parsing import parse_period
 from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, show, use_cjk_font
 from kpi.processed import open_processed
 from kpi.quarterly import conventions, lagging_table
-from kpi.registry import COUNTY
 
 use_cjk_font()
 data = open_processed(processed_dir)
@@ -80,6 +79,6 @@ show(rank_bump_chart(board, registry, year, indicator))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-display(reader_table(lagging_table(board, period, COUNTY, registry), wrap=("责任单位",)))
+display(reader_table(lagging_table(board, period, registry.total_name, registry), wrap=("责任单位",)))
 for row in missing_reports(board[board["period"] == period]).itertuples():
     display(reader_table(pd.DataFrame({"未报送的区域": [row.region], "缺报指标数": [len(row.indicators_missing)]})))

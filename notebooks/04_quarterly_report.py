@@ -42,7 +42,6 @@ from kpi.quarterly import (
     report_heading,
     validate_parameters,
 )
-from kpi.registry import COUNTY
 from kpi.trajectory_plots import trajectory_charts
 
 use_cjk_font()
@@ -83,7 +82,7 @@ leaderboard_table(board, registry, period, highlight=region)
 # NBVAL_CHECK_OUTPUT
 if reported:
     display(reader_table(region_table(board, period, region, registry, last_year)))
-    if region != COUNTY:
+    if region != registry.total_name:
         display(Markdown("**各季度末排名**"), reader_table(quarterly_ranks(board, year, region, registry)))
 
 # %%
@@ -92,7 +91,7 @@ if reported:
 
 # %%
 display(Markdown(f"## 四、{data.plan.toward}（全县报告）"))
-if region == COUNTY:
+if region == registry.total_name:
     assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year, province=registry.province)
     plan_rows = plan_table(assessments)
     if data.county_annual["is_example"].any():

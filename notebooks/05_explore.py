@@ -70,11 +70,14 @@ display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_
 trend_chart = explore_views.trend_figure(
     explore.trend(board, [region], indicator, start, end),
     names[indicator],
-    explore.is_growth(indicator, registry),
+    explore.measure_of(indicator, registry),
     is_example,
 )
 compare_chart = explore_views.compare_figure(
-    explore.compare(board, end, indicator, registry), f"{end} 各区域：{names[indicator]}", is_example
+    explore.compare(board, end, indicator, registry),
+    f"{end} 各区域：{names[indicator]}",
+    explore.measure_of(indicator, registry),
+    is_example,
 )
 region_output, drill_output, pace_output = widgets.Output(), widgets.Output(), widgets.Output()
 
@@ -85,13 +88,14 @@ def redraw(change=None):
     explore_views.trend_figure(
         explore.trend(board, chosen, shown_indicator, first, last),
         names[shown_indicator],
-        explore.is_growth(shown_indicator, registry),
+        explore.measure_of(shown_indicator, registry),
         is_example,
         figure=trend_chart,
     )
     explore_views.compare_figure(
         explore.compare(board, month_box.value, shown_indicator, registry),
         f"{month_box.value} 各区域：{names[shown_indicator]}",
+        explore.measure_of(shown_indicator, registry),
         is_example,
         figure=compare_chart,
     )

@@ -137,12 +137,13 @@ def test_drill_down_names_each_points_source(board, processed):
 
 def test_the_figures_carry_the_selection(board, processed):
     rows = explore.trend(board, ["东方镇"], "new_sme_tech", "2025-01", "2025-12")
-    figure = explore_views.trend_figure(rows, "新增省科技型中小企业", False, True)
+    measure = explore.measure_of("new_sme_tech", processed.registry)
+    figure = explore_views.trend_figure(rows, "新增省科技型中小企业", measure, True)
     names = [trace.name for trace in figure.data]
     assert names[0] == "东方镇" and "序时进度" in names and "示例数据" in str(figure.layout.annotations)
     assert None not in figure.data[0].y  # one year: no gap
     two_years = explore_views.trend_figure(
-        explore.trend(board, ["东方镇"], "new_sme_tech", "2024-01", "2025-12"), "x", False, False
+        explore.trend(board, ["东方镇"], "new_sme_tech", "2024-01", "2025-12"), "x", measure, False
     )
     assert None in two_years.data[0].y  # the line breaks where a year starts
 

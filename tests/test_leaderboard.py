@@ -146,7 +146,7 @@ def test_pacing_must_name_a_known_indicator_and_profile(registry):
         registry.with_pacing(BATCH.assign(indicator_id="nothing"))
     with pytest.raises(InputError, match="未定义"):
         registry.with_pacing(BATCH.assign(profile="monthly_magic"))
-    with pytest.raises(InputError, match="增长类"):
+    with pytest.raises(InputError, match="增长率、比率、位次类"):
         registry.with_pacing(BATCH.assign(indicator_id="hitech_investment_growth"))
 
 
