@@ -125,7 +125,9 @@ def _target_of(raw, indicator: pd.Series, unit, sheet: Sheet, column: int, locat
     minimum = KIND_RULES[indicator["kind"]]["minimum"]
     if minimum is not None and target < minimum:
         raise InputError(
-            f"{indicator['name_zh']}的目标不能小于 {minimum} / a target below the kind's minimum",
+            f"{indicator['name_zh']}的目标"
+            + ("不能为负" if minimum == 0 else f"不能小于 {minimum}")
+            + " / a target below the kind's minimum",
             value=raw,
             column=column_name(sheet, column),
             fix="改为 0 或正数",
@@ -203,7 +205,7 @@ def read_annex(
         for row in checks[~checks["ok"]].itertuples():
             warnings.warn(
                 SumMismatchWarning(
-                    f"{path.name}: {row.indicator_id} 全县 {row.county:g} ≠ 各区域合计 {row.regions_sum:g}"
+                    f"{path.name}: {row.indicator_id} {registry.total_name} {row.county:g} ≠ 各区域合计 {row.regions_sum:g}"
                     f"（差 {row.difference:+.4g}）"
                 ),
                 stacklevel=2,
@@ -245,7 +247,7 @@ def _check_complete(table: pd.DataFrame, registry: Registry, path: Path) -> None
             f"晾晒表缺少 {len(missing)} 项目标：{listed}{'…' if len(missing) > 6 else ''}"
             " / the annex is missing targets",
             file=path,
-            fix="每个区域（含全县）的每个指标都应有一个目标值",
+            fix=f"每个区域（含{registry.total_name}）的每个指标都应有一个目标值",
         )
 
 
@@ -266,9 +268,11 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
 
 
 def format_target(value: float, comparator: str, unit: str, exact: bool = False) -> str:
-    """``(15, ">=")`` → ``15以上``; amounts keep two decimals as printed in the annex (``exact``: every
+    """``(15, ">=")`` → ``15以上``, a rank ``(30, "<=")`` → ``前30位``; amounts keep two decimals as printed in the annex (``exact``: every
     digit, for a file the project reads back)."""
     text = f"{value:.10g}" if exact else f"{value:.2f}" if unit in ("亿元", "万元") else f"{value:g}"
+    if unit == "位" and comparator == "<=":  # a rank, as plans write it
+        return f"前{text}位"
     suffix = {">=": "以上", "<=": "以下"}.get(comparator, "")
     prefix = {">": "超过", "<": "低于"}.get(comparator, "")
     return f"{prefix}{text}{suffix}"

@@ -26,7 +26,7 @@ from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
 from kpi.identity import Imprint
-from kpi.quarterly import conventions, headline, lagging_table, shown_progress
+from kpi.quarterly import GAP_COLUMN, conventions, headline, lagging_table, shown_progress
 from kpi.registry import Registry
 
 HEADING_FONT, BODY_FONT = "黑体", "仿宋"
@@ -107,13 +107,19 @@ def _board_table(document: Document, board: pd.DataFrame, period: str, registry:
     _cell_text(table.cell(0, 0), "区域", bold=True)
     for j, indicator_id in enumerate(columns, start=1):
         _cell_text(table.cell(0, j), names[indicator_id], bold=True)
+    size = 9 if len(columns) <= 8 else 7.5  # more indicators than the annex's 7: smaller, not wrapped
     for i, region in enumerate(registry.region_names, start=1):
         _cell_text(table.cell(i, 0), region, bold=True)
         for j, indicator_id in enumerate(columns, start=1):
             entry = cells.loc[(region, indicator_id)]
-            _cell_text(table.cell(i, j), entry["text"])
+            _cell_text(table.cell(i, j), entry["text"], size=size)
             if entry["status"] in STATUS_COLOURS:
                 _shade(table.cell(i, j), STATUS_COLOURS[entry["status"]])
+
+
+def gap_text(item: dict) -> str:
+    """A lagging item's gap with its unit (:data:`kpi.quarterly.GAP_COLUMN` is in points)."""
+    return f"{item[GAP_COLUMN]}个百分点" if GAP_COLUMN in item else str(item["差距"])
 
 
 def _lagging_items(document: Document, board: pd.DataFrame, period: str, registry: Registry) -> None:
@@ -127,7 +133,7 @@ def _lagging_items(document: Document, board: pd.DataFrame, period: str, registr
             _paragraph(
                 document,
                 f"· {item['区域']} {item['指标']}：进度{item['进度']}，序时进度或目标{item['序时进度或目标']}，"
-                f"差{item['差距(百分点)']}个百分点（{item['状态']}，方案条款{item['方案条款']}）。",
+                f"差{gap_text(item)}（{item['状态']}，方案条款{item['方案条款']}）。",
                 size=11,
             )
 
@@ -151,14 +157,16 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
     if order:
         _paragraph(document, f"综合得分排名：{order}。")
     _paragraph(document, "二、晾晒表", HEADING_FONT, 15)
-    legend = "每格为“进度（排名）”；增长类指标的进度为实际增幅。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。"
+    level, shown = fmt.level_words(registry.indicators["kind"])
+    legend = f"每格为“进度（排名）”；{level}指标的进度为{shown}。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。"
     _paragraph(document, legend, size=10)
     _board_table(document, board, period, registry)
     _paragraph(document, "三、滞后事项与责任单位", HEADING_FONT, 15)
     _lagging_items(document, board, period, registry)
     _paragraph(document, "四、说明", HEADING_FONT, 15)
     notes = [
-        f"数据截至{year}年{month}月，为年初至今累计值；增长类指标为同比增幅。",
+        f"数据截至{year}年{month}月，为年初至今累计值；"
+        + ("增长类指标为同比增幅。" if level == "增长类" else f"{level}指标为当月的{shown}。"),
         *conventions(imprint.rules, registry),
     ]
     for number, note in enumerate([*notes, "未报送不计零、不排名。"], start=1):

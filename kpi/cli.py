@@ -8,6 +8,7 @@ import os
 import sys
 
 from kpi.cli_intake import add_intake_commands, project_config
+from kpi.cli_project import add_project_commands
 from kpi.errors import InputError
 
 
@@ -32,7 +33,7 @@ def _cmd_ingest(args) -> int:
     print(
         f"annex targets: {len(result.annex)} ({years}); progress rows: {len(result.progress)}; "
         f"county annual rows: {len(result.county_annual)}; plan targets: {len(result.plan_targets)}; "
-        f"全县 = Σ regions checks failed: {failed}"
+        f"total = Σ regions checks failed: {failed}"
     )
     print(f"project file: {cfg.path}")
     if (
@@ -126,7 +127,9 @@ def _cmd_leaderboard(args) -> int:
 def _add_report(sub, common, inputs) -> None:
     """``kpi report``: the quarter's batch, its options."""
     report = sub.add_parser(
-        "report", parents=[common], help="季度报告：ingest，然后为全县和各区域运行报告笔记本，写出 reports/YYYY-QN/"
+        "report",
+        parents=[common],
+        help="季度报告：ingest，然后为总计行（全县/全区）和各区域运行报告笔记本，写出 reports/YYYY-QN/",
     )
     report.add_argument("--year", type=int, help="年份（默认：数据中最近的完整季度）")
     report.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="季度 1—4")
@@ -165,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpi",
         parents=[common],
-        description="“139”科技创新体系建设工程：指标进度、晾晒表与报告。县名与数据位置见 kpi.toml。",
+        description="一个县的科技创新方案：指标进度、晾晒表与报告。县名、方案与数据位置见 kpi.toml；新县用 kpi init。",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -194,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(sub, common, inputs)
 
     add_intake_commands(sub, common)
+    add_project_commands(sub, common)
     return parser
 
 

@@ -296,16 +296,16 @@ def import_annex(
             targets = read_annex(path, registry, year=year)
         except SumMismatchWarning as exc:
             raise InputError(
-                f"全县不等于各区域合计：{exc} / the county total differs from the sum of the regions",
+                f"{registry.total_name}不等于各区域合计：{exc} / the total differs from the sum of the regions",
                 file=path,
-                fix="核对全县行或各区域的指标，使全县 = 各区域合计",
+                fix=f"核对{registry.total_name}行或各区域的指标，使{registry.total_name} = 各区域合计",
             ) from None
     expected = len(registry.region_names) * len(registry.indicators)
     if len(targets) != expected:
         raise InputError(
             f"晾晒表应有 {expected} 个指标值，读到 {len(targets)} 个 / wrong number of targets",
             file=path,
-            fix="每个区域（含全县）的每个指标各填一个目标值",
+            fix=f"每个区域（含{registry.total_name}）的每个指标各填一个目标值",
         )
     now = now or beijing_now()
     digest = atomic.file_sha256(path)

@@ -22,7 +22,7 @@ from kpi import EXAMPLE_LABEL, atomic
 from kpi.annex import annex_blocks, format_target, indicator_header
 from kpi.atomic import safe_cell
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
-from kpi.formatting import EXCEL_FORMATS
+from kpi.formatting import EXCEL_FORMATS, level_words
 from kpi.identity import Imprint
 from kpi.leaderboard import published_progress
 from kpi.registry import Registry
@@ -128,7 +128,7 @@ def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, is_total: b
 
 
 def _notes(board_cells: pd.DataFrame, registry: Registry, year: int, month: int, rules: Rules, is_example: bool):
-    """The notes under the table: the project's conventions (stated as such), how 全县 was filled,
+    """The notes under the table: the project's conventions (stated as such), how the total row was filled,
     and for example data the red warning."""
     county_sources = board_cells.loc[registry.total_name]["actual_source"]
     summed = [registry.indicator(i)["name_zh"] for i, s in county_sources.items() if s == "sum_of_regions"]
@@ -136,17 +136,22 @@ def _notes(board_cells: pd.DataFrame, registry: Registry, year: int, month: int,
         f"；{r.name_zh}的序时进度按声明的节奏计算（{r.pacing_reason}；来源：{r.pacing_source}）"
         for r in registry.paced.itertuples()
     )
-    county_note = "全县自报值" + (f"；{'、'.join(summed)} 全县未报送，按各区域合计（排名栏标“合计”）" if summed else "")
+    total = registry.total_name
+    county_note = f"{total}自报值" + (
+        f"；{'、'.join(summed)} {total}未报送，按各区域合计（排名栏标“合计”）" if summed else ""
+    )
+    level, shown = level_words(registry.indicators["kind"])
+    rank_order = "按实际增幅" if level == "增长类" else "按实际值，位次越小越好"
     notes = [
         "注：以下填表口径为本项目约定，方案未作规定。1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；"
-        "增长类指标的进度为实际增幅（%）。",
+        f"{level}指标的进度为{shown}" + ("（%）。" if level == "增长类" else "。"),
         f"2. 序时进度 = 月份 ÷ 12（{year}年{month}月为 {month / 12:.1%}）{paced}；"
         f"进度不低于序时为超序时（绿），低于序时不超过 {rules.near_tolerance_points:g} 个百分点为基本序时（黄），其余为滞后（红）；"
-        "增长类指标达到目标为达标（绿），否则未达标（红）；未报送为灰色，不计零、不排名。",
-        f"3. 排名：{len(registry.region_names) - 1} 个区域之间按完成率从高到低（增长类按实际增幅），"
-        "并列取较好名次（1、2、2、4），全县不参与排名；较上月：↑ 上升、↓ 下降、– 不变。",
-        "4. " + rules.describe(),
-        f"5. 全县数据：{county_note}。",
+        f"{level}指标达到目标为达标（绿），否则未达标（红）；未报送为灰色，不计零、不排名。",
+        f"3. 排名：{len(registry.region_names) - 1} 个区域之间按完成率从高到低（{level.rstrip('类')}类{rank_order}），"
+        f"并列取较好名次（1、2、2、4），{total}不参与排名；较上月：↑ 上升、↓ 下降、– 不变。",
+        "4. " + rules.describe(registry.indicators["kind"]),
+        f"5. {total}数据：{county_note}。",
     ]
     if is_example:
         notes.append(f"6. {EXAMPLE_LABEL}：本表数据（含推算的指标）由固定种子生成器生成，仅用于演示，不代表官方数字。")

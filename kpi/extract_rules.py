@@ -50,6 +50,8 @@ def _basis(clause_text: str, subject: str, unit: str, inherited: str | None) -> 
         return inherited, False
     if "累计数" in clause_text:
         return "cumulative", False
+    if unit in ("位", "名") or re.search(r"位次|排名|每万人|万人|强度|占比|比重", subject + unit):
+        return "level", False  # a rank or a ratio is a level at its year, never a stock
     if any(verb in clause_text for verb in FLOW_VERBS):
         return "new_since_base", False
     if unit == "%" or "比重" in clause_text or unit in ("亿元", "万元"):

@@ -56,6 +56,9 @@ FLOW_VERBS = ("新增", "引进", "落地", "新建", "实施", "培育", "引�
 
 
 LEADING_WORDS = (
+    "全县",  # the area the whole plan is about: 全区研发投入强度 is 研发投入强度
+    "全区",
+    "全市",
     "力争",
     "争取",
     "确保",

@@ -122,6 +122,26 @@ def progress(value, kind: str, unit: str, missing: str = NOT_APPLICABLE) -> str:
     return percent(value)
 
 
+def level_words(kinds) -> tuple[str, str]:
+    """How the notes name the point-in-time indicators among ``kinds`` (an indicators table's ``kind``
+    column) and what their 进度 shows: ``("增长类", "实际增幅")`` where growth is the only one, else e.g.
+    ``("增长、比率、位次类", "实际值（增幅、比率或位次）")``."""
+    words = {"growth": "增长", "ratio": "比率", "rank": "位次"}
+    present = [word for kind, word in words.items() if kind in set(kinds)]
+    if present in ([], ["增长"]):
+        return "增长类", "实际增幅"
+    shown = {"增长": "增幅", "比率": "比率", "位次": "位次"}
+    return "、".join(present) + "类", "实际值（" + "或".join(shown[w] for w in present) + "）"
+
+
+def level_progress(value, kind: str, target, comparator: str, unit: str) -> str:
+    """A point-in-time value beside its target, as a sentence says it: ``增幅12.3%，目标15%``,
+    ``2.9%，目标3%以上``, ``第33位，目标前30位``."""
+    if kind == "growth":
+        return f"增幅{float(value):.1f}%，目标{float(target):g}%"
+    return f"{progress(value, kind, unit)}，目标{globals()['target'](target, comparator, unit)}"
+
+
 #: how a point-in-time value's cell is formatted in a workbook (the value stored in its unit)
 EXCEL_FORMATS = {"rank": '"第"0"位"', "ratio": "0.00"}
 

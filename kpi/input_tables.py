@@ -18,7 +18,7 @@ BASIS_ZH = {
     "annual_growth": "年均增长",
     "milestone": "零突破（里程碑）",
 }
-ROLE_ZH = {"registry": "登记表", "annex": "晾晒表指标", "progress": "月度进度", "county_annual": "全县年度数据"}
+ROLE_ZH = {"registry": "登记表", "annex": "晾晒表指标", "progress": "月度进度", "county_annual": "年度数据（总计）"}
 
 
 def annex_table(targets: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -74,7 +74,7 @@ def basis_counts(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def sum_checks_table(checks: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    """The annex's sum checks (全县 against the sum of its regions) as readers see them."""
+    """The annex's sum checks (the total row against the sum of its regions) as readers see them."""
     from kpi import formatting as fmt
 
     indicators = registry.by_id
@@ -82,7 +82,7 @@ def sum_checks_table(checks: pd.DataFrame, registry: Registry) -> pd.DataFrame:
         {
             "年份": checks["year"].astype(int),
             "指标": checks["indicator_id"].map(indicators["name_zh"]),
-            "全县": [
+            registry.total_name: [
                 fmt.number(v, indicators.loc[i, "unit"]) for v, i in zip(checks["county"], checks["indicator_id"])
             ],
             "各区域合计": [

@@ -319,6 +319,7 @@ def lagging(
                 "status",
                 "actual",
                 "target",
+                "comparator",
                 "completion_rate",
                 "time_share",
                 "gap_points",

@@ -279,3 +279,44 @@ def assess_frame(series: pd.DataFrame) -> pd.DataFrame:
     result["verdict"] = pd.Categorical(verdict, categories=list(VERDICTS_ZH))
     result["verdict_zh"] = result["verdict"].cat.rename_categories(VERDICTS_ZH)
     return result
+
+
+def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
+    """The plan's targets that have data, as the reader sees them. A growth target shows the growth
+    achieved (%) against its target rate, with the level beside it in its own unit. 增长率比 is the
+    Eurostat / Open SDG growth-rate ratio; 新增进度比 (targets counted as new since 2022) is the share
+    added so far over the share of years elapsed: two quantities, two columns."""
+    known = assessments[assessments["verdict"] != "insufficient_data"].reset_index(drop=True)
+    growth = known["basis"].eq("annual_growth")
+    achieved = known["cagr_obs"] * 100 if "cagr_obs" in known else pd.Series(float("nan"), index=known.index)
+    return pd.DataFrame(
+        {
+            "目标": known["name_zh"],
+            "最新年份": [fmt.integer(y) for y in known["latest_year"]],
+            "最新值": [
+                fmt.percent(g) + f"（{fmt.number(v, s)}{s}）" if is_growth else fmt.number(v, u)
+                for is_growth, g, v, u, s in zip(
+                    growth, achieved, known["latest_value"], known["unit"], known["series_unit"]
+                )
+            ],
+            target_column(assessments): [
+                ("年均增长 " if is_growth else "") + fmt.target(t, c, u)
+                for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])
+            ],
+            "判断": [
+                v
+                + (f"；{'高于' if above else '未超过'}全省（{pv:g}%，{int(py)}年）" if pd.notna(pv) else "")
+                + (f"（{n.split(' / ')[0]}）" if isinstance(n, str) and n else "")
+                for v, above, pv, py, n in zip(
+                    known["verdict_zh"],
+                    known["above_province"],
+                    known["province_value"],
+                    known["province_year"],
+                    known["note"],
+                )
+            ],
+            "增长率比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
+            "新增进度比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["pace_ratio"]],
+            "责任单位": known["responsible_units"],
+        }
+    )

@@ -141,7 +141,7 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
     part = board[board["period"] == period].copy()
     part["进度"] = published_progress(part, registry)
     names = {**registry.by_id["name_zh"].to_dict(), COMPOSITE: "综合"}
-    units = registry.by_id["unit"].to_dict()
+    units, kinds = registry.by_id["unit"].to_dict(), registry.by_id["kind"].to_dict()
     text = pd.DataFrame(index=registry.region_names)
     css = pd.DataFrame(index=registry.region_names)
     for indicator_id in [*registry.indicators["indicator_id"], COMPOSITE]:
@@ -155,7 +155,8 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
             text[(name, "指标")] = [
                 format_target(v, c, units[indicator_id]) for v, c in zip(rows["target"], rows["comparator"])
             ]
-            text[(name, "进度")] = [("未报送" if pd.isna(v) else f"{v:.1f}%") for v in rows["进度"]]
+            kind, unit = kinds[indicator_id], units[indicator_id]
+            text[(name, "进度")] = [fmt.progress(v, kind, unit, missing="未报送") for v in rows["进度"]]
             css[(name, "指标")] = ""
             css[(name, "进度")] = colour
         text[(name, "排名")] = rows["rank"].map(lambda v: "" if pd.isna(v) else str(int(v)))
@@ -168,7 +169,11 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
             css.loc[highlight] + "; font-weight: bold; border-top: 2px solid #333; border-bottom: 2px solid #333"
         )
     styles = [
-        {"selector": "", "props": "border-collapse: collapse; font-size: 12px"},
+        # the annex's 7 indicators at 12px fit A4 landscape; more are set smaller, never cut off
+        {
+            "selector": "",
+            "props": f"border-collapse: collapse; font-size: {12 if len(registry.indicators) <= 7 else 9}px",
+        },
         {
             "selector": "th, td",
             "props": "white-space: nowrap; padding: 2px 5px; border: 1px solid #d0d7de; text-align: center",

@@ -12,7 +12,6 @@ import pandas as pd
 from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
 from kpi.facts import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET, POINT_IN_TIME
-from kpi.identity import target_column
 from kpi.leaderboard import lagging, published_progress
 from kpi.registry import Registry
 
@@ -89,14 +88,15 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
         f"{counts.get(AHEAD, 0)}项超序时、{counts.get(NEAR, 0)}项基本序时、{counts.get(BEHIND, 0)}项滞后"
     ]
     if counts.get(MET, 0) or counts.get(NOT_MET, 0):
-        parts.append(f"增长类指标{counts.get(MET, 0)}项达标、{counts.get(NOT_MET, 0)}项未达标")
+        level = fmt.level_words(registry.indicators["kind"])[0]
+        parts.append(f"{level}指标{counts.get(MET, 0)}项达标、{counts.get(NOT_MET, 0)}项未达标")
     if counts.get(MISSING, 0):
         parts.append(f"{counts.get(MISSING, 0)}项未报送")
     text = "，".join(parts) + "。"
     behind = lagging(rows[rows["status"].isin([BEHIND, NOT_MET])], registry, limit=None, include_county=True)
     if not behind.empty:
         described = [
-            f"{html.escape(r.indicator)}（增幅{r.actual:.1f}%，目标{r.target:g}%）"
+            f"{html.escape(r.indicator)}（{_level_text(r, registry)}）"
             if pd.isna(r.time_share)
             else f"{html.escape(r.indicator)}（完成{r.completion_rate:.1%}，序时{r.time_share:.1%}，落后{-r.gap_points:.1f}个百分点）"
             for r in behind.itertuples()
@@ -107,8 +107,14 @@ def headline(board: pd.DataFrame, period: str, region: str, registry: Registry) 
     if region != registry.total_name and pd.notna(composite["rank"]):
         text += f"综合得分{composite['completion_rate']:.1%}，在{ranked}个区域中排第{int(composite['rank'])}位。"
     elif region == registry.total_name and pd.notna(composite["completion_rate"]):
-        text += f"全县综合得分{composite['completion_rate']:.1%}（综合序时{composite['time_share']:.1%}）。"
+        text += f"{region}综合得分{composite['completion_rate']:.1%}（综合序时{composite['time_share']:.1%}）。"
     return text
+
+
+def _level_text(row, registry: Registry) -> str:
+    """A lagging point-in-time cell's value and target (:func:`kpi.formatting.level_progress`)."""
+    indicator = registry.indicator(row.indicator_id)
+    return fmt.level_progress(row.actual, indicator["kind"], row.target, str(row.comparator), indicator["unit"])
 
 
 def region_table(
@@ -182,16 +188,28 @@ def quarterly_ranks(board: pd.DataFrame, year: int, region: str, registry: Regis
     return table
 
 
+#: the lagging table's gap column where every point-in-time indicator is a growth rate (all in points)
+GAP_COLUMN = "差距(百分点)"
+
+
+def _gap_text(gap: float, kind: str, unit: str) -> str:
+    """A gap with its unit where units differ by row: ``10.0个百分点``, ``1位``, ``0.10%``."""
+    if kind not in POINT_IN_TIME or kind == "growth":
+        return f"{gap:.1f}个百分点"
+    return f"{gap:.0f}位" if kind == "rank" else f"{gap:.2f}{unit}"
+
+
 def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Registry) -> pd.DataFrame:
-    """Every lagging item of ``region`` (全县: of every region, grouped by the unit responsible under
-    the plan), as the reader sees it."""
+    """Every lagging item of ``region`` (the total row: of every region, grouped by the unit responsible
+    under the plan), as the reader sees it."""
     current = board[board["period"] == period]
     if region != registry.total_name:
         current = current[current["region"] == region]
     behind = lagging(current, registry, limit=None)
     if region == registry.total_name:
         behind = behind.sort_values(["responsible_units", "gap_points", "region"], kind="stable")
-    units = registry.by_id["unit"]
+    units, kinds = registry.by_id["unit"], registry.by_id["kind"]
+    only_growth = fmt.level_words(registry.indicators["kind"])[0] == "增长类"
     table = pd.DataFrame(
         {
             "责任单位": behind["responsible_units"],
@@ -199,13 +217,23 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
             "指标": behind["indicator"],
             "状态": behind["status"].astype(str),
             "进度": [
-                fmt.percent(a) if units[i] == "%" else fmt.rate(c)
+                fmt.progress(a, kinds[i], units[i]) if kinds[i] in POINT_IN_TIME else fmt.rate(c)
                 for a, c, i in zip(behind["actual"], behind["completion_rate"], behind["indicator_id"])
             ],
             "序时进度或目标": [
-                f"目标 {t:g}%" if pd.isna(s) else fmt.rate(s) for s, t in zip(behind["time_share"], behind["target"])
+                fmt.rate(s)
+                if pd.notna(s)
+                else f"目标 {t:g}%"
+                if kinds[i] == "growth"
+                else "目标 " + fmt.target(t, str(c), units[i])
+                for s, t, c, i in zip(
+                    behind["time_share"], behind["target"], behind["comparator"], behind["indicator_id"]
+                )
             ],
-            "差距(百分点)": [f"{g:.1f}" for g in behind["gap_points"]],
+            GAP_COLUMN if only_growth else "差距": [
+                f"{g:.1f}" if only_growth else _gap_text(g, kinds[i], units[i])
+                for g, i in zip(behind["gap_points"], behind["indicator_id"])
+            ],
             "排名": [fmt.integer(r) for r in behind["rank"]],
             "方案条款": behind["clause"],
         }
@@ -215,52 +243,11 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
     return table.reset_index(drop=True)
 
 
-def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
-    """The plan's targets that have data, as the reader sees them. A growth target shows the growth
-    achieved (%) against its target rate, with the level beside it in its own unit. 增长率比 is the
-    Eurostat / Open SDG growth-rate ratio; 新增进度比 (targets counted as new since 2022) is the share
-    added so far over the share of years elapsed: two quantities, two columns."""
-    known = assessments[assessments["verdict"] != "insufficient_data"].reset_index(drop=True)
-    growth = known["basis"].eq("annual_growth")
-    achieved = known["cagr_obs"] * 100 if "cagr_obs" in known else pd.Series(float("nan"), index=known.index)
-    return pd.DataFrame(
-        {
-            "目标": known["name_zh"],
-            "最新年份": [fmt.integer(y) for y in known["latest_year"]],
-            "最新值": [
-                fmt.percent(g) + f"（{fmt.number(v, s)}{s}）" if is_growth else fmt.number(v, u)
-                for is_growth, g, v, u, s in zip(
-                    growth, achieved, known["latest_value"], known["unit"], known["series_unit"]
-                )
-            ],
-            target_column(assessments): [
-                ("年均增长 " if is_growth else "") + fmt.target(t, c, u)
-                for is_growth, t, c, u in zip(growth, known["target_value"], known["comparator"], known["unit"])
-            ],
-            "判断": [
-                v
-                + (f"；{'高于' if above else '未超过'}全省（{pv:g}%，{int(py)}年）" if pd.notna(pv) else "")
-                + (f"（{n.split(' / ')[0]}）" if isinstance(n, str) and n else "")
-                for v, above, pv, py, n in zip(
-                    known["verdict_zh"],
-                    known["above_province"],
-                    known["province_value"],
-                    known["province_year"],
-                    known["note"],
-                )
-            ],
-            "增长率比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["ratio"]],
-            "新增进度比": [f"{r:.2f}" if pd.notna(r) else fmt.NOT_APPLICABLE for r in known["pace_ratio"]],
-            "责任单位": known["responsible_units"],
-        }
-    )
-
-
 def conventions(rules, registry: Registry) -> list[str]:
     """The rules an output applied, and every declared pacing with its reason and source."""
     lines = [
         f"填表口径为本项目约定，方案未作规定：基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；"
-        + rules.describe()
+        + rules.describe(registry.indicators["kind"])
     ]
     lines += [
         f"{r.name_zh}的序时进度按节奏“{r.pacing_profile}”计算：{r.pacing_reason}（来源：{r.pacing_source}）"
@@ -308,7 +295,8 @@ def data_notes(
 
 
 def validate_parameters(year, quarter, region, registry: Registry) -> tuple[int, int, str]:
-    """Report parameters checked before anything runs: a year, a quarter 1–4, a known region."""
+    """Report parameters checked before anything runs: a year, a quarter 1–4, a known region (blank: the
+    total row)."""
     from kpi.errors import InputError
 
     if not isinstance(year, int) or not 2000 <= year <= 2100:
@@ -320,7 +308,7 @@ def validate_parameters(year, quarter, region, registry: Registry) -> tuple[int,
             "quarter 应为 1—4 / quarter must be 1–4", column="quarter", value=quarter, fix="例如 --quarter 4"
         )
     try:
-        region = registry.resolve_region(region)
+        region = registry.resolve_region(region) if region else registry.total_name
     except KeyError as exc:
         raise InputError(
             str(exc.args[0]), column="region", value=region, fix="使用 data/raw/regions.csv 中的区域名"

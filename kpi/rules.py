@@ -33,12 +33,22 @@ class Rules:
         """The 基本序时 band as a fraction (5 points → 0.05)."""
         return self.near_tolerance_points / 100
 
-    def describe(self) -> str:
-        """The composite's rule in the words printed under every table."""
+    def describe(self, kinds=("growth",)) -> str:
+        """The composite's rule in the words printed under every table, for indicators of ``kinds`` (an
+        indicators table's ``kind`` column: a ratio's and a rank's completion are said only where used)."""
+        kinds = set(kinds)
+        level = (
+            "、".join(w for k, w in (("growth", "增长"), ("ratio", "比率"), ("rank", "位次")) if k in kinds) or "增长"
+        )
+        extra = "".join(
+            text
+            for kind, text in (("ratio", "比率类按“实际值 ÷ 目标”计；"), ("rank", "位次类按“目标位次 ÷ 实际位次”计；"))
+            if kind in kinds
+        )
         return (
             f"综合得分 = 各指标完成率的加权平均（各项不低于{self.composite_floor_percent:g}%、不高于{self.composite_cap_percent:g}%；"
-            "增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；权重默认相等），仅对全部指标均已报送的区域计算；"
-            "综合序时进度为各指标序时进度的同权平均（增长类指标按100%计）。本项目约定，非方案规定。"
+            f"增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；{extra}权重默认相等），仅对全部指标均已报送的区域计算；"
+            f"综合序时进度为各指标序时进度的同权平均（{level}类指标按100%计）。本项目约定，非方案规定。"
         )
 
 

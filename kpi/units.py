@@ -17,6 +17,7 @@ from kpi.text import normalize_text
 UNIT_FAMILIES: dict[str, dict[str, float]] = {
     "money": {"元": 1.0, "千元": 1e3, "万元": 1e4, "万": 1e4, "百万元": 1e6, "亿元": 1e8, "亿": 1e8},
     "percent": {"%": 1.0, "百分比": 1.0, "个百分点": 1.0, "百分点": 1.0},
+    "rank": {"位": 1.0},  # a position (科技进步综合评价位次, 前30位): not a count
     # counts of one thing: 家 and 万家 convert, 家 and 件 do not (an enterprise is not a patent)
     **{
         f"count:{unit}": {unit: 1.0, f"万{unit}": 1e4}

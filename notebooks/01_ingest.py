@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 01 数据读取与校验 / Ingest and checks
 #
-# `kpi ingest` 按项目文件 `kpi.toml` 读取方案目标、各年晾晒表指标、月度进度与全县年度数据，校验后写入
+# `kpi ingest` 按项目文件 `kpi.toml` 读取方案目标、各年晾晒表指标、月度进度与年度数据（总计），校验后写入
 # `data/processed`。本笔记本只读取这些处理后的表格，显示读到了什么、来自哪些文件、通过了哪些校验。
 
 # %% tags=["parameters"]
@@ -72,7 +72,7 @@ for year in data.annex_years():
     display(reader_table(annex_table(targets, registry), caption=f"{year}年晾晒表指标{label}"))
 
 # %% [markdown]
-# ### 校验：全县 = 各区域合计（可加总的指标）
+# ### 校验：总计行 = 各区域合计（可加总的指标）
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -95,4 +95,6 @@ missing = data.missing_reports()
 display(Markdown(progress_summary(progress, missing)))
 
 # %%
-reader_table(county_annual_table(data.county_annual)) if len(data.county_annual) else Markdown("尚无全县年度数据。")
+reader_table(county_annual_table(data.county_annual)) if len(data.county_annual) else Markdown(
+    f"尚无{registry.total_name}年度数据。"
+)

@@ -29,10 +29,9 @@ from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
 from kpi.formatting import reader_table
-from kpi.plan_progress import assess_plan, effort_table, no_data_table, plan_targets_of, verdict_counts
+from kpi.plan_progress import assess_plan, effort_table, no_data_table, plan_table, plan_targets_of, verdict_counts
 from kpi.plots import show, use_cjk_font
 from kpi.processed import open_processed
-from kpi.quarterly import plan_table
 from kpi.trajectory_plots import additions_chart, trajectory_charts
 
 use_cjk_font()

@@ -14,7 +14,7 @@
 # %% tags=["parameters"]
 year = 2025
 quarter = 4
-region = "全县"  # 全县, or a region's canonical name
+region = ""  # a region's canonical name; default: the total row (全县、全区…)
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 made_at = ""  # filled by `kpi report`
 code_version = ""  # filled by `kpi report`
@@ -24,7 +24,7 @@ from IPython.display import HTML, Markdown, display
 
 from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
-from kpi.plan_progress import assess_plan
+from kpi.plan_progress import assess_plan, plan_table
 from kpi.plots import leaderboard_table, region_progress_chart, show, use_cjk_font
 from kpi.processed import open_processed
 from kpi.quarterly import (
@@ -35,7 +35,6 @@ from kpi.quarterly import (
     headline,
     lagging_table,
     no_data_paragraph,
-    plan_table,
     quarter_end,
     quarterly_ranks,
     region_table,
@@ -90,16 +89,17 @@ if reported:
     show(region_progress_chart(board, registry, region, period))
 
 # %%
-display(Markdown(f"## 四、{data.plan.toward}（全县报告）"))
+total = registry.total_name
+display(Markdown(f"## 四、{data.plan.toward}（{total}报告）"))
 if region == registry.total_name:
     assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year, province=registry.province)
     plan_rows = plan_table(assessments)
     if data.county_annual["is_example"].any():
-        display(HTML("<p style='color:#c00000'><b>⚠ 全县年度数据含示例数据</b>（真实数字见数据说明的来源）。</p>"))
+        display(HTML(f"<p style='color:#c00000'><b>⚠ {total}年度数据含示例数据</b>（真实数字见数据说明的来源）。</p>"))
     if plan_rows.empty:
         display(
             Markdown(
-                f"尚无全县年度数据，{data.plan.target_label}暂不作判断"
+                f"尚无{total}年度数据，{data.plan.target_label}暂不作判断"
                 "（用 `kpi template --year` 与 `kpi collect --year` 录入）。"
             )
         )
@@ -107,7 +107,7 @@ if region == registry.total_name:
         display(reader_table(plan_rows, wrap=("责任单位",)))
         show(trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province))
 else:
-    display(Markdown(f"区域报告不含{data.plan.target_label}轨迹（方案目标为全县口径），见全县报告。"))
+    display(Markdown(f"区域报告不含{data.plan.target_label}轨迹（方案目标为{total}口径），见{total}报告。"))
 
 # %% [markdown]
 # ## 五、滞后事项与责任单位
@@ -123,7 +123,7 @@ if len(behind):
 
 # %%
 checks = data.sum_checks[data.sum_checks["year"] == year]
-passed = [f"晾晒表全县=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）"]
+passed = [f"晾晒表{total}=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）"]
 display(
     Markdown(
         data_notes(

@@ -164,3 +164,20 @@ def test_the_registry_refuses_what_a_kind_cannot_do(raw_copy, change, column):
     with pytest.raises(InputError, match=column) as caught:
         load_indicators(raw_copy)
     assert caught.value.row == 2
+
+
+def test_the_readme_documents_every_kind_as_the_table_says():
+    from kpi import paths
+    from kpi.facts import KIND_RULES
+
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| kind | 中文 |") :].split("\n\n")[0].splitlines()[2:]
+    rows = {line.split("|")[1].strip(" `"): [c.strip() for c in line.split("|")[2:-1]] for line in table}
+    assert list(rows) == list(KIND_RULES)
+    for kind, (zh, value, judged, sums, values, direction) in rows.items():
+        rule = KIND_RULES[kind]
+        assert zh == rule["zh"]
+        assert ("序时" in judged) == rule["year_to_date"] and ("year to date" in value) == rule["year_to_date"]
+        assert (sums == "may") == rule["may_sum"]
+        assert ("whole" in values) == rule["whole"] and (f"≥ {rule['minimum']}" in values or rule["minimum"] is None)
+        assert ("lower is better, always" == direction) == bool(rule.get("lower_is_better"))

@@ -208,7 +208,7 @@ def test_the_second_condition_compares_with_the_province(registry):
 
 def test_the_2027_table_shows_a_growth_target_as_growth(registry):
     """县财政科技投入年均增长: 3.10 → 4.41 亿元 in 3 years is 12.47 %/yr against 15 %, the level beside it."""
-    from kpi.quarterly import plan_table
+    from kpi.plan_progress import plan_table
 
     annual = pd.DataFrame(
         {
