@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from kpi.errors import InputError
@@ -16,7 +17,7 @@ def add_intake_commands(sub, common) -> None:
     from kpi.cli_collect import cmd_alias, cmd_collect
 
     template = sub.add_parser(
-        "template", parents=[common], help="生成报送表：--period 月度（每个区域一份及汇总表），--year 全县年度数据"
+        "template", parents=[common], help="生成报送表：--period 月度（每个区域一份及汇总表），--year 年度数据（总计）"
     )
     template.add_argument("--period", help="月度报送表的时期 YYYY-MM")
     template.add_argument("--year", type=int, help="年度数据表的年份")
@@ -73,7 +74,8 @@ def add_intake_commands(sub, common) -> None:
 
 def _cmd_make_example(args) -> int:
     from kpi import config as project
-    from kpi.example_data import write_example
+    from kpi.collect import project_registry
+    from kpi.example_data import made_for, write_example
 
     cfg = project.load(getattr(args, "config", None))
     out = Path(args.out) if args.out else cfg.example
@@ -86,9 +88,32 @@ def _cmd_make_example(args) -> int:
     registry = Path(args.raw) if args.raw else cfg.registry
     if args.seed < 0:
         raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
-    for path in write_example(registry, out, cfg.plan.headline, seed=args.seed):
+    if made_for(project_registry(replace(cfg, registry=registry))):
+        written = write_example(registry, out, cfg.plan.headline, seed=args.seed)
+    else:  # another county: example returns on its own registry and imported annex, to rehearse with
+        written = _rehearsal(cfg, out, args.seed)
+        print(f"示例数据（非官方）：演练时用 --progress {written[0]} 代替 kpi.toml 的 progress")
+    for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _rehearsal(cfg, out: Path, seed: int) -> list[Path]:
+    """:mod:`kpi.rehearsal` on the project's registry and every annex its kpi.toml lists."""
+    from kpi.collect import project_registry
+    from kpi.pipeline import ensure_outside, read_annex_sources
+    from kpi.rehearsal import write_rehearsal
+
+    ensure_outside(out, cfg.registry, "the example data")
+    registry = project_registry(cfg)
+    targets, _, _ = read_annex_sources(cfg, registry)
+    if targets.empty:
+        raise InputError(
+            "还没有晾晒表指标，无法生成演练数据 / no annex targets yet",
+            file=cfg.path,
+            fix="先导入当年晾晒表：kpi import-annex 晾晒表.xlsx --year 2025",
+        )
+    return write_rehearsal(targets, registry, out, seed)
 
 
 def _cmd_template(args) -> int:

@@ -42,6 +42,23 @@ from kpi.facts import annex_title
 from kpi.registry import Registry
 
 COUNTY = "全县"  # Jinyun's total row (regions.csv, annex order 0)
+#: the registry this generator was written for (Jinyun's 7 annex indicators); any other gets kpi.rehearsal
+MADE_FOR = (
+    "rd_expense_above_scale",
+    "hitech_value_added",
+    "hitech_investment_growth",
+    "new_hitech_enterprises",
+    "new_sme_tech",
+    "new_invention_patents",
+    "new_pledge_hv_patents",
+)
+
+
+def made_for(registry: Registry) -> bool:
+    """Whether ``registry`` is the shipped county's, whose example this module generates (else the
+    generic :mod:`kpi.rehearsal` serves it)."""
+    return tuple(registry.indicators["indicator_id"]) == MADE_FOR and registry.total_name == COUNTY
+
 
 SEED = 139
 YEARS = (2023, 2024, 2025)

@@ -293,7 +293,7 @@ def test_project_file_errors_and_overrides(tmp_path):
 
 def test_no_code_path_names_an_example_file():
     for path in [*(paths.ROOT / "kpi").glob("*.py"), *(paths.ROOT / "notebooks").glob("*.py")]:
-        if path.name == "example_data.py":  # the generator names what it writes
+        if path.name in ("example_data.py", "rehearsal.py"):  # the generators name what they write
             continue
         text = path.read_text(encoding="utf-8")
         assert (

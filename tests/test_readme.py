@@ -131,12 +131,29 @@ def _annual(project: Path) -> None:
     workbook.save(project / "inbox" / "年度数据_2025.xlsx")
 
 
+def _district(project: Path) -> None:
+    """The second county's plan and annex, as a new county's analyst has them (tests/fixtures/second_county)."""
+    fixtures = ROOT / "tests" / "fixtures" / "second_county"
+    (project / "incoming").mkdir(exist_ok=True)
+    shutil.copy(fixtures / "plan.txt", project / "incoming" / "云岭区方案.txt")
+    shutil.copy(fixtures / "annex_2025.csv", project / "incoming" / "2025年云岭区晾晒表.csv")
+
+
+def _district_june(project: Path) -> None:
+    from tests.test_second_county import _fill
+
+    form = project / "yunling" / "reports" / "forms" / "2025-06" / "报送表_2025-06_汇总.xlsx"
+    _fill(form, project / "inbox" / "yunling-2025-06" / "汇总.xlsx", "2025-06")
+
+
 PREPARE = {
     "incoming/2026年晾晒表.xlsx": _annex_xlsx,
     "inbox/2026-01 ": _inbox,
     "inbox/2026-01-late": _late,
     "inbox/年度数据_2025.xlsx": _annual,
     "inbox/2026-02 ": _february,
+    "incoming/云岭区方案.txt": _district,
+    "inbox/yunling-2025-06 ": _district_june,
 }
 
 
@@ -193,6 +210,8 @@ def test_every_readme_command_does_what_the_readme_says(project):
     assert (project / "reports" / "monthly" / "2023-09" / "晾晒表_2023-09.xlsx").exists()
     assert len(list((project / "reports" / "monthly").glob("2025-*/leaderboard_2025-*.csv"))) == 12
     assert (project / "reports" / "2025-Q4" / "index.html").read_text(encoding="utf-8").count("季度报告</a>") == 9
+    assert (project / "yunling" / "reports" / "monthly" / "2025-06" / "情况通报_2025-06.docx").exists()
+    assert (project / "yunling" / "reports" / "monthly" / "2025-03" / "晾晒表_2025-03.xlsx").exists()  # rehearsed
     assert (project / "data" / "county" / "corrections.csv").exists()
     assert (project / "reports" / "monthly" / "2026-01" / "报送情况_2026-01.csv").exists()
     assert (project / "data" / "county" / "county_annual.csv").exists()
