@@ -26,7 +26,7 @@ import pandas as pd
 from kpi.facts import COMPOSITE, LEVEL_MEASURES, MISSING, POINT_IN_TIME, STATUS_COLOURS
 from kpi.processed import Processed
 from kpi.registry import Registry
-from kpi.trajectory import effort_needed
+from kpi.trajectory import effort_needed, higher_is_better
 
 EXPLORE_COLUMNS = [
     "period",
@@ -153,13 +153,14 @@ def drill_down(
 
 
 # ---------------------------------------------------------------- what-if
-def monthly_pace_needed(actual: float, target: float, month: int) -> float:
+def monthly_pace_needed(actual: float, target: float, month: int, higher: bool = True) -> float:
     """The amount per month a year-to-date indicator needs over the months left after ``month`` to
-    reach ``target`` by December: ``(target − actual) ÷ (12 − month)``; 0 when already reached; NaN in
-    December (no month left) or without a value. This project's arithmetic, not the plan's."""
+    reach ``target`` by December: ``(target − actual) ÷ (12 − month)``; 0 when already reached. Where
+    lower is better (``higher`` False: a cap) it is the most each month may add and stay within it, 0
+    once over. NaN in December (no month left) or without a value. This project's arithmetic."""
     if actual is None or target is None or math.isnan(actual) or math.isnan(target):
         return math.nan
-    if actual >= target:
+    if (actual >= target) if higher else (actual > target):
         return 0.0
     months_left = 12 - month
     return (target - actual) / months_left if months_left > 0 else math.nan
@@ -174,9 +175,10 @@ def pace_table(board: pd.DataFrame, period: str, registry: Registry, region: str
     rows = board[(board["period"] == period) & board["indicator_id"].isin(cumulative)]
     if region is not None:
         rows = rows[rows["region"] == region]
-    needed = [monthly_pace_needed(a, t, month) for a, t in zip(rows["actual"], rows["target"])]
+    higher = rows["indicator_id"].map(registry.by_id["higher_is_better"]).astype(bool)
+    needed = [monthly_pace_needed(a, t, month, h) for a, t, h in zip(rows["actual"], rows["target"], higher)]
     table = rows[["region", "indicator_id", "actual", "target"]].assign(
-        months_left=12 - month, pace_so_far=rows["actual"] / month, pace_needed=needed
+        months_left=12 - month, pace_so_far=rows["actual"] / month, pace_needed=needed, higher_is_better=higher
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         table["needed_over_so_far"] = (table["pace_needed"] / table["pace_so_far"]).replace([np.inf, -np.inf], np.nan)
@@ -194,7 +196,8 @@ def growth_needed(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of
         series = annual[annual["indicator_id"] == target.indicator_id].set_index("year")["value"].sort_index()
         if series.dropna().empty:
             continue
-        effort = effort_needed(series, int(target.target_year), float(target.target_value))
+        higher = higher_is_better(target.comparator)
+        effort = effort_needed(series, int(target.target_year), float(target.target_value), higher)
         records.append(
             {
                 "indicator_id": target.indicator_id,
@@ -207,6 +210,7 @@ def growth_needed(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of
                 "years_left": effort["years_left"],
                 "growth_needed": effort["needed_growth_per_year"],
                 "best_growth_so_far": effort["best_growth_so_far"],
+                "higher_is_better": higher,
             }
         )
     table = pd.DataFrame.from_records(
@@ -222,9 +226,13 @@ def growth_needed(plan_targets: pd.DataFrame, county_annual: pd.DataFrame, as_of
             "years_left",
             "growth_needed",
             "best_growth_so_far",
+            "higher_is_better",
         ],
     )
-    table["within_best_year"] = table["growth_needed"] <= table["best_growth_so_far"]
+    # a rise no bigger than the best year's, or where lower is better a fall no bigger than the best fall
+    table["within_best_year"] = (table["growth_needed"] <= table["best_growth_so_far"]).where(
+        table["higher_is_better"].astype(bool), table["growth_needed"] >= table["best_growth_so_far"]
+    )
     return table
 
 

@@ -191,7 +191,9 @@ def pace_view(table: pd.DataFrame, registry: Registry):
             "需为已有月均的倍数": table["needed_over_so_far"],
         }
     )
-    kinds = {c: "number" for c in ("累计完成", "全年目标", "已有月均", "今后每月需完成", "需为已有月均的倍数")}
+    needed = "今后每月需完成" if table["higher_is_better"].all() else "今后每月需完成（越小越好者：最多可增）"
+    shown = shown.rename(columns={"今后每月需完成": needed})  # for a cap: what each month may still add
+    kinds = {c: "number" for c in ("累计完成", "全年目标", "已有月均", needed, "需为已有月均的倍数")}
     return reader_table(shown, {**kinds, "剩余月数": "integer"}, caption="达成全年目标所需的月均进度（本项目测算）")
 
 

@@ -98,7 +98,8 @@ def kind_refusal(kind: str, value: float, name: str, unit: str) -> tuple[str, st
     rule = KIND_RULES[kind]
     if rule["minimum"] is not None and value < rule["minimum"]:
         what = "累计完成值不能为负" if rule["year_to_date"] else f"{rule['zh']}不能小于 {rule['minimum']}"
-        return f"{name}：{what} / a {kind} below {rule['minimum']}", "核对数值；增减变化请填在增长类指标中"
+        fix = {"rank": "填本月的位次（第几位，从 1 起）", "ratio": f"核对数值（{unit}，不为负）"}.get(kind)
+        return f"{name}：{what} / a {kind} below {rule['minimum']}", fix or "核对数值；增减变化请填在增长类指标中"
     if rule["whole"] and abs(value - round(value)) > 1e-6:
         return f"{name}是{rule['zh']}，应为整数 / a {kind} is a whole number", f"填写整数（单位：{unit}）"
     return None

@@ -83,7 +83,7 @@ def _assessed(target, series: pd.Series, province: pd.DataFrame | None) -> dict:
         "note": note,
         "latest_year": latest_year,
         "latest_value": latest,
-        **effort_needed(series, target.target_year, target.target_value),
+        **effort_needed(series, target.target_year, target.target_value, higher),
     }
 
 
@@ -163,10 +163,14 @@ def verdict_counts(assessments: pd.DataFrame) -> pd.DataFrame:
 
 def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
     """For the targets judged on a path: what each remaining year must add, against the best year
-    so far, as readers see it (units kept; growth rates in %)."""
+    so far (the largest fall where lower is better), as readers see it (units kept; growth rates in %)."""
     rows = assessments[
         assessments["verdict"].isin(["acceleration_needed", "limited_progress", "deterioration", "on_track"])
     ].reset_index(drop=True)
+    lower = rows["comparator"].isin(["<=", "<"]).any()  # then "best" is a fall for those rows: said so
+    best_change, best_growth = (
+        ("历年最好变化（越小越好者为最大降幅）", "历年最好增速（同上）") if lower else ("历年最大增量", "历年最快增长")
+    )
     return pd.DataFrame(
         {
             "目标": rows["name_zh"],
@@ -175,9 +179,9 @@ def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
             target_column(assessments): fmt.targets(rows),
             "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
             "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
-            "历年最大增量": [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
+            best_change: [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
             "每年需增长": [fmt.rate(v) for v in rows["needed_growth_per_year"]],
-            "历年最快增长": [fmt.rate(v) for v in rows["best_growth_so_far"]],
+            best_growth: [fmt.rate(v) for v in rows["best_growth_so_far"]],
             "责任单位": rows["responsible_units"],
         }
     )

@@ -224,29 +224,32 @@ def required_paths(base_year: int, base_value: float, target_year: int, target_v
     return pd.DataFrame({"year": years, "required_compound": compound, "required_linear": linear})
 
 
-def effort_needed(series: pd.Series, target_year: int, target_value: float) -> dict:
+def effort_needed(series: pd.Series, target_year: int, target_value: float, higher: bool = True) -> dict:
     """What the remaining years must deliver: the level increment and growth rate per year that
-    reach the target from the latest value, against the best year so far."""
+    reach the target from the latest value, against the best year so far — the largest rise, or for
+    a lower-is-better target (``higher`` False: 前30位, 不超过) the largest fall."""
     series = series.dropna().sort_index()
     latest_year, latest = int(series.index[-1]), float(series.iloc[-1])
     years_left = target_year - latest_year
     changes = series.diff().dropna()
     growth = series.pct_change().dropna().replace([np.inf, -np.inf], np.nan).dropna()
+    best_change = (changes.max() if higher else changes.min()) if len(changes) else math.nan
+    best_growth = (growth.max() if higher else growth.min()) if len(growth) else math.nan
     if years_left <= 0:
         return {
             "years_left": 0,
             "needed_change_per_year": math.nan,
             "needed_growth_per_year": math.nan,
-            "best_change_so_far": changes.max() if len(changes) else math.nan,
-            "best_growth_so_far": growth.max() if len(growth) else math.nan,
+            "best_change_so_far": best_change,
+            "best_growth_so_far": best_growth,
         }
     needed_growth = (target_value / latest) ** (1 / years_left) - 1 if latest > 0 else math.nan
     return {
         "years_left": years_left,
         "needed_change_per_year": (target_value - latest) / years_left,
         "needed_growth_per_year": needed_growth,
-        "best_change_so_far": float(changes.max()) if len(changes) else math.nan,
-        "best_growth_so_far": float(growth.max()) if len(growth) else math.nan,
+        "best_change_so_far": float(best_change),
+        "best_growth_so_far": float(best_growth),
     }
 
 

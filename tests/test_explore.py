@@ -69,6 +69,7 @@ def test_growth_needed_against_the_best_year():
             "unit": ["家", "%", "家"],
             "target_value": [216.0, 3.0, 260.0],
             "basis": ["cumulative", "level", "new_since_base"],
+            "comparator": [">=", ">=", ">="],
             "target_year": [2027, 2027, 2027],
         }
     )

@@ -181,3 +181,20 @@ def test_the_readme_documents_every_kind_as_the_table_says():
         assert (sums == "may") == rule["may_sum"]
         assert ("whole" in values) == rule["whole"] and (f"≥ {rule['minimum']}" in values or rule["minimum"] is None)
         assert ("lower is better, always" == direction) == bool(rule.get("lower_is_better"))
+
+
+def test_the_what_ifs_know_direction():
+    from kpi.explore import monthly_pace_needed
+    from kpi.trajectory import effort_needed
+
+    # a target to reach: (120 − 60) ÷ 6 months left; reached: nothing more needed
+    assert monthly_pace_needed(60, 120, 6) == 10 and monthly_pace_needed(130, 120, 6) == 0
+    # a cap (lower is better): what each month may still add; once over, nothing
+    assert monthly_pace_needed(60, 120, 6, higher=False) == 10 and monthly_pace_needed(130, 120, 6, False) == 0
+    # a rank from 40 (2023) to 35 (2024) and 36 (2025), 前30位 by 2028: −2 places a year needed, and the
+    # best year so far is the biggest fall (−5), not the biggest rise (+1)
+    ranks = pd.Series([40.0, 35.0, 36.0], index=[2023, 2024, 2025])
+    effort = effort_needed(ranks, 2028, 30, higher=False)
+    assert effort["needed_change_per_year"] == pytest.approx(-2) and effort["best_change_so_far"] == -5
+    assert effort["best_growth_so_far"] == pytest.approx(35 / 40 - 1)
+    assert effort_needed(ranks, 2028, 30)["best_change_so_far"] == 1  # higher is better: the biggest rise

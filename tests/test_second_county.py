@@ -309,3 +309,21 @@ def test_notebooks_03_and_05_run_for_the_district_on_its_defaults(district, tmp_
     assert "2028目标" in trajectories and "Traceback" not in trajectories
     for text in (explorer, trajectories):
         assert "缙云" not in text and "全县" not in text and not re.search(r"(?<![0-9a-f])2027(?![0-9a-f])", text)
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [("0", "位次不能小于 1"), ("2.5", "位次，应为整数"), ("-0.1", "比率不能小于 0")],
+)
+def test_a_township_sheet_with_an_impossible_rank_or_ratio_is_refused_at_its_cell(district, tmp_path, cell, problem):
+    header = "科技创新指数位次（位）" if "位次" in problem else "研发投入强度（%）"
+    sheet = tmp_path / "云山街道.csv"
+    sheet.write_text(
+        f"时期,2025-06\n区域,{header}\n云山街道,{cell}\n填报人：王五,电话：0578-1234567\n", encoding="gb18030"
+    )
+    before = (district["project"] / "data" / "county" / "progress.csv").read_bytes()
+    done = run_kpi("collect", str(sheet), "--period", "2025-06", cwd=district["project"])
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert problem in done.stderr and "云山街道.csv" in done.stderr and "第 3 行" in done.stderr
+    assert repr(cell) in done.stderr and "修改方法 / fix" in done.stderr
+    assert (district["project"] / "data" / "county" / "progress.csv").read_bytes() == before  # nothing written
