@@ -24,7 +24,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from kpi import EXAMPLE_LABEL
 from kpi import formatting as fmt
-from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS
+from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, STATUS_LEGEND, STATUS_MARKS
 from kpi.identity import Imprint
 from kpi.quarterly import GAP_COLUMN, conventions, headline, lagging_table, shown_progress
 from kpi.registry import Registry
@@ -76,9 +76,10 @@ def board_cells(board: pd.DataFrame, period: str, registry: Registry) -> pd.Data
     """Each region × indicator (and 综合) as the bulletin prints it: ``进度（排名）`` and its status."""
     rows = board[board["period"] == period].reset_index(drop=True)
     shown = shown_progress(rows, registry)
+    marks = rows["status"].astype(str).map(STATUS_MARKS).fillna("")
     text = [
-        value if value == MISSING or pd.isna(rank) else f"{value}（{int(rank)}）"
-        for value, rank in zip(shown, rows["rank"])
+        value if value == MISSING else f"{mark} {value}".strip() + ("" if pd.isna(rank) else f"（{int(rank)}）")
+        for value, rank, mark in zip(shown, rows["rank"], marks)
     ]
     return rows[["region", "indicator_id", "status"]].assign(text=text, status=rows["status"].astype(str))
 
@@ -158,7 +159,7 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
         _paragraph(document, f"综合得分排名：{order}。")
     _paragraph(document, "二、晾晒表", HEADING_FONT, 15)
     level, shown = fmt.level_words(registry.indicators["kind"])
-    legend = f"每格为“进度（排名）”；{level}指标的进度为{shown}。绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。"
+    legend = f"每格为“状态标记 进度（排名）”；{level}指标的进度为{shown}。{STATUS_LEGEND}。"
     _paragraph(document, legend, size=10)
     _board_table(document, board, period, registry)
     _paragraph(document, "三、滞后事项与责任单位", HEADING_FONT, 15)

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from kpi import EXAMPLE_LABEL, atomic
 from kpi.annex import annex_blocks, format_target, indicator_header
 from kpi.atomic import safe_cell
-from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, SUB_COLUMNS, annex_title
+from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, STATUS_LEGEND, STATUS_MARKS, SUB_COLUMNS, annex_title
 from kpi.formatting import EXCEL_FORMATS, level_words
 from kpi.identity import Imprint
 from kpi.leaderboard import published_progress
@@ -87,7 +87,7 @@ def _value_cells(sheet, row: int, column: int, entry: pd.Series, indicator_id: s
     """指标 and 进度 of one indicator (综合: its score), as printed in the annex."""
     if indicator_id == COMPOSITE:
         score = sheet.cell(row, column, None if entry["status"] == MISSING else float(entry["completion_rate"]))
-        score.number_format = "0.0%"
+        score.number_format = _marked("0.0%", entry["status"])
         return [score]
     if entry["comparator"] == "=":
         target = sheet.cell(row, column, float(entry["target"]))
@@ -103,7 +103,15 @@ def _value_cells(sheet, row: int, column: int, entry: pd.Series, indicator_id: s
             progress.value, progress.number_format = shown, EXCEL_FORMATS[kind]
         else:  # a completion, a growth or a ratio in %: a percent cell
             progress.value, progress.number_format = shown / 100, "0.00%" if kind == "ratio" else "0.0%"
+        progress.number_format = _marked(progress.number_format, entry["status"])
     return [target, progress]
+
+
+def _marked(number_format: str, status: str) -> str:
+    """A number format with the status's mark before the value (``"▲ "0.0%``): the cell stays a number
+    and its status survives a printer without colour."""
+    mark = STATUS_MARKS.get(status, "")
+    return f'"{mark} "{number_format}' if mark else number_format
 
 
 def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, is_total: bool, indicator_id: str, unit: str):
@@ -146,8 +154,9 @@ def _notes(board_cells: pd.DataFrame, registry: Registry, year: int, month: int,
         "注：以下填表口径为本项目约定，方案未作规定。1. 进度 = 年度累计完成值 ÷ 年度指标（百分比，保留一位小数）；"
         f"{level}指标的进度为{shown}" + ("（%）。" if level == "增长类" else "。"),
         f"2. 序时进度 = 月份 ÷ 12（{year}年{month}月为 {month / 12:.1%}）{paced}；"
-        f"进度不低于序时为超序时（绿），低于序时不超过 {rules.near_tolerance_points:g} 个百分点为基本序时（黄），其余为滞后（红）；"
-        f"{level}指标达到目标为达标（绿），否则未达标（红）；未报送为灰色，不计零、不排名。",
+        f"进度不低于序时为超序时（▲ 绿），低于序时不超过 {rules.near_tolerance_points:g} 个百分点为基本序时（● 黄），"
+        f"其余为滞后（▼ 红）；{level}指标达到目标为达标（▲ 绿），否则未达标（▼ 红）；未报送不计零、不排名。"
+        f"图例：{STATUS_LEGEND}。",
         f"3. 排名：{len(registry.region_names) - 1} 个区域之间按完成率从高到低（{level.rstrip('类')}类{rank_order}），"
         f"并列取较好名次（1、2、2、4），{total}不参与排名；较上月：↑ 上升、↓ 下降、– 不变。",
         "4. " + rules.describe(registry.indicators["kind"]),

@@ -49,16 +49,22 @@ LEVEL_MEASURES = {"growth": ("增幅", "目标增幅"), "ratio": ("比率", "目
 AHEAD, NEAR, BEHIND = "超序时", "基本序时", "滞后"
 MET, NOT_MET, MISSING, NOT_DUE = "达标", "未达标", "未报送", "未到序时"
 STATUSES = (AHEAD, NEAR, BEHIND, MET, NOT_MET, MISSING, NOT_DUE)
-#: the traffic light of each status (RGB hex), shared by the xlsx, the .docx, the HTML tables and charts
+#: the traffic light of each status (RGB hex), shared by the xlsx, the .docx, the HTML tables and charts;
+#: chosen so that a black-and-white printer still tells them apart (grey levels about 228, 200, 167, 255)
 STATUS_COLOURS = {
-    AHEAD: "C6EFCE",
-    MET: "C6EFCE",
-    NEAR: "FFEB9C",
-    BEHIND: "FFC7CE",
-    NOT_MET: "FFC7CE",
-    MISSING: "D9D9D9",
+    AHEAD: "D9EDD2",
+    MET: "D9EDD2",
+    NEAR: "F8C847",
+    BEHIND: "EA8C80",
+    NOT_MET: "EA8C80",
+    MISSING: "FFFFFF",
     NOT_DUE: "DDEBF7",
 }
+#: each status's mark, printed before its value in every table that colours it: the status survives a
+#: printer without colour (the words 未报送 speak for themselves)
+STATUS_MARKS = {AHEAD: "▲", MET: "▲", NEAR: "●", BEHIND: "▼", NOT_MET: "▼", MISSING: "", NOT_DUE: "○"}
+#: the legend printed with every table that colours statuses
+STATUS_LEGEND = "▲ 超序时/达标（绿）　● 基本序时（黄）　▼ 滞后/未达标（红）　○ 未到序时　未报送（白）"
 
 #: where a leaderboard cell's value came from: the region's report, the sum of the regions (全县),
 #: nothing, or the composite of the others

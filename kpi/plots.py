@@ -10,12 +10,20 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 import matplotlib.ticker
-import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 
 from kpi import formatting as fmt
-from kpi.facts import COMPOSITE, EXAMPLE_MARK, LEVEL_MEASURES, MISSING, STATUS_COLOURS
+from kpi.facts import (
+    COMPOSITE,
+    EXAMPLE_MARK,
+    LEVEL_MEASURES,
+    MISSING,
+    STATUS_COLOURS,
+    STATUS_LEGEND,
+    STATUS_MARKS,
+    STATUSES,
+)
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Zen Hei")
 FONT_CANDIDATES = (
@@ -148,15 +156,21 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
         rows = part[part["indicator_id"] == indicator_id].set_index("region").reindex(registry.region_names)
         name = names[indicator_id]
         colour = rows["status"].map(lambda s: f"background-color: #{STATUS_COLOURS[s]}" if s in STATUS_COLOURS else "")
+        marks = rows["status"].astype(str).map(STATUS_MARKS).fillna("")
         if indicator_id == COMPOSITE:
-            text[(name, "得分")] = rows["completion_rate"].map(lambda v: "未报送" if pd.isna(v) else f"{v:.1%}")
+            text[(name, "得分")] = [
+                "未报送" if pd.isna(v) else f"{m} {v:.1%}".strip() for v, m in zip(rows["completion_rate"], marks)
+            ]
             css[(name, "得分")] = colour
         else:
             text[(name, "指标")] = [
                 format_target(v, c, units[indicator_id]) for v, c in zip(rows["target"], rows["comparator"])
             ]
             kind, unit = kinds[indicator_id], units[indicator_id]
-            text[(name, "进度")] = [fmt.progress(v, kind, unit, missing="未报送") for v in rows["进度"]]
+            text[(name, "进度")] = [
+                "未报送" if pd.isna(v) else f"{m} {fmt.progress(v, kind, unit)}".strip()
+                for v, m in zip(rows["进度"], marks)
+            ]
             css[(name, "指标")] = ""
             css[(name, "进度")] = colour
         text[(name, "排名")] = rows["rank"].map(lambda v: "" if pd.isna(v) else str(int(v)))
@@ -188,56 +202,71 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
         .set_table_styles(styles)
         .set_uuid("board")
         .set_table_attributes("class='board'")
-        .set_caption(f"晾晒表 · {period}")
+        .set_caption(f"晾晒表 · {period}（{STATUS_LEGEND}）")
     )
 
 
 def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure:
-    """Completion by region × indicator for ``period``. A point-in-time indicator's cells show its value
-    (增12.5%, 2.85%, 第25位; the colour: its completion against the target, as in the composite), never
-    a completion rate."""
+    """Completion by region × indicator for ``period``, coloured and marked by the 晾晒表's statuses
+    (the same four colours and marks as the table beside it, one decimal). A point-in-time indicator's
+    cells show its value (增12.5%, 2.85%, 第25位), never a completion rate."""
     import seaborn as sns
+    from matplotlib.colors import ListedColormap
 
     from kpi.leaderboard import published_progress
 
-    part = board[(board["period"] == period)]
+    part = board[(board["period"] == period)].assign(shown=lambda b: published_progress(b, registry))
     names = {**registry.by_id["name_zh"].to_dict(), COMPOSITE: "综合"}
     columns = [*registry.indicators["indicator_id"], COMPOSITE]
-    wide = part.pivot(index="region", columns="indicator_id", values="completion_rate").reindex(
-        index=registry.region_names, columns=columns
+    kinds = {**registry.by_id["kind"].to_dict(), COMPOSITE: ""}
+    units = {**registry.by_id["unit"].to_dict(), COMPOSITE: ""}
+
+    def wide(values: pd.Series) -> pd.DataFrame:
+        table = part.assign(cell=values).pivot(index="region", columns="indicator_id", values="cell")
+        return table.reindex(index=registry.region_names, columns=columns)
+
+    status = wide(part["status"].astype(str))
+    value = wide(part["shown"].where(part["indicator_id"] != COMPOSITE, part["completion_rate"] * 100))
+    labels = pd.DataFrame(
+        {
+            c: [
+                "未报送"
+                if s == MISSING or pd.isna(v)
+                else f"{STATUS_MARKS.get(s, '')} {_cell_label(v, kinds[c], units[c])}"
+                for s, v in zip(status[c], value[c])
+            ]
+            for c in columns
+        },
+        index=registry.region_names,
     )
-    level = registry.indicators[~registry.year_to_date]
-    shown = part.assign(shown=published_progress(part, registry))
-    labels = wide.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
-    for indicator_id, kind, unit in zip(level["indicator_id"], level["kind"], level["unit"]):
-        values = (
-            shown[shown["indicator_id"] == indicator_id].set_index("region")["shown"].reindex(registry.region_names)
-        )
-        prefix = "增" if kind == "growth" else ""
-        labels[indicator_id] = values.map(lambda v: "" if pd.isna(v) else prefix + fmt.progress(v, kind, unit))
-    wide, labels = wide.rename(columns=names), labels.rename(columns=names)
-    fig, ax = plt.subplots(figsize=(12, 5.2), constrained_layout=True)
+    codes = status.map(lambda s: STATUSES.index(s) if s in STATUSES else STATUSES.index(MISSING))
+    palette = ListedColormap(["#" + STATUS_COLOURS[s] for s in STATUSES])
+    fig, ax = plt.subplots(figsize=(12, 5.4), constrained_layout=True)
     sns.heatmap(
-        wide.clip(lower=0),
-        annot=labels,
+        codes.rename(columns=names).astype(float),
+        annot=labels.rename(columns=names).to_numpy(),
         fmt="",
-        cmap="RdYlGn",
-        vmin=0,
-        vmax=1.5,
-        center=float(part["time_share"].dropna().mean()),
+        cmap=palette,
+        vmin=-0.5,
+        vmax=len(STATUSES) - 0.5,
+        cbar=False,
         linewidths=0.5,
-        cbar_kws={"label": "完成率", "format": matplotlib.ticker.PercentFormatter(1.0)},
+        linecolor="#999999",
+        annot_kws={"fontsize": 8.5, "color": "#111111"},
         ax=ax,
     )
-    ax.set_facecolor("#" + STATUS_COLOURS[MISSING])  # seaborn leaves NaN cells blank: show them grey, labelled
-    for row_number, column_number in zip(*np.nonzero(wide.isna().to_numpy())):
-        ax.text(column_number + 0.5, row_number + 0.5, "未报送", ha="center", va="center", fontsize=9, color="#555555")
-    ax.set_xlabel("")
+    ax.set_xlabel(STATUS_LEGEND, fontsize=9)
     ax.set_ylabel("")
-    ax.set_title(f"{period} 各区域指标完成率（增长类指标标注实际增幅；颜色以序时进度为中点）")
+    ax.set_title(f"{period} 各区域指标完成率与状态（颜色与标记同晾晒表；增长、比率、位次类标注实际值）")
     ax.tick_params(axis="x", labelrotation=20, labelsize=9)
     mark_example(fig, bool(part["is_example"].any()))
     return fig
+
+
+def _cell_label(value: float, kind: str, unit: str) -> str:
+    """A heatmap cell as the table writes it: a completion with one decimal, a growth 增12.5%, a ratio or
+    a rank as :func:`kpi.formatting.progress` writes them."""
+    return ("增" if kind == "growth" else "") + fmt.progress(value, kind, unit)
 
 
 def rank_bump_chart(board: pd.DataFrame, registry, year: int, indicator_id: str = "composite") -> plt.Figure:

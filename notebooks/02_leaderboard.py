@@ -48,7 +48,7 @@ if board["is_example"].any():
     display(HTML(f"<p style='color:#c00000'><b>⚠ {EXAMPLE_LABEL}</b></p>"))
 
 # %% [markdown]
-# ## 晾晒表（交通灯：绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送）
+# ## 晾晒表（▲ 超序时/达标 绿，● 基本序时 黄，▼ 滞后/未达标 红，○ 未到序时；未报送不计零）
 
 # %%
 leaderboard_table(board, registry, period, highlight=region)

@@ -7,6 +7,7 @@ import pytest
 from kpi import paths
 from kpi.annex import read_annex
 from kpi.excel import write_leaderboard_xlsx
+from kpi.facts import STATUS_COLOURS, STATUS_MARKS
 from kpi.identity import Imprint
 from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
 from kpi.progress_input import read_progress
@@ -45,7 +46,9 @@ def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
     cells = {(c.row, c.column): c for row in sheet.iter_rows() for c in row}
     by_region = {sheet.cell(r, 2).value: r for r in range(5, 14)}
     dongdu, xinjian = by_region["东渡镇"], by_region["新建镇"]
-    assert cells[(dongdu, 4)].value == "未报送" and cells[(dongdu, 4)].fill.start_color.rgb.endswith("D9D9D9")
+    assert cells[(dongdu, 4)].value == "未报送" and cells[(dongdu, 4)].fill.start_color.rgb.endswith(
+        STATUS_COLOURS["未报送"]
+    )
     # 新建镇 rd 2023-09: progress cell holds the completion rate with a 0.0% format, coloured by status
     row = board[
         (board["period"] == "2023-09")
@@ -53,9 +56,11 @@ def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
         & (board["indicator_id"] == "rd_expense_above_scale")
     ].iloc[0]
     cell = cells[(xinjian, 4)]
-    assert cell.number_format == "0.0%" and cell.value == pytest.approx(round(row["completion_rate"] * 100, 1) / 100)
-    colour = {"超序时": "C6EFCE", "基本序时": "FFEB9C", "滞后": "FFC7CE"}[row["status"]]
-    assert cell.fill.start_color.rgb.endswith(colour)
+    mark = STATUS_MARKS[row["status"]]
+    assert cell.number_format == f'"{mark} "0.0%' and cell.value == pytest.approx(
+        round(row["completion_rate"] * 100, 1) / 100
+    )  # a number, its status's mark before it
+    assert cell.fill.start_color.rgb.endswith(STATUS_COLOURS[row["status"]])
     assert cells[(xinjian, 5)].value == row["rank"]
     notes = [
         c.value
@@ -120,3 +125,25 @@ def test_the_bulletins_properties_come_from_the_project(registry, board_2023):
     assert (
         properties.created == dt.datetime(2026, 4, 5, 1, 30, tzinfo=dt.timezone.utc) and properties.language == "zh-CN"
     )
+
+
+def _grey(colour: str) -> float:
+    """The grey a black-and-white printer makes of an RGB colour (ITU-R BT.601 luma)."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def test_statuses_survive_a_printer_without_colour(registry, board_2023):
+    from kpi.bulletin import board_cells
+    from kpi.plots import leaderboard_table
+
+    # the fills of 超序时, 基本序时, 滞后 and 未报送 are at least 20 grey levels apart …
+    greys = sorted(_grey(STATUS_COLOURS[s]) for s in ("超序时", "基本序时", "滞后", "未报送"))
+    assert min(b - a for a, b in zip(greys, greys[1:])) >= 20
+    # … and every coloured cell carries its mark or its word, in the docx and the HTML table alike
+    _, board = board_2023
+    cells = board_cells(board, "2023-09", registry)
+    for status, text in zip(cells["status"], cells["text"]):
+        assert text == "未报送" if status == "未报送" else text.startswith(STATUS_MARKS[status]), (status, text)
+    html = leaderboard_table(board, registry, "2023-09").to_html()
+    assert html.count("▼ ") + html.count("▲ ") + html.count("● ") >= 60 and "▲ 超序时/达标" in html
