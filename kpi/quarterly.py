@@ -250,7 +250,7 @@ def conventions(rules, registry: Registry) -> list[str]:
         + rules.describe(registry.indicators["kind"])
     ]
     lines += [
-        f"{r.name_zh}的序时进度按节奏“{r.pacing_profile}”计算：{r.pacing_reason}（来源：{r.pacing_source}）"
+        f"{r.name_zh}的序时进度按声明的月度节奏计算：{r.pacing_reason}（来源：{r.pacing_source}）"
         for r in registry.paced.itertuples()
     ]
     return lines

@@ -32,9 +32,10 @@ from kpi.formatting import reader_table
 from kpi.leaderboard import missing_reports
 from kpi.monthly import composite_table, month_board, status_counts
 from kpi.parsing import parse_period
-from kpi.plots import completion_heatmap, leaderboard_table, rank_bump_chart, show, use_cjk_font
+from kpi.plots import rank_bump_chart, show, use_cjk_font
 from kpi.processed import open_processed
 from kpi.quarterly import conventions, lagging_table
+from kpi.status_views import completion_heatmap, leaderboard_table
 
 use_cjk_font()
 data = open_processed(processed_dir)

@@ -25,7 +25,7 @@ from IPython.display import HTML, Markdown, display
 from kpi.formatting import reader_table
 from kpi.monthly import month_board, same_month_last_year
 from kpi.plan_progress import assess_plan, plan_table
-from kpi.plots import leaderboard_table, region_progress_chart, show, use_cjk_font
+from kpi.plots import region_progress_chart, show, use_cjk_font
 from kpi.processed import open_processed
 from kpi.quarterly import (
     check_region_series,
@@ -41,6 +41,7 @@ from kpi.quarterly import (
     report_heading,
     validate_parameters,
 )
+from kpi.status_views import leaderboard_table
 from kpi.trajectory_plots import trajectory_charts
 
 use_cjk_font()

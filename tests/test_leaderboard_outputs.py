@@ -135,7 +135,7 @@ def _grey(colour: str) -> float:
 
 def test_statuses_survive_a_printer_without_colour(registry, board_2023):
     from kpi.bulletin import board_cells
-    from kpi.plots import leaderboard_table
+    from kpi.status_views import leaderboard_table
 
     # the fills of 超序时, 基本序时, 滞后 and 未报送 are at least 20 grey levels apart …
     greys = sorted(_grey(STATUS_COLOURS[s]) for s in ("超序时", "基本序时", "滞后", "未报送"))

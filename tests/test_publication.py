@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from kpi import paths
+from kpi.facts import STATUS_MARKS
 from tests.conftest import ANNEX_INDICATOR_IDS, run_kpi, write_config
 
 pytestmark = pytest.mark.slow
@@ -66,12 +67,13 @@ def test_docx_holds_the_csv_numbers(month):
         for indicator, cell in zip(indicators, row.cells[1:]):
             expected = board[(board["region"] == region) & (board["indicator_id"] == indicator)].iloc[0]
             shown = published(expected)
-            if pd.notna(expected["rank"]) and shown != "未报送":
-                shown += f"（{int(expected['rank'])}）"
+            if shown != "未报送":  # the status's mark before the number, the rank on a line of its own
+                shown = f"{STATUS_MARKS[expected['status']]} {shown}".strip()
+                shown += f"\n（{int(expected['rank'])}）" if pd.notna(expected["rank"]) else ""
             assert cell.text == shown, (region, indicator)
             checked += 1
     assert checked == 9 * 8
-    assert document.sections[0].page_width > document.sections[0].page_height  # landscape
+    assert document.sections[0].page_width < document.sections[0].page_height  # a 公文: portrait A4
 
 
 def test_a_growth_indicator_shows_one_figure_everywhere(month):
@@ -80,11 +82,11 @@ def test_a_growth_indicator_shows_one_figure_everywhere(month):
     figure = f"{growth['actual']:.1f}%"
     sheet = openpyxl.load_workbook(folder / f"晾晒表_{PERIOD}.xlsx").active
     row = next(r for r in sheet.iter_rows() if r[1].value == "壶山镇")
-    xlsx_value = next(c for c in row if c.column == 10 and c.number_format == "0.0%").value  # 进度 of the 3rd indicator
+    xlsx_value = next(c for c in row if c.column == 10 and c.number_format.endswith("0.0%")).value  # the 3rd 进度
     assert f"{xlsx_value * 100:.1f}%" == figure
     document = docx.Document(folder / f"情况通报_{PERIOD}.docx")
     cell = next(r.cells[3].text for r in document.tables[0].rows if r.cells[0].text == "壶山镇")
-    assert cell.startswith(figure)
+    assert cell.split(" ", 1)[1].startswith(figure)  # after its status's mark
     from kpi.formatting import format_frame  # noqa: F401  (the shared formatter every output goes through)
     from kpi.monthly import month_board
     from kpi.processed import load_processed

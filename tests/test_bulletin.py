@@ -1,0 +1,125 @@
+"""The 情况通报 is a 公文 after GB/T 9704-2012 (issue #27): its page, type, languages, 版头, page numbers
+and 版记 measured in the .docx, and a LibreOffice render checked against the standard's dimensions."""
+
+import datetime as dt
+import re
+import subprocess
+
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from kpi import paths
+from kpi.annex import read_annex
+from kpi.bulletin import bulletin
+from kpi.formatting import BEIJING
+from kpi.identity import Imprint
+from kpi.leaderboard import build_leaderboard
+from kpi.progress_input import read_progress
+from tests.conftest import shipped_plan
+from tests.test_publication import _office
+
+MADE = dt.datetime(2026, 4, 5, 9, 30, tzinfo=BEIJING)
+
+
+@pytest.fixture(scope="module")
+def document(registry):
+    targets = read_annex(paths.RAW / "annex_2023.csv", registry)
+    board = build_leaderboard(targets, read_progress(paths.EXAMPLE / "progress_example.csv", registry), registry)
+    return bulletin(board, registry, "2023-09", Imprint(shipped_plan(), "缙云县科技局", MADE))
+
+
+def _runs(document):
+    return [run for paragraph in document.paragraphs for run in paragraph.runs if run.text.strip()]
+
+
+def _east_asian(run) -> str:
+    return run._element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+def test_the_page_is_the_standards(document):
+    section = document.sections[0]
+    assert abs(section.page_width.mm - 210) < 0.1 and abs(section.page_height.mm - 297) < 0.1  # A4 portrait
+    for measured, wanted in (
+        (section.top_margin, 37),  # 天头 37 ± 1 mm
+        (section.left_margin, 28),  # 订口 28 ± 1 mm
+        (section.page_width - section.left_margin - section.right_margin, 156),  # 版心 156 mm wide
+        (section.page_height - section.top_margin - section.bottom_margin, 225),  # … and 225 mm high
+    ):
+        assert abs(measured / 36000 - wanted) <= 1, (measured / 36000, wanted)  # EMU to mm
+
+
+def test_type_and_languages(document):
+    runs = _runs(document)
+    by_text = {run.text: run for run in runs}
+    title = by_text["缙云县“139”科技创新体系建设情况通报"]
+    assert (_east_asian(title), title.font.size) == ("方正小标宋简体", Pt(22))  # 2号小标宋
+    heading = by_text["一、总体情况"]
+    assert (_east_asian(heading), heading.font.size) == ("黑体", Pt(16))  # 一级标题 3号黑体
+    second = next(run for run in runs if re.match(r"（一）", run.text))
+    assert _east_asian(second) == "楷体_GB2312"  # 二级标题 楷体
+    body = next(run for run in runs if run.text.startswith("截至2023年9月"))
+    assert (_east_asian(body), body.font.size) == ("仿宋_GB2312", Pt(16))  # 3号仿宋
+    assert body._element.getparent().pPr.find(qn("w:spacing")).get(qn("w:line")) == "579"  # 22 lines: 28.95 pt
+    for run in runs:
+        language = run._element.rPr.find(qn("w:lang"))
+        assert language.get(qn("w:eastAsia")) == "zh-CN", run.text
+    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    assert document.settings.element.find(qn("w:themeFontLang")).get(qn("w:eastAsia")) == "zh-CN"
+
+
+def test_masthead_page_numbers_signature_and_colophon(document):
+    paragraphs = document.paragraphs
+    texts = [p.text for p in paragraphs]
+    mark = paragraphs[texts.index("缙云县科技局文件")]
+    assert str(mark.runs[0].font.color.rgb) == "FF0000"
+    number = paragraphs[texts.index("缙科〔2023〕9号")]
+    border = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert border.get(qn("w:color")) == "FF0000"  # the red separator under the 发文字号
+    assert "各乡镇（街道）、开发区，有关部门：" in texts  # 主送机关
+    assert texts.index("缙云县科技局") < texts.index("2026年4月5日")  # 署名 over 成文日期
+    assert texts[-1] == "缙云县科技局\t2026年4月5日印发"  # 版记
+    assert document.settings.odd_and_even_pages_header_footer
+    section = document.sections[0]
+    for footer, side in ((section.footer, "RIGHT"), (section.even_page_footer, "LEFT")):
+        number = footer.paragraphs[0]
+        assert number.alignment.name == side and number.text == "—  —"  # “— N —” around the field
+        assert " PAGE " in [t.text for t in number._p.iter(qn("w:instrText"))]
+        assert {_east_asian(run) for run in number.runs} == {"宋体"} and number.runs[0].font.size == Pt(14)
+
+
+def test_libreoffice_renders_it_portrait_inside_the_type_area(document, tmp_path):
+    office = _office()
+    if office is None:
+        pytest.skip("LibreOffice Writer and pdftotext not installed (make test installs them)")
+    path = tmp_path / "通报.docx"
+    document.save(path)
+    subprocess.run(
+        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "通报.pdf"
+    layout = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', layout, flags=re.S)
+    assert pages and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h, _ in pages)  # A4 portrait
+    millimetre = 72 / 25.4
+    for number, (_, _, words) in enumerate(pages, start=1):
+        boxes = [
+            tuple(map(float, box)) + (text,)
+            for *box, text in re.findall(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', words
+            )
+        ]
+        body = [b for b in boxes if b[1] < 262 * millimetre]  # all but the page number, under the 版心
+        assert min(b[0] for b in body) >= (28 - 1) * millimetre
+        for box in body:  # inside the right edge, but for a closing full-width mark LibreOffice hangs past it
+            hanging = box[4][-1:] in "，。；：、）" and box[2] <= (184 + 1) * millimetre + 16
+            assert box[2] <= (184 + 1) * millimetre or hanging, box
+        assert min(b[1] for b in body) >= (37 - 1) * millimetre and max(b[3] for b in body) <= (262 + 1) * millimetre
+        below = {b[4] for b in boxes if b[1] >= 262 * millimetre}
+        assert below == {"—", str(number)}, (number, below)  # under the 版心: only “— N —”
+        footer = max((b for b in boxes if b[4] == str(number)), key=lambda b: b[1])  # the lowest “N”
+        assert footer[1] > 262 * millimetre, number  # “— N —” under the 版心, on every page
