@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -193,6 +194,11 @@ def test_reports_in_a_real_browser(report_run, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=flags)
         page = browser.new_page(viewport={"width": 1300, "height": 900})
+        elsewhere = []  # an offline government network reaches no other host: the pages ask none
+        page.on(
+            "request",
+            lambda request: elsewhere.append(request.url) if not request.url.startswith(("file:", "data:")) else None,
+        )
         page.goto((out / "index.html").as_uri())
         assert "缙云县" in page.title()
         links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
@@ -205,6 +211,12 @@ def test_reports_in_a_real_browser(report_run, tmp_path):
             assert "晾晒表" in text and "示例数据" in text and "滞后事项与责任单位" in text
         page.screenshot(path=str(tmp_path / "hushan.png"), full_page=True)
         browser.close()
+    assert elsewhere == []
+    for page_file in (out / "index.html", out / "hushan.html"):  # readable on a phone
+        assert re.search(
+            r'<meta[^>]*(name="viewport"[^>]*width=device-width|width=device-width[^>]*name="viewport")',
+            page_file.read_text(encoding="utf-8"),
+        )
     assert (tmp_path / "hushan.png").stat().st_size > 50_000
 
 
