@@ -7,6 +7,6 @@ One module per concern; the README (“Layout”) lists them.
 from kpi.errors import InputError
 
 __version__ = "0.1.0"
-EXAMPLE_LABEL = "示例数据（非官方，由种子生成器生成）/ example data, not official"
+EXAMPLE_LABEL = "示例数据（非官方，由固定种子生成）"
 
 __all__ = ["InputError", "EXAMPLE_LABEL", "__version__"]

@@ -70,14 +70,16 @@ def percent(value, missing: str = NOT_APPLICABLE) -> str:
 
 
 def number(value, unit: str = "", missing: str = NOT_APPLICABLE) -> str:
-    """Counts as integers, 亿元/万元 with two decimals, % with one; others as short as exact."""
+    """Counts as integers, 亿元/万元 with two decimals, % with one or two (2.86, 15.0); others as short
+    as exact."""
     if _blank(value):
         return missing
     value = float(value)
     if unit in ("亿元", "万元"):
         return f"{value:,.2f}"
-    if unit == "%":
-        return f"{value:.1f}"
+    if unit == "%":  # as precise as a ratio is stated (2.86), at least one decimal (15.0)
+        text = f"{value:.2f}"
+        return text[:-1] if text.endswith("0") else text
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")

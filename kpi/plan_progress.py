@@ -171,15 +171,18 @@ def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
     best_change, best_growth = (
         ("历年最好变化（越小越好者为最大降幅）", "历年最好增速（同上）") if lower else ("历年最大增量", "历年最快增长")
     )
+    # the values are the judged series' (a growth target's level: 4.41 亿元, not 4.4 under %)
+    series_unit = rows["series_unit"].where(rows["series_unit"].fillna("") != "", rows["unit"])
+    growth = rows["basis"].eq("annual_growth")
     return pd.DataFrame(
         {
             "目标": rows["name_zh"],
-            "单位": rows["unit"],
-            "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], rows["unit"])],
-            target_column(assessments): fmt.targets(rows),
+            "单位": series_unit,
+            "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], series_unit)],
+            target_column(assessments): [("年均增长" if g else "") + t for g, t in zip(growth, fmt.targets(rows))],
             "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
-            "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], rows["unit"])],
-            best_change: [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], rows["unit"])],
+            "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], series_unit)],
+            best_change: [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], series_unit)],
             "每年需增长": [fmt.rate(v) for v in rows["needed_growth_per_year"]],
             best_growth: [fmt.rate(v) for v in rows["best_growth_so_far"]],
             "责任单位": rows["responsible_units"],

@@ -268,7 +268,7 @@ def data_notes(
     """The closing section: what is official, example or an assumption in each input (generated
     from ``data/raw/provenance.csv``, the table of data/raw/README.md), the example flag, the rules
     applied, checks passed, the input files with their hashes, and when and by what code."""
-    lines = ["**数据说明 / data notes**", ""]
+    lines = ["**数据说明**", ""]
     if provenance is not None:
         lines += [
             f"- `{html.escape(r.file)}`（{html.escape(r.columns)}）：**{html.escape(r.nature)}**。{html.escape(r.source)}"

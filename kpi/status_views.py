@@ -12,7 +12,7 @@ from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, STATUS_LEGEND, STATUS_
 from kpi.plots import mark_example
 
 #: every cell of the table: one line, centred, a thin grid
-CELL_STYLE = "white-space: nowrap; padding: 2px 5px; border: 1px solid #d0d7de; text-align: center"
+CELL_STYLE = "white-space: nowrap; padding: 1px 3px; border: 1px solid #d0d7de; text-align: center"
 
 
 def _table_styles(indicators: int) -> list[dict]:

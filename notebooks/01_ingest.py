@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # 01 数据读取与校验 / Ingest and checks
+# # 01 数据读取与校验
 #
 # `kpi ingest` 按项目文件 `kpi.toml` 读取方案目标、各年晾晒表指标、月度进度与年度数据（总计），校验后写入
 # `data/processed`。本笔记本只读取这些处理后的表格，显示读到了什么、来自哪些文件、通过了哪些校验。
@@ -55,7 +55,7 @@ reader_table(inputs_table(data.inputs))
 # %%
 # NBVAL_CHECK_OUTPUT
 plan = registry.plan_targets
-display(Markdown(f"方案目标共 {len(plan)} 项 / {len(plan)} plan targets"), reader_table(basis_counts(plan)))
+display(Markdown(f"方案目标共 {len(plan)} 项"), reader_table(basis_counts(plan)))
 
 # %%
 reader_table(plan_targets_table(plan), wrap=("责任单位", "原文"))
@@ -77,7 +77,7 @@ for year in data.annex_years():
 # %%
 # NBVAL_CHECK_OUTPUT
 display(reader_table(sum_checks_table(data.sum_checks, registry)))
-display(Markdown("全部通过 / all passed" if data.sum_checks["ok"].all() else "**有差异 / differences found**"))
+display(Markdown("全部通过" if data.sum_checks["ok"].all() else "**有差异**"))
 
 # %%
 first_year = data.annex_years()[0]

@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # 02 晾晒表 / Leaderboard
+# # 02 晾晒表
 #
 # 按附件《争先创优晾晒表》的口径，计算指定月份各区域各指标的完成率、序时进度、状态和排名，并给出综合得分。
 # 规则见 `kpi/leaderboard.py`（每条规则的出处写在其文档字符串中）。
@@ -55,7 +55,7 @@ if board["is_example"].any():
 leaderboard_table(board, registry, period, highlight=region)
 
 # %% [markdown]
-# ### 关键数字 / key figures
+# ### 关键数字
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # 03 目标轨迹 / Trajectories toward the plan's targets
+# # 03 目标轨迹
 #
 # 每项方案目标：应当走到哪里（要求路径）、实际走到哪里、按现在的速度能否达标、剩余年份每年需要完成多少。
 # 方法（按目标类型）：水平类与存量类用 Eurostat 的增长率比值法（Statistics Canada / Open SDG 实现），
@@ -62,7 +62,7 @@ show(trajectory_charts(plan_targets, county_annual, assessments, as_of_year, reg
 show(additions_chart(assessments))
 
 # %% [markdown]
-# ## 剩余年份需要的努力 / effort still needed
+# ## 剩余年份需要的努力
 
 # %%
 # NBVAL_CHECK_OUTPUT
