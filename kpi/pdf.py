@@ -27,7 +27,9 @@ PRINT_CSS = """
   td, th { white-space: nowrap; }
   td.wrap { white-space: normal; }
   h1 { margin-top: 0 !important; }
-  h2 { break-after: avoid; }
+  h1, h2, h3, h4 { break-after: avoid; }
+  /* a heading's cell and a short lead-in line stay with what follows them, never alone at a page's foot */
+  .jp-MarkdownCell, .jp-OutputArea-child:has(.jp-RenderedMarkdown) { break-after: avoid; break-inside: avoid; }
 }
 """
 FLAGS = [

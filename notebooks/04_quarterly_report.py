@@ -96,7 +96,7 @@ if region == registry.total_name:
     assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year, province=registry.province)
     plan_rows = plan_table(assessments)
     if data.county_annual["is_example"].any():
-        display(HTML(f"<p style='color:#c00000'><b>⚠ {total}年度数据含示例数据</b>（真实数字见数据说明的来源）。</p>"))
+        display(Markdown(f"<span style='color:#c00000'>**⚠ {total}年度数据含示例数据**</span>（真实数字见数据说明的来源）。"))
     if plan_rows.empty:
         display(
             Markdown(

@@ -424,3 +424,21 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path)
     snapshot_inputs = pd.read_csv(snapshot / "inputs.csv", dtype=str).set_index("file")["sha256"]
     current_inputs = pd.read_csv(tmp_path / "processed" / "inputs.csv", dtype=str).set_index("file")["sha256"]
     assert recorded == snapshot_inputs["progress_example.csv"][:16] != current_inputs["progress_example.csv"][:16]
+
+
+@pytest.mark.parametrize("slug", ["county", "hushan"])
+def test_no_heading_or_lead_in_is_left_at_a_page_foot(report_run, slug):
+    """What introduces something (一、… headings, a ⚠ line, “共 N 项…”) is printed on the page of what it
+    introduces (#27): the last line of every page but the last is none of them."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed; make test installs it as root")
+    import re
+
+    pdf = report_run[0] / "reports" / "2025-Q4" / f"{slug}.pdf"
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout.split("\f")
+    for number, page in enumerate(pages[:-2], start=1):  # the text ends with a form feed: an empty last part
+        lines = [  # pdftotext may set a closing 。 on a line of its own: it belongs to the line before
+            line.strip() for line in page.splitlines() if line.strip(" 。，）") and "制表单位" not in line
+        ]
+        last = re.sub(r"\s+", "", lines[-1]) if lines else ""
+        assert not re.match(r"^([一二三四五六七八九]、|⚠|共\d+项)", last), (slug, number, last)
