@@ -26,8 +26,9 @@ from kpi import formatting as fmt
 from kpi import gongwen as gw
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, STATUS_LEGEND, STATUS_MARKS
 from kpi.identity import Imprint
-from kpi.quarterly import GAP_COLUMN, conventions, headline, lagging_table, shown_progress
+from kpi.quarterly import GAP_COLUMN, headline, lagging_table, shown_progress
 from kpi.registry import Registry
+from kpi.report_notes import conventions
 
 TABLE_SIZE = 9  # the 晾晒表's cells: printed at 9 pt, inside the 156 mm 版心
 

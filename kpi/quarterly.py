@@ -28,10 +28,12 @@ def quarter_of(period: str) -> tuple[int, int]:
     return int(period[:4]), (int(period[5:7]) + 2) // 3
 
 
-def report_heading(year: int, quarter: int, region: str, programme: str, is_example: bool) -> str:
-    """The report's title (the region and the plan's ``programme``, :attr:`PlanIdentity.programme`) and
-    the example banner, as HTML, every name escaped."""
-    title = f"<h1>{year}年第{quarter}季度 {html.escape(region)}{html.escape(programme)}进展报告</h1>"
+def report_heading(year: int, quarter: int, region: str, plan, total_name: str, is_example: bool) -> str:
+    """The report's title (the region — the county's own name for the total row, as every other output
+    names it — and the plan's programme, :class:`kpi.identity.PlanIdentity`) and the example banner, as
+    HTML, every name escaped."""
+    who = plan.county if region == total_name and plan.county else region
+    title = f"<h1>{year}年第{quarter}季度 {html.escape(who)}{html.escape(plan.programme)}进展报告</h1>"
     banner = (
         (
             f"<div style='border:2px solid #c00000;padding:6px;color:#c00000'><b>⚠ {html.escape(EXAMPLE_LABEL)}</b>："
@@ -41,6 +43,21 @@ def report_heading(year: int, quarter: int, region: str, programme: str, is_exam
         else ""
     )
     return title + banner
+
+
+def section_titles(region: str, registry: Registry, toward: str) -> dict[str, str]:
+    """The report's numbered headings. The plan's targets are the total row's, so a region's report has
+    no section on them and the later sections move up (一 … 五, not a 四 saying there is nothing)."""
+    words = {
+        "overview": "总体情况",
+        "board": "晾晒表（季末）",
+        "region": "本区域指标与排名",
+        "plan": f"{toward}（{registry.total_name}报告）",
+        "lagging": "滞后事项与责任单位",
+        "notes": "数据说明",
+    }
+    keys = [key for key in words if key != "plan" or region == registry.total_name]
+    return {key: f"## {'一二三四五六'[number]}、{words[key]}" for number, key in enumerate(keys)}
 
 
 def shown_progress(rows: pd.DataFrame, registry: Registry) -> list[str]:
@@ -241,57 +258,6 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
     if region != registry.total_name:
         table = table.drop(columns="区域")
     return table.reset_index(drop=True)
-
-
-def conventions(rules, registry: Registry) -> list[str]:
-    """The rules an output applied, and every declared pacing with its reason and source."""
-    lines = [
-        f"填表口径为本项目约定，方案未作规定：基本序时 = 低于序时不超过 {rules.near_tolerance_points:g} 个百分点；"
-        + rules.describe(registry.indicators["kind"])
-    ]
-    lines += [
-        f"{r.name_zh}的序时进度按声明的月度节奏计算：{r.pacing_reason}（来源：{r.pacing_source}）"
-        for r in registry.paced.itertuples()
-    ]
-    return lines
-
-
-def data_notes(
-    inputs: pd.DataFrame,
-    is_example: bool,
-    checks_passed: list[str],
-    made_at: str,
-    code_version: str,
-    rules_applied: list[str] = (),
-    provenance: pd.DataFrame | None = None,
-) -> str:
-    """The closing section: what is official, example or an assumption in each input (generated
-    from ``data/raw/provenance.csv``, the table of data/raw/README.md), the example flag, the rules
-    applied, checks passed, the input files with their hashes, and when and by what code."""
-    lines = ["**数据说明**", ""]
-    if provenance is not None:
-        lines += [
-            f"- `{html.escape(r.file)}`（{html.escape(r.columns)}）：**{html.escape(r.nature)}**。{html.escape(r.source)}"
-            for r in provenance.itertuples()
-        ]
-    if is_example:
-        lines.append(
-            f"- <span style='color:#c00000'><b>进度数据为{html.escape(EXAMPLE_LABEL)}</b></span>："
-            "区域进度数据不公开，本报告用固定种子生成器（kpi/example_data.py）生成的数据演示，不代表官方数字。"
-        )
-    lines += [f"- {line}" for line in rules_applied]
-    lines += [
-        f"- 已通过的校验：{'；'.join(checks_passed)}。",
-        "- 输入文件（sha256 前16位）："
-        + "；".join(
-            f"`{html.escape(r.file)}` {r.sha256[:16]}" + ("（示例）" if r.is_example else "")
-            for r in inputs.itertuples()
-        )
-        + "。",
-        f"- 生成时间：{fmt.chinese_time(made_at) + '（北京时间）' if made_at else '未记录（交互运行）'}；"
-        f"代码版本：{code_version or '未记录'}。",
-    ]
-    return "\n".join(lines)
 
 
 def validate_parameters(year, quarter, region, registry: Registry) -> tuple[int, int, str]:

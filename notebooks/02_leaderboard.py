@@ -34,7 +34,8 @@ from kpi.monthly import composite_table, month_board, status_counts
 from kpi.parsing import parse_period
 from kpi.plots import rank_bump_chart, show, use_cjk_font
 from kpi.processed import open_processed
-from kpi.quarterly import conventions, lagging_table
+from kpi.quarterly import lagging_table
+from kpi.report_notes import conventions
 from kpi.status_views import completion_heatmap, leaderboard_table
 
 use_cjk_font()

@@ -22,15 +22,13 @@ code_version = ""  # filled by `kpi report`
 # %%
 from IPython.display import HTML, Markdown, display
 
-from kpi.formatting import reader_table
+from kpi.formatting import level_words, reader_table
 from kpi.monthly import month_board, same_month_last_year
 from kpi.plan_progress import assess_plan, plan_table
 from kpi.plots import region_progress_chart, show, use_cjk_font
 from kpi.processed import open_processed
 from kpi.quarterly import (
     check_region_series,
-    conventions,
-    data_notes,
     has_reports,
     headline,
     lagging_table,
@@ -39,8 +37,10 @@ from kpi.quarterly import (
     quarterly_ranks,
     region_table,
     report_heading,
+    section_titles,
     validate_parameters,
 )
+from kpi.report_notes import conventions, data_notes
 from kpi.status_views import leaderboard_table
 from kpi.trajectory_plots import trajectory_charts
 
@@ -53,33 +53,28 @@ check_region_series(data.progress, region, registry)
 board = month_board(data, period)
 last_year = same_month_last_year(data, period)
 reported = has_reports(board, region)
-display(HTML(report_heading(year, quarter, region, data.plan.programme, bool(board["is_example"].any()))))
-
-# %% [markdown]
-# ## 一、总体情况
+display(HTML(report_heading(year, quarter, region, data.plan, registry.total_name, bool(board["is_example"].any()))))
+titles = section_titles(region, registry, data.plan.toward)
 
 # %%
 # NBVAL_CHECK_OUTPUT
 display(
+    Markdown(titles["overview"]),
     Markdown(
         headline(board, period, region, registry)
         if reported
         else no_data_paragraph(region, period, len(registry.indicators))
-    )
+    ),
 )
 
-# %% [markdown]
-# ## 二、晾晒表（季末）
-# 绿 = 超序时/达标，黄 = 基本序时，红 = 滞后/未达标，灰 = 未报送。增长类指标的进度为实际增幅。
-
 # %%
+level, shown = level_words(registry.indicators["kind"])
+display(Markdown(titles["board"]), Markdown(f"每格前的标记与颜色见表题；{level}指标的进度为{shown}。"))
 leaderboard_table(board, registry, period, highlight=region)
-
-# %% [markdown]
-# ## 三、本区域指标与排名
 
 # %%
 # NBVAL_CHECK_OUTPUT
+display(Markdown(titles["region"]))
 if reported:
     display(reader_table(region_table(board, period, region, registry, last_year)))
     if region != registry.total_name:
@@ -91,12 +86,16 @@ if reported:
 
 # %%
 total = registry.total_name
-display(Markdown(f"## 四、{data.plan.toward}（{total}报告）"))
-if region == registry.total_name:
+if region == total:
+    display(Markdown(titles["plan"]))
     assessments = assess_plan(registry.plan_targets, data.county_annual, as_of_year=year, province=registry.province)
     plan_rows = plan_table(assessments)
     if data.county_annual["is_example"].any():
-        display(Markdown(f"<span style='color:#c00000'>**⚠ {total}年度数据含示例数据**</span>（真实数字见数据说明的来源）。"))
+        display(
+            Markdown(
+                f"<span style='color:#c00000'>**⚠ {total}年度数据含示例数据**</span>（真实数字见数据说明的来源）。"
+            )
+        )
     if plan_rows.empty:
         display(
             Markdown(
@@ -107,22 +106,16 @@ if region == registry.total_name:
     else:
         display(reader_table(plan_rows, wrap=("责任单位",)))
         show(trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province))
-else:
-    display(Markdown(f"区域报告不含{data.plan.target_label}轨迹（方案目标为{total}口径），见{total}报告。"))
-
-# %% [markdown]
-# ## 五、滞后事项与责任单位
 
 # %%
 behind = lagging_table(board, period, region, registry)
+display(Markdown(titles["lagging"]))
 display(Markdown(f"共 {len(behind)} 项滞后或未达标（全部列出）。" if len(behind) else "无滞后或未达标事项。"))
 if len(behind):
     display(reader_table(behind, wrap=("责任单位",)))
 
-# %% [markdown]
-# ## 六、数据说明
-
 # %%
+display(Markdown(titles["notes"]))
 checks = data.sum_checks[data.sum_checks["year"] == year]
 passed = [f"晾晒表{total}=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）"]
 display(
