@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup report test bench ingest example lab explore
+.PHONY: setup report test bench ingest example lab explore screenshots
 EXPLORE_PORT ?= 8866
 # the explorer: its address (another only behind the office's reverse proxy), and how long a page's kernel
 # may stay idle with no browser attached before it is shut down
@@ -25,6 +25,10 @@ bench: setup           ## benchmarks (scale to 10^7 rows, report batch vs floor,
 
 ingest: setup
 	$(BIN)/kpi ingest
+
+screenshots:            ## every output kind as a reader gets it (HTML at 1366 and 390 px, PDFs, xlsx and docx) → docs/screenshots/
+	@bash scripts/setup.sh --browser
+	$(BIN)/python scripts/screenshots.py
 
 example: setup         ## regenerate the shipped example dataset (seeded; byte-identical)
 	$(BIN)/kpi make-example

@@ -442,3 +442,21 @@ def test_no_heading_or_lead_in_is_left_at_a_page_foot(report_run, slug):
         ]
         last = re.sub(r"\s+", "", lines[-1]) if lines else ""
         assert not re.match(r"^([一二三四五六七八九]、|⚠|共\d+项)", last), (slug, number, last)
+
+
+def test_one_command_screenshots_every_kind_of_output(report_run, tmp_path):
+    """`make screenshots` (scripts/screenshots.py): the pages at desktop and phone width, each report PDF's
+    first page, and the xlsx and docx as LibreOffice prints them, in colour and in grey."""
+    executable, why = _chromium()
+    if executable is None or not shutil.which("pdftoppm"):
+        pytest.skip(why or "pdftoppm (Debian poppler-utils) is not installed")
+    import runpy
+
+    main = runpy.run_path(str(paths.ROOT / "scripts" / "screenshots.py"))["main"]
+    assert main([str(report_run[0] / "reports" / "2025-Q4"), "--out", str(tmp_path)]) == 0
+    made = {p.name for p in tmp_path.glob("*.png") if p.stat().st_size > 10_000}
+    expected = {f"{page}-{width}.png" for page in ("index", "county", "hushan") for width in (1366, 390)}
+    expected |= {"county-pdf.png", "hushan-pdf.png"}
+    if shutil.which("soffice") or shutil.which("libreoffice"):
+        expected |= {"xlsx.png", "xlsx-grey.png", "docx.png", "docx-grey.png"}
+    assert made == expected
