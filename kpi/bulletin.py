@@ -1,9 +1,10 @@
 """The monthly 情况通报 as .docx: the document a county office signs and circulates, as a 公文 after
 GB/T 9704-2012 (the page, type, 版头, 页码 and 版记 of :mod:`kpi.gongwen`).
 
-版头 (发文机关标志: the organisation's 文件; 发文字号: this project's default, the county's first character
-and 科 with the year and month, e.g. 缙科〔2025〕6号 — to be replaced by the office's own); the title and the
-month; 主送机关 (the kinds of region in the registry, and the departments); 一、总体情况, 二、晾晒表 (a
+版头 (发文机关标志 and 发文字号 from ``[publication]`` of kpi.toml; where it is silent, this project's
+defaults: the organisation's 文件, and the county's first character and 科 with the year and month, e.g.
+缙科〔2025〕6号, to be replaced by the office's own); the title and the month; 主送机关 (``recipients``, else
+the kinds of region in the registry and the departments); 一、总体情况, 二、晾晒表 (a
 table inside the 版心, each cell 状态标记 进度（排名）, coloured by status), 三、滞后事项 by the unit
 responsible under the plan, 四、说明 (the rules applied); 署名 and 成文日期; 版记. The 示例 label where it
 applies.
@@ -165,14 +166,16 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
     year, month = int(period[:4]), int(period[5:7])
     issuer = imprint.organisation or imprint.county
     made = imprint.made_at or fmt.beijing_now()
+    chosen = imprint.publication  # [publication] of kpi.toml; this project's defaults where it is silent
+    number = chosen.get("document_number") or f"{imprint.county[:1]}科〔{{year}}〕{{month}}号"
     document = Document()
     gw.setup(document)
-    gw.masthead(document, f"{issuer}文件", f"{imprint.county[:1]}科〔{year}〕{month}号")
+    gw.masthead(document, chosen.get("issuer_mark") or f"{issuer}文件", number.format(year=year, month=month))
     gw.paragraph(document)
     for line in (f"{imprint.plan.headline}情况通报", f"（{year}年{month}月）"):
         gw.paragraph(document, line, gw.XIAOBIAOSONG, gw.SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, exact=Pt(36))
     gw.paragraph(document)
-    gw.paragraph(document, f"{_recipients(registry)}：")
+    gw.paragraph(document, f"{chosen.get('recipients') or _recipients(registry)}：")
     if board["is_example"].any():
         warning = "注意：本通报基于示例数据（由固定种子生成，非官方），数字不是官方数据，仅演示格式。"
         gw.paragraph(document, warning, bold=True, colour="C00000", indent=2)
@@ -202,7 +205,7 @@ def bulletin(board: pd.DataFrame, registry: Registry, period: str, imprint: Impr
     for number, note in enumerate(notes, start=1):
         gw.paragraph(document, f"{number}. {note}", indent=2)
     gw.signature(document, issuer, fmt.chinese_date(made))
-    gw.colophon(document, "", issuer, fmt.chinese_date(made))
+    gw.colophon(document, chosen.get("copy_to", ""), chosen.get("printer") or issuer, fmt.chinese_date(made))
     _properties(document, f"{imprint.plan.headline}情况通报（{year}年{month}月）", imprint)
     return document
 

@@ -114,7 +114,7 @@ def _cmd_leaderboard(args) -> int:
     for period in periods:  # check every month before writing any
         boards[period] = month_board(processed, period)
     for period, board in boards.items():
-        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.organisation):
+        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.organisation, cfg.publication):
             print(f"wrote {path}")
         composite = board[(board["period"] == period) & (board["indicator_id"] == "composite") & board["rank"].notna()]
         ranking = "、".join(f"{r.region}{r.rank_change or ''}" for r in composite.sort_values("rank").itertuples())

@@ -20,7 +20,7 @@ from pathlib import Path
 from kpi import paths
 from kpi.errors import InputError
 from kpi.facts import DEFAULT_TOTAL_NAME
-from kpi.identity import PLAN_KEYS, PlanIdentity, read_identity
+from kpi.identity import PLAN_KEYS, PUBLICATION_KEYS, PlanIdentity, check_publication, read_identity
 from kpi.plausibility import CHECK_KEYS, Checks
 from kpi.rules import Rules
 from kpi.sources import expand_sources
@@ -58,6 +58,7 @@ class Config:
     rules: dict = field(default_factory=dict)  # [rules]: this project's conventions, restated or changed
     pacing: dict = field(default_factory=dict)  # [pacing.<indicator_id>]: profile, reason, source
     checks: dict = field(default_factory=dict)  # [checks]: plausibility thresholds of kpi collect
+    publication: dict = field(default_factory=dict)  # [publication]: the 情况通报's 版头 and 版记
     overrides: dict = field(default_factory=dict)
 
     @property
@@ -195,6 +196,7 @@ KNOWN_KEYS = {
     "output": {"processed", "reports", "notebooks"},
     "rules": set(RULE_KEYS),
     "checks": set(CHECK_KEYS),
+    "publication": set(PUBLICATION_KEYS),
     "pacing": None,  # one table per indicator: checked by _check_pacing
 }
 
@@ -343,4 +345,5 @@ def load(explicit: str | Path | None = None) -> Config:
         rules=_check_numbers("rules", document.get("rules", {}), RULE_KEYS, RULE_DEFAULTS, path),
         checks=_check_numbers("checks", document.get("checks", {}), CHECK_KEYS, CHECK_DEFAULTS, path),
         pacing=_check_pacing(document.get("pacing", {}), path),
+        publication=check_publication(document.get("publication", {}), path),
     )

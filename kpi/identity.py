@@ -8,7 +8,7 @@ county's words appear only where its own kpi.toml says them. It travels with the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from kpi.errors import InputError
@@ -75,6 +75,28 @@ class PlanIdentity:
         return cls(**{k: v for k, v in (values or {}).items() if k in known})
 
 
+#: ``[publication]`` of kpi.toml: the 情况通报's 发文机关标志, 发文字号 (``{year}``, ``{month}`` filled in),
+#: 主送机关, 抄送 and 印发机关 (GB/T 9704); each left out takes the default :mod:`kpi.bulletin` states
+PUBLICATION_KEYS = ("issuer_mark", "document_number", "recipients", "copy_to", "printer")
+
+
+def check_publication(entries: dict, path: Path) -> dict:
+    """``[publication]``: each entry a text; the 发文字号 may hold ``{year}`` and ``{month}`` and nothing else
+    in braces. Anything else is an :class:`InputError` naming the entry."""
+    import string
+
+    for key, value in entries.items():
+        fields_used = {f for _, f, _, _ in string.Formatter().parse(value) if f} if isinstance(value, str) else None
+        if fields_used is None or (fields_used - {"year", "month"}):
+            raise InputError(
+                f"[publication] {key} 应为文字（发文字号中只可用 {{year}}、{{month}}）/ not a text",
+                file=path,
+                value=value,
+                fix='例如 document_number = "缙科〔{year}〕{month}号"',
+            )
+    return dict(entries)
+
+
 @dataclass(frozen=True)
 class Imprint:
     """Who publishes a table and by which rules: the plan and county (:class:`PlanIdentity`), the
@@ -85,6 +107,7 @@ class Imprint:
     organisation: str = ""
     made_at: dt.datetime | None = None
     rules: Rules = Rules()
+    publication: dict = field(default_factory=dict)  # [publication]: the 情况通报's 版头 and 版记
 
     @property
     def county(self) -> str:

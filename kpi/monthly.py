@@ -97,16 +97,22 @@ def write_month(
     period: str,
     out_dir: Path,
     organisation: str = "",
+    publication: dict | None = None,
 ) -> list[Path]:
     """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe), then the
     :func:`annex_documents` of ``period``, into ``out_dir``, each atomically."""
     rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
     csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
-    return [csv_path, *annex_documents(board, processed, period, out_dir, organisation)]
+    return [csv_path, *annex_documents(board, processed, period, out_dir, organisation, publication)]
 
 
 def annex_documents(
-    board: pd.DataFrame, processed: Processed, period: str, out_dir: Path, organisation: str = ""
+    board: pd.DataFrame,
+    processed: Processed,
+    period: str,
+    out_dir: Path,
+    organisation: str = "",
+    publication: dict | None = None,
 ) -> list[Path]:
     """``晾晒表_YYYY-MM.xlsx`` (the annex layout, :mod:`kpi.excel`) and ``情况通报_YYYY-MM.docx``
     (:mod:`kpi.bulletin`) of ``period`` in ``out_dir``: the month's and the quarter's publications."""
@@ -114,7 +120,7 @@ def annex_documents(
     from kpi.excel import write_leaderboard_xlsx
     from kpi.identity import Imprint
 
-    imprint = Imprint(processed.plan, organisation, rules=processed.rules)
+    imprint = Imprint(processed.plan, organisation, rules=processed.rules, publication=publication or {})
     xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", imprint)
     docx = bulletin(board, processed.registry, period, imprint)
     docx_path = atomic.save_document(docx, out_dir / f"情况通报_{period}.docx")

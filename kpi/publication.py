@@ -218,7 +218,7 @@ def write_annex_documents(processed: Processed, config: Config, plan: BatchPlan)
     from kpi.monthly import annex_documents, month_board
 
     board = month_board(processed, plan.period)
-    return board, annex_documents(board, processed, plan.period, plan.staging, config.organisation)
+    return board, annex_documents(board, processed, plan.period, plan.staging, config.organisation, config.publication)
 
 
 def write_index_and_manifest(

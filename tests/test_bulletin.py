@@ -123,3 +123,29 @@ def test_libreoffice_renders_it_portrait_inside_the_type_area(document, tmp_path
         assert below == {"—", str(number)}, (number, below)  # under the 版心: only “— N —”
         footer = max((b for b in boxes if b[4] == str(number)), key=lambda b: b[1])  # the lowest “N”
         assert footer[1] > 262 * millimetre, number  # “— N —” under the 版心, on every page
+
+
+def test_the_project_file_names_the_masthead_and_colophon(registry, document, tmp_path):
+    from kpi import config as project
+    from kpi.errors import InputError
+    from tests.conftest import write_config
+
+    chosen = {
+        "issuer_mark": "缙云县科学技术局文件",
+        "document_number": "缙科通〔{year}〕{month}号",
+        "recipients": "各乡镇人民政府、街道办事处",
+        "copy_to": "县委办、县政府办",
+        "printer": "缙云县科学技术局办公室",
+    }
+    targets = read_annex(paths.RAW / "annex_2023.csv", registry)
+    board = build_leaderboard(targets, read_progress(paths.EXAMPLE / "progress_example.csv", registry), registry)
+    own = bulletin(board, registry, "2023-09", Imprint(shipped_plan(), "缙云县科技局", MADE, publication=chosen))
+    texts = [p.text for p in own.paragraphs]
+    assert (
+        texts[1] == "缙云县科学技术局文件" and "缙科通〔2023〕9号" in texts and "各乡镇人民政府、街道办事处：" in texts
+    )
+    assert texts[-2:] == ["抄送：县委办、县政府办。", "缙云县科学技术局办公室\t2026年4月5日印发"]
+    path = write_config(tmp_path)
+    path.write_text(path.read_text("utf-8") + '\n[publication]\ndocument_number = "缙科〔{yr}〕号"\n', "utf-8")
+    with pytest.raises(InputError, match="publication"):
+        project.load(path)
