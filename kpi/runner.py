@@ -285,10 +285,11 @@ def notebook_to_html(notebook: Path, html: Path, title: str | None = None) -> Pa
     ``title`` is the page's (and its PDF's) title."""
     import nbformat
 
-    from kpi.pdf import PRINT_CSS
+    from kpi.pdf import PRINT_CSS, SCREEN_CSS
 
     notebook_node = nbformat.read(str(notebook), as_version=4)
     if title:
         notebook_node.metadata["title"] = title
-    body, _ = _html_exporter().from_notebook_node(notebook_node, resources={"kpi_print_css": PRINT_CSS})
+    resources = {"kpi_print_css": PRINT_CSS, "kpi_screen_css": SCREEN_CSS}
+    body, _ = _html_exporter().from_notebook_node(notebook_node, resources=resources)
     return atomic.write_text(html, body)

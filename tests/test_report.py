@@ -460,3 +460,30 @@ def test_one_command_screenshots_every_kind_of_output(report_run, tmp_path):
     if shutil.which("soffice") or shutil.which("libreoffice"):
         expected |= {"xlsx.png", "xlsx-grey.png", "docx.png", "docx-grey.png"}
     assert made == expected
+
+
+def test_on_a_phone_the_board_scrolls_with_its_regions_fixed(report_run):
+    """At a phone's 390 px the 晾晒表 scrolls sideways inside its own box, and the region column stays put."""
+    executable, why = _chromium()
+    if executable is None:
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    from kpi.pdf import FLAGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto((report_run[0] / "reports" / "2025-Q4" / "hushan.html").as_uri())
+        moved = page.evaluate("""() => {
+            const table = document.querySelector('table.board');
+            const box = table.closest('.jp-OutputArea-output');
+            const region = table.querySelector('tbody th.row_heading');
+            const before = region.getBoundingClientRect().left;
+            box.scrollLeft = 400;
+            return {scrolled: box.scrollLeft, page: document.documentElement.scrollWidth,
+                    shift: region.getBoundingClientRect().left - before, name: region.innerText};
+        }""")
+        browser.close()
+    assert moved["scrolled"] > 100 and moved["page"] <= 390 + 1  # the box scrolls, not the page
+    assert abs(moved["shift"]) <= 1 and moved["name"] == "全县"  # the region column did not move
