@@ -37,7 +37,9 @@ SCREEN_CSS = """
 @media screen {
   /* lab lays an output out as a table row inside a clipping box: neither can scroll, a wide table is cut */
   .jp-OutputArea .jp-OutputArea-child { display: block !important; overflow: visible !important; }
-  .jp-OutputArea-child > .jp-OutputArea-output { display: block !important; overflow-x: auto !important; }
+  .jp-OutputArea-child > .jp-OutputArea-output {
+    display: block !important; overflow-x: auto !important; width: auto !important; box-sizing: border-box;
+  }
   table.board th.row_heading, table.board th.blank, table.board th.index_name,
   table.kpi td:first-child, table.kpi th:first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
 }

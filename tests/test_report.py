@@ -481,9 +481,12 @@ def test_on_a_phone_the_board_scrolls_with_its_regions_fixed(report_run):
             const region = table.querySelector('tbody th.row_heading');
             const before = region.getBoundingClientRect().left;
             box.scrollLeft = 400;
+            const text = [...document.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown h2')];
             return {scrolled: box.scrollLeft, page: document.documentElement.scrollWidth,
-                    shift: region.getBoundingClientRect().left - before, name: region.innerText};
+                    shift: region.getBoundingClientRect().left - before, name: region.innerText,
+                    text: Math.max(...text.map(p => p.getBoundingClientRect().right))};
         }""")
         browser.close()
     assert moved["scrolled"] > 100 and moved["page"] <= 390 + 1  # the box scrolls, not the page
     assert abs(moved["shift"]) <= 1 and moved["name"] == "全县"  # the region column did not move
+    assert moved["text"] <= 390  # and the text wraps inside the screen, none of it cut at the right
