@@ -475,6 +475,9 @@ def test_on_a_phone_the_board_scrolls_with_its_regions_fixed(report_run):
         browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         page = browser.new_page(viewport={"width": 390, "height": 800})
         page.goto((report_run[0] / "reports" / "2025-Q4" / "hushan.html").as_uri())
+        page.goto((report_run[0] / "reports" / "2025-Q4" / "index.html").as_uri())
+        index_width = page.evaluate("document.documentElement.scrollWidth")
+        page.goto((report_run[0] / "reports" / "2025-Q4" / "hushan.html").as_uri())
         moved = page.evaluate("""() => {
             const table = document.querySelector('table.board');
             const box = table.closest('.jp-OutputArea-output');
@@ -490,3 +493,4 @@ def test_on_a_phone_the_board_scrolls_with_its_regions_fixed(report_run):
     assert moved["scrolled"] > 100 and moved["page"] <= 390 + 1  # the box scrolls, not the page
     assert abs(moved["shift"]) <= 1 and moved["name"] == "全县"  # the region column did not move
     assert moved["text"] <= 390  # and the text wraps inside the screen, none of it cut at the right
+    assert index_width <= 390  # the index page fits the phone's width
