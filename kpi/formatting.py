@@ -136,12 +136,12 @@ def level_words(kinds) -> tuple[str, str]:
     return "、".join(present) + "类", "实际值（" + "或".join(shown[w] for w in present) + "）"
 
 
-def level_progress(value, kind: str, target, comparator: str, unit: str) -> str:
-    """A point-in-time value beside its target, as a sentence says it: ``增幅12.3%，目标15%``,
+def level_progress(value, kind: str, goal, comparator: str, unit: str) -> str:
+    """A point-in-time value beside its target (``goal``), as a sentence says it: ``增幅12.3%，目标15%``,
     ``2.9%，目标3%以上``, ``第33位，目标前30位``."""
     if kind == "growth":
-        return f"增幅{float(value):.1f}%，目标{float(target):g}%"
-    return f"{progress(value, kind, unit)}，目标{globals()['target'](target, comparator, unit)}"
+        return f"增幅{float(value):.1f}%，目标{float(goal):g}%"
+    return f"{progress(value, kind, unit)}，目标{target(goal, comparator, unit)}"
 
 
 #: how a point-in-time value's cell is formatted in a workbook (the value stored in its unit)

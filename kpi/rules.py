@@ -36,10 +36,10 @@ class Rules:
     def describe(self, kinds=("growth",)) -> str:
         """The composite's rule in the words printed under every table, for indicators of ``kinds`` (an
         indicators table's ``kind`` column: a ratio's and a rank's completion are said only where used)."""
+        from kpi.formatting import level_words  # the kinds' words, said once
+
         kinds = set(kinds)
-        level = (
-            "、".join(w for k, w in (("growth", "增长"), ("ratio", "比率"), ("rank", "位次")) if k in kinds) or "增长"
-        )
+        level = level_words(kinds)[0]  # 增长类, or e.g. 增长、比率、位次类
         extra = "".join(
             text
             for kind, text in (("ratio", "比率类按“实际值 ÷ 目标”计；"), ("rank", "位次类按“目标位次 ÷ 实际位次”计；"))
@@ -48,7 +48,7 @@ class Rules:
         return (
             f"综合得分 = 各指标完成率的加权平均（各项不低于{self.composite_floor_percent:g}%、不高于{self.composite_cap_percent:g}%；"
             f"增长类指标按“实际增幅 ÷ 目标增幅”计，负增长计为0%；{extra}权重默认相等），仅对全部指标均已报送的区域计算；"
-            f"综合序时进度为各指标序时进度的同权平均（{level}类指标按100%计）。本项目约定，非方案规定。"
+            f"综合序时进度为各指标序时进度的同权平均（{level}指标按100%计）。本项目约定，非方案规定。"
         )
 
 
