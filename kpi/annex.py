@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpi import formatting as fmt
 from kpi import schemas
 from kpi.errors import InputError
 from kpi.facts import KIND_RULES, SUB_COLUMNS, annex_title
@@ -267,17 +268,6 @@ def annex_sum_checks(annex: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return schemas.validate(checks, schemas.SUM_CHECKS)
 
 
-def format_target(value: float, comparator: str, unit: str, exact: bool = False) -> str:
-    """``(15, ">=")`` → ``15以上``, a rank ``(30, "<=")`` → ``前30位``; amounts keep two decimals as printed in the annex (``exact``: every
-    digit, for a file the project reads back)."""
-    text = f"{value:.10g}" if exact else f"{value:.2f}" if unit in ("亿元", "万元") else f"{value:g}"
-    if unit == "位" and comparator == "<=":  # a rank, as plans write it
-        return f"前{text}位"
-    suffix = {">=": "以上", "<=": "以下"}.get(comparator, "")
-    prefix = {">": "超过", "<": "低于"}.get(comparator, "")
-    return f"{prefix}{text}{suffix}"
-
-
 def indicator_header(indicator: pd.Series) -> str:
     """An indicator's header as the annex prints it: ``name（unit）``."""
     return f"{indicator['name_zh']}（{indicator['unit']}）"
@@ -293,7 +283,7 @@ def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str, exact:
     """Rows of the official layout, targets filled and 进度/排名 left empty (a CSV-ready grid)."""
     pivot = targets.assign(
         text=[
-            format_target(v, c, registry.indicator(i)["unit"], exact)
+            fmt.target(v, c, registry.indicator(i)["unit"], with_unit=False, exact=exact)
             for v, c, i in zip(targets["target"], targets["comparator"], targets["indicator_id"])
         ]
     )

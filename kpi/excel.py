@@ -19,7 +19,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from kpi import EXAMPLE_LABEL, atomic
-from kpi.annex import annex_blocks, format_target, indicator_header
+from kpi import formatting as fmt
+from kpi.annex import annex_blocks, indicator_header
 from kpi.atomic import safe_cell
 from kpi.facts import COMPOSITE, MISSING, STATUS_COLOURS, STATUS_LEGEND, STATUS_MARKS, SUB_COLUMNS, annex_title
 from kpi.formatting import EXCEL_FORMATS, level_words
@@ -93,7 +94,7 @@ def _value_cells(sheet, row: int, column: int, entry: pd.Series, indicator_id: s
         target = sheet.cell(row, column, float(entry["target"]))
         target.number_format = "0.00" if unit in ("亿元", "万元") or entry["kind"] == "ratio" else "0"
     else:
-        target = sheet.cell(row, column, format_target(entry["target"], entry["comparator"], unit))
+        target = sheet.cell(row, column, fmt.target(entry["target"], entry["comparator"], unit, with_unit=False))
     progress = sheet.cell(row, column + 1)
     if entry["status"] == MISSING:
         progress.value = MISSING
@@ -243,7 +244,9 @@ def print_on_a4(
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top, sheet.page_margins.bottom = 0.5, 0.6
+    # inches; the footer (9 pt, set 0.3 in above the paper's edge) must lie inside the bottom margin, or it is cut
+    sheet.page_margins.top, sheet.page_margins.bottom = 0.5, 0.75
+    sheet.page_margins.header, sheet.page_margins.footer = 0.25, 0.3
     if rows_to_repeat:
         sheet.print_title_rows = rows_to_repeat
     footer = sheet.oddFooter
@@ -251,7 +254,7 @@ def print_on_a4(
     footer.center.text = "第 &P 页，共 &N 页"
     footer.right.text = f"制表日期：{chinese_date(made_at or beijing_now())}"
     for part in (footer.left, footer.center, footer.right):
-        part.size = 9
+        part.size = 10
 
 
 def write_leaderboard_xlsx(

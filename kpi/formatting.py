@@ -17,17 +17,20 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from kpi.units import is_count_unit, unit_family
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 NOT_APPLICABLE = "—"
 MISSING = "未报送"
+#: JupyterLab's own table rules (fixed layout, every cell right-aligned) outrank a class, hence !important
 TABLE_CSS = """<style>
-table.kpi {border-collapse: collapse; font-size: 13px; margin: 4px 0 12px}
+table.kpi {border-collapse: collapse; font-size: 13px; margin: 4px 0 12px !important; table-layout: auto !important}
 table.kpi th, table.kpi td {border: 1px solid #d0d7de; padding: 3px 8px}
-table.kpi th {background: #f6f8fa; font-weight: 600; text-align: center}
-table.kpi td.num {text-align: right; font-variant-numeric: tabular-nums}
-table.kpi td.text {white-space: nowrap; text-align: left}
-table.kpi td.wrap {white-space: normal; min-width: 12em; text-align: left}
+table.kpi th {background: #f6f8fa; font-weight: 600; text-align: center !important}
+table.kpi td.num {text-align: right !important; font-variant-numeric: tabular-nums}
+table.kpi td.text {white-space: nowrap; text-align: left !important}
+table.kpi td.wrap {white-space: normal; min-width: 12em; text-align: left !important}
 </style>"""
 
 
@@ -85,15 +88,49 @@ def number(value, unit: str = "", missing: str = NOT_APPLICABLE) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def target(value, comparator: str, unit: str) -> str:
-    """A target with its unit and comparator, as a plan writes it: ``15%以上``, ``260家以上``, ``15.44亿元``."""
+def needed(value, unit: str, missing: str = NOT_APPLICABLE) -> str:
+    """What each remaining year must add, written as :func:`number` writes the unit's values; whole
+    things (家, 件…) rounded away from zero, since half an enterprise cannot be added: 236.5家 a year →
+    ``237`` (a fall of 2.5 → ``-3``)."""
+    if _blank(value):
+        return missing
+    value = float(value)
+    if is_count_unit(unit):
+        value = math.copysign(math.ceil(abs(value) - 1e-9), value)
+    return number(value, unit)
+
+
+def quantity(value, unit: str, missing: str = NOT_APPLICABLE) -> str:
+    """A value with its unit, written as :func:`number` writes it: ``2.86%``, ``164家``, ``11.20亿元``;
+    a rank ``第25位``."""
+    if _blank(value):
+        return missing
+    if unit == "位":
+        return f"第{number(value)}位"
+    return f"{number(value, unit)}{unit}"
+
+
+def stated_number(value, unit: str, exact: bool = False) -> str:
+    """A target's number as plans and annexes state it: no trailing zeros (``15``, ``3.4``, ``1000``), an
+    amount with a fraction in two decimals (``15.44``, ``22.90``); ``exact``: every digit, for a file the
+    project reads back."""
+    value = float(value)
+    if exact or not (unit_family(unit) == "money" and not value.is_integer()):
+        return f"{value:.10g}"
+    return f"{value:.2f}"
+
+
+def target(value, comparator: str, unit: str, with_unit: bool = True, exact: bool = False) -> str:
+    """A target as a plan writes it, its comparator in words: ``15%以上``, ``260家以上``, ``15亿元``,
+    ``前30位``; without its unit where a header gives it (the annex's 指标 cells: ``15以上``, ``15.44``)."""
     if _blank(value):
         return NOT_APPLICABLE
+    text = stated_number(value, unit, exact)
     if unit == "位" and comparator == "<=":  # a rank: 前30位
-        return f"前{number(value)}位"
+        return f"前{text}位"
     prefix = {">": "超过", "<": "低于"}.get(comparator, "")
     suffix = {">=": "以上", "<=": "以下"}.get(comparator, "")
-    return f"{prefix}{number(value, unit)}{unit}{suffix}"
+    return f"{prefix}{text}{unit if with_unit else ''}{suffix}"
 
 
 def targets(frame) -> list[str]:
@@ -137,11 +174,10 @@ def level_words(kinds) -> tuple[str, str]:
 
 
 def level_progress(value, kind: str, goal, comparator: str, unit: str) -> str:
-    """A point-in-time value beside its target (``goal``), as a sentence says it: ``增幅12.3%，目标15%``,
+    """A point-in-time value beside its target (``goal``), as a sentence says it: ``增幅12.3%，目标15%以上``,
     ``2.9%，目标3%以上``, ``第33位，目标前30位``."""
-    if kind == "growth":
-        return f"增幅{float(value):.1f}%，目标{float(goal):g}%"
-    return f"{progress(value, kind, unit)}，目标{target(goal, comparator, unit)}"
+    shown = f"增幅{float(value):.1f}%" if kind == "growth" else progress(value, kind, unit)
+    return f"{shown}，目标{target(goal, comparator, unit)}"
 
 
 #: how a point-in-time value's cell is formatted in a workbook (the value stored in its unit)

@@ -61,6 +61,12 @@ def _number_rule(error: str, operator: str, *bounds: str) -> DataValidation:
     )
 
 
+#: column widths (Excel's character units) that print the forms one page wide on A4 landscape at 9 pt or
+#: more for Jinyun's seven indicators (about 145 units fit at 11 pt scaled to 0.86; B, the code, is hidden)
+FORM_WIDTHS = {"region": 9, "value": 12, "reference": 7}
+ANNUAL_WIDTHS = (6, 30, 38, 22, 7, 26, 12, 12, 20)
+
+
 def _indicator_columns(
     sheet, column: int, header_row: int, indicator, regions, known: pd.Series, before: str, total_name: str
 ):
@@ -69,8 +75,8 @@ def _indicator_columns(
     label = f"{indicator.name_zh}（{indicator.unit}）"
     _style_header(sheet.cell(header_row, column, safe_cell(label)))
     _style_header(sheet.cell(header_row, column + 1, f"上期{before}（参考）"))
-    sheet.column_dimensions[get_column_letter(column)].width = 16
-    sheet.column_dimensions[get_column_letter(column + 1)].width = 11
+    sheet.column_dimensions[get_column_letter(column)].width = FORM_WIDTHS["value"]
+    sheet.column_dimensions[get_column_letter(column + 1)].width = FORM_WIDTHS["reference"]
     if indicator.kind == "growth":
         rule = _number_rule("请填写同比增幅（%），例如 15.2；无数据留空", "between", "-1000", "10000")
     elif indicator.kind == "rank":
@@ -137,8 +143,8 @@ def monthly_form(
     for offset, region in enumerate(regions):
         cell = sheet.cell(header_row + 1 + offset, 1, safe_cell(region))
         cell.border, cell.font = BORDER, Font(bold=True)
-    sheet.column_dimensions["A"].width = 14
-    sheet.row_dimensions[header_row].height = 45
+    sheet.column_dimensions["A"].width = FORM_WIDTHS["region"]
+    sheet.row_dimensions[header_row].height = 64  # four lines of a wrapped heading
     sheet.freeze_panes = sheet.cell(header_row + 1, 2)
     sheet.protection.sheet = True  # headers, period and region locked; the white cells are open
     print_on_a4(sheet, organisation, None, one_page=False)
@@ -204,7 +210,7 @@ def annual_form(
         else pd.Series(dtype=float)
     )
     _annual_rows(sheet, header_row, series, last)
-    widths = dict(zip("ABCDEFGHI", (6, 30, 44, 24, 7, 30, 12, 12, 26)))
+    widths = dict(zip("ABCDEFGHI", ANNUAL_WIDTHS))
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
     for row in range(header_row + 1, header_row + 1 + len(series)):  # room for the longest wrapped cell

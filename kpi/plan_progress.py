@@ -181,7 +181,7 @@ def effort_table(assessments: pd.DataFrame) -> pd.DataFrame:
             "最新值": [fmt.number(v, u) for v, u in zip(rows["latest_value"], series_unit)],
             target_column(assessments): [("年均增长" if g else "") + t for g, t in zip(growth, fmt.targets(rows))],
             "剩余年数": [fmt.integer(v) for v in rows["years_left"]],
-            "每年需增加": [fmt.number(v, u) for v, u in zip(rows["needed_change_per_year"], series_unit)],
+            "每年需增加": [fmt.needed(v, u) for v, u in zip(rows["needed_change_per_year"], series_unit)],
             best_change: [fmt.number(v, u) for v, u in zip(rows["best_change_so_far"], series_unit)],
             "每年需增长": [fmt.rate(v) for v in rows["needed_growth_per_year"]],
             best_growth: [fmt.rate(v) for v in rows["best_growth_so_far"]],
@@ -301,7 +301,7 @@ def plan_table(assessments: pd.DataFrame) -> pd.DataFrame:
             "目标": known["name_zh"],
             "最新年份": [fmt.integer(y) for y in known["latest_year"]],
             "最新值": [
-                fmt.percent(g) + f"（{fmt.number(v, s)}{s}）" if is_growth else fmt.number(v, u)
+                fmt.percent(g) + f"（{fmt.quantity(v, s)}）" if is_growth else fmt.quantity(v, u)
                 for is_growth, g, v, u, s in zip(
                     growth, achieved, known["latest_value"], known["unit"], known["series_unit"]
                 )

@@ -18,13 +18,12 @@ from kpi.extract_words import document_years
 from kpi.facts import KIND_RULES
 from kpi.parsing import RANK_PHRASE, normalize_text, parse_number
 from kpi.registry_tables import SERIES_COLUMNS
-from kpi.units import split_unit
+from kpi.units import is_count_unit, split_unit
 
 #: what a review row holds: the file and row it is about, the column, why a person should look
 REVIEW_COLUMNS = ["file", "key", "column", "why", "status"]
 PENDING, REVIEWED = "待审核", "已审核"
 TOTAL_WORDS = {"县": "全县", "区": "全区", "市": "全市", "旗": "全旗"}
-COUNT_UNITS = ("家", "个", "项", "件", "人", "名", "次", "台", "座", "所", "户")
 TITLE = re.compile(r"^(?P<county>\S{1,10}?[县区市旗])(?P<body>.*?(?:方案|计划|规划|意见|要点))(?:[(（][^)）]*[)）])?$")
 DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 
@@ -114,7 +113,7 @@ def propose_kind(name: str, unit: str, targets: list[str]) -> tuple[str, str]:
         return "growth", "名称含增长且以%计：增长率，按目标判达标与否"
     if re.search(r"强度|占比|比重|比例|率$|每万人|万人|拥有量|密度|指数", name) or "/" in unit or unit == "%":
         return "ratio", "名称或单位表示比率（强度、占比、每万人、%）：月末水平值，按目标判达标与否"
-    if unit in COUNT_UNITS:
+    if is_count_unit(unit):
         return "count", f"单位为“{unit}”：个数，年内累计"
     return "amount", f"单位为“{unit or '无'}”：总量，年内累计"
 

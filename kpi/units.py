@@ -21,7 +21,7 @@ UNIT_FAMILIES: dict[str, dict[str, float]] = {
     # counts of one thing: 家 and 万家 convert, 家 and 件 do not (an enterprise is not a patent)
     **{
         f"count:{unit}": {unit: 1.0, f"万{unit}": 1e4}
-        for unit in ("家", "件", "个", "项", "人", "人次", "名", "套", "户", "台", "所")
+        for unit in ("家", "件", "个", "项", "人", "人次", "名", "次", "套", "户", "台", "座", "所")
     },
 }
 _FAMILY_OF = {unit: family for family, units in UNIT_FAMILIES.items() for unit in units}
@@ -37,6 +37,11 @@ _UNIT_LINE = re.compile(r"(?:金额|计量)?单位[:：](?P<unit>.+)")
 def unit_family(unit: str) -> str | None:
     """``money``, ``percent`` or ``count:<unit>`` for a known unit (``万元`` → money), else None."""
     return _FAMILY_OF.get(normalize_text(unit))
+
+
+def is_count_unit(unit: object) -> bool:
+    """Whether a unit counts whole things (家, 件, 项…): its values are written without halves."""
+    return (unit_family(str(unit or "")) or "").startswith("count:")
 
 
 def is_unit(text: object) -> bool:

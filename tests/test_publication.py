@@ -16,7 +16,14 @@ import pytest
 
 from kpi import paths
 from kpi.facts import STATUS_MARKS
-from tests.conftest import ANNEX_INDICATOR_IDS, run_kpi, write_config
+from tests.conftest import (
+    ANNEX_INDICATOR_IDS,
+    assert_statuses_survive_grey,
+    pdf_words,
+    run_kpi,
+    status_greys,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 PERIOD = "2025-12"
@@ -95,7 +102,7 @@ def test_a_growth_indicator_shows_one_figure_everywhere(month):
     data = load_processed(base / "processed")
     table = region_table(month_board(data, PERIOD), PERIOD, "壶山镇", data.registry).set_index("指标")
     assert table.loc["高新技术产业投资增长", "进度"] == figure
-    assert table.loc["高新技术产业投资增长", "序时进度"] == "目标 15.0%以上"
+    assert table.loc["高新技术产业投资增长", "序时进度"] == "目标 15%以上"
 
 
 def test_outputs_are_readable_by_a_web_server(month):
@@ -124,6 +131,8 @@ def test_libreoffice_opens_the_xlsx_and_the_docx(month, tmp_path):
     _, folder, board = month
     for name in (f"晾晒表_{PERIOD}.xlsx", f"情况通报_{PERIOD}.docx"):
         shutil.copy(folder / name, tmp_path / name)
+    assert run_kpi("template", "--period", "2026-01", "--forms", str(tmp_path / "forms")).returncode == 0
+    shutil.copy(tmp_path / "forms" / "报送表_2026-01_壶山镇.xlsx", tmp_path / "form.xlsx")
     env = {**os.environ, "HOME": str(tmp_path)}  # a private LibreOffice profile
     subprocess.run(
         [
@@ -133,7 +142,7 @@ def test_libreoffice_opens_the_xlsx_and_the_docx(month, tmp_path):
             "pdf",
             "--outdir",
             str(tmp_path),
-            *(str(tmp_path / n) for n in (f"晾晒表_{PERIOD}.xlsx", f"情况通报_{PERIOD}.docx")),
+            *(str(tmp_path / n) for n in (f"晾晒表_{PERIOD}.xlsx", f"情况通报_{PERIOD}.docx", "form.xlsx")),
         ],
         capture_output=True,
         timeout=240,
@@ -149,6 +158,15 @@ def test_libreoffice_opens_the_xlsx_and_the_docx(month, tmp_path):
         r"\s+", "", subprocess.run(["pdftotext", str(sheet_pdf), "-"], capture_output=True, text=True).stdout
     )
     assert "争先创优晾晒表" in sheet_text and "制表单位：缙云县科技局" in sheet_text and "第1页，共1页" in sheet_text
+    for pdf in (sheet_pdf, tmp_path / "form.pdf"):  # the footer printed whole, above the paper's edge (#27)
+        footer = [w for w in pdf_words(pdf) if w[7].startswith(("制表单位", "制表日期", "第"))]
+        assert len(footer) >= 3 and all(w[6] < w[2] - 8 for w in footer), (pdf.name, footer)
+    assert_statuses_survive_grey(status_greys(sheet_pdf, page=1))  # black-and-white printers (#27)
+    pages = max(w[0] for w in pdf_words(bulletin_pdf))
+    assert_statuses_survive_grey(next(g for g in (status_greys(bulletin_pdf, p) for p in range(1, pages + 1)) if g))
+    form_words = [w for w in pdf_words(tmp_path / "form.pdf") if w[7] != "制表单位：缙云县科技局"]
+    small = [w for w in form_words if w[6] - w[4] < 10.3 and w[6] < w[2] - 40]  # the form at 9 pt or more
+    assert not small, small[:5]
     bulletin_text = re.sub(
         r"\s+", "", subprocess.run(["pdftotext", str(bulletin_pdf), "-"], capture_output=True, text=True).stdout
     )

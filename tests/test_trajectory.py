@@ -223,5 +223,5 @@ def test_the_2027_table_shows_a_growth_target_as_growth(registry):
     )
     table = plan_table(assess_plan(registry.plan_targets, annual, as_of_year=2025)).set_index("目标")
     row = table.loc["县财政科技投入年均增长"]
-    assert row["最新值"] == "12.5%（4.41亿元）" and row["2027目标"] == "年均增长 15.0%以上"
+    assert row["最新值"] == "12.5%（4.41亿元）" and row["2027目标"] == "年均增长 15%以上"
     assert row["增长率比"] == "0.83" and row["新增进度比"] == "—"
