@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kpi import EXAMPLE_LABEL, __version__, atomic, paths
+from kpi import __version__, atomic, paths
 from kpi.config import Config
 from kpi.errors import InputError
 from kpi.formatting import beijing_timestamp, chinese_time
+from kpi.pages import data_notes_html, index_html, status_lines
 from kpi.processed import Processed
 from kpi.quarterly import quarter_of
-from kpi.registry import Registry
+from kpi.report_notes import APPENDIX_FILE
 from kpi.workers import BatchResult, Job, JobResult
 
 if TYPE_CHECKING:
@@ -75,68 +76,6 @@ def _package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
-
-
-def _status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[str, str]:
-    from kpi.facts import COMPOSITE, STATUSES
-
-    rows = board[board["period"] == period]
-    lines = {}
-    for region in registry.region_names:
-        own = rows[rows["region"] == region]
-        counts = own[own["indicator_id"] != COMPOSITE]["status"].value_counts().reindex(STATUSES).dropna().astype(int)
-        composite = own[own["indicator_id"] == COMPOSITE].iloc[0]
-        summary = " · ".join(f"{status}{count}" for status, count in counts.items())
-        if region != registry.total_name and pd.notna(composite["rank"]):
-            summary = f"综合 {composite['completion_rate']:.1%}，第{int(composite['rank'])}名；" + summary
-        lines[region] = summary
-    return lines
-
-
-def index_html(
-    year: int,
-    quarter: int,
-    period: str,
-    jobs: list[Job],
-    outcomes: dict[str, str],
-    status: dict[str, str],
-    xlsx_name: str,
-    is_example: bool,
-    made_at: str,
-    headline: str,
-    docx_name: str = "",
-) -> str:
-    """The landing page: one line per report with its PDF and status (Jinja2, every value escaped)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    rows = []
-    for job in jobs:
-        output = Path(job.output)
-        folder = output.parents[1 if job.key.startswith("analysis/") else 0]
-        pdf = output.with_suffix(".pdf")
-        rows.append(
-            {
-                "title": job.title,
-                "outcome": outcomes.get(job.key, ""),
-                "html": output.with_suffix(".html").relative_to(folder).as_posix(),
-                "pdf": pdf.relative_to(folder).as_posix() if pdf.exists() else "",
-                "status": status.get(job.region, "") if job.region else "",
-            }
-        )
-    environment = Environment(loader=PackageLoader("kpi", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    return environment.get_template("index.html.j2").render(
-        year=year,
-        quarter=quarter,
-        headline=headline,
-        period_zh=f"{period[:4]}年{int(period[5:7])}月",
-        rows=rows,
-        xlsx_name=xlsx_name,
-        docx_name=docx_name or f"情况通报_{period}.docx",
-        is_example=is_example,
-        example_label=EXAMPLE_LABEL,
-        made_at_zh=chinese_time(made_at),
-        code_version=code_version(),
-    )
 
 
 BUILDS = ".builds"  # complete builds live here; reports/YYYY-QN is a symlink to the published one
@@ -229,17 +168,20 @@ def write_index_and_manifest(
     reports = _manifest_entries(plan.jobs, {r.key: r for r in result.results}, plan.done_before)
     made_at = beijing_timestamp()
     page = index_html(
+        code_version(),
         *quarter_of(plan.period),
         plan.period,
         plan.jobs,
         {key: entry.get("outcome", "") for key, entry in reports.items()},
-        _status_lines(board, plan.period, processed.registry),
+        status_lines(board, plan.period, processed.registry),
         xlsx_path.name,
         bool(board["is_example"].any()),
         made_at,
         processed.plan.headline,
     )
     result.written.append(atomic.write_text(plan.staging / "index.html", page))
+    notes = data_notes_html(processed, plan.period, made_at, code_version())
+    result.written.append(atomic.write_text(plan.staging / APPENDIX_FILE, notes))
     manifest = _manifest(processed, config, plan, reports, made_at, bool(board["is_example"].any()))
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     result.written.append(atomic.write_text(plan.staging / "manifest.json", text))

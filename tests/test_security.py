@@ -8,7 +8,7 @@ import pytest
 from kpi.atomic import formula_safe
 from kpi.batch_plan import plan_jobs
 from kpi.errors import InputError
-from kpi.publication import index_html
+from kpi.pages import index_html
 from kpi.quarterly import validate_parameters
 from kpi.workers import Job
 
@@ -30,6 +30,7 @@ def test_formula_injection_is_neutralised():
 def test_index_escapes_data_text(tmp_path):
     job = Job("x", "<script>alert(1)</script>报告", "壶山镇", "nb.ipynb", str(tmp_path / "x.ipynb"), {}, "f")
     page = index_html(
+        "kpi 0.1.0",
         2025,
         4,
         "2025-12",
