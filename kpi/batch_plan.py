@@ -64,8 +64,11 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
         )
 
 
-def _planned_reports(year: int, quarter: int, registry: Registry, out_dir: Path, notebooks: Path, base: dict):
-    """``(key, title, region, notebook, output, parameters)`` of each region's report (全县 first)."""
+def _planned_reports(
+    year: int, quarter: int, registry: Registry, out_dir: Path, notebooks: Path, base: dict, plan: PlanIdentity
+):
+    """``(key, title, region, notebook, output, parameters)`` of each region's report (the total row first,
+    titled with the county's name)."""
     for region, slug in zip(registry.region_names, registry.regions["slug"]):
         if not SLUG.fullmatch(slug):  # region names reach file names only through checked slugs
             raise InputError(
@@ -76,7 +79,14 @@ def _planned_reports(year: int, quarter: int, registry: Registry, out_dir: Path,
                 fix="改为例如 lishui-hitech",
             )
         parameters = {"year": year, "quarter": quarter, "region": region, **base}
-        yield slug, f"{region}季度报告", region, notebooks / REPORT_NOTEBOOK, out_dir / f"{slug}.ipynb", parameters
+        yield (
+            slug,
+            f"{plan.reader_name(region, registry.total_name)}季度报告",
+            region,
+            notebooks / REPORT_NOTEBOOK,
+            out_dir / f"{slug}.ipynb",
+            parameters,
+        )
 
 
 def _planned_analysis(year: int, quarter: int, out_dir: Path, notebooks: Path, base: dict, toward: str):
@@ -117,7 +127,7 @@ def plan_jobs(
     covers its notebook, the code, the inputs and its parameters (not the time it was made)."""
     made_at, version = beijing_timestamp(), code_version()
     base = {"processed_dir": str(Path(processed_dir).resolve())}
-    planned = list(_planned_reports(year, quarter, registry, out_dir, notebooks, base))
+    planned = list(_planned_reports(year, quarter, registry, out_dir, notebooks, base, plan))
     if analysis:
         planned += _planned_analysis(year, quarter, out_dir, notebooks, base, plan.toward)
     jobs, checked = [], set()

@@ -60,6 +60,11 @@ class PlanIdentity:
             return f"{self.base_year + 1}—{self.target_year}年"
         return ""
 
+    def reader_name(self, region: str, total_name: str) -> str:
+        """A region as titles name it: the county's own name for the total row (某某县, not 全县), the
+        region's name otherwise."""
+        return self.county if region == total_name and self.county else region
+
     def with_years(self, base_year: int | None, target_year: int | None) -> "PlanIdentity":
         """The same identity, its span filled from the plan's targets where the project file is silent."""
         return replace(self, base_year=self.base_year or base_year, target_year=self.target_year or target_year)

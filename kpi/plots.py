@@ -187,7 +187,7 @@ def region_progress_chart(board: pd.DataFrame, registry, region: str, period: st
     panels = max(1, -(-(len(indicators) + 1) // 4))  # one more panel for the legend
     level_words = "、".join(LEVEL_MEASURES[k][0] for k in dict.fromkeys(indicators["kind"]) if k in LEVEL_MEASURES)
     actual_label = f"完成率（{level_words}：实际值）" if level_words else "完成率"
-    fig, axes = plt.subplots(panels, 4, figsize=(14, 3 * panels), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(panels, 4, figsize=(14, 2.35 * panels), sharex=True, squeeze=False)
     fixed_margins(fig, top_inches=0.75, bottom_inches=0.65, wspace=0.32, hspace=0.3)
     for ax, (_, indicator) in zip(axes.flat, indicators.iterrows()):
         rows = part[part["indicator_id"] == indicator["indicator_id"]]

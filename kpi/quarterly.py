@@ -32,7 +32,7 @@ def report_heading(year: int, quarter: int, region: str, plan, total_name: str, 
     """The report's title (the region — the county's own name for the total row, as every other output
     names it — and the plan's programme, :class:`kpi.identity.PlanIdentity`) and the example banner, as
     HTML, every name escaped."""
-    who = plan.county if region == total_name and plan.county else region
+    who = plan.reader_name(region, total_name)
     title = f"<h1>{year}年第{quarter}季度 {html.escape(who)}{html.escape(plan.programme)}进展报告</h1>"
     banner = (
         (
@@ -238,11 +238,7 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
                 for a, c, i in zip(behind["actual"], behind["completion_rate"], behind["indicator_id"])
             ],
             "序时进度或目标": [
-                fmt.rate(s)
-                if pd.notna(s)
-                else f"目标 {t:g}%"
-                if kinds[i] == "growth"
-                else "目标 " + fmt.target(t, str(c), units[i])
+                fmt.rate(s) if pd.notna(s) else "目标 " + fmt.target(t, str(c), units[i])
                 for s, t, c, i in zip(
                     behind["time_share"], behind["target"], behind["comparator"], behind["indicator_id"]
                 )
@@ -258,6 +254,35 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
     if region != registry.total_name:
         table = table.drop(columns="区域")
     return table.reset_index(drop=True)
+
+
+#: the regions column of :func:`lagging_by_indicator` (gaps in mixed units; all in points)
+LAGGING_REGIONS = ("滞后或未达标的区域（差距）", "滞后或未达标的区域（差距，百分点）")
+#: the columns of the lagging tables a reader's table lets wrap
+LAGGING_WRAPPED = ("责任单位", *LAGGING_REGIONS)
+
+
+def lagging_by_indicator(table: pd.DataFrame) -> pd.DataFrame:
+    """The total row's lagging table (:func:`lagging_table`) one line per indicator, in the table's order:
+    its responsible units and clause once, and every region behind on it with its gap, ``东渡镇（-12.3）``."""
+    gap = GAP_COLUMN if GAP_COLUMN in table else "差距"
+    named = table.assign(item=table["区域"].astype(str) + "（" + table[gap].astype(str) + "）")
+    grouped = named.groupby(named["指标"].astype(str), sort=False).agg(
+        责任单位=("责任单位", "first"),
+        items=("item", "、".join),
+        count=("item", "size"),
+        方案条款=("方案条款", "first"),
+    )
+    label = LAGGING_REGIONS[gap == GAP_COLUMN]
+    return pd.DataFrame(
+        {
+            "指标": grouped.index,
+            "项数": grouped["count"].astype(str).to_numpy(),
+            label: grouped["items"].to_numpy(),
+            "责任单位": grouped["责任单位"].to_numpy(),
+            "方案条款": grouped["方案条款"].to_numpy(),
+        }
+    )
 
 
 def validate_parameters(year, quarter, region, registry: Registry) -> tuple[int, int, str]:

@@ -22,13 +22,14 @@ def _table_styles(indicators: int) -> list[dict]:
         {"selector": "", "props": f"border-collapse: collapse; font-size: {size}px"},
         {"selector": "th, td", "props": CELL_STYLE},
         {"selector": "caption", "props": "caption-side: top; font-weight: bold"},
+        # an indicator's name may wrap over its three columns, so the names do not widen the table
+        {"selector": "thead tr:first-child th", "props": "white-space: normal"},
     ]
 
 
 def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str | None = None):
     """The 晾晒表 of ``period`` as a styled table: 指标 / 进度 / 排名 per indicator, traffic lights;
     the ``highlight`` region's row in bold."""
-    from kpi.annex import format_target
     from kpi.leaderboard import published_progress
 
     part = board[board["period"] == period].copy()
@@ -44,17 +45,17 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
         marks = rows["status"].astype(str).map(STATUS_MARKS).fillna("")
         if indicator_id == COMPOSITE:
             text[(name, "得分")] = [
-                "未报送" if pd.isna(v) else f"{m} {v:.1%}".strip() for v, m in zip(rows["completion_rate"], marks)
+                "未报送" if pd.isna(v) else f"{m}{v:.1%}" for v, m in zip(rows["completion_rate"], marks)
             ]
             css[(name, "得分")] = colour
         else:
             text[(name, "指标")] = [
-                format_target(v, c, units[indicator_id]) for v, c in zip(rows["target"], rows["comparator"])
+                fmt.target(v, c, units[indicator_id], with_unit=False)
+                for v, c in zip(rows["target"], rows["comparator"])
             ]
             kind, unit = kinds[indicator_id], units[indicator_id]
             text[(name, "进度")] = [
-                "未报送" if pd.isna(v) else f"{m} {fmt.progress(v, kind, unit)}".strip()
-                for v, m in zip(rows["进度"], marks)
+                "未报送" if pd.isna(v) else f"{m}{fmt.progress(v, kind, unit)}" for v, m in zip(rows["进度"], marks)
             ]
             css[(name, "指标")] = ""
             css[(name, "进度")] = colour

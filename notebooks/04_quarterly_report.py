@@ -28,9 +28,11 @@ from kpi.plan_progress import assess_plan, plan_table
 from kpi.plots import region_progress_chart, show, use_cjk_font
 from kpi.processed import open_processed
 from kpi.quarterly import (
+    LAGGING_WRAPPED,
     check_region_series,
     has_reports,
     headline,
+    lagging_by_indicator,
     lagging_table,
     no_data_paragraph,
     quarter_end,
@@ -40,7 +42,7 @@ from kpi.quarterly import (
     section_titles,
     validate_parameters,
 )
-from kpi.report_notes import conventions, data_notes
+from kpi.report_notes import data_summary
 from kpi.status_views import leaderboard_table
 from kpi.trajectory_plots import trajectory_charts
 
@@ -93,7 +95,7 @@ if region == total:
     if data.county_annual["is_example"].any():
         display(
             Markdown(
-                f"<span style='color:#c00000'>**⚠ {total}年度数据含示例数据**</span>（真实数字见数据说明的来源）。"
+                f"<span style='color:#c00000'>**⚠ {total}年度数据含示例数据**</span>（真实数字的来源见《数据说明》）。"
             )
         )
     if plan_rows.empty:
@@ -104,7 +106,7 @@ if region == total:
             )
         )
     else:
-        display(reader_table(plan_rows, wrap=("责任单位",)))
+        display(reader_table(plan_rows, wrap=("判断", "责任单位")))
         show(trajectory_charts(registry.plan_targets, data.county_annual, assessments, year, registry.province))
 
 # %%
@@ -112,22 +114,9 @@ behind = lagging_table(board, period, region, registry)
 display(Markdown(titles["lagging"]))
 display(Markdown(f"共 {len(behind)} 项滞后或未达标（全部列出）。" if len(behind) else "无滞后或未达标事项。"))
 if len(behind):
-    display(reader_table(behind, wrap=("责任单位",)))
+    display(reader_table(lagging_by_indicator(behind) if region == total else behind, wrap=LAGGING_WRAPPED))
 
 # %%
-display(Markdown(titles["notes"]))
-checks = data.sum_checks[data.sum_checks["year"] == year]
-passed = [f"晾晒表{total}=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验（pandera）"]
 display(
-    Markdown(
-        data_notes(
-            data.inputs,
-            bool(board["is_example"].any()),
-            passed,
-            made_at,
-            code_version,
-            conventions(data.rules, registry),
-            data.provenance(),
-        )
-    )
+    Markdown(titles["notes"]), Markdown(data_summary(bool(board["is_example"].any()), registry, made_at, code_version))
 )

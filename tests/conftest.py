@@ -1,5 +1,6 @@
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -168,3 +169,58 @@ reports = "reports"
         encoding="utf-8",
     )
     return path
+
+
+def pdf_words(pdf) -> list[tuple[int, float, float, float, float, float, float, str]]:
+    """Every word of a PDF as pdftotext places it: (page, page width, page height, x0, y0, x1, y1, text)."""
+    from xml.etree import ElementTree
+
+    layout = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    root = ElementTree.fromstring(re.sub(r"<!DOCTYPE[^>]*>|xmlns=\"[^\"]*\"", "", layout))
+    return [
+        (number, float(page.get("width")), float(page.get("height")))
+        + tuple(float(word.get(k)) for k in ("xMin", "yMin", "xMax", "yMax"))
+        + (word.text or "",)
+        for number, page in enumerate(root.iter("page"), start=1)
+        for word in page.iter("word")
+    ]
+
+
+def status_greys(pdf, page: int = 1, dpi: int = 100) -> dict[str, list[float]]:
+    """The grey level (0 black … 255 white) behind each status mark on a page rendered in greyscale, as a
+    black-and-white printer prints it: the median of the box of the mark and its number (the fill covers
+    most of it). Keyed by the mark (▲ ● ▼)."""
+    import numpy
+    from PIL import Image
+
+    out = Path(pdf).with_name(f"{Path(pdf).stem}-grey-p{page}")
+    subprocess.run(
+        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf), str(out)], check=True
+    )
+    [image_path] = Path(pdf).parent.glob(f"{out.name}*.pgm")
+    image = Image.open(image_path)
+    words = [w for w in pdf_words(pdf) if w[0] == page]
+    greys: dict[str, list[float]] = {}
+    for index, word in enumerate(words):
+        mark = word[7][:1]
+        if not word[7] or mark not in "▲●▼":
+            continue
+        box, value = list(word[3:7]), word[7][1:]
+        if not value and index + 1 < len(words):  # the mark alone: its number is the next word
+            box[2], value = max(box[2], words[index + 1][5]), words[index + 1][7]
+        if not re.match(r"[\d第-]", value):  # a legend or a sentence, not a cell
+            continue
+        scale = dpi / 72
+        pixels = numpy.asarray(image.crop(tuple(round(v * scale) for v in box)))
+        greys.setdefault(mark, []).append(float(numpy.median(pixels)))
+    return greys
+
+
+def assert_statuses_survive_grey(greys: dict[str, list[float]], marks: str = "▲●▼") -> None:
+    """Each status present prints as one grey, and the statuses' greys lie at least 15 levels apart."""
+    present = {mark: values for mark, values in greys.items() if mark in marks}
+    assert set(present) == set(marks), sorted(greys)
+    for mark, values in present.items():
+        assert max(values) - min(values) <= 10, (mark, values)
+    levels = sorted(sum(values) / len(values) for values in present.values())
+    assert all(b - a >= 15 for a, b in zip(levels, levels[1:])), levels

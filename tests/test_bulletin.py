@@ -123,6 +123,64 @@ def test_libreoffice_renders_it_portrait_inside_the_type_area(document, tmp_path
         assert below == {"—", str(number)}, (number, below)  # under the 版心: only “— N —”
         footer = max((b for b in boxes if b[4] == str(number)), key=lambda b: b[1])  # the lowest “N”
         assert footer[1] > 262 * millimetre, number  # “— N —” under the 版心, on every page
+    glyph_forms = _glyph_forms(pdf)
+    assert not glyph_forms["JP only"] and not glyph_forms["neither"], glyph_forms  # no Japanese (or other) form
+    assert len(glyph_forms["SC, not JP"]) >= 10, glyph_forms  # and the Chinese forms are told apart
+
+
+def _glyph_forms(pdf) -> dict[str, set[str]]:
+    """Which regional forms the characters LibreOffice embedded have (#27): each Chinese character's glyph
+    in the PDF (a Type 1 subset, mapped back through its ToUnicode) compared, by its outline's bounds, with
+    the same character in the SC and JP faces of the Noto CJK collection it came from."""
+    from fontTools import t1Lib
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTCollection
+    from pypdf import PdfReader
+
+    def bounds(glyph_set, name):
+        pen = BoundsPen(glyph_set)
+        glyph_set[name].draw(pen)
+        return pen.bounds
+
+    forms: dict[str, set[str]] = {"JP only": set(), "SC, not JP": set(), "both": set(), "neither": set()}
+    fonts = {
+        str(font["/BaseFont"]): font
+        for page in PdfReader(pdf).pages
+        for font in (f.get_object() for f in page["/Resources"].get_object().get("/Font", {}).values())
+    }
+    for base, font in fonts.items():
+        match = re.search(r"Noto(Sans|Serif)CJK\w*-(Regular|Bold)", base)
+        program = font.get("/FontDescriptor", {}).get("/FontFile") if match else None
+        if program is None:
+            continue
+        embedded_path = pdf.with_name("embedded.pfa")
+        embedded_path.write_bytes(program.get_object().get_data())
+        embedded = t1Lib.T1Font(str(embedded_path))
+        embedded.parse()
+        glyphs, encoding = embedded.getGlyphSet(), embedded.font["Encoding"]
+        collection = TTCollection(f"/usr/share/fonts/opentype/noto/Noto{match[1]}CJK-{match[2]}.ttc")
+        faces = {face["name"].getDebugName(1).split()[-1]: face for face in collection.fonts}
+        unicode_map = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+        for code, unicode in re.findall(r"<([0-9A-F]{2})>\s*<([0-9A-F]{4})>", unicode_map):
+            character = chr(int(unicode, 16))
+            if not "\u4e00" <= character <= "\u9fff":
+                continue
+            shown = bounds(glyphs, encoding[int(code, 16)])
+            same = {
+                lang
+                for lang in ("SC", "JP")
+                if all(
+                    abs(a - b) <= 1
+                    for a, b in zip(bounds(faces[lang].getGlyphSet(), faces[lang].getBestCmap()[ord(character)]), shown)
+                )
+            }
+            key = {frozenset({"JP"}): "JP only", frozenset({"SC"}): "SC, not JP", frozenset(): "neither"}.get(
+                frozenset(same), "both"
+            )
+            forms[key].add(character)
+    if not any(forms.values()):
+        pytest.skip("LibreOffice embedded no Type 1 Noto CJK subset to compare (another LibreOffice version?)")
+    return forms
 
 
 def test_the_project_file_names_the_masthead_and_colophon(registry, document, tmp_path):

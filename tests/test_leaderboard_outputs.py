@@ -146,4 +146,4 @@ def test_statuses_survive_a_printer_without_colour(registry, board_2023):
     for status, text in zip(cells["status"], cells["text"]):
         assert text == "未报送" if status == "未报送" else text.startswith(STATUS_MARKS[status]), (status, text)
     html = leaderboard_table(board, registry, "2023-09").to_html()
-    assert html.count("▼ ") + html.count("▲ ") + html.count("● ") >= 60 and "▲ 超序时/达标" in html
+    assert html.count(">▼") + html.count(">▲") + html.count(">●") >= 60 and "▲ 超序时/达标" in html

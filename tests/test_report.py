@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from kpi import paths
-from tests.conftest import run_kpi, tree_hashes
+from kpi.pdf import PRINT_WIDTH_PX  # A4 landscape less the print margins, in CSS pixels
+from tests.conftest import assert_statuses_survive_grey, pdf_words, run_kpi, status_greys, tree_hashes
 
 pytestmark = pytest.mark.slow
 SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shuhong", "dongfang", "lijin-hitech"]
@@ -283,7 +284,6 @@ def test_last_years_filled_table_as_a_new_annex(report_run, tmp_path):
 
 
 # ---------------------------------------------------------------- publication: print, PDF, no raw pandas
-PRINT_WIDTH_PX = (297 - 20) / 25.4 * 96  # A4 landscape less the print margins, in CSS pixels
 
 
 def _visible(html_text: str) -> str:
@@ -298,7 +298,7 @@ def test_no_raw_pandas_in_any_page(report_run):
 
     out = report_run[0] / "reports" / "2025-Q4"
     pages = list(out.rglob("*.html"))
-    assert len(pages) == 13
+    assert len(pages) == 14  # 9 reports, 3 analyses, the index and the 数据说明 appendix
     for page in pages:
         text = page.read_text(encoding="utf-8")
         visible = _visible(text)
@@ -442,6 +442,51 @@ def test_no_heading_or_lead_in_is_left_at_a_page_foot(report_run, slug):
         ]
         last = re.sub(r"\s+", "", lines[-1]) if lines else ""
         assert not re.match(r"^([一二三四五六七八九]、|⚠|共\d+项)", last), (slug, number, last)
+
+
+def test_the_county_pdf_is_short_readable_and_whole(report_run):
+    """The county's PDF (#27): no more pages than its content needs (10 before; 5 on the example data),
+    every word at 9 pt or more (12 CSS px: a Noto Sans CJK word box 10.4 pt high) and inside the side
+    margins, and each chart printed whole on one page (a chart split at a page break is drawn on two)."""
+    if not (shutil.which("pdftotext") and shutil.which("pdfimages")):
+        pytest.skip("pdftotext/pdfimages (Debian poppler-utils) are not installed; make test installs them")
+    out = report_run[0] / "reports" / "2025-Q4"
+    pdf = out / "county.pdf"
+    words = pdf_words(pdf)
+    pages = max(w[0] for w in words)
+    assert pages <= 6, pages
+    margin = 8 / 25.4 * 72
+    small = [w for w in words if w[6] - w[4] < 10.3]
+    assert not small, small[:5]
+    outside = [w for w in words if w[3] < margin - 1 or w[5] > w[1] - margin + 1]
+    assert not outside, outside[:5]
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True).stdout.splitlines()[2:]
+    drawn = [line.split()[0] for line in listing if line.split()[2] == "image"]
+    charts = (out / "county.html").read_text("utf-8").count("<img")
+    assert len(drawn) == charts, (drawn, charts)
+
+
+def test_the_printed_board_keeps_its_statuses_in_grey(report_run, tmp_path):
+    """The county PDF's 晾晒表 printed in black and white (#27): each status's cells one grey, the three
+    greys apart, every cell marked ▲ ● ▼."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (Debian poppler-utils) is not installed; make test installs it as root")
+    shutil.copy(report_run[0] / "reports" / "2025-Q4" / "county.pdf", tmp_path / "county.pdf")
+    assert_statuses_survive_grey(status_greys(tmp_path / "county.pdf", page=1))
+
+
+def test_the_provenance_is_an_appendix_and_the_report_says_it_in_two_lines(report_run):
+    """§六 数据说明 is two lines (what the figures are, whose rules, where the appendix is); the files,
+    hashes and sources are in 数据说明.html beside the reports, linked from the index."""
+    out = report_run[0] / "reports" / "2025-Q4"
+    report = _visible((out / "county.html").read_text("utf-8"))
+    notes = report[report.index("六、数据说明") :]
+    assert "示例数据" in notes and "数据说明.html" in notes and "方案未作规定" in notes
+    assert "sha256" not in report and ".csv" not in report and "pandera" not in report
+    appendix = (out / "数据说明.html").read_text("utf-8")
+    assert "annex_2023.csv" in appendix and "sha256" in appendix and "官方" in appendix and "示例数据" in appendix
+    assert "基本序时" in appendix and "晾晒表全县=各区域合计" in appendix
+    assert 'href="数据说明.html"' in (out / "index.html").read_text("utf-8")
 
 
 def test_one_command_screenshots_every_kind_of_output(report_run, tmp_path):
