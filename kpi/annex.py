@@ -116,13 +116,17 @@ def block_rows(sheet: Sheet, path: Path, header_index: int, region_column: int, 
         yield row_index, row, parsed_cell(registry.resolve_region, region_cell, sheet, region_column, location, fix)
 
 
-def _target_of(raw, indicator: pd.Series, unit, sheet: Sheet, column: int, location: dict) -> tuple[float, str]:
+def _target_of(raw, indicator: pd.Series, unit, sheet: Sheet, column: int, location: dict) -> tuple[float, str, str]:
     """A target cell (``15以上`` → 15, ``>=``) in the registry's unit (``unit``: the header's, if it gives
-    one); a negative count or amount is an error."""
+    one), and its wording as written (``不低于18%``, ``进入全省前30位``; empty for a number the sheet holds as
+    a number, or a cell written in another unit than the registry's, whose words would mislead); a
+    negative count or amount is an error."""
     fix = "填写数值，可带“以上”，例如 15 或 15以上"
     written = unit or indicator["unit"]
     target, comparator = parsed_cell(lambda text: parse_target(text, written), raw, sheet, column, location, fix)
-    target *= conversion_factor(written, indicator["unit"])
+    factor = conversion_factor(written, indicator["unit"])
+    target *= factor
+    wording = normalize_text(raw) if isinstance(raw, str) and factor == 1 else ""
     minimum = KIND_RULES[indicator["kind"]]["minimum"]
     if minimum is not None and target < minimum:
         raise InputError(
@@ -134,7 +138,7 @@ def _target_of(raw, indicator: pd.Series, unit, sheet: Sheet, column: int, locat
             fix="改为 0 或正数",
             **location,
         )
-    return target, comparator
+    return target, comparator, wording
 
 
 def annex_cells(sheets: list[Sheet], path: Path, registry: Registry):
@@ -156,9 +160,9 @@ def _annex_records(sheets: list[Sheet], path: Path, registry: Registry, year: in
     seen: dict[tuple[str, str], tuple[dict, str]] = {}
     for sheet, row_index, row, region, j, indicator_id, unit, location in annex_cells(sheets, path, registry):
         raw = cell_at(row, j)
-        target, comparator = _target_of(raw, indicators.loc[indicator_id], unit, sheet, j, location)
+        target, comparator, wording = _target_of(raw, indicators.loc[indicator_id], unit, sheet, j, location)
         record = dict(year=year, region=region, indicator_id=indicator_id, target=target)
-        record |= dict(comparator=comparator, is_example=is_example)
+        record |= dict(comparator=comparator, target_text=wording, is_example=is_example)
         where = f"{sheet.name or ''} 第 {row_index + 1} 行 {column_name(sheet, j)}".strip()
         previous, previous_where = seen.get((region, indicator_id), (None, ""))
         if previous is None:
@@ -179,7 +183,8 @@ def _annex_records(sheets: list[Sheet], path: Path, registry: Registry, year: in
 def read_annex(
     path: str | Path, registry: Registry | None = None, check_sums: bool = True, year: int | None = None
 ) -> pd.DataFrame:
-    """The annex targets (指标) as a tidy table ``year, region, indicator_id, target, comparator, is_example``.
+    """The annex targets (指标) as a tidy table ``year, region, indicator_id, target, comparator, target_text,
+    is_example`` (``target_text``: the cell's wording, shown where the annex's targets are printed).
 
     Reads every block of the official layout (序号 | 区域 | per indicator 指标/进度/排名), on one
     sheet or several; header cells may be merged. ``15以上`` → ``15`` with comparator ``>=``.
@@ -280,11 +285,14 @@ def annex_blocks(registry: Registry) -> list[pd.DataFrame]:
 
 
 def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str, exact: bool = False) -> list[list[object]]:
-    """Rows of the official layout, targets filled and 进度/排名 left empty (a CSV-ready grid)."""
+    """Rows of the official layout, targets filled and 进度/排名 left empty (a CSV-ready grid): each as its
+    annex worded it where ``target_text`` says (it reads back to the same target), else written from the
+    number (``exact``: every digit)."""
+    wording = targets["target_text"] if "target_text" in targets else pd.Series("", index=targets.index)
     pivot = targets.assign(
         text=[
-            fmt.target(v, c, registry.indicator(i)["unit"], with_unit=False, exact=exact)
-            for v, c, i in zip(targets["target"], targets["comparator"], targets["indicator_id"])
+            w or fmt.target(v, c, registry.indicator(i)["unit"], with_unit=False, exact=exact)
+            for v, c, i, w in zip(targets["target"], targets["comparator"], targets["indicator_id"], wording)
         ]
     )
     text = pivot.pivot(index="region", columns="indicator_id", values="text")

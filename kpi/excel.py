@@ -94,7 +94,8 @@ def _value_cells(sheet, row: int, column: int, entry: pd.Series, indicator_id: s
         target = sheet.cell(row, column, float(entry["target"]))
         target.number_format = "0.00" if unit in ("亿元", "万元") or entry["kind"] == "ratio" else "0"
     else:
-        target = sheet.cell(row, column, fmt.target(entry["target"], entry["comparator"], unit, with_unit=False))
+        wording = entry.get("target_text", "")
+        target = sheet.cell(row, column, fmt.annex_target(entry["target"], entry["comparator"], unit, wording))
     progress = sheet.cell(row, column + 1)
     if entry["status"] == MISSING:
         progress.value = MISSING

@@ -133,6 +133,12 @@ def target(value, comparator: str, unit: str, with_unit: bool = True, exact: boo
     return f"{prefix}{text}{unit if with_unit else ''}{suffix}"
 
 
+def annex_target(value, comparator: str, unit: str, wording: str = "") -> str:
+    """An annex's 指标 cell as the annex wrote it (``不低于18%``, ``进入全省前30位``: ``wording``, see
+    :func:`kpi.annex.read_annex`), else written from the number without its unit (``15以上``)."""
+    return wording or target(value, comparator, unit, with_unit=False)
+
+
 def targets(frame) -> list[str]:
     """:func:`target` of every row of a table with ``target_value``, ``comparator`` and ``unit``."""
     return [target(v, c, u) for v, c, u in zip(frame["target_value"], frame["comparator"], frame["unit"])]

@@ -51,7 +51,14 @@ def month_board(processed: Processed, period: str) -> pd.DataFrame:
     months = processed.months_of(year, until=period)
     processed.require_period(period)
     board = processed.leaderboard(targets, months)
-    return board.assign(rank_change=rank_change(board))
+    return board.assign(rank_change=rank_change(board), target_text=_wording(board, targets))
+
+
+def _wording(board: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray:
+    """Each board cell's target as its annex wrote it (``target_text``; blank where the annex gave a number)."""
+    wording = targets.set_index(["region", "indicator_id"])["target_text"]
+    cells = pd.MultiIndex.from_arrays([board["region"].astype(str), board["indicator_id"].astype(str)])
+    return wording.reindex(cells).fillna("").to_numpy()
 
 
 def same_month_last_year(processed: Processed, period: str) -> pd.DataFrame | None:

@@ -206,11 +206,17 @@ def load_processed(folder: Path) -> Processed:
                 fix="重新运行 `kpi ingest`",
             )
     tables = {
-        name: pd.read_csv(folder / f"{name}.csv", dtype={"period": str, "source": str}, keep_default_na=True)
+        name: pd.read_csv(
+            folder / f"{name}.csv", dtype={"period": str, "source": str, "target_text": str}, keep_default_na=True
+        )
         for name in TABLES
     }
     annual = tables["county_annual"]
     tables["county_annual"] = annual.assign(source=annual["source"].fillna(""))
+    annex = tables["annex_targets"]  # a folder from before the wording was kept has none: blank
+    tables["annex_targets"] = annex.assign(
+        target_text=annex.get("target_text", pd.Series("", index=annex.index)).fillna("")
+    )
     # the registry copy was checked by the ingest that wrote it, and its hash verified above
     registry = Registry.load(folder, checked_before=True).with_pacing(
         tables["pacing"].fillna(""), folder / "pacing.csv"

@@ -33,6 +33,7 @@ ANNEX = pa.DataFrameSchema(
         "indicator_id": pa.Column(str),
         "target": pa.Column(float, pa.Check(lambda s: s.notna() & (s.abs() < 1e12))),
         "comparator": pa.Column(str, pa.Check.isin(COMPARATORS)),
+        "target_text": pa.Column(str),  # the cell's wording as written ("" where a number or another unit)
         "is_example": pa.Column(bool),
     },
     strict=True,

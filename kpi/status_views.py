@@ -49,9 +49,10 @@ def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str
             ]
             css[(name, "得分")] = colour
         else:
+            wording = rows["target_text"].fillna("") if "target_text" in rows else [""] * len(rows)
             text[(name, "指标")] = [
-                fmt.target(v, c, units[indicator_id], with_unit=False)
-                for v, c in zip(rows["target"], rows["comparator"])
+                fmt.annex_target(v, c, units[indicator_id], w)
+                for v, c, w in zip(rows["target"], rows["comparator"], wording)
             ]
             kind, unit = kinds[indicator_id], units[indicator_id]
             text[(name, "进度")] = [

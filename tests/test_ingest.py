@@ -48,7 +48,20 @@ def test_shipped_annex_reproduces_the_seeds_63_numbers(registry):
     assert len(annex) == 63
     assert as_dict(annex) == expected_dict()
     assert (annex["year"] == 2023).all() and not annex["is_example"].any()
-    assert list(annex.columns) == ["year", "region", "indicator_id", "target", "comparator", "is_example"]
+    assert list(annex.columns) == [
+        "year",
+        "region",
+        "indicator_id",
+        "target",
+        "comparator",
+        "target_text",
+        "is_example",
+    ]
+    written = annex.set_index(["region", "indicator_id"])["target_text"]  # each cell's words, as the seed has them
+    assert (
+        written["全县", "hitech_investment_growth"] == "15以上"
+        and written["丽缙高新区", "hitech_value_added"] == "15.9"
+    )
 
 
 def test_regions_sum_to_the_county_by_hand(registry):

@@ -267,6 +267,10 @@ def test_no_output_names_another_county_and_the_titles_are_its_own(district):
         "2025年云岭区“528”科技创新争先创优晾晒表" in texts[str(reports / "monthly" / "2025-06" / "晾晒表_2025-06.xlsx")]
     )
     assert "迈向2028" in heading and "第28位" in heading and "前30位" in heading
+    # the annex's targets as it wrote them (#27), in the report's 晾晒表 and the xlsx
+    workbook = texts[str(reports / "monthly" / "2025-06" / "晾晒表_2025-06.xlsx")]
+    for wording in ("进入全省前30位", "不低于10%", "3.0以上", "11位以内"):
+        assert wording in heading and wording in workbook, wording
 
 
 def test_a_month_where_the_ratio_dips_and_the_rank_improves_produces_every_report(district):
