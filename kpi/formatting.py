@@ -73,16 +73,14 @@ def percent(value, missing: str = NOT_APPLICABLE) -> str:
 
 
 def number(value, unit: str = "", missing: str = NOT_APPLICABLE) -> str:
-    """Counts as integers, 亿元/万元 with two decimals, % with one or two (2.86, 15.0); others as short
-    as exact."""
+    """Counts as integers, 亿元/万元 and % with two decimals (2.86, 2.90); others as short as exact."""
     if _blank(value):
         return missing
     value = float(value)
     if unit in ("亿元", "万元"):
         return f"{value:,.2f}"
-    if unit == "%":  # as precise as a ratio is stated (2.86), at least one decimal (15.0)
-        text = f"{value:.2f}"
-        return text[:-1] if text.endswith("0") else text
+    if unit == "%":  # a ratio as precisely as it is stated (2.86), every one of a column alike (2.90)
+        return f"{value:.2f}"
     if value.is_integer():
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -156,14 +154,14 @@ def text(value, missing: str = NOT_APPLICABLE) -> str:
 
 def progress(value, kind: str, unit: str, missing: str = NOT_APPLICABLE) -> str:
     """进度 as published (:func:`kpi.leaderboard.published_progress`): a completion or a growth in % with
-    one decimal; a ratio in its unit, two decimals at most (``2.85%``, ``18.4件/万人``); a rank as
+    one decimal; a ratio in its unit with two decimals (``2.85%``, ``18.40件/万人``); a rank as
     ``第25位``. ``kind`` is the indicator's (empty for 综合, a completion)."""
     if _blank(value):
         return missing
     if kind == "rank":
         return f"第{round(float(value))}位"
-    if kind == "ratio":
-        return f"{float(value):,.2f}".rstrip("0").rstrip(".") + unit
+    if kind == "ratio":  # two decimals, every one alike: 2.90%, not 2.9% beside 2.86%
+        return f"{float(value):,.2f}{unit}"
     return percent(value)
 
 

@@ -4,8 +4,9 @@
 - **Type** (5.2.2, 7.3.3): body 3号仿宋 (16 pt), 22 lines a page (exact line pitch 225 mm ÷ 22 = 28.95 pt),
   28 characters a line; title 2号小标宋 (22 pt); 一级标题 黑体, 二级标题 楷体, 3号. Fonts are named as offices
   have them (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312, 宋体 for the page number); every run and the
-  document defaults are tagged zh-CN, and the fonts are declared as serif faces of the GB2312 charset, so a
-  machine without them substitutes a Chinese face, never a Japanese one.
+  document defaults have their Chinese tagged zh-CN (Latin en-US, as Word has it), and the fonts are
+  declared as serif faces of the GB2312 charset, so a machine without them substitutes a Chinese face,
+  never a Japanese one.
 - **版头** (7.2): 发文机关标志 in red, centred; 发文字号 under it; a red separator the width of the 版心.
 - **页码** (7.5): 4号 Arabic numerals with a dash either side, “— 1 —”, 7 mm under the 版心, outside:
   odd pages right, even pages left, one character in.
@@ -33,7 +34,8 @@ FONT_FAMILIES = {FANGSONG: "roman", XIAOBIAOSONG: "roman", SONGTI: "roman", KAIT
 
 
 def run_font(run, name: str, size: float, bold: bool = False, colour: str | None = None) -> None:
-    """A run in ``name`` (its East Asian face; Latin in Times New Roman) at ``size`` points, tagged zh-CN."""
+    """A run in ``name`` (its East Asian face; Latin in Times New Roman) at ``size`` points, its Chinese
+    tagged zh-CN."""
     run.font.name = LATIN
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -51,7 +53,9 @@ def _language(properties) -> None:
     if language is None:
         language = OxmlElement("w:lang")
         properties.append(language)
-    language.set(qn("w:val"), "zh-CN")
+    # Chinese text zh-CN; Latin text (digits, %) en-US, as a Chinese Word document has it: tagged zh-CN,
+    # LibreOffice breaks a line inside a number (完成8 | 5.5%)
+    language.set(qn("w:val"), "en-US")
     language.set(qn("w:eastAsia"), "zh-CN")
 
 
@@ -97,7 +101,7 @@ def setup(document) -> None:
     _declare_fonts(document)
     theme_language = document.settings.element.find(qn("w:themeFontLang"))
     if theme_language is not None:  # the template says en-US / ja-JP: a reader then picks Japanese forms
-        theme_language.set(qn("w:val"), "zh-CN")
+        theme_language.set(qn("w:val"), "en-US")
         theme_language.set(qn("w:eastAsia"), "zh-CN")
     document.settings.odd_and_even_pages_header_footer = True
     page(document.sections[0])

@@ -48,9 +48,11 @@ def sha256_of(*chunks: bytes) -> str:
 
 
 def code_fingerprint() -> str:
-    """Hash of the ``kpi`` package sources: a code change re-runs every report."""
-    files = sorted((paths.ROOT / "kpi").glob("*.py"))
-    return sha256_of(*[f.name.encode() + f.read_bytes() for f in files])
+    """Hash of the ``kpi`` package sources and its templates (the pages' and the reports' HTML): a change
+    to either re-runs every report."""
+    package = paths.ROOT / "kpi"
+    files = sorted([*package.glob("*.py"), *(f for f in (package / "templates").rglob("*") if f.is_file())])
+    return sha256_of(*[f.relative_to(package).as_posix().encode() + f.read_bytes() for f in files])
 
 
 def code_version() -> str:

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import pandas as pd
 
+from kpi import formatting as fmt
 from kpi.plots import fixed_margins, mark_example
 from kpi.trajectory import series_label
 
@@ -42,7 +43,7 @@ def _trajectory_panel(ax, target: pd.Series, table: pd.DataFrame, verdicts: pd.D
             ax.plot(figures["year"], figures["value"], "s--", color="#8250df", ms=5, lw=1, label="全省（对照）")
     growth = target["basis"] == "annual_growth"  # drawn on its level series, in that series' unit
     series_name, series_unit = series_label(target)
-    title = f"{series_name}（年均+{target['target_value']:g}%）" if growth else target["name_zh"]
+    title = f"{series_name}（年均+{fmt.stated_number(target['target_value'], '%')}%）" if growth else target["name_zh"]
     colour = VERDICT_COLORS.get(verdict["verdict"], "black")
     ax.set_title(f"{title}\n{verdict['verdict_zh']}（比率 {verdict['ratio']:.2f}）", fontsize=10, y=1.0, color=colour)
     ax.set_ylabel(series_unit, fontsize=9)
@@ -113,13 +114,17 @@ def additions_chart(assessments: pd.DataFrame) -> plt.Figure:
     if rows.empty:
         return _no_data_figure("新增类目标尚无年度数据（用 kpi template --year 与 kpi collect --year 录入）")
     fig, ax = plt.subplots(figsize=(10, 0.7 * len(rows) + 1.5), constrained_layout=True)
-    labels = [f"{n}（{v:g}{u}）" for n, v, u in zip(rows["name_zh"], rows["target_value"], rows["unit"])]
+    labels = [
+        f"{n}（{fmt.target(v, c, u)}）"
+        for n, v, c, u in zip(*(rows[k] for k in ("name_zh", "target_value", "comparator", "unit")))
+    ]
     ax.barh(labels, rows["completion"], color=[VERDICT_COLORS[v] for v in rows["verdict"]])
-    for y, (share, completion, cumulative) in enumerate(
-        zip(rows["expected_share"], rows["completion"], rows["latest_value"])
+    for y, (share, completion, cumulative, unit) in enumerate(
+        zip(rows["expected_share"], rows["completion"], rows["latest_value"], rows["unit"])
     ):
         ax.plot([share, share], [y - 0.4, y + 0.4], color="black", lw=2)
-        ax.text(max(completion, share) + 0.015, y, f"{completion:.0%}（累计 {cumulative:g}）", va="center", fontsize=9)
+        label = f"{fmt.rate(completion)}（累计 {fmt.quantity(cumulative, unit)}）"
+        ax.text(max(completion, share) + 0.015, y, label, va="center", fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))

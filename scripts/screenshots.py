@@ -1,7 +1,7 @@
 """Screenshots of every kind of output, as a reader gets it, so that a reviewer looks at all of them
 without running anything (`make screenshots` → docs/screenshots/):
 
-- the index, the county report and one region's report in Chromium, at 1366 px (a desktop) and 390 px (a phone);
+- the index, the county report, one region's report and the 数据说明 appendix in Chromium, at 1366 px (a desktop) and 390 px (a phone);
 - the first page of each report PDF (poppler's pdftoppm);
 - the 晾晒表 .xlsx and the 情况通报 .docx as LibreOffice prints them (first page), and the same page in grey,
   as a black-and-white printer gives it.
@@ -22,8 +22,9 @@ from playwright.sync_api import sync_playwright
 
 from kpi import config as project
 from kpi.pdf import FLAGS, chromium
+from kpi.report_notes import APPENDIX_FILE
 
-PAGES = ("index", "county", "hushan")
+PAGES = ("index", "county", "hushan", Path(APPENDIX_FILE).stem)
 WIDTHS = (1366, 390)
 
 

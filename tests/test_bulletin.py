@@ -63,7 +63,7 @@ def test_type_and_languages(document):
     assert body._element.getparent().pPr.find(qn("w:spacing")).get(qn("w:line")) == "579"  # 22 lines: 28.95 pt
     for run in runs:
         language = run._element.rPr.find(qn("w:lang"))
-        assert language.get(qn("w:eastAsia")) == "zh-CN", run.text
+        assert (language.get(qn("w:eastAsia")), language.get(qn("w:val"))) == ("zh-CN", "en-US"), run.text
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
     assert document.settings.element.find(qn("w:themeFontLang")).get(qn("w:eastAsia")) == "zh-CN"
@@ -123,6 +123,10 @@ def test_libreoffice_renders_it_portrait_inside_the_type_area(document, tmp_path
         assert below == {"—", str(number)}, (number, below)  # under the 版心: only “— N —”
         footer = max((b for b in boxes if b[4] == str(number)), key=lambda b: b[1])  # the lowest “N”
         assert footer[1] > 262 * millimetre, number  # “— N —” under the 版心, on every page
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    split = [(a, b) for a, b in zip(lines, lines[1:]) if re.search(r"\d$", a) and re.match(r"[\d.%]", b)]
+    assert not split, split  # no number broken over two lines (完成8 | 5.5%)
     glyph_forms = _glyph_forms(pdf)
     assert not glyph_forms["JP only"] and not glyph_forms["neither"], glyph_forms  # no Japanese (or other) form
     assert len(glyph_forms["SC, not JP"]) >= 10, glyph_forms  # and the Chinese forms are told apart

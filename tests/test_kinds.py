@@ -129,7 +129,11 @@ def test_what_readers_see_for_each_kind(district):
     shown = dict(zip(zip(flat["region"], flat["indicator_id"]), published_progress(flat, district)))
     assert shown[("乙镇", "rd_spend")] == 40.0 and shown[("乙镇", "rd_intensity")] == 2.49
     assert shown[("乙镇", "province_rank")] == 31
-    assert fmt.progress(2.49, "ratio", "%") == "2.49%" and fmt.progress(31, "rank", "位") == "第31位"
+    assert (
+        fmt.progress(2.49, "ratio", "%") == "2.49%"
+        and fmt.progress(2.9, "ratio", "%") == "2.90%"
+        and fmt.progress(31, "rank", "位") == "第31位"
+    )
     assert fmt.target(30, "<=", "位") == "前30位"
     behind = lagging(flat, district, limit=None)
     gaps = dict(zip(zip(behind["region"], behind["indicator_id"]), behind["gap_points"]))

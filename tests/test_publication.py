@@ -200,3 +200,16 @@ def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
     assert "东方镇本年度7项晾晒指标均未报送" in visible
     assert not re.search(r"\bNaN\b|<NA>|\bnan\b", visible)
     assert "各季度末排名" not in visible  # no table of nothing
+
+
+def test_a_template_change_is_a_code_change(tmp_path, monkeypatch):
+    """The reports' fingerprint covers the package's templates as well as its modules: a changed page
+    template (the 数据说明 appendix's CSS, say) rebuilds the quarter instead of keeping the old pages."""
+    from kpi import publication
+
+    shutil.copytree(paths.ROOT / "kpi", tmp_path / "kpi", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    before = publication.code_fingerprint()
+    template = tmp_path / "kpi" / "templates" / "data_notes.html.j2"
+    template.write_text(template.read_text("utf-8").replace("<h1>", "<h1 class='x'>"), "utf-8")
+    assert publication.code_fingerprint() != before

@@ -500,7 +500,7 @@ def test_one_command_screenshots_every_kind_of_output(report_run, tmp_path):
     main = runpy.run_path(str(paths.ROOT / "scripts" / "screenshots.py"))["main"]
     assert main([str(report_run[0] / "reports" / "2025-Q4"), "--out", str(tmp_path)]) == 0
     made = {p.name for p in tmp_path.glob("*.png") if p.stat().st_size > 10_000}
-    expected = {f"{page}-{width}.png" for page in ("index", "county", "hushan") for width in (1366, 390)}
+    expected = {f"{page}-{width}.png" for page in ("index", "county", "hushan", "数据说明") for width in (1366, 390)}
     expected |= {"county-pdf.png", "hushan-pdf.png"}
     if shutil.which("soffice") or shutil.which("libreoffice"):
         expected |= {"xlsx.png", "xlsx-grey.png", "docx.png", "docx-grey.png"}
