@@ -41,7 +41,9 @@ def _fill(status: str) -> PatternFill | None:
 
 def title_rows(sheet, title: str, width: int, note: str = "", note_height: float | None = None) -> int:
     """A sheet's title across ``width`` columns (bold, 14 pt, centred) and, when given, a note in red
-    under it (an example warning, a form's instructions); the next free row."""
+    under it (an example warning, a form's instructions); the next free row. The title is the workbook's
+    too (its document properties, in Chinese)."""
+    sheet.parent.properties.title, sheet.parent.properties.language = title, "zh-CN"
     sheet.cell(1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(1, 1).alignment = CENTER
@@ -235,9 +237,11 @@ def print_on_a4(
     sheet, organisation: str, made_at: dt.datetime | None, rows_to_repeat: str | None = None, one_page: bool = True
 ) -> None:
     """A4 landscape, one page wide (and tall), centred; the footer names the unit that compiled the
-    table (制表单位), the date in Chinese (Beijing time), and 第 x 页 共 y 页."""
+    table (制表单位), the date in Chinese (Beijing time), and 第 x 页 共 y 页; that unit is the workbook's
+    author (not the library that wrote it)."""
     from kpi.formatting import beijing_now, chinese_date
 
+    sheet.parent.properties.creator = sheet.parent.properties.lastModifiedBy = organisation or None
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1

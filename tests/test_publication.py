@@ -55,6 +55,12 @@ def test_xlsx_prints_on_one_a4_landscape_page_with_its_footer(month):
     footer = sheet.oddFooter
     assert footer.left.text == "制表单位：缙云县科技局" and footer.center.text == "第 &P 页，共 &N 页"
     assert re.fullmatch(r"制表日期：20\d\d年\d{1,2}月\d{1,2}日", footer.right.text)
+    margins = sheet.page_margins  # the footer (10 pt ≈ 0.14 in) set inside the bottom margin: printed whole
+    assert margins.footer + 0.14 < margins.bottom and margins.header < margins.top
+    properties = sheet.parent.properties  # the workbook's own title and author, not "openpyxl"
+    assert (
+        properties.creator == "缙云县科技局" and "争先创优晾晒表" in properties.title and properties.language == "zh-CN"
+    )
     notes = " ".join(str(c.value) for c in sheet["A"] if isinstance(c.value, str))
     assert ".csv" not in notes and "5 个百分点" in notes and "本项目约定" in notes
 

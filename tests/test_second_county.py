@@ -45,7 +45,7 @@ import pandas as pd
 import pytest
 
 from kpi import paths
-from tests.conftest import run_kpi
+from tests.conftest import pdf_words, run_kpi
 
 pytestmark = pytest.mark.slow
 FIXTURES = paths.ROOT / "tests" / "fixtures" / "second_county"
@@ -271,6 +271,17 @@ def test_no_output_names_another_county_and_the_titles_are_its_own(district):
     workbook = texts[str(reports / "monthly" / "2025-06" / "晾晒表_2025-06.xlsx")]
     for wording in ("进入全省前30位", "不低于10%", "3.0以上", "11位以内"):
         assert wording in heading and wording in workbook, wording
+
+
+def test_a_board_wider_than_jinyuns_is_fitted_to_the_printed_page(district):
+    """云岭区's 晾晒表 has nine indicators (Jinyun's seven fit at 9 pt): printed, it is zoomed to the page's
+    width, never cut at its right edge (#27)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed; make test installs it as root")
+    words = pdf_words(district["project"] / "reports" / "2025-Q2" / "total.pdf")
+    first = [w for w in words if w[0] == 1]
+    assert any(w[7].startswith("综合") or w[7] == "得分" for w in first)  # the board's last column is there
+    assert max(w[5] for w in first) <= first[0][1] - 8 / 25.4 * 72 + 1
 
 
 def test_a_month_where_the_ratio_dips_and_the_rank_improves_produces_every_report(district):
