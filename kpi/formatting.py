@@ -72,11 +72,14 @@ def percent(value, missing: str = NOT_APPLICABLE) -> str:
     return missing if _blank(value) else f"{float(value):.1f}%"
 
 
-def number(value, unit: str = "", missing: str = NOT_APPLICABLE) -> str:
-    """Counts as integers, 亿元/万元 and % with two decimals (2.86, 2.90); others as short as exact."""
+def number(value, unit: str = "", missing: str = NOT_APPLICABLE, kind: str = "") -> str:
+    """Counts as integers, 亿元/万元 and % with two decimals (2.86, 2.90), but a growth rate (``kind``
+    growth) with one, as its 进度 shows it (15.8); others as short as exact."""
     if _blank(value):
         return missing
     value = float(value)
+    if kind == "growth":
+        return f"{value:.1f}"
     if unit in ("亿元", "万元"):
         return f"{value:,.2f}"
     if unit == "%":  # a ratio as precisely as it is stated (2.86), every one of a column alike (2.90)

@@ -151,7 +151,7 @@ def region_table(
             "单位": rows["indicator_id"].map(units).replace("", fmt.NOT_APPLICABLE),
             "年度指标": _target_text(rows, registry),
             "完成值": [
-                fmt.number(v, units[i], missing=MISSING) if i != COMPOSITE else fmt.NOT_APPLICABLE
+                fmt.number(v, units[i], MISSING, indicators["kind"][i]) if i != COMPOSITE else fmt.NOT_APPLICABLE
                 for v, i in zip(rows["actual"], rows["indicator_id"])
             ],
             "进度": shown_progress(rows, registry),
