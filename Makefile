@@ -7,7 +7,7 @@ EXPLORE_PORT ?= 8866
 # the explorer: its address (another only behind the office's reverse proxy), and how long a page's kernel
 # may stay idle with no browser attached before it is shut down
 EXPLORE_IP ?= 127.0.0.1
-EXPLORE_IDLE_SECONDS ?= 600
+EXPLORE_IDLE_SECONDS ?= 120
 setup:
 	@bash scripts/setup.sh
 
@@ -39,7 +39,7 @@ lab: setup            ## JupyterLab on 127.0.0.1 (as root too), the notebooks fo
 explore: setup        ## the explorer (notebooks/05_explore) as a web page with no code, behind a token; Ctrl+C stops it
 	@token="$${EXPLORE_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))')}"; \
 	echo "探索页 / the explorer: http://$(EXPLORE_IP):$(EXPLORE_PORT)/?token=$$token"; \
-	JUPYTER_PATH=$(CURDIR)/notebooks exec $(BIN)/voila notebooks/05_explore.ipynb --template=offline \
+	JUPYTER_PATH=$(CURDIR)/notebooks exec $(BIN)/python -m kpi.explore_server notebooks/05_explore.ipynb --template=offline \
 		--VoilaExporter.language_code=zh --no-browser --Voila.ip=$(EXPLORE_IP) --port=$(EXPLORE_PORT) \
-		--Voila.token="$$token" --MappingKernelManager.cull_interval=60 \
+		--Voila.token="$$token" --MappingKernelManager.cull_interval=30 \
 		--MappingKernelManager.cull_idle_timeout=$(EXPLORE_IDLE_SECONDS)
