@@ -64,6 +64,21 @@ STATUS_COLOURS = {
 #: printer without colour (the words 未报送 speak for themselves)
 STATUS_MARKS = {AHEAD: "▲", MET: "▲", NEAR: "●", BEHIND: "▼", NOT_MET: "▼", MISSING: "", NOT_DUE: "○"}
 #: the legend printed with every table that colours statuses
+#: the headings (or labels, ``填报单位：壶山镇``) under which an office's sheet names its region; the last,
+#: ``region``, is the project's own long table's
+REGION_HEADINGS = (
+    "区域",
+    "地区",
+    "乡镇(街道)",
+    "乡镇街道",
+    "单位",
+    "单位名称",
+    "区域名称",
+    "乡镇名称",
+    "报送单位",
+    "填报单位",
+    "region",
+)
 STATUS_LEGEND = "▲ 超序时/达标（绿）　● 基本序时（黄）　▼ 滞后/未达标（红）　○ 未到序时　未报送（白）"
 
 #: where a leaderboard cell's value came from: the region's report, the sum of the regions (全县),

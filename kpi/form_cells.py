@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.facts import KIND_RULES, MAX_VALUE
+from kpi.facts import KIND_RULES, MAX_VALUE, REGION_HEADINGS
 from kpi.grids import Sheet, column_name, parsed_cell
 from kpi.parsing import normalize_text, parse_number
 from kpi.registry import Registry
@@ -144,7 +144,6 @@ def indicator_of_label(label: str, registry: Registry) -> str | None:
 
 
 #: the headers of a wide table's region column
-REGION_HEADERS = ("区域", "地区", "乡镇(街道)", "乡镇街道", "单位", "报送单位", "填报单位", "region")
 
 
 def header_indicator(label: object, registry: Registry) -> tuple[str, str | None] | None:
@@ -167,7 +166,7 @@ def no_layout(path: Path, sheets: list[Sheet], registry: Registry) -> InputError
             if named:
                 return InputError(
                     f"第 {index + 1} 行像表头（有指标“{normalize_text(named[0])}”），但没有区域列：区域列的表头应为"
-                    f"{'、'.join(REGION_HEADERS[:-1])}之一 / a header row without a region column",
+                    f"{'、'.join(REGION_HEADINGS[:-1])}之一 / a header row without a region column",
                     file=path,
                     sheet=sheet.name,
                     row=index + 1,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpi.errors import InputError
+from kpi.facts import REGION_HEADINGS
 from kpi.grids import Sheet, visible_rows
 from kpi.parsing import is_blank, normalize_text, parse_period
 from kpi.registry import Registry
@@ -59,7 +60,6 @@ FURNITURE_LABELS = (
     "数据来源",
 )
 PERIOD_LABELS = ("时期", "时间", "月份", "统计期", "报告期", "所属期", "统计时间", "报送期", "period")
-REGION_LABELS = ("填报单位", "报送单位", "单位", "乡镇(街道)", "乡镇街道", "区域", "地区", "region")
 
 _FULL_DATE = re.compile(r"20\d{2}年\d{1,2}月\d{1,2}[日号]|20\d{2}([-./])\d{1,2}\1\d{1,2}")
 _YEAR_MONTH = re.compile(
@@ -118,7 +118,7 @@ def _titles(rows: list[list]) -> list[str]:
             if not text or is_furniture(text) or unit_line(text):
                 continue
             label, rest = label_of(text)
-            if rest and (label in PERIOD_LABELS or label in REGION_LABELS or is_furniture(label)):
+            if rest and (label in PERIOD_LABELS or label in REGION_HEADINGS or is_furniture(label)):
                 continue
             titles.append(text)
     return titles
@@ -216,7 +216,7 @@ def form_region(above: list[list], sheet_name: str | None, path: Path, registry:
     that order of trust). None of them, or two regions: refused, saying where to write it."""
     named: list[tuple[str, str, str]] = []
     for source, texts in (
-        ("填报单位", _labelled(above, REGION_LABELS)),
+        ("填报单位", _labelled(above, REGION_HEADINGS)),
         ("标题", _titles(above)),
         ("工作表名", [sheet_name] if sheet_name else []),
         ("文件名", [path.stem]),

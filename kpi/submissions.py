@@ -22,10 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.facts import POINT_IN_TIME
+from kpi.facts import POINT_IN_TIME, REGION_HEADINGS
 from kpi.form_cells import (
     REFERENCE_MARKERS,
-    REGION_HEADERS,
     VALUE_COLUMNS,
     Submission,
     cell_value,
@@ -89,7 +88,7 @@ def _wide_header(sheet: Sheet, registry: Registry) -> WideHeader | None:
     """The wide table of a sheet, if it has one (a header row with 区域 and indicator columns)."""
     for index, row in enumerate(sheet.rows[:30]):
         texts = [normalize_text(v) for v in row]
-        region_column = next((j for j, t in enumerate(texts) if split_unit(t)[0] in REGION_HEADERS), None)
+        region_column = next((j for j, t in enumerate(texts) if split_unit(t)[0] in REGION_HEADINGS), None)
         if region_column is None:
             continue
         if index + 1 < len(sheet.rows) and "指标" in [normalize_text(v) for v in sheet.rows[index + 1]]:

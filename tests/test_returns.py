@@ -138,6 +138,10 @@ def test_a_sheet_whose_region_column_is_headed_otherwise_is_refused_at_that_row(
         ("新建镇", "rd_expense_above_scale"): 0.3975,
         ("新建镇", "new_invention_patents"): 4,
     }
+    for heading in ("单位名称", "乡镇名称"):  # as townships' own sheets head it: read the same
+        sheet["A2"] = heading
+        workbook.save(path)
+        assert values_of(path, registry)[("新建镇", "new_invention_patents")] == 4, heading
     other = tmp_path / "说明.csv"
     other.write_text("本月无变化\n详见附件\n", "utf-8")
     with pytest.raises(InputError, match="认不出报送表的格式"):
