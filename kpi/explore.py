@@ -8,7 +8,8 @@ printed 晾晒表 (:mod:`kpi.leaderboard`) and the 2027 trajectories (:mod:`kpi.
 - :func:`compare`: all regions on one indicator for one month, sorted, with status colours;
 - :func:`region_year`: every indicator of one region through a year (small multiples);
 - :func:`drill_down`: one cell's data points with their source file, corrections and rank history;
-- what-if: :func:`monthly_pace_needed` / :func:`pace_table` (the monthly amount a region needs from
+- what-if: a changed value recomputed by the leaderboard (:mod:`kpi.what_if`);
+  :func:`monthly_pace_needed` / :func:`pace_table` (the monthly amount a region needs from
   now to reach this year's target) and :func:`growth_needed` (the annual growth the county needs to
   reach each 2027 target, against the best year so far).
 

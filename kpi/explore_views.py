@@ -263,3 +263,30 @@ def show_drill_down(processed: Processed, board: pd.DataFrame, cell: tuple[str, 
         columns={"period": "月份", "actual": "实际", "completion_rate": "完成率", "status": "状态", "rank": "排名"}
     )
     display(reader_table(history, {"实际": "number", "完成率": "rate", "排名": "integer"}, caption="历月排名"))
+
+
+def what_if_view(processed: Processed, cell: tuple[str, str, str], change: str):
+    """:func:`kpi.what_if.what_if` of ``cell`` (region, indicator_id, period) changed by ``change`` (``+5``,
+    ``12``), as the reader sees it: each region whose completion, status or rank moves, 前 → 后 (HTML), or
+    what to type instead."""
+    import html
+
+    from IPython.display import HTML
+
+    from kpi.errors import InputError
+    from kpi.formatting import reader_table
+    from kpi.what_if import what_if, what_if_table
+
+    region, indicator_id, period = cell
+    if indicator_id == COMPOSITE:
+        return HTML("<p>综合得分由各指标算出：请选择一个指标再测算。</p>")
+    try:
+        before, after = what_if(processed, cell, change)
+    except InputError as error:
+        return HTML(f"<p style='color:#b03030'>{html.escape(error.problem)}；{html.escape(error.fix or '')}</p>")
+    moved = what_if_table(before, after, processed.registry, indicator_id)
+    name = indicator_names(processed.registry)[indicator_id]
+    caption = f"测算：{region} {period} {name} {change}（本项目测算，不改动任何数据）"
+    if moved.empty:
+        return HTML(f"<p>{html.escape(caption)}：没有区域的完成率、状态或排名改变。</p>")
+    return reader_table(moved, caption=caption)

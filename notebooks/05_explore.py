@@ -139,10 +139,22 @@ display(drill_output)
 
 # %% [markdown]
 # ## 测算 / What-if
-# 本项目的测算（非方案规定）：一是所选区域今后每月需完成多少才能达成全年目标；二是全域（总计）今后每年需增长多少才能实现方案的各项目标，与历年最好增速比较。
+# 本项目的测算（非方案规定）：一是改动所选区域、指标在对比月份的数值（填 12 改为该值，或 +5 / -2 在已报送的数上增减），按晾晒表同一规则重算该月的完成率、状态、排名与综合，列出变化的区域（不改动任何数据）；二是所选区域今后每月需完成多少才能达成全年目标；三是全域（总计）今后每年需增长多少才能实现方案的各项目标，与历年最好增速比较。
 
 # %%
-display(pace_output)
+change_box = widgets.Text(value="+5", description="测算值", placeholder="12 或 +5")
+what_if_button, what_if_output = widgets.Button(description="测算"), widgets.Output()
+
+
+def run_what_if(_=None):
+    cell = ((list(regions_box.value) or [region])[0], indicator_box.value, month_box.value)
+    what_if_output.clear_output(wait=True)
+    with what_if_output:
+        display(explore_views.what_if_view(data, cell, change_box.value))
+
+
+what_if_button.on_click(run_what_if)
+display(widgets.HBox([change_box, what_if_button]), what_if_output, pace_output)
 redraw()
 
 # %%

@@ -19,7 +19,7 @@ import pytest
 from kpi import explore, explore_views, paths
 from kpi.pipeline import run_ingest
 from kpi.processed import load_processed
-from tests.conftest import config_for
+from tests.conftest import config_for, tree_hashes
 
 SCREENSHOTS = paths.ROOT / "docs" / "screenshots"
 
@@ -147,6 +147,53 @@ def test_the_figures_carry_the_selection(board, processed):
         explore.trend(board, ["东方镇"], "new_sme_tech", "2024-01", "2025-12"), "x", measure, False
     )
     assert None in two_years.data[0].y  # the line breaks where a year starts
+
+
+def test_a_what_if_recomputes_the_month_as_the_leaderboard_would(processed):
+    """#28's question, worked by hand on the example: 新建镇 has 3 of its 3 新增高新技术企业 at 2025-12
+    (100.0 %, 超序时, rank 2; 综合 99.6 %, rank 4). With 5 more: 8 / 3 = 266.7 %, still 超序时, rank 1
+    (东方镇 also 266.7 % keeps 1); its completion counts at most 150 % in 综合, so 综合 rises by
+    (150 − 100) / 7 = 7.1 points to 106.8 % and passes 壶山镇 (104.5 %) and 丽水高新区 (102.7 %): rank 4 → 2,
+    and they move down one each. Nothing is written."""
+    from kpi.what_if import what_if, what_if_table
+
+    before_files = tree_hashes(processed.folder)
+    before, after = what_if(processed, ("新建镇", "new_hitech_enterprises", "2025-12"), "+5")
+    moved = what_if_table(before, after, processed.registry, "new_hitech_enterprises").set_index(["区域", "指标"])
+    assert moved.loc[("新建镇", "新增高新技术企业数")].tolist() == ["100.0% → 266.7%", "超序时", "2 → 1"]
+    assert moved.loc[("新建镇", "综合")].tolist() == ["99.6% → 106.8%", "基本序时 → 超序时", "4 → 2"]
+    assert moved.loc[("壶山镇", "综合"), "排名"] == "2 → 3" and moved.loc[("丽水高新区", "综合"), "排名"] == "3 → 4"
+    assert len(moved) == 4 and tree_hashes(processed.folder) == before_files
+    same = what_if_table(
+        *what_if(processed, ("新建镇", "new_hitech_enterprises", "2025-12"), "3"), processed.registry, "x"
+    )
+    assert same.empty  # the value it already has: nothing moves
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [("abc", "测算值应为数值或增减量"), ("+5%", "测算值应为数值或增减量"), ("＋2", None), ("-1.5", None)],
+)
+def test_what_if_reads_a_value_or_a_change_and_says_what_to_type(change, problem):
+    from kpi.errors import InputError
+    from kpi.what_if import parse_change
+
+    if problem is None:
+        assert parse_change(change) == ((True, 2.0) if change == "＋2" else (True, -1.5))
+    else:
+        with pytest.raises(InputError, match=problem) as caught:
+            parse_change(change)
+        assert "+5" in caught.value.fix
+
+
+def test_what_if_will_not_add_to_a_month_with_nothing_reported(processed):
+    from kpi.errors import InputError
+    from kpi.what_if import changed_progress
+
+    missing = ("新建镇", "new_hitech_enterprises", "2026-01")
+    with pytest.raises(InputError, match="无法增减"):
+        changed_progress(processed.progress, missing, "+5")
+    assert changed_progress(processed.progress, missing, "4").iloc[-1]["value"] == 4
 
 
 # ---------------------------------------------------------------- in a browser
@@ -307,6 +354,11 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             page.wait_for_function(
                 f"{compare_title}.includes('新增发明专利')", timeout=60_000
             )  # redrawn after the trend
+            # the what-if on the chosen region, indicator and month: a table of what moves, 前 → 后
+            page.locator(".widget-text input").fill("+3")
+            page.locator("button", has_text="测算").click()
+            page.wait_for_function("document.body.innerText.includes('测算：东方镇')", timeout=60_000)
+            assert "→" in page.locator("table.kpi", has_text="测算：").inner_text()
             page.wait_for_timeout(500)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "explore_voila.png"))
