@@ -37,7 +37,49 @@ def _break_at_years(periods: pd.Series, values) -> tuple[list, list]:
     return xs, ys
 
 
+#: the chart toolbar's words in Chinese (plotly.js ships English only: its config takes a dictionary)
+TOOLBAR_ZH = {
+    "Autoscale": "自动缩放",
+    "Box Select": "框选",
+    "Compare data on hover": "悬停时比较各线",
+    "Double-click to zoom back out": "双击恢复原比例",
+    "Download plot": "下载图片",
+    "Download plot as a PNG": "下载图片（PNG，含标题）",
+    "Download plot as JSON": "下载图表数据（JSON）",
+    "Lasso Select": "套索选择",
+    "Pan": "平移",
+    "Produced with Plotly.js": "由 Plotly.js 绘制",
+    "Reset axes": "重置坐标轴",
+    "Show closest data on hover": "悬停时显示最近的数据",
+    "Snapshot succeeded": "图片已生成",
+    "Sorry, there was a problem downloading your snapshot!": "抱歉，图片下载失败！",
+    "Taking snapshot - this may take a few seconds": "正在生成图片，请稍候",
+    "Toggle Spike Lines": "显示或隐藏参考线",
+    "Toggle show closest data on hover": "切换悬停显示",
+    "Zoom": "缩放",
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+}
+
+
+def chart_config(title: str) -> dict:
+    """A chart's plotly.js config: the toolbar in Chinese, nothing that sends the figures to Plotly's cloud
+    (a county's unpublished numbers), no selection tools, and the PNG download at 1600 × 900 named by
+    the chart's title."""
+    return {
+        "locale": "zh-CN",
+        "locales": {"zh-CN": {"dictionary": TOOLBAR_ZH}},
+        "displaylogo": False,
+        "showLink": False,
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud", "editInChartStudio"],
+        "toImageButtonOptions": {"format": "png", "filename": title[:80], "width": 1600, "height": 900, "scale": 1},
+    }
+
+
 def _layout(figure, title: str, is_example: bool):
+    figure._config = chart_config(title)  # FigureWidget's synced config (plotly has no public setter)
     figure.update_layout(
         title=title,
         template="plotly_white",
@@ -105,7 +147,9 @@ def trend_figure(rows: pd.DataFrame, indicator_name: str, measure: dict, is_exam
         figure.data = []
         figure.add_traces(traces)
         unit = f"（{measure['suffix']}）" if measure["suffix"] else ""
-        _layout(figure, f"{indicator_name}：{measure['name']}与{measure['reference']}{unit}", is_example)
+        span = f"，{rows['period'].min()}—{rows['period'].max()}" if len(rows) else ""
+        title = f"{indicator_name}：{measure['name']}与{measure['reference']}{unit}{span}"
+        _layout(figure, title, is_example)
         figure.update_yaxes(ticksuffix=measure["suffix"], autorange="reversed" if measure["lower_is_better"] else True)
         figure.update_xaxes(tickformat="%Y-%m", hoverformat="%Y-%m")
     return figure
@@ -235,7 +279,9 @@ def show_region(board: pd.DataFrame, registry: Registry, region: str, period: st
     import plotly.graph_objects as go
     from IPython.display import display
 
-    display(go.FigureWidget(region_figure(region_year(board, region, period), registry, region, is_example)))
+    widget = go.FigureWidget(region_figure(region_year(board, region, period), registry, region, is_example))
+    widget._config = chart_config(widget.layout.title.text or region)
+    display(widget)
 
 
 def show_drill_down(processed: Processed, board: pd.DataFrame, cell: tuple[str, str, str], corrections=None) -> None:

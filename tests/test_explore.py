@@ -4,6 +4,7 @@ browser: `make explore` (Voilà) and the notebook in JupyterLab, driven by Playw
 import contextlib
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -354,6 +355,13 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             page.wait_for_function(
                 f"{compare_title}.includes('新增发明专利')", timeout=60_000
             )  # redrawn after the trend
+            # the charts' toolbar speaks Chinese and has nothing that sends the figures to Plotly's cloud
+            titles = page.evaluate(
+                "[...document.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title') || '')"
+            )
+            assert titles and all(re.search("[\u4e00-\u9fff]", title) for title in titles), titles
+            assert not [t for t in titles if "Cloud" in t or "Chart Studio" in t or "Edit" in t]
+            assert "2025-12" in page.evaluate(TREND_TITLE)  # the month range in the title a PNG carries
             # the what-if on the chosen region, indicator and month: a table of what moves, 前 → 后
             page.locator(".widget-text input").fill("+3")
             page.locator("button", has_text="测算").click()
