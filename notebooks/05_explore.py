@@ -31,7 +31,7 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from kpi import explore, explore_views
+from kpi import explore, explore_export, explore_views
 from kpi.facts import EXAMPLE_MARK
 from kpi.parsing import parse_period
 from kpi.processed import open_processed
@@ -121,7 +121,23 @@ def redraw(change=None):
 
 for box in (regions_box, indicator_box, span_box, month_box):
     box.observe(redraw, names="value")
-display(trend_chart)
+export_button, export_output = widgets.Button(description="导出当前视图"), widgets.Output()
+
+
+def run_export(_=None):
+    first, last = span_box.value
+    chosen = {
+        "regions": list(regions_box.value) or [region],
+        "indicator": indicator_box.value,
+        "month": month_box.value,
+    }
+    export_output.clear_output(wait=True)
+    with export_output:
+        display(explore_export.export_view(board, registry, {**chosen, "start": first, "end": last}, is_example))
+
+
+export_button.on_click(run_export)
+display(trend_chart, widgets.HBox([export_button]), export_output)
 
 # %% [markdown]
 # ## 对比 / Compare

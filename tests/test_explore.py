@@ -197,6 +197,51 @@ def test_what_if_will_not_add_to_a_month_with_nothing_reported(processed):
     assert changed_progress(processed.progress, missing, "4").iloc[-1]["value"] == 4
 
 
+def test_an_exported_view_carries_its_title_and_the_charts_numbers(board, processed, tmp_path):
+    """The trend and comparison behind the charts, as the analyst chose them: an .xlsx (a sheet each) and
+    CSVs (UTF-8 with a BOM) titled with the regions, indicator, months and the example flag; the numbers are
+    the board's; LibreOffice opens the workbook and reads the same title and values."""
+    import io
+
+    import openpyxl
+
+    from kpi.explore_export import csv_bytes, export_tables, view_title, workbook_bytes
+
+    names = explore.indicator_names(processed.registry)
+    rows = explore.trend(board, ["壶山镇", "东方镇"], "new_invention_patents", "2025-01", "2025-12")
+    tables = export_tables(rows, explore.compare(board, "2025-12", "new_invention_patents", processed.registry), names)
+    title = view_title(["壶山镇", "东方镇"], "新增发明专利", "2025-01", "2025-12", "2025-12", True)
+    assert (
+        title == "新增发明专利：壶山镇、东方镇，2025-01—2025-12；对比月份 2025-12；示例数据（非官方，由固定种子生成）"
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(workbook_bytes(tables, title)))
+    assert workbook.sheetnames == ["趋势", "对比"]
+    trend_sheet = list(workbook["趋势"].values)
+    assert trend_sheet[0][0] == title and trend_sheet[1][:4] == ("月份", "区域", "指标", "实际值")
+    assert [r[4] for r in trend_sheet[2:]] == [None if math.isnan(v) else v for v in rows["target"]]
+    assert [r[5] for r in trend_sheet[2:]] == pytest.approx(rows["completion_rate"].tolist())
+    assert workbook["趋势"]["F3"].number_format == "0.0%" and len(trend_sheet) == 2 + 24
+    text = csv_bytes(tables["对比"], title)
+    assert text.startswith("\ufeff".encode()) and text.decode("utf-8-sig").splitlines()[0] == f'"{title}"'
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office:  # as a colleague opens it
+        (tmp_path / "view.xlsx").write_bytes(workbook_bytes(tables, title))
+        env = {**os.environ, "HOME": str(tmp_path)}
+        utf8_csv = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, quote, UTF-8
+        command = [
+            office,
+            "--headless",
+            "--convert-to",
+            utf8_csv,
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "view.xlsx"),
+        ]
+        subprocess.run(command, check=True, capture_output=True, timeout=180, env=env)
+        converted = (tmp_path / "view.csv").read_text("utf-8").splitlines()
+        assert title in converted[0] and converted[2].startswith("2025-01,壶山镇,新增发明专利,")
+
+
 # ---------------------------------------------------------------- in a browser
 def _chromium():
     pytest.importorskip("playwright.sync_api")
@@ -362,6 +407,23 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             assert titles and all(re.search("[\u4e00-\u9fff]", title) for title in titles), titles
             assert not [t for t in titles if "Cloud" in t or "Chart Studio" in t or "Edit" in t]
             assert "2025-12" in page.evaluate(TREND_TITLE)  # the month range in the title a PNG carries
+            # the view exported: the workbook's 趋势 sheet holds the chart's numbers under the view's title
+            page.locator("button", has_text="导出当前视图").click()
+            link = page.locator("a[download$='.xlsx']")
+            link.wait_for(timeout=60_000)
+            import base64
+            import io
+
+            import openpyxl
+
+            data = base64.b64decode(link.get_attribute("href").split(",", 1)[1])
+            sheet = list(openpyxl.load_workbook(io.BytesIO(data))["趋势"].values)
+            assert sheet[0][0].startswith("新增发明专利：东方镇，")
+            charted = page.evaluate("document.querySelectorAll('.js-plotly-plot')[0].data[0].y")
+            exported = [round(r[5] * 100, 6) for r in sheet[2:] if r[5] is not None]
+            assert exported == [
+                round(v, 6) for v in charted if v is not None
+            ]  # the chart breaks its line at a new year
             # the what-if on the chosen region, indicator and month: a table of what moves, 前 → 后
             page.locator(".widget-text input").fill("+3")
             page.locator("button", has_text="测算").click()
