@@ -28,20 +28,22 @@ end = ""  # last month shown (default: the latest)
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
+import os
+
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from kpi import explore, explore_export, explore_views
+from kpi import explore, explore_address, explore_export, explore_views
 from kpi.facts import EXAMPLE_MARK
-from kpi.parsing import parse_period
 from kpi.processed import open_processed
 
 data = open_processed(processed_dir)
 registry = data.registry
 board = explore.boards(data)
 months = explore.periods(board)
-start, end = parse_period(start) if start else months[0], parse_period(end) if end else months[-1]
-region, indicator = explore.selection(registry, region, indicator)
+asked = {"region": region, "indicator": indicator, "start": start, "end": end}
+view = explore_address.start_view(registry, months, asked, os.environ.get("QUERY_STRING", ""))
+region, indicator, start, end = view["region"][0], view["indicator"], view["start"], view["end"]
 is_example = bool(board["is_example"].any())
 names = explore.indicator_names(registry)
 corrections = explore.corrections_log(data)
@@ -52,7 +54,7 @@ if is_example:
 # ## 选择 / Controls
 
 # %%
-regions_box = widgets.SelectMultiple(options=registry.region_names, value=[region], description="区域", rows=9)
+regions_box = widgets.SelectMultiple(options=registry.region_names, value=view["region"], description="区域", rows=9)
 indicator_box = widgets.Dropdown(options=[(names[i], i) for i in names], value=indicator, description="指标")
 span_box = widgets.SelectionRangeSlider(
     options=months,
@@ -60,8 +62,11 @@ span_box = widgets.SelectionRangeSlider(
     description="月份",
     layout=widgets.Layout(width="640px"),
 )
-month_box = widgets.Dropdown(options=months, value=end, description="对比月份")
-display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_box])]))
+month_box = widgets.Dropdown(options=months, value=view["month"], description="对比月份")
+address_box = widgets.Text(
+    description="本视图链接", placeholder="（在 make explore 的网页中显示）", layout=widgets.Layout(width="900px")
+)
+display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_box])]), address_box)
 
 # %% [markdown]
 # ## 趋势 / Trend
@@ -82,9 +87,18 @@ compare_chart = explore_views.compare_figure(
 region_output, drill_output, pace_output = widgets.Output(), widgets.Output(), widgets.Output()
 
 
+def update_address(change=None):
+    first, last = span_box.value
+    shown = {"region": list(regions_box.value), "indicator": names[indicator_box.value], "month": month_box.value}
+    address_box.value = explore_address.view_address(
+        os.environ, {**shown, "start": first, "end": last, "change": change_box.value}
+    )
+
+
 def redraw(change=None):
     chosen, shown_indicator = list(regions_box.value) or [region], indicator_box.value
     first, last = span_box.value
+    update_address()
     explore_views.trend_figure(
         explore.trend(board, chosen, shown_indicator, first, last),
         names[shown_indicator],
@@ -158,7 +172,7 @@ display(drill_output)
 # 本项目的测算（非方案规定）：一是改动所选区域、指标在对比月份的数值（填 12 改为该值，或 +5 / -2 在已报送的数上增减），按晾晒表同一规则重算该月的完成率、状态、排名与综合，列出变化的区域（不改动任何数据）；二是所选区域今后每月需完成多少才能达成全年目标；三是全域（总计）今后每年需增长多少才能实现方案的各项目标，与历年最好增速比较。
 
 # %%
-change_box = widgets.Text(value="+5", description="测算值", placeholder="12 或 +5")
+change_box = widgets.Text(value=view["change"], description="测算值", placeholder="12 或 +5")
 what_if_button, what_if_output = widgets.Button(description="测算"), widgets.Output()
 
 
@@ -170,8 +184,11 @@ def run_what_if(_=None):
 
 
 what_if_button.on_click(run_what_if)
+change_box.observe(update_address, names="value")
 display(widgets.HBox([change_box, what_if_button]), what_if_output, pace_output)
 redraw()
+if view["run_what_if"]:
+    run_what_if()
 
 # %%
 # NBVAL_CHECK_OUTPUT

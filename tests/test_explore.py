@@ -242,6 +242,50 @@ def test_an_exported_view_carries_its_title_and_the_charts_numbers(board, proces
         assert title in converted[0] and converted[2].startswith("2025-01,壶山镇,新增发明专利,")
 
 
+def test_a_views_address_opens_the_same_view(board, processed):
+    """The query of a page's address (any registered name, Chinese or id, several regions) is the view it
+    opens on; its address carries the page's token and the view, Chinese percent-encoded; a month with no
+    data is refused naming the span there is; in JupyterLab (no server) there is no address."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from kpi.errors import InputError
+    from kpi.explore_address import start_view, view_address
+
+    months = explore.periods(board)
+    query = "token=abc&region=东方镇,壶山&indicator=新增发明专利&start=2025-1&end=2025-06&change=%2B3"  # 壶山: an alias
+    view = start_view(processed.registry, months, {"region": "五云街道"}, query)
+    assert (view["region"], view["indicator"], view["start"], view["end"], view["month"]) == (
+        ["东方镇", "壶山镇"],
+        "new_invention_patents",
+        "2025-01",
+        "2025-06",
+        "2025-06",
+    )
+    assert view["change"] == "+3" and view["run_what_if"]
+    assert start_view(processed.registry, months, {"region": "五云街道"}, "")["region"] == ["五云街道"]
+    with pytest.raises(InputError, match="没有 2030-01 的数据") as caught:
+        start_view(processed.registry, months, {}, "end=2030-01")
+    assert months[0] in caught.value.fix
+    served = {"SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8866", "SCRIPT_NAME": "/", "QUERY_STRING": query}
+    address = view_address(served, {**view, "indicator": "新增发明专利"})
+    parts = urlsplit(address)
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", "127.0.0.1:8866", "/")
+    assert parse_qs(parts.query) == {
+        "token": ["abc"],
+        "region": ["东方镇,壶山镇"],
+        "indicator": ["新增发明专利"],
+        "start": ["2025-01"],
+        "end": ["2025-06"],
+        "month": ["2025-06"],
+        "change": ["+3"],
+    }
+    again = start_view(processed.registry, months, {}, parts.query)
+    assert {k: again[k] for k in ("region", "indicator", "start", "end", "month")} == {
+        k: view[k] for k in ("region", "indicator", "start", "end", "month")
+    }
+    assert view_address({}, view) == ""
+
+
 # ---------------------------------------------------------------- in a browser
 def _chromium():
     pytest.importorskip("playwright.sync_api")
@@ -424,8 +468,17 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             assert exported == [
                 round(v, 6) for v in charted if v is not None
             ]  # the chart breaks its line at a new year
+            # the page's own address of this view, opened in a new page, opens the same view
+            address = page.locator(".widget-text input").first.input_value()
+            assert address.startswith(f"http://127.0.0.1:{port}/?token={token}&region=")
+            shared = page.context.browser.new_page(viewport={"width": 1400, "height": 1100})
+            shared.goto(address, timeout=60_000)
+            shared.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
+            assert shared.evaluate(TREND_NAMES)[0] == "东方镇"
+            assert shared.evaluate(TREND_TITLE) == page.evaluate(TREND_TITLE)
+            shared.close()
             # the what-if on the chosen region, indicator and month: a table of what moves, 前 → 后
-            page.locator(".widget-text input").fill("+3")
+            page.locator(".widget-text input").nth(1).fill("+3")
             page.locator("button", has_text="测算").click()
             page.wait_for_function("document.body.innerText.includes('测算：东方镇')", timeout=60_000)
             assert "→" in page.locator("table.kpi", has_text="测算：").inner_text()
