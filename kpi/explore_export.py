@@ -97,19 +97,19 @@ def download_links(tables: dict[str, pd.DataFrame], title: str, stem: str) -> st
 
 
 def export_view(board: pd.DataFrame, registry, view: dict, is_example: bool):
-    """The links of :func:`download_links` for a view (``regions``, ``indicator``, ``start``, ``end``,
-    ``month``: what the explorer's controls hold), as HTML to display."""
+    """The links of :func:`download_links` for a view (``region``: a list, ``indicator``, ``start``, ``end``,
+    ``month``: what the explorer's controls hold, as :mod:`kpi.explore_address` names them), as HTML."""
     from IPython.display import HTML
 
     from kpi.explore import compare, indicator_names, trend
 
     names = indicator_names(registry)
     tables = export_tables(
-        trend(board, view["regions"], view["indicator"], view["start"], view["end"]),
+        trend(board, view["region"], view["indicator"], view["start"], view["end"]),
         compare(board, view["month"], view["indicator"], registry),
         names,
     )
-    title = view_title(view["regions"], names[view["indicator"]], view["start"], view["end"], view["month"], is_example)
+    title = view_title(view["region"], names[view["indicator"]], view["start"], view["end"], view["month"], is_example)
     stem = f"探索_{names[view['indicator']]}_{view['start']}_{view['end']}"
     return HTML(f"<p>{download_links(tables, title, stem)}</p>")
 

@@ -87,11 +87,15 @@ compare_chart = explore_views.compare_figure(
 region_output, drill_output, pace_output = widgets.Output(), widgets.Output(), widgets.Output()
 
 
-def update_address(change=None):
+def current_view() -> dict:
     first, last = span_box.value
-    shown = {"region": list(regions_box.value), "indicator": names[indicator_box.value], "month": month_box.value}
+    chosen = {"region": list(regions_box.value) or [region], "indicator": indicator_box.value}
+    return {**chosen, "start": first, "end": last, "month": month_box.value, "change": change_box.value}
+
+
+def update_address(change=None):
     address_box.value = explore_address.view_address(
-        os.environ, {**shown, "start": first, "end": last, "change": change_box.value}
+        os.environ, {**current_view(), "indicator": names[indicator_box.value]}
     )
 
 
@@ -139,15 +143,9 @@ export_button, export_output = widgets.Button(description="导出当前视图"),
 
 
 def run_export(_=None):
-    first, last = span_box.value
-    chosen = {
-        "regions": list(regions_box.value) or [region],
-        "indicator": indicator_box.value,
-        "month": month_box.value,
-    }
     export_output.clear_output(wait=True)
     with export_output:
-        display(explore_export.export_view(board, registry, {**chosen, "start": first, "end": last}, is_example))
+        display(explore_export.export_view(board, registry, current_view(), is_example))
 
 
 export_button.on_click(run_export)
@@ -177,7 +175,8 @@ what_if_button, what_if_output = widgets.Button(description="测算"), widgets.O
 
 
 def run_what_if(_=None):
-    cell = ((list(regions_box.value) or [region])[0], indicator_box.value, month_box.value)
+    shown = current_view()
+    cell = (shown["region"][0], shown["indicator"], shown["month"])
     what_if_output.clear_output(wait=True)
     with what_if_output:
         display(explore_views.what_if_view(data, cell, change_box.value))
