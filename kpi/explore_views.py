@@ -102,22 +102,33 @@ def _layout(figure, title: str, is_example: bool):
     return figure
 
 
+#: the regions' line colours, in the order chosen (Okabe–Ito, told apart by colour-blind readers too)
+REGION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999")
+
+
 def _region_traces(rows: pd.DataFrame, value: str, scale: float, level: bool) -> list:
     """Each region's line (completion, or a point-in-time value, broken where a year starts), and for
     completion its last year's value against this year's target, dotted (同比)."""
     import plotly.graph_objects as go
 
     traces = []
-    for region, part in rows.groupby("region", sort=False):
+    for number, (region, part) in enumerate(rows.groupby("region", sort=False)):
+        colour = REGION_COLOURS[number % len(REGION_COLOURS)]  # a region's line and its 同比 alike
         xs, ys = _break_at_years(part["period"], part[value] * scale)
         hover = "%{x} " + region + "：%{y:.4~g}<extra></extra>"
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines+markers", name=region, hovertemplate=hover))
+        line = dict(color=colour)
+        traces.append(
+            go.Scatter(
+                x=xs, y=ys, mode="lines+markers", name=region, line=line, legendgroup=region, hovertemplate=hover
+            )
+        )
         if not level and part["last_year"].notna().any():
             xs, ys = _break_at_years(part["period"], part["last_year"] / part["target"] * 100)
-            hover = "%{x} 上年同期：%{y:.1f}%<extra></extra>"
-            dotted = dict(dash="dot")
+            hover = "%{x} " + region + " 上年同期：%{y:.1f}%<extra></extra>"
+            dotted = dict(dash="dot", color=colour)
+            name = f"{region} 上年同期"
             traces.append(
-                go.Scatter(x=xs, y=ys, mode="lines", line=dotted, name=f"{region} 上年同期", hovertemplate=hover)
+                go.Scatter(x=xs, y=ys, mode="lines", line=dotted, name=name, legendgroup=region, hovertemplate=hover)
             )
     return traces
 

@@ -17,7 +17,7 @@
 # # 05 交互探索 / Explorer
 #
 # 选择区域、指标和月份范围：趋势（含序时进度与上年同期）、各区域对比、单个区域的全部指标、单元格溯源，
-# 以及两个测算（what-if）。图表可悬停查看数值、拖动缩放。所有计算在 `kpi/explore.py`，本笔记本只连接控件。
+# 以及三个测算（what-if）与导出。图表可悬停查看数值、拖动缩放。所有计算在 `kpi/explore.py`，本笔记本只连接控件。
 # 用 `make explore` 可作为网页打开（不显示代码）。
 
 # %% tags=["parameters"]
@@ -63,10 +63,15 @@ span_box = widgets.SelectionRangeSlider(
     layout=widgets.Layout(width="640px"),
 )
 month_box = widgets.Dropdown(options=months, value=view["month"], description="对比月份")
+all_regions_button = widgets.Button(description="全部区域")
+all_regions_button.on_click(lambda _: setattr(regions_box, "value", tuple(registry.region_names)))
 address_box = widgets.Text(
     description="本视图链接", placeholder="（在 make explore 的网页中显示）", layout=widgets.Layout(width="900px")
 )
-display(widgets.HBox([regions_box, widgets.VBox([indicator_box, span_box, month_box])]), address_box)
+display(
+    widgets.HBox([widgets.VBox([regions_box, all_regions_button]), widgets.VBox([indicator_box, span_box, month_box])]),
+    address_box,
+)
 
 # %% [markdown]
 # ## 趋势 / Trend

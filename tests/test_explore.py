@@ -286,6 +286,18 @@ def test_a_views_address_opens_the_same_view(board, processed):
     assert view_address({}, view) == ""
 
 
+def test_a_regions_line_and_its_last_year_share_a_colour(board, processed):
+    """In the trend, each region keeps one colour for its line and its dotted 上年同期 (one legend group),
+    and two regions differ."""
+    from kpi.explore_views import trend_figure
+
+    rows = explore.trend(board, ["壶山镇", "东方镇"], "new_invention_patents", "2024-01", "2025-12")
+    figure = trend_figure(rows, "新增发明专利", explore.measure_of("new_invention_patents", processed.registry), True)
+    colours = {trace.name: trace.line.color for trace in figure.data if trace.name != "序时进度"}
+    assert colours["壶山镇"] == colours["壶山镇 上年同期"] != colours["东方镇"] == colours["东方镇 上年同期"]
+    assert {t.legendgroup for t in figure.data if t.name.startswith("壶山镇")} == {"壶山镇"}
+
+
 # ---------------------------------------------------------------- in a browser
 def _chromium():
     pytest.importorskip("playwright.sync_api")
@@ -482,6 +494,8 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             page.locator("button", has_text="测算").click()
             page.wait_for_function("document.body.innerText.includes('测算：东方镇')", timeout=60_000)
             assert "→" in page.locator("table.kpi", has_text="测算：").inner_text()
+            page.locator("button", has_text="全部区域").click()  # every region at once, no Ctrl-click
+            page.wait_for_function(f"{TREND_NAMES}.includes('丽缙高新区') && {TREND_NAMES}.includes('五云街道')")
             page.wait_for_timeout(500)
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "explore_voila.png"))
