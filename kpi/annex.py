@@ -291,7 +291,7 @@ def to_layout_rows(targets: pd.DataFrame, registry: Registry, title: str, exact:
     wording = targets["target_text"] if "target_text" in targets else pd.Series("", index=targets.index)
     pivot = targets.assign(
         text=[
-            w or fmt.target(v, c, registry.indicator(i)["unit"], with_unit=False, exact=exact)
+            fmt.annex_target(v, c, registry.indicator(i)["unit"], w, exact)
             for v, c, i, w in zip(targets["target"], targets["comparator"], targets["indicator_id"], wording)
         ]
     )

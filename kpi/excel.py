@@ -249,7 +249,7 @@ def print_on_a4(
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
-    # inches; the footer (9 pt, set 0.3 in above the paper's edge) must lie inside the bottom margin, or it is cut
+    # inches; the footer (10 pt, set 0.3 in above the paper's edge) must lie inside the bottom margin, or it is cut
     sheet.page_margins.top, sheet.page_margins.bottom = 0.5, 0.75
     sheet.page_margins.header, sheet.page_margins.footer = 0.25, 0.3
     if rows_to_repeat:

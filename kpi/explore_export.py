@@ -14,7 +14,7 @@ import io
 import pandas as pd
 
 from kpi import EXAMPLE_LABEL
-from kpi.atomic import safe_cell
+from kpi.atomic import formula_safe, safe_cell
 
 #: each exported column's Chinese heading (the tables of :func:`kpi.explore.trend` and ``compare``)
 HEADINGS = {
@@ -78,7 +78,7 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], title: str) -> bytes:
 
 def csv_bytes(table: pd.DataFrame, title: str) -> bytes:
     """A CSV in UTF-8 with a BOM: the title line, then the table."""
-    body = table.map(_cell).to_csv(index=False, lineterminator="\r\n")
+    body = formula_safe(table).to_csv(index=False, lineterminator="\r\n")
     return ("\ufeff" + f'"{title}"\r\n' + body).encode("utf-8")
 
 

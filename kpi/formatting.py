@@ -107,7 +107,7 @@ def quantity(value, unit: str, missing: str = NOT_APPLICABLE) -> str:
     if _blank(value):
         return missing
     if unit == "位":
-        return f"第{number(value)}位"
+        return progress(value, "rank", unit)
     return f"{number(value, unit)}{unit}"
 
 
@@ -134,10 +134,11 @@ def target(value, comparator: str, unit: str, with_unit: bool = True, exact: boo
     return f"{prefix}{text}{unit if with_unit else ''}{suffix}"
 
 
-def annex_target(value, comparator: str, unit: str, wording: str = "") -> str:
+def annex_target(value, comparator: str, unit: str, wording: str = "", exact: bool = False) -> str:
     """An annex's 指标 cell as the annex wrote it (``不低于18%``, ``进入全省前30位``: ``wording``, see
-    :func:`kpi.annex.read_annex`), else written from the number without its unit (``15以上``)."""
-    return wording or target(value, comparator, unit, with_unit=False)
+    :func:`kpi.annex.read_annex`), else written from the number without its unit (``15以上``; ``exact``:
+    every digit, for a file the project reads back)."""
+    return wording or target(value, comparator, unit, with_unit=False, exact=exact)
 
 
 def targets(frame) -> list[str]:

@@ -54,17 +54,14 @@ PRINT_WIDTH_PX = round((297 - 2 * 8) / 25.4 * 96)
 #: indicators than Jinyun's seven); those that fit keep their size (9 pt)
 FIT_TABLES_JS = """() => {
   const width = Math.min(document.body.getBoundingClientRect().width, document.documentElement.clientWidth);
-  let fitted = 0;
   for (const table of document.querySelectorAll('table')) {
     for (let pass = 0; pass < 4; pass++) {  // a zoomed table re-flows (text is set anew): measure again
       const right = table.getBoundingClientRect().right, left = table.getBoundingClientRect().left;
       if (right <= width - 1) break;
       const zoom = parseFloat(table.style.zoom || "1");
       table.style.zoom = String(zoom * (width - 2 - Math.max(left, 0)) / (right - Math.max(left, 0)));
-      fitted += pass === 0;
     }
   }
-  return fitted;
 }"""
 FLAGS = [
     "--no-sandbox",

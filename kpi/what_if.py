@@ -25,7 +25,7 @@ CHANGE = re.compile(r"(?P<sign>[+-])?(?P<number>\d+(?:\.\d+)?)")
 def parse_change(text: object) -> tuple[bool, float]:
     """``(is_delta, number)`` of what an analyst typed: ``+5`` → ``(True, 5.0)``, ``-2`` → ``(True, -2.0)``,
     ``12`` → ``(False, 12.0)``; anything else is an :class:`InputError` saying what to type."""
-    written = normalize_text(text).replace("＋", "+").replace("－", "-")
+    written = normalize_text(text)  # NFKC: ＋５ is +5
     match = CHANGE.fullmatch(written)
     if not match:
         raise InputError(
