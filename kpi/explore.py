@@ -7,14 +7,16 @@ printed 晾晒表 (:mod:`kpi.leaderboard`) and the 2027 trajectories (:mod:`kpi.
 - :func:`trend`: one indicator over the months for chosen regions, with 序时, the year's target and 同比;
 - :func:`compare`: all regions on one indicator for one month, sorted, with status colours;
 - :func:`region_year`: every indicator of one region through a year (small multiples);
+- :func:`county_path`: the county's way to the plan's last year, by region where the kind adds up;
 - :func:`drill_down`: one cell's data points with their source file, corrections and rank history;
 - what-if: a changed value recomputed by the leaderboard (:mod:`kpi.what_if`);
   :func:`monthly_pace_needed` / :func:`pace_table` (the monthly amount a region needs from
   now to reach this year's target) and :func:`growth_needed` (the annual growth the county needs to
   reach each 2027 target, against the best year so far).
 
-Charts (Plotly, interactive: hover values, zoom) and the notebook's views are in
-:mod:`kpi.explore_views`; the printed reports keep their static PNGs.
+Charts (Plotly, interactive: hover values, zoom) are in :mod:`kpi.explore_figures`, the tables as HTML in
+:mod:`kpi.explore_views`, the page's wiring in :mod:`kpi.explore_app`; the printed reports keep their
+static PNGs.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from kpi.facts import COMPOSITE, LEVEL_MEASURES, MISSING, POINT_IN_TIME, STATUS_COLOURS
+from kpi.facts import COMPOSITE, KIND_RULES, LEVEL_MEASURES, MISSING, POINT_IN_TIME, STATUS_COLOURS
 from kpi.processed import Processed
 from kpi.registry import Registry
 from kpi.trajectory import effort_needed, higher_is_better
@@ -65,7 +67,7 @@ def selection(registry: Registry, region: str = "", indicator: str = "") -> tupl
     )
     if not indicator:
         return region, registry.indicators["indicator_id"].iloc[0]
-    return region, indicator if indicator == COMPOSITE else registry.resolve_indicator(indicator)
+    return region, registry.resolve_shown(indicator)
 
 
 def periods(board: pd.DataFrame) -> list[str]:
@@ -253,9 +255,11 @@ def is_point_in_time(indicator_id: str, registry: Registry) -> bool:
 def measure_of(indicator_id: str, registry: Registry) -> dict:
     """What a chart of the indicator plots: ``level`` (its value, not completion), ``name`` and
     ``reference`` (完成率 against 序时进度, or e.g. 位次 against 目标位次), the value's ``suffix`` and
-    ``lower_is_better`` (a rank's axis runs downward, the best on top)."""
+    ``lower_is_better`` (a rank's axis runs downward, the best on top), and the indicator's ``unit``."""
+    unit = "" if indicator_id == COMPOSITE else registry.indicator(indicator_id)["unit"]
     if not is_point_in_time(indicator_id, registry):
-        return {"level": False, "name": "完成率", "reference": "序时进度", "suffix": "%", "lower_is_better": False}
+        rate = {"level": False, "name": "完成率", "reference": "序时进度", "suffix": "%", "lower_is_better": False}
+        return {**rate, "unit": unit}
     indicator = registry.indicator(indicator_id)
     name, reference = LEVEL_MEASURES[indicator["kind"]]
     suffix = "%" if indicator["unit"] == "%" else ""
@@ -265,6 +269,7 @@ def measure_of(indicator_id: str, registry: Registry) -> dict:
         "reference": reference,
         "suffix": suffix,
         "lower_is_better": not indicator["higher_is_better"],
+        "unit": unit,
     }
 
 
@@ -281,3 +286,29 @@ def corrections_log(processed: Processed) -> pd.DataFrame:
 def indicator_names(registry: Registry) -> dict[str, str]:
     """Every indicator's Chinese name by id, in annex order, and 综合得分 for the composite."""
     return dict(zip(registry.indicators["indicator_id"], registry.indicators["name_zh"])) | {COMPOSITE: "综合得分"}
+
+
+def county_path(board: pd.DataFrame, indicator_id: str, registry: Registry) -> pd.DataFrame:
+    """The county's way to the plan's target year on one indicator: for every year from the first with
+    data to the last year of the plan, the county's value at the year's latest month, its target for
+    that year (the annex's total row), and each region's part of it where the kind adds up (``may_sum``;
+    a ratio, growth or rank has no parts). Years with no data yet are rows with no values, so that the
+    years still to go are seen."""
+    rows = board[(board["indicator_id"] == indicator_id) & board["actual"].notna()]
+    rows = rows.assign(year=rows["period"].str[:4].astype(int))
+    latest = rows.groupby("year")["period"].transform("max")
+    rows = rows[rows["period"] == latest]
+    adds_up = indicator_id != COMPOSITE and KIND_RULES[registry.indicator(indicator_id)["kind"]]["may_sum"]
+    if not adds_up:
+        rows = rows[rows["region"] == registry.total_name]
+    last_year = int(registry.plan_targets["target_year"].max()) if len(registry.plan_targets) else None
+    years = range(int(rows["year"].min()), max(int(rows["year"].max()), last_year or 0) + 1) if len(rows) else []
+    order = {name: number for number, name in enumerate(registry.region_names)}
+    path = rows[["year", "period", "region", "actual", "target"]].assign(_order=rows["region"].map(order))
+    path = path.sort_values(["year", "_order"]).drop(columns="_order")
+    missing = pd.DataFrame({"year": [y for y in years if y not in set(path["year"])]})
+    return (
+        pd.concat([path, missing.assign(region=registry.total_name)], ignore_index=True)
+        .sort_values("year", kind="stable")
+        .reset_index(drop=True)
+    )
