@@ -12,6 +12,8 @@ from __future__ import annotations
 DEFAULT_TOTAL_NAME = "全县"
 #: the composite column of the leaderboard (综合), this project's convention
 COMPOSITE = "composite"
+#: what a reader may call the composite score where an indicator is asked for (notebooks, the explorer)
+COMPOSITE_NAMES = frozenset({COMPOSITE, "综合", "综合得分"})
 
 #: how a plan target is counted (data/raw/README.md): a level, additions since the base year,
 #: a stock, a yearly growth rate, or a "zero breakthrough" milestone

@@ -204,19 +204,21 @@ def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_targets_of(registry, indicator_id: str = "") -> pd.DataFrame:
-    """The plan's targets, or the one named (``indicator_id`` of plan_targets.csv); an unknown
-    name is an ``InputError`` listing the known ones."""
+    """The plan's targets, or the one named (its ``indicator_id`` or Chinese name in plan_targets.csv);
+    an unknown name is an ``InputError`` listing the known ones."""
     from kpi.errors import InputError
+    from kpi.parsing import normalize_text
 
     targets = registry.plan_targets
     if not indicator_id:
         return targets
-    chosen = targets[targets["indicator_id"] == indicator_id.strip()]
+    asked = normalize_text(indicator_id)
+    chosen = targets[(targets["indicator_id"] == asked) | (targets["name_zh"].map(normalize_text) == asked)]
     if chosen.empty:
         raise InputError(
             "未知的方案目标 / unknown plan target",
             value=indicator_id,
-            fix=f"使用 plan_targets.csv 中的 indicator_id：{'、'.join(targets['indicator_id'])}",
+            fix=f"使用 plan_targets.csv 中的名称或 indicator_id：{'、'.join(targets['name_zh'])}",
         )
     return chosen
 

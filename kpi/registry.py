@@ -18,7 +18,7 @@ import pandas as pd
 
 from kpi import paths
 from kpi.errors import InputError
-from kpi.facts import POINT_IN_TIME
+from kpi.facts import COMPOSITE, COMPOSITE_NAMES, POINT_IN_TIME
 from kpi.parsing import normalize_text
 from kpi.registry_tables import (
     load_indicators,
@@ -277,6 +277,10 @@ class Registry:
         close = self.suggest_indicator(stripped)
         hint = f"最接近的是“{self.by_id.at[close, 'name_zh']}”；" if close else ""
         raise KeyError(f"未知指标 / unknown indicator. {hint}已知指标：{'、'.join(names)}")
+
+    def resolve_shown(self, name: object) -> str:
+        """:meth:`resolve_indicator`, or ``composite`` for any name of the composite score (综合得分, 综合)."""
+        return COMPOSITE if normalize_text(name) in COMPOSITE_NAMES else self.resolve_indicator(name)
 
     def suggest_indicator(self, name: object) -> str | None:
         """The indicator a name probably means, for a suggestion (never resolved by itself): a known name

@@ -20,7 +20,7 @@
 # %% tags=["parameters"]
 period = ""  # YYYY-MM (2023-9, 2023年9月 also accepted); default: the latest month with data
 region = ""  # a region to highlight in the 晾晒表 (any registered name or alias), or "" for none
-indicator = "composite"  # the indicator of the monthly rank chart: an indicator_id, or composite
+indicator = "综合得分"  # the indicator of the monthly rank chart: its Chinese name or id, or 综合得分 (composite)
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
@@ -44,7 +44,7 @@ period = parse_period(period) if period else data.latest_period
 year = int(period[:4])
 registry = data.registry
 region = registry.resolve_region(region) if region else None
-indicator = indicator if indicator == "composite" else registry.resolve_indicator(indicator)
+indicator = registry.resolve_shown(indicator)
 board = month_board(data, period)
 if board["is_example"].any():
     display(HTML(f"<p style='color:#c00000'><b>⚠ {EXAMPLE_LABEL}</b></p>"))

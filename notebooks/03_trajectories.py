@@ -21,7 +21,7 @@
 
 # %% tags=["parameters"]
 as_of_year = 2025  # 截至年份
-indicator = ""  # one plan target (an indicator_id of plan_targets.csv), or "" for all; the plan's targets are county-wide, so no region
+indicator = ""  # one plan target (its Chinese name or indicator_id in plan_targets.csv), or "" for all; the plan's targets are county-wide, so no region
 processed_dir = None  # default: the folder named in kpi.toml (brought up to date first)
 
 # %%
