@@ -82,7 +82,8 @@ def page_query() -> str:
 def wait_for_request() -> None:
     """Voilà's ``voila.utils.wait_for_request`` (its documented way for a preheated kernel to learn the
     page's request), without importing voila: the package imports jupyter_server, whose event schemas
-    compile a grammar, 3 s of a kernel's CPU (three quarters of its start) for every page. The same
+    bring jsonschema's Lark grammars (python-jsonschema/jsonschema#1428; see :mod:`kpi.runner`), 3 s of a
+    kernel's CPU, three quarters of its start, for every page (py-spy, RESULTS.md). The same
     exchange: a websocket to the server's ``voila/query/<kernel id>``, one message of the request's CGI
     variables, put in the environment."""
     import asyncio
@@ -164,7 +165,7 @@ class Explorer:
         self.what_if_output, self.export_output = widgets.Output(), widgets.Output()
         for box, parts in REDRAWS.items():
             getattr(self, box).observe(lambda _, parts=parts: self._quiet or self.redraw(parts), names="value")
-        self.all_button.on_click(lambda _: setattr(self.regions_box, "value", tuple(regions)))
+        self.all_button.on_click(lambda _: setattr(self.regions_box, "value", tuple(self.regions_box.options)))
         self.change_box.observe(lambda _: self._quiet or self.update_address(), names="value")
         self.compare_chart.observe(self.open_clicked_region, names="clicked")
         self.what_if_button.on_click(lambda _: self.run_what_if())
@@ -183,6 +184,7 @@ class Explorer:
         if parts:
             self._quiet = True
             self.loaded, self.registry = loaded, loaded.data.registry
+            self.is_example = bool(loaded.board["is_example"].any())
             self.regions_box.options, self.span_box.options = self.registry.region_names, loaded.months
             self.month_box.options = loaded.months
             self.indicator_box.options = [(loaded.names[i], i) for i in loaded.names]
@@ -257,10 +259,10 @@ class Explorer:
             self.path_chart.show(figures.path_figure(path, name, measure["unit"], registry.total_name, self.is_example))
         cell = (region, indicator_id, month)
         if DRILL in parts:
-            with _fresh(self.drill_output):
+            with _replacing(self.drill_output):
                 show_drill_down(self.loaded.data, board, cell, self.loaded.corrections)
         if PACE in parts:
-            with _fresh(self.pace_output):
+            with _replacing(self.pace_output):
                 display(pace_view(explore.pace_table(board, month, registry, region), registry))
 
     def open_clicked_region(self, change) -> None:
@@ -276,7 +278,7 @@ class Explorer:
         from kpi.explore_views import what_if_view
 
         view = self.current_view()
-        with _fresh(self.what_if_output):
+        with _replacing(self.what_if_output):
             display(
                 what_if_view(self.loaded.data, (view["region"][0], view["indicator"], view["month"]), view["change"])
             )
@@ -287,7 +289,7 @@ class Explorer:
 
         from kpi.explore_export import export_view
 
-        with _fresh(self.export_output):
+        with _replacing(self.export_output):
             display(export_view(self.loaded.board, self.registry, self.current_view(), self.is_example))
 
     def notice(self):
@@ -318,8 +320,8 @@ class Explorer:
         )
 
 
-class _fresh:
-    """``with _fresh(output):`` what is displayed replaces the output's content (no flicker)."""
+class _replacing:
+    """``with _replacing(output):`` what is displayed replaces the output's content (no flicker)."""
 
     def __init__(self, output):
         self.output = output

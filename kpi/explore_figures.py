@@ -240,9 +240,8 @@ def path_figure(path: pd.DataFrame, indicator_name: str, unit: str, total_name: 
         hovertemplate=f"%{{x}}年 {total_name}：实际 %{{customdata[0]}}，目标 %{{customdata[1]}}<extra></extra>",
     )
     last = int(path["year"].max()) if len(path) else ""
-    title = (
-        f"{total_name}到{last}年的进程：{indicator_name}（{unit}，各年最新月份{'，按区域分' if len(parts) else ''}）"
-    )
+    notes = "，".join(note for note in (unit, "各年最新月份", "按区域分" if len(parts) else "") if note)
+    title = f"{total_name}到{last}年的进程：{indicator_name}（{notes}）"
     _layout(figure, title, is_example)
     figure.update_layout(barmode="stack")
     figure.update_xaxes(type="category")

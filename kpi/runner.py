@@ -54,7 +54,7 @@ def execute_notebook(
     notebook, output = Path(notebook).resolve(), Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.stem}.running.ipynb")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    _prepare_process()
     ok = False
     try:
         for attempt in (1, 2):
@@ -97,6 +97,15 @@ def execute_notebook(
         write_project_relative(executed, tmp, Path(relative_to), output.name)
     os.replace(tmp, output)
     return output
+
+
+def _prepare_process() -> None:
+    """What a process that runs notebooks needs: the charts' inline backend, and jupyter_client's sends
+    corrected (:mod:`kpi.kernel_send`; nbclient waits on the kernel's replies through asyncio sockets)."""
+    from kpi.kernel_send import patch_session
+
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    patch_session()
 
 
 def write_project_relative(notebook_node, path: Path, project: Path, output_name: str) -> Path:

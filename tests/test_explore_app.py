@@ -133,6 +133,27 @@ def test_data_changed_after_the_kernel_started_are_loaded_again(processed_dir, t
     assert again is not first and again.stamp != first.stamp
 
 
+def test_a_page_opened_after_the_data_changed_shows_them(processed_dir, tmp_path, monkeypatch):
+    """A kernel kept ready since before a ``kpi collect``: its page loads the data again and draws it all."""
+    import shutil
+
+    folder = tmp_path / "processed"
+    shutil.copytree(processed_dir, folder)
+    app = explore_app.Explorer(explore_app.load(folder), {"region": "东方镇", "indicator": "", "start": "", "end": ""})
+    before = app.loaded
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "")
+    app.open_page()
+    assert app.loaded is before  # unchanged: nothing read again
+    summary = folder / "ingest_summary.json"
+    summary.write_text(json.dumps({**json.loads(summary.read_text(encoding="utf-8")), "again": 1}), encoding="utf-8")
+    drawn = []
+    monkeypatch.setattr(app, "redraw", lambda parts=explore_app.EVERYTHING: drawn.append(set(parts)))
+    app.open_page()
+    assert app.loaded is not before and drawn == [set(explore_app.EVERYTHING)]
+    assert app.regions_box.value == ("东方镇",)  # the view kept (the notebook's parameters)
+
+
 def test_a_preheated_kernel_learns_its_pages_request_without_importing_voila(monkeypatch):
     """The exchange of voila.utils.wait_for_request: a websocket to voila/query/<kernel>, one JSON message
     of the request's variables, put in the environment."""
