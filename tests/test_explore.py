@@ -469,6 +469,16 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             assert titles and all(re.search("[\u4e00-\u9fff]", title) for title in titles), titles
             assert not [t for t in titles if "Cloud" in t or "Chart Studio" in t or "Edit" in t]
             assert "2025-12" in page.evaluate(TREND_TITLE)  # the month range in the title a PNG carries
+            assert "下载图片（SVG，含标题）" in titles and "下载图片（PNG，含标题）" in titles
+            # a bar of the comparison clicked: that region's trend, alone
+            bars = page.locator(".js-plotly-plot").nth(1)
+            bars.scroll_into_view_if_needed()
+            clicked = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].data[0].x[2]")
+            bars.locator(".bars .point").nth(2).click()
+            alone = f"{TREND_NAMES}.filter(n => n !== '序时进度' && !n.endsWith('上年同期')).length === 1"
+            page.wait_for_function(f"{TREND_NAMES}[0] === '{clicked}' && {alone}")
+            page.locator(".widget-select-multiple select").select_option(label="东方镇")  # as it was
+            page.wait_for_function(f"{TREND_NAMES}[0] === '东方镇'")
             # the view exported: the workbook's 趋势 sheet holds the chart's numbers under the view's title
             page.locator("button", has_text="导出当前视图").click()
             link = page.locator("a[download$='.xlsx']")
