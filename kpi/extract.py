@@ -12,16 +12,21 @@ corpus of the genre (``tests/fixtures/extract_corpus``, scored by its ``score.py
    paragraph (``第3段``). The annex (附件 晾晒表) is read separately into its own grid.
 3. **Quantities**: a number (Arabic or Chinese, with 万/亿) and a unit (%, 家, 项, 个, 人, 人年, 名, 件,
    亿元, 位 for a rank…), or no unit after 达到/超过/突破 (an index). Not targets: eligibility conditions
-   (``高于5%的企业``), policy amounts (``给予20万元奖励``), counts of the document's own measures
-   (``18项措施``, ``共12条``), and past statements (``截至``, ``已达``, ``比上年``, ``期间``).
-4. **Comparator** in its own words: 以上/不少于/不低于/力争 → ``>=``; 超过/超/突破/高于 → ``>``;
+   (``高于5%的企业``), policy amounts (``给予20万元奖励``), size labels (``百亿元级企业``), counts of
+   the document's own structure (``18项措施``, ``共12条``, ``主要任务6项``, ``15项工程``, ``5个重点领域``),
+   and what has been reached (:class:`kpi.extract_years.Timeline`). A range (``2—3家``) is its lower
+   bound, ``>=``, the range in ``review``.
+4. **Comparator** in its own words: 以上/不少于/不低于/力争/确保 → ``>=`` (力争 also flags a *stretch*
+   target: :data:`kpi.parsing.INTENT_WORDS`); 超过/超/突破/高于 → ``>``;
    以内/不超过/以下/控制在 → ``<=``; 低于 → ``<``; 左右/约 → ``≈``; a rank (前40位) → ``<=`` (lower is
    better); otherwise ``=`` ("reach the stated figure").
 5. **Subject**: the words before the number within its comma clause, without leading verbs (建成, 培育,
    新增…); a clause with none (``…增加一倍，达到1.2%``) takes the previous clause's subject;
    ``A和B…分别超过x和y`` gives two rows, the shared noun given to both.
-6. **Target year** from the sentence (``到2025年``, ``2024年力争``, ``2024年度…目标``), carried to the next
-   sentences of the paragraph, else the document's span (``2023—2027年``) or plan period (十四五 → 2025).
+6. **Target year** from the sentence (``到2025年``, ``2024年力争``, ``2024年度…目标``, 今年/明年 against the
+   document's own date, 规划期内, a plan period to come), carried to the next sentences of the paragraph,
+   else the document's span (``2023—2027年``) or plan period (十四五 → 2025); a past sentence never sets it
+   (:class:`kpi.extract_years.Timeline`).
 7. **Milestones**: ``…零突破`` / ``…破零`` / ``…零的突破`` (one row per 、-separated subject, target 1),
    ``实现新突破`` (flagged for review), ``“全覆盖”`` / ``“全清零”`` (100 %).
 8. **Indicator tables** (指标 | 单位 | 基期值 | 目标值, tab- or space-aligned as PDF-to-text leaves them):
@@ -45,17 +50,10 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.errors import InputError
-from kpi.extract_rules import TABLE_HEADER, TABLE_SPLIT, Target, indicator_table, targets_in_sentence
-from kpi.extract_words import (
-    BARE_YEAR,
-    QUANTITY,
-    SENTENCE_END,
-    UNITLESS,
-    document_years,
-    is_past,
-    sentence_year,
-    similar,
-)
+from kpi.extract_rules import Target, targets_in_sentence
+from kpi.extract_tables import TABLE_HEADER, TABLE_SPLIT, indicator_table
+from kpi.extract_words import QUANTITY, SENTENCE_END, UNITLESS, similar
+from kpi.extract_years import BARE_YEAR, FUTURE_WORDS, Timeline, document_years, sentence_year
 from kpi.grids import decode_text
 from kpi.registry_tables import SERIES_COLUMNS
 from kpi.schemas import PLAN_TARGETS
@@ -63,8 +61,13 @@ from kpi.schemas import PLAN_TARGETS
 HEADING_1 = re.compile(r"^([一二三四五六七八九十]+)、")
 HEADING_2 = re.compile(r"^\(([一二三四五六七八九十]+)\)")
 HEADING_3 = re.compile(r"^(\d+)[.、](?!\d)|^\((\d+)\)")  # 1. or (1)
+#: a line that ends a document's title, a date line or its 文号: never joined to the next (rule 1)
+TITLE_END = re.compile(
+    r"(方案|意见|规划|计划|要点|报告|纲要|通知|办法|细则|指标|决定|公报|(征求意见稿|摘要|试行|\d{4}年)[)）]|〕\d+号|"
+    r"\d{4}年\d{1,2}月(\d{1,2}日)?[)）]?|会议上|召开|印发)$"
+)
 COLUMNS = list(PLAN_TARGETS.columns)  # the draft has plan_targets.csv's columns, from its one schema
-EXTRA_COLUMNS = ["base_value", "confidence", "review"]
+EXTRA_COLUMNS = ["base_value", "stretch", "confidence", "review"]
 
 
 def read_text(path: Path) -> str:
@@ -105,6 +108,7 @@ def repair_lines(text: str) -> list[str]:
             and "\t" not in lines[-1]
             and not re.search(r"\S {2,}\S", lines[-1])
             and not HEADING_1.match(lines[-1])
+            and not TITLE_END.search(lines[-1])
             and len(lines[-1]) > 2
         ):
             joiner = (
@@ -129,24 +133,30 @@ def _add_annex_line(annex: list[list[str]], line: str) -> None:
         annex.append([])
 
 
-def _targets_of_line(line: str, clause: str, year: int | None, first_target_year: int | None):
-    """The targets of one line, sentence by sentence (past statements skipped), each with the line's
-    责任单位 and the target year in force (rule 6); and the year in force after the line."""
+def _targets_of_line(line: str, clause: str, year: int | None, timeline: Timeline):
+    """The targets of one line, sentence by sentence (past statements skipped, a 截至…/…期间 at a
+    sentence's start covering its ``；`` parts), each with the line's 责任单位 and the target year in
+    force (rule 6); and the year in force after the line."""
     units = re.search(r"[(（]责任单位[:：](?P<units>[^)）]*)[)）]", line)
     body = re.sub(r"[(（]责任单位[:：][^)）]*[)）]", "", line)
     body = HEADING_3.sub("", HEADING_2.sub("", HEADING_1.sub("", body)))
     targets: list[Target] = []
-    for sentence in re.split(r"[。；;！？!?]", body):
-        year = sentence_year(sentence) or year
-        if is_past(sentence, first_target_year):
-            continue
-        bare = BARE_YEAR.search(sentence)
-        year = int(bare[1]) if bare and not sentence_year(sentence) else year
-        found = targets_in_sentence(sentence, clause)
-        for target in found:
-            target.responsible_units = re.sub(r"\s+", "", units["units"]) if units else ""
-            target.target_year = year
-        targets.extend(found)
+    for full_sentence in re.split(r"[。！？!?]", body):
+        past_scope = False
+        for sentence in re.split(r"[；;]", full_sentence):
+            own_year = timeline.year_of(sentence)
+            if past_scope and own_year is None and not FUTURE_WORDS.search(sentence):
+                continue  # …；其中高层次人才1200人: still 截至…
+            past_scope = past_scope or timeline.opens_past_scope(sentence)
+            if timeline.is_past(sentence):
+                continue
+            bare = BARE_YEAR.search(sentence)
+            year = own_year or (int(bare[1]) if bare else year)
+            found = targets_in_sentence(sentence, clause)
+            for target in found:
+                target.responsible_units = re.sub(r"\s+", "", units["units"]) if units else ""
+                target.target_year = year
+            targets.extend(found)
     return targets, year
 
 
@@ -163,7 +173,7 @@ def extract(text: str) -> tuple[pd.DataFrame, list[list[str]]]:
     index = 0
     year = None  # the target year in force: carried from sentence to sentence until another is stated
     stated = [y for line in lines for y in [sentence_year(part) for part in re.split(r"[。；;]", line)] if y]
-    first_target_year = min(stated) if stated else None
+    timeline = Timeline(text, min(stated) if stated else None)
     while index < len(lines):
         line = lines[index]
         index += 1
@@ -190,7 +200,7 @@ def extract(text: str) -> tuple[pd.DataFrame, list[list[str]]]:
             if level1
             else (f"{level3}" if level3 else f"第{paragraph}段")
         )
-        found, year = _targets_of_line(line, clause, year, first_target_year)
+        found, year = _targets_of_line(line, clause, year, timeline)
         for target in found:
             target.target_year = target.target_year or document_year
         targets.extend(found)
@@ -212,7 +222,8 @@ def why_nothing(text: str) -> str:
             "可能只有定性目标，或单位不在已知范围内"
         )
     stated = [y for s in sentences if (y := sentence_year(s))]
-    past = [s for s in with_quantity if is_past(s, min(stated) if stated else None)]
+    timeline = Timeline(text, min(stated) if stated else None)
+    past = [s for s in with_quantity if timeline.is_past(s)]
     if len(past) == len(with_quantity):
         return (
             f"文中的 {len(past)} 处量化表述都是已完成情况（截至、已达、比上年…）/ every figure states the past, "
@@ -265,6 +276,7 @@ def _merge(targets: list[Target]) -> pd.DataFrame:
                 "quote": t.quote,
                 **dict.fromkeys(SERIES_COLUMNS, ""),  # a person names another series where one is meant
                 "base_value": t.base_value,
+                "stretch": t.stretch,
                 "confidence": t.confidence,
                 "review": "; ".join(t.review),
             }

@@ -1,6 +1,6 @@
-"""The rules that find targets in one sentence (subject, quantity, comparator, basis, year), the
-"zero breakthrough" milestones, and indicator tables (指标 | 单位 | 基期值 | 目标值); see the numbered
-rules in :mod:`kpi.extract`'s docstring."""
+"""The rules that find targets in one sentence (subject, quantity, comparator, basis, year) and the
+"zero breakthrough" milestones; see the numbered rules in :mod:`kpi.extract`'s docstring (indicator
+tables: :mod:`kpi.extract_tables`; years: :mod:`kpi.extract_years`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from kpi.extract_words import (
     POLICY_WORDS,
     QUANTITY,
     RANK,
+    STRUCTURAL_BEFORE,
     STRUCTURAL_NOUNS,
     TRAILING_WORDS,
     UNITLESS,
@@ -20,7 +21,7 @@ from kpi.extract_words import (
     split_respectively,
     subject_of,
 )
-from kpi.parsing import comparator_words, parse_target
+from kpi.parsing import comparator_words, intent_of
 
 
 @dataclass
@@ -40,10 +41,12 @@ class Target:
     responsible_units: str = ""
     target_year: int | None = None
     base_value: float | None = None
+    stretch: bool = False  # 力争/争取: a figure the plan hopes for (kpi.parsing.INTENT_WORDS)
 
 
-def _basis(clause_text: str, subject: str, unit: str, inherited: str | None) -> tuple[str, bool]:
-    """(basis, guessed)"""
+def basis_of(clause_text: str, subject: str, unit: str, inherited: str | None) -> tuple[str, bool]:
+    """(basis, guessed) of a target (rule 9): 年均增长 → annual_growth; 其中… → the target it belongs to; a
+    rank or ratio → level; a flow verb → new_since_base; %, 比重 and amounts → level; else cumulative, guessed."""
     if "年均增长" in clause_text or "年均增速" in clause_text:
         return "annual_growth", False
     if inherited and clause_text.startswith("其中"):  # 其中高端外籍人才 10 人: part of the previous target
@@ -66,6 +69,8 @@ def _comparator(comma_clause: str, match: re.Match, group_word: str | None) -> s
     before = comma_clause[max(0, match.start() - 5) : match.start()]
     if match.re is RANK or match.groupdict().get("unit") in ("位", "名") and re.search(r"前$", before):
         return "<="
+    if match.groupdict().get("upper"):
+        return ">="  # a range: at least its lower bound (this project's reading; the upper one in review)
     if suffix == "左右" or before.endswith("约"):
         return "≈"
     said = comparator_words(before, suffix)
@@ -73,9 +78,7 @@ def _comparator(comma_clause: str, match: re.Match, group_word: str | None) -> s
         return said
     if group_word:
         return group_word
-    if re.search(r"力争|确保", comma_clause[: match.start()]):
-        return ">="
-    return "="
+    return intent_of(comma_clause[: match.start()])[0] or "="
 
 
 def _not_a_target(comma_clause: str, match: re.Match) -> str | None:
@@ -93,7 +96,9 @@ def _not_a_target(comma_clause: str, match: re.Match) -> str | None:
     if re.search(r"给予$|按$", before) or after.startswith(POLICY_WORDS) or "给予" in after[:4]:
         return "a policy amount"
     unit = match.groupdict().get("unit")
-    if unit in ("项", "个", "条", "方面") and (after.startswith(STRUCTURAL_NOUNS) or re.search(r"共(有|计)?$", before)):
+    if unit in ("项", "个", "条", "方面") and (
+        after.startswith(STRUCTURAL_NOUNS) or re.search(r"共(有|计)?$", before) or STRUCTURAL_BEFORE.search(before)
+    ):
         return "a count of the document's own measures"
     return None
 
@@ -142,8 +147,8 @@ def _unit_and_subject(comma_clauses, clause_index, match, subject: str, targets:
     unit = match.groupdict().get("unit") or ""
     if match.re is RANK or (unit == "名" and comma_clause[: match.start()].endswith("前")):
         unit = "位"  # a rank: 前10名, 进入全省前10
-    if unit == "位":  # 科技创新指数位居全市前3名 → 科技创新指数
-        subject = re.sub(r"(进入|跻身|位居|位列|保持|跃居|稳居|排名).*$", "", subject) or subject
+    if unit == "位":  # 科技创新指数位居全市前3名 → 科技创新指数; 综合排名进入前15位 keeps 排名
+        subject = re.sub(r"(进入|跻身|位居|位列|保持|跃居|稳居|(?<!综合)排名).*$", "", subject) or subject
     if subject.startswith("占") and clause_index:  # …年均增长12%，占GDP比重达到2.5%
         subject = subject_of(comma_clauses, clause_index) + subject
     if re.fullmatch(r"国家级|省级以上|省级|市级|县级|国家", subject) and targets:  # 其中国家级1家
@@ -195,6 +200,10 @@ def targets_in_sentence(sentence: str, clause: str) -> list[Target]:
             review: list[str] = []
             if respectively and index and subject_text.strip() in ("和", "及", "、"):
                 subject = subjects_pending.pop(0) if subjects_pending else ""
+            elif (
+                index and targets and re.fullmatch(r"[、和及]?(确保|力争|争取)?(达到|超过|突破)?", subject_text.strip())
+            ):
+                subject = targets[-1].name_zh  # 确保达到2.9%、力争达到3%: the same measure, a second figure
             else:
                 subject = _own_subject(comma_clauses, clause_index, subject_text, match, review)
                 if subject in ("年均增长", "增长", "年均增速") and targets:  # 技术合同成交额…，年均增长12%
@@ -205,13 +214,15 @@ def targets_in_sentence(sentence: str, clause: str) -> list[Target]:
             multiplier = {"万": 1e4, "亿": 1e8, None: 1}[match.groupdict().get("mult")]
             value = chinese_number(match["number"]) * multiplier
             comparator = _comparator(comma_clause, match, group_word if respectively else None)
+            if match.groupdict().get("upper"):
+                review.append(f"a range {match['number']}–{match['upper']}: read as at least {match['number']}")
             unit, subject = _unit_and_subject(comma_clauses, clause_index, match, subject, targets)
             inherited = targets[-1].basis if targets else None
-            basis, guessed = _basis(comma_clause, comma_clause.strip(), unit, inherited)
+            basis, guessed = basis_of(comma_clause, comma_clause.strip(), unit, inherited)
             confidence = _confidence(subject, unit, comparator, guessed, review)
-            targets.append(
-                Target(subject, unit, value, comparator, basis, clause, comma_clause.strip(), confidence, review)
-            )
+            target = Target(subject, unit, value, comparator, basis, clause, comma_clause.strip(), confidence, review)
+            target.stretch = intent_of(comma_clause[previous_end : match.start()] or comma_clause[: match.start()])[1]
+            targets.append(target)
     return targets
 
 
@@ -259,88 +270,3 @@ def milestones(text: str, clause: str) -> list[Target]:
                 )
             )
     return found
-
-
-TABLE_HEADER = re.compile(r"指标")
-
-
-TABLE_SPLIT = re.compile(r"\t+|\s{2,}")
-
-
-def _table_columns(header: list[str]) -> dict[str, int] | None:
-    """Where name, unit, base and target sit in a 主要指标 table's header, or None."""
-    columns: dict[str, int] = {}
-    years = [(i, int(m[1])) for i, cell in enumerate(header) if (m := re.fullmatch(r"(20\d{2})年?(?:目标值?)?", cell))]
-    for i, cell in enumerate(header):
-        if re.search(r"指标(名称)?$", cell):
-            columns.setdefault("name", i)
-        elif cell == "单位":
-            columns["unit"] = i
-        elif re.search(r"基期|基数|现状", cell):
-            columns["base"] = i
-        elif re.search(r"目标", cell):
-            columns["target"] = i
-    if "target" not in columns and len(years) >= 1:
-        columns["target"] = years[-1][0]
-        if "base" not in columns and len(years) >= 2:
-            columns["base"] = years[0][0]
-    if years:
-        columns["year"] = years[-1][1]
-    return columns if {"name", "target"} <= set(columns) else None
-
-
-def _table_target(text: str) -> tuple[float, str] | None:
-    """A target cell of a plan's indicator table by the annex's grammar (:func:`kpi.parsing.parse_target`;
-    ``3.5左右``: about, ``≈``), or None where the cell holds no target (the table has ended)."""
-    about = re.fullmatch(r"(\d+(?:\.\d+)?)\s*左右", text)
-    if about:
-        return float(about[1]), "≈"
-    try:
-        return parse_target(text) if re.search(r"\d", text) else None
-    except ValueError:
-        return None
-
-
-def indicator_table(lines: list[str], start: int, clause: str, year: int | None) -> tuple[list[Target], int]:
-    """Rows of a 主要指标 table from its header line on; returns them and the index after the table."""
-    header = [c.strip() for c in TABLE_SPLIT.split(lines[start].strip())]
-    columns = _table_columns(header)
-    if columns is None:
-        return [], start
-    rows: list[Target] = []
-    index = start + 1
-    while index < len(lines):
-        cells = [c.strip() for c in TABLE_SPLIT.split(lines[index].strip())]
-        if len(cells) < max(v for k, v in columns.items() if k != "year") + 1 - (
-            0 if cells[0].isdigit() or "序号" not in header else 0
-        ):
-            break
-        offset = len(cells) - len(header)  # a missing 序号 cell shifts the row left
-
-        def cell(key):
-            return cells[columns[key] + offset] if key in columns and 0 <= columns[key] + offset < len(cells) else ""
-
-        target = _table_target(cell("target"))
-        if not target:
-            break
-        base = re.fullmatch(r"\d+(?:\.\d+)?", cell("base"))
-        name, unit = cell("name"), cell("unit").replace("％", "%")
-        bracketed = re.fullmatch(r"(.+?)[(（]([^()（）]+)[)）]", name)
-        if not unit and bracketed:  # 研发经费投入强度（%）: the unit in the name
-            name, unit = bracketed[1], bracketed[2]
-        rows.append(
-            Target(
-                name,
-                unit,
-                *target,
-                _basis(name, name, unit, None)[0],
-                clause,
-                lines[index].strip(),
-                0.85,
-                ["from an indicator table"],
-                target_year=columns.get("year", year),
-                base_value=float(base[0]) if base else None,
-            )
-        )
-        index += 1
-    return rows, index

@@ -1,10 +1,9 @@
 """The words of the genre that :mod:`kpi.extract` reads: units, numbers (Arabic and Chinese), the
-verbs and nouns around a target, and how a sentence says its year or that it speaks of the past."""
+verbs and nouns around a target, and what a drafted name may not be; the years are :mod:`kpi.extract_years`'s."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 UNITS = (
     "个百分点",
@@ -25,6 +24,7 @@ UNITS = (
     "所",
     "座",
     "条",
+    "场",
     "平方米",
 )
 
@@ -38,8 +38,9 @@ CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
 
 
-QUANTITY = re.compile(
-    rf"(?P<number>{NUMBER})\s*(?P<mult>万|亿(?!元))?\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
+QUANTITY = re.compile(  # a range (2—3家, 3~5个) is read as its lower bound: upper keeps the other
+    rf"(?P<number>{NUMBER})(?:\s*(?:[—–~-]|至)\s*(?P<upper>{NUMBER}))?\s*(?P<mult>万|亿(?!元))?"
+    rf"\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})(?!级)"  # 百亿元级企业: a size label, not an amount
     r"\s*(?P<above>及以上|或以上|以上|左右|以内|及以下|以下)?"
 )
 
@@ -59,6 +60,15 @@ LEADING_WORDS = (
     "全县",  # the area the whole plan is about: 全区研发投入强度 is 研发投入强度
     "全区",
     "全市",
+    "全省",
+    "今年",
+    "明年",
+    "后年",
+    "全年",
+    "年内",
+    "要",
+    "会议提出",
+    "方案提出",
     "力争",
     "争取",
     "确保",
@@ -94,27 +104,17 @@ LEADING_WORDS = (
     "主要目标是",
     "主要目标",
     "目标是",
+    "组织开展",
+    "开展",
 )
 
 
-PAST = re.compile(r"截至|截止|期间|以来|去年|上年|同比|已达|已有|已建|已经|已累计|过去|现有|共有|共建有")
-
-
-BARE_YEAR = re.compile(r"(?:^|目标[:：]?)\s*(20\d{2})\s*年(?:底|末)?[,，]")  # 主要目标：2025年，…
-
-
-FUTURE_YEAR = (
-    re.compile(r"(?<!截)(?<!截止)(?:到|至|力争到|争取到|预计到)\s*(20\d{2})\s*年"),
-    re.compile(r"(20\d{2})\s*年(?:底|末)?前"),
-    re.compile(r"(20\d{2})\s*年\s*(?:力争|确保|争取|计划|将)"),
-    re.compile(r"(20\d{2})\s*年(?:度)?[^，。；]{0,12}?(?:目标|任务|要点)"),
-)
-
-
-PLAN_PERIODS = {"十三五": 2020, "十四五": 2025, "十五五": 2030}
-
-
-STRUCTURAL_NOUNS = ("措施", "目标", "任务", "举措", "方面", "政策", "意见", "部分", "问题", "条措施")
+STRUCTURAL_NOUNS = (
+    "措施", "目标", "任务", "举措", "方面", "政策", "意见", "部分", "问题", "条措施",
+    "工程", "行动", "重点领域", "领域", "板块", "专项",
+)  # fmt: skip
+#: nouns before a count that make it the document's own structure (主要任务6项)
+STRUCTURAL_BEFORE = re.compile(r"(任务|措施|举措|行动|工程|条款|方面)$")
 
 
 POLICY_WORDS = ("奖励", "补助", "补贴", "资助", "扶持")
@@ -151,6 +151,13 @@ TRAILING_WORDS = (
     "迈上",
     "跃居全省",
     "跃居",
+    "要达到",
+    "要",
+    "确保",
+    "力争",
+    "争取",
+    "保持",
+    "控制",
 )
 
 
@@ -181,52 +188,6 @@ def similar(a: str, b: str) -> float:
     return len(ga & gb) / max(1, len(ga | gb))
 
 
-def document_years(text: str) -> tuple[int | None, int | None]:
-    """(base year, target year) of the document: its ``2023—2027年`` span (base = the year before), else
-    the plan period it names (十四五 → 2020, 2025)."""
-    head = unicodedata.normalize("NFKC", text[:3000])
-    match = re.search(r"(20\d{2})\s*[—–-]\s*(20\d{2})\s*年", head)
-    if match:
-        return int(match[1]) - 1, int(match[2])
-    for mention in PERIOD_MENTION.finditer(head):
-        if mention[2] not in ("期间", "时期", "以来"):
-            end = PLAN_PERIODS[mention[1]]
-            return end - 5, end
-    return None, None
-
-
-PERIOD_MENTION = re.compile(r"[“\"]?(十三五|十四五|十五五)[”\"]?(期间|时期|以来|末|期末)?")
-
-
-def sentence_year(sentence: str) -> int | None:
-    """The target year a sentence states (rule 6), or None."""
-    period_end = re.search(r"(?:到|至)\s*[“\"]?(十三五|十四五|十五五)[”\"]?(?:末|期末|时期末)", sentence)
-    if period_end:
-        return PLAN_PERIODS[period_end[1]]
-    for pattern in FUTURE_YEAR:
-        match = pattern.search(sentence)
-        if match:
-            return int(match[1])
-    return None
-
-
-def is_past(sentence: str, first_target_year: int | None = None) -> bool:
-    """A statement of what was done, not a target: 截至…, 已达, …期间; or a year before the document's
-    first target year, stated without a target word (``2023年…为18.6亿元`` beside ``2024年的目标…``)."""
-    if sentence_year(sentence) is not None or re.search(r"力争|确保|将|目标", sentence):
-        return False
-    if PAST.search(sentence):
-        return True
-    years = [int(y) for y in re.findall(r"(20\d{2})\s*年", sentence)]
-    years += [PLAN_PERIODS[m[1]] for m in PERIOD_MENTION.finditer(sentence)]
-    return bool(
-        first_target_year
-        and years
-        and max(years) < first_target_year
-        and not re.search(r"达到|突破|超过|不少于|不低于|以上", sentence)
-    )
-
-
 def clean_subject(subject: str) -> str:
     """A target's name without the words around it: enumerations (一是, 首先), leading verbs (建成,
     培育…), trailing words (达到, 累计…), punctuation and a leading year (rule 5)."""
@@ -235,6 +196,13 @@ def clean_subject(subject: str) -> str:
         r"^[一二三四五六七八九十]+是|^第[一二三四五六七八九十]+[,，、]?|^(首先|其次|再次|最后)[,，]?", "", subject
     )
     subject = re.sub(r"^[,，、:：;；]+|[,，、]+$", "", subject)
+    subject = re.split(r"[:：]", subject)[-1]  # 主要预期目标是：研发经费投入强度
+    subject = re.sub(r"^[一二三四五六七八九十]+是", "", subject)
+    subject = re.sub(r"^.*?20\d{2}年(?:度|底|末)?(?:前)?[,，]?", "", subject)  # (该区计划到)2028年实现…
+    ahead = re.match(r"^[^，,]{0,8}?将(?P<rest>.+)$", subject)  # 高新区将集聚…: the subject after the verb
+    if ahead and ahead["rest"].startswith(LEADING_WORDS):
+        subject = ahead["rest"]
+    subject = re.sub(r"确保|力争|争取", "", subject)  # 成交额确保增长: the intent is the comparator's
     changed = True
     while changed:
         changed = False
@@ -250,6 +218,24 @@ def clean_subject(subject: str) -> str:
     if subject in LEADING_WORDS:
         return ""
     return subject.strip("“”") if subject.startswith("“") and subject.endswith("”") else subject
+
+
+#: what a drafted name may not end with: a digit, a dash, a function word or a verb left over
+NAME_BAD_END = re.compile(
+    r"(\d|[-—–~]|的|和|及|与|等|了|在|把|将|为|要|是|确保|力争|争取|保持|控制|达到|超过|突破|提高|提升)$"
+)
+
+
+def name_problem(name: str) -> str | None:
+    """Why a drafted name is not the measured thing, or None: empty or one character, ending in a digit,
+    a dash, a function word or a verb, carrying a year, a colon or an enumeration (一是)."""
+    if len(name) < 2:
+        return "too short"
+    if NAME_BAD_END.search(name):
+        return f"ends with “{NAME_BAD_END.search(name)[0]}”"
+    if re.search(r"20\d{2}年|[:：]|^[一二三四五六七八九十]+是", name):
+        return "carries a year, a colon or an enumeration"
+    return None
 
 
 def split_respectively(subject: str) -> list[str]:

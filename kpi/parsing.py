@@ -45,8 +45,8 @@ BLANK_TOKENS = frozenset(
 )
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
-# The one target grammar (README “目标的写法”), for an annex cell (parse_target) and a plan's sentence
-# (kpi.extract_rules): the words before a number and after it that say its comparator, a rank's phrase
+# The one target grammar (README “Targets are written in one grammar”), for an annex cell (parse_target)
+# and a plan's sentence (kpi.extract_rules): the words before a number and after it that say its comparator, a rank's phrase
 # (进入全省前30位, 前30位, 30位以内: lower is better, "<="), and a range (3.0—3.5: its lower bound, ">=").
 _GE_PREFIX = ("≥", ">=", "不低于", "不少于", "至少", "大于等于", "大于或等于")
 _GT_PREFIX = (">", "超过", "高于", "大于", "突破", "超")
@@ -54,11 +54,25 @@ _LE_PREFIX = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于"
 _LT_PREFIX = ("<", "低于", "小于")
 _GE_SUFFIX = ("及以上", "以上", "或以上")
 _LE_SUFFIX = ("及以下", "以下", "以内")
+#: the words of intent before a target's figure, this project's one reading of them (the same README section):
+#: 力争 / 争取 / 努力 → at least the figure, and a *stretch* target (the plan hopes for it); 确保 → at least
+#: the figure, a floor the plan commits to. 左右 / 约 (about) are read by the extraction as "≈" and kept as
+#: "=" in a registry, with a review note (kpi.project_draft).
+INTENT_WORDS = {"力争": True, "争取": True, "努力": True, "确保": False}
 RANK_VERBS = "进入|跻身|位居|位列|保持|跃居|稳居|排名|排"
 #: a rank target in a cell: 前30位, 进入全省前30位, 全市前5名
 RANK_PHRASE = re.compile(rf"(?:{RANK_VERBS})?[^前\d]{{0,6}}?前(?P<number>\d+)(?:位|名|强)?")
 #: a range: 3.0—3.5, 10~15, 3至5
 RANGE_PHRASE = re.compile(r"(?P<low>\d+(?:\.\d+)?)\s*(?:-|–|—|~|～|至|到)\s*(?P<high>\d+(?:\.\d+)?)")
+
+
+def intent_of(before: str) -> tuple[str | None, bool]:
+    """The comparator and stretch flag the last word of intent in ``before`` says (:data:`INTENT_WORDS`):
+    ``(">=", True)`` after 力争, ``(">=", False)`` after 确保, ``(None, False)`` with none."""
+    found = [(before.rfind(word), stretch) for word, stretch in INTENT_WORDS.items() if word in before]
+    if not found:
+        return None, False
+    return ">=", max(found)[1]
 
 
 def comparator_words(before: str, after: str) -> str | None:
@@ -170,7 +184,10 @@ def parse_target(value: Any, unit: str = "") -> tuple[float, str]:
             raise ValueError("范围的下限大于上限 / a range whose lower bound is above its upper")
         return low, ">="
     text = re.sub(r"(?<=\d)(?:位|名)(?=以内$)", "", text)  # 30位以内
+    intent = re.match(rf"^({'|'.join(INTENT_WORDS)})(?:达到)?", text)  # 力争15: at least 15
     comparator = "="
+    if intent:
+        text, comparator = text[intent.end() :], intent_of(intent[1])[0]
     for prefixes, symbol in ((_GE_PREFIX, ">="), (_LE_PREFIX, "<="), (_GT_PREFIX, ">"), (_LT_PREFIX, "<")):
         prefix = next((p for p in sorted(prefixes, key=len, reverse=True) if text.startswith(p)), None)
         if prefix:

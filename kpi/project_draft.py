@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi.extract import extract, fill_years
-from kpi.extract_words import document_years
+from kpi.extract_years import document_years
 from kpi.facts import KIND_RULES
 from kpi.parsing import RANK_PHRASE, normalize_text, parse_number
 from kpi.registry_tables import SERIES_COLUMNS
@@ -160,6 +160,8 @@ def draft_plan_targets(text: str, identity: dict) -> tuple[pd.DataFrame, list[di
         why = [w for w in str(row.review).split("; ") if w]
         if row.comparator == "≈":
             why.append("原文为约数（左右），按“达到”（=）草拟")
+        if row.stretch:
+            why.append("原文为“力争/争取”，按“不低于”（>=）草拟；是否作为考核目标请核对")
         if not row.responsible_units:
             why.append("方案此处未写责任单位")
         if why or float(row.confidence) < 0.9:
@@ -169,7 +171,7 @@ def draft_plan_targets(text: str, identity: dict) -> tuple[pd.DataFrame, list[di
     draft["clause"] = draft["clause"].replace("", "未标条款")
     for column in SERIES_COLUMNS:
         draft[column] = ""
-    return draft.drop(columns=["base_value", "confidence", "review"]), reviews
+    return draft.drop(columns=["base_value", "stretch", "confidence", "review"]), reviews
 
 
 def _region_kind(name: str) -> str:

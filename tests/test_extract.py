@@ -106,17 +106,112 @@ def one(text: str, value: float) -> pd.Series:
 
 
 def test_the_corpus_scores_above_its_goal():
-    """The project's own corpus of the genre (33 texts, 154 targets): recall ≥ 95 %, precision ≥ 90 %."""
+    """The project's own corpus of the genre (53 texts, 229 targets, 22 guarded non-targets): recall and
+    precision ≥ 95 %; comparator, year, unit and name right on ≥ 95 % of the rows found; no guarded
+    non-target drafted."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("corpus_score", CORPUS / "score.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     result = module.score(CORPUS)
-    assert result["texts"] >= 15 and result["expected"] >= 100
+    assert result["texts"] >= 48 and result["expected"] >= 200 and result["non_targets_guarded"] >= 20
     assert result["recall"] >= 0.95, result["missed"]
-    assert result["precision"] >= 0.90, result["extra"]
-    assert result["comparator_agreement"] >= 0.95 and result["year_agreement"] >= 0.95, result["wrong"]
+    assert result["precision"] >= 0.95, result["extra"]
+    agreements = ("comparator_agreement", "year_agreement", "unit_agreement", "name_agreement")
+    assert all(result[key] >= 0.95 for key in agreements), result["wrong"]
+    assert result["non_targets_drafted"] == 0, result["wrong"]
+
+
+def test_no_drafted_name_ends_in_a_digit_a_dash_or_a_function_word():
+    from kpi.extract_words import name_problem
+
+    problems = [
+        (path.stem, name, name_problem(name))
+        for path in sorted(CORPUS.glob("*.txt"))
+        for name in rows(path.read_text(encoding="utf-8"))["name_zh"]
+        if name_problem(name)
+    ]
+    assert problems == []
+    assert name_problem("引育2-") and name_problem("研发投入强度确保") and name_problem("主要目标:研发投入强度")
+    assert name_problem("上市企业") is None
+
+
+# ---------------------------------------------------------------- what the plan will reach, not what it has
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        # a result after a bare earlier year, with no 截至 / 已 (a plan's background paragraph)
+        (
+            "某镇创新发展计划（2026—2028年）\n2023年，全镇技术交易额达到3.3亿元，省级研发机构12家。\n"
+            "到2028年，全镇技术交易额达到6亿元。",
+            [6.0],
+        ),
+        # a past marker whose scope runs past the ；
+        (
+            "某区科技规划\n“十四五”期间，全区新认定高新技术企业210家；建成众创空间8个，引进院士工作站2家。\n"
+            "到2030年，全区高新技术企业达到600家。",
+            [600.0],
+        ),
+        (
+            "某县人才规划（2026—2030年）\n截至2025年末，全县人才总量5.2万人；其中博士120人。\n"
+            "到2030年，全县博士达到300人。",
+            [300.0],
+        ),
+        # a size label is not an amount: 百亿元级 / 千亿级 / 十亿元级 counts firms, not 亿元
+        ("某市实施意见\n到2027年，培育十亿元级科技企业6家、千亿级产业集群1个。", [6.0, 1.0]),
+        # counts of the document's own structure
+        (
+            "某县行动方案\n本方案部署重点任务8项，实施四大行动、12项工程，聚焦3个重点领域。\n"
+            "到2027年，全县高新技术企业达到90家。",
+            [90.0],
+        ),
+    ],
+)
+def test_what_has_been_reached_and_the_documents_own_structure_are_not_targets(text, kept):  # fmt: skip
+    assert sorted(rows(text)["target_value"]) == sorted(kept), rows(text)[["name_zh", "target_value", "quote"]]
+
+
+def test_a_plan_period_to_come_and_a_range_are_targets():
+    period = rows("某市“十五五”规划（2025年11月）\n“十五五”期间，全市高价值发明专利要达到1.2万件。")
+    assert period[["name_zh", "target_value", "target_year"]].values.tolist() == [["高价值发明专利", 12000.0, 2030]]
+    assert one("某区计划（2026—2028年）\n规划期内，新增上市企业4—6家。", 4.0)["target_year"] == 2028
+    ranged = one("某区2026年工作要点\n今年引育3~5家独角兽企业。", 3.0)
+    assert ranged["name_zh"] == "独角兽企业" and ranged["comparator"] == ">=" and "3–5" in ranged["review"]
+    assert ranged["target_year"] == 2026
+
+
+@pytest.mark.parametrize(
+    "text, years",
+    [
+        (
+            "某县科技局2026年工作要点\n某科发〔2026〕5号\n今年新增高新技术企业12家；明年研发投入强度达到2.5%。",
+            {12.0: 2026, 2.5: 2027},
+        ),
+        (
+            "某市创新大会召开\n2024年，全市新增高新技术企业40家。会议提出，今年全市新增高新技术企业50家。\n"
+            "某市人民政府办公室 2025年3月2日印发",
+            {50.0: 2025},
+        ),
+        ("问：后年有什么目标？\n答：2025年12月召开的全县工作会议明确，后年全县技术交易额突破10亿元。", {10.0: 2027}),
+    ],
+    ids=["文号", "印发日期", "会议日期"],
+)
+def test_this_year_and_next_are_read_against_the_documents_own_date(text, years):  # fmt: skip
+    found = rows(text)
+    assert dict(zip(found["target_value"], found["target_year"])) == years
+
+
+def test_words_of_intent_have_one_reading_in_plans_and_annex_cells():
+    """力争 → at least the figure, a stretch target; 确保 → at least the figure, a floor (kpi.parsing)."""
+    from kpi.parsing import parse_target
+
+    both = rows("某省方案\n到2027年，全省研发投入强度确保达到2.7%、力争达到2.9%。")
+    assert both[["name_zh", "target_value", "comparator", "stretch"]].values.tolist() == [
+        ["研发投入强度", 2.7, ">=", False],
+        ["研发投入强度", 2.9, ">=", True],
+    ]
+    assert parse_target("力争15") == (15.0, ">=") and parse_target("确保达到15以上") == (15.0, ">=")
 
 
 @pytest.mark.parametrize(
