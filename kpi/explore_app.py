@@ -91,6 +91,7 @@ def wait_for_request() -> None:
     import threading
 
     from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidHandshake
 
     env = os.environ
     base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
@@ -99,8 +100,11 @@ def wait_for_request() -> None:
     received: list[str] = []
 
     async def receive() -> None:
-        async with connect(url, open_timeout=5) as socket:
-            received.append(await socket.recv())
+        try:
+            async with connect(url, open_timeout=5) as socket:
+                received.append(await asyncio.wait_for(socket.recv(), 30))
+        except (OSError, TimeoutError, InvalidHandshake):  # no server to ask: the notebook's parameters decide
+            pass
 
     # the kernel's own event loop runs this cell: the exchange runs on a loop of its own, in a thread
     thread = threading.Thread(target=lambda: asyncio.run(receive()), daemon=True)

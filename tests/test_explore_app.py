@@ -255,3 +255,14 @@ def test_make_lab_copies_the_notebooks_once_and_keeps_an_analysts_changes(tmp_pa
     settings = lab.write_settings(copies)
     locale = settings / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
     assert json.loads(locale.read_text(encoding="utf-8")) == {"locale": "zh_CN"}
+
+
+def test_a_kept_ready_kernel_with_no_server_to_ask_keeps_the_notebooks_parameters(monkeypatch):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(port), "QUERY_STRING": ""}.items():
+        monkeypatch.setenv(name, value)
+    assert explore_app.page_query() == ""  # refused: nothing printed on the page, the defaults stand
