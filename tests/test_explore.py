@@ -446,7 +446,9 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
                 answer = connection.getresponse()
                 assert answer.status in (302, 403) and "/login" in (answer.getheader("Location") or "/login"), path
                 connection.close()
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=90_000)
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
+            served = page.context.request.get(home).text()  # the page as sent: its spinner's words in Chinese
+            assert '<h2 id="loading_text">正在打开' in served and "正在准备页面" in served and "Running" not in served
             # no parameter given: the registry's first region after the total, and its first indicator
             assert page.evaluate(TREND_NAMES)[0] == "五云街道"
             assert "规上工业企业研发费用" in page.evaluate(TREND_TITLE)
