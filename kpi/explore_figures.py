@@ -61,7 +61,7 @@ def _layout(figure, title: str, is_example: bool, height: int = 420):
         height=height,
         margin=dict(l=60, r=20, t=70, b=50),
         font=dict(family=FONT),
-        legend=dict(orientation="h", y=-0.12),
+        legend=dict(orientation="h", yanchor="top", y=-60 / (height - 120)),  # 60 px down: below the axis labels
         hovermode="closest",
     )
     if is_example:
@@ -111,7 +111,9 @@ def trend_figure(rows: pd.DataFrame, indicator_name: str, measure: dict, is_exam
     title = f"{indicator_name}：{measure['name']}与{measure['reference']}{unit}{span}"
     _layout(figure, title, is_example, 420 if len(regions) == 1 else 120 + 230 * grid_rows)
     figure.update_yaxes(ticksuffix=measure["suffix"], autorange="reversed" if measure["lower_is_better"] else True)
-    figure.update_xaxes(tickformat="%Y-%m", hoverformat="%Y-%m")
+    months = max(rows["period"].nunique(), 1)  # a tick every month or every few: never one month labelled twice
+    step = -(-months // (12 if len(regions) == 1 else 4))
+    figure.update_xaxes(tickformat="%Y-%m", hoverformat="%Y-%m", dtick=f"M{step}", showticklabels=True)
     return figure
 
 

@@ -64,6 +64,11 @@ def test_several_regions_are_small_multiples_with_shared_axes(loaded):
     assert list(december) == ["5.74亿元", "5.15亿元", "111.4%", "超序时", "1"]
     one = explore_figures.trend_figure(rows[rows["region"] == "东方镇"], "x", explore.measure_of(RD, registry), False)
     assert "xaxis2" not in one.layout  # one region: one chart
+    assert (
+        one.layout.xaxis.dtick == "M1" and figure.layout.xaxis.dtick == "M3"
+    )  # 12 months: monthly ticks; in panels, quarterly
+    two = explore.trend(loaded.board, ["东方镇"], RD, "2025-02", "2025-03")
+    assert explore_figures.trend_figure(two, "x", explore.measure_of(RD, registry), False).layout.xaxis.dtick == "M1"
 
 
 def test_the_countys_path_runs_to_the_plans_last_year_by_region(loaded):
