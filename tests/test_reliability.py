@@ -330,6 +330,7 @@ def test_an_unreachable_dask_scheduler_is_said_quickly(project):
 
 # ---------------------------------------------------------------- injection
 def test_every_writer_neutralises_formulas(tmp_path, registry):
+    import io
     from dataclasses import replace
 
     import openpyxl
@@ -351,11 +352,8 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
         {"region": {"壶山镇": "@SUM(A1)"}}
     )
     board = build_leaderboard(targets, progress, poisoned, ["2023-09"])
-    cells = [
-        c.value
-        for row in leaderboard_workbook(board, poisoned, "2023-09", Imprint(shipped_plan())).active.iter_rows()
-        for c in row
-    ]
+    workbook = leaderboard_workbook(board, poisoned, "2023-09", Imprint(shipped_plan()))
+    cells = [c.value for row in workbook.active.iter_rows() for c in row]
     cells += [
         c.value
         for row in monthly_form(
@@ -367,7 +365,13 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     assert not [t for t in texts if t.startswith(("=", "+", "-", "@"))]
     assert "'@SUM(A1)" in texts and any(t.startswith("'=HYPERLINK") for t in texts)
     assert annex_csv([["=cmd|' /C calc'!A0", "@SUM(1)", "15以上"]]).splitlines()[0].startswith("'=cmd")
-    assert openpyxl  # the workbook objects above are what gets saved
+    saved = io.BytesIO()  # and saved, read back: a cell of text, never a formula Excel would run
+    workbook.save(saved)
+    saved.seek(0)
+    formulas = [
+        c.coordinate for row in openpyxl.load_workbook(saved).active.iter_rows() for c in row if c.data_type == "f"
+    ]
+    assert formulas == []
 
 
 def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
