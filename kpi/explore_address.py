@@ -30,7 +30,8 @@ def start_view(registry: Registry, months: list[str], parameters: dict, query: s
     """The view a page opens on: what its address asks for, else the notebook's parameters, else the
     defaults (the registry's first region and indicator, every month, the latest to compare). Regions
     come back as canonical names, the indicator as its id, months as ``YYYY-MM``."""
-    asked = {**{k: v for k, v in parameters.items() if v}, **asked_view(query)}
+    from_address = asked_view(query)
+    asked = {**{k: v for k, v in parameters.items() if v}, **from_address}
     names = [name for name in str(asked.get("region", "")).split(",") if name.strip()]
     first, indicator = selection(registry, names[0] if names else "", asked.get("indicator", ""))
     regions = list(dict.fromkeys([first, *(registry.resolve_region(name) for name in names[1:])]))
@@ -44,7 +45,7 @@ def start_view(registry: Registry, months: list[str], parameters: dict, query: s
         "end": end,
         "month": month,
         "change": asked.get("change", "+5"),
-        "run_what_if": "change" in asked_view(query),  # a shared what-if opens computed
+        "run_what_if": "change" in from_address,  # a shared what-if opens computed
     }
 
 

@@ -116,7 +116,7 @@ def export_view(board: pd.DataFrame, registry, view: dict, is_example: bool):
 
 def _cell(value):
     """A value as a cell holds it: blanks empty, numbers as numbers, text guarded against formulas."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if pd.isna(value):
         return None
     if isinstance(value, str):
         return safe_cell(value)

@@ -4,8 +4,6 @@ and the rank; every chart on example data carries the example mark."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from kpi import formatting as fmt
@@ -23,10 +21,7 @@ HOVER_DETAIL = "<br>实际 %{customdata[0]}，目标 %{customdata[1]}<br>完成�
 
 def _gaps(values) -> list:
     """Values for a chart, missing ones as None (a gap; NaN is not valid JSON)."""
-    return [
-        None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else value
-        for value in pd.Series(values).astype(object)
-    ]
+    return [None if pd.isna(value) else value for value in pd.Series(values).astype(object)]
 
 
 def _break_at_years(periods: pd.Series, values, details: list | None = None) -> tuple[list, list, list]:
@@ -207,8 +202,8 @@ def region_figure(rows: pd.DataFrame, registry: Registry, region: str, is_exampl
         figure.add_scatter(
             x=part["period"].str[5:], y=_gaps(reference), mode="lines", showlegend=False, row=row, col=col, line=line
         )
-    _layout(figure, f"{region} 各指标（蓝：完成率，或增幅、比率、位次本身；虚线：序时进度或目标）", is_example)
-    figure.update_layout(height=260 * grid_rows)
+    title = f"{region} 各指标（蓝：完成率，或增幅、比率、位次本身；虚线：序时进度或目标）"
+    _layout(figure, title, is_example, 260 * grid_rows)
     return figure
 
 

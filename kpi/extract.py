@@ -147,8 +147,8 @@ def _targets_of_line(line: str, clause: str, year: int | None, timeline: Timelin
             own_year = timeline.year_of(sentence)
             if past_scope and own_year is None and not FUTURE_WORDS.search(sentence):
                 continue  # …；其中高层次人才1200人: still 截至…
-            past_scope = past_scope or timeline.opens_past_scope(sentence)
             if timeline.is_past(sentence):
+                past_scope = past_scope or timeline.opens_past_scope(sentence)
                 continue
             bare = BARE_YEAR.search(sentence)
             year = own_year or (int(bare[1]) if bare else year)
@@ -164,7 +164,6 @@ def extract(text: str) -> tuple[pd.DataFrame, list[list[str]]]:
     """The draft targets (columns of plan_targets.csv plus ``base_value``, ``confidence`` and ``review``)
     and the annex grid (title row and tab-separated rows), from a plan's text."""
     lines = repair_lines(text)
-    _, document_year = document_years(text)
     level1 = level2 = level3 = ""
     targets: list[Target] = []
     annex: list[list[str]] = []
@@ -174,6 +173,7 @@ def extract(text: str) -> tuple[pd.DataFrame, list[list[str]]]:
     year = None  # the target year in force: carried from sentence to sentence until another is stated
     stated = [y for line in lines for y in [sentence_year(part) for part in re.split(r"[。；;]", line)] if y]
     timeline = Timeline(text, min(stated) if stated else None)
+    document_year = timeline.target_year
     while index < len(lines):
         line = lines[index]
         index += 1

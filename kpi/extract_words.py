@@ -153,9 +153,6 @@ TRAILING_WORDS = (
     "跃居",
     "要达到",
     "要",
-    "确保",
-    "力争",
-    "争取",
     "保持",
     "控制",
 )
@@ -192,12 +189,11 @@ def clean_subject(subject: str) -> str:
     """A target's name without the words around it: enumerations (一是, 首先), leading verbs (建成,
     培育…), trailing words (达到, 累计…), punctuation and a leading year (rule 5)."""
     subject = re.sub(r"\s+", "", subject)
+    subject = re.split(r"[:：]", subject)[-1]  # 主要预期目标是：研发经费投入强度
     subject = re.sub(
         r"^[一二三四五六七八九十]+是|^第[一二三四五六七八九十]+[,，、]?|^(首先|其次|再次|最后)[,，]?", "", subject
     )
     subject = re.sub(r"^[,，、:：;；]+|[,，、]+$", "", subject)
-    subject = re.split(r"[:：]", subject)[-1]  # 主要预期目标是：研发经费投入强度
-    subject = re.sub(r"^[一二三四五六七八九十]+是", "", subject)
     subject = re.sub(r"^.*?20\d{2}年(?:度|底|末)?(?:前)?[,，]?", "", subject)  # (该区计划到)2028年实现…
     ahead = re.match(r"^[^，,]{0,8}?将(?P<rest>.+)$", subject)  # 高新区将集聚…: the subject after the verb
     if ahead and ahead["rest"].startswith(LEADING_WORDS):

@@ -137,10 +137,11 @@ class Timeline:
             and not re.search(r"达到|突破|超过|不少于|不低于|以上", sentence)
         )
 
-    def opens_past_scope(self, sentence: str) -> bool:
-        """A past sentence whose marker stands at its start (截至…, “十四五”期间…): what follows its ``；``
+    @staticmethod
+    def opens_past_scope(past_sentence: str) -> bool:
+        """Whether a past sentence's marker stands at its start (截至…, “十四五”期间…): what follows its ``；``
         in the same sentence is past too, unless it says a year or a future word of its own."""
-        return bool(PAST_SCOPE.search(sentence)) and self.is_past(sentence)
+        return bool(PAST_SCOPE.search(past_sentence))
 
 
 def sentence_year(sentence: str) -> int | None:
@@ -154,10 +155,3 @@ def sentence_year(sentence: str) -> int | None:
         if match:
             return int(match[1])
     return None
-
-
-def is_past(sentence: str, first_target_year: int | None = None) -> bool:
-    """Whether a sentence states what was done, for a text with no span or date of its own
-    (:meth:`Timeline.is_past`)."""
-    timeline = Timeline("", first_target_year)
-    return timeline.is_past(sentence)

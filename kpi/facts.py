@@ -65,7 +65,6 @@ STATUS_COLOURS = {
 #: each status's mark, printed before its value in every table that colours it: the status survives a
 #: printer without colour (the words 未报送 speak for themselves)
 STATUS_MARKS = {AHEAD: "▲", MET: "▲", NEAR: "●", BEHIND: "▼", NOT_MET: "▼", MISSING: "", NOT_DUE: "○"}
-#: the legend printed with every table that colours statuses
 #: the headings (or labels, ``填报单位：壶山镇``) under which an office's sheet names its region; the last,
 #: ``region``, is the project's own long table's
 REGION_HEADINGS = (
@@ -81,6 +80,7 @@ REGION_HEADINGS = (
     "填报单位",
     "region",
 )
+#: the legend printed with every table that colours statuses
 STATUS_LEGEND = "▲ 超序时/达标（绿）　● 基本序时（黄）　▼ 滞后/未达标（红）　○ 未到序时　未报送（白）"
 
 #: where a leaderboard cell's value came from: the region's report, the sum of the regions (全县),

@@ -143,9 +143,6 @@ def indicator_of_label(label: str, registry: Registry) -> str | None:
         return None
 
 
-#: the headers of a wide table's region column
-
-
 def header_indicator(label: object, registry: Registry) -> tuple[str, str | None] | None:
     """``(indicator_id, unit written in the header)`` of a header cell, None for any other header."""
     text = normalize_text(label)

@@ -46,8 +46,9 @@ BLANK_TOKENS = frozenset(
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 # The one target grammar (README “Targets are written in one grammar”), for an annex cell (parse_target)
-# and a plan's sentence (kpi.extract_rules): the words before a number and after it that say its comparator, a rank's phrase
-# (进入全省前30位, 前30位, 30位以内: lower is better, "<="), and a range (3.0—3.5: its lower bound, ">=").
+# and a plan's sentence (kpi.extract_rules): the words before a number and after it that say its
+# comparator, a rank's phrase (进入全省前30位, 前30位, 30位以内: lower is better, "<="), and a range
+# (3.0—3.5: its lower bound, ">=").
 _GE_PREFIX = ("≥", ">=", "不低于", "不少于", "至少", "大于等于", "大于或等于")
 _GT_PREFIX = (">", "超过", "高于", "大于", "突破", "超")
 _LE_PREFIX = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于", "至多", "控制在")
