@@ -23,6 +23,7 @@ test:                  ## lint and format (ruff), then library, CLI, notebook (n
 	@bash scripts/setup.sh --browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: setup           ## benchmarks (scale to 10^7 rows, report batch vs floor, end to end); see benchmarks/RESULTS.md
@@ -44,7 +45,7 @@ lab: setup            ## JupyterLab in Chinese on 127.0.0.1, on copies of the no
 explore: setup        ## the explorer (notebooks/05_explore) as a web page with no code, behind a token; Ctrl+C stops it
 	@token="$${EXPLORE_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))')}"; \
 	echo "探索页 / the explorer: http://$(EXPLORE_IP):$(EXPLORE_PORT)/?token=$$token"; \
-	JUPYTER_PATH=$(CURDIR)/notebooks VOILA_APP_IP=$(EXPLORE_IP) exec $(BIN)/python -m kpi.explore_server \
+	JUPYTER_PATH=$(CURDIR)/notebooks VOILA_APP_IP=$(EXPLORE_IP) exec $(BIN)/python -m kpi.explore.server \
 		notebooks/05_explore.ipynb --template=offline --VoilaExporter.language_code=zh --no-browser \
 		--Voila.ip=$(EXPLORE_IP) --port=$(EXPLORE_PORT) --Voila.token="$$token" \
 		--preheat_kernel=True --VoilaConfiguration.default_pool_size=$(EXPLORE_POOL) \

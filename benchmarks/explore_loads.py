@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from kpi.pdf import FLAGS, chromium
+    from kpi.publish.pdf import FLAGS, chromium
 
     port, token = _port(), "bench-token"
     command = ["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}", *args.make_args]

@@ -1,7 +1,7 @@
 """Memory and time of ``kpi ingest`` on hostile progress files (issue #25): ``.venv/bin/python
 benchmarks/hostile_inputs.py``. Each file is written to a temporary folder, read by ``kpi ingest`` in a
 fresh process, and reported with its exit code, seconds and peak resident memory (``wait4``). The
-bounds it checks are stated in ``kpi/raw_table.py`` (``MAX_BULK_*``): within them ingest should stay
+bounds it checks are stated in ``kpi/inputs/raw_table.py`` (``MAX_BULK_*``): within them ingest should stay
 under about 3.5 GB; beyond them a file is refused before it is parsed, in well under a second.
 
 Files (about 3 GB of temporary disk while it runs):
@@ -53,7 +53,7 @@ def measure(project: Path, source: Path) -> tuple[int, float, float]:
     """``kpi ingest --progress source`` in a fresh process: exit code, seconds, peak RSS in GB."""
     start = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kpi.cli", "ingest", "--progress", str(source), "--config", str(project)],
+        [sys.executable, "-m", "kpi.cli.main", "ingest", "--progress", str(source), "--config", str(project)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -37,9 +37,9 @@ def project(source: Path, folder: Path, out: Path) -> float:
 
     import pandas as pd
 
-    from kpi.leaderboard import build_leaderboard
-    from kpi.progress_input import read_progress
-    from kpi.registry import Registry
+    from kpi.inputs.progress_input import read_progress
+    from kpi.metadata.registry import Registry
+    from kpi.metrics.leaderboard import build_leaderboard
 
     start = time.perf_counter()
     registry = replace(

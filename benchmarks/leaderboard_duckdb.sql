@@ -1,4 +1,4 @@
--- The leaderboard of kpi.leaderboard.build_leaderboard, in DuckDB SQL: the reference for the benchmark.
+-- The leaderboard of kpi.metrics.leaderboard.build_leaderboard, in DuckDB SQL: the reference for the benchmark.
 -- Inputs (views over files that benchmarks/jobs.py defines; DuckDB reads them itself): progress(period, region, indicator_id, value), targets(year, region,
 -- indicator_id, target, comparator), regions(region, region_order), indicators(indicator_id, i_order, kind,
 -- sums_to_county, higher_is_better, weight, pacing_profile), profiles(profile, month, time_share), periods(period).

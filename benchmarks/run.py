@@ -40,7 +40,7 @@ sys.path.insert(0, {here!r})
 warnings.simplefilter("ignore")
 import numpy as np, pandas as pd
 from synthetic import tables
-from kpi.registry import Registry
+from kpi.metadata.registry import Registry
 
 def rss():
     with open("/proc/self/statm") as f:
@@ -61,20 +61,20 @@ registry, targets, progress = tables(Registry.load(), {rows})
 table_bytes = int(progress.memory_usage(deep=True).sum())
 stage = {stage!r}
 if stage == "read_csv":
-    from kpi.progress_input import read_progress
+    from kpi.inputs.progress_input import read_progress
     path = {path!r} + ".csv"
     del progress
     _, seconds, peak = measure(lambda: read_progress(path, registry))
 elif stage == "read_parquet":
-    from kpi.progress_input import read_progress
+    from kpi.inputs.progress_input import read_progress
     path = {path!r} + ".parquet"
     del progress
     _, seconds, peak = measure(lambda: read_progress(path, registry))
 elif stage == "leaderboard":
-    from kpi.leaderboard import build_leaderboard
+    from kpi.metrics.leaderboard import build_leaderboard
     _, seconds, peak = measure(lambda: build_leaderboard(targets, progress, registry))
 elif stage == "trajectories":
-    from kpi.plan_progress import assess_frame
+    from kpi.metrics.plan_progress import assess_frame
     rng = np.random.default_rng(3)
     n = len(progress)
     series = pd.DataFrame({{"base_year": 2022, "base_value": rng.uniform(1, 10, n), "latest_year": 2025,
@@ -98,7 +98,7 @@ def write_inputs(rows: int, folder: Path) -> str:
     sys.path.insert(0, str(HERE))
     from synthetic import tables
 
-    from kpi.registry import Registry
+    from kpi.metadata.registry import Registry
 
     _, _, progress = tables(Registry.load(), rows)
     base = str(folder / f"progress_{rows}")
@@ -183,12 +183,12 @@ def bench_batch(jobs: int, repeats: int) -> dict:
     from concurrent.futures import ProcessPoolExecutor
     from dataclasses import replace
 
-    from kpi import config as project
-    from kpi.batch import run_batch
-    from kpi.batch_plan import plan_jobs
-    from kpi.pipeline import run_ingest
-    from kpi.processed import load_processed
-    from kpi.runner import execute_notebook
+    from kpi.ingest.pipeline import run_ingest
+    from kpi.ingest.processed import load_processed
+    from kpi.metadata import config as project
+    from kpi.publish.batch import run_batch
+    from kpi.publish.batch_plan import plan_jobs
+    from kpi.publish.runner import execute_notebook
 
     figures: dict[str, list[float]] = {"batch": [], "publication_floor": [], "notebook_floor": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -299,7 +299,7 @@ def bench_end_to_end(sizes: list[int], pairs: int, jobs: tuple[str, ...] = ("pro
     from jobs import prepare
     from synthetic import tables
 
-    from kpi.registry import Registry
+    from kpi.metadata.registry import Registry
 
     results = []
     for rows in sizes:

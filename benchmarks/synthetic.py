@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from kpi.registry import Registry
+from kpi.metadata.registry import Registry
 
 
 def shape_for(n_rows: int) -> tuple[int, int]:

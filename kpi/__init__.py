@@ -4,7 +4,7 @@ is named in the project file (``[county] name`` in kpi.toml), its regions and in
 One module per concern; the README (“Layout”) lists them.
 """
 
-from kpi.errors import InputError
+from kpi.core.errors import InputError
 
 __version__ = "0.1.0"
 EXAMPLE_LABEL = "示例数据（非官方，由固定种子生成）"

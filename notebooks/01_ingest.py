@@ -24,8 +24,9 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
-from kpi.formatting import reader_table
-from kpi.input_tables import (
+from kpi.core.formatting import reader_table
+from kpi.ingest.pipeline import open_processed
+from kpi.outputs.input_tables import (
     annex_table,
     basis_counts,
     county_annual_table,
@@ -34,8 +35,7 @@ from kpi.input_tables import (
     progress_summary,
     sum_checks_table,
 )
-from kpi.plots import annex_targets_chart, show, use_cjk_font
-from kpi.processed import open_processed
+from kpi.outputs.plots import annex_targets_chart, show, use_cjk_font
 
 use_cjk_font()
 data = open_processed(processed_dir)

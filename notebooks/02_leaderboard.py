@@ -15,7 +15,7 @@
 # # 02 晾晒表
 #
 # 按附件《争先创优晾晒表》的口径，计算指定月份各区域各指标的完成率、序时进度、状态和排名，并给出综合得分。
-# 规则见 `kpi/leaderboard.py`（每条规则的出处写在其文档字符串中）。
+# 规则见 `kpi/metrics/leaderboard.py`（每条规则的出处写在其文档字符串中）。
 
 # %% tags=["parameters"]
 period = ""  # YYYY-MM (2023-9, 2023年9月 also accepted); default: the latest month with data
@@ -28,15 +28,15 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from kpi import EXAMPLE_LABEL
-from kpi.formatting import reader_table
-from kpi.leaderboard import missing_reports
-from kpi.monthly import composite_table, month_board, status_counts
-from kpi.parsing import parse_period
-from kpi.plots import rank_bump_chart, show, use_cjk_font
-from kpi.processed import open_processed
-from kpi.quarterly import lagging_table
-from kpi.report_notes import conventions
-from kpi.status_views import completion_heatmap, leaderboard_table
+from kpi.core.formatting import reader_table
+from kpi.core.parsing import parse_period
+from kpi.ingest.pipeline import open_processed
+from kpi.metrics.leaderboard import missing_reports
+from kpi.metrics.quarterly import lagging_table
+from kpi.outputs.monthly import composite_table, month_board, status_counts
+from kpi.outputs.plots import rank_bump_chart, show, use_cjk_font
+from kpi.outputs.report_notes import conventions
+from kpi.outputs.status_views import completion_heatmap, leaderboard_table
 
 use_cjk_font()
 data = open_processed(processed_dir)

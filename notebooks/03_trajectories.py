@@ -17,7 +17,7 @@
 # 每项方案目标：应当走到哪里（要求路径）、实际走到哪里、按现在的速度能否达标、剩余年份每年需要完成多少。
 # 方法（按目标类型）：水平类与存量类用 Eurostat 的增长率比值法（Statistics Canada / Open SDG 实现），
 # 并给出联合国统计司 SDG Progress Chart 的预期进展比；新增类比较累计新增与均匀推进路径；年均增长类比较实际年均增速与目标增速；
-# 零突破类看是否实现、何年实现。细节与出处见 `kpi/trajectory.py`。
+# 零突破类看是否实现、何年实现。细节与出处见 `kpi/metrics/trajectory.py`。
 
 # %% tags=["parameters"]
 as_of_year = 2025  # 截至年份
@@ -28,11 +28,18 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 from IPython.display import Markdown, display
 
 from kpi import EXAMPLE_LABEL
-from kpi.formatting import reader_table
-from kpi.plan_progress import assess_plan, effort_table, no_data_table, plan_table, plan_targets_of, verdict_counts
-from kpi.plots import show, use_cjk_font
-from kpi.processed import open_processed
-from kpi.trajectory_plots import additions_chart, trajectory_charts
+from kpi.core.formatting import reader_table
+from kpi.ingest.pipeline import open_processed
+from kpi.metrics.plan_progress import (
+    assess_plan,
+    effort_table,
+    no_data_table,
+    plan_table,
+    plan_targets_of,
+    verdict_counts,
+)
+from kpi.outputs.plots import show, use_cjk_font
+from kpi.outputs.trajectory_plots import additions_chart, trajectory_charts
 
 use_cjk_font()
 data = open_processed(processed_dir)

@@ -22,12 +22,10 @@ code_version = ""  # filled by `kpi report`
 # %%
 from IPython.display import HTML, Markdown, display
 
-from kpi.formatting import level_words, reader_table
-from kpi.monthly import month_board, same_month_last_year
-from kpi.plan_progress import assess_plan, plan_table
-from kpi.plots import region_progress_chart, show, use_cjk_font
-from kpi.processed import open_processed
-from kpi.quarterly import (
+from kpi.core.formatting import level_words, reader_table
+from kpi.ingest.pipeline import open_processed
+from kpi.metrics.plan_progress import assess_plan, plan_table
+from kpi.metrics.quarterly import (
     LAGGING_WRAPPED,
     check_region_series,
     has_reports,
@@ -42,9 +40,11 @@ from kpi.quarterly import (
     section_titles,
     validate_parameters,
 )
-from kpi.report_notes import data_summary
-from kpi.status_views import leaderboard_table
-from kpi.trajectory_plots import trajectory_charts
+from kpi.outputs.monthly import month_board, same_month_last_year
+from kpi.outputs.plots import region_progress_chart, show, use_cjk_font
+from kpi.outputs.report_notes import data_summary
+from kpi.outputs.status_views import leaderboard_table
+from kpi.outputs.trajectory_plots import trajectory_charts
 
 use_cjk_font()
 data = open_processed(processed_dir)

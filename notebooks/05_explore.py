@@ -18,7 +18,7 @@
 #
 # 选择区域、指标和月份范围：趋势（含序时进度与上年同期）、各区域对比、单个区域的全部指标、单元格溯源，
 # 全县到方案目标年的进程，以及测算（what-if）与导出。图表可悬停查看数值、拖动缩放；点击对比图的柱形可看该区域的趋势。
-# 所有计算在 `kpi/explore.py`，控件的连接在 `kpi/explore_app.py`，本笔记本只调用它们。
+# 所有计算在 `kpi/explore/data.py`，控件的连接在 `kpi/explore/app.py`，本笔记本只调用它们。
 # 用 `make explore` 可作为网页打开（不显示代码）。
 
 # %% tags=["parameters"]
@@ -31,7 +31,7 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 # %%
 from IPython.display import display
 
-from kpi import explore_app
+from kpi.explore import app as explore_app
 
 # once per kernel: make explore keeps kernels ready with the data loaded and the page drawn
 app = explore_app.Explorer(

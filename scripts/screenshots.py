@@ -20,9 +20,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from kpi import config as project
-from kpi.pdf import FLAGS, chromium
-from kpi.report_notes import APPENDIX_FILE
+from kpi.metadata import config as project
+from kpi.outputs.report_notes import APPENDIX_FILE
+from kpi.publish.pdf import FLAGS, chromium
 
 PAGES = ("index", "county", "hushan", Path(APPENDIX_FILE).stem)
 WIDTHS = (1366, 390)

@@ -27,14 +27,14 @@ if [ "$want" != "$have" ]; then
     fi
     say "installing packages (pinned by constraints.txt)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev]"
+    "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev,dask,explore]"
     echo "$want" > "$VENV/.setup-hash"
 else
     say "packages up to date"
 fi
 
 # 3. A CJK font, so that Chinese labels never render as empty boxes.
-if "$VENV/bin/python" -c 'import kpi.plots as p, sys; sys.exit(0 if p.find_cjk_font() else 1)' 2>/dev/null; then
+if "$VENV/bin/python" -c 'import kpi.outputs.plots as p, sys; sys.exit(0 if p.find_cjk_font() else 1)' 2>/dev/null; then
     say "CJK font present"
 else
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -46,7 +46,7 @@ else
         say "installing fonts-noto-cjk with sudo"
         sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends fonts-noto-cjk
     fi
-    if ! "$VENV/bin/python" -c 'import kpi.plots as p, sys; sys.exit(0 if p.find_cjk_font() else 1)'; then
+    if ! "$VENV/bin/python" -c 'import kpi.outputs.plots as p, sys; sys.exit(0 if p.find_cjk_font() else 1)'; then
         echo "[setup] error: no Noto Sans CJK font found. Install one: Debian/Ubuntu 'apt-get install fonts-noto-cjk'," >&2
         echo "        conda 'conda install -c conda-forge font-ttf-noto-cjk', or set KPI_CJK_FONT=/path/to/NotoSansCJK-Regular.ttc" >&2
         exit 1
@@ -54,13 +54,13 @@ else
     say "CJK font installed"
 fi
 
-# 3b. The PDFs' Chinese font: that Noto Sans CJK SC converted to TrueType (kpi/print_font.py says why), once.
+# 3b. The PDFs' Chinese font: that Noto Sans CJK SC converted to TrueType (kpi/publish/print_font.py says why), once.
 #     fontconfig's fc-match finds the face Chromium uses; without it the PDFs keep the system font (slower).
 if ! command -v fc-match >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     say "installing fontconfig (Debian)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fontconfig >/dev/null 2>&1 || true
 fi
-"$VENV/bin/python" -m kpi.print_font
+"$VENV/bin/python" -m kpi.publish.print_font
 
 # 4. Chromium prints the reports to PDF (and the browser test reads them). Debian's package; no download by playwright.
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then

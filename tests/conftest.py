@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from kpi import paths
-from kpi.registry import Registry
+from kpi.core import paths
+from kpi.metadata.registry import Registry
 
 ROOT = paths.ROOT
 
 
 def shipped_plan():
     """The plan and county of the shipped project file (Jinyun's), as titles print them."""
-    from kpi import config as project
+    from kpi.metadata import config as project
 
     return project.load(ROOT / "kpi.toml").plan
 
@@ -92,7 +92,7 @@ def config_for(
     outputs (and store) in temporary folders."""
     from dataclasses import replace
 
-    from kpi import config as project
+    from kpi.metadata import config as project
 
     config = project.load(ROOT / "kpi.toml").with_overrides(
         registry=raw,

@@ -9,11 +9,12 @@ import warnings
 import openpyxl
 import pytest
 
-from kpi import cli, paths
-from kpi.annex import read_annex
-from kpi.errors import InputError
-from kpi.progress_input import read_progress
-from kpi.ytd_falls import DataQualityWarning
+from kpi.cli import main as cli
+from kpi.core import paths
+from kpi.core.errors import InputError
+from kpi.inputs.annex import read_annex
+from kpi.inputs.progress_input import read_progress
+from kpi.inputs.ytd_falls import DataQualityWarning
 from tests.conftest import write_config
 
 ANNEX = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")

@@ -9,13 +9,13 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from kpi import paths
-from kpi.annex import read_annex
-from kpi.bulletin import bulletin
-from kpi.formatting import BEIJING
-from kpi.identity import Imprint
-from kpi.leaderboard import build_leaderboard
-from kpi.progress_input import read_progress
+from kpi.core import paths
+from kpi.core.formatting import BEIJING
+from kpi.inputs.annex import read_annex
+from kpi.inputs.progress_input import read_progress
+from kpi.metadata.identity import Imprint
+from kpi.metrics.leaderboard import build_leaderboard
+from kpi.outputs.bulletin import bulletin
 from tests.conftest import shipped_plan
 from tests.test_publication import _office
 
@@ -188,8 +188,8 @@ def _glyph_forms(pdf) -> dict[str, set[str]]:
 
 
 def test_the_project_file_names_the_masthead_and_colophon(registry, document, tmp_path):
-    from kpi import config as project
-    from kpi.errors import InputError
+    from kpi.core.errors import InputError
+    from kpi.metadata import config as project
     from tests.conftest import write_config
 
     chosen = {

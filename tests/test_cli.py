@@ -1,6 +1,6 @@
 """End to end: the installed ``kpi`` command on a temporary copy of the data."""
 
-from kpi import paths
+from kpi.core import paths
 from tests.conftest import example_hashes, run_kpi, tree_hashes
 
 

@@ -2,11 +2,12 @@
 
 import pandas as pd
 
-from kpi import config, paths
-from kpi.annex import read_annex
-from kpi.annual_input import read_county_annual
-from kpi.example_data import example_targets, write_example
-from kpi.progress_input import read_progress
+from kpi.core import paths
+from kpi.example.dataset import example_targets, write_example
+from kpi.inputs.annex import read_annex
+from kpi.inputs.annual_input import read_county_annual
+from kpi.inputs.progress_input import read_progress
+from kpi.metadata import config
 from tests.conftest import example_hashes
 
 

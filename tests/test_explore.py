@@ -1,4 +1,4 @@
-"""The explorer: its calculations (kpi/explore.py) on numbers worked by hand, and the page itself in a
+"""The explorer: its calculations (kpi/explore/data.py) on numbers worked by hand, and the page itself in a
 browser: `make explore` (Voilà) and the notebook in JupyterLab, driven by Playwright on Debian's Chromium."""
 
 import contextlib
@@ -17,9 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi import explore, explore_figures, paths
-from kpi.pipeline import run_ingest
-from kpi.processed import load_processed
+from kpi.core import paths
+from kpi.explore import data as explore
+from kpi.explore import figures as explore_figures
+from kpi.ingest.pipeline import run_ingest
+from kpi.ingest.processed import load_processed
 from tests.conftest import config_for, tree_hashes
 
 
@@ -159,7 +161,7 @@ def test_a_what_if_recomputes_the_month_as_the_leaderboard_would(processed):
     (东方镇 also 266.7 % keeps 1); its completion counts at most 150 % in 综合, so 综合 rises by
     (150 − 100) / 7 = 7.1 points to 106.8 % and passes 壶山镇 (104.5 %) and 丽水高新区 (102.7 %): rank 4 → 2,
     and they move down one each. Nothing is written."""
-    from kpi.what_if import what_if, what_if_table
+    from kpi.metrics.what_if import what_if, what_if_table
 
     before_files = tree_hashes(processed.folder)
     before, after = what_if(processed, ("新建镇", "new_hitech_enterprises", "2025-12"), "+5")
@@ -179,8 +181,8 @@ def test_a_what_if_recomputes_the_month_as_the_leaderboard_would(processed):
     [("abc", "测算值应为数值或增减量"), ("+5%", "测算值应为数值或增减量"), ("＋2", None), ("-1.5", None)],
 )
 def test_what_if_reads_a_value_or_a_change_and_says_what_to_type(change, problem):
-    from kpi.errors import InputError
-    from kpi.what_if import parse_change
+    from kpi.core.errors import InputError
+    from kpi.metrics.what_if import parse_change
 
     if problem is None:
         assert parse_change(change) == ((True, 2.0) if change == "＋2" else (True, -1.5))
@@ -191,8 +193,8 @@ def test_what_if_reads_a_value_or_a_change_and_says_what_to_type(change, problem
 
 
 def test_what_if_will_not_add_to_a_month_with_nothing_reported(processed):
-    from kpi.errors import InputError
-    from kpi.what_if import changed_progress
+    from kpi.core.errors import InputError
+    from kpi.metrics.what_if import changed_progress
 
     missing = ("新建镇", "new_hitech_enterprises", "2026-01")
     with pytest.raises(InputError, match="无法增减"):
@@ -208,7 +210,7 @@ def test_an_exported_view_carries_its_title_and_the_charts_numbers(board, proces
 
     import openpyxl
 
-    from kpi.explore_export import csv_bytes, export_tables, view_title, workbook_bytes
+    from kpi.explore.export import csv_bytes, export_tables, view_title, workbook_bytes
 
     names = explore.indicator_names(processed.registry)
     rows = explore.trend(board, ["壶山镇", "东方镇"], "new_invention_patents", "2025-01", "2025-12")
@@ -251,8 +253,8 @@ def test_a_views_address_opens_the_same_view(board, processed):
     data is refused naming the span there is; in JupyterLab (no server) there is no address."""
     from urllib.parse import parse_qs, urlsplit
 
-    from kpi.errors import InputError
-    from kpi.explore_address import start_view, view_address
+    from kpi.core.errors import InputError
+    from kpi.explore.address import start_view, view_address
 
     months = explore.periods(board)
     query = "token=abc&region=东方镇,壶山&indicator=新增发明专利&start=2025-1&end=2025-06&change=%2B3"  # 壶山: an alias
@@ -292,7 +294,7 @@ def test_a_views_address_opens_the_same_view(board, processed):
 def test_a_regions_line_and_its_last_year_share_a_colour(board, processed):
     """In the trend, each region keeps one colour for its line and its dotted 上年同期 (one legend group),
     and two regions differ."""
-    from kpi.explore_figures import trend_figure
+    from kpi.explore.figures import trend_figure
 
     rows = explore.trend(board, ["壶山镇", "东方镇"], "new_invention_patents", "2024-01", "2025-12")
     figure = trend_figure(rows, "新增发明专利", explore.measure_of("new_invention_patents", processed.registry), True)
@@ -304,7 +306,7 @@ def test_a_regions_line_and_its_last_year_share_a_colour(board, processed):
 # ---------------------------------------------------------------- in a browser
 def _chromium():
     pytest.importorskip("playwright.sync_api")
-    from kpi.pdf import FLAGS, chromium
+    from kpi.publish.pdf import FLAGS, chromium
 
     if chromium() is None:
         pytest.skip("Chromium not installed (make test installs it)")
@@ -525,7 +527,7 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             # kept for a look when it fails; docs/screenshots/explore_voila.png is a reviewed picture, not a test's output
             page.screenshot(path=str(Path(tempfile.gettempdir()) / "explore_voila.png"))
 
-    check()  # no retry: the page that never opened was jupyter_client's send (kpi/kernel_send.py)
+    check()  # no retry: the page that never opened was jupyter_client's send (kpi/core/kernel_send.py)
 
 
 def test_the_server_sends_on_an_asyncio_socket_through_it(monkeypatch):
@@ -538,7 +540,7 @@ def test_the_server_sends_on_an_asyncio_socket_through_it(monkeypatch):
     import zmq.asyncio
     from jupyter_client.session import Session
 
-    from kpi import kernel_send
+    from kpi.core import kernel_send
 
     monkeypatch.setattr(Session, "send", Session.send)  # restored after the test
     kernel_send.patch_session()
@@ -621,7 +623,7 @@ def test_make_lab_opens_copies_in_chinese_and_the_explorer_runs_there(tmp_path):
 
 # ---------------------------------------------------------------- parameters of the analysis notebooks
 def _run(notebook: str, tmp_path, **parameters):
-    from kpi.runner import execute_notebook
+    from kpi.publish.runner import execute_notebook
 
     out = execute_notebook(paths.NOTEBOOKS / notebook, tmp_path / notebook, parameters)
     import nbformat
@@ -637,7 +639,7 @@ def _run(notebook: str, tmp_path, **parameters):
 
 @pytest.mark.slow
 def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
-    from kpi.batch_plan import notebook_parameters
+    from kpi.publish.batch_plan import notebook_parameters
 
     assert {"period", "region", "indicator"} <= notebook_parameters(paths.NOTEBOOKS / "02_leaderboard.ipynb")
     assert {"as_of_year", "indicator"} <= notebook_parameters(paths.NOTEBOOKS / "03_trajectories.ipynb")
@@ -645,7 +647,7 @@ def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
     leaderboard = _run("02_leaderboard.ipynb", tmp_path, period="2024-6", region="东方", indicator="新增发明专利")
     from jupyter_client.session import Session
 
-    assert Session.send.sends_through_asyncio_sockets  # papermill's waits too go through kpi.kernel_send
+    assert Session.send.sends_through_asyncio_sockets  # papermill's waits too go through kpi.core.kernel_send
     assert "2024-06" in leaderboard and "font-weight: bold" in leaderboard  # 2024-6 read as 2024-06; 东方镇 highlighted
     # a plan target by its Chinese name, as JupyterLab's users type it (the id works as well)
     trajectories = _run("03_trajectories.ipynb", tmp_path, indicator="全社会R&D经费支出占GDP比重")

@@ -10,8 +10,11 @@ import threading
 
 import pytest
 
-from kpi import explore, explore_app, explore_figures, paths
-from kpi.pipeline import run_ingest
+from kpi.core import paths
+from kpi.explore import app as explore_app
+from kpi.explore import data as explore
+from kpi.explore import figures as explore_figures
+from kpi.ingest.pipeline import run_ingest
 from tests.conftest import config_for
 
 RD = "rd_expense_above_scale"
@@ -197,7 +200,7 @@ def test_a_preheated_kernel_learns_its_pages_request_without_importing_voila(mon
 def test_the_chart_widget_carries_the_figure_and_plotly_once(loaded):
     import plotly.graph_objects as go
 
-    from kpi.explore_chart import Chart, plotly_source
+    from kpi.explore.chart import Chart, plotly_source
 
     chart = Chart(go.Figure(go.Bar(x=["a"], y=[1]), layout={"title": {"text": "甲 2025-01—2025-12"}}))
     assert chart.figure["data"][0]["type"] == "bar" and chart.config["locale"] == "zh-CN"
@@ -213,7 +216,7 @@ def test_the_chart_widget_carries_the_figure_and_plotly_once(loaded):
 
 
 def test_the_servers_corrections_apply_once(monkeypatch):
-    """kpi.explore_server: the page sets the xsrf cookie (so that a closed tab's shutdown is accepted), and
+    """kpi.explore.server: the page sets the xsrf cookie (so that a closed tab's shutdown is accepted), and
     plotly.js is served from the package's own folder, its address told to the kernels; applied twice,
     each wraps once."""
     import types
@@ -221,8 +224,8 @@ def test_the_servers_corrections_apply_once(monkeypatch):
     from voila.app import Voila
     from voila.handler import VoilaHandler
 
-    from kpi.explore_chart import PLOTLY_URL_VARIABLE
-    from kpi.explore_server import plotly_assets, serve_plotly, set_xsrf_cookie_with_page
+    from kpi.explore.chart import PLOTLY_URL_VARIABLE
+    from kpi.explore.server import plotly_assets, serve_plotly, set_xsrf_cookie_with_page
 
     monkeypatch.setattr(VoilaHandler, "prepare", VoilaHandler.prepare)  # both restored after the test
     monkeypatch.setattr(Voila, "setup_template_dirs", lambda self: None)  # a stand-in for Voilà's own

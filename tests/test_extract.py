@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.annex import read_annex
-from kpi.extract import compare, extract, fill_years, read_text, repair_lines
-from kpi.extract_words import chinese_number
+from kpi.core import paths
+from kpi.extract.targets import compare, extract, fill_years, read_text, repair_lines
+from kpi.extract.words import chinese_number
+from kpi.inputs.annex import read_annex
 from tests.conftest import PLAN_TEXT, run_kpi
 
 FIXTURES = paths.ROOT / "tests" / "fixtures"
@@ -124,7 +124,7 @@ def test_the_corpus_scores_above_its_goal():
 
 
 def test_no_drafted_name_ends_in_a_digit_a_dash_or_a_function_word():
-    from kpi.extract_words import name_problem
+    from kpi.extract.words import name_problem
 
     problems = [
         (path.stem, name, name_problem(name))
@@ -203,8 +203,8 @@ def test_this_year_and_next_are_read_against_the_documents_own_date(text, years)
 
 
 def test_words_of_intent_have_one_reading_in_plans_and_annex_cells():
-    """力争 → at least the figure, a stretch target; 确保 → at least the figure, a floor (kpi.parsing)."""
-    from kpi.parsing import parse_target
+    """力争 → at least the figure, a stretch target; 确保 → at least the figure, a floor (kpi.core.parsing)."""
+    from kpi.core.parsing import parse_target
 
     both = rows("某省方案\n到2027年，全省研发投入强度确保达到2.7%、力争达到2.9%。")
     assert both[["name_zh", "target_value", "comparator", "stretch"]].values.tolist() == [

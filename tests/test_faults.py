@@ -11,9 +11,9 @@ import time
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.errors import InputError
-from kpi.processed import load_processed
+from kpi.core import paths
+from kpi.core.errors import InputError
+from kpi.ingest.processed import load_processed
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ import docx
 import openpyxl
 import pytest
 
-from kpi import config as project
-from kpi.errors import InputError
-from kpi.identity import PlanIdentity
+from kpi.core.errors import InputError
+from kpi.metadata import config as project
+from kpi.metadata.identity import PlanIdentity
 from tests.conftest import run_kpi, shipped_plan, write_config
 
 OTHER_PLAN = """
@@ -98,8 +98,8 @@ def test_another_countys_titles_are_its_own(tmp_path):
 
 def test_a_changed_plan_brings_the_processed_tables_up_to_date(tmp_path):
     """A notebook opened after [plan] changed re-ingests (its titles would print the old plan otherwise)."""
-    from kpi.pipeline import run_ingest
-    from kpi.processed import inputs_changed
+    from kpi.ingest.pipeline import run_ingest
+    from kpi.ingest.processed import inputs_changed
 
     path = write_config(tmp_path)
     config = project.load(path)

@@ -9,11 +9,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.annex import SumMismatchWarning, read_annex
-from kpi.errors import InputError
-from kpi.pipeline import run_ingest
-from kpi.progress_input import read_progress
+from kpi.core import paths
+from kpi.core.errors import InputError
+from kpi.ingest.pipeline import run_ingest
+from kpi.inputs.annex import SumMismatchWarning, read_annex
+from kpi.inputs.progress_input import read_progress
 from tests.conftest import ANNEX_INDICATOR_IDS as IDS
 from tests.conftest import config_for, tree_hashes
 

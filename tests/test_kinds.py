@@ -1,4 +1,4 @@
-"""The indicator kinds (kpi.facts.KIND_RULES) on hand-worked cases at their edges: a ratio and a rank are
+"""The indicator kinds (kpi.core.facts.KIND_RULES) on hand-worked cases at their edges: a ratio and a rank are
 levels at their month, judged met / not met against the target, never "a year-to-date value that falls";
 a rank is lower-is-better. A small district of three regions under a total row named 全区."""
 
@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import formatting as fmt
-from kpi.errors import InputError
-from kpi.facts import COMPOSITE
-from kpi.form_cells import kind_refusal
-from kpi.leaderboard import build_leaderboard, lagging, published_progress
-from kpi.ytd_falls import ytd_falls
+from kpi.core import formatting as fmt
+from kpi.core.errors import InputError
+from kpi.core.facts import COMPOSITE
+from kpi.inputs.form_cells import kind_refusal
+from kpi.inputs.ytd_falls import ytd_falls
+from kpi.metrics.leaderboard import build_leaderboard, lagging, published_progress
 
 INDICATORS = pd.DataFrame(
     {
@@ -158,7 +158,7 @@ def test_a_value_outside_its_kind_is_refused(kind, value, refused):
     ],
 )
 def test_the_registry_refuses_what_a_kind_cannot_do(raw_copy, change, column):
-    from kpi.registry_tables import load_indicators
+    from kpi.metadata.registry_tables import load_indicators
 
     path = raw_copy / "indicators.csv"
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -171,8 +171,8 @@ def test_the_registry_refuses_what_a_kind_cannot_do(raw_copy, change, column):
 
 
 def test_the_readme_documents_every_kind_as_the_table_says():
-    from kpi import paths
-    from kpi.facts import KIND_RULES
+    from kpi.core import paths
+    from kpi.core.facts import KIND_RULES
 
     readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("| kind | 中文 |") :].split("\n\n")[0].splitlines()[2:]
@@ -188,8 +188,8 @@ def test_the_readme_documents_every_kind_as_the_table_says():
 
 
 def test_the_what_ifs_know_direction():
-    from kpi.explore import monthly_pace_needed
-    from kpi.trajectory import effort_needed
+    from kpi.explore.data import monthly_pace_needed
+    from kpi.metrics.trajectory import effort_needed
 
     # a target to reach: (120 − 60) ÷ 6 months left; reached: nothing more needed
     assert monthly_pace_needed(60, 120, 6) == 10 and monthly_pace_needed(130, 120, 6) == 0

@@ -7,10 +7,10 @@
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.annex import read_annex
-from kpi.facts import COMPOSITE
-from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard, lagging
+from kpi.core import paths
+from kpi.core.facts import COMPOSITE
+from kpi.inputs.annex import read_annex
+from kpi.metrics.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard, lagging
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_nothing_due_and_nothing_done_is_not_ranked(targets, registry):
 
 
 def test_pacing_must_name_a_known_indicator_and_profile(registry):
-    from kpi.errors import InputError
+    from kpi.core.errors import InputError
 
     with pytest.raises(InputError, match="未登记"):
         registry.with_pacing(BATCH.assign(indicator_id="nothing"))
@@ -151,7 +151,7 @@ def test_pacing_must_name_a_known_indicator_and_profile(registry):
 
 
 def test_rules_from_the_project_file_change_the_band_and_the_cap(targets, registry):
-    from kpi.rules import Rules
+    from kpi.metadata.rules import Rules
 
     rows = [("2023-06", "丽水高新区", RD, 6.06 * 0.42)]  # 42 % against 50 %: 8 points behind
     strict = build_leaderboard(targets, progress_frame(rows), registry, ["2023-06"]).set_index(

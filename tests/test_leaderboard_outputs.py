@@ -4,13 +4,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.annex import read_annex
-from kpi.excel import write_leaderboard_xlsx
-from kpi.facts import STATUS_COLOURS, STATUS_MARKS
-from kpi.identity import Imprint
-from kpi.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
-from kpi.progress_input import read_progress
+from kpi.core import paths
+from kpi.core.facts import STATUS_COLOURS, STATUS_MARKS
+from kpi.inputs.annex import read_annex
+from kpi.inputs.progress_input import read_progress
+from kpi.metadata.identity import Imprint
+from kpi.metrics.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
+from kpi.outputs.excel import write_leaderboard_xlsx
 from tests.conftest import run_kpi, shipped_plan
 
 
@@ -99,7 +99,7 @@ def test_region_chart_shows_the_reference_lines_of_a_single_month(registry, boar
     import matplotlib
 
     matplotlib.use("agg")
-    from kpi.plots import region_progress_chart, use_cjk_font
+    from kpi.outputs.plots import region_progress_chart, use_cjk_font
 
     use_cjk_font()
     _, board = board_2023
@@ -113,8 +113,8 @@ def test_region_chart_shows_the_reference_lines_of_a_single_month(registry, boar
 def test_the_bulletins_properties_come_from_the_project(registry, board_2023):
     import datetime as dt
 
-    from kpi.bulletin import bulletin
-    from kpi.formatting import BEIJING
+    from kpi.core.formatting import BEIJING
+    from kpi.outputs.bulletin import bulletin
 
     made = dt.datetime(2026, 4, 5, 9, 30, tzinfo=BEIJING)
     _, board = board_2023
@@ -134,8 +134,8 @@ def _grey(colour: str) -> float:
 
 
 def test_statuses_survive_a_printer_without_colour(registry, board_2023):
-    from kpi.bulletin import board_cells
-    from kpi.status_views import leaderboard_table
+    from kpi.outputs.bulletin import board_cells
+    from kpi.outputs.status_views import leaderboard_table
 
     # the fills of 超序时, 基本序时, 滞后 and 未报送 are at least 20 grey levels apart …
     greys = sorted(_grey(STATUS_COLOURS[s]) for s in ("超序时", "基本序时", "滞后", "未报送"))

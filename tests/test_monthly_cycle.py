@@ -12,8 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.registry import Registry
+from kpi.core import paths
+from kpi.metadata.registry import Registry
 from tests.conftest import ANNEX_INDICATOR_IDS as INDICATORS
 from tests.conftest import run_kpi
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from kpi.parsing import normalize_text, parse_number, parse_period, parse_target
+from kpi.core.parsing import normalize_text, parse_number, parse_period, parse_target
 
 
 @pytest.mark.parametrize(

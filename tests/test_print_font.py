@@ -1,4 +1,4 @@
-"""The PDFs' Chinese font (kpi.print_font): Noto Sans CJK SC with TrueType outlines, built by the set-up.
+"""The PDFs' Chinese font (kpi.publish.print_font): Noto Sans CJK SC with TrueType outlines, built by the set-up.
 
 It must be the same design as the face Chromium would otherwise use (same advances, outlines within a unit),
 cover the characters the reports use, be rebuilt when its source or recipe changes, and be what the PDFs embed.
@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from kpi import print_font
+from kpi.publish import print_font
 
 SAMPLE = "缙云县科技局壶山镇晾晒表序时进度，（）：《》“”、。0123456789%ABCxyz"
 
@@ -33,7 +33,7 @@ def test_the_character_set_is_gb2312_with_the_punctuation_and_latin_of_the_repor
 def test_the_set_up_built_the_print_font():
     _source("Regular")
     faces = print_font.built_faces()
-    assert set(faces) == set(print_font.FACES), "make test's set-up runs `python -m kpi.print_font`"
+    assert set(faces) == set(print_font.FACES), "make test's set-up runs `python -m kpi.publish.print_font`"
     assert print_font.fontconfig_file().is_file()
 
 
@@ -45,7 +45,7 @@ def test_the_print_font_is_the_same_design_as_its_source(style):
     path, index = _source(style)
     built = print_font.built_faces().get(style)
     if built is None:
-        pytest.fail("the print font is not built: run `.venv/bin/python -m kpi.print_font`")
+        pytest.fail("the print font is not built: run `.venv/bin/python -m kpi.publish.print_font`")
     source, ours = TTFont(path, fontNumber=index, lazy=True), TTFont(built, lazy=True)
     assert ours["name"].getDebugName(1) == print_font.FAMILY and "glyf" in ours and "CFF " not in ours
     assert ours["name"].getDebugName(0) == source["name"].getDebugName(0)  # the copyright notice kept
@@ -66,7 +66,7 @@ def test_a_font_built_from_another_source_or_recipe_is_not_used(tmp_path, monkey
     _source("Regular")
     built = print_font.font_dir()
     if not (built / "built.json").is_file():
-        pytest.fail("the print font is not built: run `.venv/bin/python -m kpi.print_font`")
+        pytest.fail("the print font is not built: run `.venv/bin/python -m kpi.publish.print_font`")
     for name in ("built.json", "fonts.conf"):
         shutil.copy(built / name, tmp_path / name)
     for style in print_font.FACES:

@@ -4,9 +4,9 @@ project's people made by hand — the same identity, regions and indicator kinds
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.errors import InputError
-from kpi.project_init import init_project, mark_reviewed, pending
+from kpi.core import paths
+from kpi.core.errors import InputError
+from kpi.project.init import init_project, mark_reviewed, pending
 
 PLAN = paths.RAW / "source" / "jinyun_139_plan_2023-2027.txt"
 

@@ -10,9 +10,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi.annex import read_annex
-from kpi.errors import InputError
-from kpi.progress_input import read_progress
+from kpi.core.errors import InputError
+from kpi.inputs.annex import read_annex
+from kpi.inputs.progress_input import read_progress
 
 VOCABULARY = [
     "序号",

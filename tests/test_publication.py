@@ -14,8 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.facts import STATUS_MARKS
+from kpi.core import paths
+from kpi.core.facts import STATUS_MARKS
 from tests.conftest import (
     ANNEX_INDICATOR_IDS,
     assert_statuses_survive_grey,
@@ -100,10 +100,10 @@ def test_a_growth_indicator_shows_one_figure_everywhere(month):
     document = docx.Document(folder / f"情况通报_{PERIOD}.docx")
     cell = next(r.cells[3].text for r in document.tables[0].rows if r.cells[0].text == "壶山镇")
     assert cell.split(" ", 1)[1].startswith(figure)  # after its status's mark
-    from kpi.formatting import format_frame  # noqa: F401  (the shared formatter every output goes through)
-    from kpi.monthly import month_board
-    from kpi.processed import load_processed
-    from kpi.quarterly import region_table
+    from kpi.core.formatting import format_frame  # noqa: F401  (the shared formatter every output goes through)
+    from kpi.ingest.processed import load_processed
+    from kpi.metrics.quarterly import region_table
+    from kpi.outputs.monthly import month_board
 
     data = load_processed(base / "processed")
     table = region_table(month_board(data, PERIOD), PERIOD, "壶山镇", data.registry).set_index("指标")
@@ -200,7 +200,7 @@ def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
         parameters={"region": "东方镇", "processed_dir": str(tmp_path / "p" / "processed")},
         progress_bar=False,
     )
-    from kpi.runner import notebook_to_html
+    from kpi.publish.runner import notebook_to_html
 
     html = notebook_to_html(out, tmp_path / "dongfang.html").read_text(encoding="utf-8")
     visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)\b.*?</\1>", "", html, flags=re.S))
@@ -212,11 +212,11 @@ def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
 def test_a_template_change_is_a_code_change(tmp_path, monkeypatch):
     """The reports' fingerprint covers the package's templates as well as its modules: a changed page
     template (the 数据说明 appendix's CSS, say) rebuilds the quarter instead of keeping the old pages."""
-    from kpi import publication
+    from kpi.publish import builds
 
     shutil.copytree(paths.ROOT / "kpi", tmp_path / "kpi", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(paths, "ROOT", tmp_path)
-    before = publication.code_fingerprint()
+    before = builds.code_fingerprint()
     template = tmp_path / "kpi" / "templates" / "data_notes.html.j2"
     template.write_text(template.read_text("utf-8").replace("<h1>", "<h1 class='x'>"), "utf-8")
-    assert publication.code_fingerprint() != before
+    assert builds.code_fingerprint() != before

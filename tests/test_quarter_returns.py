@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import xlwt
 
-from kpi import paths
+from kpi.core import paths
 from tests.conftest import ANNEX_INDICATOR_IDS as IDS
 from tests.conftest import run_kpi, write_config
 

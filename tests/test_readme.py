@@ -14,8 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.registry import Registry
+from kpi.core import paths
+from kpi.metadata.registry import Registry
 
 pytestmark = pytest.mark.slow
 ROOT = paths.ROOT

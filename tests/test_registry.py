@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from kpi import paths, schemas
+from kpi.core import paths
+from kpi.metadata import schemas
 from tests.conftest import ANNEX_INDICATOR_IDS as ANNEX_IDS
 
 
@@ -165,7 +166,7 @@ def test_a_processed_copy_loads_as_the_checked_registry(registry, tmp_path):
     is not checked again, and loads to the same tables, dtypes included."""
     import pandas as pd
 
-    from kpi.registry import REGISTRY_FILES, Registry
+    from kpi.metadata.registry import REGISTRY_FILES, Registry
 
     for name in REGISTRY_FILES:
         (tmp_path / name).write_bytes((paths.RAW / name).read_bytes())
@@ -181,7 +182,7 @@ def test_validation_does_not_import_hypothesis():
     import sys
 
     code = (
-        "import sys\nfrom kpi.registry import Registry\nRegistry.load()\n"
+        "import sys\nfrom kpi.metadata.registry import Registry\nRegistry.load()\n"
         "assert 'hypothesis' not in sys.modules, 'hypothesis imported'\nimport hypothesis\nprint('ok')"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=paths.ROOT)

@@ -13,8 +13,8 @@ import pandas as pd
 import psutil
 import pytest
 
-from kpi import paths
-from kpi.identity import Imprint
+from kpi.core import paths
+from kpi.metadata.identity import Imprint
 from tests.conftest import shipped_plan, write_config
 
 pytestmark = pytest.mark.slow
@@ -183,8 +183,8 @@ def test_a_second_run_says_who_holds_the_lock(project, tmp_path):
 # ---------------------------------------------------------------- values that must not pass
 @pytest.mark.parametrize("cell", ["inf", "Infinity", "1e400", "-inf"])
 def test_infinite_values_are_refused(tmp_path, registry, cell):
-    from kpi.errors import InputError
-    from kpi.progress_input import read_progress
+    from kpi.core.errors import InputError
+    from kpi.inputs.progress_input import read_progress
 
     path = tmp_path / "p.csv"
     path.write_text(
@@ -198,7 +198,7 @@ def test_infinite_values_are_refused(tmp_path, registry, cell):
 @pytest.mark.parametrize("cell", ["1.7e308", "1e15"])
 def test_a_value_beyond_any_real_one_is_refused_at_collection(tmp_path, cell):
     """1.7e308 亿元 in two regions once summed to 全县 = inf and was published; 1e15 was accepted. Beyond
-    the bound of any indicator (kpi.facts.MAX_VALUE) a form is refused, not held for a person to accept."""
+    the bound of any indicator (kpi.core.facts.MAX_VALUE) a form is refused, not held for a person to accept."""
     from tests.conftest import run_kpi
 
     write_config(tmp_path, progress=[tmp_path / "store" / "progress.csv"])
@@ -212,8 +212,8 @@ def test_a_value_beyond_any_real_one_is_refused_at_collection(tmp_path, cell):
 
 
 def test_a_target_of_zero_means_reported_is_done(registry):
-    from kpi.annex import read_annex
-    from kpi.leaderboard import build_leaderboard
+    from kpi.inputs.annex import read_annex
+    from kpi.metrics.leaderboard import build_leaderboard
 
     targets = read_annex(paths.RAW / "annex_2023.csv", registry)
     targets.loc[(targets["region"] == "五云街道") & (targets["indicator_id"] == "new_sme_tech"), "target"] = 0.0
@@ -233,8 +233,8 @@ def test_a_target_of_zero_means_reported_is_done(registry):
 
 
 def test_a_negative_count_target_is_refused(tmp_path, registry):
-    from kpi.annex import read_annex
-    from kpi.errors import InputError
+    from kpi.core.errors import InputError
+    from kpi.inputs.annex import read_annex
 
     text = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -289,7 +289,8 @@ def test_every_failure_is_one_message(tmp_path, args, code, message):
 
 
 def test_a_full_disk_is_one_message_and_keeps_the_last_good(tmp_path, monkeypatch, capsys):
-    from kpi import atomic, cli
+    from kpi.cli import main as cli
+    from kpi.core import atomic
 
     project = write_config(tmp_path / "p")
     assert cli.main(["ingest", "--config", str(project)]) == 0
@@ -335,12 +336,12 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
 
     import openpyxl
 
-    from kpi.annex import read_annex
-    from kpi.excel import leaderboard_workbook
-    from kpi.extract import annex_csv
-    from kpi.forms import monthly_form
-    from kpi.leaderboard import build_leaderboard
-    from kpi.progress_input import read_progress
+    from kpi.extract.targets import annex_csv
+    from kpi.inputs.annex import read_annex
+    from kpi.inputs.progress_input import read_progress
+    from kpi.metrics.leaderboard import build_leaderboard
+    from kpi.outputs.excel import leaderboard_workbook
+    from kpi.outputs.forms import monthly_form
 
     indicators = registry.indicators.copy()
     indicators.loc[0, "name_zh"] = '=HYPERLINK("http://x","y")'
@@ -398,7 +399,7 @@ def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     from playwright.sync_api import sync_playwright
 
-    from kpi.pdf import FLAGS
+    from kpi.publish.pdf import FLAGS
 
     dialogs = []
     with sync_playwright() as playwright:
@@ -416,8 +417,8 @@ def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
 def test_a_workbook_that_unpacks_to_a_flood_is_refused_before_parsing(tmp_path, registry):
     import zipfile
 
-    from kpi.errors import InputError
-    from kpi.grids import read_sheets
+    from kpi.core.errors import InputError
+    from kpi.inputs.grids import read_sheets
 
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -430,7 +431,7 @@ def test_a_workbook_that_unpacks_to_a_flood_is_refused_before_parsing(tmp_path, 
 def test_failed_holds_a_copy_for_every_kind_of_failure(tmp_path, monkeypatch):
     import papermill
 
-    from kpi.runner import NotebookFailed, execute_notebook
+    from kpi.publish.runner import NotebookFailed, execute_notebook
 
     def dead_kernel(*args, **kwargs):
         raise RuntimeError("Kernel died before replying to kernel_info")

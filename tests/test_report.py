@@ -12,8 +12,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.pdf import PRINT_WIDTH_PX  # A4 landscape less the print margins, in CSS pixels
+from kpi.core import paths
+from kpi.publish.pdf import PRINT_WIDTH_PX  # A4 landscape less the print margins, in CSS pixels
 from tests.conftest import assert_statuses_survive_grey, pdf_words, run_kpi, status_greys, tree_hashes
 
 pytestmark = pytest.mark.slow
@@ -176,8 +176,8 @@ def test_parameters_are_validated_before_anything_runs(tmp_path, args, message):
 
 
 def _chromium():
-    """Debian's Chromium as the batch finds it (kpi.pdf), or why there is none here."""
-    from kpi.pdf import chromium, why_no_pdf
+    """Debian's Chromium as the batch finds it (kpi.publish.pdf), or why there is none here."""
+    from kpi.publish.pdf import chromium, why_no_pdf
 
     why = why_no_pdf()
     return (None, f"{why} (make test installs it)") if why else (chromium(), "")
@@ -190,7 +190,7 @@ def test_reports_in_a_real_browser(report_run, tmp_path):
     from playwright.sync_api import sync_playwright
 
     out = report_run[0] / "reports" / "2025-Q4"
-    from kpi.pdf import FLAGS as flags  # the browser the batch prints with, started the same way
+    from kpi.publish.pdf import FLAGS as flags  # the browser the batch prints with, started the same way
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=flags)
@@ -250,9 +250,9 @@ def test_one_region_rerun_keeps_the_others_in_index_and_manifest(report_run):
 
 
 def test_every_parameter_sent_is_declared(tmp_path):
-    from kpi.batch_plan import check_parameters, notebook_parameters, plan_jobs
-    from kpi.errors import InputError
-    from kpi.registry import Registry
+    from kpi.core.errors import InputError
+    from kpi.metadata.registry import Registry
+    from kpi.publish.batch_plan import check_parameters, notebook_parameters, plan_jobs
 
     jobs = plan_jobs(2025, 4, Registry.load(paths.RAW), tmp_path, tmp_path, paths.NOTEBOOKS, "i", "c")
     assert len(jobs) == 12
@@ -336,9 +336,9 @@ def test_printed_to_a4_pdf(report_run, slug):
 
 
 def test_the_pdfs_embed_real_fonts_the_print_font_for_the_chinese(report_run):
-    """Every font in the PDFs is an embedded TrueType subset: the Chinese in the print font (kpi.print_font),
+    """Every font in the PDFs is an embedded TrueType subset: the Chinese in the print font (kpi.publish.print_font),
     regular and bold, none written as Type 3 glyph procedures (what Chromium makes of a CFF font)."""
-    from kpi import print_font
+    from kpi.publish import print_font
 
     if not shutil.which("pdffonts"):
         pytest.skip("pdffonts (Debian poppler-utils) is not installed; make test installs it as root")
@@ -360,7 +360,7 @@ def test_board_fits_the_printed_page_and_names_do_not_break(report_run):
         pytest.skip(why)
     from playwright.sync_api import sync_playwright
 
-    from kpi.pdf import FLAGS, PRINT_CSS
+    from kpi.publish.pdf import FLAGS, PRINT_CSS
 
     out = report_run[0] / "reports" / "2025-Q4"
     with sync_playwright() as playwright:
@@ -388,7 +388,18 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path)
     import time
 
     progress, folders = _own_progress(tmp_path)
-    command = [sys.executable, "-m", "kpi.cli", "report", "--year", "2025", "--quarter", "4", "--regions", "壶山镇"]
+    command = [
+        sys.executable,
+        "-m",
+        "kpi.cli",
+        "report",
+        "--year",
+        "2025",
+        "--quarter",
+        "4",
+        "--regions",
+        "壶山镇",
+    ]
     environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
     environment |= {"KPI_FAULT_AT": "after-snapshot:pause", "KPI_FAULT_PAUSE": "6"}
     report = subprocess.Popen(
@@ -514,7 +525,7 @@ def test_on_a_phone_the_board_scrolls_with_its_regions_fixed(report_run):
         pytest.skip(why)
     from playwright.sync_api import sync_playwright
 
-    from kpi.pdf import FLAGS
+    from kpi.publish.pdf import FLAGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)

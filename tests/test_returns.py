@@ -8,18 +8,18 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from kpi import config as project
-from kpi import paths
-from kpi.annex import read_annex
-from kpi.collect import add_alias, project_registry
-from kpi.errors import InputError
-from kpi.form_context import period_in_text
-from kpi.formatting import BEIJING
-from kpi.forms import monthly_form
-from kpi.plausibility import Checks, check_values
-from kpi.returns import collect
-from kpi.submissions import read_submission
-from kpi.units import conversion_factor, split_unit
+from kpi.core import paths
+from kpi.core.errors import InputError
+from kpi.core.formatting import BEIJING
+from kpi.core.units import conversion_factor, split_unit
+from kpi.inputs.annex import read_annex
+from kpi.inputs.form_context import period_in_text
+from kpi.inputs.submissions import read_submission
+from kpi.metadata import config as project
+from kpi.metadata.plausibility import Checks, check_values
+from kpi.outputs.forms import monthly_form
+from kpi.store.collect import add_alias, project_registry
+from kpi.store.returns import collect
 from tests.conftest import run_kpi, shipped_plan, write_config
 from tests.test_quarter_returns import write_xls, write_xlsx
 
@@ -353,9 +353,9 @@ def test_the_command_reports_every_problem_and_exits_2(tmp_path):
 
 
 def test_an_annual_figure_in_another_unit_converts_by_its_unit_cell(tmp_path, registry):
-    from kpi.annual_input import read_annual_submission
-    from kpi.forms import annual_form
-    from kpi.trajectory import annual_series
+    from kpi.inputs.annual_input import read_annual_submission
+    from kpi.metrics.trajectory import annual_series
+    from kpi.outputs.forms import annual_form
 
     series = annual_series(registry.plan_targets)
     workbook = annual_form(series, 2025, pd.DataFrame(columns=["year", "indicator_id", "value"]), shipped_plan())
@@ -400,7 +400,7 @@ def test_a_column_that_looks_like_an_indicator_is_refused_until_its_alias_exists
 
 
 def test_a_bulk_long_table_with_another_unit_in_the_indicator_name_is_refused(tmp_path, registry):
-    from kpi.progress_input import read_progress
+    from kpi.inputs.progress_input import read_progress
 
     path = tmp_path / "bulk.csv"
     path.write_text("period,region,indicator_id,value\n2026-03,壶山镇,规上工业企业研发费用(万元),1520\n", "utf-8")
@@ -457,8 +457,8 @@ def test_a_compound_file_named_xlsx_is_read_as_one_and_a_broken_one_refused_clea
 
 
 def test_a_hostile_file_name_is_text_in_the_ingest_page_and_in_the_status_csv(tmp_path, registry):
-    from kpi.input_tables import progress_summary
-    from kpi.monthly import write_status
+    from kpi.outputs.input_tables import progress_summary
+    from kpi.store.returns import write_status
 
     name = '<img src=x onerror="alert(1)">.csv'
     progress = pd.DataFrame({"period": ["2026-03"], "source": [name]})
@@ -474,7 +474,7 @@ def test_a_hostile_file_name_is_text_in_the_ingest_page_and_in_the_status_csv(tm
 
 
 def test_values_past_any_countys_scale_are_held_or_refused(tmp_path, registry):
-    from kpi.progress_input import read_progress
+    from kpi.inputs.progress_input import read_progress
 
     incoming = pd.DataFrame(
         {

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.annex import read_annex
-from kpi.progress_input import read_progress
+from kpi.core import paths
+from kpi.inputs.annex import read_annex
+from kpi.inputs.progress_input import read_progress
 
 sys.path.insert(0, str(paths.ROOT / "benchmarks"))
 
@@ -66,10 +66,10 @@ def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_
 @pytest.mark.slow
 def test_batch_on_a_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
-    from kpi.batch import run_batch
-    from kpi.pdf import why_no_pdf
-    from kpi.pipeline import run_ingest
-    from kpi.processed import load_processed
+    from kpi.ingest.pipeline import run_ingest
+    from kpi.ingest.processed import load_processed
+    from kpi.publish.batch import run_batch
+    from kpi.publish.pdf import why_no_pdf
     from tests.conftest import config_for
 
     config = config_for(paths.RAW, tmp_path / "processed", tmp_path)

@@ -44,7 +44,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi import paths
+from kpi.core import paths
 from tests.conftest import pdf_words, run_kpi
 
 pytestmark = pytest.mark.slow
@@ -313,7 +313,7 @@ def _outputs(notebook: Path) -> str:
 
 
 def test_notebooks_03_and_05_run_for_the_district_on_its_defaults(district, tmp_path):
-    from kpi.runner import execute_notebook
+    from kpi.publish.runner import execute_notebook
 
     processed = {"processed_dir": str(district["project"] / "data" / "processed")}
     explorer = _outputs(execute_notebook(paths.NOTEBOOKS / "05_explore.ipynb", tmp_path / "05.ipynb", processed))

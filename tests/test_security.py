@@ -5,12 +5,12 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from kpi.atomic import formula_safe
-from kpi.batch_plan import plan_jobs
-from kpi.errors import InputError
-from kpi.pages import index_html
-from kpi.quarterly import validate_parameters
-from kpi.workers import Job
+from kpi.core.atomic import formula_safe
+from kpi.core.errors import InputError
+from kpi.metrics.quarterly import validate_parameters
+from kpi.publish.batch_plan import plan_jobs
+from kpi.publish.pages import index_html
+from kpi.publish.workers import Job
 
 
 def test_formula_injection_is_neutralised():
@@ -77,7 +77,7 @@ def hostile_project(tmp_path_factory):
 
     import openpyxl
 
-    from kpi import paths
+    from kpi.core import paths
     from tests.conftest import run_kpi, write_config
 
     base = tmp_path_factory.mktemp("hostile")
@@ -148,7 +148,7 @@ def test_every_page_shows_hostile_names_as_text(hostile_project):
         pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    from kpi.pdf import FLAGS
+    from kpi.publish.pdf import FLAGS
 
     pages = _published(hostile_project / "reports", ".html")
     assert {p.name for p in pages} >= {"index.html", "hushan.html", "county.html", "01_ingest.html"}
@@ -169,7 +169,7 @@ def test_every_page_shows_hostile_names_as_text(hostile_project):
 
 def test_published_files_name_no_path_of_this_machine(hostile_project):
     """Notebooks, pages, manifest and tables name paths relative to the project, never this machine's."""
-    from kpi import paths
+    from kpi.core import paths
 
     for path in _published(hostile_project / "reports", ".ipynb", ".html", ".json", ".csv", ".md"):
         text = path.read_text(encoding="utf-8")

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi import config as project
-from kpi import paths
-from kpi.collect import stored
-from kpi.store import Store
+from kpi.core import paths
+from kpi.metadata import config as project
+from kpi.store.collect import stored
+from kpi.store.database import Store
 from tests.conftest import run_kpi, write_config
 
 pytestmark = pytest.mark.slow
@@ -96,7 +96,7 @@ def test_a_collection_is_one_transaction_at_every_commit_point(tmp_path):
 
 def finish(folder: Path, args: list[str]) -> int:
     """The same command run to its end, in this process (the killed one was a process of its own)."""
-    from kpi import cli
+    from kpi.cli import main as cli
 
     return cli.main(["--config", str(folder / "kpi.toml"), *args])
 

@@ -1,17 +1,42 @@
-"""The package's shape (issue “Structure”): one home for the county's name, modules and functions a
-reader can hold in their head, a docstring on every public function, and a README that lists the
-modules as they are."""
+"""The package's shape (#30): stages that import downward only and no import loop (import-linter's
+contracts in pyproject.toml), one home for the county's name, functions a reader can hold in their
+head, a docstring on every public function and stage, and a README that lists the stages as they are."""
 
 import ast
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from kpi import config, paths
+from kpi.core import paths
+from kpi.metadata import config
 
 MODULES = sorted(p for p in (paths.ROOT / "kpi").rglob("*.py"))
-MAX_MODULE_LINES = 350
+STAGES = sorted(p.parent for p in (paths.ROOT / "kpi").glob("*/__init__.py"))
+#: every module as ``stage/module``
+PRESENT = {f"{p.parent.name}/{p.stem}" for p in MODULES if p.parent != paths.PACKAGE and p.stem[0] != "_"}
 MAX_FUNCTION_LINES = 60
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint_imports(project: Path) -> subprocess.CompletedProcess:
+    """import-linter's contracts (pyproject.toml) checked on the ``kpi`` package under ``project``."""
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    command = [str(LINT_IMPORTS), "--no-cache", str(project / "pyproject.toml")]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _copy_with(tmp_path: Path, module: str, line: str) -> Path:
+    """A copy of the package and its contracts, with ``line`` added at the end of ``module``."""
+    shutil.copytree(paths.PACKAGE, tmp_path / "kpi", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(paths.ROOT / "pyproject.toml", tmp_path)
+    target = tmp_path / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    return tmp_path
 
 
 def _functions(path):
@@ -39,9 +64,34 @@ def test_the_county_is_named_once_in_the_project_file():
     assert found == []
 
 
-def test_no_module_is_over_350_lines():
-    long = {str(p.relative_to(paths.ROOT)): n for p in MODULES if (n := len(p.read_text("utf-8").splitlines())) > 350}
-    assert long == {}
+def test_the_stages_import_downward_only_and_without_a_loop():
+    result = _lint_imports(paths.ROOT)
+    assert result.returncode == 0, result.stdout
+    assert "Contracts: 2 kept, 0 broken." in result.stdout
+
+
+def test_a_lower_stage_importing_a_higher_one_breaks_the_layers_contract(tmp_path):
+    """A fact of the core reaching up to the publication: the contract names the two stages and the line."""
+    project = _copy_with(tmp_path, "kpi/core/text.py", "from kpi.publish import builds  # noqa")
+    result = _lint_imports(project)
+    assert result.returncode == 1
+    assert "kpi.core is not allowed to import kpi.publish" in result.stdout
+    assert "kpi.core.text -> kpi.publish.builds" in result.stdout
+
+
+def test_an_import_loop_between_two_modules_breaks_the_acyclic_contract(tmp_path):
+    """The loop #30 found (``pipeline`` ↔ ``processed``), put back: the acyclic contract refuses it."""
+    project = _copy_with(tmp_path, "kpi/ingest/processed.py", "from kpi.ingest import pipeline  # noqa")
+    result = _lint_imports(project)
+    assert result.returncode == 1
+    assert "No import loop between modules of a stage, nor between stages BROKEN" in result.stdout
+    assert "- .processed -> .pipeline (1 import)" in result.stdout
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda p: p.name)
+def test_each_stage_says_what_enters_and_what_leaves(stage):
+    docstring = ast.get_docstring(ast.parse((stage / "__init__.py").read_text(encoding="utf-8"))) or ""
+    assert "Enters:" in docstring and "Leaves:" in docstring, stage.name
 
 
 def test_no_function_is_over_60_lines():
@@ -72,12 +122,14 @@ def test_every_public_function_says_what_it_returns():
     assert bare == []
 
 
-def test_the_readme_lists_the_modules_as_they_are():
+def test_the_readme_lists_the_stages_and_their_modules_as_they_are():
     readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("| `kpi` module | what |", 1)[1].split("\n\n", 1)[0]
-    listed = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
-    present = {p.stem for p in MODULES if p.stem != "__init__"}
-    assert listed == present
+    section = readme.split("| `kpi` stage | modules | what |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)/` \| (.*?) \|", section, flags=re.M)
+    listed = {f"{stage}/{module}" for stage, modules in rows for module in re.findall(r"`([a-z_]+)`", modules)}
+    assert listed == PRESENT
+    architecture = (paths.ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| `([a-z_]+/[a-z_]+)` \|", architecture, flags=re.M)) == PRESENT
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
@@ -87,7 +139,7 @@ def test_each_module_says_what_it_is_for(path):
 
 #: the one module still written for Jinyun's registry: the example generator names the series it invents
 #: (#26: `kpi make-example` for any registry)
-JINYUN_SPECIFIC = {"example_data.py"}
+JINYUN_SPECIFIC = {paths.PACKAGE / "example" / "dataset.py"}
 
 
 def test_no_indicator_id_of_the_registry_is_written_in_code():
@@ -101,7 +153,7 @@ def test_no_indicator_id_of_the_registry_is_written_in_code():
             for row in csv.DictReader(handle):
                 ids |= {row["indicator_id"], row.get("series_id") or row["indicator_id"]}
     places = [
-        *(p for p in MODULES if p.name not in JINYUN_SPECIFIC),
+        *(p for p in MODULES if p not in JINYUN_SPECIFIC),
         *paths.NOTEBOOKS.glob("*.py"),
         *(paths.ROOT / "kpi" / "templates").rglob("*.j2"),
     ]

@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import pytest
 
-from kpi import paths
-from kpi.annual_input import read_county_annual
-from kpi.plan_progress import assess_plan, trajectory_table
-from kpi.trajectory import (
+from kpi.core import paths
+from kpi.inputs.annual_input import read_county_annual
+from kpi.metrics.plan_progress import assess_plan, trajectory_table
+from kpi.metrics.trajectory import (
     assess,
     assess_annual_growth,
     assess_milestone,
@@ -89,7 +89,7 @@ def test_an_all_negative_series_flips_the_sign():
 
 
 def test_a_missing_base_year_uses_the_next_one_and_says_so():
-    from kpi.trajectory import base_of
+    from kpi.metrics.trajectory import base_of
 
     year, value, note = base_of(pd.Series({2023: 2.6, 2024: 2.7, 2025: 2.9}), 2022)
     assert (year, value) == (2023, 2.6) and "以2023年为基期" in note
@@ -97,7 +97,7 @@ def test_a_missing_base_year_uses_the_next_one_and_says_so():
 
 
 def test_strict_comparators_read_the_right_direction():
-    from kpi.trajectory import higher_is_better
+    from kpi.metrics.trajectory import higher_is_better
 
     assert [higher_is_better(c) for c in (">=", ">", "=", "<=", "<")] == [True, True, True, False, False]
 
@@ -164,7 +164,7 @@ def test_assess_plan_on_the_example_series(registry):
 def test_assess_frame_equals_assess_row_by_row():
     import numpy as np
 
-    from kpi.plan_progress import assess_frame
+    from kpi.metrics.plan_progress import assess_frame
 
     rng = np.random.default_rng(11)
     n = 400
@@ -190,7 +190,7 @@ def test_assess_frame_equals_assess_row_by_row():
 
 def test_the_second_condition_compares_with_the_province(registry):
     """一(二): R&D intensity must reach 3.4 % and exceed the provincial average (浙江省 3.22 % in 2024)."""
-    from kpi.plan_progress import province_comparison
+    from kpi.metrics.plan_progress import province_comparison
 
     province = registry.province
     assert province_comparison(pd.Series({2022: 2.5, 2024: 3.3}), province, "rd_intensity") == {
@@ -208,7 +208,7 @@ def test_the_second_condition_compares_with_the_province(registry):
 
 def test_the_2027_table_shows_a_growth_target_as_growth(registry):
     """县财政科技投入年均增长: 3.10 → 4.41 亿元 in 3 years is 12.47 %/yr against 15 %, the level beside it."""
-    from kpi.plan_progress import plan_table
+    from kpi.metrics.plan_progress import plan_table
 
     annual = pd.DataFrame(
         {

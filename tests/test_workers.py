@@ -1,4 +1,4 @@
-"""A batch's local worker keeps one kernel for its notebooks (kpi.runner.KernelSession), and the batch
+"""A batch's local worker keeps one kernel for its notebooks (kpi.publish.runner.KernelSession), and the batch
 prints each report's PDF as it finishes: each notebook must start as in a fresh kernel (no variable,
 figure or numbering of the one before), a failure (of a notebook or of its PDF) must not reach the next
 notebook or report, and no kernel may outlive its worker."""
@@ -11,8 +11,8 @@ import nbformat
 import psutil
 import pytest
 
-from kpi import paths
-from kpi.runner import KernelSession, NotebookFailed, execute_notebook
+from kpi.core import paths
+from kpi.publish.runner import KernelSession, NotebookFailed, execute_notebook
 
 PROBE = [
     "value = 0  # parameters",
@@ -75,13 +75,13 @@ def test_a_failure_in_a_reused_kernel_gives_the_next_notebook_a_new_kernel(tmp_p
 
 
 def test_a_kernel_that_cannot_be_cleared_is_replaced_and_said(tmp_path, monkeypatch, caplog):
-    import kpi.runner
+    import kpi.publish.runner
 
     probe = _probe(tmp_path)
-    monkeypatch.setattr(kpi.runner, "_CLEAR_NAMESPACE", "raise RuntimeError('cannot clear')")
+    monkeypatch.setattr(kpi.publish.runner, "_CLEAR_NAMESPACE", "raise RuntimeError('cannot clear')")
     session = KernelSession()
     try:
-        with caplog.at_level(logging.WARNING, logger="kpi.runner"):
+        with caplog.at_level(logging.WARNING, logger="kpi.publish.runner"):
             first = _printed(execute_notebook(probe, tmp_path / "a.ipynb", {"value": 1}, kernel=session))
             second = _printed(execute_notebook(probe, tmp_path / "b.ipynb", {"value": 1}, kernel=session))
     finally:
@@ -102,8 +102,8 @@ def _outputs(notebook: Path) -> list:
 
 
 def test_a_region_report_after_the_county_one_equals_a_fresh_run(tmp_path):
-    from kpi import config as project
-    from kpi.pipeline import run_ingest
+    from kpi.ingest.pipeline import run_ingest
+    from kpi.metadata import config as project
 
     processed = tmp_path / "processed"
     run_ingest(project.load().with_overrides(processed=processed))
@@ -120,7 +120,7 @@ def test_a_region_report_after_the_county_one_equals_a_fresh_run(tmp_path):
 
 
 def test_a_local_batch_reuses_one_kernel_per_worker_and_leaves_none_running(tmp_path):
-    from kpi.workers import Job, execute_jobs
+    from kpi.publish.workers import Job, execute_jobs
 
     probe = _probe(tmp_path)
     jobs = [
@@ -137,10 +137,10 @@ def test_a_local_batch_reuses_one_kernel_per_worker_and_leaves_none_running(tmp_
 @pytest.fixture
 def two_reports(tmp_path):
     """A batch of 全县 and 壶山镇 (one worker) on the shipped data, into ``tmp_path/2025-Q4``: (out, run)."""
-    from kpi import pdf
-    from kpi.batch import run_batch
-    from kpi.pipeline import run_ingest
-    from kpi.processed import load_processed
+    from kpi.ingest.pipeline import run_ingest
+    from kpi.ingest.processed import load_processed
+    from kpi.publish import pdf
+    from kpi.publish.batch import run_batch
     from tests.conftest import config_for
 
     if pdf.why_no_pdf():
@@ -154,7 +154,7 @@ def two_reports(tmp_path):
 
 
 def test_a_pdf_that_cannot_be_printed_fails_its_report_only_and_keeps_its_last_good_one(two_reports, monkeypatch):
-    from kpi import pdf
+    from kpi.publish import pdf
 
     out, batch = two_reports
     assert not batch().failures
@@ -182,8 +182,8 @@ def test_more_workers_than_one_browser_prints_for_get_a_second_browser(tmp_path)
     browser with the fewest waiting, and every PDF is written."""
     from types import SimpleNamespace
 
-    from kpi import pdf
-    from kpi.workers import Job, JobResult, _Printing
+    from kpi.publish import pdf
+    from kpi.publish.workers import Job, JobResult, _Printing
 
     if pdf.why_no_pdf():
         pytest.skip(pdf.why_no_pdf())
@@ -203,7 +203,7 @@ def test_more_workers_than_one_browser_prints_for_get_a_second_browser(tmp_path)
 
 
 def test_a_browser_that_does_not_start_fails_the_reports_and_keeps_the_last_good_ones(two_reports, monkeypatch):
-    from kpi import pdf
+    from kpi.publish import pdf
 
     out, batch = two_reports
     assert not batch().failures

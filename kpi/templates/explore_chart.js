@@ -1,4 +1,4 @@
-// The explorer's chart (kpi/explore_chart.py): a Plotly figure drawn from the widget's `figure`, redrawn
+// The explorer's chart (kpi/explore/chart.py): a Plotly figure drawn from the widget's `figure`, redrawn
 // in place with Plotly.react when it changes. plotly.js is loaded once per page, shared by every chart (not
 // 5 MB inside every chart's model as FigureWidget carries it): from `plotly_url` where the server serves it
 // (make explore: a script the browser caches), else from the kernel (JupyterLab).
