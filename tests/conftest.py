@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,38 @@ def assert_statuses_survive_grey(greys: dict[str, list[float]], marks: str = "â–
         assert max(values) - min(values) <= 10, (mark, values)
     levels = sorted(sum(values) / len(values) for values in present.values())
     assert all(b - a >= 15 for a, b in zip(levels, levels[1:])), levels
+
+
+class Faults:
+    """The fault points (:mod:`kpi.core.faults`) a test sets in a process it starts: a kill at a point, or a
+    pause there that the test sees reached and then releases."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def kill_at(self, point: str) -> dict[str, str]:
+        """The environment that makes a process die (SIGKILL) at ``point``."""
+        return {"KPI_FAULT_AT": point}
+
+    def pause_at(self, point: str) -> dict[str, str]:
+        """The environment that makes a process wait at ``point`` until :meth:`release`."""
+        return {"KPI_FAULT_AT": f"{point}:pause", "KPI_FAULT_DIR": str(self.folder)}
+
+    def wait_until_reached(self, point: str, process: subprocess.Popen | None = None, timeout: float = 120) -> None:
+        """Return once a process has reached ``point`` (fails if ``process`` ends first, or at ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while not (self.folder / f"{point}.reached").exists():
+            if process is not None and process.poll() is not None:
+                raise AssertionError(f"the process ended ({process.returncode}) before reaching {point}")
+            assert time.monotonic() < deadline, f"{point} not reached in {timeout:g} s"
+            time.sleep(0.02)
+
+    def release(self, point: str) -> None:
+        """Let every process waiting at ``point`` go on."""
+        (self.folder / f"{point}.release").touch()
+
+
+@pytest.fixture
+def faults(tmp_path_factory) -> Faults:
+    """Fault points for the processes a test starts (see :class:`Faults`)."""
+    return Faults(tmp_path_factory.mktemp("faults"))

@@ -2,11 +2,11 @@
 readable; two runs at once are serialised."""
 
 import hashlib
+import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
@@ -62,42 +62,63 @@ def big_input(tmp_path_factory):
     return raw, big, outputs(old), outputs(new), old
 
 
-def test_sigkill_leaves_last_good_outputs(big_input, tmp_path):
+def _run(raw, processed, progress, env: dict) -> subprocess.Popen:
+    """``kpi ingest`` in its own process, with the fault points of ``env``."""
+    return subprocess.Popen(
+        ingest(raw, processed, progress),
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+#: each fault point of an ingest, and the tables it leaves new (the rest as the last good run left them)
+KILL_POINTS = {
+    "ingest-locked": set(),
+    "atomic-before-replace": set(),  # the first table half written, beside it: old table, temporary file
+    "ingest-wrote-progress.csv": {"progress.csv"},
+    "ingest-before-summary": {"progress.csv", "inputs.csv"},
+}
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_killed_ingest_leaves_the_last_good_tables_or_says_they_are_mixed(big_input, tmp_path, faults, point):
+    """SIGKILL at each moment of writing: every file is whole (the old one or the new one); the tables
+    the kill left new are exactly those written before it; a mixed set is refused, never read."""
     raw, big, old, new, old_dir = big_input
     processed = tmp_path / "processed"
-    start = time.monotonic()
-    subprocess.run(ingest(raw, processed, big), capture_output=True, check=True)
-    full = time.monotonic() - start
-    outcomes = set()
-    for fraction in (0.2, 0.4, 0.55, 0.65, 0.75, 0.85, 0.92, 0.97):
-        shutil.rmtree(processed)
-        shutil.copytree(old_dir, processed)  # the last good run
-        process = subprocess.Popen(ingest(raw, processed, big), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(full * fraction)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        found = outputs(processed)
-        assert set(found) == set(old), fraction
-        for name, digest in found.items():
-            assert digest in (old[name], new[name]), (fraction, name)  # whole: the old file or the new one
-        pd.read_csv(processed / "progress.csv")  # readable
-        if found["ingest_summary.json"] == new["ingest_summary.json"]:  # the commit mark is written last
-            assert found == new
-            assert len(load_processed(processed).progress) > 40_000
-        elif found != old:
-            with pytest.raises(InputError, match="不完整或不一致"):  # a mixed set is detected, never used
-                load_processed(processed)
-        outcomes.add(tuple(found[n] == new[n] for n in sorted(found)))
-    assert outcomes  # several kill points were exercised
-
-
-def test_two_runs_at_once_are_serialised(big_input, tmp_path):
-    raw, big, _, new, _ = big_input
-    processed = tmp_path / "processed"
-    runs = [
-        subprocess.Popen(ingest(raw, processed, big), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(2)
-    ]
-    for run in runs:
-        assert run.wait() == 0, run.stderr.read()
+    shutil.copytree(old_dir, processed)  # the last good run
+    run = _run(raw, processed, big, faults.kill_at(point))
+    assert run.wait(120) == -signal.SIGKILL, run.stderr.read()  # it died at the point
+    found = outputs(processed)
+    assert set(found) == set(old)
+    changed = {name for name in found if found[name] != old[name]}
+    assert changed == KILL_POINTS[point]
+    assert all(found[name] == new[name] for name in changed)  # whole: the new file, never a part of it
+    if changed:
+        with pytest.raises(InputError, match="不完整或不一致"):  # a mixed set is detected, never used
+            load_processed(processed)
+    else:
+        assert len(load_processed(processed).progress) == len(pd.read_csv(old_dir / "progress.csv"))
+    again = _run(raw, processed, big, {})
+    assert again.wait(120) == 0, again.stderr.read()  # the next run completes the set
     assert outputs(processed) == new
+    assert len(load_processed(processed).progress) > 40_000
+    assert not list(processed.glob(".*.tmp"))  # what the killed run left half written is gone
+
+
+def test_two_runs_at_once_are_serialised(big_input, tmp_path, faults):
+    """The first run holds the lock, paused before it writes; the second, of other data, reaches the lock
+    meanwhile. Serialised, the second writes after the first and its tables are the ones left (without the
+    lock it would write while the first waits, and the first's would be left)."""
+    raw, big, old, new, _ = big_input
+    processed = tmp_path / "processed"
+    first = _run(raw, processed, big, faults.pause_at("ingest-locked"))
+    faults.wait_until_reached("ingest-locked", first)
+    faults.release("ingest-before-lock")  # the second goes straight on to the lock
+    second = _run(raw, processed, paths.EXAMPLE / "progress_example.csv", faults.pause_at("ingest-before-lock"))
+    faults.wait_until_reached("ingest-before-lock", second)
+    faults.release("ingest-locked")
+    assert first.wait(120) == 0, first.stderr.read()
+    assert second.wait(120) == 0, second.stderr.read()
+    assert outputs(processed) == old

@@ -51,22 +51,32 @@ def project(tmp_path_factory):
     return config, base / "b.csv", base / "a" / "reports"
 
 
-@pytest.mark.parametrize("moment", [2.0, 4.5, 7.0])
-def test_a_killed_run_leaves_the_publication_as_its_manifest_says(project, moment):
+#: the moments of a run a kill is tried at: a report built, the build complete but not published, the
+#: new link made but not yet renamed over the old one, and the publication switched (the old build not removed)
+KILL_POINTS = ["batch-report-done", "publish-build-complete", "publish-link-made", "publish-switched"]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_killed_run_leaves_the_publication_as_its_manifest_says(project, faults, point):
+    """Run B (other progress) killed at ``point`` over A's publication: before the switch A's publication is
+    there, whole; after it B's; either way every published byte is what its manifest says, and the next
+    run of A brings A back (or finds it current)."""
+    import os
+
     config, b_csv, reports = project
     good = (reports / "2025-Q4" / "county.html").read_bytes()
     run = subprocess.Popen(
         kpi(config, "report", "--force", "--progress", str(b_csv), *SUBSET),
+        env={**os.environ, **faults.kill_at(point)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(moment)
-    run.send_signal(signal.SIGKILL)
-    run.wait()
+    assert run.wait(300) == -signal.SIGKILL  # it died at the point
     actual, recorded = published(reports)
     assert actual == recorded  # every published byte is what the manifest describes
     assert not [p for p in (reports / "2025-Q4").rglob(".*")]  # no temporary files in the publication
     finished = "b.csv" in {i["file"] for i in json.loads((reports / "2025-Q4" / "manifest.json").read_text())["inputs"]}
+    assert finished == (point == "publish-switched")
     assert finished or (reports / "2025-Q4" / "county.html").read_bytes() == good  # killed: A's publication, whole
     again = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
@@ -122,8 +132,11 @@ def test_no_worker_kernel_or_browser_outlives_a_killed_run(project, sig):
     assert any("chrom" in _command(p) for p in descendants), "no worker started its browser"
     run.send_signal(sig)
     run.wait()
-    time.sleep(5)
-    alive = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    deadline = time.monotonic() + 20
+    while (alive := [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)  # each follows its parent within moments
     assert not alive, [" ".join(p.cmdline())[:100] for p in alive]
 
 
@@ -140,32 +153,30 @@ def _marked(mark: str) -> list[psutil.Process]:
     return found
 
 
-def test_a_run_killed_as_its_workers_start_leaves_no_process(project):
-    """SIGKILL of ``kpi report`` at the moment its worker processes appear, at five delays after it (0 to
-    0.4 s: before, during and after a worker installs its handler and starts its kernel): every worker,
-    kernel and browser of the run is gone within seconds. A worker's stop handler used to import a module
-    the worker was still importing, raise, and leave the worker and its kernel running for good."""
+@pytest.mark.parametrize("point", ["worker-started", "worker-handler-set", "worker-kernel-started"])
+def test_a_run_killed_as_its_workers_start_leaves_no_process(project, faults, point):
+    """SIGKILL of ``kpi report`` while its workers wait at ``point`` (before a worker installs its stop
+    handler, after it, and once its kernel is up), then the workers let go: every worker, kernel and
+    browser of the run is gone within seconds. A worker's stop handler used to import a module the worker
+    was still importing, raise, and leave the worker and its kernel running for good."""
     import os
 
     config, _, _ = project
-    for attempt, delay in enumerate((0.0, 0.05, 0.1, 0.2, 0.4)):
-        mark = f"{os.getpid()}-{attempt}"
-        run = subprocess.Popen(
-            kpi(config, "report", "--force", *SUBSET),
-            env={**os.environ, "KPI_TEST_RUN": mark},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and run.poll() is None and not psutil.Process(run.pid).children():
-            time.sleep(0.005)
-        time.sleep(delay)
-        run.kill()
-        run.wait()
-        deadline = time.monotonic() + 20
-        while (left := _marked(mark)) and time.monotonic() < deadline:
-            time.sleep(0.25)
-        assert not left, (delay, [_command(p)[:100] for p in left])
+    mark = f"{os.getpid()}-{point}"
+    run = subprocess.Popen(
+        kpi(config, "report", "--force", *SUBSET),
+        env={**os.environ, "KPI_TEST_RUN": mark, **faults.pause_at(point)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    faults.wait_until_reached(point, run)
+    run.kill()
+    run.wait()
+    faults.release(point)
+    deadline = time.monotonic() + 20
+    while (left := _marked(mark)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, (point, [_command(p)[:100] for p in left])
 
 
 def test_a_second_run_says_who_holds_the_lock(project, tmp_path):

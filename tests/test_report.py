@@ -381,11 +381,10 @@ def test_board_fits_the_printed_page_and_names_do_not_break(report_run):
         browser.close()
 
 
-def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path):
+def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path, faults):
     """``kpi report`` paused just after its snapshot; meanwhile a value changes and ``kpi ingest`` runs:
     the report, its notebook's parameters and its manifest are the snapshot's, not the new data's."""
     import sys
-    import time
 
     progress, folders = _own_progress(tmp_path)
     command = [
@@ -400,8 +399,7 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path)
         "--regions",
         "壶山镇",
     ]
-    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
-    environment |= {"KPI_FAULT_AT": "after-snapshot:pause", "KPI_FAULT_PAUSE": "6"}
+    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | faults.pause_at("after-snapshot")
     report = subprocess.Popen(
         [*command, "--no-analysis", *folders],
         env=environment,
@@ -410,18 +408,15 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path)
         stderr=subprocess.PIPE,
         text=True,
     )
-    snapshots = tmp_path / ".processed-snapshots"
-    deadline = time.monotonic() + 60
-    while not (snapshots.exists() and any(p.name[0] != "." for p in snapshots.iterdir())):
-        assert time.monotonic() < deadline and report.poll() is None
-        time.sleep(0.2)
-    [snapshot] = [p for p in snapshots.iterdir() if p.name[0] != "."]
+    faults.wait_until_reached("after-snapshot", report)
+    [snapshot] = [p for p in (tmp_path / ".processed-snapshots").iterdir() if p.name[0] != "."]
     progress.write_text(
         progress.read_text("utf-8").replace(",壶山镇,new_invention_patents,", ",壶山镇,new_invention_patents,1", 1),
         "utf-8",
     )
     changed = run_kpi("ingest", *folders[:4])
     assert changed.returncode == 0, changed.stderr
+    faults.release("after-snapshot")
     out, err = report.communicate(timeout=300)
     assert report.returncode == 0, err[-3000:]
     summary = json.loads((tmp_path / "processed" / "ingest_summary.json").read_text("utf-8"))

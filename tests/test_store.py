@@ -1,14 +1,12 @@
 """The store as a database: one collection is one transaction, writers are serialised, a CSV store is
 migrated once, and nothing received is lost — checked by killing ``kpi collect`` and ``kpi import-annex``
-at each commit point and at random moments, and by running two collections at once."""
+at every moment of their work (fault points, not timed guesses), and by running two collections at once."""
 
 import os
-import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -72,19 +70,23 @@ def state(folder: Path) -> tuple[dict, int]:
     return values, corrections
 
 
-def test_a_collection_is_one_transaction_at_every_commit_point(tmp_path):
+#: the fault points of a collection or an annex import before its commit (a kill there leaves nothing of it)
+BEFORE_COMMIT = {"atomic-before-replace", "received-kept", "annex-written", "before-commit"}
+
+
+def test_a_collection_is_one_transaction_at_every_commit_point(tmp_path, faults):
     folder = county(tmp_path)
     first = form(folder / "in" / "a.csv", "2026-03", {"壶山镇": 5, "新建镇": 2})
     again = form(folder / "late" / "b.csv", "2026-03", {"壶山镇": 6})
     assert run_kpi("collect", str(first), "--period", "2026-03", cwd=folder).returncode == 0
-    for point in ("before-commit", "after-commit"):
-        killed = spawn(folder, "collect", str(again), "--period", "2026-03", env={"KPI_FAULT_AT": point})
+    for point in ("received-kept", "before-commit", "after-commit", "export-partial"):
+        killed = spawn(folder, "collect", str(again), "--period", "2026-03", env=faults.kill_at(point))
         assert killed.wait(60) == -signal.SIGKILL
         values, corrections = state(folder)
         # before the commit nothing of it; after the commit the value and its correction, together
         expected = ({("2026-03", "壶山镇"): 5.0, ("2026-03", "新建镇"): 2.0}, 0)
         assert (values, corrections) == (
-            expected if point == "before-commit" else ({**expected[0], ("2026-03", "壶山镇"): 6.0}, 1)
+            expected if point in BEFORE_COMMIT else ({**expected[0], ("2026-03", "壶山镇"): 6.0}, 1)
         )
     rerun = run_kpi("collect", str(again), "--period", "2026-03", cwd=folder)
     assert rerun.returncode == 0 and "相同 1 个" in rerun.stdout  # already committed: nothing twice
@@ -101,44 +103,50 @@ def finish(folder: Path, args: list[str]) -> int:
     return cli.main(["--config", str(folder / "kpi.toml"), *args])
 
 
-def test_fifty_kills_at_random_moments_lose_nothing(tmp_path):
+#: where each step's run is killed: every moment of a collection and of an annex import, in turn
+COLLECT_POINTS = ["atomic-before-replace", "received-kept", "before-commit", "after-commit", "export-partial"]
+IMPORT_POINTS = ["received-kept", "annex-written", "before-commit", "after-commit", "export-partial"]
+
+
+def test_a_kill_at_every_moment_loses_nothing(tmp_path, faults):
+    """Twenty runs, each killed at one moment of its work (new values, corrections, annex imports), then
+    run again to its end: after the kill, the store holds either nothing of the run or all of it; after
+    the rerun, exactly what every run sent, each received file once, and no temporary file."""
     folder = county(tmp_path)
-    rng = random.Random(139)
     regions = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
     expected: dict = {}
     corrections = 0
+    sent = set()  # the forms collected, by content (two alike are one received file)
     annex = (paths.RAW / "annex_2023.csv").read_text("utf-8").replace("2023年", "2026年", 1)
     (folder / "annex_2026.csv").write_text(annex, encoding="utf-8")
-    for step in range(50):
+    for step in range(20):
         month = f"2026-{step // 10 + 1:02d}"
-        region = regions[step % 8]
+        region = regions[step % 8 if step < 10 else step % 3]  # from step 10: corrections of earlier months' cells
         value = step // 8 + 1
-        corrected = (month, region) in expected
+        correcting = (month, region) in expected and expected[(month, region)] != value
         path = form(folder / "in" / f"{step}.csv", month, {region: value})
+        importing = step % 4 == 3
         args = (
             ["import-annex", str(folder / "annex_2026.csv"), "--year", "2026"]
-            if step % 5 == 4
+            if importing
             else ["collect", str(path), "--period", month]
         )
-        process = spawn(folder, *args)
-        time.sleep(rng.uniform(0.4, 1.2))  # from the imports to the end of a run on this machine
-        process.send_signal(signal.SIGKILL)
-        process.wait(60)
+        point = (IMPORT_POINTS if importing else COLLECT_POINTS)[step // 4 % 5 if importing else step % 5]
+        assert spawn(folder, *args, env=faults.kill_at(point)).wait(60) == -signal.SIGKILL, (step, point)
         values, count = state(folder)
-        if args[0] == "collect":  # either before (nothing of it) or after (the value, and its correction if any)
-            done = values.get((month, region)) == value and (not corrected or count == corrections + 1)
+        if not importing:  # before the commit nothing of it; after it the value, and its correction if any
+            done = values.get((month, region)) == value and count == corrections + correcting
             untouched = values == expected and count == corrections
-            assert done or untouched, (step, values.get((month, region)), count)
-            assert finish(folder, args) == 0
-            if corrected and expected[(month, region)] != value:
-                corrections += 1
+            assert untouched if point in BEFORE_COMMIT else done, (step, point, values.get((month, region)), count)
+        assert finish(folder, args) == 0
+        if not importing:
+            sent.add(path.read_bytes())
+            corrections += correcting
             expected[(month, region)] = float(value)
-        else:
-            assert finish(folder, args) == 0
         values, count = state(folder)
-        assert values == expected and count == corrections, step
+        assert values == expected and count == corrections, (step, point)
     kept = database(folder).execute("SELECT count(*), count(DISTINCT sha256) FROM received").fetchone()
-    assert kept[1] == 50 - 10 + 1  # every form once by its hash, the annex once (the same file each time)
+    assert kept[1] == len(sent) + 1  # every form once by its hash, the annex once (the same file each time)
     stored_rows = pd.read_csv(folder / "store" / "progress.csv", dtype=str)
     assert len(stored_rows) == len(expected) and (stored_rows["source_sha256"].str.len() == 64).all()
     assert (folder / "store" / "annex" / "annex_2026.csv").exists()
@@ -146,22 +154,16 @@ def test_fifty_kills_at_random_moments_lose_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("months", [("2026-03", "2026-04"), ("2026-03", "2026-03")])
-def test_two_collections_at_once_both_arrive(tmp_path, months):
+def test_two_collections_at_once_both_arrive(tmp_path, months, faults):
     folder = county(tmp_path)
     first = form(folder / "a" / "a.csv", months[0], {"壶山镇": 5})
     second = form(folder / "b" / "b.csv", months[1], {"新建镇": 2})
-    holder = spawn(
-        folder,
-        "collect",
-        str(first),
-        "--period",
-        months[0],
-        env={"KPI_FAULT_AT": "before-commit:pause", "KPI_FAULT_PAUSE": "3"},
-    )
-    time.sleep(1.5)  # the first now holds the writers' lock, paused before its commit
-    waiter = run_kpi("collect", str(second), "--period", months[1], cwd=folder)
-    assert holder.wait(60) == 0 and waiter.returncode == 0
-    assert "另一个写入正在进行，等待" in waiter.stderr
+    holder = spawn(folder, "collect", str(first), "--period", months[0], env=faults.pause_at("before-commit"))
+    faults.wait_until_reached("before-commit", holder)  # it holds the writers' lock, paused before its commit
+    waiter = spawn(folder, "collect", str(second), "--period", months[1])
+    assert "另一个写入正在进行，等待" in waiter.stderr.readline()  # it waits for the lock
+    faults.release("before-commit")
+    assert holder.wait(60) == 0 and waiter.wait(60) == 0
     values, _ = state(folder)
     assert values == {(months[0], "壶山镇"): 5.0, (months[1], "新建镇"): 2.0}
 
@@ -268,7 +270,7 @@ def postgres(tmp_path):
         shutil.rmtree(home, ignore_errors=True)
 
 
-def test_the_same_store_runs_on_postgresql(tmp_path, postgres):
+def test_the_same_store_runs_on_postgresql(tmp_path, postgres, faults):
     folder = county(tmp_path / "county")
     config_file = folder / "kpi.toml"
     config_file.write_text(
@@ -277,27 +279,15 @@ def test_the_same_store_runs_on_postgresql(tmp_path, postgres):
     first = form(folder / "a" / "a.csv", "2026-03", {"壶山镇": 5, "新建镇": 2})
     second = form(folder / "b" / "b.csv", "2026-03", {"壶山镇": 6})
     assert run_kpi("collect", str(first), "--period", "2026-03", cwd=folder).returncode == 0
-    holder = spawn(
-        folder,
-        "collect",
-        str(second),
-        "--period",
-        "2026-03",
-        env={"KPI_FAULT_AT": "before-commit:pause", "KPI_FAULT_PAUSE": "3"},
-    )
-    time.sleep(2)
-    waiter = run_kpi(
-        "collect", str(form(folder / "c" / "c.csv", "2026-04", {"东方镇": 1})), "--period", "2026-04", cwd=folder
-    )
-    assert holder.wait(60) == 0 and waiter.returncode == 0 and "等待" in waiter.stderr
-    killed = spawn(
-        folder,
-        "collect",
-        str(form(folder / "d" / "d.csv", "2026-04", {"东方镇": 3})),
-        "--period",
-        "2026-04",
-        env={"KPI_FAULT_AT": "before-commit"},
-    )
+    holder = spawn(folder, "collect", str(second), "--period", "2026-03", env=faults.pause_at("before-commit"))
+    faults.wait_until_reached("before-commit", holder)
+    third = form(folder / "c" / "c.csv", "2026-04", {"东方镇": 1})
+    waiter = spawn(folder, "collect", str(third), "--period", "2026-04")
+    assert "等待" in waiter.stderr.readline()
+    faults.release("before-commit")
+    assert holder.wait(60) == 0 and waiter.wait(60) == 0
+    fourth = form(folder / "d" / "d.csv", "2026-04", {"东方镇": 3})
+    killed = spawn(folder, "collect", str(fourth), "--period", "2026-04", env=faults.kill_at("before-commit"))
     assert killed.wait(60) == -signal.SIGKILL
     config = project.load(config_file)
     progress = stored(config, "progress").set_index(["period", "region"])["value"].to_dict()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpi.core.faults import fault_point
 from kpi.core.text import FORMULA_PREFIXES
 
 
@@ -31,10 +32,18 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a published file must be readable (0644)
+        fault_point("atomic-before-replace")  # a kill here leaves the target as it was, and a temporary file
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def sweep_temporary(folder: Path) -> None:
+    """The temporary files (:func:`atomic_path`'s ``.name.xxxx.tmp``) a killed writer left under ``folder``,
+    removed. Call it only under the lock every writer of ``folder`` holds: none of them is then in flight."""
+    for leftover in Path(folder).rglob(".*.tmp") if Path(folder).exists() else []:
+        leftover.unlink(missing_ok=True)
 
 
 def _umask() -> int:

@@ -128,10 +128,17 @@ def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dic
     from filelock import FileLock
 
     folder.mkdir(parents=True, exist_ok=True)
+    fault_point("ingest-before-lock")
     with FileLock(str(folder / ".kpi-ingest.lock")):  # two runs at once write one after the other
-        written = [atomic.write_csv(folder / name, frame) for name, frame in outputs.items()]
+        fault_point("ingest-locked")
+        atomic.sweep_temporary(folder)  # what a killed run left half written (every writer holds this lock)
+        written = []
+        for name, frame in outputs.items():
+            written.append(atomic.write_csv(folder / name, frame))
+            fault_point(f"ingest-wrote-{name}")  # e.g. ingest-wrote-progress.csv: one new table among old ones
         for name in REGISTRY_FILES:  # byte for byte: Registry.load reads the copy as it reads the original
             written.append(atomic.write_bytes(folder / name, (registry_dir / name).read_bytes()))
+        fault_point("ingest-before-summary")
         summary["sha256"] = {path.name: atomic.file_sha256(path) for path in written}
         written.append(
             atomic.write_text(folder / "ingest_summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpi.core.faults import fault_point
 from kpi.ingest.processed import Processed
 from kpi.metadata.config import Config
 from kpi.publish.batch_plan import BatchPlan, plan_batch
@@ -71,7 +72,9 @@ def _publish(plan: BatchPlan, log: logging.Logger) -> None:
         log.removeHandler(handler)
     final = plan.staging.with_name(plan.staging.name.removesuffix(".partial"))
     os.replace(plan.staging, final)
+    fault_point("publish-build-complete")
     switch_to(plan.link, final)
+    fault_point("publish-switched")
     if plan.current is not None and plan.current.is_relative_to(plan.root / BUILDS):
         shutil.rmtree(plan.current, ignore_errors=True)
 
@@ -100,8 +103,12 @@ def _build(
             write_documents()
             printer.start()
 
+        def report_done(job: Job, job_result: JobResult) -> None:
+            printer.report_done(job, job_result)
+            fault_point("batch-report-done")  # a kill here: one report built, the others not yet
+
         jobs = execute_jobs(
-            plan.todo, workers, log, plan.staging / "report.log", executor, scheduler, printer.report_done, start_beside
+            plan.todo, workers, log, plan.staging / "report.log", executor, scheduler, report_done, start_beside
         )
         write_documents()  # no worker was started: not yet written
         ran = {r.key: r for r in jobs}
@@ -146,6 +153,7 @@ def run_batch(
             )
             return result
         log = _stage(plan)
+        fault_point("batch-staged")
         workers = n_jobs or os.cpu_count() or 1
         log.info(f"{plan.name}: {len(plan.todo)} of {len(plan.chosen)} reports to run, {workers} at a time")
         _build(plan, processed, config, result, log, workers, executor, scheduler)

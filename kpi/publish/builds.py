@@ -18,6 +18,7 @@ from pathlib import Path
 from kpi import __version__
 from kpi.core import atomic, paths
 from kpi.core.errors import InputError
+from kpi.core.faults import fault_point
 from kpi.core.formatting import beijing_timestamp, chinese_time
 from kpi.publish.workers import Job
 
@@ -101,6 +102,7 @@ def switch_to(link: Path, build: Path) -> None:
     temporary = link.with_name(f".{link.name}.switch")
     temporary.unlink(missing_ok=True)
     os.symlink(os.path.relpath(build, link.parent), temporary)
+    fault_point("publish-link-made")
     os.replace(temporary, link)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi.core.errors import InputError
+from kpi.core.faults import fault_point
 from kpi.core.formatting import beijing_timestamp
 from kpi.metadata.config import Config
 from kpi.publish.processes import die_with_parent, end_descendants
@@ -84,6 +85,8 @@ def _start_worker(path: str, parent: int) -> None:
     import signal
     from multiprocessing.util import Finalize
 
+    fault_point("worker-started")
+
     def stop(signum, frame):
         try:
             end_descendants()
@@ -95,8 +98,10 @@ def _start_worker(path: str, parent: int) -> None:
     die_with_parent()
     if os.getppid() != parent:  # the run died before this worker could ask to follow it
         stop(signal.SIGTERM, None)
+    fault_point("worker-handler-set")
     global _worker_kernel
     _worker_kernel = KernelSession()
+    fault_point("worker-kernel-started")
     Finalize(_worker_kernel, _worker_kernel.close, exitpriority=10)  # run as the pool's worker exits
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(handle, 2)

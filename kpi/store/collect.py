@@ -31,6 +31,7 @@ import pandas as pd
 
 from kpi.core import atomic
 from kpi.core.errors import InputError
+from kpi.core.faults import fault_point
 from kpi.core.formatting import beijing_now, chinese_time
 from kpi.core.parsing import normalize_text
 from kpi.inputs.annual_input import read_annual_submission
@@ -180,11 +181,12 @@ def describe(row: dict) -> str:
 
 def keep_files(config: Config, received: list[tuple[Path, str]], folder: str) -> list[tuple[Path, Path]]:
     """Every received file copied whole to ``<store>/received/<folder>/<hash>_<name>``: ``(file, copy)``."""
-
-    return [
+    kept = [
         (path, atomic.copy_into(path, config.store_received / folder / f"{digest[:12]}_{path.name}"))
         for path, digest in received
     ]
+    fault_point("received-kept")
+    return kept
 
 
 def record_files(connection, kept: list[tuple[Path, Path]], digests: dict, folder: str, times: dict, at: str) -> None:
@@ -315,6 +317,7 @@ def import_annex(
     with store.writing("kpi import-annex") as connection:  # imports serialised; the live file replaced whole
         [(_, kept)] = keep_files(config, [(path, digest)], f"annex-{year}")
         written = [atomic.write_text(live, layout.getvalue())]
+        fault_point("annex-written")
         record_files(connection, [(path, kept)], {path: digest}, f"annex-{year}", {}, now.isoformat())
         for legacy in sorted(config.store_annex.glob(f"annex_{year}.*")):  # an import of before: kept, moved
             if legacy != live:

@@ -206,10 +206,9 @@ class Store:
             connection.close()
 
     def _sweep(self) -> None:
-        """Temporary files a killed writer left in the store folder (``.name.xxxx.tmp``), removed: every
-        file of the store is written under the writers' lock, so none of them is another's in flight."""
-        for leftover in self.folder.rglob(".*.tmp") if self.folder.exists() else []:
-            leftover.unlink(missing_ok=True)
+        """Temporary files a killed writer left in the store folder, removed: every file of the store is
+        written under the writers' lock, so none of them is another's in flight."""
+        atomic.sweep_temporary(self.folder)
 
     def _ensure(self, connection: sa.Connection) -> None:
         """The tables, and a CSV store migrated into them once (inside the caller's transaction)."""
@@ -250,6 +249,8 @@ class Store:
                 return self.export(locked)
         written = []
         for table, (_, _, name) in TABLES.items():
+            if written:
+                fault_point("export-partial")
             frame = self.frame(table, connection)
             if name and (not frame.empty or (self.folder / name).exists()):
                 safe = atomic.formula_safe(frame)  # a file or sheet name may start with =, +, - or @
