@@ -15,7 +15,7 @@ from kpi.core.errors import InputError
 from kpi.inputs.annex import read_annex
 from kpi.inputs.progress_input import read_progress
 from kpi.inputs.ytd_falls import DataQualityWarning
-from tests.conftest import write_config
+from tests.support import write_config
 
 ANNEX = (paths.RAW / "annex_2023.csv").read_text(encoding="utf-8")
 HEADER = "period,region,indicator_id,value\n"

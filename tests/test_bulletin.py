@@ -16,8 +16,7 @@ from kpi.inputs.progress_input import read_progress
 from kpi.metadata.identity import Imprint
 from kpi.metrics.leaderboard import build_leaderboard
 from kpi.outputs.bulletin import bulletin
-from tests.conftest import shipped_plan
-from tests.test_publication import _office
+from tests.support import office_program, shipped_plan
 
 MADE = dt.datetime(2026, 4, 5, 9, 30, tzinfo=BEIJING)
 
@@ -90,7 +89,7 @@ def test_masthead_page_numbers_signature_and_colophon(document):
 
 
 def test_libreoffice_renders_it_portrait_inside_the_type_area(document, tmp_path):
-    office = _office()
+    office = office_program()
     if office is None:
         pytest.skip("LibreOffice Writer and pdftotext not installed (make test installs them)")
     path = tmp_path / "通报.docx"
@@ -190,7 +189,7 @@ def _glyph_forms(pdf) -> dict[str, set[str]]:
 def test_the_project_file_names_the_masthead_and_colophon(registry, document, tmp_path):
     from kpi.core.errors import InputError
     from kpi.metadata import config as project
-    from tests.conftest import write_config
+    from tests.support import write_config
 
     chosen = {
         "issuer_mark": "缙云县科学技术局文件",

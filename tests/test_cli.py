@@ -1,7 +1,7 @@
 """End to end: the installed ``kpi`` command on a temporary copy of the data."""
 
 from kpi.core import paths
-from tests.conftest import example_hashes, run_kpi, tree_hashes
+from tests.support import example_hashes, run_kpi, tree_hashes
 
 
 def test_help():

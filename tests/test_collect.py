@@ -24,7 +24,7 @@ from kpi.outputs.forms import annual_form, monthly_form
 from kpi.outputs.monthly import rank_change
 from kpi.store.collect import import_annex, merge
 from kpi.store.returns import collect, submission_status
-from tests.conftest import shipped_plan, write_config
+from tests.support import shipped_plan, write_config
 
 NOW = dt.datetime(2026, 2, 3, 14, 5, tzinfo=BEIJING)
 

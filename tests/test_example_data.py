@@ -8,7 +8,7 @@ from kpi.inputs.annex import read_annex
 from kpi.inputs.annual_input import read_county_annual
 from kpi.inputs.progress_input import read_progress
 from kpi.metadata import config
-from tests.conftest import example_hashes
+from tests.support import example_hashes
 
 
 def test_generator_reproduces_the_shipped_files(raw_copy):

@@ -22,7 +22,7 @@ from kpi.explore import data as explore
 from kpi.explore import figures as explore_figures
 from kpi.ingest.pipeline import run_ingest
 from kpi.ingest.processed import load_processed
-from tests.conftest import config_for, tree_hashes
+from tests.support import config_for, tree_hashes
 
 
 @pytest.fixture(scope="module")

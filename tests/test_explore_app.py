@@ -15,7 +15,7 @@ from kpi.explore import app as explore_app
 from kpi.explore import data as explore
 from kpi.explore import figures as explore_figures
 from kpi.ingest.pipeline import run_ingest
-from tests.conftest import config_for
+from tests.support import config_for
 
 RD = "rd_expense_above_scale"
 

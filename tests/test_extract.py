@@ -7,7 +7,7 @@ from kpi.core import paths
 from kpi.extract.targets import compare, extract, fill_years, read_text, repair_lines
 from kpi.extract.words import chinese_number
 from kpi.inputs.annex import read_annex
-from tests.conftest import PLAN_TEXT, run_kpi
+from tests.support import PLAN_TEXT, run_kpi
 
 FIXTURES = paths.ROOT / "tests" / "fixtures"
 

@@ -10,7 +10,7 @@ import pytest
 from kpi.core.errors import InputError
 from kpi.metadata import config as project
 from kpi.metadata.identity import PlanIdentity
-from tests.conftest import run_kpi, shipped_plan, write_config
+from tests.support import run_kpi, shipped_plan, write_config
 
 OTHER_PLAN = """
 [plan]

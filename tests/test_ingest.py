@@ -14,8 +14,8 @@ from kpi.core.errors import InputError
 from kpi.ingest.pipeline import run_ingest
 from kpi.inputs.annex import SumMismatchWarning, read_annex
 from kpi.inputs.progress_input import read_progress
-from tests.conftest import ANNEX_INDICATOR_IDS as IDS
-from tests.conftest import config_for, tree_hashes
+from tests.support import ANNEX_INDICATOR_IDS as IDS
+from tests.support import config_for, tree_hashes
 
 # The annex of the seed, typed again by hand: region → the 7 targets in annex order.
 SEED_ANNEX = {

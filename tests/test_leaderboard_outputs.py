@@ -11,7 +11,7 @@ from kpi.inputs.progress_input import read_progress
 from kpi.metadata.identity import Imprint
 from kpi.metrics.leaderboard import LEADERBOARD_COLUMNS, build_leaderboard
 from kpi.outputs.excel import write_leaderboard_xlsx
-from tests.conftest import run_kpi, shipped_plan
+from tests.support import run_kpi, shipped_plan
 
 
 @pytest.fixture(scope="module")

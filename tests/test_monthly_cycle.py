@@ -14,8 +14,8 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.registry import Registry
-from tests.conftest import ANNEX_INDICATOR_IDS as INDICATORS
-from tests.conftest import run_kpi
+from tests.support import ANNEX_INDICATOR_IDS as INDICATORS
+from tests.support import run_kpi
 
 pytestmark = pytest.mark.slow
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]

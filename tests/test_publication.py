@@ -7,7 +7,6 @@ import re
 import shutil
 import stat
 import subprocess
-from pathlib import Path
 
 import docx
 import openpyxl
@@ -16,9 +15,10 @@ import pytest
 
 from kpi.core import paths
 from kpi.core.facts import STATUS_MARKS
-from tests.conftest import (
+from tests.support import (
     ANNEX_INDICATOR_IDS,
     assert_statuses_survive_grey,
+    office_program,
     pdf_words,
     run_kpi,
     status_greys,
@@ -119,16 +119,8 @@ def test_outputs_are_readable_by_a_web_server(month):
     assert stat.S_IMODE(folder.stat().st_mode) & 0o055 == 0o055
 
 
-def _office() -> str | None:
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    program = Path("/usr/lib/libreoffice/program")
-    if office and (program / "libswlo.so").exists() and (program / "libsclo.so").exists() and shutil.which("pdftotext"):
-        return office
-    return None
-
-
 def test_libreoffice_opens_the_xlsx_and_the_docx(month, tmp_path):
-    office = _office()
+    office = office_program()
     if office is None:
         pytest.skip(
             "LibreOffice Calc/Writer or pdftotext is not installed (Debian: libreoffice-calc-nogui "

@@ -15,11 +15,10 @@ from xml.sax.saxutils import escape
 import openpyxl
 import pandas as pd
 import pytest
-import xlwt
 
 from kpi.core import paths
-from tests.conftest import ANNEX_INDICATOR_IDS as IDS
-from tests.conftest import run_kpi, write_config
+from tests.support import ANNEX_INDICATOR_IDS as IDS
+from tests.support import run_kpi, write_config, write_xls, write_xlsx
 
 pytestmark = pytest.mark.slow
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
@@ -74,29 +73,6 @@ def v(region: str, indicator: str, month: int) -> float:
 
 
 # ---------------------------------------------------------------- files as offices make them
-def write_xlsx(path: Path, rows: list[list], title: str = "Sheet1") -> Path:
-    workbook = openpyxl.Workbook()
-    workbook.active.title = title
-    for row in rows:
-        workbook.active.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-    return path
-
-
-def write_xls(path: Path, rows: list[list], title: str) -> Path:
-    """A BIFF8 workbook, as Excel 2003 or WPS saves ``.xls`` (and WPS ``.et``)."""
-    workbook = xlwt.Workbook(encoding="utf-8")
-    sheet = workbook.add_sheet(title)
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is not None:
-                sheet.write(r, c, value)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(str(path))
-    return path
-
-
 def write_ods(path: Path, rows: list[list], title: str) -> Path:
     """A minimal OpenDocument spreadsheet (what LibreOffice and WPS write as ``.ods``)."""
 

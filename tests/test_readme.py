@@ -140,10 +140,10 @@ def _district(project: Path) -> None:
 
 
 def _district_june(project: Path) -> None:
-    from tests.test_second_county import _fill
+    from tests.second_county import fill
 
     form = project / "yunling" / "reports" / "forms" / "2025-06" / "报送表_2025-06_汇总.xlsx"
-    _fill(form, project / "inbox" / "yunling-2025-06" / "汇总.xlsx", "2025-06")
+    fill(form, project / "inbox" / "yunling-2025-06" / "汇总.xlsx", "2025-06")
 
 
 PREPARE = {

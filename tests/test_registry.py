@@ -6,7 +6,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata import schemas
-from tests.conftest import ANNEX_INDICATOR_IDS as ANNEX_IDS
+from tests.support import ANNEX_INDICATOR_IDS as ANNEX_IDS
 
 
 def test_indicator_registry(registry):
@@ -136,7 +136,7 @@ def test_pacing_profiles_are_monotone_and_end_at_one(registry):
 
 
 def test_shipped_plan_text_is_the_seed(seed_text):
-    from tests.conftest import SEED_DIR
+    from tests.support import SEED_DIR
 
     seeds = sorted(SEED_DIR.glob("*.txt"))
     if not seeds:

@@ -15,7 +15,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.identity import Imprint
-from tests.conftest import shipped_plan, write_config
+from tests.support import shipped_plan, write_config
 
 pytestmark = pytest.mark.slow
 SUBSET = ["--regions", "全县", "壶山镇", "东方镇", "--no-analysis", "--jobs", "2"]
@@ -210,7 +210,7 @@ def test_infinite_values_are_refused(tmp_path, registry, cell):
 def test_a_value_beyond_any_real_one_is_refused_at_collection(tmp_path, cell):
     """1.7e308 亿元 in two regions once summed to 全县 = inf and was published; 1e15 was accepted. Beyond
     the bound of any indicator (kpi.core.facts.MAX_VALUE) a form is refused, not held for a person to accept."""
-    from tests.conftest import run_kpi
+    from tests.support import run_kpi
 
     write_config(tmp_path, progress=[tmp_path / "store" / "progress.csv"])
     form = tmp_path / "form.csv"

@@ -14,7 +14,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.publish.pdf import PRINT_WIDTH_PX  # A4 landscape less the print margins, in CSS pixels
-from tests.conftest import assert_statuses_survive_grey, pdf_words, run_kpi, status_greys, tree_hashes
+from tests.support import assert_statuses_survive_grey, pdf_words, run_kpi, status_greys, tree_hashes
 
 pytestmark = pytest.mark.slow
 SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shuhong", "dongfang", "lijin-hitech"]
@@ -272,7 +272,7 @@ def test_last_years_filled_table_as_a_new_annex(report_run, tmp_path):
     sheet = workbook.active
     sheet["A1"] = sheet["A1"].value.replace("2025年", "2026年")
     workbook.save(tmp_path / "2026.xlsx")
-    from tests.conftest import write_config
+    from tests.support import write_config
 
     project = write_config(tmp_path / "p")
     result = run_kpi("import-annex", str(tmp_path / "2026.xlsx"), "--year", "2026", "--config", str(project))

@@ -20,8 +20,7 @@ from kpi.metadata.plausibility import Checks, check_values
 from kpi.outputs.forms import monthly_form
 from kpi.store.collect import add_alias, project_registry
 from kpi.store.returns import collect
-from tests.conftest import run_kpi, shipped_plan, write_config
-from tests.test_quarter_returns import write_xls, write_xlsx
+from tests.support import run_kpi, shipped_plan, write_config, write_xls, write_xlsx
 
 NOW = dt.datetime(2026, 4, 5, 9, 0, tzinfo=BEIJING)
 

@@ -70,7 +70,7 @@ def test_batch_on_a_dask_local_cluster(tmp_path):
     from kpi.ingest.processed import load_processed
     from kpi.publish.batch import run_batch
     from kpi.publish.pdf import why_no_pdf
-    from tests.conftest import config_for
+    from tests.support import config_for
 
     config = config_for(paths.RAW, tmp_path / "processed", tmp_path)
     run_ingest(config)

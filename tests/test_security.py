@@ -78,7 +78,7 @@ def hostile_project(tmp_path_factory):
     import openpyxl
 
     from kpi.core import paths
-    from tests.conftest import run_kpi, write_config
+    from tests.support import run_kpi, write_config
 
     base = tmp_path_factory.mktemp("hostile")
     raw = base / "raw"

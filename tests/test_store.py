@@ -16,7 +16,7 @@ from kpi.core import paths
 from kpi.metadata import config as project
 from kpi.store.collect import stored
 from kpi.store.database import Store
-from tests.conftest import run_kpi, write_config
+from tests.support import run_kpi, write_config
 
 pytestmark = pytest.mark.slow
 

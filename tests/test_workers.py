@@ -141,7 +141,7 @@ def two_reports(tmp_path):
     from kpi.ingest.processed import load_processed
     from kpi.publish import pdf
     from kpi.publish.batch import run_batch
-    from tests.conftest import config_for
+    from tests.support import config_for
 
     if pdf.why_no_pdf():
         pytest.skip(pdf.why_no_pdf())
