@@ -292,3 +292,23 @@ def test_bad_input_writes_nothing_and_keeps_last_good(raw_copy, tmp_path):
     assert not [
         p for p in processed.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")
     ]  # no temp files
+
+
+def test_the_schemas_the_processed_tables_passed_are_recorded_and_a_failing_one_is_not_written(tmp_path):
+    """Ingest checks each processed table by its schema just before writing and records which passed
+    (the data notes print that record, not a fixed claim); a table that fails stops the run."""
+    from kpi.metadata import schemas
+    from kpi.outputs.report_notes import checks_passed
+
+    sums = pd.DataFrame({"year": [2025, 2025], "ok": [True, False]})
+    # nothing recorded, nothing claimed
+    assert checks_passed(sums, 2025, "全县", {}) == ["晾晒表全县=各区域合计 1/2 项"]
+    assert checks_passed(sums, 2025, "全县", {"progress.csv": "progress（进度）"})[1] == (
+        "1 张处理后表格通过结构校验（pandera）：progress（进度）"
+    )
+    progress = pd.DataFrame(
+        {"period": ["2025-13"], "region": ["壶山镇"], "indicator_id": ["x"], "value": [1.0], "is_example": [False]}
+    )
+    with pytest.raises(InputError, match="progress") as caught:
+        schemas.check_processed({"progress.csv": progress, "inputs.csv": pd.DataFrame()})
+    assert caught.value.file == "progress.csv" and caught.value.column == "period"

@@ -492,6 +492,8 @@ def test_the_provenance_is_an_appendix_and_the_report_says_it_in_two_lines(repor
     appendix = (out / "数据说明.html").read_text("utf-8")
     assert "annex_2023.csv" in appendix and "sha256" in appendix and "官方" in appendix and "示例数据" in appendix
     assert "基本序时" in appendix and "晾晒表全县=各区域合计" in appendix
+    validated = "4 张处理后表格通过结构校验（pandera）：annex_targets（晾晒表指标）、progress（进度）、"  # as recorded
+    assert validated + "county_annual（全县年度值）、annex_sum_checks（全县与各区域合计）" in appendix
     assert 'href="数据说明.html"' in (out / "index.html").read_text("utf-8")
 
 

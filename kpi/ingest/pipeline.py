@@ -206,6 +206,7 @@ def run_ingest(config: Config) -> IngestResult:
         "inputs.csv": inputs,
         "pacing.csv": config.pacing_table(),
     }
+    summary["validated"] = schemas.check_processed(outputs)
     written = write_processed(config.processed, outputs, summary, config.registry)
     return IngestResult(
         config.processed,

@@ -28,10 +28,15 @@ def conventions(rules, registry: Registry) -> list[str]:
     return lines
 
 
-def checks_passed(sum_checks: pd.DataFrame, year: int, total_name: str) -> list[str]:
-    """The checks the year's inputs passed, as the notes list them."""
+def checks_passed(sum_checks: pd.DataFrame, year: int, total_name: str, validated: dict[str, str]) -> list[str]:
+    """The checks the year's inputs passed, as the notes list them: the annex's sums, and the schemas the
+    processed tables passed as the ingest recorded them (``validated``: schema by file; none recorded,
+    none claimed)."""
     checks = sum_checks[sum_checks["year"] == year]
-    return [f"晾晒表{total_name}=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项", "全部表格通过结构校验"]
+    lines = [f"晾晒表{total_name}=各区域合计 {int(checks['ok'].sum())}/{len(checks)} 项"]
+    if validated:
+        lines.append(f"{len(validated)} 张处理后表格通过结构校验（pandera）：" + "、".join(validated.values()))
+    return lines
 
 
 def data_summary(is_example: bool, registry: Registry, made_at: str, code_version: str) -> str:

@@ -99,7 +99,7 @@ def data_notes_html(processed: Processed, period: str, made_at: str, version: st
         processed.inputs,
         processed.provenance(),
         conventions(processed.rules, registry),
-        checks_passed(processed.sum_checks, year, registry.total_name),
+        checks_passed(processed.sum_checks, year, registry.total_name, processed.summary.get("validated", {})),
         bool(processed.inputs["is_example"].any()),
         made_at,
         version,
