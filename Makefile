@@ -2,7 +2,9 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup report test bench ingest example lab explore screenshots
+.PHONY: setup report check test bench ingest example lab explore screenshots
+# pytest on every core; a file's tests stay together (a notebook's cells share one kernel, a module its fixtures)
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 EXPLORE_PORT ?= 8866
 # make lab's folder of notebook copies, and any further jupyter lab options (e.g. LAB_ARGS=--port=8890)
 LAB_DIR ?= lab
@@ -19,12 +21,18 @@ setup:
 report: setup          ## ingest the raw data, then build every report from it
 	$(BIN)/kpi report
 
-test:                  ## lint and format (ruff), then library, CLI, notebook (nbval), end-to-end and browser tests
+check: setup           ## the fast lane (under a minute): ruff, the import contracts, the unit tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest tests -m "not integration" $(PYTEST_PARALLEL)
+
+test:                  ## everything CI runs: ruff, the import contracts, unit, CLI, notebook (nbval), end-to-end and browser tests
 	@bash scripts/setup.sh --browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 bench: setup           ## benchmarks (scale to 10^7 rows, report batch vs floor, end to end); see benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run.py

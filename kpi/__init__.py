@@ -4,9 +4,9 @@ is named in the project file (``[county] name`` in kpi.toml), its regions and in
 One module per concern; the README (“Layout”) lists them.
 """
 
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError, InputError, KpiError, RunError
 
 __version__ = "0.1.0"
 EXAMPLE_LABEL = "示例数据（非官方，由固定种子生成）"
 
-__all__ = ["InputError", "EXAMPLE_LABEL", "__version__"]
+__all__ = ["KpiError", "InputError", "ConfigError", "RunError", "EXAMPLE_LABEL", "__version__"]

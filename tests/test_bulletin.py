@@ -88,6 +88,7 @@ def test_masthead_page_numbers_signature_and_colophon(document):
         assert {_east_asian(run) for run in number.runs} == {"宋体"} and number.runs[0].font.size == Pt(14)
 
 
+@pytest.mark.integration
 def test_libreoffice_renders_it_portrait_inside_the_type_area(document, tmp_path):
     office = office_program()
     if office is None:
@@ -187,7 +188,7 @@ def _glyph_forms(pdf) -> dict[str, set[str]]:
 
 
 def test_the_project_file_names_the_masthead_and_colophon(registry, document, tmp_path):
-    from kpi.core.errors import InputError
+    from kpi.core.errors import ConfigError
     from kpi.metadata import config as project
     from tests.support import write_config
 
@@ -208,5 +209,5 @@ def test_the_project_file_names_the_masthead_and_colophon(registry, document, tm
     assert texts[-2:] == ["抄送：县委办、县政府办。", "缙云县科学技术局办公室\t2026年4月5日印发"]
     path = write_config(tmp_path)
     path.write_text(path.read_text("utf-8") + '\n[publication]\ndocument_number = "缙科〔{yr}〕号"\n', "utf-8")
-    with pytest.raises(InputError, match="publication"):
+    with pytest.raises(ConfigError, match="publication"):
         project.load(path)

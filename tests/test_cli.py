@@ -1,5 +1,7 @@
 """End to end: the installed ``kpi`` command on a temporary copy of the data."""
 
+import pytest
+
 from kpi.core import paths
 from tests.support import example_hashes, run_kpi, tree_hashes
 
@@ -11,6 +13,7 @@ def test_help():
         assert command in result.stdout
 
 
+@pytest.mark.integration
 def test_ingest_end_to_end(raw_copy, tmp_path):
     before = tree_hashes(raw_copy)
     result = run_kpi("ingest", "--raw", str(raw_copy), "--processed", str(tmp_path / "out"))
@@ -22,6 +25,7 @@ def test_ingest_end_to_end(raw_copy, tmp_path):
     assert tree_hashes(raw_copy) == before
 
 
+@pytest.mark.integration
 def test_bad_input_prints_one_message_and_exits_2(raw_copy, tmp_path):
     annex = raw_copy / "annex_2023.csv"
     annex.write_text(annex.read_text(encoding="utf-8").replace("6,舒洪镇", "6,舒红镇"), encoding="utf-8")
@@ -33,6 +37,7 @@ def test_bad_input_prints_one_message_and_exits_2(raw_copy, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.integration
 def test_make_example_is_deterministic(raw_copy):
     before = tree_hashes(raw_copy)
     assert run_kpi("make-example", "--raw", str(raw_copy), "--out", str(raw_copy.parent / "example")).returncode == 0
@@ -40,6 +45,7 @@ def test_make_example_is_deterministic(raw_copy):
     assert example_hashes(raw_copy.parent / "example") == example_hashes(paths.EXAMPLE)
 
 
+@pytest.mark.integration
 def test_make_example_never_writes_into_the_registry(raw_copy):
     """data/raw is written by no command: make-example refuses it (and any folder inside it), exit 2."""
     before = tree_hashes(raw_copy)

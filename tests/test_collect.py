@@ -10,7 +10,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.core.atomic import formula_safe
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError, InputError
 from kpi.core.formatting import BEIJING
 from kpi.inputs.annex import read_annex
 from kpi.inputs.annual_input import read_annual_submission
@@ -274,10 +274,10 @@ def test_annual_form_round_trip(tmp_path, registry):
 def test_project_file_errors_and_overrides(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[data]\nprogres = ["x.csv"]\n', encoding="utf-8")
-    with pytest.raises(InputError, match="未知的项"):
+    with pytest.raises(ConfigError, match="未知的项"):
         project.load(bad)
     bad.write_text("[data\n", encoding="utf-8")
-    with pytest.raises(InputError, match="TOML"):
+    with pytest.raises(ConfigError, match="TOML"):
         project.load(bad)
     config = project.load(paths.ROOT / "kpi.toml")
     assert config.progress == (paths.EXAMPLE / "progress_example.csv",)
@@ -286,7 +286,7 @@ def test_project_file_errors_and_overrides(tmp_path):
     assert moved.progress == config.progress  # the example data lie outside the registry: unchanged
     assert moved.annex[-1] == config.annex[-1]  # the store's folder is not inside the registry: unchanged
     missing = replace(config, progress=(tmp_path / "nowhere.csv",))
-    with pytest.raises(InputError, match="不存在"):
+    with pytest.raises(ConfigError, match="不存在"):
         missing.sources("progress")
     assert replace(config, progress=(config.store / "progress.csv",)).sources("progress") == []  # nothing collected yet
 

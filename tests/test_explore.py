@@ -428,7 +428,7 @@ TREND_NAMES = "document.querySelectorAll('.js-plotly-plot')[0].data.map(t => t.n
 TREND_TITLE = "document.querySelectorAll('.js-plotly-plot')[0].layout.title.text"
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_make_explore_serves_the_explorer_and_follows_the_controls():
     if shutil.which("make") is None:
         pytest.skip("make not installed")
@@ -567,7 +567,7 @@ def test_the_server_sends_on_an_asyncio_socket_through_it(monkeypatch):
     assert message["msg_type"] == "execute_request" and message["content"] == {"code": "1"}
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_make_lab_opens_copies_in_chinese_and_the_explorer_runs_there(tmp_path):
     """``make lab``: JupyterLab's menus in Chinese, the explorer's copy run there (widgets, charts,
     tables), and the shipped notebooks untouched although JupyterLab autosaves what it ran."""
@@ -637,7 +637,7 @@ def _run(notebook: str, tmp_path, **parameters):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
     from kpi.publish.batch_plan import notebook_parameters
 

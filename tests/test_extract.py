@@ -70,6 +70,7 @@ def test_line_repair():
     assert lines == ["1.实现省级新型研发机构零突破。", "2.下一条。"]
 
 
+@pytest.mark.integration
 def test_cli_writes_a_draft_and_compares(tmp_path):
     out = tmp_path / "draft.csv"
     result = run_kpi(
@@ -82,6 +83,7 @@ def test_cli_writes_a_draft_and_compares(tmp_path):
     assert {"confidence", "review"} <= set(draft.columns)
 
 
+@pytest.mark.integration
 def test_cli_never_writes_into_raw(tmp_path):
     before = sorted(p.name for p in paths.RAW.iterdir())
     result = run_kpi("extract-targets", str(PLAN_TEXT), "--out", str(paths.RAW / "draft.csv"))
@@ -320,6 +322,7 @@ def test_an_indicator_table_with_base_values():
         ("截至2023年底，全县高新技术企业达到285家，比上年增加12家。\n", "已完成情况"),
     ],
 )
+@pytest.mark.integration
 def test_nothing_found_says_why_and_exits_3(tmp_path, text, reason):
     plan = tmp_path / "plan.txt"
     plan.write_text(text, encoding="utf-8")

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from kpi.core import paths
-from kpi.core.errors import InputError
+from kpi.core.errors import RunError
 from kpi.ingest.processed import load_processed
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 
 def outputs(folder):
@@ -96,7 +96,7 @@ def test_a_killed_ingest_leaves_the_last_good_tables_or_says_they_are_mixed(big_
     assert changed == KILL_POINTS[point]
     assert all(found[name] == new[name] for name in changed)  # whole: the new file, never a part of it
     if changed:
-        with pytest.raises(InputError, match="不完整或不一致"):  # a mixed set is detected, never used
+        with pytest.raises(RunError, match="不完整或不一致"):  # a mixed set is detected, never used
             load_processed(processed)
     else:
         assert len(load_processed(processed).progress) == len(pd.read_csv(old_dir / "progress.csv"))

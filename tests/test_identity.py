@@ -7,7 +7,7 @@ import docx
 import openpyxl
 import pytest
 
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError
 from kpi.metadata import config as project
 from kpi.metadata.identity import PlanIdentity
 from tests.support import run_kpi, shipped_plan, write_config
@@ -63,11 +63,12 @@ def test_a_wrong_plan_entry_is_named(tmp_path, entry, message):
     text = path.read_text(encoding="utf-8")
     start, end = text.index("[plan]"), text.index("[data]")
     path.write_text(text[:start] + "[plan]\n" + entry + "\n\n" + text[end:], encoding="utf-8")
-    with pytest.raises(InputError, match=message) as caught:
+    with pytest.raises(ConfigError, match=message) as caught:
         project.load(path)
     assert caught.value.file == path and caught.value.fix
 
 
+@pytest.mark.integration
 def test_another_countys_titles_are_its_own(tmp_path):
     """The month's 晾晒表, 情况通报 and forms of a county whose plan is “528” to 2028: its name and short name
     in every title, nothing of Jinyun's."""

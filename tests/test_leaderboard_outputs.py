@@ -70,6 +70,7 @@ def test_xlsx_layout_colours_and_notes(tmp_path, registry, board_2023):
     assert any("序时进度 = 月份 ÷ 12" in n for n in notes) and any("综合得分" in n for n in notes)
 
 
+@pytest.mark.integration
 def test_cli_fills_every_month(tmp_path):
     result = run_kpi(
         "leaderboard", "--period", "2023", "--out", str(tmp_path), "--processed", str(tmp_path / "processed")
@@ -85,6 +86,7 @@ def test_cli_fills_every_month(tmp_path):
     assert "示例数据" in result.stdout
 
 
+@pytest.mark.integration
 def test_cli_unknown_period(tmp_path):
     result = run_kpi(
         "leaderboard", "--period", "2031-01", "--out", str(tmp_path), "--processed", str(tmp_path / "processed")

@@ -17,7 +17,7 @@ from kpi.metadata.registry import Registry
 from tests.support import ANNEX_INDICATOR_IDS as INDICATORS
 from tests.support import run_kpi
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
 
 REAL_CONFIG = """[county]

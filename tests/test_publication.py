@@ -25,7 +25,7 @@ from tests.support import (
     write_config,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 PERIOD = "2025-12"
 
 

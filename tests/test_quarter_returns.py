@@ -20,7 +20,7 @@ from kpi.core import paths
 from tests.support import ANNEX_INDICATOR_IDS as IDS
 from tests.support import run_kpi, write_config, write_xls, write_xlsx
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 REGIONS = ["五云街道", "丽水高新区", "壶山镇", "新建镇", "东渡镇", "舒洪镇", "东方镇", "丽缙高新区"]
 NAMES = [
     "规上工业企业研发费用",

@@ -17,7 +17,7 @@ import pytest
 from kpi.core import paths
 from kpi.metadata.registry import Registry
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 ROOT = paths.ROOT
 VENV_BIN = Path(sys.executable).parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

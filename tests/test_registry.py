@@ -175,6 +175,7 @@ def test_a_processed_copy_loads_as_the_checked_registry(registry, tmp_path):
         pd.testing.assert_frame_equal(getattr(copy, table), getattr(registry, table))
 
 
+@pytest.mark.integration
 def test_validation_does_not_import_hypothesis():
     """pandera's data synthesis (hypothesis, 0.09 s a process) is not loaded by a validation; hypothesis
     stays importable afterwards."""

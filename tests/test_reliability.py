@@ -17,7 +17,7 @@ from kpi.core import paths
 from kpi.metadata.identity import Imprint
 from tests.support import shipped_plan, write_config
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 SUBSET = ["--regions", "全县", "壶山镇", "东方镇", "--no-analysis", "--jobs", "2"]
 
 
@@ -187,7 +187,12 @@ def test_a_second_run_says_who_holds_the_lock(project, tmp_path):
     with FileLock(str(reports / ".kpi-report.lock")):
         owner.write_text("进程 12345，主机 test", encoding="utf-8")
         result = subprocess.run(kpi(config, "report", "--wait", "1", *SUBSET), capture_output=True, text=True)
-    assert result.returncode == 2 and "进程 12345" in result.stderr and "等待" in result.stderr
+    assert (
+        result.returncode == 1
+        and "运行错误" in result.stderr
+        and "进程 12345" in result.stderr
+        and "等待" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -337,7 +342,7 @@ def test_an_unreachable_dask_scheduler_is_said_quickly(project):
         text=True,
         timeout=120,
     )  # the client itself gives up after 10 s
-    assert result.returncode == 2 and "连不上 Dask 调度器" in result.stderr
+    assert result.returncode == 1 and "运行错误" in result.stderr and "连不上 Dask 调度器" in result.stderr
 
 
 # ---------------------------------------------------------------- injection

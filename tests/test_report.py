@@ -16,7 +16,7 @@ from kpi.core import paths
 from kpi.publish.pdf import PRINT_WIDTH_PX  # A4 landscape less the print margins, in CSS pixels
 from tests.support import assert_statuses_survive_grey, pdf_words, run_kpi, status_greys, tree_hashes
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shuhong", "dongfang", "lijin-hitech"]
 
 
@@ -163,7 +163,7 @@ def test_overlapping_runs_are_serialised_by_a_lock(tmp_path):
             str(tmp_path / "reports"),
             env={"KPI_LOCK_TIMEOUT": "1"},
         )
-    assert result.returncode == 2 and "另一个 kpi report 仍在运行" in result.stderr
+    assert result.returncode == 1 and "运行错误" in result.stderr and "另一个 kpi report 仍在运行" in result.stderr
 
 
 @pytest.mark.parametrize("args, message", [(["--year", "2025"], "同时给出"), (["--regions", "火星镇"], "未知区域")])
@@ -250,7 +250,7 @@ def test_one_region_rerun_keeps_the_others_in_index_and_manifest(report_run):
 
 
 def test_every_parameter_sent_is_declared(tmp_path):
-    from kpi.core.errors import InputError
+    from kpi.core.errors import RunError
     from kpi.metadata.registry import Registry
     from kpi.publish.batch_plan import check_parameters, notebook_parameters, plan_jobs
 
@@ -259,7 +259,7 @@ def test_every_parameter_sent_is_declared(tmp_path):
     for job in jobs:
         assert set(job.parameters) <= notebook_parameters(Path(job.notebook)), job.key
         assert job.parameters["processed_dir"] == str(tmp_path.resolve())
-    with pytest.raises(InputError, match="没有声明参数"):
+    with pytest.raises(RunError, match="没有声明参数"):
         check_parameters(paths.NOTEBOOKS / "03_trajectories.ipynb", {"as_of_year": 2025, "region": "壶山镇"})
 
 
@@ -493,7 +493,7 @@ def test_the_provenance_is_an_appendix_and_the_report_says_it_in_two_lines(repor
     assert "annex_2023.csv" in appendix and "sha256" in appendix and "官方" in appendix and "示例数据" in appendix
     assert "基本序时" in appendix and "晾晒表全县=各区域合计" in appendix
     validated = "4 张处理后表格通过结构校验（pandera）：annex_targets（晾晒表指标）、progress（进度）、"  # as recorded
-    assert validated + "county_annual（全县年度值）、annex_sum_checks（全县与各区域合计）" in appendix
+    assert validated + "county_annual（年度值）、annex_sum_checks（总计与各区域合计）" in appendix
     assert 'href="数据说明.html"' in (out / "index.html").read_text("utf-8")
 
 

@@ -334,6 +334,7 @@ def test_the_county_form_asks_only_what_the_county_owes_and_january_reads_right(
 
 
 # ---------------------------------------------------------------- the command line
+@pytest.mark.integration
 def test_the_command_reports_every_problem_and_exits_2(tmp_path):
     write_config(tmp_path, progress=[tmp_path / "store" / "progress.csv"])
     inbox = tmp_path / "inbox"

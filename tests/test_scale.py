@@ -63,7 +63,7 @@ def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_
     ).all()
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 def test_batch_on_a_dask_local_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     from kpi.ingest.pipeline import run_ingest

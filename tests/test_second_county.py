@@ -47,7 +47,7 @@ from kpi.core import paths
 from tests.second_county import REGIONS, fill
 from tests.support import pdf_words, run_kpi
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 FIXTURES = paths.ROOT / "tests" / "fixtures" / "second_county"
 RATIO_ID, RANK_ID = "yan_fa_tou_ru_qiang_du", "ke_ji_chuang_xin_zhi_shu_wei_ci"
 HAND = pd.DataFrame(

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kpi.core.atomic import formula_safe
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError, InputError
 from kpi.metrics.quarterly import validate_parameters
 from kpi.publish.batch_plan import plan_jobs
 from kpi.publish.pages import index_html
@@ -58,7 +58,7 @@ def test_slugs_are_checked_before_they_become_file_names(registry, tmp_path):
     [(2025, 5, "全县", "quarter"), ("2025; rm -rf /", 4, "全县", "year"), (2025, 4, "../etc", "未知区域")],
 )
 def test_report_parameters_are_validated(registry, year, quarter, region, message):
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(ConfigError, match=message):
         validate_parameters(year, quarter, region, registry)
 
 
@@ -113,6 +113,7 @@ def _published(project, *suffixes):
     return [p for p in sorted(project.rglob("*")) if p.suffix in suffixes and ".processed-snapshots" not in str(p)]
 
 
+@pytest.mark.integration
 def test_every_csv_and_xlsx_cell_is_text_not_formula(hostile_project):
     import csv
 
@@ -140,6 +141,7 @@ def test_every_csv_and_xlsx_cell_is_text_not_formula(hostile_project):
     assert "'" + HOSTILE_REGION in texts and "'" + HOSTILE_FILE in texts
 
 
+@pytest.mark.integration
 def test_every_page_shows_hostile_names_as_text(hostile_project):
     import shutil
 

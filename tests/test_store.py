@@ -18,7 +18,7 @@ from kpi.store.collect import stored
 from kpi.store.database import Store
 from tests.support import run_kpi, write_config
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.integration
 
 
 def county(tmp_path: Path) -> Path:

@@ -164,3 +164,24 @@ def test_no_indicator_id_of_the_registry_is_written_in_code():
         for p in places
     }
     assert {place: hits for place, hits in found.items() if hits} == {}
+
+
+def test_the_library_logs_and_only_the_command_prints():
+    """Outside ``kpi/cli`` (and a module's own ``__main__`` block) the package says what it has to say
+    through ``logging``; the command decides what the user sees (kpi.cli.common.show_library_messages)."""
+    printing = []
+    for path in MODULES:
+        if path.parent.name == "cli":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        scripts = [n for n in tree.body if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test)]
+        skipped = {id(node) for block in scripts for node in ast.walk(block)}
+        printing += [
+            f"{path.relative_to(paths.ROOT)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+            and id(node) not in skipped
+        ]
+    assert printing == []

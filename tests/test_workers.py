@@ -22,6 +22,8 @@ PROBE = [
     "print(value, seen, get_ipython().execution_count, len(plt.get_fignums()), os.getpid())",
 ]
 
+pytestmark = pytest.mark.integration
+
 
 def _probe(folder: Path) -> Path:
     cells = [nbformat.v4.new_code_cell(source) for source in PROBE]

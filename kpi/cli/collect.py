@@ -4,7 +4,7 @@ county's own names for its regions and indicators. :mod:`kpi.cli.intake` registe
 from __future__ import annotations
 
 from kpi.cli.common import month_or_year, project_config
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError, InputError
 
 
 def cmd_alias(args) -> int:
@@ -19,7 +19,7 @@ def cmd_alias(args) -> int:
         print(table.to_string(index=False) if not table.empty else "尚未登记别名 / no aliases yet")
         return 0
     if args.name is None:
-        raise InputError(
+        raise ConfigError(
             "给出别名和它所指的名称 / give the alias and the name", fix="例如 kpi alias 某某镇人民政府 某某镇"
         )
     kind = "indicator" if args.indicator else "region"
@@ -38,7 +38,7 @@ def _received_option(text: str | None):
     try:
         return dt.datetime.fromisoformat(text.replace("/", "-")).replace(tzinfo=BEIJING)
     except ValueError:
-        raise InputError(
+        raise ConfigError(
             "--received 应为日期时间 / not a date", value=text, fix='例如 --received "2026-04-03 10:00"'
         ) from None
 

@@ -1,9 +1,12 @@
-"""What every ``kpi`` command shares: the project file with the run's overrides, and the month or
-year it is asked for."""
+"""What every ``kpi`` command shares: what the user sees of the library's messages, the project file
+with the run's overrides, and the month or year it is asked for."""
 
 from __future__ import annotations
 
-from kpi.core.errors import InputError
+import logging
+import sys
+
+from kpi.core.errors import ConfigError
 
 
 def project_config(args):
@@ -31,11 +34,30 @@ def month_or_year(args, example: str):
     from kpi.outputs.monthly import month_option
 
     if (args.period is None) == (args.year is None):
-        raise InputError(
+        raise ConfigError(
             "给出 --period YYYY-MM（月度）或 --year YYYY（年度）之一 / give --period or --year", fix=f"例如 {example}"
         )
     if args.year is not None:
         if not 2000 <= args.year <= 2100:
-            raise InputError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
+            raise ConfigError("--year 应为四位年份 / --year must be a year", value=args.year, fix="例如 --year 2025")
         return None, args.year
     return month_option(args.period), None
+
+
+class _Terminal(logging.Handler):
+    """The library's messages as the user sees them: progress on stdout, warnings on stderr, each as said
+    (the streams looked up as each message comes, so that a caller's redirection holds)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """One message, on its stream."""
+        stream = sys.stderr if record.levelno >= logging.WARNING else sys.stdout
+        print(self.format(record), file=stream, flush=True)
+
+
+def show_library_messages() -> None:
+    """The ``kpi`` package's log (``logging``: the library never prints) shown on the terminal, from
+    INFO up; once per process."""
+    package = logging.getLogger("kpi")
+    if not any(isinstance(handler, _Terminal) for handler in package.handlers):
+        package.addHandler(_Terminal())
+        package.setLevel(logging.INFO)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kpi.cli.collect import cmd_alias, cmd_collect
 from kpi.cli.common import month_or_year, project_config
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError, InputError
 
 
 def add_intake_commands(sub, common) -> None:
@@ -81,14 +81,14 @@ def _cmd_make_example(args) -> int:
     cfg = project.load(getattr(args, "config", None))
     out = Path(args.out) if args.out else cfg.example
     if out is None:
-        raise InputError(
+        raise ConfigError(
             "没有示例数据文件夹 / no example folder",
             file=cfg.path,
             fix='在 kpi.toml 的 [data] 中写 example = "示例数据文件夹"，或用 --out 指定',
         )
     registry = Path(args.raw) if args.raw else cfg.registry
     if args.seed < 0:
-        raise InputError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
+        raise ConfigError("种子应为非负整数 / the seed must be 0 or more", value=args.seed, fix="例如 --seed 139")
     if made_for(project_registry(replace(cfg, registry=registry))):
         written = write_example(registry, out, cfg.plan.headline, seed=args.seed)
     else:  # another county: example returns on its own registry and imported annex, to rehearse with
@@ -222,18 +222,18 @@ def _cmd_extract_targets(args) -> int:
     registry_dir = project.load(getattr(args, "config", None)).registry
     for output in [Path(p) for p in (args.out, args.annex_out) if p]:
         if output.resolve().is_relative_to(registry_dir.resolve()):
-            raise InputError(
+            raise ConfigError(
                 "草稿不能写入 data/raw（原始数据只由人工审核后放入）/ drafts never go into data/raw",
                 file=output,
                 fix="写到别处，例如 --out /tmp/draft.csv，审核后再手工合并",
             )
     plan = Path(args.plan)
     if not plan.is_file():
-        raise InputError(
+        raise ConfigError(
             "方案文本不存在或不是文件 / the plan is not a file", file=plan, fix="给出 .txt 或 .docx 文件的路径"
         )
     if args.compare and not Path(args.compare).is_file():
-        raise InputError(
+        raise ConfigError(
             "--compare 文件不存在 / the reference file does not exist",
             file=args.compare,
             fix="给出已审核的 plan_targets.csv，例如 data/raw/plan_targets.csv",

@@ -7,10 +7,10 @@ import argparse
 import os
 import sys
 
-from kpi.cli.common import project_config
+from kpi.cli.common import project_config, show_library_messages
 from kpi.cli.intake import add_intake_commands
 from kpi.cli.project import add_project_commands
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError, KpiError
 
 
 def _ingest(cfg, quiet: bool = False):
@@ -51,12 +51,12 @@ def _cmd_report(args) -> int:
     from kpi.publish.batch import run_batch, summary_table
 
     if (args.year is None) != (args.quarter is None):
-        raise InputError(
+        raise ConfigError(
             "--year 与 --quarter 需同时给出 / give both --year and --quarter, or neither",
             fix="例如 --year 2025 --quarter 4；都不给则用数据中最近的完整季度",
         )
     if args.scheduler and args.executor != "dask":
-        raise InputError(
+        raise ConfigError(
             "--scheduler 只与 --executor dask 一起使用 / --scheduler needs --executor dask", fix="加上 --executor dask"
         )
     cfg = project_config(args)
@@ -101,7 +101,7 @@ def _check_report_options(args, cfg) -> list[str]:
     if args.year is not None:
         validate_parameters(args.year, args.quarter, registry.total_name, registry)
     if args.jobs is not None and not 1 <= args.jobs <= 256:
-        raise InputError("--jobs 应为 1—256 / --jobs must be 1 to 256", value=args.jobs, fix="例如 --jobs 2")
+        raise ConfigError("--jobs 应为 1—256 / --jobs must be 1 to 256", value=args.jobs, fix="例如 --jobs 2")
     return selected_regions(args.regions, registry)
 
 
@@ -203,11 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``kpi`` command: its exit code (0 done, 2 bad input with one clear message, 3 nothing
-    found, 1 a fault or a file system error, 130 interrupted); never a traceback unless ``KPI_DEBUG=1``."""
+    """Run the ``kpi`` command: its exit code (0 done; 2 bad input or configuration, with one clear
+    message; 3 nothing found; 1 a run that could not finish, a fault or a file system error; 130
+    interrupted); never a traceback unless ``KPI_DEBUG=1``."""
     import warnings
 
     args = build_parser().parse_args(argv)
+    show_library_messages()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
@@ -216,9 +218,9 @@ def main(argv: list[str] | None = None) -> int:
             if type(warning.message).__module__.startswith("kpi"):
                 print(f"注意 / warning: {warning.message}", file=sys.stderr)
         return code
-    except InputError as exc:
+    except KpiError as exc:  # input, configuration or run: its message, and its kind's exit code
         print(str(exc), file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)
         return 130

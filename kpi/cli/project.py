@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError
 
 
 def add_project_commands(sub, common) -> None:
@@ -38,7 +38,7 @@ def _cmd_check(args) -> int:
 
     path = project.find_config(getattr(args, "config", None))
     if path is None or not path.exists():
-        raise InputError(
+        raise ConfigError(
             "找不到项目文件 kpi.toml / no project file", file=path, fix="在项目文件夹中运行，或用 --config"
         )
     if args.reviewed:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.core import atomic
-from kpi.core.errors import InputError
+from kpi.core.errors import InputError, RunError
 from kpi.core.faults import fault_point
 from kpi.metadata.config import RULE_DEFAULTS, Config
 from kpi.metadata.identity import PlanIdentity
@@ -186,20 +186,20 @@ def load_processed(folder: Path) -> Processed:
     folder = Path(folder)
     summary_path = folder / "ingest_summary.json"
     if not summary_path.exists():
-        raise InputError(
+        raise RunError(
             "缺少处理后的数据 / processed tables missing", file=folder, fix="先运行 `kpi ingest`（或 make report）"
         )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError(
+        raise RunError(
             "ingest_summary.json 已损坏 / damaged summary", file=summary_path, fix="重新运行 `kpi ingest`"
         ) from None
     expected = summary.get("sha256", {})
     for name in expected:
         path = folder / name
         if not path.exists() or atomic.file_sha256(path) != expected[name]:
-            raise InputError(
+            raise RunError(
                 "处理后的表格不完整或不一致（上次 ingest 可能被中断）/ processed tables are incomplete or inconsistent",
                 file=path,
                 fix="重新运行 `kpi ingest`",

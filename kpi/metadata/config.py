@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from kpi.core import paths
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError
 from kpi.core.facts import DEFAULT_TOTAL_NAME
 from kpi.metadata.identity import PLAN_KEYS, PUBLICATION_KEYS, PlanIdentity, check_publication, read_identity
 from kpi.metadata.plausibility import CHECK_KEYS, Checks
@@ -180,7 +180,7 @@ def _county_name(county: dict, path: Path) -> str:
     """``[county] name``: the one place the county's name is written (outputs print it in titles)."""
     name = county.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise InputError(
+        raise ConfigError(
             "项目文件未写县名 / [county] name is missing",
             file=path,
             value=name,
@@ -204,7 +204,7 @@ KNOWN_KEYS = {
 def _read_toml(path: Path) -> dict:
     """The project file's TOML; a missing or malformed file is an :class:`InputError` (with its line)."""
     if not path.is_file():
-        raise InputError(
+        raise ConfigError(
             "找不到项目文件 / project file not found",
             file=path,
             fix="给出 kpi.toml 的路径（--config 或环境变量 KPI_CONFIG），或在项目根目录运行",
@@ -213,7 +213,7 @@ def _read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise InputError(
+        raise ConfigError(
             f"项目文件格式错误 / malformed TOML: {exc}",
             file=path,
             row=int(line[1]) if line else None,
@@ -225,7 +225,7 @@ def _check_sections(document: dict, path: Path) -> None:
     """Only the sections and keys of :data:`KNOWN_KEYS` (a typo is an error, not silently ignored)."""
     for section, entries in document.items():
         if section not in KNOWN_KEYS or not isinstance(entries, dict):
-            raise InputError(
+            raise ConfigError(
                 f"未知的节 [{section}] / unknown section",
                 file=path,
                 value=section,
@@ -233,7 +233,7 @@ def _check_sections(document: dict, path: Path) -> None:
             )
         unknown = set(entries) - KNOWN_KEYS[section] if KNOWN_KEYS[section] is not None else set()
         if unknown:
-            raise InputError(
+            raise ConfigError(
                 f"[{section}] 中有未知的项 / unknown key",
                 file=path,
                 value=sorted(unknown),
@@ -246,7 +246,7 @@ def _check_numbers(section: str, entries: dict, ranges: dict, defaults: dict, pa
     for key, value in entries.items():
         low, high = ranges[key]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-            raise InputError(
+            raise ConfigError(
                 f"[{section}] {key} 应为 {low}—{high} 之间的数 / out of range",
                 file=path,
                 value=value,
@@ -263,7 +263,7 @@ def _check_pacing(pacing: dict, path: Path) -> dict:
             or set(entry) != {"profile", "reason", "source"}
             or not all(isinstance(v, str) and v.strip() for v in entry.values())
         ):
-            raise InputError(
+            raise ConfigError(
                 f"[pacing.{indicator_id}] 应写明 profile、reason、source 三项 / a pacing needs its "
                 "profile, reason and source",
                 file=path,
@@ -279,7 +279,7 @@ def _one_path(section: dict, key: str, default: Path | None, path: Path) -> Path
     if value is None:
         return default
     if not isinstance(value, str) or not value.strip():
-        raise InputError(
+        raise ConfigError(
             f"{key} 应为一个路径字符串 / {key} must be a path",
             file=path,
             value=value,
@@ -293,7 +293,7 @@ def _database_url(value, path: Path) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
-        raise InputError(
+        raise ConfigError(
             "[data] database 应为数据库地址 / database must be a URL",
             file=path,
             value=value,
@@ -307,7 +307,7 @@ def _path_list(data: dict, key: str, path: Path) -> tuple[Path, ...]:
     value = data.get(key, [])
     value = [value] if isinstance(value, str) else value
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise InputError(
+        raise ConfigError(
             f"[data] {key} 应为路径列表 / {key} must be a list of paths",
             file=path,
             value=value,

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError
 from kpi.metadata.rules import Rules
 
 #: the keys of ``[plan]``
@@ -93,7 +93,7 @@ def check_publication(entries: dict, path: Path) -> dict:
     for key, value in entries.items():
         fields_used = {f for _, f, _, _ in string.Formatter().parse(value) if f} if isinstance(value, str) else None
         if fields_used is None or (fields_used - {"year", "month"}):
-            raise InputError(
+            raise ConfigError(
                 f"[publication] {key} 应为文字（发文字号中只可用 {{year}}、{{month}}）/ not a text",
                 file=path,
                 value=value,
@@ -134,7 +134,7 @@ def read_identity(county: dict, plan: dict, path: Path) -> PlanIdentity:
     for key in ("base_year", "target_year"):
         value = plan.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100):
-            raise InputError(
+            raise ConfigError(
                 f"[plan] {key} 应为 2000—2100 的整数年份 / [plan] {key} must be a year",
                 file=path,
                 value=value,
@@ -142,7 +142,7 @@ def read_identity(county: dict, plan: dict, path: Path) -> PlanIdentity:
             )
         years[key] = value
     if years["base_year"] and years["target_year"] and years["base_year"] >= years["target_year"]:
-        raise InputError(
+        raise ConfigError(
             "[plan] base_year 应早于 target_year / the base year must come before the target year",
             file=path,
             value=[years["base_year"], years["target_year"]],

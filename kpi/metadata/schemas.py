@@ -16,7 +16,7 @@ import sys
 import pandas as pd
 import pandera.pandas as pa
 
-from kpi.core.errors import InputError
+from kpi.core.errors import InputError, RunError
 from kpi.core.facts import BASES, BOOLEAN_WORDS, COMPARATORS, KINDS, MAX_VALUE, SOURCES, STATUSES, VERDICTS_ZH
 
 #: tables up to this many rows are validated in full; larger ones by a seeded sample
@@ -74,7 +74,7 @@ COUNTY_ANNUAL = pa.DataFrameSchema(
     },
     strict=True,
     unique=["year", "indicator_id"],
-    name="county_annual（全县年度值）",
+    name="county_annual（年度值）",
 )
 
 PLAN_TARGETS = pa.DataFrameSchema(
@@ -156,7 +156,7 @@ SUM_CHECKS = pa.DataFrameSchema(
     },
     strict=True,
     unique=["year", "indicator_id"],
-    name="annex_sum_checks（全县与各区域合计）",
+    name="annex_sum_checks（总计与各区域合计）",
 )
 
 
@@ -244,12 +244,12 @@ def _matches_once_per_value(series, pattern: str):
     return pd.Series(ok[codes], index=series.index)
 
 
-def validate_at_scale(frame, schema: pa.DataFrameSchema, file=None):
+def validate_at_scale(frame, schema: pa.DataFrameSchema, file=None, computed: bool = False):
     """``schema`` on every row up to :data:`FULL_VALIDATION_ROWS`, else on a seeded sample of
     :data:`SAMPLE_ROWS` (a check that needs every row, such as uniqueness, is then the caller's)."""
     if len(frame) <= FULL_VALIDATION_ROWS:
-        return validate(frame, schema, file)
-    validate(frame.sample(SAMPLE_ROWS, random_state=0), schema, file)
+        return validate(frame, schema, file, computed)
+    validate(frame.sample(SAMPLE_ROWS, random_state=0), schema, file, computed)
     return frame
 
 
@@ -270,14 +270,23 @@ def _load_pandera_without_data_synthesis() -> None:
         del sys.modules["hypothesis"]
 
 
-def validate(frame, schema: pa.DataFrameSchema, file=None):
-    """Validate ``frame``; on failure raise an ``InputError`` naming the first failing cell."""
+def validate(frame, schema: pa.DataFrameSchema, file=None, computed: bool = False):
+    """Validate ``frame``; on failure raise an error naming the first failing cell: an ``InputError`` for
+    a table read from a file (fix the cell), a ``RunError`` for one the code ``computed`` (a fault of
+    the code, not of the input)."""
     _load_pandera_without_data_synthesis()
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         first = exc.failure_cases.iloc[0]
         index = first.get("index")
+        if computed:
+            raise RunError(
+                f"计算得到的表 {schema.name} 未通过校验：{first.get('check')} / a computed table failed its schema",
+                column=first.get("column"),
+                value=first.get("failure_case"),
+                fix="这是程序的错误，不是输入的错误：请保留输入文件并报告此消息（KPI_DEBUG=1 可看到出错位置）",
+            ) from None
         raise InputError(
             f"表 {schema.name} 未通过校验：{first.get('check')} / schema check failed",
             file=file,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError
 
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".et", ".ods", ".parquet")
 
@@ -43,7 +43,7 @@ def expand_sources(
         elif source.exists():
             files.append(source)
         elif source.suffix and not (optional_under and source.is_relative_to(optional_under)):
-            raise InputError(
+            raise ConfigError(
                 f"kpi.toml 的 [data] {key} 列出的文件不存在 / a listed {key} file does not exist",
                 file=config_path,
                 value=str(source),

@@ -123,7 +123,7 @@ def assess_plan(
         rows.append(record)
     table = pd.DataFrame(rows).reindex(columns=ASSESSMENT_COLUMNS)  # every column, even when no target has data
     table["as_of_year"] = as_of_year
-    return schemas.validate(table, schemas.ASSESSMENTS)
+    return schemas.validate(table, schemas.ASSESSMENTS, computed=True)
 
 
 def trajectory_table(

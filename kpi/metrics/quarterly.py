@@ -11,6 +11,7 @@ import pandas as pd
 
 from kpi import EXAMPLE_LABEL
 from kpi.core import formatting as fmt
+from kpi.core.errors import ConfigError, InputError
 from kpi.core.facts import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET, POINT_IN_TIME
 from kpi.metadata.registry import Registry
 from kpi.metrics.leaderboard import lagging, published_progress
@@ -288,20 +289,18 @@ def lagging_by_indicator(table: pd.DataFrame) -> pd.DataFrame:
 def validate_parameters(year, quarter, region, registry: Registry) -> tuple[int, int, str]:
     """Report parameters checked before anything runs: a year, a quarter 1–4, a known region (blank: the
     total row)."""
-    from kpi.core.errors import InputError
-
     if not isinstance(year, int) or not 2000 <= year <= 2100:
-        raise InputError(
+        raise ConfigError(
             "year 应为 2000—2100 的整数 / year must be an integer", column="year", value=year, fix="例如 --year 2025"
         )
     if quarter not in (1, 2, 3, 4):
-        raise InputError(
+        raise ConfigError(
             "quarter 应为 1—4 / quarter must be 1–4", column="quarter", value=quarter, fix="例如 --quarter 4"
         )
     try:
         region = registry.resolve_region(region) if region else registry.total_name
     except KeyError as exc:
-        raise InputError(
+        raise ConfigError(
             str(exc.args[0]), column="region", value=region, fix="使用 data/raw/regions.csv 中的区域名"
         ) from None
     return year, quarter, region
@@ -311,7 +310,6 @@ def check_region_series(progress: pd.DataFrame, region: str, registry: Registry)
     """A region's report is published only when its own series are consistent: year-to-date amounts
     and counts never fall from one month to the next within a year. Raises ``InputError`` naming
     the period, indicator and both values otherwise."""
-    from kpi.core.errors import InputError
     from kpi.inputs.ytd_falls import ytd_falls
 
     falls = ytd_falls(progress[progress["region"] == region], registry)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kpi.core.errors import InputError
+from kpi.core.errors import InputError, RunError
 from kpi.core.formatting import beijing_now, beijing_timestamp
 from kpi.ingest.processed import Processed
 from kpi.metadata.config import Config
@@ -56,7 +56,7 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
     """Every parameter sent must be declared: papermill would inject an unknown one silently."""
     unknown = set(parameters) - notebook_parameters(notebook)
     if unknown:
-        raise InputError(
+        raise RunError(
             f"笔记本 {notebook.name} 没有声明参数 {sorted(unknown)} / parameters the notebook does not declare",
             file=notebook,
             value=sorted(unknown),

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from kpi import __version__
 from kpi.core import atomic, paths
-from kpi.core.errors import InputError
+from kpi.core.errors import RunError
 from kpi.core.faults import fault_point
 from kpi.core.formatting import beijing_timestamp, chinese_time
 from kpi.publish.workers import Job
+
+logger = logging.getLogger(__name__)  # what it says; the kpi command shows it (kpi.cli.common)
 
 BUILDS = ".builds"  # complete builds live here; reports/YYYY-QN is a symlink to the published one
 
@@ -155,15 +157,11 @@ def report_lock(root: Path, wait_seconds: float | None = None):
         lock.acquire(timeout=0)
     except Timeout:
         holder = owner.read_text(encoding="utf-8").strip() if owner.exists() else "未知"
-        print(
-            f"另一个 kpi report 正在运行（{holder}），等待至多 {timeout:g} 秒 / waiting for the lock",
-            file=sys.stderr,
-            flush=True,
-        )
+        logger.warning(f"另一个 kpi report 正在运行（{holder}），等待至多 {timeout:g} 秒 / waiting for the lock")
         try:
             lock.acquire(timeout=timeout)
         except Timeout:
-            raise InputError(
+            raise RunError(
                 f"另一个 kpi report 仍在运行（{holder}）/ another report run holds the lock",
                 file=root / ".kpi-report.lock",
                 fix="等它结束后重试，或用 --wait 秒数 等待更久；若确认没有在运行，删除该锁文件",
@@ -187,6 +185,7 @@ def batch_logger(path: Path) -> logging.Logger:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
+        log.propagate = False  # the file only: what the terminal shows is said to kpi.publish.workers' logger
     return log
 
 

@@ -16,12 +16,14 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpi.core.errors import InputError
+from kpi.core.errors import ConfigError, RunError
 from kpi.core.faults import fault_point
 from kpi.core.formatting import beijing_timestamp
 from kpi.metadata.config import Config
 from kpi.publish.processes import die_with_parent, end_descendants
 from kpi.publish.runner import KernelSession, NotebookFailed, execute_notebook, notebook_to_html
+
+logger = logging.getLogger(__name__)  # what it says; the kpi command shows it (kpi.cli.common)
 
 #: the kernel a local worker keeps for its notebooks, set by its initialiser. Dask's workers keep none
 #: (a cluster's processes outlive the batch).
@@ -114,8 +116,14 @@ def _execute_dask(
     """The same task function on a Dask cluster: ``scheduler`` is its address (tcp://host:8786), or
     None for a LocalCluster of ``n_jobs`` single-threaded worker processes. Workers must see the
     same paths (a shared file system) and have this project installed."""
-    from distributed import Client, LocalCluster
-    from distributed import as_completed as dask_as_completed
+    try:  # imported here: an optional package (the dask extra), and a second of start-up besides
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_as_completed
+    except ImportError:
+        raise ConfigError(
+            "--executor dask 需要 Dask，但未安装 / the dask executor needs Dask, which is not installed",
+            fix="安装 dask 扩展：.venv/bin/pip install -e '.[dask]'（make report / make test 的 setup 已包含）",
+        ) from None
 
     cluster = (
         None
@@ -125,7 +133,7 @@ def _execute_dask(
     try:
         client = Client(scheduler or cluster, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise InputError(
+        raise RunError(
             f"连不上 Dask 调度器 / cannot reach the Dask scheduler ({type(exc).__name__})",
             value=scheduler,
             fix="检查地址和端口（如 tcp://10.0.0.5:8786）与网络；或去掉 --executor dask 在本机运行",
@@ -143,7 +151,7 @@ def _execute_dask(
             on_result(by_key[future.key], result)
             line = f"[{done}/{len(jobs)}] {result.outcome:7s} {result.key} ({result.seconds:.1f}s, dask)"
             log.info(line if result.outcome == "ok" else f"{line}\n{result.message}")
-            print(line, flush=True)
+            logger.info(line)
     finally:
         client.close()
         if cluster is not None:
@@ -193,7 +201,7 @@ def execute_jobs(
             if bar is not None:
                 bar.update(1)
             else:
-                print(line, flush=True)
+                logger.info(line)
     if bar is not None:
         bar.close()
     return results
@@ -304,7 +312,7 @@ class _Printing:
     def _warn(self, message: str) -> None:
         """Said in the log and on the terminal."""
         self.log.warning(message)
-        print(f"注意：{message}", file=sys.stderr)
+        logger.warning(f"注意：{message}")
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ The received files themselves are kept beside it, under ``<store>/received/``, n
 from __future__ import annotations
 
 import contextlib
-import sys
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +29,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi.core import atomic
-from kpi.core.errors import InputError
+from kpi.core.errors import InputError, RunError
 from kpi.core.faults import fault_point
+
+logger = logging.getLogger(__name__)  # what it says; the kpi command shows it (kpi.cli.common)
 
 DATABASE_NAME = "store.sqlite"
 #: table → (its columns, the columns that identify a row, the CSV it is exported to)
@@ -110,7 +112,7 @@ def _metadata() -> sa.MetaData:
 METADATA = _metadata()
 
 
-class StoreLocked(InputError):
+class StoreLocked(RunError):
     """Another writer held the store longer than this one would wait."""
 
 
@@ -188,7 +190,7 @@ class Store:
                     fix=f"等另一个 kpi collect / import-annex 结束后重新运行（{what}）",
                 )
             if not said:
-                print(f"另一个写入正在进行，等待… / another writer holds the store, waiting ({what})", file=sys.stderr)
+                logger.warning(f"另一个写入正在进行，等待… / another writer holds the store, waiting ({what})")
                 said = True
             time.sleep(0.2)
         connection, transaction = begun
@@ -323,7 +325,7 @@ def _migrate(connection: sa.Connection, folder: Path) -> None:
         if len(frame):
             connection.execute(METADATA.tables[table].insert(), _records(frame[columns], table))
         if not _arrived(_read(connection, table), frame, table):
-            raise InputError(f"迁移 {name} 时数据不符 / the migration did not bring every value", file=path)
+            raise RunError(f"迁移 {name} 时数据不符 / the migration did not bring every value", file=path)
 
 
 def _arrived(arrived: pd.DataFrame, sent: pd.DataFrame, table: str) -> bool:
