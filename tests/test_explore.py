@@ -527,7 +527,7 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
             # kept for a look when it fails; docs/screenshots/explore_voila.png is a reviewed picture, not a test's output
             page.screenshot(path=str(Path(tempfile.gettempdir()) / "explore_voila.png"))
 
-    check()  # no retry: the page that never opened was jupyter_client's send (kpi/core/kernel_send.py)
+    check()  # no retry: the page that never opened was jupyter_client's send (kpi/core/compat.py)
 
 
 def test_the_server_sends_on_an_asyncio_socket_through_it(monkeypatch):
@@ -540,11 +540,11 @@ def test_the_server_sends_on_an_asyncio_socket_through_it(monkeypatch):
     import zmq.asyncio
     from jupyter_client.session import Session
 
-    from kpi.core import kernel_send
+    from kpi.core import compat
 
     monkeypatch.setattr(Session, "send", Session.send)  # restored after the test
-    kernel_send.patch_session()
-    kernel_send.patch_session()
+    compat.patch_session()
+    compat.patch_session()
     assert Session.send.sends_through_asyncio_sockets and not hasattr(Session.send.__wrapped__, "__wrapped__")
 
     def no_shadow(*_):
@@ -647,7 +647,7 @@ def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
     leaderboard = _run("02_leaderboard.ipynb", tmp_path, period="2024-6", region="东方", indicator="新增发明专利")
     from jupyter_client.session import Session
 
-    assert Session.send.sends_through_asyncio_sockets  # papermill's waits too go through kpi.core.kernel_send
+    assert Session.send.sends_through_asyncio_sockets  # papermill's waits too go through kpi.core.compat
     assert "2024-06" in leaderboard and "font-weight: bold" in leaderboard  # 2024-6 read as 2024-06; 东方镇 highlighted
     # a plan target by its Chinese name, as JupyterLab's users type it (the id works as well)
     trajectories = _run("03_trajectories.ipynb", tmp_path, indicator="全社会R&D经费支出占GDP比重")

@@ -216,16 +216,17 @@ def test_the_chart_widget_carries_the_figure_and_plotly_once(loaded):
 
 
 def test_the_servers_corrections_apply_once(monkeypatch):
-    """kpi.explore.server: the page sets the xsrf cookie (so that a closed tab's shutdown is accepted), and
-    plotly.js is served from the package's own folder, its address told to the kernels; applied twice,
-    each wraps once."""
+    """kpi.explore.server (through kpi.core.compat): the page sets the xsrf cookie (so that a closed tab's
+    shutdown is accepted), and plotly.js is served from the package's own folder, its address told to the
+    kernels; applied twice, each wraps once."""
     import types
 
     from voila.app import Voila
     from voila.handler import VoilaHandler
 
+    from kpi.core.compat import set_xsrf_cookie_with_page
     from kpi.explore.chart import PLOTLY_URL_VARIABLE
-    from kpi.explore.server import plotly_assets, serve_plotly, set_xsrf_cookie_with_page
+    from kpi.explore.server import plotly_assets, serve_plotly
 
     monkeypatch.setattr(VoilaHandler, "prepare", VoilaHandler.prepare)  # both restored after the test
     monkeypatch.setattr(Voila, "setup_template_dirs", lambda self: None)  # a stand-in for Voilà's own

@@ -9,13 +9,10 @@ inputs as they are read, and the tables the project computes (``LEADERBOARD``, `
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import sys
-
 import pandas as pd
 import pandera.pandas as pa
 
+from kpi.core import compat
 from kpi.core.errors import InputError, RunError
 from kpi.core.facts import BASES, BOOLEAN_WORDS, COMPARATORS, KINDS, MAX_VALUE, SOURCES, STATUSES, VERDICTS_ZH
 
@@ -253,28 +250,11 @@ def validate_at_scale(frame, schema: pa.DataFrameSchema, file=None, computed: bo
     return frame
 
 
-@functools.cache
-def _load_pandera_without_data_synthesis() -> None:
-    """pandera's first validation in a process loads its data-synthesis strategies, which import
-    hypothesis (0.09 s of every report kernel and ``kpi`` command); the project never synthesises data
-    with pandera. They are loaded here with hypothesis hidden, as if it were not installed; hypothesis
-    itself stays importable (the property tests use it). Where hypothesis is already imported, or
-    pandera's modules moved, nothing is changed."""
-    if "hypothesis" in sys.modules:
-        return
-    sys.modules["hypothesis"] = None  # an import of it now fails as if it were absent
-    try:
-        with contextlib.suppress(ImportError):
-            import pandera.strategies.pandas_strategies  # noqa: F401
-    finally:
-        del sys.modules["hypothesis"]
-
-
 def validate(frame, schema: pa.DataFrameSchema, file=None, computed: bool = False):
     """Validate ``frame``; on failure raise an error naming the first failing cell: an ``InputError`` for
     a table read from a file (fix the cell), a ``RunError`` for one the code ``computed`` (a fault of
     the code, not of the input)."""
-    _load_pandera_without_data_synthesis()
+    compat.load_pandera_without_data_synthesis()
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:

@@ -12,18 +12,12 @@ import functools
 import logging
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
-from kpi.core import atomic, paths
+from kpi.core import atomic, compat, paths
 
-# jsonschema (under nbformat, papermill and nbconvert) builds 38 Lark grammars when it is imported and
-# rfc3987-syntax is installed (jupyter-events asks for it), for the "iri" formats no notebook schema
-# uses: 1.4–2.7 s in every process that runs or reads a notebook (python-jsonschema/jsonschema#1428).
-# Marked absent before anything imports jsonschema, it is skipped as if not installed.
-if "jsonschema" not in sys.modules:
-    sys.modules.setdefault("rfc3987_syntax", None)
+compat.skip_rfc3987_grammars()  # before anything here imports jsonschema (seconds of every run)
 
 
 class NotebookFailed(RuntimeError):
@@ -101,11 +95,10 @@ def execute_notebook(
 
 def _prepare_process() -> None:
     """What a process that runs notebooks needs: the charts' inline backend, and jupyter_client's sends
-    corrected (:mod:`kpi.core.kernel_send`; nbclient waits on the kernel's replies through asyncio sockets)."""
-    from kpi.core.kernel_send import patch_session
-
+    corrected (:func:`kpi.core.compat.patch_session`; nbclient waits on the kernel's replies through asyncio
+    sockets)."""
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    patch_session()
+    compat.patch_session()
 
 
 def write_project_relative(notebook_node, path: Path, project: Path, output_name: str) -> Path:
@@ -246,9 +239,9 @@ async def _handshake(client, timeout: float) -> None:
             except Empty:
                 pass  # IOPub not connected yet: ask again
             else:
-                client._handle_kernel_info_reply(reply)
+                compat.kernel_info_received(client, reply)
                 return
-        if not await client._async_is_alive():
+        if not await compat.kernel_is_alive(client):
             raise RuntimeError("Kernel died before replying to kernel_info")
         if time.monotonic() > deadline:
             raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
