@@ -23,7 +23,8 @@ from kpi.inputs.progress_input import read_progress
 from kpi.inputs.ytd_falls import ytd_falls
 from kpi.metadata import config as project
 from kpi.metadata import schemas
-from kpi.metadata.config import RULE_DEFAULTS, Config
+from kpi.metadata.config import Config
+from kpi.metadata.project_file import RULE_DEFAULTS
 from kpi.metadata.registry import REGISTRY_FILES, Registry
 from kpi.store.collect import open_store, project_registry
 

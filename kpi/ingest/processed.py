@@ -21,8 +21,9 @@ import pandas as pd
 from kpi.core import atomic
 from kpi.core.errors import InputError, RunError
 from kpi.core.faults import fault_point
-from kpi.metadata.config import RULE_DEFAULTS, Config
+from kpi.metadata.config import Config
 from kpi.metadata.identity import PlanIdentity
+from kpi.metadata.project_file import RULE_DEFAULTS
 from kpi.metadata.registry import REGISTRY_FILES, Registry
 from kpi.metadata.rules import Rules
 

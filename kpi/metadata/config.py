@@ -14,27 +14,19 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kpi.core import paths
 from kpi.core.errors import ConfigError
 from kpi.core.facts import DEFAULT_TOTAL_NAME
-from kpi.metadata.identity import PLAN_KEYS, PUBLICATION_KEYS, PlanIdentity, check_publication, read_identity
-from kpi.metadata.plausibility import CHECK_KEYS, Checks
-from kpi.metadata.rules import Rules
+from kpi.metadata.identity import PlanIdentity
+from kpi.metadata.plausibility import Checks
+from kpi.metadata.project_file import validate_project_file
 from kpi.metadata.sources import expand_sources
 
 CONFIG_NAME = "kpi.toml"
 SOURCE_KEYS = ("annex", "progress", "county_annual")
-#: the conventions' defaults, as a project file writes them (kpi.metadata.rules.Rules holds them)
-RULE_DEFAULTS = {key: int(value) if float(value).is_integer() else value for key, value in asdict(Rules()).items()}
-CHECK_DEFAULTS = asdict(Checks())
-RULE_KEYS = {
-    "near_tolerance_points": (0, 100),
-    "composite_cap_percent": (100, 1000),
-    "composite_floor_percent": (0, 100),
-}
 
 
 @dataclass(frozen=True)
@@ -176,31 +168,6 @@ def find_config(explicit: str | Path | None = None) -> Path | None:
     return shipped if shipped.is_file() else None
 
 
-def _county_name(county: dict, path: Path) -> str:
-    """``[county] name``: the one place the county's name is written (outputs print it in titles)."""
-    name = county.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(
-            "项目文件未写县名 / [county] name is missing",
-            file=path,
-            value=name,
-            fix='在 kpi.toml 中写 [county] name = "某某县"',
-        )
-    return name.strip()
-
-
-KNOWN_KEYS = {
-    "county": {"name", "organisation", "total_name"},
-    "plan": set(PLAN_KEYS),
-    "data": {"registry", "store", "database", "example", *SOURCE_KEYS},
-    "output": {"processed", "reports", "notebooks"},
-    "rules": set(RULE_KEYS),
-    "checks": set(CHECK_KEYS),
-    "publication": set(PUBLICATION_KEYS),
-    "pacing": None,  # one table per indicator: checked by _check_pacing
-}
-
-
 def _read_toml(path: Path) -> dict:
     """The project file's TOML; a missing or malformed file is an :class:`InputError` (with its line)."""
     if not path.is_file():
@@ -221,129 +188,40 @@ def _read_toml(path: Path) -> dict:
         ) from None
 
 
-def _check_sections(document: dict, path: Path) -> None:
-    """Only the sections and keys of :data:`KNOWN_KEYS` (a typo is an error, not silently ignored)."""
-    for section, entries in document.items():
-        if section not in KNOWN_KEYS or not isinstance(entries, dict):
-            raise ConfigError(
-                f"未知的节 [{section}] / unknown section",
-                file=path,
-                value=section,
-                fix=f"可用的节：{', '.join('[' + s + ']' for s in KNOWN_KEYS)}",
-            )
-        unknown = set(entries) - KNOWN_KEYS[section] if KNOWN_KEYS[section] is not None else set()
-        if unknown:
-            raise ConfigError(
-                f"[{section}] 中有未知的项 / unknown key",
-                file=path,
-                value=sorted(unknown),
-                fix=f"可用的项：{', '.join(sorted(KNOWN_KEYS[section]))}",
-            )
-
-
-def _check_numbers(section: str, entries: dict, ranges: dict, defaults: dict, path: Path) -> dict:
-    """``[rules]`` or ``[checks]``: each a number within its range."""
-    for key, value in entries.items():
-        low, high = ranges[key]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-            raise ConfigError(
-                f"[{section}] {key} 应为 {low}—{high} 之间的数 / out of range",
-                file=path,
-                value=value,
-                fix=f"例如 {key} = {defaults[key]}（本项目的默认约定）",
-            )
-    return dict(entries)
-
-
-def _check_pacing(pacing: dict, path: Path) -> dict:
-    """``[pacing.<indicator_id>]``: a profile, its reason and its source, each written out."""
-    for indicator_id, entry in pacing.items():
-        if (
-            not isinstance(entry, dict)
-            or set(entry) != {"profile", "reason", "source"}
-            or not all(isinstance(v, str) and v.strip() for v in entry.values())
-        ):
-            raise ConfigError(
-                f"[pacing.{indicator_id}] 应写明 profile、reason、source 三项 / a pacing needs its "
-                "profile, reason and source",
-                file=path,
-                value=entry,
-                fix='例如 [pacing.指标代码] profile = "batch_hitech"，reason = "…"，source = "…"',
-            )
-    return {k: dict(v) for k, v in pacing.items()}
-
-
-def _one_path(section: dict, key: str, default: Path | None, path: Path) -> Path | None:
+def _path(value: str | None, base: Path, default: Path | None) -> Path | None:
     """A path entry, relative to the project file; ``default`` when absent."""
-    value = section.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(
-            f"{key} 应为一个路径字符串 / {key} must be a path",
-            file=path,
-            value=value,
-            fix=f'例如 {key} = "data/processed"',
-        )
-    return (path.parent.resolve() / value).resolve()
-
-
-def _database_url(value, path: Path) -> str | None:
-    """``[data] database``: a SQLAlchemy URL of a PostgreSQL server, or absent (the store's SQLite file)."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.startswith(("postgresql://", "postgresql+psycopg://", "sqlite:///")):
-        raise ConfigError(
-            "[data] database 应为数据库地址 / database must be a URL",
-            file=path,
-            value=value,
-            fix='例如 database = "postgresql+psycopg://kpi@localhost/jinyun"；不写则用存储文件夹中的 SQLite 文件',
-        )
-    return value
-
-
-def _path_list(data: dict, key: str, path: Path) -> tuple[Path, ...]:
-    """A list of files or folders in ``[data]`` (one string is a list of one), relative to the project file."""
-    value = data.get(key, [])
-    value = [value] if isinstance(value, str) else value
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(
-            f"[data] {key} 应为路径列表 / {key} must be a list of paths",
-            file=path,
-            value=value,
-            fix=f'例如 {key} = ["data/county/{key}.csv"]',
-        )
-    return tuple((path.parent.resolve() / v).resolve() for v in value)
+    return default if value is None else (base / value).resolve()
 
 
 def load(explicit: str | Path | None = None) -> Config:
-    """Read and check the project file (:func:`find_config`): its sections and keys, the county's
-    name, the paths (relative to the file), the rules and pacings. Anything wrong is an
-    :class:`InputError` naming the file, the entry and the fix."""
+    """Read and check the project file (:func:`find_config`) against its schema
+    (:mod:`kpi.metadata.project_file`: sections, keys, types and ranges), then resolve its paths (relative
+    to the file). Anything wrong is a :class:`ConfigError` naming the file, the entry and the fix."""
     path = find_config(explicit)
     if path is None:
         return Config(path=None)
     document = _read_toml(path)
-    _check_sections(document, path)
+    checked = validate_project_file(document, path)
     base = path.parent.resolve()
-    county, data, output = (document.get(s, {}) for s in ("county", "data", "output"))
+    county, data, output = checked.county, checked.data, checked.output
+    plan = checked.plan.model_dump(exclude_none=True)
     return Config(
         path=path.resolve(),
-        plan=read_identity({**county, "name": _county_name(county, path)}, document.get("plan", {}), path),
-        organisation=str(county.get("organisation", "")),
-        total_name=str(county.get("total_name", DEFAULT_TOTAL_NAME)).strip(),
-        registry=_one_path(data, "registry", base / "data" / "raw", path),
-        store=_one_path(data, "store", base / "data" / "county", path),
-        database=_database_url(data.get("database"), path),
-        annex=_path_list(data, "annex", path),
-        progress=_path_list(data, "progress", path),
-        county_annual=_path_list(data, "county_annual", path),
-        example=_one_path(data, "example", None, path) if data.get("example") else None,
-        processed=_one_path(output, "processed", base / "data" / "processed", path),
-        reports=_one_path(output, "reports", base / "reports", path),
-        notebooks=_one_path(output, "notebooks", paths.NOTEBOOKS, path),
-        rules=_check_numbers("rules", document.get("rules", {}), RULE_KEYS, RULE_DEFAULTS, path),
-        checks=_check_numbers("checks", document.get("checks", {}), CHECK_KEYS, CHECK_DEFAULTS, path),
-        pacing=_check_pacing(document.get("pacing", {}), path),
-        publication=check_publication(document.get("publication", {}), path),
+        plan=PlanIdentity(county=county.name.strip(), **plan),
+        organisation=county.organisation,
+        total_name=county.total_name.strip(),
+        registry=_path(data.registry, base, base / "data" / "raw"),
+        store=_path(data.store, base, base / "data" / "county"),
+        database=data.database,
+        annex=tuple(_path(p, base, None) for p in data.annex),
+        progress=tuple(_path(p, base, None) for p in data.progress),
+        county_annual=tuple(_path(p, base, None) for p in data.county_annual),
+        example=_path(data.example, base, None),
+        processed=_path(output.processed, base, base / "data" / "processed"),
+        reports=_path(output.reports, base, base / "reports"),
+        notebooks=_path(output.notebooks, base, paths.NOTEBOOKS),
+        rules=checked.rules.model_dump(exclude_none=True),
+        checks=checked.checks.model_dump(exclude_none=True),
+        pacing={key: entry.model_dump() for key, entry in checked.pacing.items()},
+        publication=checked.publication.model_dump(exclude_none=True),
     )

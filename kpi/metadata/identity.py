@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
 
-from kpi.core.errors import ConfigError
 from kpi.metadata.rules import Rules
 
 #: the keys of ``[plan]``
-PLAN_KEYS = ("name", "short_name", "subject", "document_number", "base_year", "target_year")
 
 
 @dataclass(frozen=True)
@@ -82,24 +79,6 @@ class PlanIdentity:
 
 #: ``[publication]`` of kpi.toml: the 情况通报's 发文机关标志, 发文字号 (``{year}``, ``{month}`` filled in),
 #: 主送机关, 抄送 and 印发机关 (GB/T 9704); each left out takes the default :mod:`kpi.outputs.bulletin` states
-PUBLICATION_KEYS = ("issuer_mark", "document_number", "recipients", "copy_to", "printer")
-
-
-def check_publication(entries: dict, path: Path) -> dict:
-    """``[publication]``: each entry a text; the 发文字号 may hold ``{year}`` and ``{month}`` and nothing else
-    in braces. Anything else is an :class:`InputError` naming the entry."""
-    import string
-
-    for key, value in entries.items():
-        fields_used = {f for _, f, _, _ in string.Formatter().parse(value) if f} if isinstance(value, str) else None
-        if fields_used is None or (fields_used - {"year", "month"}):
-            raise ConfigError(
-                f"[publication] {key} 应为文字（发文字号中只可用 {{year}}、{{month}}）/ not a text",
-                file=path,
-                value=value,
-                fix='例如 document_number = "缙科〔{year}〕{month}号"',
-            )
-    return dict(entries)
 
 
 @dataclass(frozen=True)
@@ -125,28 +104,3 @@ def target_column(plan_targets) -> str:
     rows), ``规划目标`` for none."""
     years = plan_targets["target_year"].dropna()
     return f"{int(years.max())}目标" if len(years) else "规划目标"
-
-
-def read_identity(county: dict, plan: dict, path: Path) -> PlanIdentity:
-    """``[county]`` and ``[plan]`` of the project file as a :class:`PlanIdentity`; a year that is not a
-    year, or a base year not before the target year, is an :class:`InputError` naming the entry."""
-    years = {}
-    for key in ("base_year", "target_year"):
-        value = plan.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100):
-            raise ConfigError(
-                f"[plan] {key} 应为 2000—2100 的整数年份 / [plan] {key} must be a year",
-                file=path,
-                value=value,
-                fix=f"例如 {key} = {2022 if key == 'base_year' else 2027}",
-            )
-        years[key] = value
-    if years["base_year"] and years["target_year"] and years["base_year"] >= years["target_year"]:
-        raise ConfigError(
-            "[plan] base_year 应早于 target_year / the base year must come before the target year",
-            file=path,
-            value=[years["base_year"], years["target_year"]],
-            fix="base_year 是目标起算的年份（例如方案 2023—2027 年则为 2022），target_year 是目标年份",
-        )
-    texts = {key: str(plan[key]).strip() for key in ("name", "short_name", "subject", "document_number") if key in plan}
-    return PlanIdentity(county=str(county.get("name", "")).strip(), **texts, **years)
