@@ -1,7 +1,7 @@
 """kpi — progress tracking for a county's “139” S&T plan (“139”科技创新体系建设工程); the county
 is named in the project file (``[county] name`` in kpi.toml), its regions and indicators in data/raw.
 
-One module per concern; the README (“Layout”) lists them.
+A flow of stages (kpi.core … kpi.cli), each a folder; docs/architecture.md lists every module.
 """
 
 from kpi.core.errors import ConfigError, InputError, KpiError, RunError

@@ -1,6 +1,6 @@
 """云岭区, the second county of tests/test_second_county.py (the project's own invention): its regions, its
 annex targets and the returns its offices send for May and June, worked by hand (see that test's table).
-Also used by tests/test_readme.py, which follows the README's new-county walk-through with the same returns."""
+Also used by tests/test_readme.py, which follows the new-county walk-through (docs/new_county.md) with the same returns."""
 
 from pathlib import Path
 

@@ -1,6 +1,8 @@
-"""Every command the README shows runs, in the README's order, on a copy of the project, and succeeds
-or fails exactly as the README says (`# exit 2`). The two set-up commands (`make report`, `make test`)
-are the exception; the cron line's command is run too. A README command this test cannot run is a failure."""
+"""Every command the README and the docs show runs, in the guide's order (the example data of
+docs/usage.md, the README's monthly cycle, then docs/new_county.md), on a copy of the project, and
+succeeds or fails exactly as they say (`# exit 2`). The two set-up commands (`make report`, `make
+test`) are the exception; the cron line's command (docs/operations.md) is run too. A shown command this
+test cannot run is a failure, and a ```sh block in any other page is one too."""
 
 import csv
 import os
@@ -20,22 +22,41 @@ from kpi.metadata.registry import Registry
 pytestmark = pytest.mark.integration
 ROOT = paths.ROOT
 VENV_BIN = Path(sys.executable).parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: the pages whose ```sh blocks run, in the order a newcomer follows them
+GUIDE = ["docs/usage.md", "README.md", "docs/new_county.md"]
+SCHEDULE = "docs/operations.md"  # the cron line
 
 
-def blocks(language: str) -> list[list[str]]:
-    return [block.strip("\n").splitlines() for block in re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)]
+def blocks(language: str, page: str = "README.md") -> list[list[str]]:
+    """The lines of each ```language block of ``page``."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    return [block.strip("\n").splitlines() for block in re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)]
 
 
 def commands() -> list[tuple[str, int]]:
-    """(command, expected exit code) of every line of every ```sh block but the set-up one."""
+    """(command, expected exit code) of every line of every ```sh block of the guide but the set-up one."""
     found = []
-    for block in blocks("sh")[1:]:
+    for block in _guide_blocks():
         for line in block:
             command, _, comment = line.partition("  #")
             if command.strip():
                 found.append((command.strip(), 2 if re.match(r"\s*exit 2\b", comment) else 0))
     return found
+
+
+def _guide_blocks() -> list[list[str]]:
+    """The guide's ```sh blocks, in order, without the README's set-up one (make report, make test)."""
+    found = []
+    for page in GUIDE:
+        page_blocks = blocks("sh", page)
+        found += page_blocks[1:] if page == "README.md" else page_blocks
+    return found
+
+
+def test_every_sh_block_of_the_docs_is_in_the_guide():
+    """A command shown in a ```sh block anywhere is run by this test: no page but the guide's has one."""
+    pages = ["README.md", *(p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "docs").glob("*.md")))]
+    assert [page for page in pages if blocks("sh", page) and page not in GUIDE] == []
 
 
 def test_the_readme_names_its_commands_plainly():
@@ -184,7 +205,7 @@ def project(tmp_path_factory) -> Path:
 
 def test_every_readme_command_does_what_the_readme_says(project):
     prepared = set()
-    cron = [line for block in blocks("cron") for line in block if not line.startswith("#")]
+    cron = [line for block in blocks("cron", SCHEDULE) for line in block if not line.startswith("#")]
     assert len(cron) == 1
     cron_command = cron[0].split("&&", 1)[1].strip()
     ran = []

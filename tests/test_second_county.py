@@ -3,7 +3,7 @@
 云岭区 is the project's own invention (tests/fixtures/second_county/plan.txt): another name and short
 name (“528”), a 2024—2028 horizon, 全区 as its total row, 11 regions (two of them development zones) and
 9 indicators, among them a ratio (研发投入强度, 每万人发明专利拥有量) and a rank (科技创新指数位次, 前N位).
-The test goes the documented way (README “新县30分钟上手”): ``kpi init`` from the plan's text and its
+The test goes the documented way (docs/new_county.md): ``kpi init`` from the plan's text and its
 annex, ``kpi check`` and the review, ``kpi import-annex``, forms for May and June filled and collected,
 the June 晾晒表 and 情况通报, the second quarter's reports, and notebooks 03 and 05.
 

@@ -28,7 +28,7 @@ def _cmd_init(args) -> int:
     for path in written:
         print(f"wrote {path}")
     left = pending(Path(args.folder).resolve() / "kpi.toml")
-    print(f"项目已建立，可以加载；待审核 {len(left)} 项：cd {args.folder} && kpi check（README “新县30分钟上手”）")
+    print(f"项目已建立，可以加载；待审核 {len(left)} 项：cd {args.folder} && kpi check（docs/new_county.md）")
     return 0
 
 

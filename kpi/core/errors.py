@@ -7,7 +7,7 @@
   report it.
 
 Each names file, sheet, row, column and value where it has them, and says how to fix it. The ``kpi``
-command prints the message and exits with the kind's code (README, "exit codes")."""
+command prints the message and exits with the kind's code (docs/bad_input.md, "errors and exit codes")."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ BASES = ("level", "new_since_base", "cumulative", "annual_growth", "milestone")
 #: a target's comparator in the plan's words: 以上 >=, 超过 >, 达到 =, 以下 <=, 低于 <
 COMPARATORS = (">=", ">", "=", "<=", "<")
 #: what an annex indicator measures, how a month's value is read and how it is judged: the one table of
-#: kinds (README “指标类型”). ``year_to_date``: the value accumulates over the year and is judged against
+#: kinds (docs/methods.md “指标类型”). ``year_to_date``: the value accumulates over the year and is judged against
 #: 序时进度; otherwise it is a level at that month (it may rise or fall) judged met / not met against the
 #: target. ``may_sum``: the regions may add up to the county. ``minimum``: the smallest value that can be
 #: real (None: any sign). ``whole``: a whole number. ``lower_is_better``: the kind's fixed direction (a

@@ -45,7 +45,7 @@ BLANK_TOKENS = frozenset(
 )
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
-# The one target grammar (README “Targets are written in one grammar”), for an annex cell (parse_target)
+# The one target grammar (docs/methods.md, “Targets are written in one grammar”), for an annex cell (parse_target)
 # and a plan's sentence (kpi.extract.sentences): the words before a number and after it that say its
 # comparator, a rank's phrase (进入全省前30位, 前30位, 30位以内: lower is better, "<="), and a range
 # (3.0—3.5: its lower bound, ">=").
@@ -55,7 +55,7 @@ _LE_PREFIX = ("≤", "<=", "不高于", "不超过", "不多于", "小于等于"
 _LT_PREFIX = ("<", "低于", "小于")
 _GE_SUFFIX = ("及以上", "以上", "或以上")
 _LE_SUFFIX = ("及以下", "以下", "以内")
-#: the words of intent before a target's figure, this project's one reading of them (the same README section):
+#: the words of intent before a target's figure, this project's one reading of them (the same section of docs/methods.md):
 #: 力争 / 争取 / 努力 → at least the figure, and a *stretch* target (the plan hopes for it); 确保 → at least
 #: the figure, a floor the plan commits to. 左右 / 约 (about) are read by the extraction as "≈" and kept as
 #: "=" in a registry, with a review note (kpi.project.draft).

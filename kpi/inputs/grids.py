@@ -173,7 +173,7 @@ def _csv_sheet(path: Path) -> Sheet:
         raise InputError(
             f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_FORM_BYTES // 2**20} MB）/ larger than a form can be",
             file=path,
-            fix="报送表只需各区域的几行；大批量数据请按 README“输入格式”作为进度数据源列入 kpi.toml",
+            fix="报送表只需各区域的几行；大批量数据请按 docs/input_formats.md作为进度数据源列入 kpi.toml",
         )
     scan_csv(path)  # a NUL byte: refused with its line, as in a bulk file
     text = decode_text(path.read_bytes(), path)

@@ -184,7 +184,7 @@ def _read_toml(path: Path) -> dict:
             f"项目文件格式错误 / malformed TOML: {exc}",
             file=path,
             row=int(line[1]) if line else None,
-            fix="按 README“项目文件 kpi.toml”一节的格式修改",
+            fix="按 docs/configuration.md（项目文件 kpi.toml）的格式修改",
         ) from None
 
 

@@ -78,7 +78,7 @@ def _check_kinds(table: pd.DataFrame, path: Path) -> None:
             row=position + 2,
             column=column,
             value=row.indicator_id,
-            fix=fix + "（各类指标的规则见 README “指标类型”）",
+            fix=fix + "（各类指标的规则见 docs/methods.md “指标类型”）",
         )
 
 

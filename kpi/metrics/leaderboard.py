@@ -5,7 +5,7 @@ year-to-date values. The plan names the columns and asks for 晾晒 (三(五) �
 rule for filling them: 进度 as completion, the 序时 comparison, the 5-point band, the tie rule, the
 150 % cap and the 综合 column are **this project's conventions**, stated here and in every output.
 
-Each indicator is read and judged by its kind (:data:`kpi.core.facts.KIND_RULES`, README “指标类型”):
+Each indicator is read and judged by its kind (:data:`kpi.core.facts.KIND_RULES`, docs/methods.md “指标类型”):
 an amount or a count is a year-to-date value judged against 序时; a growth rate, a ratio or a rank is
 a level at its month (*point in time*), judged met / not met against the target.
 

@@ -3,7 +3,7 @@ from its title and 文号, the indicators (with a kind proposed from each one's 
 plan's targets. Pure functions on text and grids; every guess comes back as a row to review, with why.
 
 The draft loads as it is (the registry's own checks pass); a person then reviews each marked row
-(``kpi check``, README “新县30分钟上手”). Nothing here is the plan's: it is a proposal from its words.
+(``kpi check``, docs/new_county.md). Nothing here is the plan's: it is a proposal from its words.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 title and 文号), ``DIR/data/raw/`` (the registry drafted by :mod:`kpi.project.draft`, loading as it is) and
 ``DIR/review.csv`` (each drafted row a person should check, and why). The folder appears whole or not at
 all. ``kpi check`` loads the project as every command will and lists what is still 待审核;
-``kpi check --reviewed all`` (or ``FILE:KEY``) records a person's review. README “新县30分钟上手”.
+``kpi check --reviewed all`` (or ``FILE:KEY``) records a person's review. docs/new_county.md.
 """
 
 from __future__ import annotations
