@@ -204,7 +204,10 @@ def load(explicit: str | Path | None = None) -> Config:
     checked = validate_project_file(document, path)
     base = path.parent.resolve()
     county, data, output = checked.county, checked.data, checked.output
-    plan = checked.plan.model_dump(exclude_none=True)
+    plan = {
+        key: value.strip() if isinstance(value, str) else value
+        for key, value in checked.plan.model_dump(exclude_none=True).items()
+    }
     return Config(
         path=path.resolve(),
         plan=PlanIdentity(county=county.name.strip(), **plan),
