@@ -7,6 +7,5 @@ A flow of stages (kpi.core … kpi.cli), each a folder; docs/architecture.md lis
 from kpi.core.errors import ConfigError, InputError, KpiError, RunError
 
 __version__ = "0.1.0"
-EXAMPLE_LABEL = "示例数据（非官方，由固定种子生成）"
 
-__all__ = ["KpiError", "InputError", "ConfigError", "RunError", "EXAMPLE_LABEL", "__version__"]
+__all__ = ["KpiError", "InputError", "ConfigError", "RunError", "__version__"]

@@ -27,7 +27,7 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from kpi import EXAMPLE_LABEL
+from kpi.core.facts import EXAMPLE_LABEL
 from kpi.core.formatting import reader_table
 from kpi.core.parsing import parse_period
 from kpi.ingest.pipeline import open_processed

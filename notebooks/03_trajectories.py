@@ -27,7 +27,7 @@ processed_dir = None  # default: the folder named in kpi.toml (brought up to dat
 # %%
 from IPython.display import Markdown, display
 
-from kpi import EXAMPLE_LABEL
+from kpi.core.facts import EXAMPLE_LABEL
 from kpi.core.formatting import reader_table
 from kpi.ingest.pipeline import open_processed
 from kpi.metrics.plan_progress import (

@@ -102,8 +102,11 @@ VERDICTS_ZH = {
 EXAMPLE_WORDS = frozenset({"true", "1", "是", "yes", "示例"})
 #: the words of a yes/no column in the registry's own tables
 BOOLEAN_WORDS = {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}
-#: printed on every chart and page built on example data
-EXAMPLE_MARK = "示例数据 · 非官方"
+#: what marks every output built on example data: the label in text (a banner, a note, a title), the
+#: short mark on a chart
+EXAMPLE = "示例数据"
+EXAMPLE_LABEL = f"{EXAMPLE}（非官方，由固定种子生成）"
+EXAMPLE_MARK = f"{EXAMPLE} · 非官方"
 
 #: the annex's title (附件), for a year and the county named in kpi.toml
 ANNEX_TITLE = "{year}年{headline}争先创优晾晒表"

@@ -22,7 +22,6 @@ from kpi.core.units import is_count_unit, unit_family
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 NOT_APPLICABLE = "—"
-MISSING = "未报送"
 #: JupyterLab's own table rules (fixed layout, every cell right-aligned) outrank a class, hence !important
 TABLE_CSS = """<style>
 table.kpi {border-collapse: collapse; font-size: 13px; margin: 4px 0 12px !important; table-layout: auto !important}

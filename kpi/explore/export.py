@@ -13,8 +13,8 @@ import io
 
 import pandas as pd
 
-from kpi import EXAMPLE_LABEL
 from kpi.core.atomic import formula_safe, safe_cell
+from kpi.core.facts import EXAMPLE_LABEL
 
 #: each exported column's Chinese heading (the tables of :func:`kpi.explore.data.trend` and ``compare``)
 HEADINGS = {

@@ -9,10 +9,9 @@ import html
 
 import pandas as pd
 
-from kpi import EXAMPLE_LABEL
 from kpi.core import formatting as fmt
 from kpi.core.errors import ConfigError, InputError
-from kpi.core.facts import AHEAD, BEHIND, COMPOSITE, MET, MISSING, NEAR, NOT_MET, POINT_IN_TIME
+from kpi.core.facts import AHEAD, BEHIND, COMPOSITE, EXAMPLE_LABEL, MET, MISSING, NEAR, NOT_MET, POINT_IN_TIME
 from kpi.metadata.registry import Registry
 from kpi.metrics.leaderboard import lagging, published_progress
 

@@ -18,11 +18,19 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from kpi import EXAMPLE_LABEL
 from kpi.core import atomic
 from kpi.core import formatting as fmt
 from kpi.core.atomic import safe_cell
-from kpi.core.facts import COMPOSITE, MISSING, STATUS_COLOURS, STATUS_LEGEND, STATUS_MARKS, SUB_COLUMNS, annex_title
+from kpi.core.facts import (
+    COMPOSITE,
+    EXAMPLE_LABEL,
+    MISSING,
+    STATUS_COLOURS,
+    STATUS_LEGEND,
+    STATUS_MARKS,
+    SUB_COLUMNS,
+    annex_title,
+)
 from kpi.core.formatting import EXCEL_FORMATS, level_words
 from kpi.inputs.annex import annex_blocks, indicator_header
 from kpi.metadata.identity import Imprint

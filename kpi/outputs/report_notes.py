@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi import EXAMPLE_LABEL
 from kpi.core import formatting as fmt
+from kpi.core.facts import EXAMPLE_LABEL
 from kpi.metadata.registry import Registry
 
 #: the appendix's file, beside the quarter's reports (written by ``kpi report``)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpi import EXAMPLE_LABEL
+from kpi.core.facts import EXAMPLE_LABEL
 from kpi.core.formatting import chinese_time
 from kpi.ingest.processed import Processed
 from kpi.metadata.registry import Registry
