@@ -38,7 +38,8 @@ import pandas as pd
 
 from kpi.core import atomic
 from kpi.core.facts import annex_title
-from kpi.inputs.annex import to_layout_rows
+from kpi.core.paths import ensure_outside
+from kpi.inputs.annex import read_annex, to_layout_rows
 from kpi.metadata.registry import Registry
 
 COUNTY = "全县"  # Jinyun's total row (regions.csv, annex order 0)
@@ -254,8 +255,6 @@ def write_example(raw_dir: Path, out_dir: Path, headline: str, seed: int = SEED)
     2024–2025, monthly progress 2023–2025, county annual series, built on the official 2023 annex
     in ``raw_dir``, the annexes titled with ``headline`` (the county and its programme). Deterministic: the same seed writes the same bytes. Refuses an ``out_dir`` inside
     ``raw_dir``, which no command writes."""
-    from kpi.core.paths import ensure_outside
-    from kpi.inputs.annex import read_annex
 
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     ensure_outside(out_dir, raw_dir, "the example data")

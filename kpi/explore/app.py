@@ -8,16 +8,29 @@ page's address asks for. A control redraws only what depends on it."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
+import json
 import os
+import threading
 from pathlib import Path
 
+import ipywidgets as widgets
 import pandas as pd
+from IPython.display import HTML, display
+from ipywidgets import HBox, VBox
 
+from kpi.core.facts import EXAMPLE_MARK
 from kpi.explore import data as explore
+from kpi.explore import figures
+from kpi.explore.address import start_view, view_address
+from kpi.explore.chart import Chart
+from kpi.explore.export import export_view
+from kpi.explore.views import growth_view, pace_view, show_drill_down, what_if_view
 from kpi.ingest.pipeline import open_processed
-from kpi.ingest.processed import Processed
+from kpi.ingest.processed import Processed, inputs_changed
+from kpi.metadata import config as project
 
 
 @dataclasses.dataclass
@@ -37,8 +50,6 @@ class Loaded:
 def _stamp(processed_dir: str | Path | None) -> str:
     """What the processed folder was made from (its summary's digest), or "stale" if its inputs changed
     since (a ``kpi collect``: :func:`kpi.ingest.pipeline.open_processed` will ingest again)."""
-    from kpi.ingest.processed import inputs_changed
-    from kpi.metadata import config as project
 
     if processed_dir is None:
         config = project.load()
@@ -87,10 +98,7 @@ def wait_for_request() -> None:
     kernel's CPU, three quarters of its start, for every page (py-spy, RESULTS.md). The same
     exchange: a websocket to the server's ``voila/query/<kernel id>``, one message of the request's CGI
     variables, put in the environment."""
-    import asyncio
-    import json
-    import threading
-
+    # websockets is the explore extra's: imported only by a kernel Voilà keeps ready
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidHandshake
 
@@ -133,10 +141,6 @@ class Explorer:
     :meth:`open_page` shows what the page's address asks for."""
 
     def __init__(self, loaded: Loaded, parameters: dict):
-        import ipywidgets as widgets
-
-        from kpi.explore.address import start_view
-        from kpi.explore.chart import Chart
 
         self.loaded, self.registry, self.parameters, self._quiet = loaded, loaded.data.registry, parameters, False
         view = start_view(self.registry, loaded.months, parameters)
@@ -181,7 +185,6 @@ class Explorer:
         """Show what this page's address asks for (:func:`page_query`, waited for in a preheated kernel),
         on the data as they are now (:func:`fresh`: loaded again, and everything redrawn, if they changed
         since this kernel started)."""
-        from kpi.explore.address import start_view
 
         query = page_query()
         loaded = fresh(self.loaded)
@@ -234,17 +237,12 @@ class Explorer:
 
     def update_address(self) -> None:
         """The view's address in 本视图链接 (the indicator by its Chinese name)."""
-        from kpi.explore.address import view_address
 
         view = self.current_view()
         self.address_box.value = view_address(os.environ, {**view, "indicator": self.loaded.names[view["indicator"]]})
 
     def redraw(self, parts=EVERYTHING) -> None:
         """Draw ``parts`` of the page again for the current view."""
-        from IPython.display import display
-
-        from kpi.explore import figures
-        from kpi.explore.views import pace_view, show_drill_down
 
         view, board, registry = self.current_view(), self.loaded.board, self.registry
         region, indicator_id, month = view["region"][0], view["indicator"], view["month"]
@@ -278,9 +276,6 @@ class Explorer:
 
     def run_what_if(self) -> None:
         """The what-if of 测算值 on the first region, the indicator and the month compared."""
-        from IPython.display import display
-
-        from kpi.explore.views import what_if_view
 
         view = self.current_view()
         with _replacing(self.what_if_output):
@@ -290,25 +285,18 @@ class Explorer:
 
     def run_export(self) -> None:
         """The view's tables as .xlsx and CSV links (:func:`kpi.explore.export.export_view`)."""
-        from IPython.display import display
-
-        from kpi.explore.export import export_view
 
         with _replacing(self.export_output):
             display(export_view(self.loaded.board, self.registry, self.current_view(), self.is_example))
 
     def notice(self):
         """The example-data notice (HTML), or "" for real data."""
-        from IPython.display import HTML
-
-        from kpi.core.facts import EXAMPLE_MARK
 
         shown = f"<p style='color:#b03030'><b>{EXAMPLE_MARK}</b>：图表与测算均基于示例数据集。</p>"
         return HTML(shown if self.is_example else "")
 
     def controls(self):
         """The controls, as the page shows them."""
-        from ipywidgets import HBox, VBox
 
         choose = HBox(
             [VBox([self.regions_box, self.all_button]), VBox([self.indicator_box, self.span_box, self.month_box])]
@@ -317,7 +305,6 @@ class Explorer:
 
     def growth(self):
         """The growth each plan target needs from the last year shown (:func:`kpi.explore.data.growth_needed`)."""
-        from kpi.explore.views import growth_view
 
         data = self.loaded.data
         return growth_view(

@@ -28,9 +28,11 @@ import pandas as pd
 
 from kpi.core.facts import COMPOSITE, KIND_RULES, LEVEL_MEASURES, MISSING, POINT_IN_TIME, STATUS_COLOURS
 from kpi.ingest.processed import Processed
+from kpi.metadata import config as project
 from kpi.metadata.registry import Registry
 from kpi.metrics.leaderboard import processed_board
 from kpi.metrics.trajectory import effort_needed, higher_is_better
+from kpi.store.collect import stored
 
 EXPLORE_COLUMNS = [
     "period",
@@ -277,8 +279,6 @@ def measure_of(indicator_id: str, registry: Registry) -> dict:
 def corrections_log(processed: Processed) -> pd.DataFrame:
     """The collection's corrections log (the store of the project file this ingest used), or an empty
     table when there is none."""
-    from kpi.metadata import config as project
-    from kpi.store.collect import stored
 
     config_path = processed.summary.get("config")
     return stored(project.load(config_path) if config_path else project.load(), "corrections")

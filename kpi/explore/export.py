@@ -15,6 +15,7 @@ import pandas as pd
 
 from kpi.core.atomic import formula_safe, safe_cell
 from kpi.core.facts import EXAMPLE_LABEL
+from kpi.explore.data import compare, indicator_names, trend
 
 #: each exported column's Chinese heading (the tables of :func:`kpi.explore.data.trend` and ``compare``)
 HEADINGS = {
@@ -100,8 +101,6 @@ def export_view(board: pd.DataFrame, registry, view: dict, is_example: bool):
     """The links of :func:`download_links` for a view (``region``: a list, ``indicator``, ``start``, ``end``,
     ``month``: what the explorer's controls hold, as :mod:`kpi.explore.address` names them), as HTML."""
     from IPython.display import HTML
-
-    from kpi.explore.data import compare, indicator_names, trend
 
     names = indicator_names(registry)
     tables = export_tables(

@@ -7,15 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kpi.core.errors import InputError
 from kpi.core.facts import COMPOSITE
+from kpi.core.formatting import reader_table
 from kpi.explore.data import drill_down, indicator_names
 from kpi.ingest.processed import Processed
+from kpi.metadata.identity import target_column
 from kpi.metadata.registry import Registry
+from kpi.metrics.what_if import what_if, what_if_table
 
 
 def pace_view(table: pd.DataFrame, registry: Registry):
     """:func:`pace_table` in Chinese, formatted (HTML)."""
-    from kpi.core.formatting import reader_table
 
     indicators = registry.by_id
     shown = pd.DataFrame(
@@ -39,8 +42,6 @@ def pace_view(table: pd.DataFrame, registry: Registry):
 
 def growth_view(table: pd.DataFrame):
     """:func:`growth_needed` in Chinese, formatted (HTML)."""
-    from kpi.core.formatting import reader_table
-    from kpi.metadata.identity import target_column
 
     target = target_column(table)  # 2027目标: the plan's own target year
     shown = pd.DataFrame(
@@ -76,8 +77,6 @@ def show_drill_down(processed: Processed, board: pd.DataFrame, cell: tuple[str, 
     region, indicator_id, period = cell
     from IPython.display import Markdown, display
 
-    from kpi.core.formatting import reader_table
-
     if indicator_id == COMPOSITE:
         display(Markdown("综合得分由各指标计算得出，没有单独的数据点；请选择一个指标查看溯源。"))
         return
@@ -104,10 +103,6 @@ def what_if_view(processed: Processed, cell: tuple[str, str, str], change: str):
     import html
 
     from IPython.display import HTML
-
-    from kpi.core.errors import InputError
-    from kpi.core.formatting import reader_table
-    from kpi.metrics.what_if import what_if, what_if_table
 
     region, indicator_id, period = cell
     if indicator_id == COMPOSITE:

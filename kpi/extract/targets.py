@@ -49,6 +49,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpi.core.atomic import safe_cell
 from kpi.core.errors import InputError
 from kpi.extract.sentences import Target, targets_in_sentence
 from kpi.extract.tables import TABLE_HEADER, TABLE_SPLIT, indicator_table
@@ -325,7 +326,6 @@ def compare(draft: pd.DataFrame, reference: pd.DataFrame) -> dict:
 
 def annex_csv(grid: list[list[str]]) -> str:
     """The annex grid as CSV text (text cells made formula-safe), ready to review and import."""
-    from kpi.core.atomic import safe_cell
 
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([[safe_cell(cell) for cell in row] for row in grid])

@@ -25,6 +25,7 @@ from kpi.core.errors import InputError
 from kpi.core.facts import POINT_IN_TIME, REGION_HEADINGS
 from kpi.core.parsing import is_blank, normalize_text, parse_number, parse_period
 from kpi.core.units import is_unit, split_unit
+from kpi.inputs.annex import annex_cells, read_annex
 from kpi.inputs.form_cells import (
     REFERENCE_MARKERS,
     VALUE_COLUMNS,
@@ -266,7 +267,6 @@ def _progress_shown(row: list, column: int, sheet: Sheet, location: dict) -> flo
 
 def _read_filled_annex(path: Path, registry: Registry) -> tuple[pd.DataFrame, list[str]]:
     """Values from a filled 晾晒表: 进度 × 指标 (growth: 进度 itself)."""
-    from kpi.inputs.annex import annex_cells, read_annex
 
     targets = read_annex(path, registry, check_sums=False)
     sheets = read_sheets(path)

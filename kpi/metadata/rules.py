@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kpi.core.facts import POINT_IN_TIME
+from kpi.core.formatting import level_words  # the kinds' words, said once
 
 if TYPE_CHECKING:
     from kpi.metadata.registry import Registry
@@ -36,7 +37,6 @@ class Rules:
     def describe(self, kinds=("growth",)) -> str:
         """The composite's rule in the words printed under every table, for indicators of ``kinds`` (an
         indicators table's ``kind`` column: a ratio's and a rank's completion are said only where used)."""
-        from kpi.core.formatting import level_words  # the kinds' words, said once
 
         kinds = set(kinds)
         level = level_words(kinds)[0]  # 增长类, or e.g. 增长、比率、位次类

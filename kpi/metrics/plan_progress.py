@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from kpi.core import formatting as fmt
+from kpi.core.errors import InputError
+from kpi.core.parsing import normalize_text
 from kpi.metadata import schemas
 from kpi.metadata.identity import target_column
 from kpi.metrics.trajectory import (
@@ -206,8 +208,6 @@ def no_data_table(assessments: pd.DataFrame) -> pd.DataFrame:
 def plan_targets_of(registry, indicator_id: str = "") -> pd.DataFrame:
     """The plan's targets, or the one named (its ``indicator_id`` or Chinese name in plan_targets.csv);
     an unknown name is an ``InputError`` listing the known ones."""
-    from kpi.core.errors import InputError
-    from kpi.core.parsing import normalize_text
 
     targets = registry.plan_targets
     if not indicator_id:

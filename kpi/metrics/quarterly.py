@@ -12,6 +12,7 @@ import pandas as pd
 from kpi.core import formatting as fmt
 from kpi.core.errors import ConfigError, InputError
 from kpi.core.facts import AHEAD, BEHIND, COMPOSITE, EXAMPLE_LABEL, MET, MISSING, NEAR, NOT_MET, POINT_IN_TIME
+from kpi.inputs.ytd_falls import ytd_falls
 from kpi.metadata.registry import Registry
 from kpi.metrics.leaderboard import lagging, published_progress
 
@@ -309,7 +310,6 @@ def check_region_series(progress: pd.DataFrame, region: str, registry: Registry)
     """A region's report is published only when its own series are consistent: year-to-date amounts
     and counts never fall from one month to the next within a year. Raises ``InputError`` naming
     the period, indicator and both values otherwise."""
-    from kpi.inputs.ytd_falls import ytd_falls
 
     falls = ytd_falls(progress[progress["region"] == region], registry)
     if not falls.empty:

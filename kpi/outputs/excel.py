@@ -31,7 +31,7 @@ from kpi.core.facts import (
     SUB_COLUMNS,
     annex_title,
 )
-from kpi.core.formatting import EXCEL_FORMATS, level_words
+from kpi.core.formatting import EXCEL_FORMATS, beijing_now, chinese_date, level_words
 from kpi.inputs.annex import annex_blocks, indicator_header
 from kpi.metadata.identity import Imprint
 from kpi.metadata.registry import Registry
@@ -248,7 +248,6 @@ def print_on_a4(
     """A4 landscape, one page wide (and tall), centred; the footer names the unit that compiled the
     table (制表单位), the date in Chinese (Beijing time), and 第 x 页 共 y 页; that unit is the workbook's
     author (not the library that wrote it)."""
-    from kpi.core.formatting import beijing_now, chinese_date
 
     sheet.parent.properties.creator = sheet.parent.properties.lastModifiedBy = organisation or None
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -8,6 +8,7 @@ import html
 
 import pandas as pd
 
+from kpi.core import formatting as fmt
 from kpi.metadata.identity import target_column
 from kpi.metadata.registry import Registry
 
@@ -23,7 +24,6 @@ ROLE_ZH = {"registry": "登记表", "annex": "晾晒表指标", "progress": "月
 
 def annex_table(targets: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """One year's annex as readers see it: a row per region, a column per indicator, targets as written."""
-    from kpi.core import formatting as fmt
 
     units = registry.by_id["unit"]
     cells = targets.assign(
@@ -53,7 +53,6 @@ def basis_labels(plan: pd.DataFrame) -> pd.Series:
 
 def plan_targets_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan's targets as readers see them: target text, basis, years, clause, units responsible."""
-    from kpi.core import formatting as fmt
 
     return pd.DataFrame(
         {
@@ -75,7 +74,6 @@ def basis_counts(plan: pd.DataFrame) -> pd.DataFrame:
 
 def sum_checks_table(checks: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """The annex's sum checks (the total row against the sum of its regions) as readers see them."""
-    from kpi.core import formatting as fmt
 
     indicators = registry.by_id
     return pd.DataFrame(
@@ -110,7 +108,6 @@ def inputs_table(inputs: pd.DataFrame) -> pd.DataFrame:
 
 def county_annual_table(county_annual: pd.DataFrame) -> pd.DataFrame:
     """The county's annual series as readers see them: a row per series, a column per year."""
-    from kpi.core import formatting as fmt
 
     if county_annual.empty:
         return pd.DataFrame({"指标": [], "单位": []})

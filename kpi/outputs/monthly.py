@@ -13,9 +13,15 @@ import numpy as np
 import pandas as pd
 
 from kpi.core import atomic
+from kpi.core import formatting as fmt
 from kpi.core.errors import InputError
+from kpi.core.facts import COMPOSITE, MISSING, STATUSES
+from kpi.core.parsing import parse_period
 from kpi.ingest.processed import Processed
+from kpi.metadata.identity import Imprint
 from kpi.metrics.leaderboard import LEADERBOARD_COLUMNS, processed_board
+from kpi.outputs.bulletin import bulletin
+from kpi.outputs.excel import write_leaderboard_xlsx
 
 MONTHLY_COLUMNS = [*LEADERBOARD_COLUMNS, "rank_change"]
 
@@ -71,7 +77,6 @@ def same_month_last_year(processed: Processed, period: str) -> pd.DataFrame | No
 
 def month_option(text: str, year_allowed: bool = False) -> str:
     """A ``--period`` given on the command line, normalised (``2026-1`` → ``2026-01``), or a clear error."""
-    from kpi.core.parsing import parse_period
 
     try:
         return parse_period(text)
@@ -121,9 +126,6 @@ def annex_documents(
 ) -> list[Path]:
     """``晾晒表_YYYY-MM.xlsx`` (the annex layout, :mod:`kpi.outputs.excel`) and ``情况通报_YYYY-MM.docx``
     (:mod:`kpi.outputs.bulletin`) of ``period`` in ``out_dir``: the month's and the quarter's publications."""
-    from kpi.metadata.identity import Imprint
-    from kpi.outputs.bulletin import bulletin
-    from kpi.outputs.excel import write_leaderboard_xlsx
 
     imprint = Imprint(processed.plan, organisation, rules=processed.rules, publication=publication or {})
     xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", imprint)
@@ -134,8 +136,6 @@ def annex_documents(
 
 def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
     """The 综合 column of ``period`` as readers see it: score, its 序时, status, rank, change."""
-    from kpi.core import formatting as fmt
-    from kpi.core.facts import COMPOSITE, MISSING
 
     rows = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE)]
     return pd.DataFrame(
@@ -154,7 +154,6 @@ def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
 
 def status_counts(board: pd.DataFrame, period: str) -> pd.DataFrame:
     """How many region × indicator cells of ``period`` are in each status (the composite excluded)."""
-    from kpi.core.facts import COMPOSITE, STATUSES
 
     rows = board[(board["period"] == period) & (board["indicator_id"] != COMPOSITE)]
     counts = rows["status"].astype(str).value_counts().reindex(list(STATUSES), fill_value=0)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from kpi.core import formatting as fmt
 from kpi.core.facts import COMPOSITE, MISSING, STATUS_COLOURS, STATUS_LEGEND, STATUS_MARKS, STATUSES
+from kpi.metrics.leaderboard import published_progress
 from kpi.outputs.plots import mark_example
 
 #: every cell of the table: one line, centred, a thin grid
@@ -30,7 +31,6 @@ def _table_styles(indicators: int) -> list[dict]:
 def leaderboard_table(board: pd.DataFrame, registry, period: str, highlight: str | None = None):
     """The 晾晒表 of ``period`` as a styled table: 指标 / 进度 / 排名 per indicator, traffic lights;
     the ``highlight`` region's row in bold."""
-    from kpi.metrics.leaderboard import published_progress
 
     part = board[board["period"] == period].copy()
     part["进度"] = published_progress(part, registry)
@@ -87,8 +87,6 @@ def completion_heatmap(board: pd.DataFrame, registry, period: str) -> plt.Figure
     cells show its value (增12.5%, 2.85%, 第25位), never a completion rate."""
     import seaborn as sns
     from matplotlib.colors import ListedColormap
-
-    from kpi.metrics.leaderboard import published_progress
 
     part = board[(board["period"] == period)].assign(shown=lambda b: published_progress(b, registry))
     names = {**registry.by_id["name_zh"].to_dict(), COMPOSITE: "综合"}

@@ -12,6 +12,7 @@ import matplotlib.ticker
 import pandas as pd
 
 from kpi.core import formatting as fmt
+from kpi.metrics.plan_progress import trajectory_table
 from kpi.metrics.trajectory import series_label
 from kpi.outputs.plots import fixed_margins, mark_example
 
@@ -61,7 +62,6 @@ def trajectory_charts(
 ) -> plt.Figure:
     """Small multiples for the level, cumulative and annual-growth targets that have data: actual,
     the required compound (dashed) and linear (dotted) paths, and the projection range to the target year."""
-    from kpi.metrics.plan_progress import trajectory_table
 
     verdicts = assessments.set_index("indicator_id")
     chosen = plan_targets[

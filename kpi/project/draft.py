@@ -17,6 +17,7 @@ from kpi.core.facts import KIND_RULES
 from kpi.core.parsing import RANK_PHRASE, normalize_text, parse_number
 from kpi.core.units import is_count_unit, split_unit
 from kpi.extract.targets import extract, fill_years
+from kpi.extract.words import similar
 from kpi.extract.years import document_years
 from kpi.metadata.registry_tables import SERIES_COLUMNS
 
@@ -247,7 +248,6 @@ INDICATOR_COLUMNS = [
 
 def _plan_match(name: str, plan_targets: pd.DataFrame) -> pd.Series | None:
     """The plan target whose name is closest to an annex indicator's (similarity ≥ 0.5), if any."""
-    from kpi.extract.words import similar
 
     scores = [similar(name, str(n)) for n in plan_targets["name_zh"]]
     best = max(range(len(scores)), key=scores.__getitem__, default=None)

@@ -20,8 +20,9 @@ import pandas as pd
 from kpi.core import atomic
 from kpi.core.errors import InputError
 from kpi.core.formatting import beijing_now, chinese_time
-from kpi.extract.targets import read_text
+from kpi.extract.targets import extract, read_text
 from kpi.inputs.grids import read_sheets
+from kpi.metadata import config as project
 from kpi.project.draft import (
     PENDING,
     REVIEW_COLUMNS,
@@ -34,6 +35,7 @@ from kpi.project.draft import (
     link_series,
     review,
 )
+from kpi.store.collect import project_registry
 
 REVIEW_FILE = "review.csv"
 EMPTY_TABLES = {
@@ -78,7 +80,6 @@ def draft_tables(text: str, annex_rows: list[list] | None, plan_file: str) -> tu
     plan's text and its annex's rows (else the annex found in the text, if any)."""
     identity = identity_from_text(text)
     project = _project_file(identity, plan_file)
-    from kpi.extract.targets import extract
 
     layout = annex_layout(annex_rows) if annex_rows else annex_layout(extract(text)[1])
     if layout is None:
@@ -150,8 +151,6 @@ def init_project(folder: Path, plan: Path, annex: Path | None = None) -> list[Pa
 
 def _loads(path: Path) -> None:
     """The drafted project loads as every command loads it (the registry's checks pass)."""
-    from kpi.metadata import config as project
-    from kpi.store.collect import project_registry
 
     project_registry(project.load(path))
 

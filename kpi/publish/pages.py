@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpi.core.facts import EXAMPLE_LABEL
+from kpi.core.facts import COMPOSITE, EXAMPLE_LABEL, STATUSES
 from kpi.core.formatting import chinese_time
 from kpi.ingest.processed import Processed
 from kpi.metadata.registry import Registry
@@ -19,7 +19,6 @@ from kpi.publish.workers import Job
 
 def status_lines(board: pd.DataFrame, period: str, registry: Registry) -> dict[str, str]:
     """Each region's line on the index: its 综合 and rank, and how many indicators are in each status."""
-    from kpi.core.facts import COMPOSITE, STATUSES
 
     rows = board[board["period"] == period]
     lines = {}

@@ -15,6 +15,7 @@ from kpi.core.formatting import beijing_timestamp
 from kpi.ingest.processed import Processed
 from kpi.metadata.config import Config
 from kpi.metrics.quarterly import quarter_of
+from kpi.outputs.monthly import annex_documents, month_board
 from kpi.outputs.report_notes import APPENDIX_FILE
 from kpi.publish.batch_plan import BatchPlan
 from kpi.publish.builds import code_version, files_of, package_versions
@@ -26,7 +27,6 @@ def write_annex_documents(processed: Processed, config: Config, plan: BatchPlan)
     """The quarter's 晾晒表 and 情况通报 (:func:`kpi.outputs.monthly.annex_documents`) in the plan's staging
     build (they need no report: the batch writes them while the last PDFs print); the quarter-end board
     and the two files."""
-    from kpi.outputs.monthly import annex_documents, month_board
 
     board = month_board(processed, plan.period)
     return board, annex_documents(board, processed, plan.period, plan.staging, config.organisation, config.publication)

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from kpi.core import atomic, compat, paths
+from kpi.publish.pdf import PRINT_CSS, SCREEN_CSS
 
 compat.skip_rfc3987_grammars()  # before anything here imports jsonschema (seconds of every run)
 
@@ -286,8 +287,6 @@ def notebook_to_html(notebook: Path, html: Path, title: str | None = None) -> Pa
     """HTML with code cells hidden (the reader sees text, tables and charts) and the A4 print stylesheet;
     ``title`` is the page's (and its PDF's) title."""
     import nbformat
-
-    from kpi.publish.pdf import PRINT_CSS, SCREEN_CSS
 
     notebook_node = nbformat.read(str(notebook), as_version=4)
     if title:

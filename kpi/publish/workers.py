@@ -20,6 +20,7 @@ from kpi.core.errors import ConfigError, RunError
 from kpi.core.faults import fault_point
 from kpi.core.formatting import beijing_timestamp
 from kpi.metadata.config import Config
+from kpi.publish.pdf import PdfPrinter, why_no_pdf
 from kpi.publish.processes import die_with_parent, end_descendants
 from kpi.publish.runner import KernelSession, NotebookFailed, execute_notebook, notebook_to_html
 
@@ -247,7 +248,6 @@ class _Printing:
     a lock held by that thread."""
 
     def __init__(self, config: Config, log: logging.Logger, workers: int):
-        from kpi.publish.pdf import why_no_pdf
 
         self.reason = why_no_pdf()
         self.log = log
@@ -259,7 +259,6 @@ class _Printing:
 
     def start(self) -> None:
         """Start the browsers (once), so that they are ready by the first report."""
-        from kpi.publish.pdf import PdfPrinter
 
         if self.reason is None and not self.printers:
             browsers = -(-self.workers // TABS_PER_BROWSER)

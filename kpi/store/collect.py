@@ -31,9 +31,11 @@ import pandas as pd
 
 from kpi.core import atomic
 from kpi.core.errors import InputError
+from kpi.core.facts import annex_title
 from kpi.core.faults import fault_point
 from kpi.core.formatting import beijing_now, chinese_time
 from kpi.core.parsing import normalize_text
+from kpi.inputs.annex import SumMismatchWarning, read_annex, to_layout_rows
 from kpi.inputs.annual_input import read_annual_submission
 from kpi.metadata.config import Config
 from kpi.metadata.registry import Registry
@@ -285,9 +287,6 @@ def import_annex(
     (one atomic rename, under the store's lock). Each imported file is kept as it came, under
     ``received/annex-<year>/`` by its hash, and recorded in the store; nothing is deleted."""
     import warnings
-
-    from kpi.core.facts import annex_title
-    from kpi.inputs.annex import SumMismatchWarning, read_annex, to_layout_rows
 
     path = Path(path)
     with warnings.catch_warnings():
