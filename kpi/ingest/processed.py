@@ -1,7 +1,7 @@
 """``data/processed``: the one hand-off between reading the inputs and everything after it.
 
 ``kpi ingest`` (:mod:`kpi.ingest.pipeline`) writes the tidy tables here; the leaderboard, the batch and
-every notebook load them through :func:`load_processed` (or :func:`open_processed`, which brings the
+every notebook load them through :func:`load_processed` (or :func:`kpi.ingest.pipeline.open_processed`, which brings the
 folder up to date first) and never re-read raw files. ``ingest_summary.json`` is written last, with
 every table's hash: the commit mark of a complete, consistent set.
 """

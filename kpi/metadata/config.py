@@ -169,7 +169,7 @@ def find_config(explicit: str | Path | None = None) -> Path | None:
 
 
 def _read_toml(path: Path) -> dict:
-    """The project file's TOML; a missing or malformed file is an :class:`InputError` (with its line)."""
+    """The project file's TOML; a missing or malformed file is an :class:`ConfigError` (with its line)."""
     if not path.is_file():
         raise ConfigError(
             "找不到项目文件 / project file not found",

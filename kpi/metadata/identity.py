@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from kpi.metadata.rules import Rules
 
-#: the keys of ``[plan]``
-
 
 @dataclass(frozen=True)
 class PlanIdentity:
@@ -75,10 +73,6 @@ class PlanIdentity:
         """From ``ingest_summary.json`` (keys it does not know are ignored: an older summary reads)."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (values or {}).items() if k in known})
-
-
-#: ``[publication]`` of kpi.toml: the 情况通报's 发文机关标志, 发文字号 (``{year}``, ``{month}`` filled in),
-#: 主送机关, 抄送 and 印发机关 (GB/T 9704); each left out takes the default :mod:`kpi.outputs.bulletin` states
 
 
 @dataclass(frozen=True)

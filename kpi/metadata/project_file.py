@@ -66,7 +66,7 @@ class County(Section):
     )
 
 
-_YEAR_PROBLEM = "[plan] {key} 应为 2000—2100 的整数年份 / [plan] {key} must be a year"
+_YEAR_PROBLEM = "[plan] {key} 应为 {low}—{high} 的整数年份 / [plan] {key} must be a year"
 
 
 class Plan(Section):
@@ -138,9 +138,9 @@ ChecksSection = _numbers("checks", CHECK_KEYS, CHECK_DEFAULTS)
 class Pacing(Section):
     """[pacing.<indicator_id>]: a monthly profile, the reason for it and its source, each written out."""
 
-    profile: Text = entry("[pacing] profile 应写明 / missing", 'profile = "batch_hitech"', ...)
-    reason: Text = entry("[pacing] reason 应写明 / missing", 'reason = "…"', ...)
-    source: Text = entry("[pacing] source 应写明 / missing", 'source = "…"', ...)
+    profile: Text  # a wrong pacing is one message for all three (_config_error)
+    reason: Text
+    source: Text
 
 
 def _document_number(value: Any) -> Any:
@@ -155,7 +155,8 @@ PUBLICATION_FIX = '例如 document_number = "缙科〔{year}〕{month}号"'
 
 
 class Publication(Section):
-    """[publication]: the 情况通报's 版头 and 版记."""
+    """[publication]: the 情况通报's 版头 and 版记 (GB/T 9704: 发文机关标志, 发文字号 with ``{year}`` and ``{month}``
+    filled in, 主送机关, 抄送, 印发机关); each left out takes the default :mod:`kpi.outputs.bulletin` states."""
 
     issuer_mark: str | None = entry(PUBLICATION, PUBLICATION_FIX)
     document_number: Annotated[str | None, BeforeValidator(_document_number)] = entry(PUBLICATION, PUBLICATION_FIX)
@@ -183,9 +184,8 @@ def validate_project_file(document: dict, path: Path) -> ProjectFile:
     try:
         return ProjectFile.model_validate(document)
     except ValidationError as exc:
-        errors = sorted(
-            exc.errors(), key=lambda e: e["type"] != "extra_forbidden"
-        )  # a typo first: it explains the rest
+        # an unknown key first: a typo explains what follows it
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         raise _config_error(errors[0], document, path) from None
 
 

@@ -1,5 +1,5 @@
 """A pandera schema for every tidy table the project reads or writes (after PUDL's practice:
-no table leaves a module unvalidated). ``validate`` turns a failure into an ``InputError``;
+no table leaves a module unvalidated). ``validate`` turns a failure into an ``InputError`` (a ``RunError`` for a table the code computed);
 :func:`validate_at_scale` checks a large table on a seeded sample.
 
 The registry's own tables (``INDICATORS``, ``PLAN_TARGETS``) are checked as they are loaded, the
