@@ -43,7 +43,7 @@ registry = data.registry
 
 # %% [markdown]
 # ## 输入文件
-# 每个输入文件的用途与 sha256 前16位（见 `data/processed/inputs.csv`）；生成器生成的文件在备注中注明。
+# 每个输入文件的用途与 sha256 前16位（见 `data/processed/inputs.parquet`）；生成器生成的文件在备注中注明。
 
 # %%
 reader_table(inputs_table(data.inputs))

@@ -21,7 +21,7 @@ def test_ingest_end_to_end(raw_copy, tmp_path):
     assert "annex targets: 189" in result.stdout and "checks failed: 0" in result.stdout
     assert "county annual rows: 66" in result.stdout
     assert "示例数据" in result.stdout
-    assert (tmp_path / "out" / "progress.csv").exists()
+    assert (tmp_path / "out" / "progress.parquet").exists()
     assert tree_hashes(raw_copy) == before
 
 

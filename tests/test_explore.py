@@ -222,8 +222,8 @@ def test_an_exported_view_carries_its_title_and_the_charts_numbers(board, proces
     workbook = openpyxl.load_workbook(io.BytesIO(workbook_bytes(tables, title)))
     assert workbook.sheetnames == ["趋势", "对比"]
     trend_sheet = list(workbook["趋势"].values)
-    assert trend_sheet[0][0] == title and trend_sheet[1][:4] == ("月份", "区域", "指标", "实际值")
-    assert [r[4] for r in trend_sheet[2:]] == [None if math.isnan(v) else v for v in rows["target"]]
+    assert trend_sheet[0][0] == title and trend_sheet[1][:5] == ("月份", "区域", "指标", "年度指标", "完成值")
+    assert [r[3] for r in trend_sheet[2:]] == [None if math.isnan(v) else v for v in rows["target"]]
     assert [r[5] for r in trend_sheet[2:]] == pytest.approx(rows["completion_rate"].tolist())
     assert workbook["趋势"]["F3"].number_format == "0.0%" and len(trend_sheet) == 2 + 24
     text = csv_bytes(tables["对比"], title)

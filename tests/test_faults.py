@@ -76,8 +76,8 @@ def _run(raw, processed, progress, env: dict) -> subprocess.Popen:
 KILL_POINTS = {
     "ingest-locked": set(),
     "atomic-before-replace": set(),  # the first table half written, beside it: old table, temporary file
-    "ingest-wrote-progress.csv": {"progress.csv"},
-    "ingest-before-summary": {"progress.csv", "inputs.csv"},
+    "ingest-wrote-progress.parquet": {"progress.parquet"},
+    "ingest-before-summary": {"progress.parquet", "inputs.parquet"},
 }
 
 
@@ -99,7 +99,7 @@ def test_a_killed_ingest_leaves_the_last_good_tables_or_says_they_are_mixed(big_
         with pytest.raises(RunError, match="不完整或不一致"):  # a mixed set is detected, never used
             load_processed(processed)
     else:
-        assert len(load_processed(processed).progress) == len(pd.read_csv(old_dir / "progress.csv"))
+        assert len(load_processed(processed).progress) == len(pd.read_parquet(old_dir / "progress.parquet"))
     again = _run(raw, processed, big, {})
     assert again.wait(120) == 0, again.stderr.read()  # the next run completes the set
     assert outputs(processed) == new

@@ -256,16 +256,16 @@ def test_run_ingest_writes_validated_tables(raw_copy, tmp_path):
     assert tree_hashes(raw_copy) == before  # raw is never modified
     names = sorted(p.name for p in (tmp_path / "processed").iterdir() if not p.name.endswith(".lock"))
     assert names == [
-        "annex_sum_checks.csv",
-        "annex_targets.csv",
-        "county_annual.csv",
+        "annex_sum_checks.parquet",
+        "annex_targets.parquet",
+        "county_annual.parquet",
         "indicators.csv",
         "ingest_summary.json",
-        "inputs.csv",
-        "pacing.csv",
+        "inputs.parquet",
+        "pacing.parquet",
         "pacing_profiles.csv",
         "plan_targets.csv",
-        "progress.csv",
+        "progress.parquet",
         "provenance.csv",
         "province_reference.csv",
         "regions.csv",
@@ -303,12 +303,12 @@ def test_the_schemas_the_processed_tables_passed_are_recorded_and_a_failing_one_
     sums = pd.DataFrame({"year": [2025, 2025], "ok": [True, False]})
     # nothing recorded, nothing claimed
     assert checks_passed(sums, 2025, "全县", {}) == ["晾晒表全县=各区域合计 1/2 项"]
-    assert checks_passed(sums, 2025, "全县", {"progress.csv": "progress（进度）"})[1] == (
+    assert checks_passed(sums, 2025, "全县", {"progress.parquet": "progress（进度）"})[1] == (
         "1 张处理后表格通过结构校验（pandera）：progress（进度）"
     )
     progress = pd.DataFrame(
         {"period": ["2025-13"], "region": ["壶山镇"], "indicator_id": ["x"], "value": [1.0], "is_example": [False]}
     )
     with pytest.raises(InputError, match="progress") as caught:
-        schemas.check_processed({"progress.csv": progress, "inputs.csv": pd.DataFrame()})
-    assert caught.value.file == "progress.csv" and caught.value.column == "period"
+        schemas.check_processed({"progress.parquet": progress, "inputs.parquet": pd.DataFrame()})
+    assert caught.value.file == "progress.parquet" and caught.value.column == "period"

@@ -213,7 +213,7 @@ def test_every_number_traces_to_a_form(cycle):
         sheet = openpyxl.load_workbook(kept, data_only=True)[row.source_sheet]
         assert sheet[f"{row.source_column}{row.source_row}"].value == pytest.approx(row.value), row
     files = {p.name for p in project.rglob("*.xlsx") if "inbox" in p.parts or "late" in p.parts}
-    processed = pd.read_csv(project / "data" / "processed" / "progress.csv", dtype={"period": str})
+    processed = pd.read_parquet(project / "data" / "processed" / "progress.parquet")
     assert set(processed["source"]) <= set(files) and not processed["is_example"].any()
     board = pd.read_csv(project / "reports" / "monthly" / "2026-01" / "leaderboard_2026-01.csv", encoding="utf-8-sig")
     regional = board[(board["region"] != "全县") & (board["indicator_id"] != "composite")]

@@ -312,13 +312,13 @@ def test_a_full_disk_is_one_message_and_keeps_the_last_good(tmp_path, monkeypatc
     before = {p.name: p.read_bytes() for p in (tmp_path / "p" / "processed").iterdir() if p.is_file()}
 
     def full(*args, **kwargs):
-        raise OSError(28, "No space left on device", str(tmp_path / "p" / "processed" / "progress.csv"))
+        raise OSError(28, "No space left on device", str(tmp_path / "p" / "processed" / "progress.parquet"))
 
-    monkeypatch.setattr(atomic, "write_csv", full)
+    monkeypatch.setattr(atomic, "write_parquet", full)
     capsys.readouterr()
     assert cli.main(["ingest", "--config", str(project)]) == 1
     err = capsys.readouterr().err
-    assert "No space left on device" in err and "progress.csv" in err and "Traceback" not in err
+    assert "No space left on device" in err and "progress.parquet" in err and "Traceback" not in err
     assert {p.name: p.read_bytes() for p in (tmp_path / "p" / "processed").iterdir() if p.is_file()} == before
 
 

@@ -421,14 +421,14 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path,
     assert report.returncode == 0, err[-3000:]
     summary = json.loads((tmp_path / "processed" / "ingest_summary.json").read_text("utf-8"))
     kept = json.loads((snapshot / "ingest_summary.json").read_text("utf-8"))
-    assert summary["sha256"]["progress.csv"] != kept["sha256"]["progress.csv"]  # the ingest did change the data
+    assert summary["sha256"]["progress.parquet"] != kept["sha256"]["progress.parquet"]  # the ingest did change the data
     executed = (tmp_path / "reports" / "2025-Q4" / "hushan.ipynb").read_text("utf-8")
     parameters = json.loads(executed)["metadata"]["papermill"]["parameters"]
     assert (paths.ROOT / parameters["processed_dir"]).resolve() == snapshot.resolve()  # it read the snapshot
     manifest = json.loads((tmp_path / "reports" / "2025-Q4" / "manifest.json").read_text("utf-8"))
     recorded = {i["file"]: i["sha256"] for i in manifest["inputs"]}["progress_example.csv"]
-    snapshot_inputs = pd.read_csv(snapshot / "inputs.csv", dtype=str).set_index("file")["sha256"]
-    current_inputs = pd.read_csv(tmp_path / "processed" / "inputs.csv", dtype=str).set_index("file")["sha256"]
+    snapshot_inputs = pd.read_parquet(snapshot / "inputs.parquet").set_index("file")["sha256"]
+    current_inputs = pd.read_parquet(tmp_path / "processed" / "inputs.parquet").set_index("file")["sha256"]
     assert recorded == snapshot_inputs["progress_example.csv"][:16] != current_inputs["progress_example.csv"][:16]
 
 

@@ -74,6 +74,14 @@ def write_csv(target: str | Path, frame: pd.DataFrame, for_people: bool = False,
     return Path(target)
 
 
+def write_parquet(target: str | Path, frame: pd.DataFrame) -> Path:
+    """Parquet (pyarrow, no index): a machine table keeps its types (no dtypes patched back on load) and the
+    same frame gives the same bytes under the same library versions."""
+    with atomic_path(target) as tmp:
+        frame.to_parquet(tmp, index=False, engine="pyarrow")
+    return Path(target)
+
+
 def safe_cell(value: object) -> object:
     """One cell as a spreadsheet must receive it: text that Excel would run as a formula (``=``,
     ``+``, ``-``, ``@``) gets a leading apostrophe; numbers and everything else pass unchanged.

@@ -30,21 +30,12 @@ from kpi.core.facts import COMPOSITE, KIND_RULES, LEVEL_MEASURES, MISSING, POINT
 from kpi.ingest.processed import Processed
 from kpi.metadata import config as project
 from kpi.metadata.registry import Registry
-from kpi.metrics.leaderboard import processed_board
+from kpi.metrics.leaderboard import LEADERBOARD_COLUMNS, processed_board
 from kpi.metrics.trajectory import effort_needed, higher_is_better
 from kpi.store.collect import stored
 
-EXPLORE_COLUMNS = [
-    "period",
-    "region",
-    "indicator_id",
-    "actual",
-    "target",
-    "completion_rate",
-    "time_share",
-    "status",
-    "rank",
-]
+#: the leaderboard's columns a view shows (the comparator is in the target's wording, from the registry)
+EXPLORE_COLUMNS = [name for name in LEADERBOARD_COLUMNS if name != "comparator"]
 
 
 def boards(processed: Processed) -> pd.DataFrame:
@@ -109,7 +100,7 @@ def compare(board: pd.DataFrame, period: str, indicator_id: str, registry: Regis
         "shown", ascending=measure["lower_is_better"], na_position="last", kind="stable"
     )
     return pd.concat([regional, rows[rows["region"] == registry.total_name]], ignore_index=True)[
-        ["region", "shown", "actual", "target", "completion_rate", "time_share", "status", "rank", "colour"]
+        ["region", "shown", *[c for c in EXPLORE_COLUMNS if c not in ("period", "region", "indicator_id")], "colour"]
     ]
 
 

@@ -15,21 +15,14 @@ import pandas as pd
 
 from kpi.core.atomic import formula_safe, safe_cell
 from kpi.core.facts import EXAMPLE_LABEL
-from kpi.explore.data import compare, indicator_names, trend
+from kpi.explore.data import EXPLORE_COLUMNS, compare, indicator_names, trend
+from kpi.metadata import fields
 
-#: each exported column's Chinese heading (the tables of :func:`kpi.explore.data.trend` and ``compare``)
-HEADINGS = {
-    "period": "月份",
-    "region": "区域",
-    "indicator_id": "指标",
-    "actual": "实际值",
-    "target": "年度指标",
-    "completion_rate": "完成率",
-    "time_share": "序时进度",
-    "status": "状态",
-    "rank": "排名",
-    "last_year": "上年同期",
-}
+#: the columns exported (those of :func:`kpi.explore.data.trend` and ``compare``), with their headings and
+#: Excel number formats from the field table
+EXPORTED = [*EXPLORE_COLUMNS, "last_year"]
+HEADINGS = fields.headings(EXPORTED)
+NUMBER_FORMATS = {fields.heading(name): fields.excel_format(name) for name in EXPORTED if fields.excel_format(name)}
 
 
 def export_tables(trend_rows: pd.DataFrame, compare_rows: pd.DataFrame, names: dict[str, str]) -> dict:
@@ -69,9 +62,9 @@ def workbook_bytes(tables: dict[str, pd.DataFrame], title: str) -> bytes:
         for row in table.itertuples(index=False):
             sheet.append([_cell(value) for value in row])
         for column, heading in enumerate(table.columns, start=1):
-            if heading in ("完成率", "序时进度"):
+            if heading in NUMBER_FORMATS:
                 for cell in sheet.iter_rows(min_row=3, min_col=column, max_col=column):
-                    cell[0].number_format = "0.0%"
+                    cell[0].number_format = NUMBER_FORMATS[heading]
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -12,6 +12,7 @@ from kpi.core.facts import COMPOSITE
 from kpi.core.formatting import reader_table
 from kpi.explore.data import drill_down, indicator_names
 from kpi.ingest.processed import Processed
+from kpi.metadata import fields
 from kpi.metadata.identity import target_column
 from kpi.metadata.registry import Registry
 from kpi.metrics.what_if import what_if, what_if_table
@@ -81,19 +82,21 @@ def show_drill_down(processed: Processed, board: pd.DataFrame, cell: tuple[str, 
         display(Markdown("综合得分由各指标计算得出，没有单独的数据点；请选择一个指标查看溯源。"))
         return
     found = drill_down(processed, board, region, indicator_id, period, corrections)
-    points = found["points"].rename(columns={"period": "月份", "value": "报送值", "source": "来源文件"})
+    points = found["points"]
     display(
         Markdown(f"**{region} · {indicator_names(processed.registry)[indicator_id]} · 截至 {period}**"),
-        reader_table(points, {"报送值": "number"}, caption="数据点（年内累计）"),
+        reader_table(
+            points.rename(columns=fields.headings(points)), fields.cell_kinds(points), caption="数据点（年内累计）"
+        ),
     )
     if found["corrections"].empty:
         display(Markdown("无更正记录。"))
     else:
         display(reader_table(found["corrections"], caption="更正记录"))
-    history = found["rank_history"].rename(
-        columns={"period": "月份", "actual": "实际", "completion_rate": "完成率", "status": "状态", "rank": "排名"}
+    history = found["rank_history"]
+    display(
+        reader_table(history.rename(columns=fields.headings(history)), fields.cell_kinds(history), caption="历月排名")
     )
-    display(reader_table(history, {"实际": "number", "完成率": "rate", "排名": "integer"}, caption="历月排名"))
 
 
 def what_if_view(processed: Processed, cell: tuple[str, str, str], change: str):

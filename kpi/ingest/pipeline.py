@@ -1,10 +1,11 @@
 """``kpi ingest``: read the inputs that ``kpi.toml`` names, validate them, and write the tidy tables
 to ``data/processed`` (:mod:`kpi.ingest.processed`, the one hand-off to everything after it).
 
-``data/processed`` holds ``annex_targets.csv``, ``progress.csv`` (with each value's ``source``),
-``county_annual.csv``, ``plan_targets.csv``, ``annex_sum_checks.csv``, ``inputs.csv`` (every file
-read, its role, hash and example flag), a copy of the registry tables, and ``ingest_summary.json``,
-written last with every table's hash: the commit mark of a complete, consistent set.
+``data/processed`` holds, as Parquet (types kept; a person reads the inputs and the reports, not these),
+``annex_targets``, ``progress`` (with each value's ``source``), ``county_annual``, ``annex_sum_checks``,
+``inputs`` (every file read, its role, hash and example flag) and ``pacing``; a byte-for-byte copy of the
+registry's CSVs; and ``ingest_summary.json``, written last with every table's hash: the commit mark of a
+complete, consistent set.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from kpi.core.errors import InputError
-from kpi.ingest.processed import IngestResult, Processed, inputs_changed, load_processed, write_processed
+from kpi.ingest.processed import TABLES, IngestResult, Processed, inputs_changed, load_processed, write_processed
 from kpi.inputs.annex import annex_sum_checks, read_annex
 from kpi.inputs.annual_input import read_county_annual
 from kpi.inputs.progress_input import read_progress
 from kpi.inputs.ytd_falls import ytd_falls
 from kpi.metadata import config as project
-from kpi.metadata import schemas
+from kpi.metadata import fields, schemas
 from kpi.metadata.config import Config
 from kpi.metadata.project_file import RULE_DEFAULTS
 from kpi.metadata.registry import REGISTRY_FILES, Registry
@@ -112,26 +113,9 @@ def read_progress_sources(files: list[Path], registry: Registry, config_path: Pa
 def combine_county_annual(parts: list[pd.DataFrame], files: list[Path]) -> pd.DataFrame:
     """The county's annual series from every configured file; a year × target given twice with two
     values is an error. No file at all is allowed: the 2027 targets are then 数据不足."""
-    columns = list(schemas.COUNTY_ANNUAL.columns)
     if not parts:
-        return schemas.validate(
-            pd.DataFrame(
-                {
-                    c: pd.Series(dtype=d)
-                    for c, d in (
-                        ("year", int),
-                        ("indicator_id", str),
-                        ("name_zh", str),
-                        ("unit", str),
-                        ("value", float),
-                        ("is_example", bool),
-                        ("source", str),
-                    )
-                }
-            ),
-            schemas.COUNTY_ANNUAL,
-        )
-    table = pd.concat(parts, ignore_index=True)[columns]
+        return schemas.validate(fields.empty_frame("county_annual"), schemas.COUNTY_ANNUAL)
+    table = pd.concat(parts, ignore_index=True)[fields.columns("county_annual")]
     clash = table[table.duplicated(["year", "indicator_id"], keep=False)]
     if clash.groupby(["year", "indicator_id"])["value"].nunique().gt(1).any():
         first = clash.iloc[0]
@@ -200,12 +184,8 @@ def run_ingest(config: Config) -> IngestResult:
     )
     summary = _summary(config, registry, annex, progress, county_annual, plan_targets, sum_checks, sources)
     outputs = {
-        "annex_targets.csv": annex,
-        "progress.csv": progress,
-        "county_annual.csv": county_annual,
-        "annex_sum_checks.csv": sum_checks,
-        "inputs.csv": inputs,
-        "pacing.csv": config.pacing_table(),
+        f"{name}.parquet": table
+        for name, table in zip(TABLES, (annex, progress, county_annual, sum_checks, inputs, config.pacing_table()))
     }
     summary["validated"] = schemas.check_processed(outputs)
     written = write_processed(config.processed, outputs, summary, config.registry)

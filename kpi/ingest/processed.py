@@ -135,8 +135,8 @@ def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dic
         atomic.sweep_temporary(folder)  # what a killed run left half written (every writer holds this lock)
         written = []
         for name, frame in outputs.items():
-            written.append(atomic.write_csv(folder / name, frame))
-            fault_point(f"ingest-wrote-{name}")  # e.g. ingest-wrote-progress.csv: one new table among old ones
+            written.append(atomic.write_parquet(folder / name, frame))
+            fault_point(f"ingest-wrote-{name}")  # e.g. ingest-wrote-progress.parquet: one new table among old ones
         for name in REGISTRY_FILES:  # byte for byte: Registry.load reads the copy as it reads the original
             written.append(atomic.write_bytes(folder / name, (registry_dir / name).read_bytes()))
         fault_point("ingest-before-summary")
@@ -144,6 +144,8 @@ def write_processed(folder: Path, outputs: dict[str, pd.DataFrame], summary: dic
         written.append(
             atomic.write_text(folder / "ingest_summary.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         )
+        for name in TABLES:  # a version before Parquet kept these as CSV: a second, older copy would mislead
+            (folder / f"{name}.csv").unlink(missing_ok=True)
     return written
 
 
@@ -205,22 +207,9 @@ def load_processed(folder: Path) -> Processed:
                 file=path,
                 fix="重新运行 `kpi ingest`",
             )
-    tables = {
-        name: pd.read_csv(
-            folder / f"{name}.csv", dtype={"period": str, "source": str, "target_text": str}, keep_default_na=True
-        )
-        for name in TABLES
-    }
-    annual = tables["county_annual"]
-    tables["county_annual"] = annual.assign(source=annual["source"].fillna(""))
-    annex = tables["annex_targets"]  # a folder from before the wording was kept has none: blank
-    tables["annex_targets"] = annex.assign(
-        target_text=annex.get("target_text", pd.Series("", index=annex.index)).fillna("")
-    )
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
     # the registry copy was checked by the ingest that wrote it, and its hash verified above
-    registry = Registry.load(folder, checked_before=True).with_pacing(
-        tables["pacing"].fillna(""), folder / "pacing.csv"
-    )
+    registry = Registry.load(folder, checked_before=True).with_pacing(tables["pacing"], folder / "pacing.parquet")
     return Processed(
         folder,
         registry,
@@ -247,10 +236,10 @@ def inputs_changed(config: Config, processed_dir: Path) -> bool:
     """Whether ``processed_dir`` is missing, damaged, or older than the inputs it was made from
     (any configured file added, removed or changed since), or made with another [plan] or [rules]."""
     summary_path = Path(processed_dir) / "ingest_summary.json"
-    inputs_path = Path(processed_dir) / "inputs.csv"
+    inputs_path = Path(processed_dir) / "inputs.parquet"
     if not summary_path.exists() or not inputs_path.exists():
-        return True
-    recorded = pd.read_csv(inputs_path)
+        return True  # missing, or written by a version that kept CSV here
+    recorded = pd.read_parquet(inputs_path)
     current = [config.registry / name for name in REGISTRY_FILES]
     for key in ("annex", "progress", "county_annual"):
         current += config.sources(key)

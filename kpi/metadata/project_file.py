@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from kpi.core.errors import ConfigError
 from kpi.core.facts import DEFAULT_TOTAL_NAME
+from kpi.metadata.fields import YEARS
 from kpi.metadata.plausibility import CHECK_KEYS, Checks
 from kpi.metadata.rules import Rules
 
@@ -28,7 +29,6 @@ RULE_KEYS = {
     "composite_cap_percent": (100, 1000),
     "composite_floor_percent": (0, 100),
 }
-YEARS = (2000, 2100)  # a year of the plan's era
 
 
 def entry(problem: str, fix: str, default: Any = None, **constraints) -> Any:

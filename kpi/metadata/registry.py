@@ -21,6 +21,7 @@ from kpi.core.errors import InputError
 from kpi.core.facts import COMPOSITE, COMPOSITE_NAMES, POINT_IN_TIME
 from kpi.core.parsing import normalize_text
 from kpi.core.units import split_unit
+from kpi.metadata import fields
 from kpi.metadata.registry_tables import (
     load_indicators,
     load_pacing_profiles,
@@ -31,7 +32,7 @@ from kpi.metadata.registry_tables import (
 )
 
 __all__ = ["Registry"]
-ALIAS_COLUMNS = ["kind", "alias", "name", "added_at"]
+ALIAS_COLUMNS = fields.columns("aliases")
 REGISTRY_FILES = (
     "indicators.csv",
     "regions.csv",

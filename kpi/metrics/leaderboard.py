@@ -54,7 +54,7 @@ from kpi.core.facts import (
     STATUSES,
 )
 from kpi.ingest.processed import Processed
-from kpi.metadata import schemas
+from kpi.metadata import fields, schemas
 from kpi.metadata.registry import Registry
 from kpi.metadata.rules import DEFAULT_RULES, NEAR_TOLERANCE, Rules, time_share_matrix
 
@@ -62,18 +62,7 @@ STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 COMPARATOR_CODES = [*COMPARATORS, ""]  # "" = no target: its code in the cube
 
 
-LEADERBOARD_COLUMNS = [
-    "period",
-    "region",
-    "indicator_id",
-    "target",
-    "comparator",
-    "actual",
-    "completion_rate",
-    "time_share",
-    "status",
-    "rank",
-]
+LEADERBOARD_COLUMNS = fields.reading_columns("leaderboard")
 
 
 def _status(completion: np.ndarray, time_share: np.ndarray, near_tolerance: float = NEAR_TOLERANCE) -> np.ndarray:

@@ -12,7 +12,7 @@ import pandas as pd
 from kpi.core import formatting as fmt
 from kpi.core.errors import InputError
 from kpi.core.parsing import normalize_text
-from kpi.metadata import schemas
+from kpi.metadata import fields, schemas
 from kpi.metadata.identity import target_column
 from kpi.metrics.trajectory import (
     ACCELERATION,
@@ -39,7 +39,7 @@ def _series(county_annual: pd.DataFrame, indicator_id: str, as_of_year: int) -> 
     return rows.set_index("year")["value"].sort_index().astype(float)
 
 
-ASSESSMENT_COLUMNS = list(schemas.ASSESSMENTS.columns)  # one row per plan target, in this order
+ASSESSMENT_COLUMNS = fields.columns("assessments")  # one row per plan target, in this order
 
 
 def province_comparison(series: pd.Series, province: pd.DataFrame, indicator_id: str) -> dict:

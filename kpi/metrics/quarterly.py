@@ -13,6 +13,7 @@ from kpi.core import formatting as fmt
 from kpi.core.errors import ConfigError, InputError
 from kpi.core.facts import AHEAD, BEHIND, COMPOSITE, EXAMPLE_LABEL, MET, MISSING, NEAR, NOT_MET, POINT_IN_TIME
 from kpi.inputs.ytd_falls import ytd_falls
+from kpi.metadata import fields
 from kpi.metadata.registry import Registry
 from kpi.metrics.leaderboard import lagging, published_progress
 
@@ -148,15 +149,15 @@ def region_table(
     months = sorted(p for p in board["period"].unique() if p < period)
     table = pd.DataFrame(
         {
-            "指标": rows["indicator_id"].map(names),
-            "单位": rows["indicator_id"].map(units).replace("", fmt.NOT_APPLICABLE),
-            "年度指标": _target_text(rows, registry),
-            "完成值": [
+            fields.heading("indicator_id"): rows["indicator_id"].map(names),
+            fields.heading("unit"): rows["indicator_id"].map(units).replace("", fmt.NOT_APPLICABLE),
+            fields.heading("target"): _target_text(rows, registry),
+            fields.heading("actual"): [
                 fmt.number(v, units[i], MISSING, indicators["kind"][i]) if i != COMPOSITE else fmt.NOT_APPLICABLE
                 for v, i in zip(rows["actual"], rows["indicator_id"])
             ],
             "进度": shown_progress(rows, registry),
-            "序时进度": [
+            fields.heading("time_share"): [
                 fmt.rate(v) if k not in POINT_IN_TIME else "目标 " + t
                 for v, k, t in zip(
                     rows["time_share"],
@@ -164,17 +165,17 @@ def region_table(
                     _target_text(rows, registry),
                 )
             ],
-            "状态": rows["status"].astype(str),
-            "排名": [fmt.integer(v, missing=fmt.NOT_APPLICABLE) for v in rows["rank"]],
+            fields.heading("status"): rows["status"].astype(str),
+            fields.heading("rank"): [fmt.integer(v, missing=fmt.NOT_APPLICABLE) for v in rows["rank"]],
         }
     )
     if region == registry.total_name:
-        table = table.drop(columns="排名")
+        table = table.drop(columns=fields.heading("rank"))
     if months:
         before = board[(board["period"] == months[-1]) & (board["region"] == region)].reset_index(drop=True)
         table["上月进度"] = shown_progress(before, registry)
         if region != registry.total_name:
-            table["排名较上月"] = (
+            table[fields.heading("rank_change")] = (
                 rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE).tolist()
                 if "rank_change" in rows
                 else fmt.NOT_APPLICABLE
@@ -230,10 +231,10 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
     only_growth = fmt.level_words(registry.indicators["kind"])[0] == "增长类"
     table = pd.DataFrame(
         {
-            "责任单位": behind["responsible_units"],
-            "区域": behind["region"],
-            "指标": behind["indicator"],
-            "状态": behind["status"].astype(str),
+            fields.heading("responsible_units"): behind["responsible_units"],
+            fields.heading("region"): behind["region"],
+            fields.heading("indicator_id"): behind["indicator"],
+            fields.heading("status"): behind["status"].astype(str),
             "进度": [
                 fmt.progress(a, kinds[i], units[i]) if kinds[i] in POINT_IN_TIME else fmt.rate(c)
                 for a, c, i in zip(behind["actual"], behind["completion_rate"], behind["indicator_id"])
@@ -248,12 +249,12 @@ def lagging_table(board: pd.DataFrame, period: str, region: str, registry: Regis
                 f"{g:.1f}" if only_growth else _gap_text(g, kinds[i], units[i])
                 for g, i in zip(behind["gap_points"], behind["indicator_id"])
             ],
-            "排名": [fmt.integer(r) for r in behind["rank"]],
+            fields.heading("rank"): [fmt.integer(r) for r in behind["rank"]],
             "方案条款": behind["clause"],
         }
     )
     if region != registry.total_name:
-        table = table.drop(columns="区域")
+        table = table.drop(columns=fields.heading("region"))
     return table.reset_index(drop=True)
 
 

@@ -16,6 +16,7 @@ from kpi.core.errors import InputError
 from kpi.core.facts import COMPOSITE
 from kpi.core.text import normalize_text
 from kpi.ingest.processed import Processed
+from kpi.metadata import fields
 from kpi.metrics.leaderboard import build_leaderboard
 
 #: ``+5``, ``-2.5`` (a change to the reported value) or ``12`` (the value itself); full-width forms read too
@@ -90,13 +91,17 @@ def what_if_table(before: pd.DataFrame, after: pd.DataFrame, registry, indicator
 
     return pd.DataFrame(
         {
-            "区域": moved["region"].astype(str).to_numpy(),
-            "指标": moved["indicator_id"].astype(str).map(names).to_numpy(),
-            "完成率": [
+            fields.heading("region"): moved["region"].astype(str).to_numpy(),
+            fields.heading("indicator_id"): moved["indicator_id"].astype(str).map(names).to_numpy(),
+            fields.heading("completion_rate"): [
                 arrow(fmt.rate(b), fmt.rate(a))
                 for b, a in zip(moved["completion_rate_before"], moved["completion_rate_after"])
             ],
-            "状态": [arrow(str(b), str(a)) for b, a in zip(moved["status_before"], moved["status_after"])],
-            "排名": [arrow(fmt.integer(b), fmt.integer(a)) for b, a in zip(moved["rank_before"], moved["rank_after"])],
+            fields.heading("status"): [
+                arrow(str(b), str(a)) for b, a in zip(moved["status_before"], moved["status_after"])
+            ],
+            fields.heading("rank"): [
+                arrow(fmt.integer(b), fmt.integer(a)) for b, a in zip(moved["rank_before"], moved["rank_after"])
+            ],
         }
     )

@@ -18,6 +18,7 @@ from kpi.core.errors import InputError
 from kpi.core.facts import COMPOSITE, MISSING, STATUSES
 from kpi.core.parsing import parse_period
 from kpi.ingest.processed import Processed
+from kpi.metadata import fields
 from kpi.metadata.identity import Imprint
 from kpi.metrics.leaderboard import LEADERBOARD_COLUMNS, processed_board
 from kpi.outputs.bulletin import bulletin
@@ -140,11 +141,11 @@ def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:
     rows = board[(board["period"] == period) & (board["indicator_id"] == COMPOSITE)]
     return pd.DataFrame(
         {
-            "区域": rows["region"].astype(str),
+            fields.heading("region"): rows["region"].astype(str),
             "综合得分": [fmt.rate(v, missing=MISSING) for v in rows["completion_rate"]],
             "综合序时进度": [fmt.rate(v) for v in rows["time_share"]],
-            "状态": rows["status"].astype(str),
-            "排名": [fmt.integer(v) for v in rows["rank"]],
+            fields.heading("status"): rows["status"].astype(str),
+            fields.heading("rank"): [fmt.integer(v) for v in rows["rank"]],
             "较上月": rows["rank_change"].fillna("").replace("", fmt.NOT_APPLICABLE)
             if "rank_change" in rows
             else fmt.NOT_APPLICABLE,

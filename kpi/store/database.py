@@ -31,65 +31,34 @@ import sqlalchemy as sa
 from kpi.core import atomic
 from kpi.core.errors import InputError, RunError
 from kpi.core.faults import fault_point
+from kpi.metadata import fields
 
 logger = logging.getLogger(__name__)  # what it says; the kpi command shows it (kpi.cli.common)
 
 DATABASE_NAME = "store.sqlite"
+#: table → its resource in the field table (columns, types, key), and the CSV a person reads it as
+_TABLES = {
+    "progress": ("stored_progress", "progress.csv"),
+    "corrections": ("corrections", "corrections.csv"),
+    "held": ("held", "held.csv"),
+    "aliases": ("aliases", "aliases.csv"),
+    "county_annual": ("county_annual", "county_annual.csv"),
+    "received": ("received", ""),
+}
 #: table → (its columns, the columns that identify a row, the CSV it is exported to)
 TABLES: dict[str, tuple[list[str], list[str] | None, str]] = {
-    "progress": (
-        [
-            "period",
-            "region",
-            "indicator_id",
-            "value",
-            "is_example",
-            "source_file",
-            "source_sha256",
-            "source_sheet",
-            "source_row",
-            "source_column",
-            "received_at",
-        ],
-        ["period", "region", "indicator_id"],
-        "progress.csv",
-    ),
-    "corrections": (
-        ["key", "old_value", "new_value", "old_source", "new_source", "corrected_at"],
-        None,
-        "corrections.csv",
-    ),
-    "held": (
-        [
-            "period",
-            "region",
-            "indicator_id",
-            "value",
-            "likely_value",
-            "reason",
-            "cell",
-            "source_file",
-            "source_sha256",
-            "received_at",
-            "status",
-            "resolved_at",
-            "resolution",
-        ],
-        None,
-        "held.csv",
-    ),
-    "aliases": (["kind", "alias", "name", "added_at"], ["kind", "alias"], "aliases.csv"),
-    "county_annual": (
-        ["year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"],
-        ["year", "indicator_id"],
-        "county_annual.csv",
-    ),
-    "received": (["sha256", "file_name", "folder", "kept_as", "received_at", "collected_at"], None, ""),
+    table: (fields.columns(resource), list(fields.RESOURCES[resource].key) or None, export)
+    for table, (resource, export) in _TABLES.items()
 }
+_SQL_TYPES = {"float": sa.Float, "int": sa.Integer, "bool": sa.Boolean}
 #: the columns that are not text, per table (the held log keeps a value as the form wrote it: text)
 _TYPES = {
-    "progress": {"value": sa.Float, "source_row": sa.Integer, "is_example": sa.Boolean},
-    "county_annual": {"year": sa.Integer, "value": sa.Float, "is_example": sa.Boolean},
+    table: {
+        name: _SQL_TYPES[spec.dtype]
+        for name, spec in fields.RESOURCES[resource].field_map().items()
+        if spec.dtype in _SQL_TYPES
+    }
+    for table, (resource, _) in _TABLES.items()
 }
 _FLOAT_FORMAT = {"progress": "%.10g"}
 LOCK_KEY = 139_2023  # PostgreSQL's advisory lock for this project's writers
