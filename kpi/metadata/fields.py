@@ -92,6 +92,8 @@ FIELDS: dict[str, Field] = {
     "weight": Field(
         "str", "权重", "the indicator's weight in the composite; blank = equal", pattern=r"^(\d+(\.\d+)?)?$"
     ),
+    "plan_target_ids": Field("str", "对应方案目标", "the plan targets it serves (plan_targets.csv ids, ;-separated)"),
+    "responsible_clause": Field("str", "责任条款", "the plan's clause that makes departments responsible for it"),
     "target_value": Field("float", "目标值", "the plan's target figure", unit=INDICATOR_UNIT, shown="number"),
     "basis": Field("str", "口径", "what the target counts (level, new since base, growth, …)", isin=BASES),
     "base_year": Field("int", "基期年份", "the year the plan counts from", shown="integer", coerce=True),
@@ -216,6 +218,7 @@ RESOURCES: dict[str, Resource] = {
         (
             ("indicator_id", {"unique": True}),
             ("name_zh", {"min_length": 1}),
+            "name_en",
             "unit",
             "kind",
             "sums_to_county",
@@ -223,8 +226,11 @@ RESOURCES: dict[str, Resource] = {
             "annex_block",
             "annex_order",
             "weight",
+            "plan_target_ids",
+            "responsible_clause",
+            ("responsible_units", {"min_length": None}),
         ),
-        strict=False,
+        strict=False,  # a county may keep notes of its own beside them
     ),
     "plan_targets": Resource(
         "plan_targets（方案目标）",

@@ -19,6 +19,7 @@ from kpi.core.units import is_count_unit, split_unit
 from kpi.extract.targets import extract, fill_years
 from kpi.extract.words import similar
 from kpi.extract.years import document_years
+from kpi.metadata import fields
 from kpi.metadata.registry_tables import SERIES_COLUMNS
 
 #: what a review row holds: the file and row it is about, the column, why a person should look
@@ -229,21 +230,7 @@ def draft_regions(layout: AnnexLayout, total_name: str) -> tuple[pd.DataFrame, l
     return pd.DataFrame(rows), reviews
 
 
-INDICATOR_COLUMNS = [
-    "indicator_id",
-    "name_zh",
-    "name_en",
-    "unit",
-    "kind",
-    "sums_to_county",
-    "higher_is_better",
-    "annex_block",
-    "annex_order",
-    "weight",
-    "plan_target_ids",
-    "responsible_clause",
-    "responsible_units",
-]
+INDICATOR_COLUMNS = fields.columns("indicators")  # indicators.csv as the registry reads it
 
 
 def _plan_match(name: str, plan_targets: pd.DataFrame) -> pd.Series | None:
