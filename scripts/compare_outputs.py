@@ -26,7 +26,8 @@ import openpyxl
 MASKS = [
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?"), "<time>"),
     (re.compile(r"\d{8}T\d{6}(\.\d+)?"), "<time>"),
-    (re.compile(r"\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}(:\d{2})?"), "<时间>"),
+    # a Chinese date and time (the year may have wrapped onto the line before in a PDF's text)
+    (re.compile(r"(\d{4}年)?\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}(:\d{2})?"), "<时间>"),
     (re.compile(r'"(duration|seconds)": [\d.]+'), r'"\1": <n>'),
     (re.compile(r"\(\d+(\.\d+)?s(, dask)?\)"), "(<n>s)"),
     (re.compile(r"kpi \d+\.\d+\.\d+( \([^)]*\))?"), "kpi <version>"),
@@ -37,12 +38,25 @@ MASKS = [
     (re.compile(r"(<time>),\d{3} "), r"\1 "),  # a log line's milliseconds
 ]
 COUNTER = re.compile(r"\[\d+/\d+\]")  # a job's place in the order it finished
-SNAPSHOT = re.compile(r"\.processed-snapshots/[0-9a-f]+")
+SNAPSHOT = ".processed-snapshots/"
+SNAPSHOT_ID = re.compile(r"^[0-9a-f]+")
+
+
+def _without_snapshots(text: str) -> str:
+    """Each path to the snapshot a run read (``…/.processed-snapshots/<hash>``, wherever its folder is) as
+    ``<snapshot>``: cut back to the quote or space before it (string search, not a regex, which would
+    backtrack through every base64 image)."""
+    parts = text.split(SNAPSHOT)
+    for i in range(len(parts) - 1):
+        start = max(parts[i].rfind(c) for c in "\"' \n") + 1
+        parts[i] = parts[i][:start] + "<snapshot>"
+        parts[i + 1] = SNAPSHOT_ID.sub("", parts[i + 1])
+    return "".join(parts)
 
 
 def masked(text: str, root: Path) -> str:
     """``text`` with this run's own stamps and folder replaced by placeholders."""
-    text = SNAPSHOT.sub(".processed-snapshots/<id>", text.replace(str(root), "<out>"))
+    text = _without_snapshots(text.replace(str(root), "<out>"))
     text = re.sub(r"(\.\./)+" + re.escape(str(root).lstrip("/")), "<out>", text)
     for pattern, replacement in MASKS:
         text = pattern.sub(replacement, text)
