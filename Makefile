@@ -3,8 +3,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup report check test bench ingest example lab explore screenshots
-# pytest on every core; a file's tests stay together (a notebook's cells share one kernel, a module its fixtures)
-PYTEST_PARALLEL ?= -n auto --dist loadfile
+# pytest on every core, in units of work the root conftest.py draws: a notebook's cells, and a file's tests sharing a module fixture, stay together
+PYTEST_PARALLEL ?= -n auto --dist loadscope --no-loadscope-reorder
 EXPLORE_PORT ?= 8866
 # make lab's folder of notebook copies, and any further jupyter lab options (e.g. LAB_ARGS=--port=8890)
 LAB_DIR ?= lab

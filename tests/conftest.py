@@ -1,4 +1,5 @@
-"""The tests' fixtures, and the order the test files run in. Helpers the tests call are in tests/support.py."""
+"""The tests' fixtures. Helpers the tests call are in tests/support.py; how the tests are shared among
+workers, in the root conftest.py."""
 
 import shutil
 from pathlib import Path
@@ -43,24 +44,3 @@ def project_copy(tmp_path) -> Path:
 def faults(tmp_path_factory) -> Faults:
     """Fault points for the processes a test starts (see :class:`Faults`)."""
     return Faults(tmp_path_factory.mktemp("faults"))
-
-
-#: the files whose tests take longest (summed, measured with --durations=0), run first: with pytest-xdist's
-#: --dist loadfile a file is one unit of work, and the longest ones started first leave no worker idle while
-#: another finishes a long one at the end
-LONGEST_FIRST = [
-    "test_reliability.py",
-    "test_report.py",
-    "test_readme.py",
-    "test_explore.py",
-    "test_monthly_cycle.py",
-    "test_workers.py",
-    "test_store.py",
-    "test_second_county.py",
-]
-
-
-def pytest_collection_modifyitems(items):
-    """The longest files' tests first (:data:`LONGEST_FIRST`), each file's own order kept."""
-    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -195,3 +195,23 @@ def test_the_library_logs_and_only_the_command_prints():
             and id(node) not in skipped
         ]
     assert printing == []
+
+
+def test_work_units_keep_a_notebook_and_a_shared_fixture_on_one_worker(tmp_path):
+    """conftest.py's scheduler: a test that uses a module-scoped fixture of its file (directly or through
+    another fixture) runs with the file's others; a notebook's cells together; the rest each on its own."""
+    from tests.scheduling import work_unit
+
+    path = tmp_path / "test_units.py"
+    path.write_text(
+        "import pytest\n\n"
+        "@pytest.fixture(scope='module')\ndef built(tmp_path_factory): ...\n\n"
+        "@pytest.fixture\ndef derived(built): ...\n\n"
+        "@pytest.fixture()\ndef alone(tmp_path): ...\n\n"
+        "def test_a(built): ...\n\ndef test_b(derived, alone): ...\n\ndef test_c(alone): ...\n\n"
+        "@pytest.mark.parametrize('x', [1])\ndef test_d(x, built): ...\n",
+        encoding="utf-8",
+    )
+    units = {name: work_unit(f"{path}::{name}") for name in ("test_a", "test_b", "test_c", "test_d[1]")}
+    assert units == {"test_a": str(path), "test_b": str(path), "test_c": f"{path}::test_c", "test_d[1]": str(path)}
+    assert work_unit("notebooks/05_explore.ipynb::Cell 3") == "notebooks/05_explore.ipynb"
