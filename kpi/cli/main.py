@@ -109,7 +109,8 @@ def _check_report_options(args, cfg) -> list[str]:
 
 
 def _cmd_leaderboard(args) -> int:
-    from kpi.outputs.monthly import month_board, periods_to_publish, write_month
+    from kpi.outputs.month_documents import annex_documents, month_csv
+    from kpi.outputs.monthly import month_board, periods_to_publish
 
     cfg = project_config(args)
     _, processed = _ingest(cfg)
@@ -118,7 +119,10 @@ def _cmd_leaderboard(args) -> int:
     for period in periods:  # check every month before writing any
         boards[period] = month_board(processed, period)
     for period, board in boards.items():
-        for path in write_month(board, processed, period, cfg.monthly_dir(period), cfg.organisation, cfg.publication):
+        out_dir = cfg.monthly_dir(period)
+        table = month_csv(board, period, out_dir)
+        documents = annex_documents(board, processed, period, out_dir, cfg.organisation, cfg.publication)
+        for path in [table, *documents]:
             print(f"wrote {path}")
         composite = board[(board["period"] == period) & (board["indicator_id"] == "composite") & board["rank"].notna()]
         ranking = "、".join(f"{r.region}{r.rank_change or ''}" for r in composite.sort_values("rank").itertuples())

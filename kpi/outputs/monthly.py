@@ -1,28 +1,22 @@
 """The monthly 晾晒表: any month of any year that has targets, from the processed tables.
 
 ``month_board`` scores the year's reported months up to the chosen one and adds each cell's
-rank change against the previous reported month of the same year; ``write_month`` publishes
-the CSV and the filled annex under ``reports/monthly/YYYY-MM/``.
+rank change against the previous reported month of the same year; :mod:`kpi.outputs.month_documents`
+writes them (the CSV, the filled annex and the bulletin) under ``reports/monthly/YYYY-MM/``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from kpi.core import atomic
 from kpi.core import formatting as fmt
 from kpi.core.errors import InputError
 from kpi.core.facts import COMPOSITE, MISSING, STATUSES
 from kpi.core.parsing import parse_period
 from kpi.ingest.processed import Processed
 from kpi.metadata import fields
-from kpi.metadata.identity import Imprint
 from kpi.metrics.leaderboard import LEADERBOARD_COLUMNS, processed_board
-from kpi.outputs.bulletin import bulletin
-from kpi.outputs.excel import write_leaderboard_xlsx
 
 MONTHLY_COLUMNS = [*LEADERBOARD_COLUMNS, "rank_change"]
 
@@ -100,39 +94,6 @@ def periods_to_publish(processed: Processed, text: str) -> list[str]:
             )
         return months
     return [month_option(text, year_allowed=True)]
-
-
-def write_month(
-    board: pd.DataFrame,
-    processed: Processed,
-    period: str,
-    out_dir: Path,
-    organisation: str = "",
-    publication: dict | None = None,
-) -> list[Path]:
-    """``leaderboard_YYYY-MM.csv`` (UTF-8 with BOM, text cells formula-safe), then the
-    :func:`annex_documents` of ``period``, into ``out_dir``, each atomically."""
-    rows = atomic.formula_safe(board.loc[board["period"] == period, MONTHLY_COLUMNS], exclude=("comparator",))
-    csv_path = atomic.write_csv(out_dir / f"leaderboard_{period}.csv", rows, for_people=True, float_format="%.6g")
-    return [csv_path, *annex_documents(board, processed, period, out_dir, organisation, publication)]
-
-
-def annex_documents(
-    board: pd.DataFrame,
-    processed: Processed,
-    period: str,
-    out_dir: Path,
-    organisation: str = "",
-    publication: dict | None = None,
-) -> list[Path]:
-    """``晾晒表_YYYY-MM.xlsx`` (the annex layout, :mod:`kpi.outputs.excel`) and ``情况通报_YYYY-MM.docx``
-    (:mod:`kpi.outputs.bulletin`) of ``period`` in ``out_dir``: the month's and the quarter's publications."""
-
-    imprint = Imprint(processed.plan, organisation, rules=processed.rules, publication=publication or {})
-    xlsx_path = write_leaderboard_xlsx(board, processed.registry, period, out_dir / f"晾晒表_{period}.xlsx", imprint)
-    docx = bulletin(board, processed.registry, period, imprint)
-    docx_path = atomic.save_document(docx, out_dir / f"情况通报_{period}.docx")
-    return [xlsx_path, docx_path]
 
 
 def composite_table(board: pd.DataFrame, period: str) -> pd.DataFrame:

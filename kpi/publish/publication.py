@@ -15,7 +15,8 @@ from kpi.core.formatting import beijing_timestamp
 from kpi.ingest.processed import Processed
 from kpi.metadata.config import Config
 from kpi.metrics.quarterly import quarter_of
-from kpi.outputs.monthly import annex_documents, month_board
+from kpi.outputs.month_documents import annex_documents
+from kpi.outputs.monthly import month_board
 from kpi.outputs.report_notes import APPENDIX_FILE
 from kpi.publish.batch_plan import BatchPlan
 from kpi.publish.builds import code_version, files_of, package_versions
@@ -24,7 +25,7 @@ from kpi.publish.workers import BatchResult, Job, JobResult
 
 
 def write_annex_documents(processed: Processed, config: Config, plan: BatchPlan) -> tuple[pd.DataFrame, list[Path]]:
-    """The quarter's 晾晒表 and 情况通报 (:func:`kpi.outputs.monthly.annex_documents`) in the plan's staging
+    """The quarter's 晾晒表 and 情况通报 (:func:`kpi.outputs.month_documents.annex_documents`) in the plan's staging
     build (they need no report: the batch writes them while the last PDFs print); the quarter-end board
     and the two files."""
 
