@@ -160,7 +160,20 @@ MAX_LEGACY_BYTES = 20 * 2**20  # an .xls form is tens of kilobytes
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a compound file: .xls, .et, or an .xlsx saved with a password
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted .xlsx is kept in
+
+
 #: a returned form is kilobytes: beyond these it is no form, and is refused before it is parsed
+def refuse_larger_than(path: Path, limit: int, what: str, fix: str) -> None:
+    """An :class:`InputError` naming the file's size and ``limit`` (in MB, or GB from one GB) when ``path``
+    is larger: checked before a byte of it is read."""
+    size = path.stat().st_size
+    if size > limit:
+        unit, scale = ("GB", 2**30) if limit >= 2**30 else ("MB", 2**20)
+        raise InputError(
+            f"文件过大（{size / scale:.1f} {unit}，上限 {limit / scale:g} {unit}）/ {what}", file=path, fix=fix
+        )
+
+
 MAX_FORM_BYTES = 20 * 2**20
 MAX_FORM_COLUMNS = 1000
 MAX_FIELD_CHARS = 32_768
@@ -168,13 +181,12 @@ MAX_FIELD_CHARS = 32_768
 
 def _csv_sheet(path: Path) -> Sheet:
     """A CSV form as one sheet, its size, width and fields bounded before and while it is read."""
-    size = path.stat().st_size
-    if size > MAX_FORM_BYTES:
-        raise InputError(
-            f"文件过大（{size / 2**20:.0f} MB，上限 {MAX_FORM_BYTES // 2**20} MB）/ larger than a form can be",
-            file=path,
-            fix="报送表只需各区域的几行；大批量数据请按 docs/input_formats.md作为进度数据源列入 kpi.toml",
-        )
+    refuse_larger_than(
+        path,
+        MAX_FORM_BYTES,
+        "larger than a form can be",
+        fix="报送表只需各区域的几行；大批量数据请按 docs/input_formats.md作为进度数据源列入 kpi.toml",
+    )
     scan_csv(path)  # a NUL byte: refused with its line, as in a bulk file
     text = decode_text(path.read_bytes(), path)
     rows: list[list[str]] = []
@@ -200,12 +212,9 @@ def _calamine_sheets(path: Path) -> list[Sheet]:
     plausibility check, never guessed)."""
     import python_calamine
 
-    if path.stat().st_size > MAX_LEGACY_BYTES:
-        raise InputError(
-            f"文件过大（上限 {MAX_LEGACY_BYTES // 2**20} MB）/ the file is larger than a form can be",
-            file=path,
-            fix="只保留报送表所在的工作表，另存为 .xlsx",
-        )
+    refuse_larger_than(
+        path, MAX_LEGACY_BYTES, "larger than a form can be", fix="只保留报送表所在的工作表，另存为 .xlsx"
+    )
     data = path.read_bytes()
     if data[:4] == OLE_MAGIC and ENCRYPTED_PACKAGE in data:  # an .xlsx saved with a password to open it
         raise InputError(
@@ -247,14 +256,13 @@ def scan_csv(path: Path) -> None:
     as UTF-16, or a damaged one; named with its line): one pass through a memory map, in slices."""
     import mmap
 
-    size = path.stat().st_size
-    if size > MAX_BULK_BYTES:
-        raise InputError(
-            f"文件过大（{size / 2**30:.1f} GB，上限 {MAX_BULK_BYTES // 2**30} GB）/ larger than the limit",
-            file=path,
-            fix="按年份拆成几个文件，在 kpi.toml 的 [data] progress 中逐个列出",
-        )
-    lines = 0
+    refuse_larger_than(
+        path,
+        MAX_BULK_BYTES,
+        "larger than the limit",
+        fix="按年份拆成几个文件，在 kpi.toml 的 [data] progress 中逐个列出",
+    )
+    lines, size = 0, path.stat().st_size
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         for start in range(0, size, 1 << 24):
             piece = data[start : start + (1 << 24)]
