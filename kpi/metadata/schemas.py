@@ -1,5 +1,5 @@
-"""A pandera schema for every tidy table the project reads or writes (after PUDL's practice:
-no table leaves a module unvalidated). ``validate`` turns a failure into an ``InputError`` (a ``RunError`` for a table the code computed);
+"""A pandera schema for every tidy table the project reads or writes, derived from its fields
+(:mod:`kpi.metadata.fields`; after PUDL's practice: no table leaves a module unvalidated). ``validate`` turns a failure into an ``InputError`` (a ``RunError`` for a table the code computed);
 :func:`validate_at_scale` checks a large table on a seeded sample.
 
 The registry's own tables (``INDICATORS``, ``PLAN_TARGETS``) are checked as they are loaded, the
@@ -43,7 +43,10 @@ def _checks(spec: Field) -> list[pa.Check]:
         checks.append(pa.Check.in_range(*spec.in_range))
     if spec.pattern is not None:
         pattern = spec.pattern
-        checks.append(pa.Check(lambda s: _matches_once_per_value(s, pattern), name=f"matches {pattern}"))
+        words = spec.pattern_words or pattern
+        checks.append(
+            pa.Check(lambda s: _matches_once_per_value(s, pattern), name=f"格式应为 {words} / matches {words}")
+        )
     if spec.min_length is not None:
         checks.append(pa.Check.str_length(min_value=spec.min_length))
     if spec.abs_max is not None:
