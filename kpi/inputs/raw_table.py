@@ -18,15 +18,10 @@ import pyarrow as pa
 from kpi.core.errors import InputError
 from kpi.core.parsing import normalize_text
 from kpi.inputs.grids import MAX_BULK_COLUMNS, check_file, decode_text, read_sheets, scan_csv
+from kpi.metadata import fields
 
-PROGRESS_HEADERS = {
-    "period": ("period", "时期", "月份", "期间", "统计期"),
-    "region": ("region", "区域", "地区", "乡镇(街道)", "乡镇街道"),
-    "indicator_id": ("indicator_id", "indicator", "指标", "指标名称", "指标代码"),
-    "value": ("value", "数值", "进度", "值", "累计值"),
-    "is_example": ("is_example", "示例", "example"),
-    "source": ("source", "source_file", "来源", "来源文件"),
-}
+#: the headers a progress table's columns may have (English or Chinese), from the field table
+PROGRESS_HEADERS = fields.header_names("progress")
 
 
 _PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"

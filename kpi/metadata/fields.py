@@ -13,7 +13,7 @@ tables (:mod:`kpi.store.database`), column orders (:func:`columns`), empty table
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -31,7 +31,8 @@ class Field:
     ``dtype`` is the pandas type (``str``, ``float``, ``int``, ``bool``, ``category``, ``Int64``, or
     ``object`` for a column that is text or all empty); ``shown`` the :mod:`kpi.core.formatting` kind a
     reader's table formats it with (``text``, ``number``, ``rate``, ``integer``). The constraints
-    (``isin``, ``in_range``, ``pattern``, ``min_length``, ``abs_max``, ``minimum``) become pandera checks.
+    (``isin``, ``in_range``, ``pattern``, ``min_length``, ``abs_max``, ``minimum``) become pandera checks;
+    ``unit`` and ``description`` are the data dictionary's (:func:`data_dictionary`).
     """
 
     dtype: str
@@ -46,6 +47,8 @@ class Field:
     isin: tuple = ()
     in_range: tuple[float, float] | None = None
     pattern: str | None = None
+    pattern_words: str = ""  # the pattern as a failed check names it to a person
+    aliases: tuple = ()  # other headers a county's own file may give the column (besides name and heading)
     min_length: int | None = None
     abs_max: float | None = None
     minimum: float | None = None
@@ -60,13 +63,35 @@ def _figure(heading: str, description: str, unit: str = "", shown: str = "number
 #: every column, by its English identifier
 FIELDS: dict[str, Field] = {
     # ---- keys
-    "period": Field("str", "月份", "the month of a figure, YYYY-MM", pattern=PERIOD_PATTERN),
+    "period": Field(
+        "str",
+        "月份",
+        "the month of a figure, YYYY-MM",
+        pattern=PERIOD_PATTERN,
+        pattern_words="YYYY-MM",
+        aliases=("时期", "期间", "统计期"),
+    ),
     "year": Field("int", "年份", "a calendar year", shown="integer", in_range=YEARS),
-    "region": Field("str", "区域", "the county (总计) or one of its regions, by its registered name"),
-    "indicator_id": Field("str", "指标", "the indicator's identifier in indicators.csv (shown by its name)"),
+    "region": Field(
+        "str",
+        "区域",
+        "the county (总计) or one of its regions, by its registered name",
+        aliases=("地区", "乡镇(街道)", "乡镇街道"),
+    ),
+    "indicator_id": Field(
+        "str",
+        "指标",
+        "the indicator's identifier in indicators.csv (shown by its name)",
+        aliases=("indicator", "指标名称", "指标代码"),
+    ),
     # ---- provenance
-    "is_example": Field("bool", "示例数据", "whether the figure is example data (every output then says 示例数据)"),
-    "source": Field("str", "来源文件", "the file (form) the value came from"),
+    "is_example": Field(
+        "bool",
+        "示例数据",
+        "whether the figure is example data (every output then says 示例数据)",
+        aliases=("示例", "example"),
+    ),
+    "source": Field("str", "来源文件", "the file (form) the value came from", aliases=("source_file", "来源")),
     "source_file": Field("str", "来源文件", "the received file the value came from"),
     "source_sha256": Field("str", "文件SHA-256", "the received file's SHA-256"),
     "source_sheet": Field("str", "工作表", "the sheet of the received file"),
@@ -87,10 +112,18 @@ FIELDS: dict[str, Field] = {
     "higher_is_better": Field(
         "str", "越高越好", "whether a higher figure is better (是/否)", isin=tuple(BOOLEAN_WORDS)
     ),
-    "annex_block": Field("str", "附件分块", "the annex's block the indicator is printed in", pattern=r"^\d+$"),
-    "annex_order": Field("str", "附件顺序", "the indicator's place within its block", pattern=r"^\d+$"),
+    "annex_block": Field(
+        "str", "附件分块", "the annex's block the indicator is printed in", pattern=r"^\d+$", pattern_words="整数"
+    ),
+    "annex_order": Field(
+        "str", "附件顺序", "the indicator's place within its block", pattern=r"^\d+$", pattern_words="整数"
+    ),
     "weight": Field(
-        "str", "权重", "the indicator's weight in the composite; blank = equal", pattern=r"^(\d+(\.\d+)?)?$"
+        "str",
+        "权重",
+        "the indicator's weight in the composite; blank = equal",
+        pattern=r"^(\d+(\.\d+)?)?$",
+        pattern_words="非负数或留空",
     ),
     "plan_target_ids": Field("str", "对应方案目标", "the plan targets it serves (plan_targets.csv ids, ;-separated)"),
     "responsible_clause": Field("str", "责任条款", "the plan's clause that makes departments responsible for it"),
@@ -113,7 +146,15 @@ FIELDS: dict[str, Field] = {
     "comparator": Field("str", "比较", "how the figure is compared with the target", isin=COMPARATORS),
     "target_text": Field("str", "指标原文", "the annex cell's wording as written (blank where a number)"),
     # no county's figure is near 10^12 of its unit: beyond it is a slip, and sums could overflow
-    "value": Field("float", "报送值", "the figure reported", unit=INDICATOR_UNIT, shown="number", abs_max=MAX_VALUE),
+    "value": Field(
+        "float",
+        "报送值",
+        "the figure reported",
+        unit=INDICATOR_UNIT,
+        shown="number",
+        abs_max=MAX_VALUE,
+        aliases=("数值", "进度", "值", "累计值"),
+    ),
     # ---- the leaderboard
     "actual": Field("float", "完成值", "the figure the leaderboard judges", unit=INDICATOR_UNIT, shown="number"),
     "completion_rate": Field("float", "完成率", "actual ÷ target (the composite: its weighted mean)", shown="rate"),
@@ -190,16 +231,17 @@ _TEXT = {"dtype": "str", "isin": (), "abs_max": None, "shown": "text", "unit": "
 
 @dataclass(frozen=True)
 class Resource:
-    """A table: its fields in order (a name, or a name with the few attributes this table changes),
-    its key (unique together) and its title (the name a failed check prints)."""
+    """A table: its title (the name a failed check prints), where it lives, its fields in order (a name, or
+    a name with the few attributes this table changes) and its key (unique together)."""
 
     title: str
+    home: str  # where a person finds it
     fields: tuple
     key: tuple[str, ...] = ()
     strict: bool = True
     ordered: bool = False
     file: str = ""  # the file it is kept in, for a table ``data/processed`` holds
-    overrides: dict = field(default_factory=dict)
+    found_by_header: bool = False  # a county's file of it may name a column by its heading or an alias
 
     def field_map(self) -> dict[str, Field]:
         """Each of the table's fields, with the table's own differences applied."""
@@ -215,6 +257,7 @@ RESOURCES: dict[str, Resource] = {
     # the registry's own, checked as it is loaded (text columns of indicators.csv are free text)
     "indicators": Resource(
         "indicators（指标登记表，读入时）",
+        "data/raw/indicators.csv（登记表，人工维护）",
         (
             ("indicator_id", {"unique": True}),
             ("name_zh", {"min_length": 1}),
@@ -234,6 +277,7 @@ RESOURCES: dict[str, Resource] = {
     ),
     "plan_targets": Resource(
         "plan_targets（方案目标）",
+        "data/raw/plan_targets.csv（方案目标，人工维护）",
         (
             ("indicator_id", {"unique": True}),
             "name_zh",
@@ -255,24 +299,29 @@ RESOURCES: dict[str, Resource] = {
     # data/processed: the hand-off to everything after ingest
     "annex_targets": Resource(
         "annex_targets（晾晒表指标）",
+        "data/processed/annex_targets.parquet（kpi ingest 写）",
         ("year", "region", "indicator_id", "target", "comparator", "target_text", "is_example"),
         key=("year", "region", "indicator_id"),
         file="annex_targets.parquet",
     ),
     "progress": Resource(
         "progress（进度）",
+        "data/processed/progress.parquet（kpi ingest 写）；kpi.toml [data] progress 列出的进度文件同此列，表头可写中文",
         ("period", "region", "indicator_id", "value", "is_example", ("source", {"required": False})),
         key=("period", "region", "indicator_id"),
         file="progress.parquet",
+        found_by_header=True,
     ),
     "county_annual": Resource(
         "county_annual（年度值）",
+        "data/processed/county_annual.parquet（kpi ingest 写）；存储库的 county_annual 表，导出为 data/county/county_annual.csv",
         ("year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"),
         key=("year", "indicator_id"),
         file="county_annual.parquet",
     ),
     "annex_sum_checks": Resource(
         "annex_sum_checks（总计与各区域合计）",
+        "data/processed/annex_sum_checks.parquet（kpi ingest 写）",
         (
             "year",
             "indicator_id",
@@ -287,6 +336,7 @@ RESOURCES: dict[str, Resource] = {
     # computed: one row per period × region × indicator (and 综合) by construction, the cube
     "leaderboard": Resource(
         "leaderboard（晾晒表）",
+        "计算得出（kpi.metrics.leaderboard.build_leaderboard）；每月的 reports/monthly/YYYY-MM/leaderboard_YYYY-MM.csv 为其阅读列加 rank_change",
         (
             ("period", _CATEGORY),
             ("region", _CATEGORY),
@@ -304,6 +354,7 @@ RESOURCES: dict[str, Resource] = {
     ),
     "assessments": Resource(
         "assessments（2027目标评估）",
+        "计算得出（kpi.metrics.plan_progress.assess_plan），季度报告与 03 号笔记本所用",
         (
             ("indicator_id", {"unique": True}),
             "name_zh",
@@ -353,6 +404,7 @@ RESOURCES: dict[str, Resource] = {
     # the store (kpi.store.database): what the county sent, with where each value came from
     "stored_progress": Resource(
         "progress（库中进度）",
+        "存储库的 progress 表，导出为 data/county/progress.csv",
         (
             "period",
             "region",
@@ -370,10 +422,12 @@ RESOURCES: dict[str, Resource] = {
     ),
     "corrections": Resource(
         "corrections（更正记录）",
+        "存储库的 corrections 表，导出为 data/county/corrections.csv",
         ("key", "old_value", "new_value", "old_source", "new_source", "corrected_at"),
     ),
     "held": Resource(
         "held（暂扣的数值）",
+        "存储库的 held 表，导出为 data/county/held.csv",
         (
             "period",
             "region",
@@ -392,11 +446,13 @@ RESOURCES: dict[str, Resource] = {
     ),
     "aliases": Resource(
         "aliases（别名）",
+        "存储库的 aliases 表，导出为 data/county/aliases.csv",
         (("kind", {"isin": ("region", "indicator")}), "alias", "name", "added_at"),
         key=("kind", "alias"),
     ),
     "received": Resource(
         "received（收到的文件）",
+        "存储库的 received 表（收到的文件，按 SHA-256）",
         ("sha256", "file_name", "folder", "kept_as", "received_at", "collected_at"),
     ),
 }
@@ -425,6 +481,11 @@ def empty_frame(table: str) -> pd.DataFrame:
     )
 
 
+def header_names(table: str) -> dict[str, tuple[str, ...]]:
+    """Each column of ``table`` with every header a file may give it: its name, its heading, its aliases."""
+    return {name: (name, f.heading, *f.aliases) for name, f in RESOURCES[table].field_map().items()}
+
+
 def heading(name: str) -> str:
     """The Chinese heading a reader sees for the field ``name``."""
     return FIELDS[name].heading
@@ -448,3 +509,53 @@ EXCEL_FORMATS = {"rate": "0.0%", "integer": "0"}
 def excel_format(name: str) -> str | None:
     """The Excel number format of the field ``name``'s cells, or None (General)."""
     return EXCEL_FORMATS.get(FIELDS[name].shown)
+
+
+_TYPES_ZH = {
+    "str": "文本",
+    "float": "数值",
+    "int": "整数",
+    "bool": "是/否",
+    "category": "文本",
+    "Int64": "整数",
+    "object": "文本或空",
+}
+
+
+def data_dictionary() -> str:
+    """Every table and its columns as a Markdown page (docs/data_dictionary.md is this page, and a test
+    keeps it so): heading, type, unit, allowed values and meaning of each column, where the table lives
+    and its key."""
+    lines = [
+        "# 数据字典 / Data dictionary",
+        "",
+        "Every table the project reads, keeps or writes, and its columns, generated from `kpi/metadata/fields.py`",
+        "(`.venv/bin/python -m kpi.metadata.fields > docs/data_dictionary.md`; `tests/test_fields.py` fails when",
+        "this page and the field table disagree). 单位“（按指标）”: the indicator's own unit (indicators.csv).",
+    ]
+    for name, resource in RESOURCES.items():
+        lines += ["", f"## `{name}`: {resource.title}", "", f"{resource.home}。"]
+        if resource.key:
+            lines += ["", f"每行由 {'、'.join(f'`{k}`' for k in resource.key)} 唯一确定 / one row per key."]
+        lines += ["", "| 列 / column | 中文 | 类型 | 单位 | 取值 | 说明 |", "| --- | --- | --- | --- | --- | --- |"]
+        for column, spec in resource.field_map().items():
+            allowed = [
+                "、".join(f"`{v}`" if v else "空" for v in spec.isin) if spec.isin else "",
+                f"{spec.in_range[0]:g}—{spec.in_range[1]:g}" if spec.in_range else "",
+                spec.pattern_words or (f"`{spec.pattern}`" if spec.pattern else ""),
+                f"≥ {spec.minimum:g}" if spec.minimum is not None else "",
+                f"绝对值 ≤ {spec.abs_max:.0e}" if spec.abs_max else "",
+                "非空" if spec.min_length else "",
+                "可空" if spec.nullable else "",
+            ]
+            kind = _TYPES_ZH[spec.dtype]
+            also = f"（表头亦可写作 {'、'.join(spec.aliases)}）" if spec.aliases and resource.found_by_header else ""
+            lines.append(
+                f"| `{column}` | {spec.heading} | {kind} | {spec.unit} | {'；'.join(a for a in allowed if a)} "
+                f"| {spec.description}{also} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(data_dictionary(), end="")
