@@ -89,3 +89,13 @@ def test_headings_and_formats_come_from_the_fields():
     from kpi.explore.export import HEADINGS
 
     assert HEADINGS["actual"] == fields.heading("actual")
+
+
+def test_the_data_dictionary_page_is_the_field_table():
+    """docs/data_dictionary.md is generated from the field table (the command is on the page); a field
+    changed without regenerating it is caught here."""
+    page = (KPI.parent / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
+    assert page == fields.data_dictionary(), (
+        "regenerate: .venv/bin/python -m kpi.metadata.fields > docs/data_dictionary.md"
+    )
+    assert "| `completion_rate` | 完成率 | 数值 |" in page and "data/processed/progress.parquet" in page
