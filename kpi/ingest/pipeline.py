@@ -183,10 +183,16 @@ def run_ingest(config: Config) -> IngestResult:
         + [_hash_row(p, "county_annual", bool(t["is_example"].any())) for p, t in zip(annual_files, annual_parts)]
     )
     summary = _summary(config, registry, annex, progress, county_annual, plan_targets, sum_checks, sources)
-    outputs = {
-        f"{name}.parquet": table
-        for name, table in zip(TABLES, (annex, progress, county_annual, sum_checks, inputs, config.pacing_table()))
+    tables = {
+        "annex_targets": annex,
+        "progress": progress,
+        "county_annual": county_annual,
+        "annex_sum_checks": sum_checks,
+        "inputs": inputs,
+        "pacing": config.pacing_table(),
     }
+    assert tuple(tables) == TABLES  # what load_processed reads back
+    outputs = {f"{name}.parquet": table for name, table in tables.items()}
     summary["validated"] = schemas.check_processed(outputs)
     written = write_processed(config.processed, outputs, summary, config.registry)
     return IngestResult(
