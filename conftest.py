@@ -17,6 +17,7 @@ import pytest
 from tests.scheduling import LONGEST_FIRST, SHARED_SCOPES, work_unit
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: absent without it
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadscope`` with :func:`work_unit` as its scope."""
     if config.getvalue("dist") != "loadscope":
