@@ -192,7 +192,7 @@ def run_ingest(config: Config) -> IngestResult:
         "pacing": config.pacing_table(),
     }
     assert tuple(tables) == TABLES  # what load_processed reads back
-    outputs = {f"{name}.parquet": table for name, table in tables.items()}
+    outputs = {fields.processed_file(name): table for name, table in tables.items()}
     summary["validated"] = schemas.check_processed(outputs)
     written = write_processed(config.processed, outputs, summary, config.registry)
     return IngestResult(

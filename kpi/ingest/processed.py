@@ -22,6 +22,7 @@ from kpi.core import atomic
 from kpi.core.errors import InputError, RunError
 from kpi.core.faults import fault_point
 from kpi.metadata.config import Config
+from kpi.metadata.fields import processed_file
 from kpi.metadata.identity import PlanIdentity
 from kpi.metadata.project_file import RULE_DEFAULTS
 from kpi.metadata.registry import REGISTRY_FILES, Registry
@@ -207,9 +208,11 @@ def load_processed(folder: Path) -> Processed:
                 file=path,
                 fix="重新运行 `kpi ingest`",
             )
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    tables = {name: pd.read_parquet(folder / processed_file(name)) for name in TABLES}
     # the registry copy was checked by the ingest that wrote it, and its hash verified above
-    registry = Registry.load(folder, checked_before=True).with_pacing(tables["pacing"], folder / "pacing.parquet")
+    registry = Registry.load(folder, checked_before=True).with_pacing(
+        tables["pacing"], folder / processed_file("pacing")
+    )
     return Processed(
         folder,
         registry,
@@ -236,7 +239,7 @@ def inputs_changed(config: Config, processed_dir: Path) -> bool:
     """Whether ``processed_dir`` is missing, damaged, or older than the inputs it was made from
     (any configured file added, removed or changed since), or made with another [plan] or [rules]."""
     summary_path = Path(processed_dir) / "ingest_summary.json"
-    inputs_path = Path(processed_dir) / "inputs.parquet"
+    inputs_path = Path(processed_dir) / processed_file("inputs")
     if not summary_path.exists() or not inputs_path.exists():
         return True  # missing, or written by a version that kept CSV here
     recorded = pd.read_parquet(inputs_path)

@@ -240,7 +240,7 @@ class Resource:
     key: tuple[str, ...] = ()
     strict: bool = True
     ordered: bool = False
-    file: str = ""  # the file it is kept in, for a table ``data/processed`` holds
+    processed: bool = False  # kept in ``data/processed`` (as :func:`processed_file`)
     found_by_header: bool = False  # a county's file of it may name a column by its heading or an alias
 
     def field_map(self) -> dict[str, Field]:
@@ -302,14 +302,14 @@ RESOURCES: dict[str, Resource] = {
         "data/processed/annex_targets.parquet（kpi ingest 写）",
         ("year", "region", "indicator_id", "target", "comparator", "target_text", "is_example"),
         key=("year", "region", "indicator_id"),
-        file="annex_targets.parquet",
+        processed=True,
     ),
     "progress": Resource(
         "progress（进度）",
         "data/processed/progress.parquet（kpi ingest 写）；kpi.toml [data] progress 列出的进度文件同此列，表头可写中文",
         ("period", "region", "indicator_id", "value", "is_example", ("source", {"required": False})),
         key=("period", "region", "indicator_id"),
-        file="progress.parquet",
+        processed=True,
         found_by_header=True,
     ),
     "county_annual": Resource(
@@ -317,7 +317,7 @@ RESOURCES: dict[str, Resource] = {
         "data/processed/county_annual.parquet（kpi ingest 写）；存储库的 county_annual 表，导出为 data/county/county_annual.csv",
         ("year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"),
         key=("year", "indicator_id"),
-        file="county_annual.parquet",
+        processed=True,
     ),
     "annex_sum_checks": Resource(
         "annex_sum_checks（总计与各区域合计）",
@@ -331,7 +331,7 @@ RESOURCES: dict[str, Resource] = {
             "ok",
         ),
         key=("year", "indicator_id"),
-        file="annex_sum_checks.parquet",
+        processed=True,
     ),
     # computed: one row per period × region × indicator (and 综合) by construction, the cube
     "leaderboard": Resource(
@@ -456,6 +456,11 @@ RESOURCES: dict[str, Resource] = {
         ("sha256", "file_name", "folder", "kept_as", "received_at", "collected_at"),
     ),
 }
+
+
+def processed_file(table: str) -> str:
+    """The file ``data/processed`` keeps ``table`` in (Parquet: types kept, read by the code, not by people)."""
+    return f"{table}.parquet"
 
 
 def columns(table: str) -> list[str]:

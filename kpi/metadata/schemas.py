@@ -9,12 +9,14 @@ inputs as they are read, and the tables the project computes (``LEADERBOARD``, `
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pandera.pandas as pa
 
 from kpi.core import compat
 from kpi.core.errors import InputError, RunError
-from kpi.metadata.fields import RESOURCES, Field
+from kpi.metadata.fields import RESOURCES, Field, processed_file
 
 #: tables up to this many rows are validated in full; larger ones by a seeded sample
 FULL_VALIDATION_ROWS = 200_000
@@ -57,6 +59,7 @@ def _checks(spec: Field) -> list[pa.Check]:
     return checks
 
 
+@functools.cache  # one schema object per table, however many names it goes by
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema of ``table``, derived from its fields (:data:`kpi.metadata.fields.RESOURCES`)."""
     resource = RESOURCES[table]
@@ -90,7 +93,7 @@ SUM_CHECKS = schema("annex_sum_checks")
 ASSESSMENTS = schema("assessments")  # one row per plan target (kpi.metrics.plan_progress.assess_plan)
 
 #: the processed tables a schema checks, by file (the registry's own are checked as it loads)
-PROCESSED = {RESOURCES[name].file: schema(name) for name in RESOURCES if RESOURCES[name].file}
+PROCESSED = {processed_file(name): schema(name) for name, resource in RESOURCES.items() if resource.processed}
 
 
 def check_processed(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
