@@ -1,12 +1,19 @@
 """What the tests share besides fixtures (those are in conftest.py): running ``kpi`` as a user does, a
 project file for a test's folders, hashes of a tree, reading a PDF's words and greys, and the fault points."""
 
+import atexit
+import functools
 import hashlib
+import json
+import locale
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,18 +36,84 @@ def shipped_plan():
 SEED_DIR = ROOT.parent / "shared" / "seeds"
 
 
-def run_kpi(*args, cwd=None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_kpi(*args, cwd=None, env: dict | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
     """The ``kpi`` command as a user runs it: its own process, no input, output captured; the project
-    file found from ``cwd`` (``KPI_CONFIG`` of the test's own environment not passed on), ``env`` added."""
+    file found from ``cwd`` (``KPI_CONFIG`` of the test's own environment not passed on), ``env`` added;
+    killed, and ``subprocess.TimeoutExpired`` raised, if it runs past ``timeout`` seconds.
+    The process is forked from the worker's warm parent (tests/launcher.py) unless ``env`` sets what a
+    new interpreter reads as it starts (PYTHON*, the locale, the time zone)."""
     environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "kpi.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "kpi.cli", *args]
+    if any(key.startswith(INTERPRETER_SETTINGS) for key in env or {}):
+        return subprocess.run(
+            command, capture_output=True, text=True, cwd=cwd, env=environment, stdin=subprocess.DEVNULL, timeout=timeout
+        )
+    return _launcher().run(command, cwd=Path(cwd or ".").absolute(), env=environment, timeout=timeout)
+
+
+#: environment variables read as an interpreter starts: a command given one of them gets a new interpreter
+INTERPRETER_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ")
+
+
+class Launcher:
+    """This worker's tests/launcher.py: started at the first command, ended with the worker."""
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="kpi-launcher-"))
+        self.address = str(self.folder / "socket")
+        environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("launcher.py")), self.address],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=environment,
+            cwd=self.folder,
+        )
+        if self.process.stdout.readline() != b"ready\n":
+            raise RuntimeError(f"tests/launcher.py did not start (exit {self.process.wait()})")
+        atexit.register(self.close)
+
+    def run(self, command: list[str], cwd: Path, env: dict, timeout: float | None) -> subprocess.CompletedProcess:
+        request = json.dumps({"args": command[3:], "cwd": str(cwd), "env": env}).encode()
+        with (
+            socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection,
+            open(os.devnull, "rb") as stdin,
+            tempfile.TemporaryFile() as stdout,
+            tempfile.TemporaryFile() as stderr,
+        ):
+            connection.connect(self.address)
+            socket.send_fds(connection, [request], [stdin.fileno(), stdout.fileno(), stderr.fileno()])
+            pid = int(connection.recv(64))
+            connection.settimeout(timeout)
+            try:
+                answer = connection.recv(64)
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
+                raise subprocess.TimeoutExpired(command, timeout) from None
+            if not answer:
+                raise RuntimeError("tests/launcher.py ended before the command did")
+            texts = []
+            for output in (stdout, stderr):
+                output.seek(0)
+                texts.append(_as_text(output.read()))
+        return subprocess.CompletedProcess(command, int(answer), *texts)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _as_text(data: bytes) -> str:
+    """Bytes read from a command, as ``subprocess.run(text=True)`` decodes them."""
+    text = data.decode(locale.getpreferredencoding(False))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@functools.cache
+def _launcher() -> Launcher:
+    return Launcher()
 
 
 PLAN_TEXT = paths.RAW / "source" / "jinyun_139_plan_2023-2027.txt"

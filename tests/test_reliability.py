@@ -16,7 +16,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.identity import Imprint
-from tests.support import shipped_plan, write_config
+from tests.support import run_kpi, shipped_plan, write_config
 
 pytestmark = pytest.mark.integration
 SUBSET = ["--regions", "全县", "壶山镇", "--no-analysis", "--jobs", "2"]  # two reports, two workers
@@ -47,7 +47,7 @@ def project(tmp_path_factory):
         value=progress["value"].where(~((progress["period"] == "2025-12") & (progress["region"] != "全县")), 0.0)
     )
     zeroed.to_csv(base / "b.csv", index=False)
-    result = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    result = run_kpi("report", *SUBSET, "--config", str(config))
     assert result.returncode == 0, result.stderr
     return config, base / "b.csv", base / "a" / "reports"
 
@@ -78,7 +78,7 @@ def test_a_killed_run_leaves_the_publication_as_its_manifest_says(project, fault
     finished = "b.csv" in {i["file"] for i in json.loads((reports / "2025-Q4" / "manifest.json").read_text())["inputs"]}
     assert finished == (point == "publish-switched")
     assert finished or (reports / "2025-Q4" / "county.html").read_bytes() == good  # killed: A's publication, whole
-    again = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    again = run_kpi("report", *SUBSET, "--config", str(config))
     assert again.returncode == 0, again.stderr
     actual, recorded = published(reports)
     assert actual == recorded
@@ -91,7 +91,7 @@ def test_a_killed_run_leaves_the_publication_as_its_manifest_says(project, fault
 def test_a_tampered_report_is_rebuilt(project):
     config, _, reports = project
     (reports / "2025-Q4" / "hushan.html").write_text("tampered", encoding="utf-8")
-    result = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    result = run_kpi("report", *SUBSET, "--config", str(config))
     assert result.returncode == 0 and "hushan" in result.stdout and "全部报告已是最新" not in result.stdout
     actual, recorded = published(reports)
     assert actual == recorded and "tampered" not in (reports / "2025-Q4" / "hushan.html").read_text(encoding="utf-8")
@@ -101,7 +101,7 @@ def test_a_truncated_manifest_means_rebuild_not_failure(project):
     config, _, reports = project
     manifest = reports / "2025-Q4" / "manifest.json"
     manifest.write_text(manifest.read_text(encoding="utf-8")[:200], encoding="utf-8")
-    result = subprocess.run(kpi(config, "report", *SUBSET), capture_output=True, text=True)
+    result = run_kpi("report", *SUBSET, "--config", str(config))
     assert result.returncode == 0, result.stderr
     actual, recorded = published(reports)
     assert actual == recorded
@@ -185,7 +185,7 @@ def test_a_second_run_says_who_holds_the_lock(project, tmp_path):
     owner = reports / ".kpi-report.owner"
     with FileLock(str(reports / ".kpi-report.lock")):
         owner.write_text("进程 12345，主机 test", encoding="utf-8")
-        result = subprocess.run(kpi(config, "report", "--wait", "1", *SUBSET), capture_output=True, text=True)
+        result = run_kpi("report", "--wait", "1", *SUBSET, "--config", str(config))
     assert (
         result.returncode == 1
         and "运行错误" in result.stderr
@@ -214,8 +214,6 @@ def test_infinite_values_are_refused(tmp_path, registry, cell):
 def test_a_value_beyond_any_real_one_is_refused_at_collection(tmp_path, cell):
     """1.7e308 亿元 in two regions once summed to 全县 = inf and was published; 1e15 was accepted. Beyond
     the bound of any indicator (kpi.core.facts.MAX_VALUE) a form is refused, not held for a person to accept."""
-    from tests.support import run_kpi
-
     write_config(tmp_path, progress=[tmp_path / "store" / "progress.csv"])
     form = tmp_path / "form.csv"
     form.write_text(
@@ -266,7 +264,7 @@ def test_a_header_only_progress_file(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("period,region,indicator_id,value\n", encoding="utf-8")
     project = write_config(tmp_path / "p", progress=[empty])
-    ingest = subprocess.run(kpi(project, "ingest"), capture_output=True, text=True)
+    ingest = run_kpi("ingest", "--config", str(project))
     assert ingest.returncode == 0, ingest.stderr
     summary = json.loads((tmp_path / "p" / "processed" / "ingest_summary.json").read_text(encoding="utf-8"))
     assert summary["progress_periods"] == [] and summary["progress_rows"] == 0  # valid JSON, no NaN
@@ -274,7 +272,7 @@ def test_a_header_only_progress_file(tmp_path):
         (["report"], "还没有季末月份"),
         (["leaderboard", "--period", "2023"], "没有 2023 年的任何月份"),
     ):
-        result = subprocess.run(kpi(project, *args), capture_output=True, text=True)
+        result = run_kpi(*args, "--config", str(project))
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
@@ -297,7 +295,7 @@ def test_a_header_only_progress_file(tmp_path):
 def test_every_failure_is_one_message(tmp_path, args, code, message):
     project = write_config(tmp_path / "p")
     args = [a.replace("OUT", str(tmp_path / "out")).replace("RAW", str(paths.RAW)) for a in args]
-    result = subprocess.run(kpi(project, *args), capture_output=True, text=True, cwd=paths.ROOT)
+    result = run_kpi(*args, "--config", str(project), cwd=paths.ROOT)
     assert result.returncode == code and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "p" / "processed").exists() and not (tmp_path / "out").exists()  # nothing written
@@ -324,23 +322,11 @@ def test_a_full_disk_is_one_message_and_keeps_the_last_good(tmp_path, monkeypatc
 
 def test_an_unreachable_dask_scheduler_is_said_quickly(project):
     config, _, _ = project
-    result = subprocess.run(
-        kpi(
-            config,
-            "report",
-            "--executor",
-            "dask",
-            "--scheduler",
-            "tcp://127.0.0.1:9",
-            "--force",
-            "--regions",
-            "全县",
-            "--no-analysis",
-        ),
-        capture_output=True,
-        text=True,
+    result = run_kpi(
+        *("report", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9", "--force"),
+        *("--regions", "全县", "--no-analysis", "--config", str(config)),
+        env={"KPI_DASK_CONNECT_SECONDS": "2"},  # the client gives up after 2 s (10 by default)
         timeout=120,
-        env={**os.environ, "KPI_DASK_CONNECT_SECONDS": "2"},  # the client gives up after 2 s (10 by default)
     )
     assert result.returncode == 1 and "运行错误" in result.stderr and "连不上 Dask 调度器" in result.stderr
 
@@ -407,11 +393,7 @@ def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
         encoding="utf-8",
     )
     project = write_config(tmp_path / "p", raw=raw)
-    result = subprocess.run(
-        kpi(project, "report", "--regions", "壶山镇", "全县", "--no-analysis", "--jobs", "2"),
-        capture_output=True,
-        text=True,
-    )
+    result = run_kpi("report", "--regions", "壶山镇", "全县", "--no-analysis", "--jobs", "2", "--config", str(project))
     assert result.returncode == 0, result.stderr[-2000:]
     from playwright.sync_api import sync_playwright
 
