@@ -2,6 +2,7 @@
 project file for a test's folders, hashes of a tree, reading a PDF's words and greys, and the fault points."""
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import json
@@ -42,17 +43,79 @@ def run_kpi(*args, cwd=None, env: dict | None = None, timeout: float | None = No
     killed, and ``subprocess.TimeoutExpired`` raised, if it runs past ``timeout`` seconds.
     The process is forked from the worker's warm parent (tests/launcher.py) unless ``env`` sets what a
     new interpreter reads as it starts (PYTHON*, the locale, the time zone)."""
-    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | (env or {})
-    command = [sys.executable, "-m", "kpi.cli", *args]
+    command, environment = _command(args, env)
     if any(key.startswith(INTERPRETER_SETTINGS) for key in env or {}):
         return subprocess.run(
             command, capture_output=True, text=True, cwd=cwd, env=environment, stdin=subprocess.DEVNULL, timeout=timeout
         )
-    return _launcher().run(command, cwd=Path(cwd or ".").absolute(), env=environment, timeout=timeout)
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        process = _launcher().start(command, cwd, environment, stdout.fileno(), stderr.fileno())
+        code = process.wait(timeout)
+        texts = []
+        for output in (stdout, stderr):
+            output.seek(0)
+            texts.append(_as_text(output.read()))
+    return subprocess.CompletedProcess(command, code, *texts)
+
+
+def start_kpi(*args, cwd=None, env: dict | None = None) -> "Started":
+    """``kpi`` started as :func:`run_kpi` runs it, not waited for: the process (as ``subprocess.Popen``
+    with ``stdout`` to /dev/null and ``stderr`` a text pipe) for a test that pauses or kills it at a fault
+    point (:class:`Faults`) and reads what it says meanwhile."""
+    command, environment = _command(args, env)
+    read_end, write_end = os.pipe()
+    try:
+        process = _launcher().start(command, cwd, environment, None, write_end)
+    finally:
+        os.close(write_end)
+    process.stderr = open(read_end, encoding=locale.getpreferredencoding(False))  # noqa: SIM115 — closed with it
+    return process
 
 
 #: environment variables read as an interpreter starts: a command given one of them gets a new interpreter
 INTERPRETER_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ")
+
+
+def _command(args, env: dict | None) -> tuple[list[str], dict]:
+    """``python -m kpi.cli ARGS`` and its environment: the test's without ``KPI_CONFIG``, then ``env``."""
+    return [sys.executable, "-m", "kpi.cli", *args], {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | (
+        env or {}
+    )
+
+
+class Started:
+    """A command started by the launcher, as much of ``subprocess.Popen`` as the tests use."""
+
+    def __init__(self, args: list[str], connection: socket.socket):
+        self.args = args
+        self.connection = connection
+        self.pid = int(connection.recv(64))
+        self.returncode: int | None = None
+        self.stderr = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.connection.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                self._ended(self.connection.recv(64))
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Its exit status; at ``timeout``, the process killed and ``subprocess.TimeoutExpired`` raised."""
+        if self.returncode is None:
+            self.connection.settimeout(timeout)
+            try:
+                self._ended(self.connection.recv(64))
+            except TimeoutError:
+                os.kill(self.pid, signal.SIGKILL)
+                raise subprocess.TimeoutExpired(self.args, timeout) from None
+        return self.returncode
+
+    def _ended(self, answer: bytes) -> None:
+        if not answer:
+            raise RuntimeError("tests/launcher.py ended before the command did")
+        self.returncode = int(answer)
+        self.connection.close()
 
 
 class Launcher:
@@ -61,43 +124,28 @@ class Launcher:
     def __init__(self):
         self.folder = Path(tempfile.mkdtemp(prefix="kpi-launcher-"))
         self.address = str(self.folder / "socket")
-        environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
         self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("launcher.py")), self.address],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=environment,
+            env=_command([], None)[1],
             cwd=self.folder,
         )
         if self.process.stdout.readline() != b"ready\n":
             raise RuntimeError(f"tests/launcher.py did not start (exit {self.process.wait()})")
         atexit.register(self.close)
 
-    def run(self, command: list[str], cwd: Path, env: dict, timeout: float | None) -> subprocess.CompletedProcess:
-        request = json.dumps({"args": command[3:], "cwd": str(cwd), "env": env}).encode()
-        with (
-            socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection,
-            open(os.devnull, "rb") as stdin,
-            tempfile.TemporaryFile() as stdout,
-            tempfile.TemporaryFile() as stderr,
-        ):
-            connection.connect(self.address)
-            socket.send_fds(connection, [request], [stdin.fileno(), stdout.fileno(), stderr.fileno()])
-            pid = int(connection.recv(64))
-            connection.settimeout(timeout)
-            try:
-                answer = connection.recv(64)
-            except TimeoutError:
-                os.kill(pid, signal.SIGKILL)
-                raise subprocess.TimeoutExpired(command, timeout) from None
-            if not answer:
-                raise RuntimeError("tests/launcher.py ended before the command did")
-            texts = []
-            for output in (stdout, stderr):
-                output.seek(0)
-                texts.append(_as_text(output.read()))
-        return subprocess.CompletedProcess(command, int(answer), *texts)
+    def start(self, command: list[str], cwd, env: dict, stdout: int | None, stderr: int) -> Started:
+        """Fork ``command`` in ``cwd`` with ``env``, its stdin /dev/null, stdout and stderr these descriptors
+        (``None``: /dev/null)."""
+        request = json.dumps({"args": command[3:], "cwd": str(Path(cwd or ".").absolute()), "env": env}).encode()
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        connection.connect(self.address)
+        with open(os.devnull, "rb") as stdin, open(os.devnull, "wb") as devnull:
+            descriptors = [stdin.fileno(), devnull.fileno() if stdout is None else stdout, stderr]
+            socket.send_fds(connection, [request], descriptors)
+            return Started(command, connection)
 
     def close(self) -> None:
         self.process.stdin.close()

@@ -2,11 +2,8 @@
 readable; two runs at once are serialised."""
 
 import hashlib
-import os
 import shutil
 import signal
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from kpi.core import paths
 from kpi.core.errors import RunError
 from kpi.ingest.processed import load_processed
+from tests.support import run_kpi, start_kpi
 
 pytestmark = pytest.mark.integration
 
@@ -26,11 +24,9 @@ def outputs(folder):
     }
 
 
-def ingest(raw, processed, progress):
+def ingest(raw, processed, progress) -> list[str]:
+    """``kpi ingest``'s arguments for these folders."""
     return [
-        sys.executable,
-        "-m",
-        "kpi.cli",
         "ingest",
         "--raw",
         str(raw),
@@ -57,19 +53,14 @@ def big_input(tmp_path_factory):
     big = base / "progress_big.csv"
     pd.concat(copies).to_csv(big, index=False)
     old, new = base / "expected_old", base / "expected_new"
-    assert subprocess.run(ingest(raw, old, paths.EXAMPLE / "progress_example.csv"), capture_output=True).returncode == 0
-    assert subprocess.run(ingest(raw, new, big), capture_output=True).returncode == 0
+    assert run_kpi(*ingest(raw, old, paths.EXAMPLE / "progress_example.csv")).returncode == 0
+    assert run_kpi(*ingest(raw, new, big)).returncode == 0
     return raw, big, outputs(old), outputs(new), old
 
 
-def _run(raw, processed, progress, env: dict) -> subprocess.Popen:
+def _run(raw, processed, progress, env: dict):
     """``kpi ingest`` in its own process, with the fault points of ``env``."""
-    return subprocess.Popen(
-        ingest(raw, processed, progress),
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    return start_kpi(*ingest(raw, processed, progress), env=env)
 
 
 #: each fault point of an ingest, and the tables it leaves new (the rest as the last good run left them)

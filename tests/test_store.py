@@ -6,7 +6,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,7 @@ from kpi.core import paths
 from kpi.metadata import config as project
 from kpi.store.collect import stored
 from kpi.store.database import Store
-from tests.support import run_kpi, write_config
+from tests.support import run_kpi, start_kpi, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -34,17 +33,9 @@ def form(path: Path, period: str, rows: dict) -> Path:
     return path
 
 
-def spawn(folder: Path, *args, env: dict | None = None) -> subprocess.Popen:
-    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | (env or {})
-    return subprocess.Popen(
-        [sys.executable, "-m", "kpi.cli", *args],
-        cwd=folder,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def spawn(folder: Path, *args, env: dict | None = None):
+    """``kpi ARGS`` started in ``folder``, not waited for (its stderr a pipe)."""
+    return start_kpi(*args, cwd=folder, env=env)
 
 
 def database(folder: Path) -> sqlite3.Connection:
