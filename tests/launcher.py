@@ -13,6 +13,9 @@ sends ``{"args", "cwd", "env"}`` as JSON with three file descriptors attached (s
 launcher forks a waiter, which forks the command, sends its pid (for a test's timeout to kill it), and
 then its exit status as ``subprocess`` reports it (``-9`` for a SIGKILL). The launcher ends when its stdin closes (the test worker
 has ended).
+
+``python -S tests/launcher.py --client ADDRESS ARGS`` is ``kpi ARGS`` for a shell (tests/test_readme.py): it
+sends its own folder, environment and standard streams, waits, and ends as the command ended.
 """
 
 import atexit
@@ -112,6 +115,21 @@ def _run_command(request: dict, descriptors: list[int]) -> None:
     os._exit(code)
 
 
+def client(address: str, args: list[str]) -> None:
+    """``kpi ARGS`` run by the launcher at ``address`` with this process's folder, environment and
+    standard streams; this process ends with the command's exit status (killed by the same signal)."""
+    request = json.dumps({"args": args, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as connection:
+        connection.connect(address)
+        socket.send_fds(connection, [request], [0, 1, 2])
+        connection.recv(64)  # the command's pid
+        status = int(connection.recv(64))
+    if status < 0:
+        signal.signal(-status, signal.SIG_DFL)
+        os.kill(os.getpid(), -status)
+    sys.exit(status)
+
+
 def _exit_code(code) -> int:
     """``sys.exit(code)``'s exit status, as the interpreter turns it into one."""
     if code is None:
@@ -123,4 +141,7 @@ def _exit_code(code) -> int:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--client":
+        client(sys.argv[2], sys.argv[3:])
+    else:
+        main(sys.argv[1])

@@ -9,6 +9,7 @@ import json
 import locale
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -70,6 +71,14 @@ def start_kpi(*args, cwd=None, env: dict | None = None) -> "Started":
         os.close(write_end)
     process.stderr = open(read_end, encoding=locale.getpreferredencoding(False))  # noqa: SIM115 — closed with it
     return process
+
+
+def shell_kpi() -> str:
+    """``kpi`` for a shell's command line, run as :func:`run_kpi` runs it: the launcher's client (an
+    interpreter with the standard library only) hands the launcher its folder, environment and standard
+    streams, and ends as the command ends."""
+    client = [sys.executable, "-S", str(Path(__file__).with_name("launcher.py")), "--client"]
+    return shlex.join([*client, _launcher().address])
 
 
 #: environment variables read as an interpreter starts: a command given one of them gets a new interpreter

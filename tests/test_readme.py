@@ -18,6 +18,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.registry import Registry
+from tests.support import shell_kpi
 
 pytestmark = pytest.mark.integration
 ROOT = paths.ROOT
@@ -179,7 +180,9 @@ PREPARE = {
 
 
 def run(command: str, project: Path, env=None) -> subprocess.CompletedProcess:
-    command = command.replace(".venv/bin/", f"{VENV_BIN}/")
+    """``command`` as printed, in bash in ``project``: ``.venv/bin/kpi`` is the kpi command as the other tests
+    run it (:func:`tests.support.shell_kpi`; the cron line's ``make report`` runs the installed one)."""
+    command = command.replace(".venv/bin/", f"{VENV_BIN}/").replace(f"{VENV_BIN}/kpi ", f"{shell_kpi()} ")
     environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
     return subprocess.run(
         ["bash", "-c", command],
