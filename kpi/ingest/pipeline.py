@@ -27,7 +27,6 @@ from kpi.metadata import fields, schemas
 from kpi.metadata.config import Config
 from kpi.metadata.project_file import RULE_DEFAULTS
 from kpi.metadata.registry import REGISTRY_FILES, Registry
-from kpi.store.collect import open_store, project_registry
 
 
 # ---------------------------------------------------------------- reading the configured sources
@@ -159,6 +158,8 @@ def _summary(config, registry, annex, progress, county_annual, plan_targets, sum
 
 def run_ingest(config: Config) -> IngestResult:
     """Read and validate every configured input; then, and only then, write ``config.processed``."""
+    from kpi.store.collect import project_registry  # the store (SQLAlchemy) imported only when ingest runs
+
     refresh_store_exports(config)
     registry = project_registry(config).with_pacing(config.pacing_table(), config.path)
     plan_targets = registry.plan_targets  # checked as the registry loaded it
@@ -213,6 +214,8 @@ def run_ingest(config: Config) -> IngestResult:
 def refresh_store_exports(config: Config) -> None:
     """The store's CSV exports made current from one snapshot, under the writers' lock (a collection
     killed between its commit and its exports leaves them behind), before ingest reads and hashes them."""
+    from kpi.store.collect import open_store  # as in run_ingest: a report's kernel reads tables, not the store
+
     sources = config.progress + config.county_annual
     store = open_store(config)
     if store.exists() and any(Path(p).resolve().is_relative_to(config.store.resolve()) for p in sources):
