@@ -20,6 +20,7 @@ from pathlib import Path
 from kpi.core import paths
 from kpi.core.errors import ConfigError
 from kpi.core.facts import DEFAULT_TOTAL_NAME
+from kpi.metadata import fields
 from kpi.metadata.identity import PlanIdentity
 from kpi.metadata.plausibility import Checks
 from kpi.metadata.project_file import validate_project_file
@@ -81,27 +82,27 @@ class Config:
     @property
     def store_progress(self) -> Path:
         """The store's progress table: every collected value with its provenance."""
-        return self.store / "progress.csv"
+        return self.store / fields.RESOURCES["stored_progress"].export
 
     @property
     def store_corrections(self) -> Path:
         """The store's corrections log: every value superseded, old and new, with both files."""
-        return self.store / "corrections.csv"
+        return self.store / fields.RESOURCES["corrections"].export
 
     @property
     def store_county_annual(self) -> Path:
         """The store's table of the county's annual figures (``kpi collect --year``)."""
-        return self.store / "county_annual.csv"
+        return self.store / fields.RESOURCES["county_annual"].export
 
     @property
     def store_held(self) -> Path:
         """The store's held values: collected, implausible, waiting for a person (``--accept`` or a new file)."""
-        return self.store / "held.csv"
+        return self.store / fields.RESOURCES["held"].export
 
     @property
     def store_aliases(self) -> Path:
         """The county's own names for its regions and indicators (``kpi alias``)."""
-        return self.store / "aliases.csv"
+        return self.store / fields.RESOURCES["aliases"].export
 
     @property
     def store_annex(self) -> Path:

@@ -242,6 +242,7 @@ class Resource:
     ordered: bool = False
     processed: bool = False  # kept in ``data/processed`` (as :func:`processed_file`)
     found_by_header: bool = False  # a county's file of it may name a column by its heading or an alias
+    export: str = ""  # a store table: the CSV, in the store's folder, a person reads it as (none: not exported)
 
     def field_map(self) -> dict[str, Field]:
         """Each of the table's fields, with the table's own differences applied."""
@@ -318,6 +319,7 @@ RESOURCES: dict[str, Resource] = {
         ("year", "indicator_id", "name_zh", "unit", "value", "is_example", "source"),
         key=("year", "indicator_id"),
         processed=True,
+        export="county_annual.csv",
     ),
     "annex_sum_checks": Resource(
         "annex_sum_checks（总计与各区域合计）",
@@ -419,11 +421,13 @@ RESOURCES: dict[str, Resource] = {
             "received_at",
         ),
         key=("period", "region", "indicator_id"),
+        export="progress.csv",
     ),
     "corrections": Resource(
         "corrections（更正记录）",
         "存储库的 corrections 表，导出为 data/county/corrections.csv",
         ("key", "old_value", "new_value", "old_source", "new_source", "corrected_at"),
+        export="corrections.csv",
     ),
     "held": Resource(
         "held（暂扣的数值）",
@@ -443,12 +447,14 @@ RESOURCES: dict[str, Resource] = {
             "resolved_at",
             "resolution",
         ),
+        export="held.csv",
     ),
     "aliases": Resource(
         "aliases（别名）",
         "存储库的 aliases 表，导出为 data/county/aliases.csv",
         (("kind", {"isin": ("region", "indicator")}), "alias", "name", "added_at"),
         key=("kind", "alias"),
+        export="aliases.csv",
     ),
     "received": Resource(
         "received（收到的文件）",

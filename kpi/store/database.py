@@ -36,19 +36,19 @@ from kpi.metadata import fields
 logger = logging.getLogger(__name__)  # what it says; the kpi command shows it (kpi.cli.common)
 
 DATABASE_NAME = "store.sqlite"
-#: table → its resource in the field table (columns, types, key), and the CSV a person reads it as
+#: table → its resource in the field table (columns, types, key, the CSV a person reads it as)
 _TABLES = {
-    "progress": ("stored_progress", "progress.csv"),
-    "corrections": ("corrections", "corrections.csv"),
-    "held": ("held", "held.csv"),
-    "aliases": ("aliases", "aliases.csv"),
-    "county_annual": ("county_annual", "county_annual.csv"),
-    "received": ("received", ""),
+    "progress": "stored_progress",
+    "corrections": "corrections",
+    "held": "held",
+    "aliases": "aliases",
+    "county_annual": "county_annual",
+    "received": "received",
 }
 #: table → (its columns, the columns that identify a row, the CSV it is exported to)
 TABLES: dict[str, tuple[list[str], list[str] | None, str]] = {
-    table: (fields.columns(resource), list(fields.RESOURCES[resource].key) or None, export)
-    for table, (resource, export) in _TABLES.items()
+    table: (fields.columns(resource), list(fields.RESOURCES[resource].key) or None, fields.RESOURCES[resource].export)
+    for table, resource in _TABLES.items()
 }
 _SQL_TYPES = {"float": sa.Float, "int": sa.Integer, "bool": sa.Boolean}
 #: the columns that are not text, per table (the held log keeps a value as the form wrote it: text)
@@ -58,7 +58,7 @@ _TYPES = {
         for name, spec in fields.RESOURCES[resource].field_map().items()
         if spec.dtype in _SQL_TYPES
     }
-    for table, (resource, _) in _TABLES.items()
+    for table, resource in _TABLES.items()
 }
 _FLOAT_FORMAT = {"progress": "%.10g"}
 LOCK_KEY = 139_2023  # PostgreSQL's advisory lock for this project's writers
