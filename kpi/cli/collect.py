@@ -6,9 +6,6 @@ from __future__ import annotations
 from kpi.cli.common import month_or_year, project_config
 from kpi.core.errors import ConfigError, InputError
 
-# Each command imports the stages it uses when it runs (inside its function): `kpi --help` and a refused option
-# answer at once, without the second that pandas and the rest take to import.
-
 
 def cmd_alias(args) -> int:
     """``kpi alias [ALIAS NAME] [--indicator]``: register the county's own name for a region (or an

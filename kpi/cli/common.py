@@ -8,9 +8,6 @@ import sys
 
 from kpi.core.errors import ConfigError
 
-# Each command imports the stages it uses when it runs (inside its function): `kpi --help` and a refused option
-# answer at once, without the second that pandas and the rest take to import.
-
 
 def project_config(args):
     """The project file with this run's overrides, checked: no output inside the raw folder."""

@@ -13,9 +13,6 @@ from kpi.cli.collect import cmd_alias, cmd_collect
 from kpi.cli.common import month_or_year, project_config
 from kpi.core.errors import ConfigError, InputError
 
-# Each command imports the stages it uses when it runs (inside its function): `kpi --help` and a refused option
-# answer at once, without the second that pandas and the rest take to import.
-
 
 def add_intake_commands(sub, common) -> None:
     """Register the intake commands' parsers (``sub``: the ``kpi`` subparsers; ``common``: --config)."""

@@ -12,9 +12,6 @@ from kpi.cli.intake import add_intake_commands
 from kpi.cli.project import add_project_commands
 from kpi.core.errors import ConfigError, KpiError
 
-# Each command imports the stages it uses when it runs (inside its function): `kpi --help` and a refused option
-# answer at once, without the second that pandas and the rest take to import.
-
 
 def _ingest(cfg, quiet: bool = False):
     from kpi.ingest.pipeline import run_ingest

@@ -7,9 +7,6 @@ from pathlib import Path
 
 from kpi.core.errors import ConfigError
 
-# Each command imports the stages it uses when it runs (inside its function): `kpi --help` and a refused option
-# answer at once, without the second that pandas and the rest take to import.
-
 
 def add_project_commands(sub, common) -> None:
     """Register ``kpi init`` and ``kpi check`` (``sub``: the ``kpi`` subparsers; ``common``: --config)."""
