@@ -105,8 +105,9 @@ class Store:
         taking the write lock, and a locked database answers at once, so that :meth:`writing` can say
         that it waits."""
         if not self.is_sqlite:  # one engine: PostgreSQL's writers serialise on an advisory lock
-            if False not in self._engines:
-                self._engines[False] = sa.create_engine(self.url, pool_pre_ping=True)
+            if False not in self._engines:  # a Store lasts one command or one read: no pool, so no
+                # connection is left open for the garbage collector to find (psycopg warns when it does)
+                self._engines[False] = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
             return self._engines[False]
         if writing in self._engines:
             return self._engines[writing]
