@@ -120,6 +120,11 @@ class Started:
                 raise subprocess.TimeoutExpired(self.args, timeout) from None
         return self.returncode
 
+    def __del__(self):  # as a Popen's pipes, closed with it
+        if self.stderr is not None:
+            self.stderr.close()
+        self.connection.close()
+
     def _ended(self, answer: bytes) -> None:
         if not answer:
             raise RuntimeError("tests/launcher.py ended before the command did")
