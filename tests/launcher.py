@@ -56,6 +56,7 @@ PRELOADED = (
 
 
 def main(address: str) -> None:
+    sys.modules.setdefault("rfc3987_syntax", None)  # as kpi.core.compat.skip_rfc3987_grammars does in a command
     for name in PRELOADED:
         importlib.import_module(name)
     gc.freeze()  # the collector of a command never walks (and so never copies) the parent's objects
