@@ -37,8 +37,11 @@ def _probe(folder: Path) -> Path:
 
 
 def _printed(notebook: Path) -> list:
-    """What the probe's last cell printed: value, names in the namespace, execution count, open figures, pid."""
-    text = nbformat.read(notebook, as_version=4).cells[-1].outputs[0]["text"].strip()
+    """What the probe's last cell printed: value, names in the namespace, execution count, open figures, pid.
+    All its stdout, joined: a kernel flushes its stdout on a timer, so under load one print may arrive as
+    two stream outputs (a make test once failed reading only the first)."""
+    outputs = nbformat.read(notebook, as_version=4).cells[-1].outputs
+    text = "".join(output["text"] for output in outputs if output.get("name") == "stdout").strip()
     head, rest = text.split(" [", 1)
     names, tail = rest.split("] ", 1)
     count, figures, pid = tail.split()
