@@ -72,28 +72,37 @@ def main(address: str) -> None:
         if server in readable:
             connection, _ = server.accept()
             if os.fork() == 0:
-                server.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _wait_for_command(connection)
+                _never_return(_wait_for_command, connection, server)
             connection.close()
 
 
-def _wait_for_command(connection: socket.socket) -> None:
+def _never_return(function, *args) -> None:
+    """Run ``function`` in a forked process and end the process there: whatever it raises (its traceback on
+    the process's stderr) ends it with status 1, never returns it to the loop it was forked from."""
+    try:
+        function(*args)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(1)
+
+
+def _wait_for_command(connection: socket.socket, server: socket.socket) -> None:
     """The waiter: fork the command, wait for it, answer with its exit status."""
+    server.close()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     message, descriptors, _, _ = socket.recv_fds(connection, 1 << 20, 3)
     request = json.loads(message)
     pid = os.fork()
     if pid == 0:
         connection.close()
-        _run_command(request, descriptors)
+        _never_return(_run_command, request, descriptors)
     for descriptor in descriptors:
         os.close(descriptor)
     connection.sendall(f"{pid}\n".encode())
     _, status = os.waitpid(pid, 0)
-    try:
-        connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
-    finally:
-        os._exit(0)
+    connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+    os._exit(0)
 
 
 def _run_command(request: dict, descriptors: list[int]) -> None:

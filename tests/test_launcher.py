@@ -66,3 +66,10 @@ def test_a_command_past_its_timeout_is_killed(tmp_path):
         time.sleep(0.05)
     assert not psutil.pid_exists(command.pid)
     assert not (tmp_path / "processed" / "ingest_summary.json").exists()
+
+
+def test_a_command_that_cannot_start_fails_alone(tmp_path):
+    """A folder that is not there: that command fails (status 1, the reason on its stderr); the next runs."""
+    failed = run_kpi("--help", cwd=tmp_path / "not-there")
+    assert failed.returncode == 1 and "FileNotFoundError" in failed.stderr
+    assert run_kpi("--help").returncode == 0
