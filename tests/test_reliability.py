@@ -16,10 +16,12 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.identity import Imprint
-from tests.support import run_kpi, shipped_plan, write_config
+from tests.support import run_kpi, shipped_plan, start_kpi, write_config
 
 pytestmark = pytest.mark.integration
-SUBSET = ["--regions", "全县", "壶山镇", "--no-analysis", "--jobs", "2"]  # two reports, two workers
+REPORTS = ["--regions", "全县", "壶山镇", "--no-analysis"]
+SUBSET = [*REPORTS, "--jobs", "1"]  # two reports, one worker (one kernel): what a test of the publication needs
+WORKERS = [*REPORTS, "--jobs", "2"]  # two reports, two workers: the tests of a killed run's processes
 
 
 def kpi(project: Path, *args) -> list[str]:
@@ -65,11 +67,8 @@ def test_a_killed_run_leaves_the_publication_as_its_manifest_says(project, fault
 
     config, b_csv, reports = project
     good = (reports / "2025-Q4" / "county.html").read_bytes()
-    run = subprocess.Popen(
-        kpi(config, "report", "--force", "--progress", str(b_csv), *SUBSET),
-        env={**os.environ, **faults.kill_at(point)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    run = start_kpi(
+        "report", "--force", "--progress", str(b_csv), *SUBSET, "--config", str(config), env=faults.kill_at(point)
     )
     assert run.wait(300) == -signal.SIGKILL  # it died at the point
     actual, recorded = published(reports)
@@ -119,7 +118,7 @@ def _command(process: psutil.Process) -> str:
 def test_no_worker_kernel_or_browser_outlives_a_killed_run(project, sig):
     config, _, _ = project
     run = subprocess.Popen(
-        kpi(config, "report", "--force", *SUBSET), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        kpi(config, "report", "--force", *WORKERS), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
     descendants = []
@@ -163,7 +162,7 @@ def test_a_run_killed_as_its_workers_start_leaves_no_process(project, faults, po
     config, _, _ = project
     mark = f"{os.getpid()}-{point}"
     run = subprocess.Popen(
-        kpi(config, "report", "--force", *SUBSET),
+        kpi(config, "report", "--force", *WORKERS),
         env={**os.environ, "KPI_TEST_RUN": mark, **faults.pause_at(point)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
