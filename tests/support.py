@@ -85,11 +85,15 @@ def shell_kpi() -> str:
 INTERPRETER_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ")
 
 
+def user_environment(env: dict | None = None) -> dict:
+    """The environment a command gets: the test's own without ``KPI_CONFIG`` (the project file is found from
+    the command's folder, as a user's is), then ``env``."""
+    return {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | (env or {})
+
+
 def _command(args, env: dict | None) -> tuple[list[str], dict]:
-    """``python -m kpi.cli ARGS`` and its environment: the test's without ``KPI_CONFIG``, then ``env``."""
-    return [sys.executable, "-m", "kpi.cli", *args], {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | (
-        env or {}
-    )
+    """``python -m kpi.cli ARGS`` and its environment (:func:`user_environment`)."""
+    return [sys.executable, "-m", "kpi.cli", *args], user_environment(env)
 
 
 class Started:
@@ -143,7 +147,7 @@ class Launcher:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=_command([], None)[1],
+            env=user_environment(),
             cwd=self.folder,
         )
         if self.process.stdout.readline() != b"ready\n":

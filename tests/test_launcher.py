@@ -4,7 +4,6 @@ by kpi as it is imported, so kpi must not be in the parent), through a shell's r
 command past its timeout is killed. Were they to drift apart, every test that runs kpi through it would be
 testing something else."""
 
-import os
 import subprocess
 import sys
 import time
@@ -13,19 +12,18 @@ import psutil
 import pytest
 
 from kpi.core import paths
-from tests.support import run_kpi, shell_kpi, start_kpi
+from tests.support import run_kpi, shell_kpi, start_kpi, user_environment
 
 pytestmark = pytest.mark.integration
 
 
 def _new_interpreter(args, cwd, env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | env
     return subprocess.run(
         [sys.executable, "-m", "kpi.cli", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=environment,
+        env=user_environment(env),
         stdin=subprocess.DEVNULL,
     )
 
@@ -50,8 +48,9 @@ def test_a_shell_redirects_the_command_and_reads_its_status(tmp_path):
     env = {"KPI_ROOT": str(tmp_path)}
     expected = _new_interpreter(["check"], tmp_path, env)
     line = f"{shell_kpi()} check > out.txt 2> err.txt; echo status $?"
-    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | env
-    shell = subprocess.run(["bash", "-c", line], capture_output=True, text=True, cwd=tmp_path, env=environment)
+    shell = subprocess.run(
+        ["bash", "-c", line], capture_output=True, text=True, cwd=tmp_path, env=user_environment(env)
+    )
     assert shell.stdout == f"status {expected.returncode}\n" and shell.stderr == ""
     assert (tmp_path / "out.txt").read_text(encoding="utf-8") == expected.stdout
     assert (tmp_path / "err.txt").read_text(encoding="utf-8") == expected.stderr != ""

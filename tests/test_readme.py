@@ -5,7 +5,6 @@ test`) are the exception; the cron line's command (docs/operations.md) is run to
 test cannot run is a failure, and a ```sh block in any other page is one too."""
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.registry import Registry
-from tests.support import shell_kpi
+from tests.support import shell_kpi, user_environment
 
 pytestmark = pytest.mark.integration
 ROOT = paths.ROOT
@@ -183,13 +182,12 @@ def run(command: str, project: Path, env=None) -> subprocess.CompletedProcess:
     """``command`` as printed, in bash in ``project``: ``.venv/bin/kpi`` is the kpi command as the other tests
     run it (:func:`tests.support.shell_kpi`; the cron line's ``make report`` runs the installed one)."""
     command = command.replace(".venv/bin/", f"{VENV_BIN}/").replace(f"{VENV_BIN}/kpi ", f"{shell_kpi()} ")
-    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"}
     return subprocess.run(
         ["bash", "-c", command],
         cwd=project,
         capture_output=True,
         text=True,
-        env={**environment, **(env or {})},
+        env=user_environment(env),
         stdin=subprocess.DEVNULL,
     )
 

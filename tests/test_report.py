@@ -14,7 +14,14 @@ import pytest
 
 from kpi.core import paths
 from kpi.publish.pdf import PRINT_WIDTH_PX  # A4 landscape less the print margins, in CSS pixels
-from tests.support import assert_statuses_survive_grey, pdf_words, run_kpi, status_greys, tree_hashes
+from tests.support import (
+    assert_statuses_survive_grey,
+    pdf_words,
+    run_kpi,
+    status_greys,
+    tree_hashes,
+    user_environment,
+)
 
 pytestmark = pytest.mark.integration
 SLUGS = ["county", "wuyun", "lishui-hitech", "hushan", "xinjian", "dongdu", "shuhong", "dongfang", "lijin-hitech"]
@@ -399,7 +406,7 @@ def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path,
         "--regions",
         "壶山镇",
     ]
-    environment = {k: v for k, v in os.environ.items() if k != "KPI_CONFIG"} | faults.pause_at("after-snapshot")
+    environment = user_environment(faults.pause_at("after-snapshot"))
     report = subprocess.Popen(
         [*command, "--no-analysis", *folders],
         env=environment,
