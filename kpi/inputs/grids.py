@@ -163,6 +163,11 @@ ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encr
 
 
 #: a returned form is kilobytes: beyond these it is no form, and is refused before it is parsed
+MAX_FORM_BYTES = 20 * 2**20
+MAX_FORM_COLUMNS = 1000
+MAX_FIELD_CHARS = 32_768
+
+
 def refuse_larger_than(path: Path, limit: int, what: str, fix: str) -> None:
     """An :class:`InputError` naming the file's size and ``limit`` (in MB, or GB from one GB) when ``path``
     is larger: checked before a byte of it is read."""
@@ -172,11 +177,6 @@ def refuse_larger_than(path: Path, limit: int, what: str, fix: str) -> None:
         raise InputError(
             f"文件过大（{size / scale:.1f} {unit}，上限 {limit / scale:g} {unit}）/ {what}", file=path, fix=fix
         )
-
-
-MAX_FORM_BYTES = 20 * 2**20
-MAX_FORM_COLUMNS = 1000
-MAX_FIELD_CHARS = 32_768
 
 
 def _csv_sheet(path: Path) -> Sheet:
