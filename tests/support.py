@@ -77,8 +77,14 @@ def shell_kpi() -> str:
     """``kpi`` for a shell's command line, run as :func:`run_kpi` runs it: the launcher's client (an
     interpreter with the standard library only) hands the launcher its folder, environment and standard
     streams, and ends as the command ends."""
-    client = [sys.executable, "-S", str(Path(__file__).with_name("launcher.py")), "--client"]
+    client = [sys.executable, "-S", str(LAUNCHER), "--client"]
     return shlex.join([*client, _launcher().address])
+
+
+def warm_kernels() -> dict[str, str]:
+    """The environment that gives a process's notebook kernels from this worker's warm parent (the tests'
+    kernel spec ``python3``, tests/launcher.py), as :func:`run_kpi`'s commands get them."""
+    return dict(_launcher().kernel_environment)
 
 
 #: environment variables read as an interpreter starts: a command given one of them gets a new interpreter
@@ -136,27 +142,53 @@ class Started:
         self.connection.close()
 
 
+LAUNCHER = Path(__file__).with_name("launcher.py")
+
+
 class Launcher:
-    """This worker's tests/launcher.py: started at the first command, ended with the worker."""
+    """This worker's tests/launcher.py, for commands and for their kernels: started at the first command,
+    ended with the worker. The commands get the tests' kernel spec ``python3`` (:meth:`_kernel_spec`)."""
 
     def __init__(self):
         self.folder = Path(tempfile.mkdtemp(prefix="kpi-launcher-"))
         self.address = str(self.folder / "socket")
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("launcher.py")), self.address],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=user_environment(),
-            cwd=self.folder,
-        )
-        if self.process.stdout.readline() != b"ready\n":
-            raise RuntimeError(f"tests/launcher.py did not start (exit {self.process.wait()})")
+        self.kernels_address = str(self.folder / "kernels.socket")
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, str(LAUNCHER), *arguments],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=user_environment(),
+                cwd=self.folder,
+            )
+            for arguments in ([self.address], ["--kernels", self.kernels_address])
+        ]
         atexit.register(self.close)
+        for process in self.processes:
+            if process.stdout.readline() != b"ready\n":
+                raise RuntimeError(f"tests/launcher.py did not start (exit {process.wait()})")
+        self.kernel_environment = {
+            "JUPYTER_PATH": os.pathsep.join(filter(None, [str(self._kernel_spec()), os.environ.get("JUPYTER_PATH")])),
+            "KPI_TEST_KERNELS": self.kernels_address,
+        }
+
+    def _kernel_spec(self) -> Path:
+        """A folder for ``JUPYTER_PATH`` holding the installed kernel spec ``python3`` with its program
+        replaced by tests/launcher.py's ``--kernel`` client (found there before the installed one)."""
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        spec = KernelSpecManager().get_kernel_spec("python3").to_dict()
+        spec["argv"] = [sys.executable, "-S", str(LAUNCHER), "--kernel", *spec["argv"][spec["argv"].index("-f") :]]
+        folder = self.folder / "jupyter"
+        (folder / "kernels" / "python3").mkdir(parents=True)
+        (folder / "kernels" / "python3" / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+        return folder
 
     def start(self, command: list[str], cwd, env: dict, stdout: int | None, stderr: int) -> Started:
-        """Fork ``command`` in ``cwd`` with ``env``, its stdin /dev/null, stdout and stderr these descriptors
-        (``None``: /dev/null)."""
+        """Fork ``command`` in ``cwd`` with ``env`` (and the tests' kernel spec), its stdin /dev/null, stdout
+        and stderr these descriptors (``None``: /dev/null)."""
+        env = env | self.kernel_environment
         request = json.dumps({"args": command[3:], "cwd": str(Path(cwd or ".").absolute()), "env": env}).encode()
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         connection.connect(self.address)
@@ -166,8 +198,10 @@ class Launcher:
             return Started(command, connection)
 
     def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
+        for process in self.processes:
+            process.stdin.close()
+        for process in self.processes:
+            process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

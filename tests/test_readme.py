@@ -5,6 +5,7 @@ test`) are the exception; the cron line's command (docs/operations.md) is run to
 test cannot run is a failure, and a ```sh block in any other page is one too."""
 
 import csv
+import hashlib
 import re
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.registry import Registry
-from tests.support import shell_kpi, user_environment
+from tests.support import shell_kpi, user_environment, warm_kernels
 
 pytestmark = pytest.mark.integration
 ROOT = paths.ROOT
@@ -180,14 +181,15 @@ PREPARE = {
 
 def run(command: str, project: Path, env=None) -> subprocess.CompletedProcess:
     """``command`` as printed, in bash in ``project``: ``.venv/bin/kpi`` is the kpi command as the other tests
-    run it (:func:`tests.support.shell_kpi`; the cron line's ``make report`` runs the installed one)."""
+    run it (:func:`tests.support.shell_kpi`; the cron line's ``make report`` runs the installed one), and the
+    notebooks' kernels are theirs too (:func:`tests.support.warm_kernels`)."""
     command = command.replace(".venv/bin/", f"{VENV_BIN}/").replace(f"{VENV_BIN}/kpi ", f"{shell_kpi()} ")
     return subprocess.run(
         ["bash", "-c", command],
         cwd=project,
         capture_output=True,
         text=True,
-        env=user_environment(env),
+        env=user_environment(warm_kernels() | (env or {})),
         stdin=subprocess.DEVNULL,
     )
 
@@ -205,6 +207,12 @@ def project(tmp_path_factory) -> Path:
 
 
 def test_every_readme_command_does_what_the_readme_says(project):
+    # the cron line's `make report` runs scripts/setup.sh in the copy with this venv: one older than
+    # pyproject.toml would be re-installed from the copy (which has no kpi/) and left unable to import kpi
+    setup_hash = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes())
+    assert (VENV_BIN.parent / ".setup-hash").read_text().strip() == setup_hash.hexdigest()[:16], (
+        "the venv is older than pyproject.toml or constraints.txt: run `bash scripts/setup.sh` (make test does)"
+    )
     prepared = set()
     cron = [line for block in blocks("cron", SCHEDULE) for line in block if not line.startswith("#")]
     assert len(cron) == 1

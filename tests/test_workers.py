@@ -13,6 +13,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.publish.runner import KernelSession, NotebookFailed, execute_notebook
+from tests.support import warm_kernels
 
 PROBE = [
     "value = 0  # parameters",
@@ -23,6 +24,16 @@ PROBE = [
 ]
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def kernels(request, monkeypatch):
+    """The notebooks' kernels forked from the worker's warm parent (:func:`tests.support.warm_kernels`),
+    as the commands' are; the tests marked ``installed_kernels`` (they look at kernel processes) start
+    the installed kernel spec's."""
+    if not request.node.get_closest_marker("installed_kernels"):
+        for name, value in warm_kernels().items():
+            monkeypatch.setenv(name, value)
 
 
 def _probe(folder: Path) -> Path:
@@ -48,6 +59,7 @@ def _printed(notebook: Path) -> list:
     return [head, names, int(count), int(figures), int(pid)]
 
 
+@pytest.mark.installed_kernels  # its kernel ended when the session closes (a forked one ends a moment later)
 def test_each_notebook_in_a_reused_kernel_starts_as_in_a_fresh_one(tmp_path):
     probe = _probe(tmp_path)
     fresh = _printed(execute_notebook(probe, tmp_path / "fresh.ipynb", {"value": 2}))
@@ -124,6 +136,7 @@ def test_a_region_report_after_the_county_one_equals_a_fresh_run(tmp_path):
     assert _outputs(reused) == _outputs(fresh)
 
 
+@pytest.mark.installed_kernels
 def test_a_local_batch_reuses_one_kernel_per_worker_and_leaves_none_running(tmp_path):
     from kpi.publish.workers import Job, execute_jobs
 
