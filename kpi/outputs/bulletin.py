@@ -99,13 +99,15 @@ def _board_table(document: Document, board: pd.DataFrame, period: str, registry:
     header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     for j, label in enumerate(["区域", *(names[i] for i in columns)]):
         _cell_text(header.cells[j], label, bold=True)
-    for i, region in enumerate(registry.region_names, start=1):
-        _cell_text(table.cell(i, 0), region, bold=True)
-        for j, indicator_id in enumerate(columns, start=1):
-            entry = cells.loc[(region, indicator_id)]
-            _cell_text(table.cell(i, j), entry["text"])
+    entries = cells.to_dict("index")
+    for region, row in zip(registry.region_names, table.rows[1:]):
+        row_cells = row.cells  # once a row: Table.cell(i, j) walks the whole table each time
+        _cell_text(row_cells[0], region, bold=True)
+        for indicator_id, cell in zip(columns, row_cells[1:]):
+            entry = entries[(region, indicator_id)]
+            _cell_text(cell, entry["text"])
             if entry["status"] in STATUS_COLOURS:
-                _shade(table.cell(i, j), STATUS_COLOURS[entry["status"]])
+                _shade(cell, STATUS_COLOURS[entry["status"]])
     for row in table.rows:
         for cell, cell_width in zip(row.cells, widths):
             cell.width = cell_width

@@ -95,7 +95,7 @@ def _block_header(sheet, row: int, block: pd.DataFrame, with_composite: bool) ->
     return groups
 
 
-def _value_cells(sheet, row: int, column: int, entry: pd.Series, indicator_id: str, unit: str) -> list:
+def _value_cells(sheet, row: int, column: int, entry: dict, indicator_id: str, unit: str) -> list:
     """指标 and 进度 of one indicator (综合: its score), as printed in the annex."""
     if indicator_id == COMPOSITE:
         score = sheet.cell(row, column, None if entry["status"] == MISSING else float(entry["completion_rate"]))
@@ -127,7 +127,7 @@ def _marked(number_format: str, status: str) -> str:
     return f'"{mark} "{number_format}' if mark else number_format
 
 
-def _indicator_cells(sheet, row: int, column: int, entry: pd.Series, is_total: bool, indicator_id: str, unit: str):
+def _indicator_cells(sheet, row: int, column: int, entry: dict, is_total: bool, indicator_id: str, unit: str):
     """One region × indicator: values, rank (``合计`` where the total row is the sum of its regions), the
     composite's rank change, each cell bordered and coloured by status (target cells stay white)."""
     values = _value_cells(sheet, row, column, entry, indicator_id, unit)
@@ -192,6 +192,7 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, i
     kinds = board["indicator_id"].map(registry.by_id["kind"]).astype(object).fillna("")
     cells = board.assign(progress_shown=published_progress(board, registry), kind=kinds)
     cells = cells.set_index(["region", "indicator_id"])
+    entries = cells.to_dict("index")  # a dict a cell (a row taken as a Series, .loc, costs ~0.5 ms a cell)
     units = registry.by_id["unit"]
     workbook = Workbook()
     sheet = workbook.active
@@ -212,9 +213,14 @@ def leaderboard_workbook(board: pd.DataFrame, registry: Registry, period: str, i
             sheet.cell(row, 2, safe_cell(region))
             column = 3
             for _, indicator_id, subs in groups:
-                entry = cells.loc[(region, indicator_id)]
                 _indicator_cells(
-                    sheet, row, column, entry, region == registry.total_name, indicator_id, units.get(indicator_id, "")
+                    sheet,
+                    row,
+                    column,
+                    entries[(region, indicator_id)],
+                    region == registry.total_name,
+                    indicator_id,
+                    units.get(indicator_id, ""),
                 )
                 column += len(subs)
             for c in (1, 2):
