@@ -45,3 +45,24 @@ def pytest_collection_modifyitems(items):
                 f"{item.nodeid} uses the shared fixture(s) {shared}, which conftest.work_unit did not see in its "
                 "file: declare the fixture in the test's own file, or teach tests_sharing_a_fixture where it is"
             )
+
+
+#: the warm kernels' environment while a notebook's cells run (undone after its last)
+_notebook_environment = pytest.MonkeyPatch()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A notebook nbval runs: its kernel (started as its first cell is set up) forked from the worker's warm
+    parent, as the kpi commands' kernels are (tests/launcher.py)."""
+    if item.path.suffix == ".ipynb":
+        from tests.support import warm_kernels
+
+        for name, value in warm_kernels().items():
+            _notebook_environment.setenv(name, value)
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """After a notebook's last cell, the worker's environment as it was."""
+    if item.path.suffix == ".ipynb" and (nextitem is None or nextitem.path != item.path):
+        _notebook_environment.undo()

@@ -8,6 +8,7 @@ import pytest
 
 from kpi.core import paths
 from kpi.metadata.registry import Registry
+from tests import support
 from tests.support import PLAN_TEXT, ROOT, Faults
 
 
@@ -44,3 +45,12 @@ def project_copy(tmp_path) -> Path:
 def faults(tmp_path_factory) -> Faults:
     """Fault points for the processes a test starts (see :class:`Faults`)."""
     return Faults(tmp_path_factory.mktemp("faults"))
+
+
+@pytest.fixture
+def warm_kernels(monkeypatch) -> None:
+    """The notebook kernels this test starts (in its own process or in processes it starts) forked from the
+    worker's warm parent, as the kpi commands' are (:func:`tests.support.warm_kernels`); a test that looks
+    at kernel processes does without."""
+    for name, value in support.warm_kernels().items():
+        monkeypatch.setenv(name, value)

@@ -650,7 +650,7 @@ def _run(notebook: str, tmp_path, **parameters):
 
 
 @pytest.mark.integration
-def test_the_analysis_notebooks_take_region_and_indicator(tmp_path):
+def test_the_analysis_notebooks_take_region_and_indicator(tmp_path, warm_kernels):
     from kpi.publish.batch_plan import notebook_parameters
 
     assert {"period", "region", "indicator"} <= notebook_parameters(paths.NOTEBOOKS / "02_leaderboard.ipynb")

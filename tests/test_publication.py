@@ -176,7 +176,7 @@ def test_libreoffice_opens_the_xlsx_and_the_docx(month, tmp_path):
     )
 
 
-def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path):
+def test_a_region_with_no_data_gets_a_one_paragraph_report(tmp_path, warm_kernels):
     progress = pd.read_csv(paths.EXAMPLE / "progress_example.csv", dtype={"period": str})
     progress = progress[~((progress["region"] == "东方镇") & progress["period"].str.startswith("2025"))]
     progress.to_csv(tmp_path / "progress.csv", index=False)

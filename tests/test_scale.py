@@ -64,7 +64,7 @@ def test_the_duckdb_job_writes_the_same_leaderboard(registry, make, suffix, tmp_
 
 
 @pytest.mark.integration
-def test_batch_on_a_dask_local_cluster(tmp_path):
+def test_batch_on_a_dask_local_cluster(tmp_path, warm_kernels):
     distributed = pytest.importorskip("distributed")
     from kpi.ingest.pipeline import run_ingest
     from kpi.ingest.processed import load_processed

@@ -265,7 +265,7 @@ def _outputs(notebook: Path) -> str:
     )
 
 
-def test_notebooks_03_and_05_run_for_the_district_on_its_defaults(district, tmp_path):
+def test_notebooks_03_and_05_run_for_the_district_on_its_defaults(district, tmp_path, warm_kernels):
     from kpi.publish.runner import execute_notebook
 
     processed = {"processed_dir": str(district["project"] / "data" / "processed")}

@@ -13,7 +13,6 @@ import pytest
 
 from kpi.core import paths
 from kpi.publish.runner import KernelSession, NotebookFailed, execute_notebook
-from tests.support import warm_kernels
 
 PROBE = [
     "value = 0  # parameters",
@@ -27,13 +26,11 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(autouse=True)
-def kernels(request, monkeypatch):
-    """The notebooks' kernels forked from the worker's warm parent (:func:`tests.support.warm_kernels`),
-    as the commands' are; the tests marked ``installed_kernels`` (they look at kernel processes) start
-    the installed kernel spec's."""
+def kernels(request):
+    """Warm kernels (the ``warm_kernels`` fixture) but for the tests marked ``installed_kernels``: they look at
+    kernel processes, and start the installed kernel spec's."""
     if not request.node.get_closest_marker("installed_kernels"):
-        for name, value in warm_kernels().items():
-            monkeypatch.setenv(name, value)
+        request.getfixturevalue("warm_kernels")
 
 
 def _probe(folder: Path) -> Path:
