@@ -27,7 +27,10 @@ if [ "$want" != "$have" ]; then
     fi
     say "installing packages (pinned by constraints.txt)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev,dask,explore]"
+    "$VENV/bin/python" -m pip install -q --no-compile -c constraints.txt -e ".[dev,dask,explore]"
+    # their bytecode compiled on every core (pip compiles one file after another: half the install's time);
+    # a few packages ship files that are not Python 3, which pip skips too
+    "$VENV/bin/python" -m compileall -qq -j 0 "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" || true
     echo "$want" > "$VENV/.setup-hash"
 else
     say "packages up to date"
