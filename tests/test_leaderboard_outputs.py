@@ -87,6 +87,18 @@ def test_cli_fills_every_month(tmp_path):
 
 
 @pytest.mark.integration
+def test_cli_says_when_no_region_has_a_composite_rank(tmp_path):
+    """The composite is scored only for a region that has reported every indicator: a month where none has
+    is said in words, not left as an empty ranking."""
+    progress = tmp_path / "progress.csv"
+    progress.write_text("period,region,indicator_id,value\n2023-09,壶山镇,new_invention_patents,7\n", encoding="utf-8")
+    out = ["--out", str(tmp_path), "--processed", str(tmp_path / "processed")]
+    result = run_kpi("leaderboard", "--period", "2023-09", "--progress", str(progress), *out)
+    assert result.returncode == 0, result.stderr
+    assert "2023-09 综合排名 / composite ranking: 无：没有区域报齐全部指标" in result.stdout
+
+
+@pytest.mark.integration
 def test_cli_unknown_period(tmp_path):
     result = run_kpi(
         "leaderboard", "--period", "2031-01", "--out", str(tmp_path), "--processed", str(tmp_path / "processed")

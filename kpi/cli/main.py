@@ -123,7 +123,8 @@ def _cmd_leaderboard(args) -> int:
             print(f"wrote {path}")
         composite = board[(board["period"] == period) & (board["indicator_id"] == "composite") & board["rank"].notna()]
         ranking = "、".join(f"{r.region}{r.rank_change or ''}" for r in composite.sort_values("rank").itertuples())
-        print(f"{period} 综合排名 / composite ranking: {ranking}")
+        none = "无：没有区域报齐全部指标（综合得分只在报齐时计算）/ none: no region has reported every indicator"
+        print(f"{period} 综合排名 / composite ranking: {ranking or none}")
     if any(bool(b["is_example"].any()) for b in boards.values()):
         print("注意：含示例数据（非官方）/ note: built on EXAMPLE data, not official")
     return 0
