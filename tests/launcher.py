@@ -88,7 +88,8 @@ KERNEL_PRELOADED = (
 #: values starts in a new interpreter
 IMPORT_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ", "MPL", "MATPLOTLIBRC", "XDG_", "HOME", "_MPLHIDEEXECUTABLES")
 
-#: ipykernel's own default backend, set before matplotlib is imported (ipykernel/kernelapp.py): the kernel's
+#: a kernel's matplotlib backend: ipykernel sets it, unless set already, before matplotlib is imported
+#: (ipykernel/kernelapp.py), and so does the parent before its imports
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 

@@ -2,8 +2,11 @@
 interpreter: the same exit status, output and errors, with the command's own folder and environment (read
 by kpi as it is imported, so kpi must not be in the parent), through a shell's redirections too; and a
 command past its timeout is killed. Were they to drift apart, every test that runs kpi through it would be
-testing something else."""
+testing something else. Its kernels (the tests' kernel spec) answer as the installed spec's do, take an
+interrupt, end when their manager kills them, and start in a new interpreter when asked for with settings
+the parent imported with other values of."""
 
+import os
 import subprocess
 import sys
 import time
@@ -12,6 +15,7 @@ import psutil
 import pytest
 
 from kpi.core import paths
+from tests import support
 from tests.support import run_kpi, shell_kpi, start_kpi, user_environment
 
 pytestmark = pytest.mark.integration
@@ -72,3 +76,79 @@ def test_a_command_that_cannot_start_fails_alone(tmp_path):
     failed = run_kpi("--help", cwd=tmp_path / "not-there")
     assert failed.returncode == 1 and "FileNotFoundError" in failed.stderr
     assert run_kpi("--help").returncode == 0
+
+
+# ---------------------------------------------------------------- kernels
+#: what a kernel reports of itself: its folder, an environment variable, matplotlib's backend and the
+#: notebook's sys.path[0], and (the last line) whether matplotlib was there before this cell imported it
+PROBE = """\
+import os, sys
+warm = "matplotlib" in sys.modules
+import matplotlib
+print(os.getcwd(), os.environ.get("PROBE_VALUE"), matplotlib.get_backend(), sys.path[0], sys.executable)
+print(warm)"""
+
+
+def _kernel(tmp_path, env: dict):
+    from jupyter_client.manager import start_new_kernel
+
+    return start_new_kernel(kernel_name="python3", cwd=str(tmp_path), env={**os.environ, **env}, startup_timeout=60)
+
+
+def _run(client, code: str, timeout: float = 60) -> tuple[str, str]:
+    """The cell's status and what it printed."""
+    printed = []
+
+    def keep(message):
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+
+    reply = client.execute_interactive(code, timeout=timeout, output_hook=keep)
+    return reply["content"]["status"], "".join(printed)
+
+
+def _probe(tmp_path, env: dict) -> tuple[list[str], int, int]:
+    """The probe's lines, the kernel's pid, and the pid of the process its manager started."""
+    manager, client = _kernel(tmp_path, env)
+    try:
+        status, printed = _run(client, PROBE + "\nprint(os.getpid())")
+        assert status == "ok", printed
+        *lines, pid = printed.strip().splitlines()
+        return lines, int(pid), manager.provisioner.process.pid
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def test_a_warm_kernel_answers_as_the_installed_one(tmp_path, monkeypatch):
+    installed, pid, started = _probe(tmp_path, {"PROBE_VALUE": "x"})
+    assert pid == started and installed[-1] == "False"  # the installed spec: the kernel is the process started
+    for name, value in support.warm_kernels().items():
+        monkeypatch.setenv(name, value)
+    warm, pid, started = _probe(tmp_path, {"PROBE_VALUE": "x"})
+    assert pid != started and warm[-1] == "True"  # forked from the warm parent, its modules there
+    assert warm[:-1] == installed[:-1]
+    # other values of what the parent's imports read: a new interpreter, as the installed spec would start
+    fresh, pid, started = _probe(tmp_path, {"PROBE_VALUE": "x", "PYTHONHASHSEED": "0"})
+    assert fresh == installed
+
+
+def test_a_warm_kernel_takes_an_interrupt_and_ends_when_killed(tmp_path, warm_kernels):
+    manager, client = _kernel(tmp_path, {})
+    try:
+        status, printed = _run(client, "import os; print(os.getpid())")
+        pid = int(printed)
+        assert pid != manager.provisioner.process.pid  # forked from the warm parent
+        client.execute("import time; time.sleep(60)")
+        time.sleep(1)
+        manager.interrupt_kernel()  # jupyter_client signals the process it started; the client passes it on
+        reply = client.get_shell_msg(timeout=30)
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)  # SIGKILL to the process it started: the kernel follows
+    try:
+        _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=10)
+    except psutil.NoSuchProcess:
+        alive = []
+    assert alive == []
