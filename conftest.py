@@ -56,10 +56,9 @@ def pytest_runtest_setup(item):
     """A notebook nbval runs: its kernel (started as its first cell is set up) forked from the worker's warm
     parent, as the kpi commands' kernels are (tests/launcher.py)."""
     if item.path.suffix == ".ipynb":
-        from tests.support import warm_kernels
+        from tests.support import use_warm_kernels
 
-        for name, value in warm_kernels().items():
-            _notebook_environment.setenv(name, value)
+        use_warm_kernels(_notebook_environment)
 
 
 def pytest_runtest_teardown(item, nextitem):

@@ -52,5 +52,4 @@ def warm_kernels(monkeypatch) -> None:
     """The notebook kernels this test starts (in its own process or in processes it starts) forked from the
     worker's warm parent, as the kpi commands' are (:func:`tests.support.warm_kernels`); a test that looks
     at kernel processes does without."""
-    for name, value in support.warm_kernels().items():
-        monkeypatch.setenv(name, value)
+    support.use_warm_kernels(monkeypatch)

@@ -87,6 +87,12 @@ def warm_kernels() -> dict[str, str]:
     return dict(_launcher().kernel_environment)
 
 
+def use_warm_kernels(monkeypatch) -> None:
+    """Set :func:`warm_kernels` in this process's environment through ``monkeypatch`` (undone with it)."""
+    for name, value in warm_kernels().items():
+        monkeypatch.setenv(name, value)
+
+
 #: environment variables read as an interpreter starts: a command given one of them gets a new interpreter
 INTERPRETER_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ")
 

@@ -15,7 +15,6 @@ import psutil
 import pytest
 
 from kpi.core import paths
-from tests import support
 from tests.support import run_kpi, shell_kpi, start_kpi, user_environment
 
 pytestmark = pytest.mark.integration
@@ -120,11 +119,10 @@ def _probe(tmp_path, env: dict) -> tuple[list[str], int, int]:
         manager.shutdown_kernel(now=True)
 
 
-def test_a_warm_kernel_answers_as_the_installed_one(tmp_path, monkeypatch):
+def test_a_warm_kernel_answers_as_the_installed_one(tmp_path, request):
     installed, pid, started = _probe(tmp_path, {"PROBE_VALUE": "x"})
     assert pid == started and installed[-1] == "False"  # the installed spec: the kernel is the process started
-    for name, value in support.warm_kernels().items():
-        monkeypatch.setenv(name, value)
+    request.getfixturevalue("warm_kernels")  # from here on, the tests' spec
     warm, pid, started = _probe(tmp_path, {"PROBE_VALUE": "x"})
     assert pid != started and warm[-1] == "True"  # forked from the warm parent, its modules there
     assert warm[:-1] == installed[:-1]
