@@ -271,6 +271,16 @@ def test_a_views_address_opens_the_same_view(board, processed):
     with pytest.raises(InputError, match="没有 2030-01 的数据") as caught:
         start_view(processed.registry, months, {}, "end=2030-01")
     assert months[0] in caught.value.fix
+    for mistyped, key, value in (
+        ("region=东方,壶山x", "region", "东方,壶山x"),
+        ("indicator=专利数", "indicator", "专利数"),
+    ):
+        with pytest.raises(InputError, match="未知") as caught:  # each part of the view named, with its value
+            start_view(processed.registry, months, {}, mistyped)
+        assert (caught.value.column, caught.value.value) == (key, value)
+    with pytest.raises(InputError, match="YYYY-MM") as caught:  # not a month
+        start_view(processed.registry, months, {}, "start=六月")
+    assert (caught.value.column, caught.value.value) == ("start", "六月")
     served = {"SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8866", "SCRIPT_NAME": "/", "QUERY_STRING": query}
     address = view_address(served, {**view, "indicator": "新增发明专利"})
     parts = urlsplit(address)

@@ -128,6 +128,24 @@ def test_a_pages_address_sets_the_view_once(app, monkeypatch):
     ]  # a shared what-if opens computed
 
 
+def test_a_mistyped_address_opens_the_default_view_and_says_what_was_wrong(app, monkeypatch):
+    """A colleague's address with a region and a month the data do not have: the page opens, those parts at
+    their defaults and the rest as asked, and its notice names each part and value, as text; the notebook's
+    own parameters are still refused."""
+    from kpi.core.errors import InputError
+
+    monkeypatch.setattr(explore_app, "page_query", lambda: "token=t&region=<b>东方&indicator=新增发明专利&end=2025-13")
+    app.open_page()
+    assert app.regions_box.value == ("五云街道",)  # the default, where the address was wrong
+    assert app.indicator_box.value == "new_invention_patents"  # what it asked for, where it was right
+    assert app.span_box.value[1] == "2025-12"
+    shown = app.notice().data
+    assert shown.count("页面地址有误，此项按默认显示") == 2 and "用已知的区域名或别名" in shown
+    assert "region = &lt;b&gt;东方" in shown and "<b>东方" not in shown and "end = 2025-13" in shown
+    with pytest.raises(InputError, match="未知区域"):
+        explore_app.Explorer(app.loaded, {"region": "东方村", "indicator": "", "start": "", "end": ""})
+
+
 def test_data_changed_after_the_kernel_started_are_loaded_again(processed_dir, tmp_path):
     import shutil
 
@@ -275,3 +293,32 @@ def test_a_kept_ready_kernel_with_no_server_to_ask_keeps_the_notebooks_parameter
     for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(port), "QUERY_STRING": ""}.items():
         monkeypatch.setenv(name, value)
     assert explore_app.page_query() == ""  # refused: nothing printed on the page, the defaults stand
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # a thread's traceback
+def test_a_kept_ready_kernel_whose_server_goes_away_keeps_the_parameters_and_prints_nothing(monkeypatch, capfd):
+    """A server shut down while its kernels wait (Ctrl+C on make explore): the socket closes with no
+    message, and the kernel goes on with the notebook's parameters, no thread's traceback on its page."""
+    from websockets.asyncio.server import serve
+
+    ready = threading.Event()
+
+    async def handler(socket):
+        await asyncio.sleep(0.5)
+        await socket.close()
+
+    def run_server():
+        async def main():
+            async with serve(handler, "127.0.0.1", 0) as server:
+                monkeypatch.setenv("VOILA_APP_PORT", str(server.sockets[0].getsockname()[1]))
+                ready.set()
+                await asyncio.sleep(10)
+
+        asyncio.run(main())
+
+    threading.Thread(target=run_server, daemon=True).start()
+    ready.wait(10)
+    for name, value in {"VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-2", "QUERY_STRING": ""}.items():
+        monkeypatch.setenv(name, value)
+    assert explore_app.page_query() == ""
+    assert capfd.readouterr().err == ""

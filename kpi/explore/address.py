@@ -8,6 +8,7 @@ JupyterLab there are none and the notebook's parameters decide. Names may be any
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urlencode
 
@@ -29,12 +30,17 @@ def asked_view(query: str) -> dict[str, str]:
 def start_view(registry: Registry, months: list[str], parameters: dict, query: str = "") -> dict:
     """The view a page opens on: what its address asks for, else the notebook's parameters, else the
     defaults (the registry's first region and indicator, every month, the latest to compare). Regions
-    come back as canonical names, the indicator as its id, months as ``YYYY-MM``."""
+    come back as canonical names, the indicator as its id, months as ``YYYY-MM``. A name or month the data
+    do not have is an :class:`InputError` naming the part of the view (``region``, ``indicator``, …) and
+    the value."""
     from_address = asked_view(query)
     asked = {**{k: v for k, v in parameters.items() if v}, **from_address}
     names = [name for name in str(asked.get("region", "")).split(",") if name.strip()]
-    first, indicator = selection(registry, names[0] if names else "", asked.get("indicator", ""))
-    regions = list(dict.fromkeys([first, *(registry.resolve_region(name) for name in names[1:])]))
+    with _naming("region", asked.get("region"), "用已知的区域名或别名，多个以逗号分隔"):
+        regions = [registry.resolve_region(name) for name in names]
+    with _naming("indicator", asked.get("indicator"), "用已知的指标名或编号"):
+        first, indicator = selection(registry, regions[0] if regions else "", asked.get("indicator", ""))
+    regions = list(dict.fromkeys([first, *regions]))
     start = _month(asked, "start", months, months[0])
     end = _month(asked, "end", months, months[-1])
     month = _month(asked, "month", months, end)
@@ -49,11 +55,22 @@ def start_view(registry: Registry, months: list[str], parameters: dict, query: s
     }
 
 
+@contextlib.contextmanager
+def _naming(key: str, value, fix: str):
+    """A name the registry does not know, or a month that is not one, as an :class:`InputError` naming
+    the part of the view and the value."""
+    try:
+        yield
+    except (KeyError, ValueError) as error:
+        raise InputError(str(error.args[0]) if error.args else str(error), column=key, value=value, fix=fix) from None
+
+
 def _month(asked: dict, key: str, months: list[str], default: str) -> str:
     """A month of the view, one the data have; else an :class:`InputError` naming the span there is."""
     if not asked.get(key):
         return default
-    month = parse_period(asked[key])
+    with _naming(key, asked[key], "月份写作 YYYY-MM，如 2025-06"):
+        month = parse_period(asked[key])
     if month not in months:
         raise InputError(
             f"没有 {month} 的数据 / no data for that month",

@@ -14,17 +14,20 @@ import hashlib
 import json
 import os
 import threading
+from html import escape
 from pathlib import Path
+from urllib.parse import urlencode
 
 import ipywidgets as widgets
 import pandas as pd
 from IPython.display import HTML, display
 from ipywidgets import HBox, VBox
 
+from kpi.core.errors import InputError
 from kpi.core.facts import EXAMPLE_MARK
 from kpi.explore import data as explore
 from kpi.explore import figures
-from kpi.explore.address import start_view, view_address
+from kpi.explore.address import asked_view, start_view, view_address
 from kpi.explore.chart import Chart
 from kpi.explore.export import export_view
 from kpi.explore.views import growth_view, pace_view, show_drill_down, what_if_view
@@ -97,10 +100,15 @@ def wait_for_request() -> None:
     bring jsonschema's Lark grammars (python-jsonschema/jsonschema#1428; see :mod:`kpi.publish.runner`), 3 s of a
     kernel's CPU, three quarters of its start, for every page (py-spy, RESULTS.md). The same
     exchange: a websocket to the server's ``voila/query/<kernel id>``, one message of the request's CGI
-    variables, put in the environment."""
+    variables, put in the environment.
+
+    A kernel kept ready waits for its page as long as the server keeps the socket open, as Voilà's own
+    does: minutes or hours on an office server. (A deadline of 30 s once made every page opened later
+    than that show the default view, whatever its address asked for.) With no server to ask (refused,
+    silent for :data:`CONNECT_SECONDS`, or gone), the notebook's parameters decide."""
     # websockets is the explore extra's: imported only by a kernel Voilà keeps ready
     from websockets.asyncio.client import connect
-    from websockets.exceptions import InvalidHandshake
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
     env = os.environ
     base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
@@ -110,9 +118,10 @@ def wait_for_request() -> None:
 
     async def receive() -> None:
         try:
-            async with connect(url, open_timeout=5) as socket:
-                received.append(await asyncio.wait_for(socket.recv(), 30))
-        except (OSError, TimeoutError, InvalidHandshake):  # no server to ask: the notebook's parameters decide
+            # no keepalive pings: a server busy past their timeout would close the socket, and the page lose its view
+            async with connect(url, open_timeout=CONNECT_SECONDS, ping_interval=None) as socket:
+                received.append(await socket.recv())
+        except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed):
             pass
 
     # the kernel's own event loop runs this cell: the exchange runs on a loop of its own, in a thread
@@ -121,6 +130,11 @@ def wait_for_request() -> None:
     thread.join()
     for key, value in (json.loads(received[0]) if received else {}).items():
         env[key] = value
+
+
+#: how long a kept-ready kernel waits for the server to accept its socket (Voilà's own waits 5 s; a
+#: server this busy still answers, and a page that waited for it keeps its view)
+CONNECT_SECONDS = 30
 
 
 #: what each control redraws (a region's change leaves the all-regions comparison and the county's path)
@@ -143,6 +157,7 @@ class Explorer:
     def __init__(self, loaded: Loaded, parameters: dict):
 
         self.loaded, self.registry, self.parameters, self._quiet = loaded, loaded.data.registry, parameters, False
+        self.address_problems: list[InputError] = []  # what was wrong with the page's address
         view = start_view(self.registry, loaded.months, parameters)
         self.is_example = bool(loaded.board["is_example"].any())
         names, months = loaded.names, loaded.months
@@ -197,8 +212,22 @@ class Explorer:
             self.month_box.options = loaded.months
             self.indicator_box.options = [(loaded.names[i], i) for i in loaded.names]
             self._quiet = False
-        view = start_view(self.registry, loaded.months, self.parameters, query)
+        view = self._view_of_address(asked_view(query))
         self.show_view(view, parts)
+
+    def _view_of_address(self, asked: dict) -> dict:
+        """The view the address asks for. A part it names wrongly (mistyped, or kept from data since
+        changed) is left at its default and kept in :attr:`address_problems` for :meth:`notice`; the page
+        opens either way."""
+        self.address_problems = []
+        while True:
+            try:
+                return start_view(self.registry, self.loaded.months, self.parameters, urlencode(asked))
+            except InputError as problem:
+                if problem.column not in asked:
+                    raise  # the notebook's own parameters: its run stops, naming them
+                self.address_problems.append(problem)
+                del asked[problem.column]
 
     def show_view(self, view: dict, parts: set | None = None) -> None:
         """Set the controls to ``view`` and draw again what that changes (and ``parts``), once."""
@@ -290,10 +319,17 @@ class Explorer:
             display(export_view(self.loaded.board, self.registry, self.current_view(), self.is_example))
 
     def notice(self):
-        """The example-data notice (HTML), or "" for real data."""
+        """The example-data notice (HTML, none for real data), and what was wrong with the page's address."""
 
-        shown = f"<p style='color:#b03030'><b>{EXAMPLE_MARK}</b>：图表与测算均基于示例数据集。</p>"
-        return HTML(shown if self.is_example else "")
+        shown = (
+            f"<p style='color:#b03030'><b>{EXAMPLE_MARK}</b>：图表与测算均基于示例数据集。</p>"
+            if self.is_example
+            else ""
+        )
+        for problem in self.address_problems:
+            said = f"{problem.problem}（{problem.column} = {problem.value}）。{problem.fix}"
+            shown += f"<p style='color:#b03030'><b>页面地址有误，此项按默认显示</b>：{escape(said)}</p>"
+        return HTML(shown)
 
     def controls(self):
         """The controls, as the page shows them."""
