@@ -373,18 +373,31 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def _dump_kernels(server: subprocess.Popen) -> None:
-    """Each of the server's kernels prints its threads' stacks into the server's output (SIGABRT with
-    PYTHONFAULTHANDLER set): where a kernel that never answered is stuck."""
+def _dump_kernels(server: subprocess.Popen) -> str:
+    """Each of the server's kernels: its age, CPU seconds, state and listening ports (a kernel that never
+    answered shows whether it ever started), and its threads' stacks, printed into the server's output
+    (SIGABRT with PYTHONFAULTHANDLER set): where one that never answered is stuck."""
     import psutil
 
+    said = []
     with contextlib.suppress(psutil.Error):
         kernels = [
             p for p in psutil.Process(server.pid).children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
         ]
         for kernel in kernels:
+            with contextlib.suppress(psutil.Error):
+                cpu, ports = (
+                    kernel.cpu_times(),
+                    sorted(c.laddr.port for c in kernel.net_connections() if c.status == "LISTEN"),
+                )
+                said.append(
+                    f"kernel {kernel.pid}: {time.time() - kernel.create_time():.1f} s old, "
+                    f"{cpu.user + cpu.system:.1f} CPU-s, {kernel.status()}, listening on {ports}"
+                )
+        for kernel in kernels:
             kernel.send_signal(signal.SIGABRT)
         psutil.wait_procs(kernels, timeout=5)
+    return "\n".join(said)
 
 
 @contextlib.contextmanager
@@ -399,6 +412,7 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
     server = subprocess.Popen(
         command, cwd=paths.ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
     )
+    page, shown = None, ""
     try:
         _wait_for(ready, server)
         with sync_playwright() as playwright:
@@ -414,19 +428,25 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
                 lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
                 lambda route: (page.foreign_requests.append(route.request.url), route.abort()),
             )
-            page.goto(url, timeout=60_000)  # a normal first page takes 5–20 s; a stuck one never loads
-            yield page
+            try:
+                # a normal first page takes 5–20 s; a stuck one never loads. Its response: the page as sent
+                page.sent = page.goto(url, timeout=60_000)
+                yield page
+            except Exception:  # read while Playwright still runs (it stops as this block ends)
+                with contextlib.suppress(Exception):
+                    shown = page.inner_text("body", timeout=5_000)[-1500:]
+                raise
             browser.close()
     except Exception as error:  # what the server said, and what the page shows, are the first things to read
-        shown, events = "", []
-        with contextlib.suppress(Exception):
-            events = page.events[-15:]
-            shown = page.inner_text("body", timeout=5_000)[-1500:]
-        _dump_kernels(server)
+        events = page.events[-15:] if page else []
+        kernels = _dump_kernels(server)
         log.seek(0)
+        output = log.read()
+        kept = Path(tempfile.gettempdir()) / "explore_server.log"  # all of it, for a look when it fails
+        kept.write_text(output, encoding="utf-8")
         raise AssertionError(
-            f"{error}\n--- the page's events: {events}\n--- the page shows:\n{shown}"
-            f"\n--- the server's last output (with its kernels' stacks):\n{log.read()[-12000:]}"
+            f"{error}\n--- the page's events: {events}\n--- the page shows:\n{shown}\n--- the kernels:\n{kernels}"
+            f"\n--- the server's last output (with its kernels' stacks; all of it in {kept}):\n{output[-12000:]}"
         ) from error
     finally:
         _stop(server)
@@ -458,7 +478,7 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
                 assert answer.status in (302, 403) and "/login" in (answer.getheader("Location") or "/login"), path
                 connection.close()
             page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=90_000)
-            served = page.context.request.get(home).text()  # the page as sent: its spinner's words in Chinese
+            served = page.sent.text()  # the page as sent: its spinner's words in Chinese
             assert '<h2 id="loading_text">正在打开' in served and "正在准备页面" in served and "Running" not in served
             # no parameter given: the registry's first region after the total, and its first indicator
             assert page.evaluate(TREND_NAMES)[0] == "五云街道"
