@@ -180,18 +180,12 @@ def test_a_page_opened_after_the_data_changed_shows_them(processed_dir, tmp_path
     assert app.regions_box.value == ("东方镇",)  # the view kept (the notebook's parameters)
 
 
-def test_a_preheated_kernel_learns_its_pages_request_without_importing_voila(monkeypatch):
-    """The exchange of voila.utils.wait_for_request: a websocket to voila/query/<kernel>, one JSON message
-    of the request's variables, put in the environment."""
-    import sys
-
+def _serve_page_requests(monkeypatch, handler) -> None:
+    """A stand-in for the server's ``voila/query`` socket, each connection handled by ``handler``;
+    ``VOILA_APP_PORT`` names it."""
     from websockets.asyncio.server import serve
 
-    asked, ready = [], threading.Event()
-
-    async def handler(socket):
-        asked.append(socket.request.path)
-        await socket.send(json.dumps({"QUERY_STRING": "region=东方镇", "SERVER_NAME": "127.0.0.1"}))
+    ready = threading.Event()
 
     def run_server():
         async def main():
@@ -204,6 +198,20 @@ def test_a_preheated_kernel_learns_its_pages_request_without_importing_voila(mon
 
     threading.Thread(target=run_server, daemon=True).start()
     ready.wait(10)
+
+
+def test_a_preheated_kernel_learns_its_pages_request_without_importing_voila(monkeypatch):
+    """The exchange of voila.utils.wait_for_request: a websocket to voila/query/<kernel>, one JSON message
+    of the request's variables, put in the environment."""
+    import sys
+
+    asked = []
+
+    async def handler(socket):
+        asked.append(socket.request.path)
+        await socket.send(json.dumps({"QUERY_STRING": "region=东方镇", "SERVER_NAME": "127.0.0.1"}))
+
+    _serve_page_requests(monkeypatch, handler)
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.setenv("VOILA_KERNEL_ID", "k-1")
     monkeypatch.setenv("VOILA_SERVER_URL", "/")
@@ -299,25 +307,12 @@ def test_a_kept_ready_kernel_with_no_server_to_ask_keeps_the_notebooks_parameter
 def test_a_kept_ready_kernel_whose_server_goes_away_keeps_the_parameters_and_prints_nothing(monkeypatch, capfd):
     """A server shut down while its kernels wait (Ctrl+C on make explore): the socket closes with no
     message, and the kernel goes on with the notebook's parameters, no thread's traceback on its page."""
-    from websockets.asyncio.server import serve
-
-    ready = threading.Event()
 
     async def handler(socket):
         await asyncio.sleep(0.5)
         await socket.close()
 
-    def run_server():
-        async def main():
-            async with serve(handler, "127.0.0.1", 0) as server:
-                monkeypatch.setenv("VOILA_APP_PORT", str(server.sockets[0].getsockname()[1]))
-                ready.set()
-                await asyncio.sleep(10)
-
-        asyncio.run(main())
-
-    threading.Thread(target=run_server, daemon=True).start()
-    ready.wait(10)
+    _serve_page_requests(monkeypatch, handler)
     for name, value in {"VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-2", "QUERY_STRING": ""}.items():
         monkeypatch.setenv(name, value)
     assert explore_app.page_query() == ""
