@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 WITH_BROWSER=0
 [ "${1:-}" = "--browser" ] && WITH_BROWSER=1
+# --check: only say whether the venv's packages are current (exit 1 if not); nothing is installed
+CHECK_ONLY=0
+[ "${1:-}" = "--check" ] && CHECK_ONLY=1
 PYTHON=${PYTHON:-python3}
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -19,6 +22,11 @@ fi
 # 2. The venv, re-installed only when pyproject.toml or constraints.txt changed.
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 have=$(cat "$VENV/.setup-hash" 2>/dev/null || true)
+if [ "$CHECK_ONLY" = 1 ]; then
+    [ "$want" = "$have" ] && exit 0
+    echo "[setup] $VENV is older than pyproject.toml or constraints.txt: run bash scripts/setup.sh" >&2
+    exit 1
+fi
 if [ "$want" != "$have" ]; then
     if [ ! -x "$VENV/bin/python" ]; then
         say "creating $VENV"
