@@ -83,10 +83,14 @@ KERNEL_PRELOADED = (
     "ipykernel.zmqshell",
 )
 
+#: what an interpreter reads as it starts (PYTHON*, the locale, the time zone): a command given any of them
+#: is not forked from the parent (tests/support.py's run_kpi runs it as a new interpreter)
+INTERPRETER_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ")
+
 #: what the kernels' preloaded modules read from the environment as they are imported (matplotlib: its
 #: backend, configuration and cache folders; the interpreter's own settings): a kernel asked for with other
 #: values starts in a new interpreter
-IMPORT_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ", "MPL", "MATPLOTLIBRC", "XDG_", "HOME", "_MPLHIDEEXECUTABLES")
+IMPORT_SETTINGS = (*INTERPRETER_SETTINGS, "MPL", "MATPLOTLIBRC", "XDG_", "HOME", "_MPLHIDEEXECUTABLES")
 
 #: a kernel's matplotlib backend: ipykernel sets it, unless set already, before matplotlib is imported
 #: (ipykernel/kernelapp.py), and so does the parent before its imports

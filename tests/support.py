@@ -24,6 +24,7 @@ import xlwt
 
 from kpi.core import paths
 from kpi.example.dataset import MADE_FOR
+from tests.launcher import INTERPRETER_SETTINGS
 
 ROOT = paths.ROOT
 
@@ -91,10 +92,6 @@ def use_warm_kernels(monkeypatch) -> None:
     """Set :func:`warm_kernels` in this process's environment through ``monkeypatch`` (undone with it)."""
     for name, value in warm_kernels().items():
         monkeypatch.setenv(name, value)
-
-
-#: environment variables read as an interpreter starts: a command given one of them gets a new interpreter
-INTERPRETER_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ")
 
 
 def user_environment(env: dict | None = None) -> dict:
