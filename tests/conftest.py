@@ -53,3 +53,26 @@ def warm_kernels(monkeypatch) -> None:
     worker's warm parent, as the kpi commands' are (:func:`tests.support.warm_kernels`); a test that looks
     at kernel processes does without."""
     support.use_warm_kernels(monkeypatch)
+
+
+@pytest.fixture
+def new_page():
+    """``new_page(viewport=…)``: a page of a Chromium started for this test as ``kpi report`` starts the one it
+    prints with (:mod:`kpi.publish.pdf`: Debian's, the same flags), each in a browser context of its own;
+    all closed with the test. (Per test, not per worker: while Playwright's sync API runs, the thread's
+    asyncio loop counts as running, and a later test's ``asyncio.run`` would refuse to start.)"""
+    from kpi.publish.pdf import FLAGS, chromium, why_no_pdf
+
+    why = why_no_pdf()
+    if why:
+        pytest.skip(f"{why} (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+
+        def open_page(**options):
+            return browser.new_context(**options).new_page()
+
+        yield open_page
+        browser.close()

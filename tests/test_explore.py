@@ -314,15 +314,6 @@ def test_a_regions_line_and_its_last_year_share_a_colour(board, processed):
 
 
 # ---------------------------------------------------------------- in a browser
-def _chromium():
-    pytest.importorskip("playwright.sync_api")
-    from kpi.publish.pdf import FLAGS, chromium
-
-    if chromium() is None:
-        pytest.skip("Chromium not installed (make test installs it)")
-    return chromium(), FLAGS
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -401,12 +392,9 @@ def _dump_kernels(server: subprocess.Popen) -> str:
 
 
 @contextlib.contextmanager
-def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | None = None):
-    """A server started by ``command`` (its own process group), a Chromium page on ``url`` once
-    ``ready`` answers; the server is stopped by its pid afterwards, whatever happened."""
-    executable, flags = _chromium()
-    from playwright.sync_api import sync_playwright
-
+def _page_of(new_page, command: list[str], ready: str, url: str, height: int, env: dict | None = None):
+    """A server started by ``command`` (its own process group), a Chromium page (the ``new_page`` fixture's)
+    on ``url`` once ``ready`` answers; the server is stopped by its pid afterwards, whatever happened."""
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     env = {**(env or os.environ), "PYTHONFAULTHANDLER": "1"}  # a kernel sent SIGABRT prints where it was
     server = subprocess.Popen(
@@ -415,30 +403,25 @@ def _page_of(command: list[str], ready: str, url: str, height: int, env: dict | 
     page, shown = None, ""
     try:
         _wait_for(ready, server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=flags)
-            page = browser.new_page(viewport={"width": 1400, "height": height})
-            # nothing is fetched from another host: a CI runner or an office network may have no internet,
-            # and a stylesheet waiting on a CDN held the page's load for minutes (CI, stop 20)
-            page.foreign_requests, page.events = [], []  # the events: what a failure's message shows
-            page.on("crash", lambda _: page.events.append("the page's renderer crashed"))
-            page.on("pageerror", lambda error: page.events.append(f"page error: {error}"))
-            page.on("console", lambda message: message.type == "error" and page.events.append(message.text[:300]))
-            page.route(
-                lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
-                lambda route: (page.foreign_requests.append(route.request.url), route.abort()),
-            )
-            try:
-                # a normal first page takes 5–20 s; a stuck one never loads. Its response: the page as sent
-                page.sent = page.goto(url, timeout=60_000)
-                yield page
-            except Exception:  # read while Playwright still runs (it stops as this block ends)
-                with contextlib.suppress(Exception):
-                    shown = page.inner_text("body", timeout=5_000)[-1500:]
-                raise
-            browser.close()
+        page = new_page(viewport={"width": 1400, "height": height})
+        # nothing is fetched from another host: a CI runner or an office network may have no internet,
+        # and a stylesheet waiting on a CDN held the page's load for minutes (CI, stop 20)
+        page.foreign_requests, page.events = [], []  # the events: what a failure's message shows
+        page.on("crash", lambda _: page.events.append("the page's renderer crashed"))
+        page.on("pageerror", lambda error: page.events.append(f"page error: {error}"))
+        page.on("console", lambda message: message.type == "error" and page.events.append(message.text[:300]))
+        page.route(
+            lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
+            lambda route: (page.foreign_requests.append(route.request.url), route.abort()),
+        )
+        # a normal first page takes 5–20 s; a stuck one never loads. Its response: the page as sent
+        page.sent = page.goto(url, timeout=60_000)
+        yield page
     except Exception as error:  # what the server said, and what the page shows, are the first things to read
         events = page.events[-15:] if page else []
+        if page:
+            with contextlib.suppress(Exception):
+                shown = page.inner_text("body", timeout=5_000)[-1500:]
         kernels = _dump_kernels(server)
         log.seek(0)
         output = log.read()
@@ -459,7 +442,7 @@ TREND_TITLE = "document.querySelectorAll('.js-plotly-plot')[0].layout.title.text
 
 
 @pytest.mark.integration
-def test_make_explore_serves_the_explorer_and_follows_the_controls():
+def test_make_explore_serves_the_explorer_and_follows_the_controls(new_page):
     if shutil.which("make") is None:
         pytest.skip("make not installed")
 
@@ -470,7 +453,7 @@ def test_make_explore_serves_the_explorer_and_follows_the_controls():
         home = f"http://127.0.0.1:{port}/?token={token}"
         command = ["make", "--no-print-directory", "explore", f"EXPLORE_PORT={port}"]
         environment = {**os.environ, "EXPLORE_TOKEN": token}
-        with _page_of(command, f"tcp://127.0.0.1:{port}", home, 1100, env=environment) as page:
+        with _page_of(new_page, command, f"tcp://127.0.0.1:{port}", home, 1100, env=environment) as page:
             for path in ("/", "/?token=wrong", "/voila/render/05_explore.ipynb"):  # no token, no page, no kernel
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 connection.request("GET", path)
@@ -598,7 +581,7 @@ def test_the_server_sends_on_an_asyncio_socket_through_it(monkeypatch):
 
 
 @pytest.mark.integration
-def test_make_lab_opens_copies_in_chinese_and_the_explorer_runs_there(tmp_path):
+def test_make_lab_opens_copies_in_chinese_and_the_explorer_runs_there(tmp_path, new_page):
     """``make lab``: JupyterLab's menus in Chinese, the explorer's copy run there (widgets, charts,
     tables), and the shipped notebooks untouched although JupyterLab autosaves what it ran."""
     if shutil.which("make") is None:
@@ -614,7 +597,12 @@ def test_make_lab_opens_copies_in_chinese_and_the_explorer_runs_there(tmp_path):
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
     }
     with _page_of(
-        command, f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}/lab/tree/05_explore.ipynb", 1000, env
+        new_page,
+        command,
+        f"http://127.0.0.1:{port}/api",
+        f"http://127.0.0.1:{port}/lab/tree/05_explore.ipynb",
+        1000,
+        env,
     ) as page:
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)

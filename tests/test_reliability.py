@@ -376,10 +376,7 @@ def test_every_writer_neutralises_formulas(tmp_path, registry):
     assert formulas == []
 
 
-def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
-    executable = __import__("shutil").which("chromium")
-    if executable is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+def test_hostile_markup_in_a_region_name_never_runs(tmp_path, new_page):
     import shutil
 
     raw = tmp_path / "raw"
@@ -394,20 +391,13 @@ def test_hostile_markup_in_a_region_name_never_runs(tmp_path):
     project = write_config(tmp_path / "p", raw=raw)
     result = run_kpi("report", "--regions", "壶山镇", "全县", "--no-analysis", "--jobs", "2", "--config", str(project))
     assert result.returncode == 0, result.stderr[-2000:]
-    from playwright.sync_api import sync_playwright
-
-    from kpi.publish.pdf import FLAGS
-
     dialogs = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        page = browser.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        for name in ("index.html", "hushan.html", "county.html"):
-            page.goto((tmp_path / "p" / "reports" / "2025-Q4" / name).as_uri(), wait_until="load")
-            page.wait_for_timeout(300)
-            assert "<img src=x onerror=alert(1)>" in page.inner_text("body"), name  # shown as text
-        browser.close()
+    page = new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for name in ("index.html", "hushan.html", "county.html"):
+        page.goto((tmp_path / "p" / "reports" / "2025-Q4" / name).as_uri(), wait_until="load")
+        page.wait_for_timeout(300)
+        assert "<img src=x onerror=alert(1)>" in page.inner_text("body"), name  # shown as text
     assert dialogs == []
 
 

@@ -182,43 +182,25 @@ def test_parameters_are_validated_before_anything_runs(tmp_path, args, message):
     )
 
 
-def _chromium():
-    """Debian's Chromium as the batch finds it (kpi.publish.pdf), or why there is none here."""
-    from kpi.publish.pdf import chromium, why_no_pdf
-
-    why = why_no_pdf()
-    return (None, f"{why} (make test installs it)") if why else (chromium(), "")
-
-
-def test_reports_in_a_real_browser(report_run, tmp_path):
-    executable, why = _chromium()
-    if executable is None:
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
+def test_reports_in_a_real_browser(report_run, tmp_path, new_page):
     out = report_run[0] / "reports" / "2025-Q4"
-    from kpi.publish.pdf import FLAGS as flags  # the browser the batch prints with, started the same way
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=flags)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        elsewhere = []  # an offline government network reaches no other host: the pages ask none
-        page.on(
-            "request",
-            lambda request: elsewhere.append(request.url) if not request.url.startswith(("file:", "data:")) else None,
-        )
-        page.goto((out / "index.html").as_uri())
-        assert "缙云县" in page.title()
-        links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
-        assert "hushan.html" in links and "晾晒表_2025-12.xlsx" in links
-        for name in ("hushan.html", "county.html"):
-            page.goto((out / name).as_uri())
-            images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
-            assert images and all(images), name
-            text = page.inner_text("body")
-            assert "晾晒表" in text and "示例数据" in text and "滞后事项与责任单位" in text
-        page.screenshot(path=str(tmp_path / "hushan.png"), full_page=True)
-        browser.close()
+    page = new_page(viewport={"width": 1300, "height": 900})
+    elsewhere = []  # an offline government network reaches no other host: the pages ask none
+    page.on(
+        "request",
+        lambda request: elsewhere.append(request.url) if not request.url.startswith(("file:", "data:")) else None,
+    )
+    page.goto((out / "index.html").as_uri())
+    assert "缙云县" in page.title()
+    links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+    assert "hushan.html" in links and "晾晒表_2025-12.xlsx" in links
+    for name in ("hushan.html", "county.html"):
+        page.goto((out / name).as_uri())
+        images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+        assert images and all(images), name
+        text = page.inner_text("body")
+        assert "晾晒表" in text and "示例数据" in text and "滞后事项与责任单位" in text
+    page.screenshot(path=str(tmp_path / "hushan.png"), full_page=True)
     assert elsewhere == []
     for page_file in (out / "index.html", out / "hushan.html"):  # readable on a phone
         assert re.search(
@@ -361,31 +343,23 @@ def test_the_pdfs_embed_real_fonts_the_print_font_for_the_chinese(report_run):
         assert {"KPIPrintSansSC-Regular", "KPIPrintSansSC-Bold"} <= names, (slug, names)
 
 
-def test_board_fits_the_printed_page_and_names_do_not_break(report_run):
-    executable, why = _chromium()
-    if executable is None:
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
-    from kpi.publish.pdf import FLAGS, PRINT_CSS
+def test_board_fits_the_printed_page_and_names_do_not_break(report_run, new_page):
+    from kpi.publish.pdf import PRINT_CSS
 
     out = report_run[0] / "reports" / "2025-Q4"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        page = browser.new_page(viewport={"width": int(PRINT_WIDTH_PX), "height": 800})
-        for name in ("county.html", "hushan.html"):
-            page.goto((out / name).as_uri())
-            page.add_style_tag(content=PRINT_CSS)
-            page.emulate_media(media="print")
-            right = page.evaluate(
-                "Math.max(...Array.from(document.querySelectorAll('table')).map(t => t.getBoundingClientRect().right))"
-            )
-            assert right <= PRINT_WIDTH_PX + 1, (name, right)
-            heights = page.evaluate("""Array.from(document.querySelectorAll('table th, table td'))
-                .filter(c => /^(全县|五云街道|丽水高新区|壶山镇|新建镇|东渡镇|舒洪镇|东方镇|丽缙高新区)$/.test(c.innerText.trim()))
-                .map(c => { const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })""")
-            assert heights and max(heights) == 1, name  # each region name on one line
-        browser.close()
+    page = new_page(viewport={"width": int(PRINT_WIDTH_PX), "height": 800})
+    for name in ("county.html", "hushan.html"):
+        page.goto((out / name).as_uri())
+        page.add_style_tag(content=PRINT_CSS)
+        page.emulate_media(media="print")
+        right = page.evaluate(
+            "Math.max(...Array.from(document.querySelectorAll('table')).map(t => t.getBoundingClientRect().right))"
+        )
+        assert right <= PRINT_WIDTH_PX + 1, (name, right)
+        heights = page.evaluate("""Array.from(document.querySelectorAll('table th, table td'))
+            .filter(c => /^(全县|五云街道|丽水高新区|壶山镇|新建镇|东渡镇|舒洪镇|东方镇|丽缙高新区)$/.test(c.innerText.trim()))
+            .map(c => { const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })""")
+        assert heights and max(heights) == 1, name  # each region name on one line
 
 
 def test_a_report_reads_one_snapshot_whatever_an_ingest_does_meanwhile(tmp_path, faults):
@@ -507,9 +481,11 @@ def test_the_provenance_is_an_appendix_and_the_report_says_it_in_two_lines(repor
 def test_one_command_screenshots_every_kind_of_output(report_run, tmp_path):
     """`make screenshots` (scripts/screenshots.py): the pages at desktop and phone width, each report PDF's
     first page, and the xlsx and docx as LibreOffice prints them, in colour and in grey."""
-    executable, why = _chromium()
-    if executable is None or not shutil.which("pdftoppm"):
-        pytest.skip(why or "pdftoppm (Debian poppler-utils) is not installed")
+    from kpi.publish.pdf import why_no_pdf
+
+    why = why_no_pdf()
+    if why or not shutil.which("pdftoppm"):
+        pytest.skip(f"{why} (make test installs it)" if why else "pdftoppm (Debian poppler-utils) is not installed")
     import runpy
 
     main = runpy.run_path(str(paths.ROOT / "scripts" / "screenshots.py"))["main"]
@@ -522,34 +498,24 @@ def test_one_command_screenshots_every_kind_of_output(report_run, tmp_path):
     assert made == expected
 
 
-def test_on_a_phone_the_board_scrolls_with_its_regions_fixed(report_run):
+def test_on_a_phone_the_board_scrolls_with_its_regions_fixed(report_run, new_page):
     """At a phone's 390 px the 晾晒表 scrolls sideways inside its own box, and the region column stays put."""
-    executable, why = _chromium()
-    if executable is None:
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
-    from kpi.publish.pdf import FLAGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        page = browser.new_page(viewport={"width": 390, "height": 800})
-        page.goto((report_run[0] / "reports" / "2025-Q4" / "hushan.html").as_uri())
-        page.goto((report_run[0] / "reports" / "2025-Q4" / "index.html").as_uri())
-        index_width = page.evaluate("document.documentElement.scrollWidth")
-        page.goto((report_run[0] / "reports" / "2025-Q4" / "hushan.html").as_uri())
-        moved = page.evaluate("""() => {
-            const table = document.querySelector('table.board');
-            const box = table.closest('.jp-OutputArea-output');
-            const region = table.querySelector('tbody th.row_heading');
-            const before = region.getBoundingClientRect().left;
-            box.scrollLeft = 400;
-            const text = [...document.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown h2')];
-            return {scrolled: box.scrollLeft, page: document.documentElement.scrollWidth,
-                    shift: region.getBoundingClientRect().left - before, name: region.innerText,
-                    text: Math.max(...text.map(p => p.getBoundingClientRect().right))};
-        }""")
-        browser.close()
+    page = new_page(viewport={"width": 390, "height": 800})
+    page.goto((report_run[0] / "reports" / "2025-Q4" / "hushan.html").as_uri())
+    page.goto((report_run[0] / "reports" / "2025-Q4" / "index.html").as_uri())
+    index_width = page.evaluate("document.documentElement.scrollWidth")
+    page.goto((report_run[0] / "reports" / "2025-Q4" / "hushan.html").as_uri())
+    moved = page.evaluate("""() => {
+        const table = document.querySelector('table.board');
+        const box = table.closest('.jp-OutputArea-output');
+        const region = table.querySelector('tbody th.row_heading');
+        const before = region.getBoundingClientRect().left;
+        box.scrollLeft = 400;
+        const text = [...document.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown h2')];
+        return {scrolled: box.scrollLeft, page: document.documentElement.scrollWidth,
+                shift: region.getBoundingClientRect().left - before, name: region.innerText,
+                text: Math.max(...text.map(p => p.getBoundingClientRect().right))};
+    }""")
     assert moved["scrolled"] > 100 and moved["page"] <= 390 + 1  # the box scrolls, not the page
     assert abs(moved["shift"]) <= 1 and moved["name"] == "全县"  # the region column did not move
     assert moved["text"] <= 390  # and the text wraps inside the screen, none of it cut at the right

@@ -142,29 +142,17 @@ def test_every_csv_and_xlsx_cell_is_text_not_formula(hostile_project):
 
 
 @pytest.mark.integration
-def test_every_page_shows_hostile_names_as_text(hostile_project):
-    import shutil
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from kpi.publish.pdf import FLAGS
-
+def test_every_page_shows_hostile_names_as_text(hostile_project, new_page):
     pages = _published(hostile_project / "reports", ".html")
     assert {p.name for p in pages} >= {"index.html", "hushan.html", "county.html", "01_ingest.html"}
     dialogs, shown = [], ""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        page = browser.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        for path in pages:
-            page.goto(path.as_uri(), wait_until="load")
-            page.wait_for_timeout(200)
-            assert page.locator("img[onerror]").count() == 0, path
-            shown += page.inner_text("body")
-        browser.close()
+    page = new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in pages:
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_timeout(200)
+        assert page.locator("img[onerror]").count() == 0, path
+        shown += page.inner_text("body")
     assert dialogs == []
     assert HOSTILE_REGION in shown and HOSTILE_FILE in shown  # shown as text, where they are shown at all
 
