@@ -1,6 +1,7 @@
 """The tests' warm parent (tests/launcher.py) runs a ``kpi`` command as ``python -m kpi.cli`` does in a new
-interpreter: the same exit status, output and errors, with the command's own folder and environment (read
-by kpi as it is imported, so kpi must not be in the parent), through a shell's redirections too; and a
+interpreter: the same exit status, output and errors, with the command's own folder and environment (a
+command given another value of what the parent's imports read, as KPI_ROOT, is a new interpreter), through
+a shell's redirections too; and a
 command past its timeout is killed. Were they to drift apart, every test that runs kpi through it would be
 testing something else. Its kernels (the tests' kernel spec) answer as the installed spec's do, take an
 interrupt, end when their manager kills them, and start in a new interpreter when asked for with settings
@@ -32,19 +33,20 @@ def _new_interpreter(args, cwd, env) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(
-    "args",
+    "args, root",
     [
-        ["--help"],
-        ["report", "--quarter", "5"],  # refused by the parser: exit 2, its usage line
-        ["check"],  # no project file here, nor (KPI_ROOT, read at import) a shipped one: exit 2, named
+        (["--help"], False),
+        (["report", "--quarter", "5"], False),  # refused by the parser: exit 2, its usage line
+        (["check"], False),  # the shipped kpi.toml is found (KPI_ROOT unset): exit 0
+        (["check"], True),  # no project file here, nor (KPI_ROOT, read at import) a shipped one: exit 2, named
     ],
 )
-def test_a_command_ends_as_in_a_new_interpreter(tmp_path, args):
-    env = {"KPI_ROOT": str(tmp_path)}
+def test_a_command_ends_as_in_a_new_interpreter(tmp_path, args, root):
+    env = {"KPI_ROOT": str(tmp_path)} if root else {}
     expected = _new_interpreter(args, tmp_path, env)
     forked = run_kpi(*args, cwd=tmp_path, env=env)
     assert (forked.returncode, forked.stdout, forked.stderr) == (expected.returncode, expected.stdout, expected.stderr)
-    assert expected.returncode == (0 if args == ["--help"] else 2)
+    assert expected.returncode == (2 if args[0] == "report" or root else 0)
 
 
 def test_a_shell_redirects_the_command_and_reads_its_status(tmp_path):

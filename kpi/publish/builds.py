@@ -30,9 +30,6 @@ BUILDS = ".builds"  # complete builds live here; reports/YYYY-QN is a symlink to
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "openpyxl", "pandera", "papermill", "nbconvert", "ipykernel")
 
 
-LOCK_TIMEOUT_SECONDS = float(os.environ.get("KPI_LOCK_TIMEOUT", 3600))  # a scheduled run waits, then gives up
-
-
 def sha256_of(*chunks: bytes) -> str:
     """The sha256 (hex) of the chunks in order: a job's or the quarter's fingerprint."""
     digest = hashlib.sha256()
@@ -152,7 +149,8 @@ def report_lock(root: Path, wait_seconds: float | None = None):
 
     lock = FileLock(str(root / ".kpi-report.lock"))
     owner = root / ".kpi-report.owner"
-    timeout = LOCK_TIMEOUT_SECONDS if wait_seconds is None else wait_seconds
+    # read as the run starts (a scheduled run waits, then gives up), not as the module is imported
+    timeout = float(os.environ.get("KPI_LOCK_TIMEOUT", 3600)) if wait_seconds is None else wait_seconds
     try:
         lock.acquire(timeout=0)
     except Timeout:

@@ -25,9 +25,6 @@ from kpi.publish.processes import die_with_parent, end_descendants
 from kpi.publish.runner import KernelSession, NotebookFailed, execute_notebook, notebook_to_html
 
 logger = logging.getLogger(__name__)
-DASK_CONNECT_SECONDS = float(
-    os.environ.get("KPI_DASK_CONNECT_SECONDS", 10)
-)  # a scheduler that does not answer  # what it says; the kpi command shows it (kpi.cli.common)
 
 #: the kernel a local worker keeps for its notebooks, set by its initialiser. Dask's workers keep none
 #: (a cluster's processes outlive the batch).
@@ -135,7 +132,9 @@ def _execute_dask(
         else LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None)
     )
     try:
-        client = Client(scheduler or cluster, timeout=f"{DASK_CONNECT_SECONDS}s")
+        # how long a scheduler that does not answer is waited for (read as the run starts)
+        connect_seconds = float(os.environ.get("KPI_DASK_CONNECT_SECONDS", 10))
+        client = Client(scheduler or cluster, timeout=f"{connect_seconds}s")
     except (OSError, TimeoutError) as exc:
         raise RunError(
             f"连不上 Dask 调度器 / cannot reach the Dask scheduler ({type(exc).__name__})",
