@@ -1,16 +1,14 @@
 """A warm parent for the tests' ``kpi`` commands (``support.run_kpi``), the way multiprocessing's forkserver
-works: it imports the third-party libraries that ``kpi`` uses and ``kpi``'s own modules, once, then forks one
-process per command.
+works: it imports the third-party libraries that ``kpi`` uses, once, then forks one process per command.
 
 Each command still runs in a process of its own that starts ``kpi`` as ``python -m kpi.cli`` does: its
-working folder and environment are set first, then ``kpi.cli`` is run as ``__main__``; it reads /dev/null,
-writes its own stdout and stderr, runs its exit handlers and ends with its exit code. What it saves is the
-import of pandas, pandera, SQLAlchemy, pyarrow, python-docx, papermill, nbconvert, Playwright… and of kpi in
-every new interpreter: ~0.7 s of CPU for a ``kpi collect``, ~1.7 s for a ``kpi report``, some 200 commands in
-a ``make test``. What those imports read from the environment (``COMMAND_IMPORT_SETTINGS``: the
-interpreter's settings, matplotlib's, and ``KPI_ROOT``, which kpi.core.paths reads) is the parent's: a
-command given other values of them is a new interpreter. The commands of the tests that watch a run's
-process tree, and the cron line's ``make report``, run the installed executable.
+working folder and environment are set first, then ``kpi`` itself is imported and run (none of ``kpi``'s own
+modules is in the parent: some read the environment as they are imported); it reads /dev/null, writes its
+own stdout and stderr, runs its exit handlers and ends with its exit code. What it saves is the import of
+pandas, pandera, SQLAlchemy, pyarrow, python-docx, papermill, nbconvert, Playwright… in every new
+interpreter: ~0.6 s of CPU for a ``kpi collect``, ~1.5 s for a ``kpi report``, some 200 commands in a
+``make test``. The commands of the tests that watch a run's process tree, and the cron line's
+``make report``, run the installed executable.
 
 One connection per command on a Unix socket (``SOCK_SEQPACKET``, so a request is one message): the test
 sends ``{"args", "cwd", "env"}`` as JSON with three file descriptors attached (stdin, stdout, stderr); the
@@ -94,10 +92,6 @@ INTERPRETER_SETTINGS = ("PYTHON", "LC_", "LANG", "TZ")
 #: values starts in a new interpreter
 IMPORT_SETTINGS = (*INTERPRETER_SETTINGS, "MPL", "MATPLOTLIBRC", "XDG_", "HOME", "_MPLHIDEEXECUTABLES")
 
-#: ... and what the commands' parent imports read too: kpi.core.paths reads KPI_ROOT (kpi reads the rest of its
-#: environment as a command runs, never as a module is imported)
-COMMAND_IMPORT_SETTINGS = (*IMPORT_SETTINGS, "KPI_ROOT")
-
 #: a kernel's matplotlib backend: ipykernel sets it, unless set already, before matplotlib is imported
 #: (ipykernel/kernelapp.py), and so does the parent before its imports
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -108,7 +102,7 @@ def main(address: str, kernels: bool = False) -> None:
         os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     else:
         sys.modules.setdefault("rfc3987_syntax", None)  # as kpi.core.compat.skip_rfc3987_grammars does in a command
-    for name in KERNEL_PRELOADED if kernels else (*PRELOADED, *_kpi_modules()):
+    for name in KERNEL_PRELOADED if kernels else PRELOADED:
         importlib.import_module(name)
     if threading.active_count() != 1:  # (native pools, OpenBLAS's and Arrow's, start again after a fork)
         raise RuntimeError("a preloaded module started a thread: the forked processes would lack it")
@@ -127,19 +121,6 @@ def main(address: str, kernels: bool = False) -> None:
             if os.fork() == 0:
                 _never_return(_wait_for_command, connection, server)
             connection.close()
-
-
-def _kpi_modules() -> list[str]:
-    """kpi's modules but the explorer's (no command imports them) and the ``__main__`` ones (they run)."""
-    import pkgutil
-
-    import kpi
-
-    return [
-        module.name
-        for module in pkgutil.walk_packages(kpi.__path__, "kpi.")
-        if not module.name.startswith("kpi.explore") and not module.name.endswith("__main__")
-    ]
 
 
 def _never_return(function, *args) -> None:
@@ -189,11 +170,10 @@ def _run_command(request: dict, descriptors: list[int]) -> None:
         os.close(descriptor)
     os.chdir(request["cwd"])
     module = request.get("module", "kpi.cli")
-    settings = IMPORT_SETTINGS if request.get("kernel") else COMMAND_IMPORT_SETTINGS
     if request.get("kernel"):
         request["env"].setdefault("MPLBACKEND", INLINE_BACKEND)
-    if _import_settings(request["env"], settings) != _import_settings(os.environ, settings):
-        os.execve(sys.executable, [sys.executable, "-m", module, *request["args"]], request["env"])
+        if _import_settings(request["env"]) != _import_settings(os.environ):
+            os.execve(sys.executable, [sys.executable, "-m", module, *request["args"]], request["env"])
     os.environ.clear()
     os.environ.update(request["env"])
     for target, name in enumerate(("stdin", "stdout", "stderr")):
@@ -221,8 +201,8 @@ def _run_command(request: dict, descriptors: list[int]) -> None:
     os._exit(code)
 
 
-def _import_settings(environment, settings: tuple[str, ...]) -> dict:
-    return {k: v for k, v in environment.items() if k.startswith(settings)}
+def _import_settings(environment) -> dict:
+    return {k: v for k, v in environment.items() if k.startswith(IMPORT_SETTINGS)}
 
 
 def client(address: str, args: list[str], kernel: bool = False) -> None:

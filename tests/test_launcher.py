@@ -1,7 +1,7 @@
 """The tests' warm parent (tests/launcher.py) runs a ``kpi`` command as ``python -m kpi.cli`` does in a new
-interpreter: the same exit status, output and errors, with the command's own folder and environment (a
-command given another value of what the parent's imports read, as KPI_ROOT, is a new interpreter), through
-a shell's redirections too; and a
+interpreter: the same exit status, output and errors, with the command's own folder and environment (read
+by kpi as it is imported, as KPI_ROOT, so kpi must not be in the parent), through a shell's redirections
+too; and a
 command past its timeout is killed. Were they to drift apart, every test that runs kpi through it would be
 testing something else. Its kernels (the tests' kernel spec) answer as the installed spec's do, take an
 interrupt, end when their manager kills them, and start in a new interpreter when asked for with settings
